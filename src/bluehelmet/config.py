@@ -1,0 +1,56 @@
+"""Settings: one typed object, read from ``BLUEHELMET_*`` environment variables, passed down."""
+
+from __future__ import annotations
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bluehelmet.domain.evaluations import DEFAULT_RATING_SCALE
+
+__all__ = ["DEFAULT_DATABASE_URL", "Settings"]
+
+DEFAULT_DATABASE_URL = "sqlite:///bluehelmet.db"
+_SUPPORTED = ("sqlite", "postgresql")
+
+
+class Settings(BaseSettings):
+    """How this installation runs. Built once at the door (CLI, web app) and passed down."""
+
+    model_config = SettingsConfigDict(env_prefix="BLUEHELMET_", extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        DEFAULT_DATABASE_URL,
+        description="Where the mission record lives: sqlite:///FILE (default bluehelmet.db in the "
+        "current folder) or postgresql+psycopg://USER@HOST:PORT/DB.",
+    )
+    actor: str = Field(
+        "",
+        description="Who is making changes from the command line, as written in the audit history; "
+        "empty means the operating-system user.",
+    )
+    rating_scale: tuple[str, ...] = Field(
+        DEFAULT_RATING_SCALE,
+        min_length=2,
+        description="The ordinal scale of evaluation ratings, best first (the Secretariat's scale is not public).",
+    )
+    serviceability_standard: float = Field(
+        0.9,
+        gt=0,
+        le=1,
+        description="Share of major equipment that must be serviceable (assumed 90%; used by the equipment analysis).",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_backend(cls, url: str) -> str:
+        scheme = url.split(":", 1)[0].split("+", 1)[0]
+        if scheme not in _SUPPORTED:
+            raise ValueError(f"'{url}' is not a SQLite or PostgreSQL URL (sqlite:///FILE or postgresql+psycopg://...)")
+        return url
+
+    @field_validator("rating_scale")
+    @classmethod
+    def _distinct(cls, scale: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(scale)) != len(scale):
+            raise ValueError("the rating scale lists a rating twice")
+        return scale

@@ -1,0 +1,91 @@
+"""The mission, its sectors, the administrative areas of the host country and the gazetteer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import ClassVar
+
+from bluehelmet.domain.records import Record, ref
+
+__all__ = ["AdminArea", "AdminLevel", "Location", "LocationKind", "Mission", "Sector"]
+
+
+class AdminLevel(StrEnum):
+    """Administrative levels of the host country (in Mali: région, cercle, commune)."""
+
+    ADMIN1 = "admin1"
+    ADMIN2 = "admin2"
+    ADMIN3 = "admin3"
+
+
+class LocationKind(StrEnum):
+    TOWN = "town"
+    VILLAGE = "village"
+    NEIGHBOURHOOD = "neighbourhood"
+    CAMP = "camp"
+    TEMPORARY_OPERATING_BASE = "temporary_operating_base"
+    AIRFIELD = "airfield"
+    ROAD = "road"
+    AREA = "area"
+    OTHER = "other"
+
+
+@dataclass(kw_only=True)
+class Mission(Record):
+    """A peacekeeping mission (e.g. MINUSMA) and the area its records must fall in.
+
+    The bounding box, when given, is the check applied to every coordinate entered for the
+    mission; a coordinate outside it is refused.
+    """
+
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("name",),)
+
+    name: str
+    full_name: str = ""
+    country_iso3: str
+    mandate: str = ""
+    min_latitude: float | None = None
+    max_latitude: float | None = None
+    min_longitude: float | None = None
+    max_longitude: float | None = None
+
+
+@dataclass(kw_only=True)
+class Sector(Record):
+    """A military sector of the mission (Sector North, East, Centre, West...)."""
+
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "name"),)
+
+    mission_id: int = ref("Mission")
+    name: str
+
+
+@dataclass(kw_only=True)
+class AdminArea(Record):
+    """An administrative area of the host country: a region (admin-1), a cercle (admin-2)..."""
+
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "level", "name", "parent_id"),)
+
+    mission_id: int = ref("Mission")
+    level: AdminLevel
+    name: str
+    pcode: str = ""
+    parent_id: int | None = ref("AdminArea", optional=True)
+
+
+@dataclass(kw_only=True)
+class Location(Record):
+    """A gazetteer entry: a named place, its other spellings and, when known, its coordinates."""
+
+    mission_id: int = ref("Mission")
+    name: str
+    kind: LocationKind = LocationKind.TOWN
+    variants: list[str] = field(default_factory=list)
+    latitude: float | None = None
+    longitude: float | None = None
+    admin1_id: int | None = ref("AdminArea", optional=True)
+    admin2_id: int | None = ref("AdminArea", optional=True)
+    sector_id: int | None = ref("Sector", optional=True)
+    geonames_id: int | None = None
+    source: str = ""

@@ -1,0 +1,103 @@
+"""Opening the mission record and running changes in transactions."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.orm import Session
+
+from bluehelmet.config import Settings
+from bluehelmet.domain.errors import DatabaseUnavailable, WriteConflict
+from bluehelmet.storage import migrate
+from bluehelmet.storage.database import make_engine, make_sessionmaker
+
+__all__ = ["Database", "SchemaStatus", "Transaction"]
+
+
+@dataclass
+class Transaction:
+    """One all-or-nothing change: the session, the settings, who is acting, and today's date."""
+
+    session: Session
+    settings: Settings
+    actor: str
+
+    @property
+    def today(self) -> date:
+        return datetime.now(UTC).date()
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class SchemaStatus:
+    url: str
+    backend: str
+    before: str | None
+    after: str | None
+
+
+def _describe(error: DBAPIError) -> str:
+    text = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
+    return text
+
+
+class Database:
+    """The mission record at ``settings.database_url``."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.engine = make_engine(settings.database_url)
+        self._sessions = make_sessionmaker(self.engine)
+
+    @property
+    def url(self) -> str:
+        return self.engine.url.render_as_string(hide_password=True)
+
+    def init_schema(self) -> SchemaStatus:
+        """Create the schema or bring it up to date; running it again changes nothing."""
+        try:
+            before = migrate.current_revision(self.engine)
+            migrate.upgrade(self.engine)
+            after = migrate.current_revision(self.engine)
+        except DBAPIError as error:
+            raise DatabaseUnavailable(f"cannot prepare the database at {self.url}: {_describe(error)}") from None
+        return SchemaStatus(self.url, self.engine.dialect.name, before, after)
+
+    def schema_revision(self) -> str | None:
+        try:
+            return migrate.current_revision(self.engine)
+        except DBAPIError as error:
+            raise DatabaseUnavailable(f"cannot read the database at {self.url}: {_describe(error)}") from None
+
+    @contextmanager
+    def transaction(self, actor: str) -> Iterator[Transaction]:
+        """Everything done inside is committed together, or (on any error) not at all."""
+        if not actor.strip():
+            raise ValueError("every change needs an actor for the audit history")
+        session = self._sessions()
+        try:
+            with session.begin():
+                yield Transaction(session, self.settings, actor)
+        except IntegrityError as error:
+            raise WriteConflict(f"the database refused the change: {_describe(error)}") from None
+        except DBAPIError as error:
+            hint = "" if self._has_schema() else " (no bluehelmet schema here: run 'bluehelmet init')"
+            raise DatabaseUnavailable(f"database error at {self.url}: {_describe(error)}{hint}") from None
+        finally:
+            session.close()
+
+    def _has_schema(self) -> bool:
+        try:
+            return migrate.current_revision(self.engine) is not None
+        except DBAPIError:
+            return False
+
+    def close(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,98 @@
+"""Turning outside input (JSON-like values from the CLI, the API, files) into domain records.
+
+Strict: ``false`` is not a number, ``"12"`` is not an integer, an unknown field is an error.
+Dates and vocabulary values come as the strings JSON would carry.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import typing
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
+
+from bluehelmet.domain.errors import InvalidRecord, Problem
+from bluehelmet.domain.records import SYSTEM_FIELDS, Record, entity_fields, snapshot
+
+__all__ = ["editable_values", "parse_filters", "parse_record"]
+
+
+_MODELS: dict[type[Record], type[BaseModel]] = {}
+
+
+def _input_model(cls: type[Record]) -> type[BaseModel]:
+    if cls not in _MODELS:
+        _MODELS[cls] = _build_input_model(cls)
+    return _MODELS[cls]
+
+
+def _build_input_model(cls: type[Record]) -> type[BaseModel]:
+    hints = typing.get_type_hints(cls)
+    spec: dict[str, Any] = {}
+    for f in entity_fields(cls):
+        if f.default is not dataclasses.MISSING:
+            default: Any = f.default
+        elif f.default_factory is not dataclasses.MISSING:
+            default = f.default_factory()
+        else:
+            default = ...
+        spec[f.name] = (hints[f.name], default)
+    config = ConfigDict(strict=True, extra="forbid")
+    return create_model(f"{cls.__name__}Input", __config__=config, **spec)
+
+
+def _reason(error: Mapping[str, Any]) -> str:
+    if error["type"] == "extra_forbidden":
+        return "is not a field of this kind of record"
+    given = error.get("input")
+    shown = "" if isinstance(given, dict) or given is None else f" (got {json.dumps(given)[:60]})"
+    return f"{error['msg'][0].lower()}{error['msg'][1:]}{shown}"
+
+
+def parse_record(cls: type[Record], data: Mapping[str, Any]) -> Record:
+    """A new, unsaved ``cls`` from ``data``, or InvalidRecord naming each bad field."""
+    label_value = data.get(cls.label_field)
+    who = f"{cls.__name__} (new)" + (f" '{label_value}'" if isinstance(label_value, str | int) else "")
+    system = sorted(set(data) & set(SYSTEM_FIELDS))
+    if system:
+        raise InvalidRecord([Problem(who, name, "is kept by the system and cannot be set") for name in system])
+    try:
+        payload = json.dumps(dict(data), default=_json_default)
+        parsed = _input_model(cls).model_validate_json(payload)
+    except ValidationError as error:
+        problems = [Problem(who, ".".join(str(p) for p in e["loc"]) or "(record)", _reason(e)) for e in error.errors()]
+        raise InvalidRecord(problems) from None
+    return cls(**dict(parsed))
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def editable_values(record: Record) -> dict[str, Any]:
+    """The user-set fields of ``record`` as JSON values, the starting point of an update."""
+    values = snapshot(record)
+    return {f.name: values[f.name] for f in entity_fields(type(record))}
+
+
+def parse_filters(cls: type[Record], filters: Mapping[str, Any]) -> dict[str, Any]:
+    """Filter values checked and converted like the fields they filter on."""
+    hints = typing.get_type_hints(cls)
+    who = cls.__name__
+    problems, parsed = [], {}
+    for name, value in filters.items():
+        if name not in hints or name in SYSTEM_FIELDS[1:]:
+            problems.append(Problem(who, name, "is not a field to filter on"))
+            continue
+        try:
+            parsed[name] = TypeAdapter(hints[name]).validate_json(json.dumps(value, default=_json_default), strict=True)
+        except ValidationError as error:
+            problems.append(Problem(who, name, _reason(error.errors()[0])))
+    if problems:
+        raise InvalidRecord(problems)
+    return parsed

@@ -1,0 +1,230 @@
+"""Creating, changing, deleting and restoring any record: validate, write, audit, together.
+
+This is the only way data changes. Each function works inside a :class:`Transaction`, so a
+caller (an import, say) can make many changes that land all together or not at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from sqlalchemy.orm.exc import StaleDataError
+
+from bluehelmet.domain import rules
+from bluehelmet.domain.audit import AuditAction, AuditEntry
+from bluehelmet.domain.catalogue import ENTITIES, entity_class
+from bluehelmet.domain.errors import InvalidRecord, NotFound, Problem, StaleVersion
+from bluehelmet.domain.records import Record, entity_fields, reference_target, snapshot
+from bluehelmet.services.database import Transaction
+from bluehelmet.services.parsing import editable_values, parse_filters, parse_record
+from bluehelmet.storage import repository
+
+__all__ = ["count", "create", "delete", "get", "history", "kind_of", "list_records", "restore", "update"]
+
+
+def kind_of(kind: str | type[Record]) -> type[Record]:
+    return entity_class(kind) if isinstance(kind, str) else kind
+
+
+@dataclass
+class _Context:
+    """The rules' view of the database, inside the caller's transaction."""
+
+    tx: Transaction
+
+    @property
+    def today(self) -> date:
+        return self.tx.today
+
+    @property
+    def rating_scale(self) -> Sequence[str]:
+        return self.tx.settings.rating_scale
+
+    def get(self, entity: str, record_id: int) -> Record | None:
+        with self.tx.session.no_autoflush:
+            return repository.get(self.tx.session, entity_class(entity), record_id)
+
+    def children(self, entity: str, field: str, record_id: int) -> list[Record]:
+        return list(repository.select_records(self.tx.session, entity_class(entity), {field: record_id}))
+
+    def find(self, entity: str, values: dict[str, Any]) -> list[Record]:
+        return repository.find(self.tx.session, entity_class(entity), values)
+
+
+def _refuse_if_broken(tx: Transaction, record: Record, before: Record | None = None) -> None:
+    problems = rules.check(record, _Context(tx), before)
+    if problems:
+        raise InvalidRecord(problems)
+
+
+def _audit(tx: Transaction, record: Record, action: AuditAction, before: dict[str, Any] | None) -> None:
+    assert record.id is not None and record.version is not None
+    entry = AuditEntry(
+        entity=type(record).__name__,
+        record_id=record.id,
+        action=action,
+        version=record.version,
+        actor=tx.actor,
+        at=record.updated_at or tx.now(),
+        before=before,
+        after=snapshot(record),
+    )
+    repository.append_audit(tx.session, entry)
+
+
+def _flush(tx: Transaction, record: Record, expected: int | None) -> None:
+    try:
+        tx.session.flush()
+    except StaleDataError:
+        # Another transaction changed the row between our read and our write.
+        raise StaleVersion(record.label(), expected, {"version": "changed by someone else"}) from None
+
+
+def _live(tx: Transaction, cls: type[Record], record_id: int) -> Record:
+    record = repository.get(tx.session, cls, record_id)
+    if record is None:
+        raise NotFound(cls.__name__, record_id)
+    if record.is_deleted:
+        raise NotFound(cls.__name__, record_id, deleted=True)
+    return record
+
+
+def _check_version(record: Record, expected: int | None) -> None:
+    if expected is not None and expected != record.version:
+        raise StaleVersion(record.label(), expected, snapshot(record))
+
+
+def create(tx: Transaction, kind: str | type[Record], data: Mapping[str, Any]) -> Record:
+    """Validate ``data`` as a new record of ``kind``, store it, and audit its creation."""
+    cls = kind_of(kind)
+    record = parse_record(cls, data)
+    _refuse_if_broken(tx, record)
+    now = tx.now()
+    record.created_at = record.updated_at = now
+    record.created_by = record.updated_by = tx.actor
+    tx.session.add(record)
+    _flush(tx, record, None)
+    _audit(tx, record, AuditAction.CREATE, None)
+    return record
+
+
+def update(
+    tx: Transaction, kind: str | type[Record], record_id: int, changes: Mapping[str, Any], version: int
+) -> Record:
+    """Apply ``changes`` to the record if it is still at ``version``; refuse a stale change.
+
+    Returns the record as stored. A change that changes nothing writes nothing.
+    """
+    cls = kind_of(kind)
+    current = _live(tx, cls, record_id)
+    _check_version(current, version)
+    before = snapshot(current)
+    candidate = parse_record(cls, {**editable_values(current), **changes})
+    candidate.id = current.id
+    previous = cls(**{f.name: getattr(current, f.name) for f in entity_fields(cls)})
+    previous.id = current.id
+    _refuse_if_broken(tx, candidate, previous)
+    changed = [f.name for f in entity_fields(cls) if getattr(candidate, f.name) != getattr(current, f.name)]
+    if not changed:
+        return current
+    for name in changed:
+        setattr(current, name, getattr(candidate, name))
+    current.updated_at = tx.now()
+    current.updated_by = tx.actor
+    _flush(tx, current, version)
+    _audit(tx, current, AuditAction.UPDATE, before)
+    return current
+
+
+def _referrers(tx: Transaction, record: Record) -> list[Problem]:
+    name = type(record).__name__
+    problems = []
+    for cls in ENTITIES:
+        for f in entity_fields(cls):
+            if reference_target(f) == name and record.id is not None:
+                ids = [i for i in repository.referrers(tx.session, cls, f.name, record.id) if i != record.id]
+                if ids:
+                    shown = ", ".join(f"#{i}" for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
+                    problems.append(
+                        Problem(
+                            record.label(),
+                            "id",
+                            f"{len(ids)} {cls.__name__} record(s) ({shown}) still refer to it by {f.name}",
+                        )
+                    )
+    return problems
+
+
+def delete(tx: Transaction, kind: str | type[Record], record_id: int, version: int | None = None) -> Record:
+    """Mark the record deleted (it stays, with its history, and can be restored).
+
+    Refused while live records still refer to it, so nothing is left pointing at a deleted record.
+    """
+    cls = kind_of(kind)
+    current = _live(tx, cls, record_id)
+    _check_version(current, version)
+    problems = _referrers(tx, current)
+    if problems:
+        raise InvalidRecord(problems)
+    before = snapshot(current)
+    current.deleted_at = current.updated_at = tx.now()
+    current.deleted_by = current.updated_by = tx.actor
+    _flush(tx, current, version)
+    _audit(tx, current, AuditAction.DELETE, before)
+    return current
+
+
+def restore(tx: Transaction, kind: str | type[Record], record_id: int, version: int | None = None) -> Record:
+    """Undo a soft delete, if the record's references are all still live."""
+    cls = kind_of(kind)
+    current = repository.get(tx.session, cls, record_id)
+    if current is None:
+        raise NotFound(cls.__name__, record_id)
+    if not current.is_deleted:
+        raise InvalidRecord([Problem(current.label(), "deleted_at", "is not deleted")])
+    _check_version(current, version)
+    before = snapshot(current)
+    current.deleted_at = current.deleted_by = None
+    _refuse_if_broken(tx, current)
+    current.updated_at = tx.now()
+    current.updated_by = tx.actor
+    _flush(tx, current, version)
+    _audit(tx, current, AuditAction.RESTORE, before)
+    return current
+
+
+def get(tx: Transaction, kind: str | type[Record], record_id: int, *, include_deleted: bool = False) -> Record:
+    cls = kind_of(kind)
+    record = repository.get(tx.session, cls, record_id)
+    if record is None:
+        raise NotFound(cls.__name__, record_id)
+    if record.is_deleted and not include_deleted:
+        raise NotFound(cls.__name__, record_id, deleted=True)
+    return record
+
+
+def list_records(
+    tx: Transaction,
+    kind: str | type[Record],
+    filters: Mapping[str, Any] | None = None,
+    *,
+    include_deleted: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[Record]:
+    cls = kind_of(kind)
+    return repository.select_records(
+        tx.session, cls, parse_filters(cls, filters or {}), include_deleted=include_deleted, limit=limit, offset=offset
+    )
+
+
+def count(tx: Transaction, kind: str | type[Record], *, include_deleted: bool = False) -> int:
+    return repository.count_records(tx.session, kind_of(kind), include_deleted=include_deleted)
+
+
+def history(tx: Transaction, kind: str | type[Record], record_id: int) -> list[AuditEntry]:
+    """Every change to the record, oldest first (empty if it never existed)."""
+    return repository.history(tx.session, kind_of(kind).__name__, record_id)

@@ -1,0 +1,73 @@
+"""Reading and appending records: the only SQL the services use."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bluehelmet.domain.audit import AuditEntry
+from bluehelmet.domain.records import Record
+from bluehelmet.storage.tables import TABLES, audit_table
+
+__all__ = ["append_audit", "count_records", "find", "get", "history", "referrers", "select_records"]
+
+
+def get(session: Session, cls: type[Record], record_id: int) -> Record | None:
+    return session.get(cls, record_id)
+
+
+def find(session: Session, cls: type[Record], values: Mapping[str, Any]) -> list[Record]:
+    """Records of ``cls``, deleted included, whose columns equal ``values``."""
+    table = TABLES[cls]
+    stmt = select(cls).where(*(table.c[k] == v for k, v in values.items()))
+    with session.no_autoflush:
+        return list(session.scalars(stmt))
+
+
+def select_records(
+    session: Session,
+    cls: type[Record],
+    filters: Mapping[str, Any] | None = None,
+    *,
+    include_deleted: bool = False,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Sequence[Record]:
+    """Records of ``cls`` in id order, live only unless ``include_deleted``."""
+    table = TABLES[cls]
+    stmt = select(cls).where(*(table.c[k] == v for k, v in (filters or {}).items()))
+    if not include_deleted:
+        stmt = stmt.where(table.c.deleted_at.is_(None))
+    stmt = stmt.order_by(table.c.id).offset(offset).limit(limit)
+    return session.scalars(stmt).all()
+
+
+def count_records(session: Session, cls: type[Record], *, include_deleted: bool = False) -> int:
+    table = TABLES[cls]
+    stmt = select(func.count()).select_from(table)
+    if not include_deleted:
+        stmt = stmt.where(table.c.deleted_at.is_(None))
+    return int(session.scalar(stmt) or 0)
+
+
+def referrers(session: Session, cls: type[Record], column: str, record_id: int) -> list[int]:
+    """Ids of live records of ``cls`` whose ``column`` refers to ``record_id``."""
+    table = TABLES[cls]
+    stmt = select(table.c.id).where(table.c[column] == record_id, table.c.deleted_at.is_(None)).order_by(table.c.id)
+    return list(session.scalars(stmt))
+
+
+def append_audit(session: Session, entry: AuditEntry) -> None:
+    session.add(entry)
+
+
+def history(session: Session, entity: str, record_id: int) -> list[AuditEntry]:
+    stmt = (
+        select(AuditEntry)
+        .where(audit_table.c.entity == entity, audit_table.c.record_id == record_id)
+        .order_by(audit_table.c.id)
+    )
+    return list(session.scalars(stmt))

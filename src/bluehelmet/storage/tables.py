@@ -1,0 +1,127 @@
+"""The database tables, derived from the domain's dataclasses, and their ORM mapping.
+
+Each entity's table follows from its fields: Python types give column types, ``ref``/``refs``
+metadata gives foreign keys (lists of references are JSON arrays checked by the services),
+``natural_keys`` gives unique constraints. The dataclasses stay free of SQLAlchemy: they are
+mapped here, imperatively, once when this module is imported.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import date, datetime, time
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Time,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import registry
+from sqlalchemy.types import TypeEngine
+
+from bluehelmet.domain.audit import AuditAction, AuditEntry
+from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
+from bluehelmet.domain.records import SYSTEM_FIELDS, Record, reference_target
+from bluehelmet.storage.types import StrEnumType, UTCDateTime
+
+__all__ = ["TABLES", "audit_table", "metadata", "table_of"]
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+        "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+mapper_registry = registry(metadata=metadata)
+
+_SCALARS: dict[Any, TypeEngine[Any]] = {
+    int: Integer(),
+    float: Float(),
+    str: String(),
+    bool: Boolean(),
+    date: Date(),
+    time: Time(),
+}
+# Columns worth an index beyond references: the dates analyses filter on.
+_INDEXED = frozenset({"event_date", "start_on", "planned_start", "observed_on", "notified_on", "effective_on"})
+
+
+def _column_type(tp: Any) -> tuple[TypeEngine[Any], bool]:
+    """The column type for a field's annotation, and whether the column is nullable."""
+    nullable = False
+    if isinstance(tp, types.UnionType) or typing.get_origin(tp) is typing.Union:
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        nullable = len(args) < len(typing.get_args(tp))
+        (tp,) = args
+    if typing.get_origin(tp) in (list, dict):
+        return JSON(), nullable
+    if tp is datetime:
+        return UTCDateTime(), nullable
+    if isinstance(tp, type) and issubclass(tp, StrEnum):
+        return StrEnumType(tp), nullable
+    return _SCALARS[tp], nullable
+
+
+def _columns(cls: type[Record]) -> list[Column[Any]]:
+    hints = typing.get_type_hints(cls)
+    columns: list[Column[Any]] = [Column("id", Integer, primary_key=True, autoincrement=True)]
+    for f in dataclasses.fields(cls):
+        if f.name == "id":
+            continue
+        col_type, nullable = _column_type(hints[f.name])
+        if f.name == "version":
+            nullable = False
+        elif f.name in SYSTEM_FIELDS:
+            nullable = True
+        target = reference_target(f)
+        args: list[Any] = [ForeignKey(f"{entity_name(entity_class(target))}.id")] if target else []
+        columns.append(Column(f.name, col_type, *args, nullable=nullable, index=bool(target) or f.name in _INDEXED))
+    return columns
+
+
+def _table(cls: type[Record]) -> Table:
+    constraints = [UniqueConstraint(*key) for key in cls.natural_keys]
+    return Table(entity_name(cls), metadata, *_columns(cls), *constraints)
+
+
+TABLES: dict[type[Record], Table] = {cls: _table(cls) for cls in ENTITIES}
+
+audit_table = Table(
+    "audit_entry",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(64), nullable=False),
+    Column("record_id", Integer, nullable=False),
+    Column("action", _column_type(AuditAction)[0], nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("actor", String(), nullable=False),
+    Column("at", _column_type(datetime)[0], nullable=False),
+    Column("before", JSON(), nullable=True),
+    Column("after", JSON(), nullable=True),
+    Index(None, "entity", "record_id"),
+)
+
+
+def table_of(cls: type[Record]) -> Table:
+    return TABLES[cls]
+
+
+for _cls, _tbl in TABLES.items():
+    mapper_registry.map_imperatively(_cls, _tbl, version_id_col=_tbl.c.version)
+mapper_registry.map_imperatively(AuditEntry, audit_table)
