@@ -145,7 +145,9 @@ def _referrers(tx: Transaction, record: Record) -> list[Problem]:
     for cls in ENTITIES:
         for f in entity_fields(cls):
             if reference_target(f) == name and record.id is not None:
-                ids = [i for i in repository.referrers(tx.session, cls, f.name, record.id) if i != record.id]
+                ids = repository.referrers(tx.session, cls, f.name, record.id)
+                if cls is type(record):
+                    ids = [i for i in ids if i != record.id]
                 if ids:
                     shown = ", ".join(f"#{i}" for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
                     problems.append(

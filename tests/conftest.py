@@ -1,0 +1,102 @@
+"""Every test that touches data runs on a real database of its own, on SQLite and on PostgreSQL.
+
+PostgreSQL: the server at BLUEHELMET_TEST_POSTGRES_URL (default: postgres on 127.0.0.1:5432).
+A throw-away database is created for the run and dropped after it; each test starts on empty
+tables. If the server does not answer, those tests are skipped with the reason, except under
+CI=true, where that is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from bluehelmet.config import Settings
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.storage.tables import metadata
+
+POSTGRES_URL = os.environ.get(
+    "BLUEHELMET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
+]
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One migrated SQLite file, copied for each test (faster than migrating each time)."""
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    database = Database(Settings(database_url=f"sqlite:///{path}"))
+    database.init_schema()
+    database.close()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test run, dropped at the end."""
+    admin_url = make_url(POSTGRES_URL)
+    name = f"bluehelmet_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except Exception as error:  # noqa: BLE001 - any failure to reach the server means the same here
+        admin.dispose()
+        reason = f"PostgreSQL at {admin_url.render_as_string(hide_password=True)} does not answer: {error}"
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
+        pytest.skip(reason)
+    url = admin_url.set(database=name).render_as_string(hide_password=False)
+    database = Database(Settings(database_url=url))
+    database.init_schema()
+    database.close()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    names = ", ".join(f'"{t.name}"' for t in metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty, migrated mission record on each backend."""
+    url = _url_for(request, tmp_path)
+    database = Database(Settings(database_url=url))
+    yield database
+    database.close()
+
+
+def _url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    if request.param == "postgresql":
+        url: str = request.getfixturevalue("postgres_url")
+        _empty_postgres(url)
+        return url
+    path = tmp_path / "mission.db"
+    shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture
+def tx(db: Database) -> Iterator[Transaction]:
+    """A transaction on ``db`` acting as 'tester', committed when the test ends without error."""
+    with db.transaction("tester") as transaction:
+        yield transaction
