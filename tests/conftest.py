@@ -22,9 +22,7 @@ from bluehelmet.config import Settings
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.storage.tables import metadata
 
-POSTGRES_URL = os.environ.get(
-    "BLUEHELMET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
-)
+POSTGRES_URL = os.environ.get("BLUEHELMET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [
     pytest.param("sqlite", id="sqlite"),
     pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgresql),
@@ -50,7 +48,7 @@ def postgres_url() -> Iterator[str]:
     try:
         with admin.connect() as conn:
             conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - any failure to reach the server means the same here
+    except Exception as error:
         admin.dispose()
         reason = f"PostgreSQL at {admin_url.render_as_string(hide_password=True)} does not answer: {error}"
         if os.environ.get("CI") == "true":

@@ -70,7 +70,13 @@ def _country(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
 
 
 def _admin_area(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
-    return {"mission_id": _mission_id(tx, o), "level": "admin1", "name": f"Gao {_n()}", "pcode": "ML07", "parent_id": None}
+    return {
+        "mission_id": _mission_id(tx, o),
+        "level": "admin1",
+        "name": f"Gao {_n()}",
+        "pcode": "ML07",
+        "parent_id": None,
+    }
 
 
 def _sector(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
@@ -255,8 +261,12 @@ def _status_change(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "cause": "explosive_incident",
         "incident_id": _id(
             make(
-                tx, "Incident", mission_id=mission_id, event_type="Explosions/Remote violence",
-                sub_event_type="Remote explosive/landmine/IED", category="ied_detonated",
+                tx,
+                "Incident",
+                mission_id=mission_id,
+                event_type="Explosions/Remote violence",
+                sub_event_type="Remote explosive/landmine/IED",
+                category="ied_detonated",
             )
         ),
         "note": "hull breached",
@@ -301,8 +311,13 @@ def _finding(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
     evaluation = make(tx, "Evaluation", mission_id=mission_id)
     parent = getattr(evaluation, "unit_id")  # noqa: B009
     sub = make(
-        tx, "Unit", mission_id=mission_id, parent_id=parent, unit_type="infantry_company",
-        authorised_strength=150, deployed_strength=140,
+        tx,
+        "Unit",
+        mission_id=mission_id,
+        parent_id=parent,
+        unit_type="infantry_company",
+        authorised_strength=150,
+        deployed_strength=140,
     )
     return {
         "evaluation_id": _id(evaluation),
@@ -531,5 +546,5 @@ _BUILDERS: dict[str, Callable[[Transaction, dict[str, Any]], dict[str, Any]]] = 
     "CoordinationMeeting": _meeting,
 }
 
-__all__ = ["make", "data", "police_unit"]
+__all__ = ["data", "make", "police_unit"]
 police_unit = _police_unit

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from sqlalchemy.orm.exc import StaleDataError
 
 from bluehelmet.domain.audit import AuditAction
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
@@ -86,9 +87,7 @@ def test_two_overlapping_transactions_cannot_both_apply_the_same_version(db: Dat
     late.commit()
     with db.transaction("first") as tx:
         records.update(tx, "Unit", unit.id, {"deployed_strength": 640}, version=1)
-    stale.deployed_strength = 1  # type: ignore[attr-defined]
-    from sqlalchemy.orm.exc import StaleDataError
-
+    stale.deployed_strength = 1
     with pytest.raises(StaleDataError):
         late.commit()
     late.close()
@@ -137,10 +136,10 @@ def test_a_deleted_record_cannot_be_updated_until_restored(db: Database) -> None
 def test_delete_is_refused_while_live_records_refer_to_it(db: Database) -> None:
     with db.transaction("tester") as tx:
         caveat = factories.make(tx, "Caveat")
-        unit_id = caveat.unit_id  # type: ignore[attr-defined]
-    with pytest.raises(InvalidRecord, match=r"Caveat record\(s\) \(#\d+\) still refer to it by unit_id"):
-        with db.transaction("tester") as tx:
-            records.delete(tx, "Unit", unit_id)
+        unit_id = caveat.unit_id
+    refers = r"Caveat record\(s\) \(#\d+\) still refer to it by unit_id"
+    with pytest.raises(InvalidRecord, match=refers), db.transaction("tester") as tx:
+        records.delete(tx, "Unit", unit_id)
     with db.transaction("tester") as tx:
         records.delete(tx, "Caveat", caveat.id)
         records.delete(tx, "Unit", unit_id)
@@ -163,7 +162,7 @@ def test_list_filters_are_typed_and_checked(db: Database) -> None:
         factories.make(tx, "Unit", mission_id=mission.id)
     with db.transaction("reader") as tx:
         police = records.list_records(tx, "Unit", {"component": "police", "mission_id": mission.id})
-        assert [u.component for u in police] == ["police"]  # type: ignore[attr-defined]
+        assert [u.component for u in police] == ["police"]
         with pytest.raises(InvalidRecord, match="component: input should be"):
             records.list_records(tx, "Unit", {"component": "navy"})
         with pytest.raises(InvalidRecord, match="colour: is not a field to filter on"):

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from bluehelmet.config import Settings
 from bluehelmet.domain.errors import InvalidRecord
 from bluehelmet.services import records
 from bluehelmet.services.database import Database
@@ -47,8 +48,18 @@ CREATE_RULES = [
     ("Unit", "colour", "is not a field of this kind of record", {"colour": "blue"}),
     ("Unit", "version", "is kept by the system", {"version": 7}),
     ("Operation", "end_on", "is before start_on", {"start_on": "2021-04-08", "end_on": "2021-04-01"}),
-    ("Rotation", "planned_end", "is before planned_start", {"planned_start": "2021-03-01", "planned_end": "2021-02-01"}),
-    ("MovementRestriction", "lifted_on", "is before started_on", {"started_on": "2021-01-01", "lifted_on": "2020-12-01"}),
+    (
+        "Rotation",
+        "planned_end",
+        "is before planned_start",
+        {"planned_start": "2021-03-01", "planned_end": "2021-02-01"},
+    ),
+    (
+        "MovementRestriction",
+        "lifted_on",
+        "is before started_on",
+        {"started_on": "2021-01-01", "lifted_on": "2020-12-01"},
+    ),
     ("Location", "latitude", "is outside the area of mission", {"latitude": 48.85, "longitude": 2.35}),
     ("Location", "longitude", "is outside the area of mission", {"latitude": 15.0, "longitude": 12.0}),
     ("Location", "latitude", "is not a latitude", {"latitude": 95.0, "longitude": 0.0}),
@@ -66,7 +77,12 @@ CREATE_RULES = [
     ("EquipmentStatusChange", "cause", "only an unserviceable item has a cause", {"serviceability": "serviceable"}),
     ("Inspection", "items_serviceable", "is more than the 40 items", {"items_serviceable": 41}),
     ("Evaluation", "overall_rating", "is not on the rating scale", {"overall_rating": "superb"}),
-    ("Evaluation", "domain_ratings", "'cooking' is not a performance domain", {"domain_ratings": {"cooking": "excellent"}}),
+    (
+        "Evaluation",
+        "domain_ratings",
+        "'cooking' is not a performance domain",
+        {"domain_ratings": {"cooking": "excellent"}},
+    ),
     ("Evaluation", "kind", "a military unit gets a military_unit_evaluation", {"kind": "police_assessment_report"}),
     ("OperationPhase", "start_on", "is before Operation", {"start_on": "2020-01-01"}),
     ("Activity", "patrol_range", "only a patrol has a range", {"activity_type": "escort"}),
@@ -88,7 +104,7 @@ def test_a_broken_rule_is_refused_and_nothing_is_written(
     if field == "sector_ids":
         with db.transaction("tester") as tx:
             sector = factories.make(tx, "Sector")
-        overrides = {"mission_id": sector.mission_id, "sector_ids": [sector.id, sector.id]}  # type: ignore[attr-defined]
+        overrides = {"mission_id": sector.mission_id, "sector_ids": [sector.id, sector.id]}
     _refused_create(db, kind, field, reason, **overrides)
 
 
@@ -101,8 +117,15 @@ def test_a_sub_unit_larger_than_its_parent_is_refused(db: Database) -> None:
     with db.transaction("tester") as tx:
         parent = factories.make(tx, "Unit", deployed_strength=650, authorised_strength=650)
     _refused_create(
-        db, "Unit", "deployed_strength", "is larger than its parent", mission_id=parent.mission_id,  # type: ignore[attr-defined]
-        parent_id=parent.id, deployed_strength=700, authorised_strength=None, unit_type="infantry_company",
+        db,
+        "Unit",
+        "deployed_strength",
+        "is larger than its parent",
+        mission_id=parent.mission_id,
+        parent_id=parent.id,
+        deployed_strength=700,
+        authorised_strength=None,
+        unit_type="infantry_company",
     )
 
 
@@ -110,21 +133,30 @@ def test_a_parent_cannot_shrink_below_a_sub_unit(db: Database) -> None:
     with db.transaction("tester") as tx:
         parent = factories.make(tx, "Unit", deployed_strength=650, authorised_strength=650)
         factories.make(
-            tx, "Unit", mission_id=parent.mission_id, parent_id=parent.id,  # type: ignore[attr-defined]
-            deployed_strength=150, authorised_strength=150, unit_type="infantry_company",
+            tx,
+            "Unit",
+            mission_id=parent.mission_id,
+            parent_id=parent.id,
+            deployed_strength=150,
+            authorised_strength=150,
+            unit_type="infantry_company",
         )
     with pytest.raises(InvalidRecord, match="100 is smaller than its sub-unit"), db.transaction("t") as tx:
         records.update(tx, "Unit", parent.id, {"deployed_strength": 100}, version=1)
     with db.transaction("reader") as tx:
-        assert records.get(tx, "Unit", parent.id).deployed_strength == 650  # type: ignore[attr-defined]
+        assert records.get(tx, "Unit", parent.id).deployed_strength == 650
 
 
 def test_a_unit_cannot_become_its_own_ancestor(db: Database) -> None:
     with db.transaction("tester") as tx:
         top = factories.make(tx, "Unit", authorised_strength=None, deployed_strength=None)
         child = factories.make(
-            tx, "Unit", mission_id=top.mission_id, parent_id=top.id,  # type: ignore[attr-defined]
-            authorised_strength=None, deployed_strength=None,
+            tx,
+            "Unit",
+            mission_id=top.mission_id,
+            parent_id=top.id,
+            authorised_strength=None,
+            deployed_strength=None,
         )
     with pytest.raises(InvalidRecord, match="would make the unit its own parent"), db.transaction("t") as tx:
         records.update(tx, "Unit", top.id, {"parent_id": child.id}, version=1)
@@ -142,16 +174,18 @@ def test_a_reference_to_a_deleted_record_is_refused(db: Database) -> None:
     with db.transaction("tester") as tx:
         sector = factories.make(tx, "Sector")
         records.delete(tx, "Sector", sector.id)
-    _refused_create(
-        db, "Unit", "sector_id", "is deleted", mission_id=sector.mission_id, sector_id=sector.id  # type: ignore[attr-defined]
-    )
+    _refused_create(db, "Unit", "sector_id", "is deleted", mission_id=sector.mission_id, sector_id=sector.id)
 
 
 def test_a_duplicate_natural_key_is_refused_naming_the_existing_record(db: Database) -> None:
     with db.transaction("tester") as tx:
         first = factories.make(tx, "Incident", external_id="MLI12345")
     _refused_create(
-        db, "Incident", "external_id", "already has mission_id", mission_id=first.mission_id,  # type: ignore[attr-defined]
+        db,
+        "Incident",
+        "external_id",
+        "already has mission_id",
+        mission_id=first.mission_id,
         external_id="MLI12345",
     )
 
@@ -159,7 +193,7 @@ def test_a_duplicate_natural_key_is_refused_naming_the_existing_record(db: Datab
 def test_a_finding_must_be_about_a_sub_unit_of_the_evaluated_unit(db: Database) -> None:
     with db.transaction("tester") as tx:
         stranger = factories.make(tx, "Unit", authorised_strength=10, deployed_strength=10)
-        values = factories.data(tx, "EvaluationFinding", mission_id=stranger.mission_id)  # type: ignore[attr-defined]
+        values = factories.data(tx, "EvaluationFinding", mission_id=stranger.mission_id)
     values["sub_unit_id"] = stranger.id
     with pytest.raises(InvalidRecord, match="is not part of the evaluated unit"), db.transaction("t") as tx:
         records.create(tx, "EvaluationFinding", values)
@@ -167,8 +201,13 @@ def test_a_finding_must_be_about_a_sub_unit_of_the_evaluated_unit(db: Database) 
 
 @pytest.mark.parametrize(
     ("start", "end", "allowed"),
-    [("draft", "verified", True), ("draft", "rejected", True), ("verified", "draft", True),
-     ("verified", "rejected", False), ("rejected", "verified", False)],
+    [
+        ("draft", "verified", True),
+        ("draft", "rejected", True),
+        ("verified", "draft", True),
+        ("verified", "rejected", False),
+        ("rejected", "verified", False),
+    ],
 )
 def test_the_review_workflow(db: Database, start: str, end: str, allowed: bool) -> None:
     with db.transaction("tester") as tx:
@@ -182,15 +221,13 @@ def test_the_review_workflow(db: Database, start: str, end: str, allowed: bool) 
 
 
 def test_the_rating_scale_is_a_setting(db: Database) -> None:
-    from bluehelmet.config import Settings
-
     custom = Database(Settings(database_url=db.settings.database_url, rating_scale=("green", "amber", "red")))
     try:
         with custom.transaction("evaluator") as tx:
             evaluation = factories.make(tx, "Evaluation", overall_rating="amber", domain_ratings={"logistics": "red"})
-            assert evaluation.overall_rating == "amber"  # type: ignore[attr-defined]
-        with pytest.raises(InvalidRecord, match="'satisfactory' is not on the rating scale"):
-            with custom.transaction("evaluator") as tx:
-                factories.make(tx, "Evaluation", overall_rating="satisfactory", domain_ratings={})
+            assert evaluation.overall_rating == "amber"
+        off_scale = "'satisfactory' is not on the rating scale"
+        with pytest.raises(InvalidRecord, match=off_scale), custom.transaction("evaluator") as tx:
+            factories.make(tx, "Evaluation", overall_rating="satisfactory", domain_ratings={})
     finally:
         custom.close()
