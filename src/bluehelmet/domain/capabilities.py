@@ -8,31 +8,14 @@ from enum import StrEnum
 from typing import ClassVar
 
 from bluehelmet.domain.records import Record, ref
+from bluehelmet.domain.units import UnitType
 
 __all__ = [
-    "Capability",
     "CapabilityRequirement",
     "InfrastructureProject",
     "ProjectKind",
     "ProjectMilestone",
 ]
-
-
-class Capability(StrEnum):
-    MEDIUM_UTILITY_HELICOPTER = "medium_utility_helicopter"
-    ARMED_HELICOPTER = "armed_helicopter"
-    ATTACK_HELICOPTER = "attack_helicopter"
-    INFANTRY_QUICK_REACTION_FORCE = "infantry_quick_reaction_force"
-    MOBILE_SURGICAL = "mobile_surgical"
-    FORWARD_SURGICAL_TEAM = "forward_surgical_team"
-    FIXED_WING_ISR = "fixed_wing_isr"
-    UNMANNED_AERIAL_SYSTEM = "unmanned_aerial_system"
-    MEDICAL = "medical"
-    ENGINEERING = "engineering"
-    ISR = "isr"
-    COUNTER_IED = "counter_ied"
-    FORMED_POLICE_UNIT = "formed_police_unit"
-    OTHER = "other"
 
 
 class ProjectKind(StrEnum):
@@ -46,21 +29,21 @@ class ProjectKind(StrEnum):
 
 @dataclass(kw_only=True)
 class CapabilityRequirement(Record):
-    """How many units of a capability the plan needs in a sector, and how many it has.
+    """How many units of a kind the adaptation plan needs (in a sector, or anywhere), and by when.
 
-    A gap is ``required - deployed``; ``pledged`` counts units promised but not yet there.
+    Only the requirement is entered: what is deployed or pledged against it is counted from the
+    units themselves (their type, sector and deployment status), so a gap is never typed.
     """
 
     label_field: ClassVar[str] = "capability"
 
     mission_id: int = ref("Mission")
-    capability: Capability
+    capability: UnitType
     sector_id: int | None = ref("Sector", optional=True)
     required: int
-    deployed: int = 0
-    pledged: int = 0
-    planned_from: date | None = None
-    planned_by: date | None = None
+    needed_from: date | None = None
+    needed_by: date | None = None
+    commercial_alternative: bool = False
     note: str = ""
 
 

@@ -35,6 +35,8 @@ class ImpactEffect(StrEnum):
 
 @dataclass(kw_only=True)
 class Caveat(Record):
+    """A restriction a contributor places on its unit; ``reported_on`` is when headquarters learnt of it."""
+
     label_field: ClassVar[str] = "description"
 
     mission_id: int = ref("Mission")
@@ -44,6 +46,7 @@ class Caveat(Record):
     declared: bool = False
     declared_on: date | None = None
     first_observed: date | None = None
+    reported_on: date | None = None
     lifted_on: date | None = None
     source: str = ""
 

@@ -73,8 +73,9 @@ class EquipmentItem(Record):
 
 @dataclass(kw_only=True)
 class EquipmentStatusChange(Record):
-    """From ``effective_on`` the item is serviceable or not, and if not, why."""
+    """From ``effective_on`` the item is serviceable or not, and if not, why (one state a day)."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("equipment_id", "effective_on"),)
     label_field: ClassVar[str] = "effective_on"
 
     equipment_id: int = ref("EquipmentItem")

@@ -13,7 +13,7 @@ from datetime import date, time
 from enum import StrEnum
 from typing import ClassVar
 
-from bluehelmet.domain.records import Record, ref
+from bluehelmet.domain.records import Record, ref, refs
 
 __all__ = [
     "REVIEW_TRANSITIONS",
@@ -183,7 +183,13 @@ REVIEW_TRANSITIONS: dict[ReviewStatus, frozenset[ReviewStatus]] = {
 
 @dataclass(kw_only=True)
 class Incident(Record):
-    """One security incident: when, where, what, against whom, by whom, the toll, the source."""
+    """One security incident: when, where, what, against whom, by whom, the toll, the source.
+
+    The ACLED columns (actors and their associated actors, interaction codes, disorder type,
+    civilian targeting, source scale, tags, ACLED's own timestamp) are kept so an ACLED file
+    can be exported again without loss. ``fatalities`` is the event's total as reported; the
+    ``killed_*`` counts break down the victims the mission must report on.
+    """
 
     natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "external_id"),)
     label_field: ClassVar[str] = "external_id"
@@ -208,7 +214,17 @@ class Incident(Record):
     target: Target | None = None
     perpetrator: str = ""
     actor1: str = ""
+    assoc_actor1: str = ""
+    inter1: int | None = None
     actor2: str = ""
+    assoc_actor2: str = ""
+    inter2: int | None = None
+    interaction: int | None = None
+    disorder_type: str = ""
+    civilian_targeting: bool = False
+    explosives_used: bool = False
+    operation_id: int | None = ref("Operation", optional=True)
+    responding_unit_ids: list[int] = refs("Unit")
     fatalities: int = 0
     killed_peacekeepers: int = 0
     injured_peacekeepers: int = 0
@@ -218,6 +234,9 @@ class Incident(Record):
     injured_civilians: int = 0
     attackers_estimated: int | None = None
     source: str = ""
+    source_scale: str = ""
+    source_timestamp: int | None = None
+    tags: str = ""
     source_reliability: SourceReliability | None = None
     information_credibility: InformationCredibility | None = None
     review_status: ReviewStatus = ReviewStatus.DRAFT

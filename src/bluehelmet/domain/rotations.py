@@ -20,7 +20,10 @@ class Tempo(StrEnum):
 
 @dataclass(kw_only=True)
 class Rotation(Record):
-    """One rotation of a unit: the window planned, the window it actually took, and how many."""
+    """One rotation of a unit: the window planned, the window it actually took, and how many.
+
+    Whether the contributor kept to the plan is read from the two windows, never entered.
+    """
 
     label_field: ClassVar[str] = "planned_start"
 
@@ -32,7 +35,6 @@ class Rotation(Record):
     actual_end: date | None = None
     personnel: int | None = None
     available_fraction: float = 0.5
-    followed_plan: bool | None = None
     note: str = ""
 
 

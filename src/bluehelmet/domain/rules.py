@@ -14,7 +14,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 from typing import Any, Protocol
 
-from bluehelmet.domain.capabilities import ProjectMilestone
 from bluehelmet.domain.caveats import Caveat
 from bluehelmet.domain.equipment import EquipmentStatusChange, Inspection, Serviceability
 from bluehelmet.domain.errors import Problem
@@ -36,7 +35,14 @@ from bluehelmet.domain.records import (
 )
 from bluehelmet.domain.rotations import Rotation
 from bluehelmet.domain.transition import ActivityStatus, TransitionActivity
-from bluehelmet.domain.units import Component, ContributingCountry, Unit
+from bluehelmet.domain.units import (
+    CIVILIAN_UNIT_TYPES,
+    POLICE_UNIT_TYPES,
+    Component,
+    ContributingCountry,
+    Unit,
+    UnitType,
+)
 
 __all__ = ["RuleContext", "check"]
 
@@ -72,7 +78,10 @@ _DATE_ORDER = (
     ("first_observed", "lifted_on"),
     ("declared_on", "lifted_on"),
     ("established_on", "dissolved_on"),
-    ("planned_from", "planned_by"),
+    ("needed_from", "needed_by"),
+    ("start_on", "completed_on"),
+    ("first_observed", "reported_on"),
+    ("notified_on", "planned_move_on"),
 )
 # Numbers that are not counts and may be negative.
 _SIGNED = frozenset({"latitude", "longitude", "min_latitude", "max_latitude", "min_longitude", "max_longitude"})
@@ -92,7 +101,7 @@ def _generic(rec: Record, ctx: RuleContext) -> list[Problem]:
     problems: list[Problem] = []
     who = rec.label()
     hints = _field_types(type(rec))
-    mission_id = getattr(rec, "mission_id", None)
+    mission_id = _mission_of(rec, ctx)
     for f in entity_fields(type(rec)):
         value = getattr(rec, f.name)
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
@@ -125,6 +134,19 @@ def _generic(rec: Record, ctx: RuleContext) -> list[Problem]:
     return problems
 
 
+def _mission_of(rec: Record, ctx: RuleContext) -> int | None:
+    """The mission a record belongs to: its own, or (for a phase, a finding...) its parent's."""
+    if hasattr(rec, "mission_id"):
+        return getattr(rec, "mission_id", None)
+    for f in entity_fields(type(rec)):
+        target = reference_target(f)
+        ident = getattr(rec, f.name)
+        if target and f.default is dataclasses.MISSING and ident is not None:
+            parent = ctx.get(target, ident)
+            return _mission_of(parent, ctx) if parent is not None else None
+    return None
+
+
 def _check_reference(
     who: str, field: str, target: str, ident: int, mission_id: int | None, rec: Record, ctx: RuleContext
 ) -> list[Problem]:
@@ -135,7 +157,7 @@ def _check_reference(
         return [Problem(who, field, f"{target} #{ident} does not exist")]
     if other.is_deleted:
         return [Problem(who, field, f"{target} #{ident} is deleted")]
-    other_mission = getattr(other, "mission_id", None)
+    other_mission = _mission_of(other, ctx)
     if mission_id is not None and other_mission is not None and other_mission != mission_id:
         return [Problem(who, field, f"{other.label()} belongs to another mission")]
     return []
@@ -167,10 +189,13 @@ def _check_coordinates(rec: Record, ctx: RuleContext) -> list[Problem]:
 
 
 def _check_natural_keys(rec: Record, ctx: RuleContext) -> list[Problem]:
+    """A natural key identifies one record. An empty part matches an empty part (two régions
+    without parent and with one name clash), but a key whose own parts are all empty (an
+    incident without an external id) identifies nothing and is not checked."""
     problems = []
     for key in type(rec).natural_keys:
         values = {name: getattr(rec, name) for name in key}
-        if any(v is None for v in values.values()):
+        if all(values[name] is None for name in key if name != "mission_id"):
             continue
         clashes = [o for o in ctx.find(type(rec).__name__, values) if o.id != rec.id]
         if clashes:
@@ -221,19 +246,36 @@ def _admin_area(rec: AdminArea, ctx: RuleContext) -> list[Problem]:
 
 def _location(rec: Location, ctx: RuleContext) -> list[Problem]:
     problems = []
+    areas: dict[str, AdminArea] = {}
     for field, level in (("admin1_id", AdminLevel.ADMIN1), ("admin2_id", AdminLevel.ADMIN2)):
         ident = getattr(rec, field)
         area = ctx.get("AdminArea", ident) if ident is not None else None
-        if isinstance(area, AdminArea) and area.level != level:
-            problems.append(Problem(rec.label(), field, f"{area.label()} is an {area.level} area, not {level}"))
+        if isinstance(area, AdminArea):
+            areas[field] = area
+            if area.level != level:
+                problems.append(Problem(rec.label(), field, f"{area.label()} is an {area.level} area, not {level}"))
+    admin1, admin2 = areas.get("admin1_id"), areas.get("admin2_id")
+    if not problems and admin1 is not None and admin2 is not None and admin2.parent_id != admin1.id:
+        problems.append(Problem(rec.label(), "admin2_id", f"{admin2.label()} does not lie in {admin1.label()}"))
     return problems
 
 
 _STRENGTHS = ("authorised_strength", "deployed_strength")
 
 
+def _component_of(unit_type: UnitType) -> Component:
+    if unit_type in POLICE_UNIT_TYPES:
+        return Component.POLICE
+    if unit_type in CIVILIAN_UNIT_TYPES:
+        return Component.CIVILIAN
+    return Component.MILITARY
+
+
 def _unit(rec: Unit, ctx: RuleContext) -> list[Problem]:
     who, problems = rec.label(), []
+    expected = _component_of(rec.unit_type)
+    if rec.unit_type not in (UnitType.HEADQUARTERS, UnitType.OTHER) and expected != rec.component:
+        problems.append(Problem(who, "unit_type", f"a {rec.unit_type} belongs to the {expected} component"))
     parent = ctx.get("Unit", rec.parent_id) if rec.parent_id is not None else None
     if isinstance(parent, Unit):
         for name in _STRENGTHS:
@@ -329,7 +371,11 @@ def _finding(rec: EvaluationFinding, ctx: RuleContext) -> list[Problem]:
 
 
 def _phase(rec: OperationPhase, ctx: RuleContext) -> list[Problem]:
-    op = ctx.get("Operation", rec.operation_id)
+    return _within_operation(rec, rec.operation_id, ctx)
+
+
+def _within_operation(rec: Activity | OperationPhase, operation_id: int | None, ctx: RuleContext) -> list[Problem]:
+    op = ctx.get("Operation", operation_id) if operation_id is not None else None
     if not isinstance(op, Operation):
         return []
     if rec.start_on < op.start_on:
@@ -342,7 +388,7 @@ def _phase(rec: OperationPhase, ctx: RuleContext) -> list[Problem]:
 def _activity(rec: Activity, ctx: RuleContext) -> list[Problem]:
     if rec.patrol_range is not None and rec.activity_type != ActivityType.PATROL:
         return [Problem(rec.label(), "patrol_range", "only a patrol has a range")]
-    return []
+    return _within_operation(rec, rec.operation_id, ctx)
 
 
 _IED_SUB_EVENTS = {
@@ -391,12 +437,6 @@ def _transition(rec: TransitionActivity, ctx: RuleContext) -> list[Problem]:
     return []
 
 
-def _milestone(rec: ProjectMilestone, ctx: RuleContext) -> list[Problem]:
-    if rec.start_on is not None and rec.completed_on is not None and rec.completed_on < rec.start_on:
-        return [Problem(rec.label(), "completed_on", "is before the milestone started")]
-    return []
-
-
 _Rule = Callable[[Any, RuleContext], list[Problem]]
 _RULES: dict[type[Record], _Rule] = {
     Mission: _mission,
@@ -413,7 +453,6 @@ _RULES: dict[type[Record], _Rule] = {
     Activity: _activity,
     Rotation: _rotation,
     TransitionActivity: _transition,
-    ProjectMilestone: _milestone,
 }
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from enum import StrEnum
 from typing import ClassVar
 
@@ -18,6 +19,9 @@ class Component(StrEnum):
 
 
 class UnitType(StrEnum):
+    """Kinds of unit. Also the vocabulary of capability requirements, so that what a plan
+    requires can be counted against the units deployed or pledged."""
+
     INFANTRY_BATTALION = "infantry_battalion"
     INFANTRY_COMPANY = "infantry_company"
     COMBAT_CONVOY_BATTALION = "combat_convoy_battalion"
@@ -33,12 +37,14 @@ class UnitType(StrEnum):
     MEDICAL_LEVEL_3 = "medical_level_3"
     FORWARD_SURGICAL_TEAM = "forward_surgical_team"
     AVIATION_UTILITY_HELICOPTER = "aviation_utility_helicopter"
+    AVIATION_ARMED_HELICOPTER = "aviation_armed_helicopter"
     AVIATION_ATTACK_HELICOPTER = "aviation_attack_helicopter"
     AVIATION_FIXED_WING = "aviation_fixed_wing"
+    MOBILE_SURGICAL_TEAM = "mobile_surgical_team"
     ISR = "isr"
+    ISR_FIXED_WING = "isr_fixed_wing"
     UNMANNED_AERIAL_SYSTEM = "unmanned_aerial_system"
     QUICK_REACTION_FORCE = "quick_reaction_force"
-    MOBILE_TASK_FORCE = "mobile_task_force"
     RECONNAISSANCE = "reconnaissance"
     LOGISTICS = "logistics"
     SIGNALS = "signals"
@@ -47,6 +53,12 @@ class UnitType(StrEnum):
     HEADQUARTERS = "headquarters"
     CIVILIAN_SECTION = "civilian_section"
     OTHER = "other"
+
+
+POLICE_UNIT_TYPES = frozenset(
+    {UnitType.FORMED_POLICE_UNIT, UnitType.FORMED_POLICE_DETACHMENT, UnitType.INDIVIDUAL_POLICE}
+)
+CIVILIAN_UNIT_TYPES = frozenset({UnitType.CIVILIAN_SECTION})
 
 
 class DeploymentStatus(StrEnum):
@@ -74,7 +86,8 @@ class Unit(Record):
     """A contingent or sub-unit: a battalion, a company, a formed police unit, a detachment.
 
     Sub-units point to their parent; a sub-unit is never larger than its parent. A unit that
-    is not fully deployed (advance team only, say) says why in ``status_reason``.
+    is not fully deployed (advance team only, say) says since when and why. Units assigned to
+    the mission's mobile task force keep their organic parent and carry ``mobile_task_force``.
     """
 
     natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "name"),)
@@ -90,6 +103,7 @@ class Unit(Record):
     authorised_strength: int | None = None
     deployed_strength: int | None = None
     deployment_status: DeploymentStatus = DeploymentStatus.DEPLOYED
+    status_since: date | None = None
     status_reason: str = ""
     mobile_task_force: bool = False
     notes: str = ""

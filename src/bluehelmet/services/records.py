@@ -17,7 +17,7 @@ from bluehelmet.domain import rules
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class
 from bluehelmet.domain.errors import InvalidRecord, NotFound, Problem, StaleVersion
-from bluehelmet.domain.records import Record, entity_fields, reference_target, snapshot
+from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target, snapshot
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.parsing import editable_values, parse_filters, parse_record
 from bluehelmet.storage import repository
@@ -142,21 +142,21 @@ def update(
 def _referrers(tx: Transaction, record: Record) -> list[Problem]:
     name = type(record).__name__
     problems = []
+    assert record.id is not None
     for cls in ENTITIES:
         for f in entity_fields(cls):
-            if reference_target(f) == name and record.id is not None:
+            if reference_target(f) == name:
                 ids = repository.referrers(tx.session, cls, f.name, record.id)
-                if cls is type(record):
-                    ids = [i for i in ids if i != record.id]
-                if ids:
-                    shown = ", ".join(f"#{i}" for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
-                    problems.append(
-                        Problem(
-                            record.label(),
-                            "id",
-                            f"{len(ids)} {cls.__name__} record(s) ({shown}) still refer to it by {f.name}",
-                        )
-                    )
+            elif reference_list_target(f) == name:
+                ids = repository.list_referrers(tx.session, cls, f.name, record.id)
+            else:
+                continue
+            if cls is type(record):
+                ids = [i for i in ids if i != record.id]
+            if ids:
+                shown = ", ".join(f"#{i}" for i in ids[:5]) + (" ..." if len(ids) > 5 else "")
+                reason = f"{len(ids)} {cls.__name__} record(s) ({shown}) still refer to it by {f.name}"
+                problems.append(Problem(record.label(), "id", reason))
     return problems
 
 

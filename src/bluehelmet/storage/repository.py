@@ -12,7 +12,7 @@ from bluehelmet.domain.audit import AuditEntry
 from bluehelmet.domain.records import Record
 from bluehelmet.storage.tables import TABLES, audit_table
 
-__all__ = ["append_audit", "count_records", "find", "get", "history", "referrers", "select_records"]
+__all__ = ["append_audit", "count_records", "find", "get", "history", "list_referrers", "referrers", "select_records"]
 
 
 def get(session: Session, cls: type[Record], record_id: int) -> Record | None:
@@ -58,6 +58,17 @@ def referrers(session: Session, cls: type[Record], column: str, record_id: int) 
     table = TABLES[cls]
     stmt = select(table.c.id).where(table.c[column] == record_id, table.c.deleted_at.is_(None)).order_by(table.c.id)
     return list(session.scalars(stmt))
+
+
+def list_referrers(session: Session, cls: type[Record], column: str, record_id: int) -> list[int]:
+    """Ids of live records of ``cls`` whose JSON list ``column`` contains ``record_id``.
+
+    Read and filtered here rather than with each backend's JSON operators: these lists live on
+    operations, activities and programmes, a few thousand rows even for a large mission.
+    """
+    table = TABLES[cls]
+    stmt = select(table.c.id, table.c[column]).where(table.c.deleted_at.is_(None)).order_by(table.c.id)
+    return [row_id for row_id, ids in session.execute(stmt) if ids and record_id in ids]
 
 
 def append_audit(session: Session, entry: AuditEntry) -> None:

@@ -1,8 +1,8 @@
-"""The mission record: every entity of the mission, and the append-only audit history.
+"""The mission record: a table for every kind of record, and the audit history.
 
 Revision ID: 0001
-Revises:
-Create Date: 2026-11-28 07:40:35.564511
+Revises: (none)
+Create Date: 2026-11-28 07:49:12.171754
 """
 
 from collections.abc import Sequence
@@ -235,10 +235,9 @@ def upgrade() -> None:
         sa.Column("capability", sa.String(length=64), nullable=False),
         sa.Column("sector_id", sa.Integer(), nullable=True),
         sa.Column("required", sa.Integer(), nullable=False),
-        sa.Column("deployed", sa.Integer(), nullable=False),
-        sa.Column("pledged", sa.Integer(), nullable=False),
-        sa.Column("planned_from", sa.Date(), nullable=True),
-        sa.Column("planned_by", sa.Date(), nullable=True),
+        sa.Column("needed_from", sa.Date(), nullable=True),
+        sa.Column("needed_by", sa.Date(), nullable=True),
+        sa.Column("commercial_alternative", sa.Boolean(), nullable=False),
         sa.Column("note", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(
             ["mission_id"], ["mission.id"], name=op.f("fk_capability_requirement_mission_id_mission")
@@ -459,7 +458,17 @@ def upgrade() -> None:
         sa.Column("target", sa.String(length=64), nullable=True),
         sa.Column("perpetrator", sa.String(), nullable=False),
         sa.Column("actor1", sa.String(), nullable=False),
+        sa.Column("assoc_actor1", sa.String(), nullable=False),
+        sa.Column("inter1", sa.Integer(), nullable=True),
         sa.Column("actor2", sa.String(), nullable=False),
+        sa.Column("assoc_actor2", sa.String(), nullable=False),
+        sa.Column("inter2", sa.Integer(), nullable=True),
+        sa.Column("interaction", sa.Integer(), nullable=True),
+        sa.Column("disorder_type", sa.String(), nullable=False),
+        sa.Column("civilian_targeting", sa.Boolean(), nullable=False),
+        sa.Column("explosives_used", sa.Boolean(), nullable=False),
+        sa.Column("operation_id", sa.Integer(), nullable=True),
+        sa.Column("responding_unit_ids", sa.JSON(), nullable=False),
         sa.Column("fatalities", sa.Integer(), nullable=False),
         sa.Column("killed_peacekeepers", sa.Integer(), nullable=False),
         sa.Column("injured_peacekeepers", sa.Integer(), nullable=False),
@@ -469,12 +478,16 @@ def upgrade() -> None:
         sa.Column("injured_civilians", sa.Integer(), nullable=False),
         sa.Column("attackers_estimated", sa.Integer(), nullable=True),
         sa.Column("source", sa.String(), nullable=False),
+        sa.Column("source_scale", sa.String(), nullable=False),
+        sa.Column("source_timestamp", sa.Integer(), nullable=True),
+        sa.Column("tags", sa.String(), nullable=False),
         sa.Column("source_reliability", sa.String(length=64), nullable=True),
         sa.Column("information_credibility", sa.String(length=64), nullable=True),
         sa.Column("review_status", sa.String(length=64), nullable=False),
         sa.Column("notes", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["location_id"], ["location.id"], name=op.f("fk_incident_location_id_location")),
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_incident_mission_id_mission")),
+        sa.ForeignKeyConstraint(["operation_id"], ["operation.id"], name=op.f("fk_incident_operation_id_operation")),
         sa.ForeignKeyConstraint(["sector_id"], ["sector.id"], name=op.f("fk_incident_sector_id_sector")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_incident")),
         sa.UniqueConstraint("mission_id", "external_id", name=op.f("uq_incident_mission_id_external_id")),
@@ -483,6 +496,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_incident_event_date"), ["event_date"], unique=False)
         batch_op.create_index(batch_op.f("ix_incident_location_id"), ["location_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_incident_mission_id"), ["mission_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_incident_operation_id"), ["operation_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_incident_sector_id"), ["sector_id"], unique=False)
 
     op.create_table(
@@ -574,6 +588,7 @@ def upgrade() -> None:
         sa.Column("authorised_strength", sa.Integer(), nullable=True),
         sa.Column("deployed_strength", sa.Integer(), nullable=True),
         sa.Column("deployment_status", sa.String(length=64), nullable=False),
+        sa.Column("status_since", sa.Date(), nullable=True),
         sa.Column("status_reason", sa.String(), nullable=False),
         sa.Column("mobile_task_force", sa.Boolean(), nullable=False),
         sa.Column("notes", sa.String(), nullable=False),
@@ -611,6 +626,7 @@ def upgrade() -> None:
         sa.Column("declared", sa.Boolean(), nullable=False),
         sa.Column("declared_on", sa.Date(), nullable=True),
         sa.Column("first_observed", sa.Date(), nullable=True),
+        sa.Column("reported_on", sa.Date(), nullable=True),
         sa.Column("lifted_on", sa.Date(), nullable=True),
         sa.Column("source", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_caveat_mission_id_mission")),
@@ -777,7 +793,6 @@ def upgrade() -> None:
         sa.Column("actual_end", sa.Date(), nullable=True),
         sa.Column("personnel", sa.Integer(), nullable=True),
         sa.Column("available_fraction", sa.Float(), nullable=False),
-        sa.Column("followed_plan", sa.Boolean(), nullable=True),
         sa.Column("note", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_rotation_mission_id_mission")),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_rotation_unit_id_unit")),
@@ -837,6 +852,9 @@ def upgrade() -> None:
             ["incident_id"], ["incident.id"], name=op.f("fk_equipment_status_change_incident_id_incident")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_equipment_status_change")),
+        sa.UniqueConstraint(
+            "equipment_id", "effective_on", name=op.f("uq_equipment_status_change_equipment_id_effective_on")
+        ),
     )
     with op.batch_alter_table("equipment_status_change", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_equipment_status_change_effective_on"), ["effective_on"], unique=False)
@@ -919,33 +937,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_improvement_action_plan_id"), ["plan_id"], unique=False)
 
     # ### end Alembic commands ###
-    _protect_audit_history()
-
-
-def _protect_audit_history() -> None:
-    """The audit history is append-only: the database itself refuses to change or remove it."""
-    if op.get_bind().dialect.name == "sqlite":
-        for verb in ("UPDATE", "DELETE"):
-            op.execute(
-                f"CREATE TRIGGER audit_entry_no_{verb.lower()} BEFORE {verb} ON audit_entry "
-                "BEGIN SELECT RAISE(ABORT, 'the audit history is append-only'); END"
-            )
-    else:
-        op.execute(
-            "CREATE FUNCTION audit_entry_append_only() RETURNS trigger AS $$ BEGIN "
-            "RAISE EXCEPTION 'the audit history is append-only'; END $$ LANGUAGE plpgsql"
-        )
-        op.execute(
-            "CREATE TRIGGER audit_entry_append_only BEFORE UPDATE OR DELETE ON audit_entry "
-            "FOR EACH ROW EXECUTE FUNCTION audit_entry_append_only()"
-        )
 
 
 def downgrade() -> None:
     # ### commands auto generated by Alembic - please adjust! ###
-    if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TRIGGER audit_entry_append_only ON audit_entry")
-        op.execute("DROP FUNCTION audit_entry_append_only()")
     with op.batch_alter_table("improvement_action", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_improvement_action_plan_id"))
 
@@ -1032,6 +1027,7 @@ def downgrade() -> None:
     op.drop_table("infrastructure_project")
     with op.batch_alter_table("incident", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_incident_sector_id"))
+        batch_op.drop_index(batch_op.f("ix_incident_operation_id"))
         batch_op.drop_index(batch_op.f("ix_incident_mission_id"))
         batch_op.drop_index(batch_op.f("ix_incident_location_id"))
         batch_op.drop_index(batch_op.f("ix_incident_event_date"))
