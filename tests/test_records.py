@@ -167,3 +167,15 @@ def test_list_filters_are_typed_and_checked(db: Database) -> None:
             records.list_records(tx, "Unit", {"component": "navy"})
         with pytest.raises(InvalidRecord, match="colour: is not a field to filter on"):
             records.list_records(tx, "Unit", {"colour": "blue"})
+
+
+def test_delete_is_refused_while_a_list_of_references_names_it(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        operation = factories.make(tx, "Operation")
+        (place_id,) = operation.location_ids
+    listed = rf"Operation record\(s\) \(#{operation.id}\) still refer to it by location_ids"
+    with pytest.raises(InvalidRecord, match=listed), db.transaction("tester") as tx:
+        records.delete(tx, "Location", place_id)
+    with db.transaction("tester") as tx:
+        records.update(tx, "Operation", operation.id, {"location_ids": []}, version=1)
+        assert records.delete(tx, "Location", place_id).is_deleted

@@ -93,6 +93,11 @@ CREATE_RULES = [
     ("Operation", "sector_ids", "lists the same record twice", {}),  # filled in below
     ("Unit", "base_id", "Location #987654 does not exist", {"base_id": 987654}),
     ("CapabilityRequirement", "required", "may not be negative", {"required": -1}),
+    ("CapabilityRequirement", "needed_by", "is before needed_from", {"needed_by": "2021-01-01"}),
+    ("Unit", "unit_type", "belongs to the police component", {"unit_type": "formed_police_unit"}),
+    ("Activity", "start_on", "is before Operation", {"start_on": "2019-01-01"}),
+    ("ConvoyNotification", "planned_move_on", "is before notified_on", {"planned_move_on": "2021-01-01"}),
+    ("Caveat", "reported_on", "is before first_observed", {"reported_on": "2021-01-01"}),
     ("InfrastructureProject", "hectares", "may not be negative", {"hectares": -16.0}),
 ]
 
@@ -231,3 +236,24 @@ def test_the_rating_scale_is_a_setting(db: Database) -> None:
             factories.make(tx, "Evaluation", overall_rating="satisfactory", domain_ratings={})
     finally:
         custom.close()
+
+
+def test_a_location_must_lie_in_its_admin1_area(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        place = factories.make(tx, "Location")
+        elsewhere = factories.make(tx, "AdminArea", mission_id=place.mission_id, name="Kidal")
+    outside = r"admin2_id: AdminArea #\d+ 'Ansongo' does not lie in"
+    with pytest.raises(InvalidRecord, match=outside), db.transaction("t") as tx:
+        records.update(tx, "Location", place.id, {"admin1_id": elsewhere.id}, version=1)
+
+
+def test_two_regions_with_one_name_in_one_mission_are_refused(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        gao = factories.make(tx, "AdminArea", name="Gao")
+    _refused_create(db, "AdminArea", "parent_id", "already has", mission_id=gao.mission_id, name="Gao")
+
+
+def test_a_child_record_may_not_point_into_another_mission(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        foreign_place = factories.make(tx, "Location")
+    _refused_create(db, "OperationPhase", "location_ids", "belongs to another mission", location_ids=[foreign_place.id])
