@@ -16,11 +16,14 @@ from bluehelmet.cli import cli
 TARGET = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
-def _walk(command: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
-    found = [(path, command)]
+def _walk(command: click.Command, ctx: click.Context) -> list[click.Context]:
+    found = [ctx]
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
-            found += _walk(command.commands[name], [*path, name])
+            sub = command.commands[name]
+            # A real parent context, as when the command runs, so inherited settings
+            # (such as the -h help option) are the ones users see.
+            found += _walk(sub, click.Context(sub, info_name=name, parent=ctx))
     return found
 
 
@@ -32,10 +35,9 @@ def render() -> str:
         "Every command takes the global options of `bluehelmet` (`--db`, `--actor`) before its name.",
         "",
     ]
-    for path, command in _walk(cli, ["bluehelmet"]):
-        with click.Context(command, info_name=" ".join(path), terminal_width=100) as ctx:
-            text = command.get_help(ctx)
-        parts += [f"## `{' '.join(path)}`", "", "```text", text.rstrip(), "```", ""]
+    root = click.Context(cli, info_name="bluehelmet", terminal_width=100, **cli.context_settings)
+    for ctx in _walk(cli, root):
+        parts += [f"## `{ctx.command_path}`", "", "```text", ctx.get_help().rstrip(), "```", ""]
     return "\n".join(parts)
 
 

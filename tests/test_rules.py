@@ -99,6 +99,9 @@ CREATE_RULES = [
     ("ConvoyNotification", "planned_move_on", "is before notified_on", {"planned_move_on": "2021-01-01"}),
     ("Caveat", "reported_on", "is before first_observed", {"reported_on": "2021-01-01"}),
     ("InfrastructureProject", "hectares", "may not be negative", {"hectares": -16.0}),
+    ("InfrastructureProject", "hectares", "finite number", {"hectares": float("nan")}),
+    ("InfrastructureProject", "hectares", "finite number", {"hectares": float("inf")}),
+    ("Unit", "deployed_strength", "is too large to store", {"deployed_strength": 10**12}),
 ]
 
 

@@ -86,6 +86,8 @@ _DATE_ORDER = (
 # Numbers that are not counts and may be negative.
 _SIGNED = frozenset({"latitude", "longitude", "min_latitude", "max_latitude", "min_longitude", "max_longitude"})
 _ISO3 = re.compile(r"^[A-Z]{3}$")
+# Whole numbers are stored as 32-bit integers on every backend.
+_LARGEST = 2**31 - 1
 
 
 def _field_types(cls: type[Record]) -> dict[str, Any]:
@@ -115,6 +117,8 @@ def _generic(rec: Record, ctx: RuleContext) -> list[Problem]:
             and value < 0
         ):
             problems.append(Problem(who, f.name, f"may not be negative (got {value})"))
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
+            problems.append(Problem(who, f.name, f"{value} is too large to store (at most {_LARGEST})"))
         target = reference_target(f)
         ids = [value] if target and value is not None else []
         list_target = reference_list_target(f)

@@ -40,7 +40,7 @@ def _build_input_model(cls: type[Record]) -> type[BaseModel]:
         else:
             default = ...
         spec[f.name] = (hints[f.name], default)
-    config = ConfigDict(strict=True, extra="forbid")
+    config = ConfigDict(strict=True, extra="forbid", allow_inf_nan=False)
     return create_model(f"{cls.__name__}Input", __config__=config, **spec)
 
 
