@@ -32,6 +32,7 @@ def data(tx: Transaction, kind: str, /, **overrides: Any) -> dict[str, Any]:
     values = _BUILDERS[cls.__name__](tx, dict(overrides))
     if "mission_id" not in {f.name for f in entity_fields(cls)}:
         overrides.pop("mission_id", None)
+    values["provenance"] = "test factory"
     values.update(overrides)
     return values
 

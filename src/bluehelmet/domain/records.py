@@ -89,6 +89,9 @@ class Record:
     updated_by: str | None = None
     deleted_at: datetime | None = None
     deleted_by: str | None = None
+    #: Where the record comes from: a document and paragraph, a file, or "illustrative" for a
+    #: record made up to match a total that the source gives without its parts.
+    provenance: str = ""
 
     @property
     def is_deleted(self) -> bool:
