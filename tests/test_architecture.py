@@ -17,15 +17,19 @@ PACKAGE = Path(bluehelmet.__file__).parent
 # (config, cli, __main__) are checked by the rules for doors below.
 ALLOWED = {
     "domain": set(),
+    "geography": {"domain"},
     "storage": {"domain"},
     "analytics": {"domain"},
     "planning": {"domain"},
-    "services": {"domain", "storage", "analytics", "planning", "config"},
+    "services": {"domain", "geography", "storage", "analytics", "planning", "config"},
     "reporting": {"domain", "analytics", "services", "config"},
-    "imports": {"domain", "services", "config"},
+    "imports": {"domain", "geography", "services", "config"},
+    "exports": {"domain", "services", "config"},
+    "reference": {"domain", "services", "imports", "config"},
     "web": {"domain", "services", "reporting", "config"},
+    "cli": {"domain", "services", "imports", "exports", "reference", "config"},
 }
-DOORS = {"cli", "__main__", "web", "imports"}
+DOORS = {"cli", "__main__", "web", "imports", "exports", "reference"}
 
 
 def _modules() -> list[Path]:

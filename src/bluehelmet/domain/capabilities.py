@@ -35,6 +35,7 @@ class CapabilityRequirement(Record):
     units themselves (their type, sector and deployment status), so a gap is never typed.
     """
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "capability", "sector_id"),)
     label_field: ClassVar[str] = "capability"
 
     mission_id: int = ref("Mission")
@@ -51,6 +52,7 @@ class CapabilityRequirement(Record):
 class InfrastructureProject(Record):
     """A camp expansion or new camp: where, how big, and when it is due."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "name"),)
     mission_id: int = ref("Mission")
     name: str
     kind: ProjectKind
@@ -66,6 +68,7 @@ class InfrastructureProject(Record):
 class ProjectMilestone(Record):
     """A dated step of a project (e.g. ground units move in, June to November 2021)."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("project_id", "name"),)
     project_id: int = ref("InfrastructureProject")
     name: str
     start_on: date | None = None

@@ -37,6 +37,7 @@ class ImpactEffect(StrEnum):
 class Caveat(Record):
     """A restriction a contributor places on its unit; ``reported_on`` is when headquarters learnt of it."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "unit_id", "kind", "description"),)
     label_field: ClassVar[str] = "description"
 
     mission_id: int = ref("Mission")
@@ -55,6 +56,7 @@ class Caveat(Record):
 class CaveatImpact(Record):
     """A task refused, changed or delayed because of a caveat."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("caveat_id", "occurred_on", "task"),)
     label_field: ClassVar[str] = "task"
 
     caveat_id: int = ref("Caveat")

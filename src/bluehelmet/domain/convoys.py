@@ -30,6 +30,7 @@ def requires_notification(vehicles: int, heavy_weapons: bool, threshold: int = N
 
 @dataclass(kw_only=True)
 class ConvoyNotification(Record):
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "armed_group", "notified_on", "route"),)
     label_field: ClassVar[str] = "armed_group"
 
     mission_id: int = ref("Mission")
@@ -47,6 +48,7 @@ class ConvoyNotification(Record):
 class ConvoyObservation(Record):
     """A convoy seen on the ground, linked to its notification when there was one."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "armed_group", "observed_on", "route"),)
     label_field: ClassVar[str] = "armed_group"
 
     mission_id: int = ref("Mission")

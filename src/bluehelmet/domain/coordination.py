@@ -38,6 +38,7 @@ class CoordinationBody(Record):
 
 @dataclass(kw_only=True)
 class CoordinationMeeting(Record):
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("body_id", "held_on"),)
     label_field: ClassVar[str] = "held_on"
 
     body_id: int = ref("CoordinationBody")

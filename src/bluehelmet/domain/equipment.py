@@ -90,6 +90,7 @@ class EquipmentStatusChange(Record):
 class Inspection(Record):
     """A contingent-owned equipment inspection of a unit and what it found."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "unit_id", "kind", "inspected_on"),)
     label_field: ClassVar[str] = "inspected_on"
 
     mission_id: int = ref("Mission")

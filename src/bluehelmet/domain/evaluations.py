@@ -51,6 +51,7 @@ class PerformanceDomain(StrEnum):
 class Evaluation(Record):
     """A military unit evaluation or a police performance assessment and evaluation report."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "unit_id", "kind", "evaluated_on"),)
     label_field: ClassVar[str] = "evaluated_on"
 
     mission_id: int = ref("Mission")
@@ -68,6 +69,7 @@ class Evaluation(Record):
 class EvaluationFinding(Record):
     """What an evaluation found about one sub-unit in one domain."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("evaluation_id", "sub_unit_id", "domain"),)
     label_field: ClassVar[str] = "domain"
 
     evaluation_id: int = ref("Evaluation")
@@ -79,6 +81,7 @@ class EvaluationFinding(Record):
 
 @dataclass(kw_only=True)
 class ImprovementPlan(Record):
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "unit_id", "adopted_on"),)
     label_field: ClassVar[str] = "adopted_on"
 
     mission_id: int = ref("Mission")
@@ -92,6 +95,7 @@ class ImprovementPlan(Record):
 class ImprovementAction(Record):
     """One dated action of an improvement plan; it is overdue when not done by its due date."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("plan_id", "description"),)
     label_field: ClassVar[str] = "description"
 
     plan_id: int = ref("ImprovementPlan")

@@ -24,6 +24,9 @@ class RestrictionKind(StrEnum):
 class MovementRestriction(Record):
     """A blockage or denial: where, by whom, from when, and when and how it was lifted."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (
+        ("mission_id", "kind", "location_id", "area_id", "started_on"),
+    )
     label_field: ClassVar[str] = "description"
 
     mission_id: int = ref("Mission")

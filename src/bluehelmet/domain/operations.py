@@ -95,6 +95,7 @@ class OperationPhase(Record):
 class Activity(Record):
     """A patrol, integrated mission, CIMIC activity or escort, inside an operation or not."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "activity_type", "start_on", "description"),)
     label_field: ClassVar[str] = "description"
 
     mission_id: int = ref("Mission")

@@ -78,6 +78,7 @@ class AdminArea(Record):
 class Location(Record):
     """A gazetteer entry: a named place, its other spellings and, when known, its coordinates."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "name", "admin1_id", "admin2_id"),)
     mission_id: int = ref("Mission")
     name: str
     kind: LocationKind = LocationKind.TOWN

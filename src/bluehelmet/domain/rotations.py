@@ -25,6 +25,7 @@ class Rotation(Record):
     Whether the contributor kept to the plan is read from the two windows, never entered.
     """
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "unit_id", "planned_start"),)
     label_field: ClassVar[str] = "planned_start"
 
     mission_id: int = ref("Mission")
@@ -42,6 +43,7 @@ class Rotation(Record):
 class OperationalPeriod(Record):
     """A span of time with a given operational tempo, for one sector or (no sector) all."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "sector_id", "start_on"),)
     label_field: ClassVar[str] = "name"
 
     mission_id: int = ref("Mission")

@@ -36,6 +36,7 @@ class ActivityStatus(StrEnum):
 class TransitionActivity(Record):
     """A step of the transition road map, with its owner, its due date and, if late, why."""
 
+    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "title"),)
     label_field: ClassVar[str] = "title"
 
     mission_id: int = ref("Mission")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
@@ -12,7 +13,17 @@ from bluehelmet.domain.audit import AuditEntry
 from bluehelmet.domain.records import Record
 from bluehelmet.storage.tables import TABLES, audit_table
 
-__all__ = ["append_audit", "count_records", "find", "get", "history", "list_referrers", "referrers", "select_records"]
+__all__ = [
+    "append_audit",
+    "count_records",
+    "find",
+    "get",
+    "history",
+    "list_referrers",
+    "referrers",
+    "select_records",
+    "stream_records",
+]
 
 
 def get(session: Session, cls: type[Record], record_id: int) -> Record | None:
@@ -43,6 +54,30 @@ def select_records(
         stmt = stmt.where(table.c.deleted_at.is_(None))
     stmt = stmt.order_by(table.c.id).offset(offset).limit(limit)
     return session.scalars(stmt).all()
+
+
+def stream_records(
+    session: Session,
+    cls: type[Record],
+    filters: Mapping[str, Any],
+    *,
+    date_field: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    batch: int = 1000,
+) -> Iterator[Record]:
+    """Live records of ``cls`` in id order, fetched ``batch`` at a time (for exports)."""
+    table = TABLES[cls]
+    stmt = select(cls).where(table.c.deleted_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
+    if date_field is not None and date_from is not None:
+        stmt = stmt.where(table.c[date_field] >= date_from)
+    if date_field is not None and date_to is not None:
+        stmt = stmt.where(table.c[date_field] <= date_to)
+    stmt = stmt.order_by(table.c.id).execution_options(yield_per=batch)
+    for count, record in enumerate(session.scalars(stmt), start=1):
+        yield record
+        if count % batch == 0:
+            session.expunge_all()  # keep memory flat: what was written out need not stay loaded
 
 
 def count_records(session: Session, cls: type[Record], *, include_deleted: bool = False) -> int:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: (none)
-Create Date: 2026-11-28 07:49:12.171754
+Create Date: 2026-11-28 08:01:34.717478
 """
 
 from collections.abc import Sequence
@@ -44,6 +44,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("iso3", sa.String(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contributing_country")),
@@ -59,6 +60,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("full_name", sa.String(), nullable=False),
         sa.Column("country_iso3", sa.String(), nullable=False),
@@ -80,6 +82,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("level", sa.String(length=64), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
@@ -106,6 +109,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -130,6 +134,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("partners", sa.JSON(), nullable=False),
@@ -155,6 +160,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("operation_type", sa.String(length=64), nullable=False),
@@ -186,6 +192,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_sector_mission_id_mission")),
@@ -205,6 +212,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("title", sa.String(), nullable=False),
         sa.Column("road_map_phase", sa.String(length=64), nullable=False),
@@ -217,6 +225,7 @@ def upgrade() -> None:
         sa.Column("delay_reason", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_transition_activity_mission_id_mission")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_transition_activity")),
+        sa.UniqueConstraint("mission_id", "title", name=op.f("uq_transition_activity_mission_id_title")),
     )
     with op.batch_alter_table("transition_activity", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_transition_activity_mission_id"), ["mission_id"], unique=False)
@@ -231,6 +240,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("capability", sa.String(length=64), nullable=False),
         sa.Column("sector_id", sa.Integer(), nullable=True),
@@ -244,6 +254,12 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["sector_id"], ["sector.id"], name=op.f("fk_capability_requirement_sector_id_sector")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_capability_requirement")),
+        sa.UniqueConstraint(
+            "mission_id",
+            "capability",
+            "sector_id",
+            name=op.f("uq_capability_requirement_mission_id_capability_sector_id"),
+        ),
     )
     with op.batch_alter_table("capability_requirement", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_capability_requirement_mission_id"), ["mission_id"], unique=False)
@@ -259,6 +275,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("body_id", sa.Integer(), nullable=False),
         sa.Column("held_on", sa.Date(), nullable=False),
         sa.Column("summary", sa.String(), nullable=False),
@@ -267,6 +284,7 @@ def upgrade() -> None:
             ["body_id"], ["coordination_body.id"], name=op.f("fk_coordination_meeting_body_id_coordination_body")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_coordination_meeting")),
+        sa.UniqueConstraint("body_id", "held_on", name=op.f("uq_coordination_meeting_body_id_held_on")),
     )
     with op.batch_alter_table("coordination_meeting", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_coordination_meeting_body_id"), ["body_id"], unique=False)
@@ -281,6 +299,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -297,6 +316,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_location_mission_id_mission")),
         sa.ForeignKeyConstraint(["sector_id"], ["sector.id"], name=op.f("fk_location_sector_id_sector")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_location")),
+        sa.UniqueConstraint(
+            "mission_id", "name", "admin1_id", "admin2_id", name=op.f("uq_location_mission_id_name_admin1_id_admin2_id")
+        ),
     )
     with op.batch_alter_table("location", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_location_admin1_id"), ["admin1_id"], unique=False)
@@ -314,6 +336,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("operation_id", sa.Integer(), nullable=False),
         sa.Column("number", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
@@ -341,6 +364,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("sector_id", sa.Integer(), nullable=True),
         sa.Column("name", sa.String(), nullable=False),
@@ -350,6 +374,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_operational_period_mission_id_mission")),
         sa.ForeignKeyConstraint(["sector_id"], ["sector.id"], name=op.f("fk_operational_period_sector_id_sector")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_operational_period")),
+        sa.UniqueConstraint(
+            "mission_id", "sector_id", "start_on", name=op.f("uq_operational_period_mission_id_sector_id_start_on")
+        ),
     )
     with op.batch_alter_table("operational_period", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_operational_period_mission_id"), ["mission_id"], unique=False)
@@ -366,6 +393,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("activity_type", sa.String(length=64), nullable=False),
         sa.Column("operation_id", sa.Integer(), nullable=True),
@@ -386,6 +414,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["operation_id"], ["operation.id"], name=op.f("fk_activity_operation_id_operation")),
         sa.ForeignKeyConstraint(["to_location_id"], ["location.id"], name=op.f("fk_activity_to_location_id_location")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_activity")),
+        sa.UniqueConstraint(
+            "mission_id",
+            "activity_type",
+            "start_on",
+            "description",
+            name=op.f("uq_activity_mission_id_activity_type_start_on_description"),
+        ),
     )
     with op.batch_alter_table("activity", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_activity_from_location_id"), ["from_location_id"], unique=False)
@@ -404,6 +439,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("armed_group", sa.String(), nullable=False),
         sa.Column("notified_on", sa.Date(), nullable=False),
@@ -421,6 +457,13 @@ def upgrade() -> None:
             ["to_location_id"], ["location.id"], name=op.f("fk_convoy_notification_to_location_id_location")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_convoy_notification")),
+        sa.UniqueConstraint(
+            "mission_id",
+            "armed_group",
+            "notified_on",
+            "route",
+            name=op.f("uq_convoy_notification_mission_id_armed_group_notified_on_route"),
+        ),
     )
     with op.batch_alter_table("convoy_notification", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_convoy_notification_from_location_id"), ["from_location_id"], unique=False)
@@ -438,6 +481,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("external_id", sa.String(), nullable=True),
         sa.Column("event_date", sa.Date(), nullable=False),
@@ -509,6 +553,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -525,6 +570,7 @@ def upgrade() -> None:
             ["mission_id"], ["mission.id"], name=op.f("fk_infrastructure_project_mission_id_mission")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_infrastructure_project")),
+        sa.UniqueConstraint("mission_id", "name", name=op.f("uq_infrastructure_project_mission_id_name")),
     )
     with op.batch_alter_table("infrastructure_project", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_infrastructure_project_location_id"), ["location_id"], unique=False)
@@ -541,6 +587,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
         sa.Column("imposed_by", sa.String(), nullable=False),
@@ -561,6 +608,14 @@ def upgrade() -> None:
             ["mission_id"], ["mission.id"], name=op.f("fk_movement_restriction_mission_id_mission")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_movement_restriction")),
+        sa.UniqueConstraint(
+            "mission_id",
+            "kind",
+            "location_id",
+            "area_id",
+            "started_on",
+            name=op.f("uq_movement_restriction_mission_id_kind_location_id_area_id_started_on"),
+        ),
     )
     with op.batch_alter_table("movement_restriction", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_movement_restriction_area_id"), ["area_id"], unique=False)
@@ -577,6 +632,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("component", sa.String(length=64), nullable=False),
@@ -619,6 +675,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -632,6 +689,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_caveat_mission_id_mission")),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_caveat_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_caveat")),
+        sa.UniqueConstraint(
+            "mission_id", "unit_id", "kind", "description", name=op.f("uq_caveat_mission_id_unit_id_kind_description")
+        ),
     )
     with op.batch_alter_table("caveat", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_caveat_mission_id"), ["mission_id"], unique=False)
@@ -647,6 +707,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("armed_group", sa.String(), nullable=False),
         sa.Column("observed_on", sa.Date(), nullable=False),
@@ -665,6 +726,13 @@ def upgrade() -> None:
             name=op.f("fk_convoy_observation_notification_id_convoy_notification"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_convoy_observation")),
+        sa.UniqueConstraint(
+            "mission_id",
+            "armed_group",
+            "observed_on",
+            "route",
+            name=op.f("uq_convoy_observation_mission_id_armed_group_observed_on_route"),
+        ),
     )
     with op.batch_alter_table("convoy_observation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_convoy_observation_location_id"), ["location_id"], unique=False)
@@ -682,6 +750,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("category", sa.String(length=64), nullable=False),
@@ -706,6 +775,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -718,6 +788,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_evaluation_mission_id_mission")),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_evaluation_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation")),
+        sa.UniqueConstraint(
+            "mission_id",
+            "unit_id",
+            "kind",
+            "evaluated_on",
+            name=op.f("uq_evaluation_mission_id_unit_id_kind_evaluated_on"),
+        ),
     )
     with op.batch_alter_table("evaluation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_evaluation_mission_id"), ["mission_id"], unique=False)
@@ -733,6 +810,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=64), nullable=False),
@@ -744,6 +822,13 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_inspection_mission_id_mission")),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_inspection_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_inspection")),
+        sa.UniqueConstraint(
+            "mission_id",
+            "unit_id",
+            "kind",
+            "inspected_on",
+            name=op.f("uq_inspection_mission_id_unit_id_kind_inspected_on"),
+        ),
     )
     with op.batch_alter_table("inspection", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_inspection_mission_id"), ["mission_id"], unique=False)
@@ -759,6 +844,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
         sa.Column("name", sa.String(), nullable=False),
         sa.Column("start_on", sa.Date(), nullable=True),
@@ -770,6 +856,7 @@ def upgrade() -> None:
             name=op.f("fk_project_milestone_project_id_infrastructure_project"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_project_milestone")),
+        sa.UniqueConstraint("project_id", "name", name=op.f("uq_project_milestone_project_id_name")),
     )
     with op.batch_alter_table("project_milestone", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_project_milestone_project_id"), ["project_id"], unique=False)
@@ -785,6 +872,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("planned_start", sa.Date(), nullable=False),
@@ -797,6 +885,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_rotation_mission_id_mission")),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_rotation_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_rotation")),
+        sa.UniqueConstraint(
+            "mission_id", "unit_id", "planned_start", name=op.f("uq_rotation_mission_id_unit_id_planned_start")
+        ),
     )
     with op.batch_alter_table("rotation", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_rotation_mission_id"), ["mission_id"], unique=False)
@@ -813,6 +904,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("caveat_id", sa.Integer(), nullable=False),
         sa.Column("occurred_on", sa.Date(), nullable=False),
         sa.Column("task", sa.String(), nullable=False),
@@ -824,6 +916,9 @@ def upgrade() -> None:
             ["operation_id"], ["operation.id"], name=op.f("fk_caveat_impact_operation_id_operation")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_caveat_impact")),
+        sa.UniqueConstraint(
+            "caveat_id", "occurred_on", "task", name=op.f("uq_caveat_impact_caveat_id_occurred_on_task")
+        ),
     )
     with op.batch_alter_table("caveat_impact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_caveat_impact_caveat_id"), ["caveat_id"], unique=False)
@@ -839,6 +934,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("equipment_id", sa.Integer(), nullable=False),
         sa.Column("effective_on", sa.Date(), nullable=False),
         sa.Column("serviceability", sa.String(length=64), nullable=False),
@@ -871,6 +967,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("evaluation_id", sa.Integer(), nullable=False),
         sa.Column("sub_unit_id", sa.Integer(), nullable=True),
         sa.Column("domain", sa.String(length=64), nullable=False),
@@ -881,6 +978,12 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(["sub_unit_id"], ["unit.id"], name=op.f("fk_evaluation_finding_sub_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_evaluation_finding")),
+        sa.UniqueConstraint(
+            "evaluation_id",
+            "sub_unit_id",
+            "domain",
+            name=op.f("uq_evaluation_finding_evaluation_id_sub_unit_id_domain"),
+        ),
     )
     with op.batch_alter_table("evaluation_finding", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_evaluation_finding_evaluation_id"), ["evaluation_id"], unique=False)
@@ -896,6 +999,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("mission_id", sa.Integer(), nullable=False),
         sa.Column("unit_id", sa.Integer(), nullable=False),
         sa.Column("evaluation_id", sa.Integer(), nullable=True),
@@ -907,6 +1011,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_improvement_plan_mission_id_mission")),
         sa.ForeignKeyConstraint(["unit_id"], ["unit.id"], name=op.f("fk_improvement_plan_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_improvement_plan")),
+        sa.UniqueConstraint(
+            "mission_id", "unit_id", "adopted_on", name=op.f("uq_improvement_plan_mission_id_unit_id_adopted_on")
+        ),
     )
     with op.batch_alter_table("improvement_plan", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_improvement_plan_evaluation_id"), ["evaluation_id"], unique=False)
@@ -923,6 +1030,7 @@ def upgrade() -> None:
         sa.Column("updated_by", sa.String(), nullable=True),
         sa.Column("deleted_at", sa.DateTime(), nullable=True),
         sa.Column("deleted_by", sa.String(), nullable=True),
+        sa.Column("provenance", sa.String(), nullable=False),
         sa.Column("plan_id", sa.Integer(), nullable=False),
         sa.Column("description", sa.String(), nullable=False),
         sa.Column("domain", sa.String(length=64), nullable=True),
@@ -932,6 +1040,7 @@ def upgrade() -> None:
             ["plan_id"], ["improvement_plan.id"], name=op.f("fk_improvement_action_plan_id_improvement_plan")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_improvement_action")),
+        sa.UniqueConstraint("plan_id", "description", name=op.f("uq_improvement_action_plan_id_description")),
     )
     with op.batch_alter_table("improvement_action", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_improvement_action_plan_id"), ["plan_id"], unique=False)

@@ -1,0 +1,43 @@
+"""The command line: one short function per command, each a call into the services."""
+
+from __future__ import annotations
+
+import getpass
+
+import click
+
+from bluehelmet.cli import exchange, records
+from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
+
+__all__ = ["cli", "main"]
+
+
+@click.group(cls=Guarded, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--db",
+    metavar="URL",
+    is_eager=True,
+    help="Database URL (default: BLUEHELMET_DATABASE_URL, else sqlite:///bluehelmet.db).",
+)
+@click.option("--actor", metavar="NAME", help="Who is acting, for the audit history (default: your login).")
+@click.option(
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=print_version,
+    help="Show the version and exit.",
+)
+@click.pass_context
+def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
+    """bluehelmet: the record, analysis and reports of a peacekeeping mission."""
+    settings = settings_for(ctx)
+    ctx.obj = Door(settings, actor or settings.actor or getpass.getuser())
+
+
+for _command in (records.init, records.audit, records.kinds, records.record, *exchange.COMMANDS):
+    cli.add_command(_command)
+
+
+def main() -> None:
+    cli(prog_name="bluehelmet")

@@ -1,0 +1,80 @@
+"""What every command shares: settings, who acts, the database, JSON output, one-line errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, NoReturn
+
+import click
+from pydantic import ValidationError
+
+from bluehelmet import __version__
+from bluehelmet.config import Settings
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.services.database import Database, Transaction
+
+__all__ = ["Door", "Guarded", "emit", "fail", "json_option", "pass_door", "print_version", "settings_for"]
+
+
+class Guarded(click.Group):
+    """Turns every refusal into one line on stderr and a non-zero exit, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except BluehelmetError as error:
+            fail(str(error))
+        except ValidationError as error:
+            first = error.errors()[0]
+            fail(f"setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+def settings_for(ctx: click.Context) -> Settings:
+    db = ctx.params.get("db") if ctx.parent is None else ctx.find_root().params.get("db")
+    try:
+        return Settings(database_url=db) if db else Settings()
+    except ValidationError as error:
+        fail(f"setting {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}")
+
+
+def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    click.echo(f"bluehelmet {__version__}")
+    ctx.exit()
+
+
+class Door:
+    """What every command needs: the settings, who acts, and the database, opened lazily."""
+
+    def __init__(self, settings: Settings, actor: str) -> None:
+        self.settings = settings
+        self.actor = actor
+        self._db: Database | None = None
+
+    @property
+    def db(self) -> Database:
+        if self._db is None:
+            self._db = Database(self.settings)
+        return self._db
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        with self.db.transaction(self.actor) as tx:
+            yield tx
+
+
+pass_door = click.make_pass_decorator(Door)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+
+
+def emit(data: Any, as_json: bool, text: str) -> None:
+    click.echo(json.dumps(data, indent=2, ensure_ascii=False) if as_json else text)

@@ -1,0 +1,140 @@
+"""Reading CSV and XLSX tables row by row, in constant memory, with the file's own row numbers.
+
+A CSV must be UTF-8 (with or without a byte-order mark); its delimiter may be a comma, a
+semicolon (French spreadsheets) or a tab. The first row names the columns; a template's second
+row of column descriptions is skipped; empty rows are skipped. Row numbers are those a person
+sees in a spreadsheet: the header is row 1.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from bluehelmet.domain.errors import BluehelmetError
+
+__all__ = ["FileProblem", "TableRow", "count_rows", "is_description_row", "read_table"]
+
+TableRow = tuple[int, dict[str, str]]
+_DESCRIPTION_MARKS = ("[required]", "[optional]")
+#: The largest CSV field accepted, in characters (a guard against a runaway quoted field).
+MAX_FIELD = 1_000_000
+
+
+class FileProblem(BluehelmetError):
+    """The file as a whole cannot be read (wrong encoding, no header, not a spreadsheet)."""
+
+    def __init__(self, path: Path, reason: str, row: int | None = None) -> None:
+        where = f", row {row}" if row is not None else ""
+        super().__init__(f"{path.name}{where}: {reason}")
+
+
+def is_description_row(cells: list[str]) -> bool:
+    filled = [c for c in cells if c.strip()]
+    return bool(filled) and all(c.strip().startswith(_DESCRIPTION_MARKS) for c in filled)
+
+
+def read_table(path: Path) -> Iterator[TableRow]:
+    """Rows of a CSV or XLSX file as {column: text}, with their row numbers."""
+    suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        return _read_xlsx(path)
+    if suffix in (".csv", ".txt", ".tsv", ""):
+        return _read_csv(path)
+    raise FileProblem(path, f"cannot read '{suffix}' files: give a .csv or .xlsx file")
+
+
+def _header(path: Path, cells: list[str]) -> list[str]:
+    names = [c.strip() for c in cells]
+    if not any(names):
+        raise FileProblem(path, "the first row must name the columns", row=1)
+    seen: set[str] = set()
+    for name in names:
+        if name and name in seen:
+            raise FileProblem(path, f"column '{name}' appears twice in the header", row=1)
+        seen.add(name)
+    return names
+
+
+def _read_csv(path: Path) -> Iterator[TableRow]:
+    csv.field_size_limit(MAX_FIELD)
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        try:
+            sample = handle.read(64 * 1024)
+        except UnicodeDecodeError as error:
+            raise FileProblem(path, f"is not UTF-8 text ({error.reason}); save it as 'CSV UTF-8'") from None
+        handle.seek(0)
+        try:
+            dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0] or ",", delimiters=",;\t")
+        except csv.Error:
+            dialect = csv.excel
+        reader = csv.reader(handle, dialect)
+        yield from _rows(path, reader)
+
+
+def _rows(path: Path, reader: Any) -> Iterator[TableRow]:
+    try:
+        first = next(reader, None)
+        if first is None:
+            raise FileProblem(path, "is empty")
+        header = _header(path, first)
+        row_number = 1
+        for cells in reader:
+            row_number += 1
+            if row_number == 2 and is_description_row(cells):
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            yield row_number, _as_row(path, header, cells, row_number)
+    except UnicodeDecodeError as error:
+        raise FileProblem(path, f"is not UTF-8 text ({error.reason}); save it as 'CSV UTF-8'") from None
+    except csv.Error as error:
+        raise FileProblem(path, f"is not a readable CSV ({error})") from None
+
+
+def _as_row(path: Path, header: list[str], cells: list[str], row_number: int) -> dict[str, str]:
+    if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+        raise FileProblem(path, f"has {len(cells)} cells but the header names {len(header)} columns", row_number)
+    padded = cells + [""] * (len(header) - len(cells))
+    return {name: value for name, value in zip(header, padded, strict=False) if name}
+
+
+def _cell_text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == time(0) else value.isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _read_xlsx(path: Path) -> Iterator[TableRow]:
+    from openpyxl import load_workbook  # noqa: PLC0415 - only spreadsheets need it
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:
+        raise FileProblem(path, f"is not a readable XLSX workbook ({type(error).__name__})") from None
+    try:
+        sheet = book.worksheets[0]
+        rows = ([_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True))
+        yield from _rows(path, rows)
+    finally:
+        book.close()
+
+
+def count_rows(path: Path) -> int | None:
+    """Data rows in the file, cheaply, for a progress bar (None when not known in advance)."""
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        return None
+    with path.open("rb") as handle:
+        lines = sum(chunk.count(b"\n") for chunk in iter(lambda: handle.read(1 << 20), b""))
+    return max(lines - 1, 0)
