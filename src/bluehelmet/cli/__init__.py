@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from bluehelmet.cli import exchange, records
+from bluehelmet.cli import exchange, records, reference
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
 __all__ = ["cli", "main"]
@@ -35,7 +35,7 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     ctx.obj = Door(settings, actor or settings.actor or getpass.getuser())
 
 
-for _command in (records.init, records.audit, records.kinds, records.record, *exchange.COMMANDS):
+for _command in (records.init, records.audit, records.kinds, records.record, reference.demo, *exchange.COMMANDS):
     cli.add_command(_command)
 
 

@@ -31,6 +31,7 @@ __all__ = [
     "neutralise",
     "reference_keys",
     "restore_formula_text",
+    "structured_to_values",
     "text_to_values",
     "values_to_text",
 ]
@@ -190,6 +191,32 @@ def text_to_values(
             values[column.field] = _cell_value(column, text)
         else:
             values[column.field] = _resolve(column, text, resolve, who, problems)
+    return values, problems
+
+
+def structured_to_values(
+    cls: type[Record],
+    row: Mapping[str, Any],
+    resolve: typing.Callable[[str, str], int | str],
+    who: str,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Like :func:`text_to_values` for rows whose values are already typed (YAML, JSON): lists
+    are lists and dates are dates; references are still written as names (or lists of names)."""
+    known = {c.name: c for c in columns(cls)}
+    problems = [Problem(who, name, "is not a column of this kind of record") for name in row if name not in known]
+    values: dict[str, Any] = {}
+    for name, value in row.items():
+        column = known.get(name)
+        if column is None:
+            continue
+        if column.kind == "reference" and value is not None:
+            names = value if isinstance(value, list) else [value]
+            text = "; ".join(str(v) for v in names)
+            values[column.field] = _resolve(column, text, resolve, who, problems) if text else []
+        elif isinstance(value, date | time):
+            values[column.field] = value.isoformat()
+        else:
+            values[column.field] = value
     return values, problems
 
 

@@ -225,21 +225,23 @@ def load_into(
     convert: Converter | None = None,
     progress: Callable[[int], None] | None = None,
     parent: tuple[str, int] | None = None,
+    keep: bool = False,
 ) -> list[Record]:
     """Load rows inside the caller's transaction, adding to ``report``; the caller decides
-    whether to commit. ``parent`` sets one field on every row (a child's parent id). Returns
-    the records written when the report has no problems (for loading their children)."""
+    whether to commit. ``parent`` sets one field on every row (a child's parent id). With
+    ``keep``, returns the records written, in row order (for loading their children);
+    otherwise nothing is kept, so any number of rows loads in constant memory."""
     written: list[Record] = []
     resolver.report = report
     for number, row in rows:
         report.rows += 1
         resolver.row = number
         record = _load_row(tx, cls, number, row, resolver, convert or _text_converter, report, parent)
-        if record is not None and report.problem_count == 0 and parent is not None:
+        if keep and record is not None:
             written.append(record)
         if report.rows % _BATCH == 0:
             tx.session.flush()
-            if parent is None:
+            if not keep:
                 tx.session.expunge_all()  # constant memory: written rows need not stay loaded
             if progress is not None:
                 progress(report.rows)

@@ -1,0 +1,106 @@
+"""Loading the reference mission from the YAML and CSV files shipped in ``reference/data``.
+
+Each YAML file is a list of blocks ``{kind: Unit, records: [...]}``; a record is written in the
+same columns as the spreadsheets (references by name), and may carry its child records under
+the child kind's name (an evaluation's ``evaluation_finding`` list, an item's
+``equipment_status_change`` list...), which get their parent filled in. ``incidents.csv`` is in
+the incident spreadsheet's columns. Everything loads in one transaction; every record matches
+on its natural key, so loading again changes nothing.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator, Mapping
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.records import Record, entity_fields, reference_target
+from bluehelmet.imports.tables import read_table
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.exchange import structured_to_values
+from bluehelmet.services.loading import LoadReport, Resolver, load_into
+
+__all__ = ["MISSION_NAME", "ReferenceProblem", "data_files", "load_reference"]
+
+MISSION_NAME = "MINUSMA"
+_CHILD_NAMES = {entity_name(c): c for c in ENTITIES}
+
+
+class ReferenceProblem(BluehelmetError):
+    """The shipped reference data does not load: a bug in the data, reported with every problem."""
+
+
+def data_files() -> list[Path]:
+    """The shipped YAML files in load order (their names start with a two-digit number)."""
+    folder = Path(str(resources.files("bluehelmet.reference") / "data"))
+    return sorted(folder.glob("[0-9][0-9]_*.yaml"))
+
+
+def _structured(cls: type[Record], row: Mapping[str, Any], resolver: Resolver, who: str) -> Any:
+    own = {k: v for k, v in row.items() if k not in _CHILD_NAMES}
+    return structured_to_values(cls, own, resolver.resolve, who)
+
+
+def _parent_field(child: type[Record], parent: type[Record]) -> str:
+    for f in entity_fields(child):
+        if reference_target(f) == parent.__name__ and f.default is dataclasses.MISSING:
+            return f.name
+    raise ReferenceProblem(f"{child.__name__} cannot be listed under {parent.__name__}")
+
+
+def _load_block(
+    tx: Transaction,
+    cls: type[Record],
+    rows: list[dict[str, Any]],
+    report: LoadReport,
+    resolver: Resolver,
+    parent: tuple[str, int] | None = None,
+) -> None:
+    numbered = list(enumerate(rows, start=1))
+    written = load_into(tx, cls, iter(numbered), report, resolver, convert=_structured, parent=parent, keep=True)
+    if report.problem_count:
+        return
+    for (_, row), record in zip(numbered, written, strict=True):
+        for key, children in row.items():
+            if key in _CHILD_NAMES and record.id is not None:
+                child = _CHILD_NAMES[key]
+                _load_block(tx, child, children, report, resolver, (_parent_field(child, cls), record.id))
+
+
+def _incident_rows() -> Iterator[tuple[int, dict[str, str]]]:
+    path = Path(str(resources.files("bluehelmet.reference") / "data" / "incidents.csv"))
+    return read_table(path) if path.exists() else iter(())
+
+
+def load_reference(db: Database, actor: str) -> LoadReport:
+    """Load (or bring up to date) the reference mission; raise with every problem if it fails."""
+    report = LoadReport(source="reference mission", kind="(all)")
+    with db.transaction(actor) as tx:
+        resolver = Resolver(tx, None, report)
+        for path in data_files():
+            blocks = yaml.safe_load(path.read_text(encoding="utf-8")) or []
+            for block in blocks:
+                cls = entity_class(block["kind"])
+                report.source = path.name
+                _load_block(tx, cls, block["records"], report, resolver)
+                if cls.__name__ == "Mission" and resolver.mission_id is None:
+                    found = resolver.find("Mission", MISSION_NAME)
+                    resolver.mission_id = found[0] if found else None
+                if report.problem_count:
+                    raise ReferenceProblem(_describe(report))
+        report.source = "incidents.csv"
+        load_into(tx, entity_class("Incident"), _incident_rows(), report, resolver)
+        if report.problem_count:
+            raise ReferenceProblem(_describe(report))
+    return report
+
+
+def _describe(report: LoadReport) -> str:
+    listed = "; ".join(str(p) for p in report.problems[:10])
+    return f"the reference data in {report.source} does not load ({report.problem_count} problems): {listed}"
