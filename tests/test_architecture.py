@@ -25,7 +25,7 @@ ALLOWED = {
     "reporting": {"domain", "analytics", "services", "config"},
     "imports": {"domain", "geography", "services", "config"},
     "exports": {"domain", "services", "config"},
-    "reference": {"domain", "services", "imports", "config"},
+    "reference": {"domain", "geography", "services", "imports", "config"},
     "web": {"domain", "services", "reporting", "config"},
     "cli": {"domain", "services", "imports", "exports", "reference", "config"},
 }

@@ -21,6 +21,7 @@ import yaml
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.records import Record, entity_fields, reference_target
+from bluehelmet.geography.gazetteer import Gazetteer
 from bluehelmet.imports.tables import read_table
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import structured_to_values
@@ -73,6 +74,46 @@ def _load_block(
                 _load_block(tx, child, children, report, resolver, (_parent_field(child, cls), record.id))
 
 
+def _gazetteer_rows(tx: Transaction, report: LoadReport, resolver: Resolver) -> None:
+    """Every place of the shipped gazetteer as a Location of the mission, with its regions
+    and cercles as admin areas and its sector from ``sectors.yaml``."""
+    gazetteer = Gazetteer.load()
+    folder = Path(str(resources.files("bluehelmet.reference") / "data"))
+    sectors = yaml.safe_load((folder / "sectors.yaml").read_text(encoding="utf-8"))
+    sector_of = {region: sector for sector, regions in sectors.items() for region in regions}
+    source = "GeoNames and the letter's places (public data)"
+    regions = sorted({p.admin1 for p in gazetteer if p.admin1})
+    written = load_into(
+        tx, entity_class("AdminArea"),
+        iter([(n, {"level": "admin1", "name": r, "provenance": source}) for n, r in enumerate(regions, 1)]),
+        report, resolver, convert=_structured, keep=True,
+    )  # fmt: skip
+    region_ids = {r: f"#{a.id}" for r, a in zip(regions, written, strict=True)}
+    cercles = sorted({(p.admin1, p.admin2) for p in gazetteer if p.admin1 and p.admin2})
+    rows = [{"level": "admin2", "name": c, "parent": region_ids[r], "provenance": source} for r, c in cercles]
+    written = load_into(
+        tx, entity_class("AdminArea"), iter(enumerate(rows, 1)), report, resolver, convert=_structured, keep=True
+    )
+    cercle_ids = {key: f"#{a.id}" for key, a in zip(cercles, written, strict=True)}
+    places: list[dict[str, Any]] = [
+        {
+            "name": p.name,
+            "kind": str(p.kind),
+            "variants": list(p.variants),
+            "latitude": p.latitude,
+            "longitude": p.longitude,
+            "admin1": region_ids.get(p.admin1),
+            "admin2": cercle_ids.get((p.admin1, p.admin2)),
+            "sector": sector_of.get(p.admin1),
+            "geonames_id": p.geonames_id,
+            "source": f"{p.source}: {p.coordinate_from}" if p.coordinate_from else str(p.source),
+            "provenance": source,
+        }
+        for p in gazetteer
+    ]
+    load_into(tx, entity_class("Location"), iter(enumerate(places, 1)), report, resolver, convert=_structured)
+
+
 def _incident_rows() -> Iterator[tuple[int, dict[str, str]]]:
     path = Path(str(resources.files("bluehelmet.reference") / "data" / "incidents.csv"))
     return read_table(path) if path.exists() else iter(())
@@ -89,6 +130,9 @@ def load_reference(db: Database, actor: str) -> LoadReport:
                 cls = entity_class(block["kind"])
                 report.source = path.name
                 _load_block(tx, cls, block["records"], report, resolver)
+                if cls.__name__ == "Sector" and resolver.mission_id is not None:
+                    report.source = "gazetteer"
+                    _gazetteer_rows(tx, report, resolver)
                 if cls.__name__ == "Mission" and resolver.mission_id is None:
                     found = resolver.find("Mission", MISSION_NAME)
                     resolver.mission_id = found[0] if found else None
