@@ -63,6 +63,8 @@ CREATE_RULES = [
     ("Location", "latitude", "is outside the area of mission", {"latitude": 48.85, "longitude": 2.35}),
     ("Location", "longitude", "is outside the area of mission", {"latitude": 15.0, "longitude": 12.0}),
     ("Location", "latitude", "is not a latitude", {"latitude": 95.0, "longitude": 0.0}),
+    # Ouagadougou: inside Mali's bounding box, outside Mali (the shipped boundary decides)
+    ("Location", "longitude", "is outside the area of mission", {"latitude": 12.37, "longitude": -1.52}),
     ("Location", "longitude", "latitude and longitude go together", {"longitude": None}),
     ("Incident", "longitude", "is outside the area of mission", {"latitude": 15.0, "longitude": -14.4}),
     ("Incident", "sub_event_type", "is not a kind of 'Battles'", {"sub_event_type": "Peaceful protest"}),

@@ -32,7 +32,9 @@ __all__ = ["cli", "main"]
 def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     """bluehelmet: the record, analysis and reports of a peacekeeping mission."""
     settings = settings_for(ctx)
-    ctx.obj = Door(settings, actor or settings.actor or getpass.getuser())
+    door = Door(settings, actor or settings.actor or getpass.getuser())
+    ctx.obj = door
+    ctx.call_on_close(door.close)
 
 
 for _command in (records.init, records.audit, records.kinds, records.record, reference.demo, *exchange.COMMANDS):

@@ -66,6 +66,12 @@ class Door:
             self._db = Database(self.settings)
         return self._db
 
+    def close(self) -> None:
+        """Release the database connections (called when the command ends)."""
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         with self.db.transaction(self.actor) as tx:

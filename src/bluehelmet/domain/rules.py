@@ -67,6 +67,10 @@ class RuleContext(Protocol):
     def find(self, entity: str, values: dict[str, Any]) -> list[Record]:
         """Records of ``entity`` (deleted included) whose fields equal ``values``."""
 
+    def area_contains(self, mission: Mission, latitude: float, longitude: float) -> bool | None:
+        """Whether the point lies in the mission's country, by its shipped boundaries, or None
+        when none are shipped (the mission's bounding box is then the check)."""
+
 
 # Pairs (earlier, later): when both are set, the later may not come before the earlier.
 _DATE_ORDER = (
@@ -182,14 +186,29 @@ def _check_coordinates(rec: Record, ctx: RuleContext) -> list[Problem]:
     if not -180 <= lon <= 180:
         return [Problem(who, "longitude", f"{lon} is not a longitude (-180 to 180)")]
     mission = ctx.get("Mission", getattr(rec, "mission_id", 0))
-    if isinstance(mission, Mission) and mission.min_latitude is not None:
-        assert mission.max_latitude is not None
-        assert mission.min_longitude is not None and mission.max_longitude is not None
-        if not mission.min_latitude <= lat <= mission.max_latitude:
-            return [Problem(who, "latitude", f"{lat} is outside the area of mission {mission.name}")]
-        if not mission.min_longitude <= lon <= mission.max_longitude:
-            return [Problem(who, "longitude", f"{lon} is outside the area of mission {mission.name}")]
-    return []
+    if not isinstance(mission, Mission):
+        return []
+    inside_box = _in_box(mission, lat, lon)
+    inside = ctx.area_contains(mission, lat, lon)
+    if inside is None:
+        inside = all(inside_box)
+    if inside:
+        return []
+    # Name the coordinate that is off: the one outside the mission's box, else longitude (the
+    # sign of a longitude is the usual slip near the Greenwich meridian).
+    field = "latitude" if not inside_box[0] else "longitude"
+    value = lat if field == "latitude" else lon
+    return [Problem(who, field, f"{value} is outside the area of mission {mission.name} ({lat}, {lon})")]
+
+
+def _in_box(mission: Mission, lat: float, lon: float) -> tuple[bool, bool]:
+    if mission.min_latitude is None or mission.max_latitude is None:
+        return True, True
+    assert mission.min_longitude is not None and mission.max_longitude is not None
+    return (
+        mission.min_latitude <= lat <= mission.max_latitude,
+        mission.min_longitude <= lon <= mission.max_longitude,
+    )
 
 
 def _check_natural_keys(rec: Record, ctx: RuleContext) -> list[Problem]:

@@ -275,7 +275,7 @@ def _load_row(
         values["provenance"] = report.source
     try:
         if problems:
-            raise InvalidRecord(problems)
+            raise InvalidRecord(problems + _parse_problems(cls, values, {p.field for p in problems}))
         record, outcome = _create_or_update(tx, cls, values)
     except (InvalidRecord, NotFound, StaleVersion) as error:
         for problem in getattr(error, "problems", None) or [Problem(who, "(row)", str(error))]:
@@ -286,6 +286,15 @@ def _load_row(
     resolver.remember(record)
     setattr(report, outcome, getattr(report, outcome) + 1)
     return record
+
+
+def _parse_problems(cls: type[Record], values: dict[str, Any], reported: set[str]) -> list[Problem]:
+    """The row's other problems, so one pass over a file lists everything wrong with it."""
+    try:
+        parse_record(cls, values)
+    except InvalidRecord as error:
+        return [p for p in error.problems if p.field not in reported and _column_of(cls, p.field) not in reported]
+    return []
 
 
 def _create_or_update(tx: Transaction, cls: type[Record], values: dict[str, Any]) -> tuple[Record, str]:

@@ -17,7 +17,9 @@ from bluehelmet.domain import rules
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class
 from bluehelmet.domain.errors import InvalidRecord, NotFound, Problem, StaleVersion
+from bluehelmet.domain.places import Mission
 from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target, snapshot
+from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.parsing import editable_values, parse_filters, parse_record
 from bluehelmet.storage import repository
@@ -52,6 +54,10 @@ class _Context:
 
     def find(self, entity: str, values: dict[str, Any]) -> list[Record]:
         return repository.find(self.tx.session, entity_class(entity), values)
+
+    def area_contains(self, mission: Mission, latitude: float, longitude: float) -> bool | None:
+        boundaries = Boundaries.load(mission.country_iso3)
+        return None if boundaries is None else boundaries.contains(latitude, longitude)
 
 
 def _refuse_if_broken(tx: Transaction, record: Record, before: Record | None = None) -> None:
