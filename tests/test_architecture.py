@@ -27,7 +27,7 @@ ALLOWED = {
     "exports": {"domain", "services", "config"},
     "reference": {"domain", "geography", "services", "imports", "config"},
     "web": {"domain", "services", "reporting", "config"},
-    "cli": {"domain", "services", "imports", "exports", "reference", "config"},
+    "cli": {"domain", "geography", "services", "imports", "exports", "reference", "config"},
 }
 DOORS = {"cli", "__main__", "web", "imports", "exports", "reference"}
 

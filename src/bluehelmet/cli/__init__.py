@@ -37,7 +37,15 @@ def cli(ctx: click.Context, db: str | None, actor: str | None) -> None:
     ctx.call_on_close(door.close)
 
 
-for _command in (records.init, records.audit, records.kinds, records.record, reference.demo, *exchange.COMMANDS):
+for _command in (
+    records.init,
+    records.audit,
+    records.kinds,
+    records.record,
+    reference.demo,
+    reference.about,
+    *exchange.COMMANDS,
+):
     cli.add_command(_command)
 
 

@@ -6,10 +6,11 @@ import click
 
 from bluehelmet.cli.door import Door, emit, json_option, pass_door
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
+from bluehelmet.geography.attribution import SOURCES, attribution_markdown
 from bluehelmet.reference.loader import MISSION_NAME, load_reference
 from bluehelmet.services import records
 
-__all__ = ["demo"]
+__all__ = ["about", "demo"]
 
 
 @click.command("demo")
@@ -32,3 +33,15 @@ def demo(door: Door, as_json: bool) -> None:
     ]
     emit({"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "records": counts},
          as_json, "\n".join(lines))  # fmt: skip
+
+
+@click.command("about")
+@json_option
+def about(as_json: bool) -> None:
+    """About the data: the public sources bluehelmet ships, their terms and credits."""
+    emit(
+        {"sources": [{"name": s.name, "terms": s.terms, "url": s.url} for s in SOURCES],
+         "attribution": attribution_markdown()},
+        as_json,
+        attribution_markdown(),
+    )  # fmt: skip
