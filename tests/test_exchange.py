@@ -169,3 +169,24 @@ def test_the_import_command_reports_problems_and_exits_non_zero(db: Database, mi
     assert result.exit_code == 1
     assert "row 2, column unit_type ('tank'): input should be" in result.stdout
     assert "1 problem(s): nothing was written" in result.stdout
+
+
+def test_doubtful_rows_load_with_warnings(db: Database, mission: str, tmp_path: Path) -> None:
+    places = _csv(
+        tmp_path / "places.csv", ["name", "kind", "latitude", "longitude"],
+        ["Echefell", "village", "", ""], ["Ménaka", "town", "15.918", "2.402"],
+    )  # fmt: skip
+    report = loading.load(db, "importer", "Location", read_table(places), mission=mission)
+    assert report.written and report.created == 2
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "latitude")]
+    assert "has no coordinates" in report.warnings[0].reason
+    incidents = _csv(
+        tmp_path / "incidents.csv",
+        ["external_id", "event_date", "event_type", "sub_event_type", "location", "latitude", "longitude"],
+        ["A1", "2021-01-05", "Battles", "Armed clash", "Menaka", "15.918", "-2.402"],
+        ["A2", "2021-01-06", "Battles", "Armed clash", "Menaka", "15.92", "2.40"],
+    )  # fmt: skip
+    report = loading.load(db, "importer", "Incident", read_table(incidents), mission=mission)
+    assert report.written and report.created == 2
+    assert [(w.row, w.column) for w in report.warnings] == [(2, "latitude")]
+    assert "km from Ménaka" in report.warnings[0].reason

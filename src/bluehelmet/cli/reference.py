@@ -30,8 +30,10 @@ def demo(door: Door, as_json: bool) -> None:
         f"reference mission {MISSION_NAME} at {door.db.url}: "
         f"{report.created} records added, {report.updated} changed, {report.unchanged} already there",
         *[f"  {name}: {count}" for name, count in counts.items() if count],
+        *[f"  warning: {w}" for w in report.warnings],
     ]
-    emit({"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "records": counts},
+    emit({"created": report.created, "updated": report.updated, "unchanged": report.unchanged, "records": counts,
+          "warnings": [str(w) for w in report.warnings]},
          as_json, "\n".join(lines))  # fmt: skip
 
 

@@ -8,7 +8,7 @@ docs/geography.md, and data/ATTRIBUTION.md for the sources and their licences.
 
 from bluehelmet.geography.attribution import SOURCES, DataSource, attribution_markdown
 from bluehelmet.geography.boundaries import SHIPPED_COUNTRIES, Boundaries, LaterRegion, Region
-from bluehelmet.geography.distance import EARTH_RADIUS_KM, distance_km
+from bluehelmet.domain.distance import EARTH_RADIUS_KM, distance_km
 from bluehelmet.geography.gazetteer import Gazetteer, Place, PlaceSource
 from bluehelmet.geography.names import normalise
 

@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bluehelmet.domain.advice import advise
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, Problem, StaleVersion
 from bluehelmet.domain.places import Mission
 from bluehelmet.domain.records import Record
@@ -283,6 +284,10 @@ def _load_row(
             value = row.get(column, "")
             report.add(RowProblem(number, column, "" if value is None else str(value), problem.reason))
         return None
+    for warning in advise(record, records.rule_context(tx)):
+        column = _column_of(cls, warning.field)
+        value = row.get(column, "")
+        resolver.warn(column, "" if value is None else str(value), warning.reason)
     resolver.remember(record)
     setattr(report, outcome, getattr(report, outcome) + 1)
     return record

@@ -60,6 +60,11 @@ class _Context:
         return None if boundaries is None else boundaries.contains(latitude, longitude)
 
 
+def rule_context(tx: Transaction) -> rules.RuleContext:
+    """What the rules see of the mission record, inside ``tx``."""
+    return _Context(tx)
+
+
 def _refuse_if_broken(tx: Transaction, record: Record, before: Record | None = None) -> None:
     problems = rules.check(record, _Context(tx), before)
     if problems:
