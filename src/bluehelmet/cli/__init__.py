@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from bluehelmet.cli import exchange, records, reference
+from bluehelmet.cli import exchange, records, reference, stats
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
 __all__ = ["cli", "main"]
@@ -43,6 +43,7 @@ for _command in (
     records.kinds,
     records.record,
     reference.demo,
+    stats.stats_group,
     reference.about,
     *exchange.COMMANDS,
 ):

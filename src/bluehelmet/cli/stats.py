@@ -1,0 +1,157 @@
+"""`bluehelmet stats TOPIC`: the mission's analysis as a readable table, or JSON for scripts."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import datetime
+from typing import Any
+
+import click
+
+from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.services import stats
+from bluehelmet.services.stats import IncidentFilter
+
+__all__ = ["stats_group"]
+
+_FILTERS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "location", "sector", "target")
+
+
+def _period(command: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (inclusive)."),
+            click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive)."),
+            click.option("--mission", metavar="NAME", help="The mission (default: the only one)."),
+            *[
+                click.option(f"--{name.replace('_', '-')}", name, multiple=True, help=f"Only this {name} (repeatable).")
+                for name in _FILTERS
+            ],
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+def _filter(date_from: datetime | None, date_to: datetime | None, values: dict[str, tuple[str, ...]]) -> IncidentFilter:
+    where = {name: list(chosen) for name, chosen in values.items() if chosen}
+    return IncidentFilter(date_from.date() if date_from else None, date_to.date() if date_to else None, where or None)
+
+
+def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
+    if not rows:
+        return "no incidents match"
+    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
+    return "\n".join(lines)
+
+
+@click.group("stats")
+def stats_group() -> None:
+    """The mission's analysis: incidents, rates, comparisons, IEDs."""
+
+
+@stats_group.command("incidents")
+@click.option(
+    "--by",
+    "by",
+    default="",
+    help="Keys to group by, comma-separated (year, month, week, day, "
+    "event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator).",
+)
+@_period
+@json_option
+@pass_door
+def incidents(
+    door: Door,
+    /,
+    by: str,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+    **values: tuple[str, ...],
+) -> None:
+    """Events and their toll, grouped; each event counted once."""  # fmt: skip
+    keys = [k.strip() for k in by.split(",") if k.strip()]
+    rows = stats.incident_table(door.db, keys, _filter(date_from, date_to, values), mission=mission)
+    emit(
+        {"rows": rows}, as_json, _table(rows, [*keys, "events", "fatalities", "killed_civilians", "injured_civilians"])
+    )
+
+
+@stats_group.command("rate")
+@click.option("--split", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day of the 'after' period.")
+@_period
+@json_option
+@pass_door
+def rate(
+    door: Door,
+    /,
+    split: datetime,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+    **values: tuple[str, ...],
+) -> None:
+    """Weekly rate of events before and after a date, with the rate ratio and its 95% interval."""  # fmt: skip
+    result = stats.weekly_rate(door.db, split.date(), _filter(date_from, date_to, values), mission=mission)
+    ratio = (
+        "n/a" if result.ratio is None else f"{result.ratio:.2f} (95% {result.ratio_low:.2f}-{result.ratio_high:.2f})"
+    )
+    text = (
+        f"before: {result.before_events} events in {result.before_weeks:.1f} weeks = {result.rate_before:.1f} a week\n"
+        f"after:  {result.after_events} events in {result.after_weeks:.1f} weeks = {result.rate_after:.1f} a week\n"
+        f"ratio after/before: {ratio}"
+    )
+    emit(dataclasses.asdict(result), as_json, text)
+
+
+@stats_group.command("compare")
+@click.option("--measure", type=click.Choice(["events", "fatalities", "civilian_casualties", "killed_civilians",
+              "injured_civilians", "killed_peacekeepers", "injured_peacekeepers"]), default="events",
+              show_default=True)  # fmt: skip
+@_period
+@json_option
+@pass_door
+def compare(
+    door: Door,
+    /,
+    measure: str,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+    **values: tuple[str, ...],
+) -> None:
+    """A measure in the period against the same dates a year earlier, with the change in per cent."""  # fmt: skip
+    result = stats.compare_with_previous_year(door.db, _filter(date_from, date_to, values), measure, mission=mission)
+    change = "n/a" if result.change_percent is None else f"{result.change_percent:+.0f}%"
+    emit(
+        dataclasses.asdict(result),
+        as_json,
+        f"{measure}: {result.current} against {result.previous} a year earlier ({change})",
+    )
+
+
+@stats_group.command("ied")
+@_period
+@json_option
+@pass_door
+def ied(
+    door: Door,
+    /,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+    **values: tuple[str, ...],
+) -> None:
+    """IEDs: in the country, against the mission, neutralised and detonated."""  # fmt: skip
+    result = stats.ied_summary(door.db, _filter(date_from, date_to, values), mission=mission)
+    text = (f"IEDs in the country: {result.in_country}; against the mission: {result.against_mission} "
+            f"({result.neutralised} found and neutralised, {result.detonated} detonated)")  # fmt: skip
+    emit(dataclasses.asdict(result), as_json, text)

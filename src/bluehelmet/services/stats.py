@@ -1,0 +1,147 @@
+"""The mission's analysis, as every door asks for it: the CLI's `stats`, the pages, the letter.
+
+Each function reads what it needs in one transaction (grouped in the database where the data is
+large) and hands it to the pure functions of ``bluehelmet.analytics``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from bluehelmet.analytics.incidents import (
+    DATE_KEYS,
+    GroupKey,
+    IedSummary,
+    PeriodChange,
+    RateChange,
+    Tally,
+    fold,
+    percent_change,
+    rate_change,
+)
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.incidents import IncidentCategory, Target
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.loading import find_mission
+from bluehelmet.storage.aggregates import INCIDENT_COLUMNS, incident_groups
+
+__all__ = [
+    "IncidentFilter",
+    "compare_with_previous_year",
+    "ied_summary",
+    "incident_table",
+    "weekly_rate",
+]
+
+
+@dataclass(frozen=True)
+class IncidentFilter:
+    """Which incidents an analysis counts: a period (inclusive) and equality filters on columns
+    (event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator)."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    where: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if self.date_from and self.date_to and self.date_to < self.date_from:
+            raise BluehelmetError(f"--to {self.date_to} is before --from {self.date_from}")
+        unknown = sorted(set(self.where or {}) - set(INCIDENT_COLUMNS))
+        if unknown:
+            raise BluehelmetError(f"cannot filter incidents on {', '.join(unknown)}")
+
+
+def _groups(
+    tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter
+) -> list[tuple[dict[str, str | None], Tally]]:
+    plain = [k.value for k in keys if k not in DATE_KEYS]
+    rows = incident_groups(
+        tx.session, mission_id, plain, by_day=any(k in DATE_KEYS for k in keys),
+        date_from=flt.date_from, date_to=flt.date_to, where=flt.where,
+    )  # fmt: skip
+    return fold(rows, keys)
+
+
+def incident_table(
+    db: Database, keys: Sequence[str], flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats"
+) -> list[dict[str, Any]]:
+    """Events and tolls grouped by ``keys``, sorted by the keys in order (the `stats incidents` contract)."""
+    try:
+        group_keys = [GroupKey(k) for k in keys]
+    except ValueError:
+        known = ", ".join(k.value for k in GroupKey)
+        raise BluehelmetError(f"cannot group incidents by {', '.join(keys)}; keys: {known}") from None
+    with db.transaction(actor) as tx:
+        groups = _groups(tx, find_mission(tx, mission).id or 0, group_keys, flt)
+    return [{**labels, "events": tally.events, **tally.sums} for labels, tally in groups]
+
+
+def _total(tx: Transaction, mission_id: int, flt: IncidentFilter) -> Tally:
+    groups = _groups(tx, mission_id, [], flt)
+    return groups[0][1] if groups else Tally()
+
+
+def _casualties(tally: Tally, measure: str) -> int:
+    if measure == "events":
+        return tally.events
+    if measure == "civilian_casualties":
+        return tally.sums["killed_civilians"] + tally.sums["injured_civilians"]
+    return tally.sums[measure]
+
+
+def _year_earlier(day: date) -> date:
+    try:
+        return day.replace(year=day.year - 1)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - 1, day=28)
+
+
+def compare_with_previous_year(
+    db: Database, flt: IncidentFilter, measure: str = "events", *, mission: str | None = None, actor: str = "stats"
+) -> PeriodChange:
+    """A measure (events, fatalities, a killed/injured sum, or civilian_casualties) in the period
+    against the same dates a year earlier; the letter's "34 per cent fewer" is -34."""
+    if flt.date_from is None or flt.date_to is None:
+        raise BluehelmetError("a comparison needs --from and --to")
+    earlier = IncidentFilter(_year_earlier(flt.date_from), _year_earlier(flt.date_to), flt.where)
+    with db.transaction(actor) as tx:
+        mission_id = find_mission(tx, mission).id or 0
+        now, then = _total(tx, mission_id, flt), _total(tx, mission_id, earlier)
+    return percent_change(_casualties(now, measure), _casualties(then, measure))
+
+
+def weekly_rate(
+    db: Database, split: date, flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats"
+) -> RateChange:
+    """Events per week from ``date_from`` to the day before ``split``, and from ``split`` to
+    ``date_to`` (the letter's 10 to 2 per week in Ansongo), with their ratio."""
+    if flt.date_from is None or flt.date_to is None or not flt.date_from < split <= flt.date_to:
+        raise BluehelmetError("a before/after rate needs --from < --split <= --to")
+    before = IncidentFilter(flt.date_from, split - timedelta(days=1), flt.where)
+    after = IncidentFilter(split, flt.date_to, flt.where)
+    with db.transaction(actor) as tx:
+        mission_id = find_mission(tx, mission).id or 0
+        before_events, after_events = _total(tx, mission_id, before).events, _total(tx, mission_id, after).events
+    weeks_before = ((split - flt.date_from).days) / 7
+    weeks_after = ((flt.date_to - split).days + 1) / 7
+    return rate_change(before_events, weeks_before, after_events, weeks_after)
+
+
+def ied_summary(db: Database, flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats") -> IedSummary:
+    """IEDs in the period: every IED event in the country (detonated or found), those against
+    the mission, and how those ended."""
+    ied = [IncidentCategory.IED_DETONATED.value, IncidentCategory.IED_NEUTRALISED.value]
+    with db.transaction(actor) as tx:
+        mission_id = find_mission(tx, mission).id or 0
+        rows = _groups(
+            tx, mission_id, [GroupKey.CATEGORY, GroupKey.TARGET],
+            IncidentFilter(flt.date_from, flt.date_to, {**(flt.where or {}), "category": ied}),
+        )  # fmt: skip
+    total = sum(t.events for _, t in rows)
+    mission_rows = [(labels, t) for labels, t in rows if labels["target"] == Target.MISSION.value]
+    neutralised = sum(t.events for labels, t in mission_rows if labels["category"] == ied[1])
+    detonated = sum(t.events for labels, t in mission_rows if labels["category"] == ied[0])
+    return IedSummary(total, neutralised + detonated, neutralised, detonated)
