@@ -1,0 +1,196 @@
+"""Incident analysis: hand-computed cases, the `stats incidents` JSON contract, and properties
+that compare each grouping with a plain computation on random data."""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import Counter
+from datetime import date, timedelta
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bluehelmet.analytics.incidents import GroupKey, date_key, fold, percent_change, rate_change
+from bluehelmet.cli import cli
+from bluehelmet.services import stats
+from bluehelmet.services.database import Database
+from bluehelmet.services.stats import IncidentFilter
+from tests import factories
+
+TYPES = [
+    ("Battles", "Armed clash", None),
+    ("Explosions/Remote violence", "Remote explosive/landmine/IED", "ied_detonated"),
+    ("Strategic developments", "Disrupted weapons use", "ied_neutralised"),
+    ("Violence against civilians", "Attack", "protection_of_civilians"),
+]
+
+
+def _incident(tx, mission_id: int, day: date, kind: int = 0, **extra: object) -> None:  # type: ignore[no-untyped-def]
+    event_type, sub_event_type, category = TYPES[kind]
+    values = {
+        "mission_id": mission_id, "event_date": day.isoformat(), "event_type": event_type,
+        "sub_event_type": sub_event_type, "category": category, "fatalities": 0, "killed_peacekeepers": 0,
+        "injured_peacekeepers": 0, "killed_civilians": 0, "injured_civilians": 0, "responding_unit_ids": [],
+        "latitude": None, "longitude": None, "location_id": None, "sector_id": None, "external_id": None,
+    }  # fmt: skip
+    values.update(extra)
+    factories.make(tx, "Incident", **values)
+
+
+@pytest.fixture
+def mission_id(db: Database) -> int:
+    with db.transaction("tester") as tx:
+        return int(factories.make(tx, "Mission", name="MINUSMA").id or 0)
+
+
+def test_grouping_by_month_and_type_as_the_contract_says(db: Database, mission_id: int) -> None:
+    with db.transaction("tester") as tx:
+        _incident(tx, mission_id, date(2021, 1, 5), 0, fatalities=3)
+        _incident(tx, mission_id, date(2021, 1, 20), 1, fatalities=2, killed_civilians=1)
+        _incident(tx, mission_id, date(2021, 1, 31), 1)
+        _incident(tx, mission_id, date(2021, 2, 1), 0, fatalities=1)
+        _incident(tx, mission_id, date(2021, 3, 1), 0)  # outside --to
+    result = CliRunner().invoke(
+        cli, ["--db", db.settings.database_url, "stats", "incidents", "--from", "2021-01-01", "--to", "2021-02-28",
+              "--by", "month,event_type", "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)["rows"]
+    assert [(r["month"], r["event_type"], r["events"], r["fatalities"]) for r in rows] == [
+        ("2021-01", "Battles", 1, 3),
+        ("2021-01", "Explosions/Remote violence", 2, 2),
+        ("2021-02", "Battles", 1, 1),
+    ]
+    assert rows[1]["killed_civilians"] == 1
+
+
+def test_rejected_and_deleted_incidents_do_not_count(db: Database, mission_id: int) -> None:
+    from bluehelmet.services import records  # noqa: PLC0415
+
+    with db.transaction("tester") as tx:
+        _incident(tx, mission_id, date(2021, 1, 5), review_status="rejected")
+        _incident(tx, mission_id, date(2021, 1, 6), external_id="GONE")
+        _incident(tx, mission_id, date(2021, 1, 7))
+        (gone,) = records.list_records(tx, "Incident", {"external_id": "GONE"})
+        records.delete(tx, "Incident", gone.id)
+    rows = stats.incident_table(db, [], IncidentFilter())
+    assert rows[0]["events"] == 1
+
+
+def test_weekly_rate_before_and_after_a_deployment(db: Database, mission_id: int) -> None:
+    start, split, end = date(2020, 9, 7), date(2020, 12, 7), date(2021, 3, 7)
+    with db.transaction("tester") as tx:
+        for week in range(13):
+            for n in range(10):
+                _incident(tx, mission_id, start + timedelta(days=7 * week + n % 7), 3, location_name="Ansongo")
+        for week in range(13):
+            for n in range(2):
+                _incident(tx, mission_id, split + timedelta(days=7 * week + n), 3, location_name="Ansongo")
+        _incident(tx, mission_id, split, 3, location_name="Gao")  # another place
+    where = {"location": ["Ansongo"], "category": ["protection_of_civilians"]}
+    flt = IncidentFilter(start, end, where)  # 13 weeks on each side of the split
+    result = stats.weekly_rate(db, split, flt)
+    assert (result.before_events, result.after_events) == (130, 26)
+    assert result.rate_before == pytest.approx(10.0) and result.rate_after == pytest.approx(2.0)
+    assert result.ratio == pytest.approx(0.2)
+    assert result.ratio_low is not None and result.ratio_high is not None
+    assert result.ratio_low < 0.2 < result.ratio_high < 1
+
+
+def test_the_same_months_a_year_earlier(db: Database, mission_id: int) -> None:
+    with db.transaction("tester") as tx:
+        for year, casualties in ((2020, [40, 50, 60]), (2021, [30, 33, 36])):
+            for month, count in enumerate(casualties, start=1):
+                _incident(tx, mission_id, date(year, month, 10), 1, killed_civilians=count // 3,
+                          injured_civilians=count - count // 3, fatalities=count // 3)  # fmt: skip
+        _incident(tx, mission_id, date(2021, 5, 10), 1, killed_civilians=50, fatalities=50)  # after the period
+    flt = IncidentFilter(date(2021, 1, 1), date(2021, 4, 30), {"event_type": ["Explosions/Remote violence"]})
+    change = stats.compare_with_previous_year(db, flt, "civilian_casualties")
+    assert (change.current, change.previous) == (99, 150)
+    assert round(change.change_percent or 0) == -34
+
+
+def test_ied_summary(db: Database, mission_id: int) -> None:
+    with db.transaction("tester") as tx:
+        for n in range(5):
+            _incident(tx, mission_id, date(2021, 2, 1 + n), 1, target="mission")
+        for n in range(3):
+            _incident(tx, mission_id, date(2021, 2, 10 + n), 2, target="mission")
+        for n in range(4):
+            _incident(tx, mission_id, date(2021, 3, 1 + n), 1, target="national_forces")
+        _incident(tx, mission_id, date(2020, 12, 1), 1, target="mission")  # before the period
+    summary = stats.ied_summary(db, IncidentFilter(date(2021, 1, 1), date(2021, 5, 31)))
+    assert (summary.in_country, summary.against_mission, summary.neutralised, summary.detonated) == (12, 8, 3, 5)
+
+
+def test_percent_change_and_rate_change_by_hand() -> None:
+    assert percent_change(99, 150).change_percent == pytest.approx(-34.0)
+    assert percent_change(5, 0).change_percent is None
+    flat = rate_change(10, 1, 10, 1)
+    assert flat.ratio == 1.0 and flat.ratio_low == pytest.approx(0.416, abs=0.001)
+    assert rate_change(0, 2, 4, 2).ratio is None
+
+
+def test_iso_weeks_cross_years_correctly() -> None:
+    assert date_key(GroupKey.WEEK, date(2021, 1, 3)) == "2020-W53"
+    assert date_key(GroupKey.WEEK, date(2021, 1, 4)) == "2021-W01"
+
+
+_rows = st.lists(
+    st.tuples(
+        st.dates(date(2019, 12, 20), date(2021, 1, 10)),
+        st.sampled_from(["Battles", "Riots", "Protests"]),
+        st.sampled_from(["Gao", "Kidal", None]),
+        st.integers(0, 3),
+        st.integers(0, 20),
+    ),
+    max_size=40,
+)
+_KEYS = [GroupKey.YEAR, GroupKey.MONTH, GroupKey.WEEK, GroupKey.DAY, GroupKey.EVENT_TYPE, GroupKey.LOCATION]
+_keys = st.lists(st.sampled_from(_KEYS), unique=True, max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=_rows, keys=_keys, seed=st.integers(0, 1000))
+def test_folding_keeps_totals_whatever_the_keys_and_the_order(rows: list, keys: list, seed: int) -> None:  # type: ignore[type-arg]
+    facts = [({"day": d, "event_type": t, "location": loc, "sub_event_type": t, "category": None}, n, {"fatalities": f})
+             for d, t, loc, n, f in rows]  # fmt: skip
+    shuffled = facts[:]
+    random.Random(seed).shuffle(shuffled)
+    first, second = fold(facts, keys), fold(shuffled, keys)
+    assert [(labels, t.events, t.sums) for labels, t in first] == [(labels, t.events, t.sums) for labels, t in second]
+    assert sum(t.events for _, t in first) == sum(n for *_, n, _ in rows)
+    assert sum(t.sums["fatalities"] for _, t in first) == sum(f for *_, f in rows)
+    labels = [tuple((v is not None, v or "") for v in lab.values()) for lab, _ in first]
+    assert labels == sorted(labels) and len(set(labels)) == len(labels)
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    events=st.lists(
+        st.tuples(st.dates(date(2020, 11, 1), date(2021, 2, 28)), st.integers(0, 3), st.integers(0, 5)), max_size=12
+    )
+)
+def test_database_grouping_matches_a_plain_count(tmp_path_factory: pytest.TempPathFactory, events: list) -> None:  # type: ignore[type-arg]
+    from bluehelmet.config import Settings  # noqa: PLC0415
+
+    path = tmp_path_factory.mktemp("prop") / "p.db"
+    database = Database(Settings(database_url=f"sqlite:///{path}"))
+    database.init_schema()
+    try:
+        with database.transaction("tester") as tx:
+            mission = int(factories.make(tx, "Mission", name="M").id or 0)
+            for day, kind, deaths in events:
+                _incident(tx, mission, day, kind, fatalities=deaths)
+        rows = stats.incident_table(database, ["month", "event_type"], IncidentFilter())
+        expected_events = Counter((d.strftime("%Y-%m"), TYPES[k][0]) for d, k, _ in events)
+        expected_deaths = Counter()  # type: ignore[var-annotated]
+        for d, k, deaths in events:
+            expected_deaths[(d.strftime("%Y-%m"), TYPES[k][0])] += deaths
+        assert {(r["month"], r["event_type"]): r["events"] for r in rows} == dict(expected_events)
+        assert {(r["month"], r["event_type"]): r["fatalities"] for r in rows} == dict(expected_deaths)
+    finally:
+        database.close()
