@@ -22,6 +22,7 @@ __all__ = [
     "RateChange",
     "Tally",
     "date_key",
+    "finest_period",
     "fold",
     "percent_change",
     "rate_change",
@@ -83,23 +84,42 @@ class Tally:
             self.sums[name] += int(sums.get(name) or 0)
 
 
+def finest_period(keys: Sequence[GroupKey]) -> GroupKey | None:
+    """The date period the database must group by to serve ``keys``: a week needs days (weeks
+    cross months), otherwise the finest of day, month and year asked for."""
+    for period in (GroupKey.DAY, GroupKey.WEEK, GroupKey.MONTH, GroupKey.YEAR):
+        if period in keys:
+            return GroupKey.DAY if period == GroupKey.WEEK else period
+    return None
+
+
+def _relabel(key: GroupKey, text: str) -> str:
+    """A period given by the database as text (``2021-04-02``, ``2021-04`` or ``2021``) under
+    a coarser key."""
+    if key == GroupKey.WEEK:
+        return date_key(key, date.fromisoformat(text))
+    return text[: {GroupKey.YEAR: 4, GroupKey.MONTH: 7, GroupKey.DAY: 10}[key]]
+
+
 def fold(
     rows: Iterable[tuple[Mapping[str, object], int, Mapping[str, int]]], keys: Sequence[GroupKey]
 ) -> list[tuple[dict[str, str | None], Tally]]:
     """Fold grouped rows into the requested keys, sorted by the keys in order.
 
-    Each input row is (its values: ``day`` as a date plus the non-date keys, the number of
-    events, the sums). Date keys are computed from ``day``; rows that fall into the same
-    requested group are added together. Missing values sort first and show as None.
+    Each input row is (its values: the period the database grouped by, under its name, plus the
+    non-date keys; the number of events; the sums). Date keys are derived from that period;
+    rows that fall into the same requested group are added together. Missing values sort first
+    and show as None.
     """
+    period = finest_period(keys)
     groups: dict[tuple[str | None, ...], Tally] = {}
     for values, events, sums in rows:
         label: list[str | None] = []
         for key in keys:
             if key in DATE_KEYS:
-                day = values["day"]
-                assert isinstance(day, date)
-                label.append(date_key(key, day))
+                assert period is not None
+                raw = values[period.value]
+                label.append(_relabel(key, raw.isoformat() if isinstance(raw, date) else str(raw)))
             else:
                 value = values.get(key)
                 label.append(None if value in (None, "") else str(value))

@@ -18,6 +18,7 @@ from bluehelmet.analytics.incidents import (
     PeriodChange,
     RateChange,
     Tally,
+    finest_period,
     fold,
     percent_change,
     rate_change,
@@ -58,8 +59,9 @@ def _groups(
     tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter
 ) -> list[tuple[dict[str, str | None], Tally]]:
     plain = [k.value for k in keys if k not in DATE_KEYS]
+    period = finest_period(keys)
     rows = incident_groups(
-        tx.session, mission_id, plain, by_day=any(k in DATE_KEYS for k in keys),
+        tx.session, mission_id, plain, period=period.value if period else None,
         date_from=flt.date_from, date_to=flt.date_to, where=flt.where,
     )  # fmt: skip
     return fold(rows, keys)

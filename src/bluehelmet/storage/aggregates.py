@@ -43,30 +43,41 @@ TALLIED = (
 )
 
 
+def _period(session: Session, key: str) -> ColumnElement[Any]:
+    """The event date as text of a period: the day, the month (YYYY-MM) or the year (YYYY)."""
+    length = {"day": 10, "month": 7, "year": 4}[key]
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":  # dates are stored as ISO text
+        return func.substr(_I.c.event_date, 1, length)
+    return func.to_char(_I.c.event_date, {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}[key])
+
+
 def incident_groups(
     session: Session,
     mission_id: int,
     keys: Sequence[str],
     *,
-    by_day: bool,
+    period: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     where: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[dict[str, Any], int, dict[str, int]]]:
-    """Live, not rejected incidents of a mission grouped by ``keys`` (and by day when asked):
-    each group's values, its number of events and the sums of its tolls."""
+    """Live, not rejected incidents of a mission grouped by ``keys`` and, when asked, by a
+    ``period`` of the event date ("day", "month" or "year", given back as text under that
+    name): each group's values, its number of events and the sums of its tolls."""
     group_cols = [INCIDENT_COLUMNS[k].label(k) for k in keys]
-    if by_day:
-        group_cols.append(_I.c.event_date.label("day"))
+    if period is not None:
+        group_cols.append(_period(session, period).label(period))
     sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
+    source: Any = _I
+    if "sector" in keys or "sector" in (where or {}):
+        # An incident's sector is its own, else that of the place it names.
+        source = _I.outerjoin(_L, _L.c.id == _I.c.location_id).outerjoin(
+            _S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id)
+        )
     stmt = (
         select(*group_cols, func.count().label("events"), *sums)
-        # An incident's sector is its own, else that of the place it names.
-        .select_from(
-            _I.outerjoin(_L, _L.c.id == _I.c.location_id).outerjoin(
-                _S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id)
-            )
-        )
+        .select_from(source)
         .where(
             _I.c.mission_id == mission_id,
             _I.c.deleted_at.is_(None),
@@ -82,7 +93,7 @@ def incident_groups(
         stmt = stmt.where(column.in_(value) if isinstance(value, list | tuple | set) else column == value)
     if group_cols:
         stmt = stmt.group_by(*group_cols)
-    names = [*keys, *(["day"] if by_day else [])]
+    names = [*keys, *([period] if period else [])]
     for row in session.execute(stmt):
         mapping = row._mapping
         yield (
