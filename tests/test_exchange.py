@@ -179,7 +179,7 @@ def test_doubtful_rows_load_with_warnings(db: Database, mission: str, tmp_path: 
     report = loading.load(db, "importer", "Location", read_table(places), mission=mission)
     assert report.written and report.created == 2
     assert [(w.row, w.column) for w in report.warnings] == [(2, "latitude")]
-    assert "has no coordinates" in report.warnings[0].reason
+    assert "Echefell' has no coordinates" in report.warnings[0].reason
     incidents = _csv(
         tmp_path / "incidents.csv",
         ["external_id", "event_date", "event_type", "sub_event_type", "location", "latitude", "longitude"],

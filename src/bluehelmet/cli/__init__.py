@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from bluehelmet.cli import exchange, records, reference, stats
+from bluehelmet.cli import exchange, records, reference, stats, stats_mission
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
 __all__ = ["cli", "main"]
@@ -48,6 +48,10 @@ for _command in (
     *exchange.COMMANDS,
 ):
     cli.add_command(_command)
+
+
+for _command in stats_mission.COMMANDS:
+    stats.stats_group.add_command(_command)
 
 
 def main() -> None:

@@ -50,7 +50,8 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 @click.group("stats")
 def stats_group() -> None:
-    """The mission's analysis: incidents, rates, comparisons, IEDs."""
+    """The mission's analysis: incidents, rates, comparisons, IEDs, hotspots, equipment,
+    performance, caveats, rotations, convoys, capabilities and transition."""
 
 
 @stats_group.command("incidents")

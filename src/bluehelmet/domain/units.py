@@ -9,7 +9,15 @@ from typing import ClassVar
 
 from bluehelmet.domain.records import Record, ref
 
-__all__ = ["Component", "ContributingCountry", "DeploymentStatus", "Unit", "UnitType"]
+__all__ = [
+    "CIVILIAN_UNIT_TYPES",
+    "POLICE_UNIT_TYPES",
+    "Component",
+    "ContributingCountry",
+    "DeploymentStatus",
+    "Unit",
+    "UnitType",
+]
 
 
 class Component(StrEnum):

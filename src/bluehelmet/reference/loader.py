@@ -43,8 +43,20 @@ def data_files() -> list[Path]:
     return sorted(folder.glob("[0-9][0-9]_*.yaml"))
 
 
+def _child_kind(parent: type[Record], key: str, value: Any) -> type[Record] | None:
+    """The kind of child records listed under ``key``, if it is a list of records of a kind that
+    belongs to ``parent`` (``sector: Sector East`` is a reference, not a child list)."""
+    child = _CHILD_NAMES.get(key)
+    if child is None or not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        return None
+    owned = any(
+        reference_target(f) == parent.__name__ and f.default is dataclasses.MISSING for f in entity_fields(child)
+    )
+    return child if owned else None
+
+
 def _structured(cls: type[Record], row: Mapping[str, Any], resolver: Resolver, who: str) -> Any:
-    own = {k: v for k, v in row.items() if k not in _CHILD_NAMES}
+    own = {k: v for k, v in row.items() if _child_kind(cls, k, v) is None}
     return structured_to_values(cls, own, resolver.resolve, who)
 
 
@@ -69,8 +81,8 @@ def _load_block(
         return
     for (_, row), record in zip(numbered, written, strict=True):
         for key, children in row.items():
-            if key in _CHILD_NAMES and record.id is not None:
-                child = _CHILD_NAMES[key]
+            child = _child_kind(cls, key, children)
+            if child is not None and record.id is not None:
                 _load_block(tx, child, children, report, resolver, (_parent_field(child, cls), record.id))
 
 

@@ -287,7 +287,7 @@ def _load_row(
     for warning in advise(record, records.rule_context(tx)):
         column = _column_of(cls, warning.field)
         value = row.get(column, "")
-        resolver.warn(column, "" if value is None else str(value), warning.reason)
+        resolver.warn(column, "" if value is None else str(value), f"{warning.record} {warning.reason}")
     resolver.remember(record)
     setattr(report, outcome, getattr(report, outcome) + 1)
     return record

@@ -24,7 +24,18 @@ from bluehelmet.services.database import Transaction
 from bluehelmet.services.parsing import editable_values, parse_filters, parse_record
 from bluehelmet.storage import repository
 
-__all__ = ["count", "create", "delete", "get", "history", "kind_of", "list_records", "restore", "update"]
+__all__ = [
+    "count",
+    "create",
+    "delete",
+    "get",
+    "history",
+    "kind_of",
+    "list_records",
+    "restore",
+    "rule_context",
+    "update",
+]
 
 
 def kind_of(kind: str | type[Record]) -> type[Record]:

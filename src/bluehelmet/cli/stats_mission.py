@@ -1,0 +1,233 @@
+"""`bluehelmet stats caveats|rotations|convoys|capabilities|transition`: the mission's
+personnel, convoy and plan analysis as a readable table, or JSON for scripts."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import Any
+
+import click
+
+from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.domain.convoys import NOTIFICATION_VEHICLE_THRESHOLD
+from bluehelmet.services import caveat_stats, convoy_stats, plan_stats, rotation_stats
+
+__all__ = ["COMMANDS", "capabilities", "caveats", "convoys", "rotations", "transition"]
+
+_DAY = click.DateTime(["%Y-%m-%d"])
+_mission_option = click.option("--mission", metavar="NAME", help="The mission (default: the only one).")
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value else None
+
+
+def _plain(value: Any) -> Any:
+    """A result as JSON-ready values: dataclasses as objects, dates as ISO strings."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: object) -> str:
+    return "" if value is None else str(value)
+
+
+def _sector(name: str | None) -> str:
+    return name or "(no sector)"
+
+
+def _table(rows: Sequence[Sequence[object]], columns: Sequence[str], empty: str) -> str:
+    if not rows:
+        return empty
+    cells = [[_cell(v) for v in row] for row in rows]
+    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{100 * value:.0f}%"
+
+
+@click.command("caveats")
+@click.option("--on", "on", type=_DAY, help="Caveats in force on this day (default: today).")
+@click.option("--from", "date_from", type=_DAY, help="First day of impacts counted (inclusive).")
+@click.option("--to", "date_to", type=_DAY, help="Last day of impacts counted (inclusive).")
+@_mission_option
+@json_option
+@pass_door
+def caveats(
+    door: Door,
+    /,
+    on: datetime | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """Caveats in force: declared and undeclared, by component and unit type, with their impacts."""
+    result = caveat_stats.caveats(
+        door.db, on=_day(on), date_from=_day(date_from), date_to=_day(date_to), mission=mission, actor=door.actor
+    )
+    lines = [f"caveats in force on {result.on}: {result.caveats} ({result.declared} declared, "
+             f"{result.undeclared} undeclared)"]  # fmt: skip
+    if result.all_undeclared:
+        lines.append("No caveat is declared, so every caveat counts as undeclared.")
+    lines += [caveat_stats.describe_statement(s) for s in result.statements if s.unit_type is None]
+    statements = [(s.component, s.unit_type, s.units_with_undeclared, s.units_total) for s in result.statements]
+    lines += ["", _table(statements, ["component", "unit_type", "units_with_undeclared", "units"], "no units")]
+    groups = [(g.component, g.unit_type, g.declared, g.undeclared, g.units_with_undeclared) for g in result.by_group]
+    columns = ["component", "unit_type", "declared", "undeclared", "units_with_undeclared"]
+    lines += ["", _table(groups, columns, "no caveats in force")]
+    for title, counts in (("effect", result.impacts_by_effect), ("operation", result.impacts_by_operation)):
+        lines += ["", _table([(c.value, c.count) for c in counts], [title, "impacts"], "no impacts recorded")]
+    emit(_plain(result), as_json, "\n".join(lines))
+
+
+@click.command("rotations")
+@click.option("--from", "date_from", type=_DAY, required=True, help="First day (inclusive).")
+@click.option("--to", "date_to", type=_DAY, required=True, help="Last day (inclusive).")
+@click.option("--all-units", is_flag=True, help="Look for overlaps among all units, not only battalions.")
+@click.option("--tolerance", type=click.IntRange(0), default=0, show_default=True,
+              help="Days a rotation may start or end off plan and still count as keeping it.")  # fmt: skip
+@click.option("--daily", is_flag=True, help="Show every sector's strength on every day.")
+@_mission_option
+@json_option
+@pass_door
+def rotations(
+    door: Door,
+    /,
+    date_from: datetime,
+    date_to: datetime,
+    all_units: bool,
+    tolerance: int,
+    daily: bool,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """Strength available per sector, rotations at the same time, in high periods, and off plan."""
+    result = rotation_stats.rotations(
+        door.db, date_from.date(), date_to.date(), unit_types=None if all_units else rotation_stats.BATTALION_TYPES,
+        tolerance_days=tolerance, mission=mission, actor=door.actor,
+    )  # fmt: skip
+    data = _plain(result)
+    if not daily:
+        data.pop("daily")
+    days = result.daily if daily else result.lowest
+    off_plan = result.overlaps.against_plan
+    overlap_rows = [
+        (_sector(o.sector), o.first, o.second, o.start, o.end, o.days, "no" if o in off_plan else "yes")
+        for o in result.overlaps.actual
+    ]
+    text = "\n\n".join([
+        _table([(_sector(d.sector), d.day, d.deployed, f"{d.available:.0f}", d.rotating_units) for d in days],
+               ["sector", "day" if daily else "lowest_day", "deployed", "available", "rotating"], "no units"),
+        _table(overlap_rows, ["sector", "first", "second", "from", "to", "days", "as_planned"],
+               "no rotations at the same time"),
+        _table([(c.unit, c.sector, c.period, c.planned_days, c.actual_days) for c in result.high_periods],
+               ["unit", "sector", "high_period", "planned_days", "actual_days"], "no rotation in a high period"),
+        _table([(d.unit, d.sector, d.planned_start, d.actual_start, d.start_shift, d.end_shift, d.longer_by,
+                 {True: "yes", False: "no", None: "not yet known"}[d.kept_plan]) for d in result.deviations],
+               ["unit", "sector", "planned", "actual", "start_shift", "end_shift", "longer_by", "kept_plan"],
+               "no rotations in the period"),
+    ])  # fmt: skip
+    emit(data, as_json, text)
+
+
+@click.command("convoys")
+@click.option("--from", "date_from", type=_DAY, help="First day (default: the first record).")
+@click.option("--to", "date_to", type=_DAY, help="Last day (default: the last record).")
+@click.option("--threshold", type=click.IntRange(0), default=NOTIFICATION_VEHICLE_THRESHOLD, show_default=True,
+              help="A convoy of more vehicles than this (or with heavy weapons) must be notified.")  # fmt: skip
+@click.option("--window", type=click.IntRange(1), default=3, show_default=True,
+              help="Months at each end compared for the trend.")  # fmt: skip
+@_mission_option
+@json_option
+@pass_door
+def convoys(
+    door: Door,
+    /,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    threshold: int,
+    window: int,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """Observed convoys needing notice that were notified beforehand, by month and armed group, with trends."""
+    result = convoy_stats.convoys(
+        door.db, date_from=_day(date_from), date_to=_day(date_to), threshold=threshold, window=window,
+        mission=mission, actor=door.actor,
+    )  # fmt: skip
+    notices = {m.month: m.notifications for m in result.notifications_by_month}
+    columns = ["observed", "needing_notice", "notified", "share"]
+
+    def row(r: convoy_stats.ComplianceRow) -> tuple[object, ...]:
+        return (r.key, r.observed, r.needing_notice, r.notified, _share(r.share))
+
+    def said(name: str, t: convoy_stats.Trend) -> str:
+        slope = "n/a" if t.slope_per_month is None else f"{t.slope_per_month:+.2f} a month"
+        change = "n/a" if t.change_percent is None else f"{t.change_percent:+.0f}%"
+        return f"{name}: slope {slope}; first {window} months against last {window}: {change}" + (
+            " (declined)" if t.declined else ""
+        )
+
+    text = "\n\n".join([
+        _table([(*row(r), notices.get(r.key or "", 0)) for r in result.by_month], ["month", *columns, "notifications"],
+               "no months"),
+        _table([row(r) for r in result.by_armed_group], ["armed_group", *columns], "no convoys observed"),
+        f"all: {result.total.notified} of {result.total.needing_notice} convoys needing notice were notified "
+        f"beforehand ({_share(result.total.share)})\n"
+        + said("notifications", result.notification_trend) + "\n" + said("compliance", result.compliance_trend),
+    ])  # fmt: skip
+    emit(_plain(result), as_json, text)
+
+
+@click.command("capabilities")
+@click.option("--open", "open_only", is_flag=True, help="Only requirements with a gap today.")
+@_mission_option
+@json_option
+@pass_door
+def capabilities(door: Door, /, open_only: bool, mission: str | None, as_json: bool) -> None:
+    """Capabilities required by the adaptation plan against units deployed and pledged, and the gaps."""
+    rows = plan_stats.capabilities(door.db, open_only=open_only, mission=mission, actor=door.actor)
+    text = _table(
+        [(r.capability, r.sector or "(mission)", r.required, r.deployed, r.pledged, r.gap, r.gap_after_pledges)
+         for r in rows],
+        ["capability", "sector", "required", "deployed", "pledged", "gap", "gap_after_pledges"],
+        "no capability requirements",
+    )  # fmt: skip
+    emit({"rows": _plain(rows)}, as_json, text)
+
+
+@click.command("transition")
+@click.option("--on", "on", type=_DAY, help="The day to judge lateness on (default: today).")
+@_mission_option
+@json_option
+@pass_door
+def transition(door: Door, /, on: datetime | None, mission: str | None, as_json: bool) -> None:
+    """Transition activities late or delayed, with their reasons, by road-map phase and owner."""
+    result = plan_stats.transition(door.db, on=_day(on), mission=mission, actor=door.actor)
+    behind = _table(
+        [(s.road_map_phase, s.title, s.owner, s.status, s.due_on, s.days_late, s.delay_reason) for s in result.behind],
+        ["phase", "activity", "owner", "status", "due", "days_late", "reason"],
+        f"no activity late or delayed on {result.on}",
+    )
+    phases = _table([(g.key, g.activities, g.late_or_delayed) for g in result.by_phase],
+                    ["phase", "activities", "late_or_delayed"], "no activities")  # fmt: skip
+    emit(_plain(result), as_json, f"on {result.on}: {len(result.behind)} of {result.activities} activities late "
+         f"or delayed\n\n{behind}\n\n{phases}")  # fmt: skip
+
+
+#: The commands to attach to the `stats` group.
+COMMANDS = (caveats, rotations, convoys, capabilities, transition)
