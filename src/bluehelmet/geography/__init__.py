@@ -6,9 +6,9 @@ shared: ``Gazetteer.load()`` and ``Boundaries.load("MLI")`` build once per proce
 docs/geography.md, and data/ATTRIBUTION.md for the sources and their licences.
 """
 
+from bluehelmet.domain.distance import EARTH_RADIUS_KM, distance_km
 from bluehelmet.geography.attribution import SOURCES, DataSource, attribution_markdown
 from bluehelmet.geography.boundaries import SHIPPED_COUNTRIES, Boundaries, LaterRegion, Region
-from bluehelmet.domain.distance import EARTH_RADIUS_KM, distance_km
 from bluehelmet.geography.gazetteer import Gazetteer, Place, PlaceSource
 from bluehelmet.geography.names import normalise
 
