@@ -12,6 +12,7 @@ import re
 import typing
 from collections.abc import Callable, Sequence
 from datetime import date
+from functools import cache
 from typing import Any, Protocol
 
 from bluehelmet.domain.caveats import Caveat
@@ -94,6 +95,7 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _LARGEST = 2**31 - 1
 
 
+@cache  # type hints never change at run time, and every write asks for them
 def _field_types(cls: type[Record]) -> dict[str, Any]:
     return typing.get_type_hints(cls)
 

@@ -3,9 +3,10 @@
 Each YAML file is a list of blocks ``{kind: Unit, records: [...]}``; a record is written in the
 same columns as the spreadsheets (references by name), and may carry its child records under
 the child kind's name (an evaluation's ``evaluation_finding`` list, an item's
-``equipment_status_change`` list...), which get their parent filled in. ``incidents.csv`` is in
-the incident spreadsheet's columns. Everything loads in one transaction; every record matches
-on its natural key, so loading again changes nothing.
+``equipment_status_change`` list...), which get their parent filled in. A block
+``{kind: Incident, file: incidents.csv}`` loads a spreadsheet in that kind's columns instead.
+Everything loads in one transaction; every record matches on its natural key, so loading again
+changes nothing.
 """
 
 from __future__ import annotations
@@ -126,9 +127,8 @@ def _gazetteer_rows(tx: Transaction, report: LoadReport, resolver: Resolver) -> 
     load_into(tx, entity_class("Location"), iter(enumerate(places, 1)), report, resolver, convert=_structured)
 
 
-def _incident_rows() -> Iterator[tuple[int, dict[str, str]]]:
-    path = Path(str(resources.files("bluehelmet.reference") / "data" / "incidents.csv"))
-    return read_table(path) if path.exists() else iter(())
+def _table_rows(name: str) -> Iterator[tuple[int, dict[str, str]]]:
+    return read_table(Path(str(resources.files("bluehelmet.reference") / "data" / name)))
 
 
 def load_reference(db: Database, actor: str) -> LoadReport:
@@ -141,7 +141,11 @@ def load_reference(db: Database, actor: str) -> LoadReport:
             for block in blocks:
                 cls = entity_class(block["kind"])
                 report.source = path.name
-                _load_block(tx, cls, block["records"], report, resolver)
+                if "file" in block:  # a block kept as a spreadsheet beside the YAML
+                    report.source = block["file"]
+                    load_into(tx, cls, _table_rows(block["file"]), report, resolver)
+                else:
+                    _load_block(tx, cls, block["records"], report, resolver)
                 if cls.__name__ == "Sector" and resolver.mission_id is not None:
                     report.source = "gazetteer"
                     _gazetteer_rows(tx, report, resolver)
@@ -150,10 +154,6 @@ def load_reference(db: Database, actor: str) -> LoadReport:
                     resolver.mission_id = found[0] if found else None
                 if report.problem_count:
                     raise ReferenceProblem(_describe(report))
-        report.source = "incidents.csv"
-        load_into(tx, entity_class("Incident"), _incident_rows(), report, resolver)
-        if report.problem_count:
-            raise ReferenceProblem(_describe(report))
     return report
 
 

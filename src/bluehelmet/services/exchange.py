@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
+from functools import cache
 from typing import Any
 
 from bluehelmet.domain.catalogue import entity_class
@@ -89,6 +90,11 @@ def _column_name(field: str) -> str:
 
 def columns(cls: type[Record]) -> list[Column]:
     """The columns of ``cls`` in files; the mission is given by the import, not by a column."""
+    return list(_columns(cls))
+
+
+@cache  # derived from the class alone; asked for once per row of every file
+def _columns(cls: type[Record]) -> tuple[Column, ...]:
     hints = typing.get_type_hints(cls)
     result = []
     # The record's own fields first; provenance (common to every kind) last.
@@ -102,7 +108,7 @@ def columns(cls: type[Record]) -> list[Column]:
             continue
         kind, vocabulary = _kind(_base(hints[f.name])[0])
         result.append(Column(f.name, f.name, kind, required, vocabulary=vocabulary))
-    return result
+    return tuple(result)
 
 
 def describe(column: Column) -> str:
