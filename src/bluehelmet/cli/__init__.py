@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from bluehelmet.cli import exchange, records, reference, stats, stats_mission
+from bluehelmet.cli import exchange, records, reference, stats, stats_mission, stats_readiness
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
 __all__ = ["cli", "main"]
@@ -50,7 +50,7 @@ for _command in (
     cli.add_command(_command)
 
 
-for _command in stats_mission.COMMANDS:
+for _command in (*stats_mission.COMMANDS, *stats_readiness.COMMANDS):
     stats.stats_group.add_command(_command)
 
 

@@ -12,7 +12,6 @@ import re
 import typing
 from collections.abc import Callable, Sequence
 from datetime import date
-from functools import cache
 from typing import Any, Protocol
 
 from bluehelmet.domain.caveats import Caveat
@@ -95,9 +94,14 @@ _ISO3 = re.compile(r"^[A-Z]{3}$")
 _LARGEST = 2**31 - 1
 
 
-@cache  # type hints never change at run time, and every write asks for them
+_HINTS: dict[type[Record], dict[str, Any]] = {}
+
+
 def _field_types(cls: type[Record]) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
+    # Type hints never change at run time, and every write asks for them.
+    if cls not in _HINTS:
+        _HINTS[cls] = typing.get_type_hints(cls)
+    return _HINTS[cls]
 
 
 def _is_number(tp: Any) -> bool:

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from enum import StrEnum
-from functools import cache
 from typing import Any
 
 from bluehelmet.domain.catalogue import entity_class
@@ -88,12 +87,17 @@ def _column_name(field: str) -> str:
     return field
 
 
+_COLUMNS: dict[type[Record], tuple[Column, ...]] = {}
+
+
 def columns(cls: type[Record]) -> list[Column]:
     """The columns of ``cls`` in files; the mission is given by the import, not by a column."""
-    return list(_columns(cls))
+    # Derived from the class alone, and asked for once per row of every file.
+    if cls not in _COLUMNS:
+        _COLUMNS[cls] = _columns(cls)
+    return list(_COLUMNS[cls])
 
 
-@cache  # derived from the class alone; asked for once per row of every file
 def _columns(cls: type[Record]) -> tuple[Column, ...]:
     hints = typing.get_type_hints(cls)
     result = []
