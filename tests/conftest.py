@@ -19,6 +19,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bluehelmet.config import Settings
+from bluehelmet.reference.loader import load_reference
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.storage.tables import metadata
 
@@ -91,6 +92,36 @@ def _url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     path = tmp_path / "mission.db"
     shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def reference_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The reference mission, loaded once per backend per test run into a database of its own
+    (read only: the tests that use it must not change it)."""
+    if request.param == "sqlite":
+        yield from _loaded_reference(f"sqlite:///{tmp_path_factory.mktemp('reference') / 'minusma.db'}")
+        return
+    base = make_url(request.getfixturevalue("postgres_url"))
+    name = f"{base.database}_ref"
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield from _loaded_reference(base.set(database=name).render_as_string(hide_password=False))
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _loaded_reference(url: str) -> Iterator[Database]:
+    database = Database(Settings(database_url=url))
+    try:
+        database.init_schema()
+        load_reference(database, "tester")
+        yield database
+    finally:
+        database.close()
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ import importlib.util
 import os
 import re
 import sys
-import uuid
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from datetime import date, timedelta
@@ -22,10 +21,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from bluehelmet.config import Settings
 from bluehelmet.domain.catalogue import ENTITIES
 from bluehelmet.domain.convoys import requires_notification
 from bluehelmet.domain.records import Record
@@ -45,44 +41,6 @@ END_OF_PERIOD = date(2021, 5, 31)
 
 
 # ---------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module", params=BACKENDS)
-def reference_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """The reference mission, loaded once per backend into a database of this module's own
-    (conftest's PostgreSQL database is emptied by other tests)."""
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('reference') / 'mission.db'}"
-        yield from _loaded(url)
-        return
-    admin_url = make_url(POSTGRES_URL)
-    name = f"bluehelmet_ref_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:
-        admin.dispose()
-        reason = f"PostgreSQL at {admin_url.render_as_string(hide_password=True)} does not answer: {error}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(reason)
-    try:
-        yield from _loaded(admin_url.set(database=name).render_as_string(hide_password=False))
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def _loaded(url: str) -> Iterator[Database]:
-    database = Database(Settings(database_url=url))
-    try:
-        database.init_schema()
-        load_reference(database, "tester")
-        yield database
-    finally:
-        database.close()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterator
 from datetime import date, timedelta
 from typing import Any
 
@@ -24,7 +23,6 @@ from bluehelmet.analytics.rotations import (
     overlapping_pairs,
 )
 from bluehelmet.cli import cli
-from bluehelmet.config import Settings
 from bluehelmet.domain.convoys import ConvoyNotification, ConvoyObservation, requires_notification
 from bluehelmet.services import caveat_stats, convoy_stats, plan_stats, records, rotation_stats
 from bluehelmet.services.database import Database, Transaction
@@ -495,20 +493,10 @@ def test_slope_of_a_line_is_its_gradient(values: list) -> None:  # type: ignore[
 # ---------------------------------------------------------------------------- the letter, from the reference mission
 
 
-@pytest.fixture(scope="module")
-def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """The reference mission, loaded once into a SQLite file of this module's own."""
-    from bluehelmet.reference.loader import data_files, load_reference  # noqa: PLC0415
-
-    if len(data_files()) < 2:
-        pytest.skip("the reference mission holds only its mission record so far")
-    database = Database(Settings(database_url=f"sqlite:///{tmp_path_factory.mktemp('letter') / 'minusma.db'}"))
-    database.init_schema()
-    load_reference(database, "tester")
-    try:
-        yield database
-    finally:
-        database.close()
+@pytest.fixture
+def reference(reference_db: Database) -> Database:
+    """The reference mission (loaded once per backend, in conftest)."""
+    return reference_db
 
 
 END = D("2021-06-01")

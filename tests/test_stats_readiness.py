@@ -18,7 +18,6 @@ from bluehelmet.analytics.performance import passes
 from bluehelmet.cli import cli
 from bluehelmet.domain.equipment import EquipmentItem, EquipmentStatusChange, Serviceability
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.reference.loader import data_files, load_reference
 from bluehelmet.services import readiness, records
 from bluehelmet.services.database import Database, Transaction
 from tests import factories
@@ -305,12 +304,9 @@ def test_status_on_a_day_matches_a_day_by_day_replay(
 
 # ---------------------------------------------------------------------------- the letter
 
-needs_reference = pytest.mark.skipif(len(data_files()) < 7, reason="the reference mission's data is not written yet")
 
-
-@needs_reference
-def test_the_letters_readiness_figures_from_the_reference_mission(db: Database) -> None:
-    load_reference(db, "tester")
+def test_the_letters_readiness_figures_from_the_reference_mission(reference_db: Database) -> None:
+    db = reference_db
     vehicles = readiness.equipment_readiness(
         db, ON, units=["CCC 1 Gao", "CCC 2 Gao"], categories=["armoured_personnel_carrier", "mine_protected_vehicle"]
     )
