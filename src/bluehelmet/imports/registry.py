@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ class Importer:
     name: str
     kind: str
     description: str
-    rows: Callable[[Path], Iterator[tuple[int, dict[str, Any]]]]
+    rows: Callable[[Path], Iterator[tuple[int, Mapping[str, Any]]]]
     convert: Converter | None = None
 
 

@@ -245,9 +245,9 @@ def load_into(
             if not keep:
                 tx.session.expunge_all()  # constant memory: written rows need not stay loaded
             if progress is not None:
-                progress(report.rows)
-    if progress is not None:
-        progress(report.rows)
+                progress(number)  # the file's row number: one record may take several rows
+    if progress is not None and report.rows:
+        progress(number)
     return written
 
 
