@@ -80,17 +80,29 @@ def editable_values(record: Record) -> dict[str, Any]:
     return {f.name: values[f.name] for f in entity_fields(type(record))}
 
 
+_ADAPTERS: dict[type[Record], dict[str, TypeAdapter[Any]]] = {}
+
+
+def _field_adapters(cls: type[Record]) -> dict[str, TypeAdapter[Any]]:
+    """One validator per field a filter may name (built once: building one is costly)."""
+    if cls not in _ADAPTERS:
+        hints = typing.get_type_hints(cls)
+        names = [f.name for f in dataclasses.fields(cls) if f.name not in SYSTEM_FIELDS[1:]]
+        _ADAPTERS[cls] = {name: TypeAdapter(hints[name]) for name in names}
+    return _ADAPTERS[cls]
+
+
 def parse_filters(cls: type[Record], filters: Mapping[str, Any]) -> dict[str, Any]:
     """Filter values checked and converted like the fields they filter on."""
-    hints = typing.get_type_hints(cls)
+    adapters = _field_adapters(cls)
     who = cls.__name__
     problems, parsed = [], {}
     for name, value in filters.items():
-        if name not in hints or name in SYSTEM_FIELDS[1:]:
+        if name not in adapters:
             problems.append(Problem(who, name, "is not a field to filter on"))
             continue
         try:
-            parsed[name] = TypeAdapter(hints[name]).validate_json(json.dumps(value, default=_json_default), strict=True)
+            parsed[name] = adapters[name].validate_json(json.dumps(value, default=_json_default), strict=True)
         except ValidationError as error:
             problems.append(Problem(who, name, _reason(error.errors()[0])))
     if problems:

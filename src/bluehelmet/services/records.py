@@ -22,11 +22,12 @@ from bluehelmet.domain.records import Record, entity_fields, reference_list_targ
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.parsing import editable_values, parse_filters, parse_record
-from bluehelmet.storage import repository
+from bluehelmet.storage import repository, rollups
 
 __all__ = [
     "count",
     "create",
+    "create_parsed",
     "delete",
     "get",
     "history",
@@ -105,6 +106,13 @@ def _flush(tx: Transaction, record: Record, expected: int | None) -> None:
         raise StaleVersion(record.label(), expected, {"version": "changed by someone else"}) from None
 
 
+def _recount(tx: Transaction, counted: rollups.Contribution | None, record: Record) -> None:
+    """Once a change is written: take what the record counted in the rollup out, and what it
+    counts now in (both nothing for records other than incidents)."""
+    rollups.add_delta(tx.rollup, counted, -1)
+    rollups.add_delta(tx.rollup, rollups.contribution(record), 1)
+
+
 def _live(tx: Transaction, cls: type[Record], record_id: int) -> Record:
     record = repository.get(tx.session, cls, record_id)
     if record is None:
@@ -121,8 +129,12 @@ def _check_version(record: Record, expected: int | None) -> None:
 
 def create(tx: Transaction, kind: str | type[Record], data: Mapping[str, Any]) -> Record:
     """Validate ``data`` as a new record of ``kind``, store it, and audit its creation."""
-    cls = kind_of(kind)
-    record = parse_record(cls, data)
+    return create_parsed(tx, parse_record(kind_of(kind), data))
+
+
+def create_parsed(tx: Transaction, record: Record) -> Record:
+    """Store a record already parsed by :func:`~bluehelmet.services.parsing.parse_record` (and
+    not yet stored), after checking its rules, and audit its creation."""
     _refuse_if_broken(tx, record)
     now = tx.now()
     record.created_at = record.updated_at = now
@@ -130,6 +142,7 @@ def create(tx: Transaction, kind: str | type[Record], data: Mapping[str, Any]) -
     tx.session.add(record)
     _flush(tx, record, None)
     _audit(tx, record, AuditAction.CREATE, None)
+    _recount(tx, None, record)
     return record
 
 
@@ -152,12 +165,14 @@ def update(
     changed = [f.name for f in entity_fields(cls) if getattr(candidate, f.name) != getattr(current, f.name)]
     if not changed:
         return current
+    counted = rollups.contribution(current)
     for name in changed:
         setattr(current, name, getattr(candidate, name))
     current.updated_at = tx.now()
     current.updated_by = tx.actor
     _flush(tx, current, version)
     _audit(tx, current, AuditAction.UPDATE, before)
+    _recount(tx, counted, current)
     return current
 
 
@@ -194,10 +209,12 @@ def delete(tx: Transaction, kind: str | type[Record], record_id: int, version: i
     if problems:
         raise InvalidRecord(problems)
     before = snapshot(current)
+    counted = rollups.contribution(current)
     current.deleted_at = current.updated_at = tx.now()
     current.deleted_by = current.updated_by = tx.actor
     _flush(tx, current, version)
     _audit(tx, current, AuditAction.DELETE, before)
+    _recount(tx, counted, current)
     return current
 
 
@@ -217,6 +234,7 @@ def restore(tx: Transaction, kind: str | type[Record], record_id: int, version: 
     current.updated_by = tx.actor
     _flush(tx, current, version)
     _audit(tx, current, AuditAction.RESTORE, before)
+    _recount(tx, None, current)
     return current
 
 
