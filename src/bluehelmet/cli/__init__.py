@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from bluehelmet.cli import exchange, records, reference, stats, stats_mission, stats_readiness
+from bluehelmet.cli import exchange, maintenance, records, reference, stats, stats_mission, stats_readiness
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
 __all__ = ["cli", "main"]
@@ -46,6 +46,7 @@ for _command in (
     stats.stats_group,
     reference.about,
     *exchange.COMMANDS,
+    *maintenance.COMMANDS,
 ):
     cli.add_command(_command)
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from sqlalchemy.exc import DBAPIError, IntegrityError
@@ -14,17 +14,29 @@ from bluehelmet.config import Settings
 from bluehelmet.domain.errors import DatabaseUnavailable, WriteConflict
 from bluehelmet.storage import migrate
 from bluehelmet.storage.database import make_engine, make_sessionmaker
+from bluehelmet.storage.rollups import Deltas, apply_deltas
 
 __all__ = ["Database", "SchemaStatus", "Transaction"]
 
 
 @dataclass
 class Transaction:
-    """One all-or-nothing change: the session, the settings, who is acting, and today's date."""
+    """One all-or-nothing change: the session, the settings, who is acting, and today's date.
+
+    ``rollup`` collects what the changes add to and take from the incident rollup; it is
+    written once, just before the commit (or earlier by ``write_rollup``, before reading it).
+    """
 
     session: Session
     settings: Settings
     actor: str
+    rollup: Deltas = field(default_factory=dict, repr=False)
+
+    def write_rollup(self) -> None:
+        """Bring the rollup up to date with the changes made so far in this transaction."""
+        if self.rollup:
+            apply_deltas(self.session, self.rollup)
+            self.rollup.clear()
 
     @property
     def today(self) -> date:
@@ -84,7 +96,9 @@ class Database:
         session = self._sessions()
         try:
             with session.begin():
-                yield Transaction(session, self.settings, actor)
+                tx = Transaction(session, self.settings, actor)
+                yield tx
+                tx.write_rollup()
         except IntegrityError as error:
             raise WriteConflict(f"the database refused the change: {_describe(error)}") from None
         except DBAPIError as error:

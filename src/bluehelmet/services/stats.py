@@ -6,7 +6,9 @@ large) and hands it to the pure functions of ``bluehelmet.analytics``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import calendar
+import itertools
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -28,6 +30,7 @@ from bluehelmet.domain.incidents import IncidentCategory, Target
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.storage.aggregates import INCIDENT_COLUMNS, incident_groups
+from bluehelmet.storage.rollups import ROLLUP_KEYS, month_groups
 
 __all__ = [
     "IncidentFilter",
@@ -36,6 +39,12 @@ __all__ = [
     "incident_table",
     "weekly_rate",
 ]
+
+
+#: A group as the database gives it: its values, its number of events, its sums.
+_Row = tuple[dict[str, Any], int, dict[str, int]]
+#: The keys the monthly rollup can serve: its columns and the periods whole months make up.
+_ROLLUP_KEYS = frozenset({GroupKey.YEAR, GroupKey.MONTH, *(GroupKey(k) for k in ROLLUP_KEYS)})
 
 
 @dataclass(frozen=True)
@@ -55,16 +64,71 @@ class IncidentFilter:
             raise BluehelmetError(f"cannot filter incidents on {', '.join(unknown)}")
 
 
+def _next_month(day: date) -> date | None:
+    return None if (day.year, day.month) == (9999, 12) else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
+
+
+def _whole_months(flt: IncidentFilter) -> tuple[date | None, date | None] | None:
+    """The first and last day of the whole months inside the period (None: unbounded on that
+    side), or None when the period holds no whole month."""
+    start, end = flt.date_from, flt.date_to
+    if start is not None and start.day != 1:
+        start = _next_month(start)
+        if start is None:
+            return None
+    if end is not None and end.day != calendar.monthrange(end.year, end.month)[1]:
+        end = end.replace(day=1) - timedelta(days=1)
+    if start is not None and end is not None and start > end:
+        return None
+    return start, end
+
+
+def _rollup_serves(keys: Sequence[GroupKey], flt: IncidentFilter) -> bool:
+    """Whether the monthly rollup holds every key and filter column (and the filter's values
+    are plain, valid text, so that it matches as the incident table would)."""
+    if not set(keys) <= _ROLLUP_KEYS:
+        return False
+    for name, value in (flt.where or {}).items():
+        if name not in _ROLLUP_KEYS:
+            return False
+        enum = getattr(INCIDENT_COLUMNS[name].type, "enum_class", None)
+        for v in value if isinstance(value, list | tuple | set) else [value]:
+            if not isinstance(v, str) or v == "" or (enum is not None and v not in {m.value for m in enum}):
+                return False
+    return True
+
+
+def _month(day: date | None) -> str | None:
+    return None if day is None else f"{day.year:04d}-{day.month:02d}"
+
+
 def _groups(
     tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter
 ) -> list[tuple[dict[str, str | None], Tally]]:
     plain = [k.value for k in keys if k not in DATE_KEYS]
     period = finest_period(keys)
-    rows = incident_groups(
-        tx.session, mission_id, plain, period=period.value if period else None,
-        date_from=flt.date_from, date_to=flt.date_to, where=flt.where,
-    )  # fmt: skip
-    return fold(rows, keys)
+    name = period.value if period else None
+
+    def from_incidents(date_from: date | None, date_to: date | None) -> Iterator[_Row]:
+        return incident_groups(
+            tx.session, mission_id, plain, period=name, date_from=date_from, date_to=date_to, where=flt.where
+        )
+
+    months = _whole_months(flt) if _rollup_serves(keys, flt) else None
+    if months is None:
+        return fold(from_incidents(flt.date_from, flt.date_to), keys)
+    # Whole months from the rollup; the odd days before and after them from the incidents.
+    first, last = months
+    tx.write_rollup()
+    parts = [
+        month_groups(tx.session, mission_id, plain, period=name, where=flt.where,
+                     month_from=_month(first), month_to=_month(last))
+    ]  # fmt: skip
+    if flt.date_from is not None and first is not None and flt.date_from < first:
+        parts.append(from_incidents(flt.date_from, first - timedelta(days=1)))
+    if flt.date_to is not None and last is not None and last < flt.date_to:
+        parts.append(from_incidents(last + timedelta(days=1), flt.date_to))
+    return fold(itertools.chain.from_iterable(parts), keys)
 
 
 def incident_table(

@@ -14,7 +14,7 @@ from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.tables import TABLES
 
-__all__ = ["INCIDENT_COLUMNS", "TALLIED", "incident_groups"]
+__all__ = ["INCIDENT_COLUMNS", "TALLIED", "incident_groups", "period_text"]
 
 _I = TABLES[Incident]
 _L = TABLES[Location]
@@ -43,7 +43,7 @@ TALLIED = (
 )
 
 
-def _period(session: Session, key: str) -> ColumnElement[Any]:
+def period_text(session: Session, key: str) -> ColumnElement[Any]:
     """The event date as text of a period: the day, the month (YYYY-MM) or the year (YYYY)."""
     length = {"day": 10, "month": 7, "year": 4}[key]
     dialect = session.get_bind().dialect.name
@@ -67,7 +67,7 @@ def incident_groups(
     name): each group's values, its number of events and the sums of its tolls."""
     group_cols = [INCIDENT_COLUMNS[k].label(k) for k in keys]
     if period is not None:
-        group_cols.append(_period(session, period).label(period))
+        group_cols.append(period_text(session, period).label(period))
     sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
     source: Any = _I
     if "sector" in keys or "sector" in (where or {}):

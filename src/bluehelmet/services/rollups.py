@@ -1,0 +1,45 @@
+"""Keeping the incident rollup honest: rebuilding it after data written behind the services'
+back (a bulk insert, a restore from backup), and checking it against the incidents.
+
+The services keep it current on every change (see ``Transaction.rollup``); these are for an
+administrator, a benchmark and the tests.
+"""
+
+from __future__ import annotations
+
+from bluehelmet.services.database import Database
+from bluehelmet.storage.rollups import KEY_COLUMNS, MEASURES, RollupKey, rebuild_incident_rollup, rollup_rows
+
+__all__ = ["check", "rebuild"]
+
+
+def rebuild(db: Database, *, actor: str = "maintenance") -> int:
+    """Recompute the incident rollup from the incidents; the number of rows it now has."""
+    with db.transaction(actor) as tx:
+        return rebuild_incident_rollup(tx.session)
+
+
+def _describe(key: RollupKey) -> str:
+    mission_id, month, *rest = key
+    named = ", ".join(f"{name} {value!r}" for name, value in zip(KEY_COLUMNS[2:], rest, strict=True) if value)
+    return f"mission #{mission_id}, {month}, {named}"
+
+
+def check(db: Database, *, actor: str = "maintenance") -> list[str]:
+    """Where the rollup differs from a fresh grouping of the incidents, one line per row (empty: none)."""
+    with db.transaction(actor) as tx:
+        stored, fresh = rollup_rows(tx.session), rollup_rows(tx.session, fresh=True)
+    differences = []
+    for key in sorted(stored.keys() | fresh.keys()):
+        kept, counted = stored.get(key), fresh.get(key)
+        if kept == counted:
+            continue
+        if kept is None:
+            differences.append(f"{_describe(key)}: missing from the rollup")
+        elif counted is None:
+            differences.append(f"{_describe(key)}: in the rollup ({kept[0]} events) but no incident counts there")
+        else:
+            pairs = zip(MEASURES, kept, counted, strict=True)
+            changes = [f"{name} {a} in the rollup, {b} in the incidents" for name, a, b in pairs if a != b]
+            differences.append(f"{_describe(key)}: {'; '.join(changes)}")
+    return differences
