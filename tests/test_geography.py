@@ -26,6 +26,7 @@ from bluehelmet.geography import (
     distance_km,
     normalise,
 )
+from tests.conftest import require_shared_data
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = ROOT.parent / "shared" / "data"
@@ -221,8 +222,7 @@ def test_a_later_region_resolves_to_the_region_that_contains_its_seat(mali: Boun
 
 
 def _letter_rows() -> list[dict[str, str]]:
-    if not LETTER_PLACES.exists():
-        pytest.skip(f"the shared source data is not here ({LETTER_PLACES})")
+    require_shared_data(LETTER_PLACES)
     with LETTER_PLACES.open(encoding="utf-8", newline="") as handle:
         return list(csv.DictReader(handle))
 
@@ -307,8 +307,7 @@ def test_the_shipped_boundaries_are_small() -> None:
 
 
 def test_the_shipped_data_is_what_the_build_script_makes() -> None:
-    if not SHARED_DATA.exists():
-        pytest.skip(f"the shared source data is not here ({SHARED_DATA})")
+    require_shared_data(SHARED_DATA)
     spec = importlib.util.spec_from_file_location("build_gazetteer", ROOT / "scripts" / "build_gazetteer.py")
     assert spec is not None and spec.loader is not None
     build = importlib.util.module_from_spec(spec)

@@ -28,13 +28,19 @@ from bluehelmet.imports.registry import IMPORTERS
 from bluehelmet.imports.tables import FileProblem
 from bluehelmet.services import exchange, exporting, loading, records
 from bluehelmet.services.database import Database, Transaction
+from tests.conftest import require_shared_data
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 RADPKO = DATA / "radpko-minusma-bases-2014-2019" / "radpko_bases_cc_y_MINUSMA.csv"
 GEOPKO = DATA / "geo-pko-v2.3-minusma"
-needs_data = pytest.mark.skipif(
-    not DATA.is_dir(), reason=f"{DATA} is missing: the real Geo-PKO and RADPKO tables live there (they do in CI)"
-)
+
+
+@pytest.fixture
+def needs_data_present() -> None:
+    require_shared_data(DATA)
+
+
+needs_data = pytest.mark.usefixtures("needs_data_present")
 
 CLASSIC = ["data_id", "iso", "event_id_cnty", "event_id_no_cnty", "event_date", "year", "time_precision",
            "event_type", "sub_event_type", "actor1", "assoc_actor_1", "inter1", "actor2", "assoc_actor_2", "inter2",
