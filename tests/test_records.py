@@ -179,3 +179,16 @@ def test_delete_is_refused_while_a_list_of_references_names_it(db: Database) -> 
     with db.transaction("tester") as tx:
         records.update(tx, "Operation", operation.id, {"location_ids": []}, version=1)
         assert records.delete(tx, "Location", place_id).is_deleted
+
+
+def test_a_refused_restore_leaves_the_record_deleted_even_if_the_caller_carries_on(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        caveat = factories.make(tx, "Caveat")
+        records.delete(tx, "Caveat", caveat.id)
+        records.delete(tx, "Unit", caveat.unit_id)
+    with db.transaction("tester") as tx, pytest.raises(InvalidRecord):
+        records.restore(tx, "Caveat", caveat.id)
+        # the caller swallowed the refusal and its transaction commits
+    with db.transaction("reader") as tx:
+        assert records.get(tx, "Caveat", caveat.id, include_deleted=True).is_deleted
+        assert [e.action for e in records.history(tx, "Caveat", caveat.id)] == [AuditAction.CREATE, AuditAction.DELETE]

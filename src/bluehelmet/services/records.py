@@ -228,8 +228,11 @@ def restore(tx: Transaction, kind: str | type[Record], record_id: int, version: 
         raise InvalidRecord([Problem(current.label(), "deleted_at", "is not deleted")])
     _check_version(current, version)
     before = snapshot(current)
+    # Check the restored record as a copy, so a refusal leaves the stored one untouched.
+    restored = cls(**{f.name: getattr(current, f.name) for f in entity_fields(cls)})
+    restored.id = current.id
+    _refuse_if_broken(tx, restored)
     current.deleted_at = current.deleted_by = None
-    _refuse_if_broken(tx, current)
     current.updated_at = tx.now()
     current.updated_by = tx.actor
     _flush(tx, current, version)
