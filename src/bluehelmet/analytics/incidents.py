@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from bluehelmet.domain.incidents import TOLL_FIELDS
+
 __all__ = [
     "DATE_KEYS",
     "TALLY_FIELDS",
@@ -29,15 +31,7 @@ __all__ = [
 ]
 
 #: The sums kept for every group, besides the number of events.
-TALLY_FIELDS = (
-    "fatalities",
-    "killed_peacekeepers",
-    "injured_peacekeepers",
-    "killed_national_forces",
-    "injured_national_forces",
-    "killed_civilians",
-    "injured_civilians",
-)
+TALLY_FIELDS = TOLL_FIELDS
 
 
 class GroupKey(StrEnum):

@@ -18,6 +18,7 @@ from bluehelmet.domain.records import Record, ref, refs
 __all__ = [
     "REVIEW_TRANSITIONS",
     "SUB_EVENT_TYPES",
+    "TOLL_FIELDS",
     "EventType",
     "GeoPrecision",
     "Incident",
@@ -165,6 +166,18 @@ class InformationCredibility(StrEnum):
     DOUBTFUL = "4"
     IMPROBABLE = "5"
     CANNOT_BE_JUDGED = "6"
+
+
+#: An incident's toll: the total as reported, then the victims the mission reports on by group.
+TOLL_FIELDS = (
+    "fatalities",
+    "killed_peacekeepers",
+    "injured_peacekeepers",
+    "killed_national_forces",
+    "injured_national_forces",
+    "killed_civilians",
+    "injured_civilians",
+)
 
 
 class ReviewStatus(StrEnum):

@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.tables import TABLES
 
-__all__ = ["INCIDENT_COLUMNS", "TALLIED", "incident_groups", "period_text"]
+__all__ = ["INCIDENT_COLUMNS", "TALLIED", "counted_incidents", "incident_groups", "period_text"]
 
 _I = TABLES[Incident]
 _L = TABLES[Location]
@@ -32,15 +32,7 @@ INCIDENT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "sector": _S.c.name,
     "explosives_used": _I.c.explosives_used,
 }
-TALLIED = (
-    "fatalities",
-    "killed_peacekeepers",
-    "injured_peacekeepers",
-    "killed_national_forces",
-    "injured_national_forces",
-    "killed_civilians",
-    "injured_civilians",
-)
+TALLIED = TOLL_FIELDS
 
 
 def period_text(session: Session, key: str) -> ColumnElement[Any]:
@@ -50,6 +42,29 @@ def period_text(session: Session, key: str) -> ColumnElement[Any]:
     if dialect == "sqlite":  # dates are stored as ISO text
         return func.substr(_I.c.event_date, 1, length)
     return func.to_char(_I.c.event_date, {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}[key])
+
+
+_Query = TypeVar("_Query", bound=Select[Any])
+
+
+def counted_incidents(
+    stmt: _Query, mission_id: int, date_from: date | None, date_to: date | None, where: Mapping[str, Any] | None
+) -> _Query:
+    """``stmt`` restricted to the incidents an analysis counts: the mission's live incidents not
+    rejected in review, in the period (inclusive), matching ``where`` (a list means any of)."""
+    stmt = stmt.where(
+        _I.c.mission_id == mission_id,
+        _I.c.deleted_at.is_(None),
+        _I.c.review_status != ReviewStatus.REJECTED.value,
+    )
+    if date_from is not None:
+        stmt = stmt.where(_I.c.event_date >= date_from)
+    if date_to is not None:
+        stmt = stmt.where(_I.c.event_date <= date_to)
+    for name, value in (where or {}).items():
+        column = INCIDENT_COLUMNS[name]
+        stmt = stmt.where(column.in_(value) if isinstance(value, list | tuple | set) else column == value)
+    return stmt
 
 
 def incident_groups(
@@ -75,22 +90,10 @@ def incident_groups(
         source = _I.outerjoin(_L, _L.c.id == _I.c.location_id).outerjoin(
             _S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id)
         )
-    stmt = (
-        select(*group_cols, func.count().label("events"), *sums)
-        .select_from(source)
-        .where(
-            _I.c.mission_id == mission_id,
-            _I.c.deleted_at.is_(None),
-            _I.c.review_status != ReviewStatus.REJECTED.value,
-        )
-    )
-    if date_from is not None:
-        stmt = stmt.where(_I.c.event_date >= date_from)
-    if date_to is not None:
-        stmt = stmt.where(_I.c.event_date <= date_to)
-    for name, value in (where or {}).items():
-        column = INCIDENT_COLUMNS[name]
-        stmt = stmt.where(column.in_(value) if isinstance(value, list | tuple | set) else column == value)
+    stmt = counted_incidents(
+        select(*group_cols, func.count().label("events"), *sums).select_from(source),
+        mission_id, date_from, date_to, where,
+    )  # fmt: skip
     if group_cols:
         stmt = stmt.group_by(*group_cols)
     names = [*keys, *([period] if period else [])]

@@ -14,9 +14,9 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.domain.incidents import Incident
 from bluehelmet.domain.places import Location, Sector
-from bluehelmet.storage.aggregates import INCIDENT_COLUMNS
+from bluehelmet.storage.aggregates import counted_incidents
 from bluehelmet.storage.tables import TABLES
 
 __all__ = ["coordinate_counts", "incident_points"]
@@ -45,18 +45,7 @@ def _restricted(
     if "sector" in (where or {}):
         # An incident's sector is its own, else that of the place it names.
         joined = joined.outerjoin(_S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id))
-    stmt = stmt.select_from(joined).where(
-        _I.c.mission_id == mission_id,
-        _I.c.deleted_at.is_(None),
-        _I.c.review_status != ReviewStatus.REJECTED.value,
-    )
-    if date_from is not None:
-        stmt = stmt.where(_I.c.event_date >= date_from)
-    if date_to is not None:
-        stmt = stmt.where(_I.c.event_date <= date_to)
-    for name, value in (where or {}).items():
-        column = INCIDENT_COLUMNS[name]
-        stmt = stmt.where(column.in_(value) if isinstance(value, list | tuple | set) else column == value)
+    stmt = counted_incidents(stmt.select_from(joined), mission_id, date_from, date_to, where)
     return stmt
 
 
