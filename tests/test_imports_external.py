@@ -473,3 +473,18 @@ def test_bad_deployment_rows_are_problems(db: Database, mission: str, tmp_path: 
     }
     with db.transaction("reader") as tx:
         assert records.count(tx, "Unit") == 0 and records.count(tx, "ContributingCountry") == 0
+
+
+def test_a_record_naming_the_2016_region_menaka_is_placed(db: Database, mission: str, tmp_path: Path) -> None:
+    """Ménaka became a region in 2016, after the shipped boundaries were drawn: an ACLED row that
+    gives admin1 "Menaka" must still load, find its place, and raise no region warning."""
+    path = write_csv(tmp_path / "menaka.csv", [
+        acled_row("MLI2001", admin1="Menaka", admin2="Menaka", admin3="Menaka", location="Menaka",
+                  latitude="15.9182", longitude="2.4022"),
+    ])  # fmt: skip
+    report = load_acled(db, path)
+    assert (report.created, report.problem_count, report.warnings) == (1, 0, [])
+    with db.transaction("reader") as tx:
+        (place,) = records.list_records(tx, "Location", {"name": "Ménaka"})
+    placed = incidents(db)["MLI2001"]
+    assert placed.admin1 == "Menaka" and placed.location_id == place.id
