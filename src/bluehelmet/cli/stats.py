@@ -9,6 +9,7 @@ from typing import Any
 import click
 
 from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.cli.output import table
 from bluehelmet.services import stats
 from bluehelmet.services.stats import IncidentFilter
 
@@ -39,13 +40,7 @@ def _filter(date_from: datetime | None, date_to: datetime | None, values: dict[s
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    if not rows:
-        return "no incidents match"
-    cells = [[("" if r.get(c) is None else str(r.get(c))) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True))]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)) for row in cells]
-    return "\n".join(lines)
+    return table([[r.get(c) for c in columns] for r in rows], columns, empty="no incidents match")
 
 
 @click.group("stats")

@@ -3,14 +3,13 @@ personnel, convoy and plan analysis as a readable table, or JSON for scripts."""
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from datetime import date, datetime
-from typing import Any
+from datetime import datetime
 
 import click
 
 from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.cli.output import day, plain, share, table
 from bluehelmet.domain.convoys import NOTIFICATION_VEHICLE_THRESHOLD
 from bluehelmet.services import caveat_stats, convoy_stats, plan_stats, rotation_stats
 
@@ -20,43 +19,12 @@ _DAY = click.DateTime(["%Y-%m-%d"])
 _mission_option = click.option("--mission", metavar="NAME", help="The mission (default: the only one).")
 
 
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
-def _plain(value: Any) -> Any:
-    """A result as JSON-ready values: dataclasses as objects, dates as ISO strings."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
-
-
-def _cell(value: object) -> str:
-    return "" if value is None else str(value)
+def _table(rows: Sequence[Sequence[object]], columns: Sequence[str], empty: str) -> str:
+    return table(rows, columns, empty=empty)
 
 
 def _sector(name: str | None) -> str:
     return name or "(no sector)"
-
-
-def _table(rows: Sequence[Sequence[object]], columns: Sequence[str], empty: str) -> str:
-    if not rows:
-        return empty
-    cells = [[_cell(v) for v in row] for row in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(columns)]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    return "\n".join(lines)
-
-
-def _share(value: float | None) -> str:
-    return "n/a" if value is None else f"{100 * value:.0f}%"
 
 
 @click.command("caveats")
@@ -77,7 +45,7 @@ def caveats(
 ) -> None:
     """Caveats in force: declared and undeclared, by component and unit type, with their impacts."""
     result = caveat_stats.caveats(
-        door.db, on=_day(on), date_from=_day(date_from), date_to=_day(date_to), mission=mission, actor=door.actor
+        door.db, on=day(on), date_from=day(date_from), date_to=day(date_to), mission=mission, actor=door.actor
     )
     lines = [f"caveats in force on {result.on}: {result.caveats} ({result.declared} declared, "
              f"{result.undeclared} undeclared)"]  # fmt: skip
@@ -85,13 +53,13 @@ def caveats(
         lines.append("No caveat is declared, so every caveat counts as undeclared.")
     lines += [caveat_stats.describe_statement(s) for s in result.statements if s.unit_type is None]
     statements = [(s.component, s.unit_type, s.units_with_undeclared, s.units_total) for s in result.statements]
-    lines += ["", _table(statements, ["component", "unit_type", "units_with_undeclared", "units"], "no units")]
+    lines += ["", table(statements, ["component", "unit_type", "units_with_undeclared", "units"], empty="no units")]
     groups = [(g.component, g.unit_type, g.declared, g.undeclared, g.units_with_undeclared) for g in result.by_group]
     columns = ["component", "unit_type", "declared", "undeclared", "units_with_undeclared"]
-    lines += ["", _table(groups, columns, "no caveats in force")]
+    lines += ["", table(groups, columns, empty="no caveats in force")]
     for title, counts in (("effect", result.impacts_by_effect), ("operation", result.impacts_by_operation)):
-        lines += ["", _table([(c.value, c.count) for c in counts], [title, "impacts"], "no impacts recorded")]
-    emit(_plain(result), as_json, "\n".join(lines))
+        lines += ["", table([(c.value, c.count) for c in counts], [title, "impacts"], empty="no impacts recorded")]
+    emit(plain(result), as_json, "\n".join(lines))
 
 
 @click.command("rotations")
@@ -120,7 +88,7 @@ def rotations(
         door.db, date_from.date(), date_to.date(), unit_types=None if all_units else rotation_stats.BATTALION_TYPES,
         tolerance_days=tolerance, mission=mission, actor=door.actor,
     )  # fmt: skip
-    data = _plain(result)
+    data = plain(result)
     if not daily:
         data.pop("daily")
     days = result.daily if daily else result.lowest
@@ -166,14 +134,14 @@ def convoys(
 ) -> None:
     """Observed convoys needing notice that were notified beforehand, by month and armed group, with trends."""
     result = convoy_stats.convoys(
-        door.db, date_from=_day(date_from), date_to=_day(date_to), threshold=threshold, window=window,
+        door.db, date_from=day(date_from), date_to=day(date_to), threshold=threshold, window=window,
         mission=mission, actor=door.actor,
     )  # fmt: skip
     notices = {m.month: m.notifications for m in result.notifications_by_month}
     columns = ["observed", "needing_notice", "notified", "share"]
 
     def row(r: convoy_stats.ComplianceRow) -> tuple[object, ...]:
-        return (r.key, r.observed, r.needing_notice, r.notified, _share(r.share))
+        return (r.key, r.observed, r.needing_notice, r.notified, share(r.share))
 
     def said(name: str, t: convoy_stats.Trend) -> str:
         slope = "n/a" if t.slope_per_month is None else f"{t.slope_per_month:+.2f} a month"
@@ -185,12 +153,12 @@ def convoys(
     text = "\n\n".join([
         _table([(*row(r), notices.get(r.key or "", 0)) for r in result.by_month], ["month", *columns, "notifications"],
                "no months"),
-        _table([row(r) for r in result.by_armed_group], ["armed_group", *columns], "no convoys observed"),
+        table([row(r) for r in result.by_armed_group], ["armed_group", *columns], empty="no convoys observed"),
         f"all: {result.total.notified} of {result.total.needing_notice} convoys needing notice were notified "
-        f"beforehand ({_share(result.total.share)})\n"
+        f"beforehand ({share(result.total.share)})\n"
         + said("notifications", result.notification_trend) + "\n" + said("compliance", result.compliance_trend),
     ])  # fmt: skip
-    emit(_plain(result), as_json, text)
+    emit(plain(result), as_json, text)
 
 
 @click.command("capabilities")
@@ -207,7 +175,7 @@ def capabilities(door: Door, /, open_only: bool, mission: str | None, as_json: b
         ["capability", "sector", "required", "deployed", "pledged", "gap", "gap_after_pledges"],
         "no capability requirements",
     )  # fmt: skip
-    emit({"rows": _plain(rows)}, as_json, text)
+    emit({"rows": plain(rows)}, as_json, text)
 
 
 @click.command("transition")
@@ -217,7 +185,7 @@ def capabilities(door: Door, /, open_only: bool, mission: str | None, as_json: b
 @pass_door
 def transition(door: Door, /, on: datetime | None, mission: str | None, as_json: bool) -> None:
     """Transition activities late or delayed, with their reasons, by road-map phase and owner."""
-    result = plan_stats.transition(door.db, on=_day(on), mission=mission, actor=door.actor)
+    result = plan_stats.transition(door.db, on=day(on), mission=mission, actor=door.actor)
     behind = _table(
         [(s.road_map_phase, s.title, s.owner, s.status, s.due_on, s.days_late, s.delay_reason) for s in result.behind],
         ["phase", "activity", "owner", "status", "due", "days_late", "reason"],
@@ -225,7 +193,7 @@ def transition(door: Door, /, on: datetime | None, mission: str | None, as_json:
     )
     phases = _table([(g.key, g.activities, g.late_or_delayed) for g in result.by_phase],
                     ["phase", "activities", "late_or_delayed"], "no activities")  # fmt: skip
-    emit(_plain(result), as_json, f"on {result.on}: {len(result.behind)} of {result.activities} activities late "
+    emit(plain(result), as_json, f"on {result.on}: {len(result.behind)} of {result.activities} activities late "
          f"or delayed\n\n{behind}\n\n{phases}")  # fmt: skip
 
 

@@ -5,14 +5,14 @@ The commands are attached to the `stats` group by ``bluehelmet.cli``; ``COMMANDS
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import click
 
 from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.cli.output import day, plain, share, table
 from bluehelmet.services import hotspots as hotspot_service
 from bluehelmet.services import readiness
 from bluehelmet.services.stats import IncidentFilter
@@ -22,38 +22,8 @@ __all__ = ["COMMANDS", "equipment", "hotspots", "performance"]
 _DAY = click.DateTime(["%Y-%m-%d"])
 
 
-def _plain(value: Any) -> Any:
-    """Results as JSON values: dates as ``YYYY-MM-DD``, tuples as lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return _plain(dataclasses.asdict(value))
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
-def _table(rows: Sequence[Sequence[Any]], header: Sequence[str], top: int | None = None) -> str:
-    if not rows:
-        return "  (none)"
-    shown = list(rows if top is None else rows[:top])
-    cells = [["" if v is None else str(v) for v in row] for row in shown]
-    widths = [max([len(h), *(len(row[i]) for row in cells)]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip()]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)).rstrip() for row in cells]
-    if len(rows) > len(shown):
-        lines.append(f"... and {len(rows) - len(shown)} more (--json lists all)")
-    return "\n".join("  " + line for line in lines)
-
-
-def _share(part: float) -> str:
-    return f"{part:.0%}"
+def _indented(rows: Sequence[Sequence[Any]], header: Sequence[str], top: int | None = None) -> str:
+    return table(rows, header, top=top, indent="  ")
 
 
 _period_from = click.option("--from", "date_from", type=_DAY, help="First day (inclusive).")
@@ -92,7 +62,7 @@ def hotspots(
 ) -> None:
     """Incidents in H3 hexagons, and IEDs linked by near repeats (within the distance and the
     days) into clusters."""
-    flt = IncidentFilter(_day(date_from), _day(date_to))
+    flt = IncidentFilter(day(date_from), day(date_to))
     result = hotspot_service.hotspots(
         door.db, flt, resolution, near_repeat_km, near_repeat_days, min_size=min_size, mission=mission
     )
@@ -101,17 +71,17 @@ def hotspots(
         [
             f"H3 resolution {resolution}: {hexes.points} incidents in {len(hexes.hexagons)} hexagons"
             f" ({hexes.without_coordinates} without coordinates)",
-            _table([(h.cell, h.count, f"{h.latitude:.4f}", f"{h.longitude:.4f}") for h in hexes.hexagons],
+            _indented([(h.cell, h.count, f"{h.latitude:.4f}", f"{h.longitude:.4f}") for h in hexes.hexagons],
                    ["cell", "incidents", "latitude", "longitude"], top),
             "",
             f"IED near repeats within {near_repeat_km:g} km and {near_repeat_days} days: {clusters.incidents} IEDs,"
             f" {len(clusters.clusters)} clusters of {min_size} or more holding {clusters.clustered}",
-            _table([(c.size, c.first, c.last, f"{c.latitude:.4f}", f"{c.longitude:.4f}",
+            _indented([(c.size, c.first, c.last, f"{c.latitude:.4f}", f"{c.longitude:.4f}",
                      " ".join(f"#{m}" for m in c.members)) for c in clusters.clusters],
                    ["size", "first", "last", "latitude", "longitude", "incidents"], top),
         ]
     )  # fmt: skip
-    emit(_plain(result), as_json, text)
+    emit(plain(result), as_json, text)
 
 
 @click.command("equipment")
@@ -133,27 +103,27 @@ def equipment(
 ) -> None:
     """Serviceable and unserviceable major equipment on a day, by unit (against the
     standard), category and cause, and damage by year."""
-    result = readiness.equipment_readiness(door.db, _day(on), units=units, categories=categories, mission=mission)
+    result = readiness.equipment_readiness(door.db, day(on), units=units, categories=categories, mission=mission)
     below = ", ".join(result.units_below_standard) or "none"
     text = "\n".join(
         [
             f"Major equipment on {result.on}: {result.items} items, {result.serviceable} serviceable,"
-            f" {result.unserviceable} unserviceable; standard {_share(result.standard)}, units below it: {below}",
-            _table([(u.unit, u.items, u.serviceable, u.unserviceable, _share(u.share),
+            f" {result.unserviceable} unserviceable; standard {share(result.standard)}, units below it: {below}",
+            _indented([(u.unit, u.items, u.serviceable, u.unserviceable, share(u.share),
                      "below standard" if u.below_standard else "") for u in result.by_unit],
                    ["unit", "items", "serviceable", "unserviceable", "share", ""]),
             "",
-            _table([(r.key, r.items, r.serviceable, r.unserviceable) for r in result.by_category],
+            _indented([(r.key, r.items, r.serviceable, r.unserviceable) for r in result.by_category],
                    ["category", "items", "serviceable", "unserviceable"]),
             "",
             "Out of service on the day, by cause and the year it went out of service:",
-            _table([(r.cause, r.year, r.items) for r in result.out_of_service_since], ["cause", "year", "items"]),
+            _indented([(r.cause, r.year, r.items) for r in result.out_of_service_since], ["cause", "year", "items"]),
             "",
             "Damage by year (every change from serviceable to unserviceable, repaired or not):",
-            _table([(r.year, r.cause, r.items) for r in result.damage_by_year], ["year", "cause", "items"]),
+            _indented([(r.year, r.cause, r.items) for r in result.damage_by_year], ["year", "cause", "items"]),
         ]
     )  # fmt: skip
-    emit(_plain(result), as_json, text)
+    emit(plain(result), as_json, text)
 
 
 @click.command("performance")
@@ -174,32 +144,32 @@ def performance(
 ) -> None:
     """Units evaluated with their strength and ratings, sub-units with findings, improvement
     actions overdue, police assessment reports (PAER) and COE inspections."""
-    result = readiness.performance_report(door.db, _day(date_from), _day(date_to), _day(on), mission=mission)
+    result = readiness.performance_report(door.db, day(date_from), day(date_to), day(on), mission=mission)
     period = f"{result.date_from or 'the start'} to {result.date_to or 'today'}"
     paer, coe = result.police_assessment_reports, result.coe_inspections
     text = "\n".join(
         [
             f"Military units evaluated from {period}: {result.distinct_units_evaluated}",
-            _table([(u.unit, u.unit_type, u.evaluated_on, u.strength, u.overall_rating,
+            _indented([(u.unit, u.unit_type, u.evaluated_on, u.strength, u.overall_rating,
                      ", ".join(f"{k}: {v}" for k, v in u.domain_ratings.items())) for u in result.units_evaluated],
                    ["unit", "type", "evaluated", "strength", "rating", "domains"]),
             "",
             f"Sub-units with findings: {len(result.sub_units_with_findings)}",
-            _table([(f.unit, f.sub_unit or "(the unit)", f.evaluated_on, f.worst_rating, ", ".join(f.domains))
+            _indented([(f.unit, f.sub_unit or "(the unit)", f.evaluated_on, f.worst_rating, ", ".join(f.domains))
                     for f in result.sub_units_with_findings], ["unit", "sub-unit", "evaluated", "worst", "domains"]),
             "",
             f"Improvement actions overdue on {result.on}: {len(result.overdue_actions)}",
-            _table([(a.unit, a.due_on, a.days_overdue, a.domain, a.description) for a in result.overdue_actions],
+            _indented([(a.unit, a.due_on, a.days_overdue, a.domain, a.description) for a in result.overdue_actions],
                    ["unit", "due", "days late", "domain", "action"]),
             "",
             f"Police assessment reports (PAER): {paer.total}"
             + "".join(f"; {k}: {v}" for k, v in paer.by_label.items()),
             f"COE inspections: {coe.total}" + "".join(f"; {k}: {v}" for k, v in coe.by_label.items()),
-            _table([(month, paer.by_month.get(month, 0), coe.by_month.get(month, 0))
+            _indented([(month, paer.by_month.get(month, 0), coe.by_month.get(month, 0))
                     for month in sorted({*paer.by_month, *coe.by_month})], ["month", "PAER", "COE inspections"]),
         ]
     )  # fmt: skip
-    emit(_plain(result), as_json, text)
+    emit(plain(result), as_json, text)
 
 
 #: The commands of this module, to be added to the `stats` group.
