@@ -109,7 +109,7 @@ def _is_number(tp: Any) -> bool:
     return any(a in (int, float) for a in args)
 
 
-def _generic(rec: Record, ctx: RuleContext) -> list[Problem]:
+def _generic(rec: Record, ctx: RuleContext, natural_keys: bool) -> list[Problem]:
     problems: list[Problem] = []
     who = rec.label()
     hints = _field_types(type(rec))
@@ -144,7 +144,8 @@ def _generic(rec: Record, ctx: RuleContext) -> list[Problem]:
         if isinstance(a, date) and isinstance(b, date) and b < a:
             problems.append(Problem(who, later, f"{b.isoformat()} is before {earlier} {a.isoformat()}"))
     problems += _check_coordinates(rec, ctx)
-    problems += _check_natural_keys(rec, ctx)
+    if natural_keys:
+        problems += _check_natural_keys(rec, ctx)
     return problems
 
 
@@ -485,9 +486,11 @@ _RULES: dict[type[Record], _Rule] = {
 }
 
 
-def check(record: Record, ctx: RuleContext, before: Record | None = None) -> list[Problem]:
+def check(
+    record: Record, ctx: RuleContext, before: Record | None = None, *, natural_keys: bool = True
+) -> list[Problem]:
     """Every rule ``record`` breaks; ``before`` is the record as stored, for an update."""
-    problems = _generic(record, ctx)
+    problems = _generic(record, ctx, natural_keys)
     if isinstance(record, Incident):
         problems += _incident(record, ctx, before)
     rule = _RULES.get(type(record))

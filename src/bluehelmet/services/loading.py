@@ -314,4 +314,4 @@ def _create_or_update(tx: Transaction, cls: type[Record], values: dict[str, Any]
             before = existing.version
             updated = records.update(tx, cls, existing.id, values, version=before or 0)
             return updated, "unchanged" if updated.version == before else "updated"
-    return records.create_parsed(tx, candidate), "created"
+    return records.create_parsed(tx, candidate, keys_checked=True), "created"

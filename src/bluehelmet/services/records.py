@@ -77,8 +77,10 @@ def rule_context(tx: Transaction) -> rules.RuleContext:
     return _Context(tx)
 
 
-def _refuse_if_broken(tx: Transaction, record: Record, before: Record | None = None) -> None:
-    problems = rules.check(record, _Context(tx), before)
+def _refuse_if_broken(
+    tx: Transaction, record: Record, before: Record | None = None, *, natural_keys: bool = True
+) -> None:
+    problems = rules.check(record, _Context(tx), before, natural_keys=natural_keys)
     if problems:
         raise InvalidRecord(problems)
 
@@ -132,10 +134,12 @@ def create(tx: Transaction, kind: str | type[Record], data: Mapping[str, Any]) -
     return create_parsed(tx, parse_record(kind_of(kind), data))
 
 
-def create_parsed(tx: Transaction, record: Record) -> Record:
+def create_parsed(tx: Transaction, record: Record, *, keys_checked: bool = False) -> Record:
     """Store a record already parsed by :func:`~bluehelmet.services.parsing.parse_record` (and
-    not yet stored), after checking its rules, and audit its creation."""
-    _refuse_if_broken(tx, record)
+    not yet stored), after checking its rules, and audit its creation. ``keys_checked`` says the
+    caller has just looked its natural keys up and found no record (a load does), so the same
+    look-up is not made twice."""
+    _refuse_if_broken(tx, record, natural_keys=not keys_checked)
     now = tx.now()
     record.created_at = record.updated_at = now
     record.created_by = record.updated_by = tx.actor
