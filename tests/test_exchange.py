@@ -11,6 +11,7 @@ from click.testing import CliRunner
 
 from bluehelmet.cli import cli
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
+from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.records import snapshot
 from bluehelmet.exports.writers import write, write_template
 from bluehelmet.imports.tables import FileProblem, read_table
@@ -190,3 +191,15 @@ def test_doubtful_rows_load_with_warnings(db: Database, mission: str, tmp_path: 
     assert report.written and report.created == 2
     assert [(w.row, w.column) for w in report.warnings] == [(2, "latitude")]
     assert "km from Ménaka" in report.warnings[0].reason
+
+
+def test_an_import_says_which_mission_is_missing_or_ambiguous(db: Database, tmp_path: Path) -> None:
+    path = _csv(tmp_path / "u.csv", UNIT_HEADER, ["INF BN 1", "military", "infantry_battalion", "", "645", ""])
+    with pytest.raises(BluehelmetError, match="no mission here yet"):
+        loading.load(db, "importer", "Unit", read_table(path))
+    with db.transaction("tester") as tx:
+        factories.make(tx, "Mission", name="MINUSMA")
+        factories.make(tx, "Mission", name="MINUSCA")
+    with pytest.raises(BluehelmetError, match=r"say which mission with --mission \(missions here: MINUSMA, MINUSCA\)"):
+        loading.load(db, "importer", "Unit", read_table(path))
+    assert loading.load(db, "importer", "Unit", read_table(path), mission="MINUSCA").created == 1

@@ -180,8 +180,10 @@ def find_mission(tx: Transaction, name: str | None) -> Mission:
             raise BluehelmetError(f"no mission called '{name}'")
         return live[0]
     missions = [m for m in records.list_records(tx, Mission) if isinstance(m, Mission)]
-    if len(missions) != 1:
-        names = ", ".join(m.name for m in missions) or "none yet"
+    if not missions:
+        raise BluehelmetError("there is no mission here yet: add one, or load the reference one with 'bluehelmet demo'")
+    if len(missions) > 1:
+        names = ", ".join(m.name for m in missions)
         raise BluehelmetError(f"say which mission with --mission (missions here: {names})")
     return missions[0]
 
