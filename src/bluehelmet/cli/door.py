@@ -16,7 +16,18 @@ from bluehelmet.config import Settings
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services.database import Database, Transaction
 
-__all__ = ["Door", "Guarded", "emit", "fail", "json_option", "pass_door", "print_version", "settings_for"]
+__all__ = [
+    "DAY",
+    "Door",
+    "Guarded",
+    "emit",
+    "fail",
+    "json_option",
+    "mission_option",
+    "pass_door",
+    "print_version",
+    "settings_for",
+]
 
 
 class Guarded(click.Group):
@@ -80,6 +91,9 @@ class Door:
 
 pass_door = click.make_pass_decorator(Door)
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
+mission_option = click.option("--mission", metavar="NAME", help="The mission (default: the only one).")
+#: A day on the command line, written YYYY-MM-DD.
+DAY = click.DateTime(["%Y-%m-%d"])
 
 
 def emit(data: Any, as_json: bool, text: str) -> None:

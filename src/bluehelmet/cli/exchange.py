@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.domain.catalogue import entity_name
 from bluehelmet.exports.writers import FORMATS, write, write_template
 from bluehelmet.imports.registry import IMPORTERS, table_importer
@@ -17,8 +17,6 @@ from bluehelmet.imports.tables import count_rows
 from bluehelmet.services import exchange, exporting, loading, records
 
 __all__ = ["COMMANDS", "export_command", "import_command", "template_command"]
-
-_mission_option = click.option("--mission", metavar="NAME", help="The mission (default: the only one).")
 
 
 @click.command("template")
@@ -51,7 +49,7 @@ def _progress(total: int | None, label: str) -> tuple[Callable[[int], None], Cal
 @click.command("import")
 @click.argument("kind")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@_mission_option
+@mission_option
 @click.option("--dry-run", is_flag=True, help="Check the whole file; write nothing.")
 @json_option
 @pass_door
@@ -89,10 +87,10 @@ def import_command(door: Door, kind: str, path: Path, mission: str | None, dry_r
 @click.command("export")
 @click.argument("kind")
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="csv", show_default=True)
-@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First date (YYYY-MM-DD).")
-@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last date (YYYY-MM-DD).")
+@click.option("--from", "date_from", type=DAY, help="First date (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DAY, help="Last date (YYYY-MM-DD).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
-@_mission_option
+@mission_option
 @json_option
 @pass_door
 def export_command(

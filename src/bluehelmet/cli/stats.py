@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.cli.output import table
 from bluehelmet.services import stats
 from bluehelmet.services.stats import IncidentFilter
@@ -21,9 +21,9 @@ _FILTERS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "loc
 def _period(command: Any) -> Any:
     for option in reversed(
         [
-            click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]), help="First day (inclusive)."),
-            click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]), help="Last day (inclusive)."),
-            click.option("--mission", metavar="NAME", help="The mission (default: the only one)."),
+            click.option("--from", "date_from", type=DAY, help="First day (inclusive)."),
+            click.option("--to", "date_to", type=DAY, help="Last day (inclusive)."),
+            mission_option,
             *[
                 click.option(f"--{name.replace('_', '-')}", name, multiple=True, help=f"Only this {name} (repeatable).")
                 for name in _FILTERS
@@ -79,7 +79,7 @@ def incidents(
 
 
 @stats_group.command("rate")
-@click.option("--split", type=click.DateTime(["%Y-%m-%d"]), required=True, help="First day of the 'after' period.")
+@click.option("--split", type=DAY, required=True, help="First day of the 'after' period.")
 @_period
 @json_option
 @pass_door

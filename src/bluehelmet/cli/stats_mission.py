@@ -8,15 +8,12 @@ from datetime import datetime
 
 import click
 
-from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.cli.output import day, plain, share, table
 from bluehelmet.domain.convoys import NOTIFICATION_VEHICLE_THRESHOLD
 from bluehelmet.services import caveat_stats, convoy_stats, plan_stats, rotation_stats
 
 __all__ = ["COMMANDS", "capabilities", "caveats", "convoys", "rotations", "transition"]
-
-_DAY = click.DateTime(["%Y-%m-%d"])
-_mission_option = click.option("--mission", metavar="NAME", help="The mission (default: the only one).")
 
 
 def _table(rows: Sequence[Sequence[object]], columns: Sequence[str], empty: str) -> str:
@@ -28,10 +25,10 @@ def _sector(name: str | None) -> str:
 
 
 @click.command("caveats")
-@click.option("--on", "on", type=_DAY, help="Caveats in force on this day (default: today).")
-@click.option("--from", "date_from", type=_DAY, help="First day of impacts counted (inclusive).")
-@click.option("--to", "date_to", type=_DAY, help="Last day of impacts counted (inclusive).")
-@_mission_option
+@click.option("--on", "on", type=DAY, help="Caveats in force on this day (default: today).")
+@click.option("--from", "date_from", type=DAY, help="First day of impacts counted (inclusive).")
+@click.option("--to", "date_to", type=DAY, help="Last day of impacts counted (inclusive).")
+@mission_option
 @json_option
 @pass_door
 def caveats(
@@ -63,13 +60,13 @@ def caveats(
 
 
 @click.command("rotations")
-@click.option("--from", "date_from", type=_DAY, required=True, help="First day (inclusive).")
-@click.option("--to", "date_to", type=_DAY, required=True, help="Last day (inclusive).")
+@click.option("--from", "date_from", type=DAY, required=True, help="First day (inclusive).")
+@click.option("--to", "date_to", type=DAY, required=True, help="Last day (inclusive).")
 @click.option("--all-units", is_flag=True, help="Look for overlaps among all units, not only battalions.")
 @click.option("--tolerance", type=click.IntRange(0), default=0, show_default=True,
               help="Days a rotation may start or end off plan and still count as keeping it.")  # fmt: skip
 @click.option("--daily", is_flag=True, help="Show every sector's strength on every day.")
-@_mission_option
+@mission_option
 @json_option
 @pass_door
 def rotations(
@@ -113,13 +110,13 @@ def rotations(
 
 
 @click.command("convoys")
-@click.option("--from", "date_from", type=_DAY, help="First day (default: the first record).")
-@click.option("--to", "date_to", type=_DAY, help="Last day (default: the last record).")
+@click.option("--from", "date_from", type=DAY, help="First day (default: the first record).")
+@click.option("--to", "date_to", type=DAY, help="Last day (default: the last record).")
 @click.option("--threshold", type=click.IntRange(0), default=NOTIFICATION_VEHICLE_THRESHOLD, show_default=True,
               help="A convoy of more vehicles than this (or with heavy weapons) must be notified.")  # fmt: skip
 @click.option("--window", type=click.IntRange(1), default=3, show_default=True,
               help="Months at each end compared for the trend.")  # fmt: skip
-@_mission_option
+@mission_option
 @json_option
 @pass_door
 def convoys(
@@ -163,7 +160,7 @@ def convoys(
 
 @click.command("capabilities")
 @click.option("--open", "open_only", is_flag=True, help="Only requirements with a gap today.")
-@_mission_option
+@mission_option
 @json_option
 @pass_door
 def capabilities(door: Door, /, open_only: bool, mission: str | None, as_json: bool) -> None:
@@ -179,8 +176,8 @@ def capabilities(door: Door, /, open_only: bool, mission: str | None, as_json: b
 
 
 @click.command("transition")
-@click.option("--on", "on", type=_DAY, help="The day to judge lateness on (default: today).")
-@_mission_option
+@click.option("--on", "on", type=DAY, help="The day to judge lateness on (default: today).")
+@mission_option
 @json_option
 @pass_door
 def transition(door: Door, /, on: datetime | None, mission: str | None, as_json: bool) -> None:

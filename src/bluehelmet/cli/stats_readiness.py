@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from bluehelmet.cli.door import Door, emit, json_option, pass_door
+from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.cli.output import day, plain, share, table
 from bluehelmet.services import hotspots as hotspot_service
 from bluehelmet.services import readiness
@@ -19,16 +19,13 @@ from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["COMMANDS", "equipment", "hotspots", "performance"]
 
-_DAY = click.DateTime(["%Y-%m-%d"])
-
 
 def _indented(rows: Sequence[Sequence[Any]], header: Sequence[str], top: int | None = None) -> str:
     return table(rows, header, top=top, indent="  ")
 
 
-_period_from = click.option("--from", "date_from", type=_DAY, help="First day (inclusive).")
-_period_to = click.option("--to", "date_to", type=_DAY, help="Last day (inclusive).")
-_mission = click.option("--mission", metavar="NAME", help="The mission (default: the only one).")
+_period_from = click.option("--from", "date_from", type=DAY, help="First day (inclusive).")
+_period_to = click.option("--to", "date_to", type=DAY, help="Last day (inclusive).")
 
 
 @click.command("hotspots")
@@ -44,7 +41,7 @@ _mission = click.option("--mission", metavar="NAME", help="The mission (default:
               help="Rows of each table shown (--json lists all).")  # fmt: skip
 @_period_from
 @_period_to
-@_mission
+@mission_option
 @json_option
 @pass_door
 def hotspots(
@@ -85,11 +82,11 @@ def hotspots(
 
 
 @click.command("equipment")
-@click.option("--on", "on", type=_DAY, help="The day the state is read on (default: today).")
+@click.option("--on", "on", type=DAY, help="The day the state is read on (default: today).")
 @click.option("--unit", "units", multiple=True, metavar="NAME", help="Only this unit and its sub-units (repeatable).")
 @click.option("--category", "categories", multiple=True, metavar="CATEGORY",
               help="Only this category of equipment (repeatable), e.g. armoured_personnel_carrier.")  # fmt: skip
-@_mission
+@mission_option
 @json_option
 @pass_door
 def equipment(
@@ -129,8 +126,8 @@ def equipment(
 @click.command("performance")
 @_period_from
 @_period_to
-@click.option("--on", "on", type=_DAY, help="The day improvement actions are overdue on (default: --to, else today).")
-@_mission
+@click.option("--on", "on", type=DAY, help="The day improvement actions are overdue on (default: --to, else today).")
+@mission_option
 @json_option
 @pass_door
 def performance(
