@@ -22,12 +22,12 @@ ALLOWED = {
     "analytics": {"domain"},
     "planning": {"domain"},
     "services": {"domain", "geography", "storage", "analytics", "planning", "config"},
-    "reporting": {"domain", "analytics", "services", "config"},
+    "reporting": {"domain", "geography", "analytics", "services", "config"},
     "imports": {"domain", "geography", "services", "config"},
     "exports": {"domain", "services", "config"},
     "reference": {"domain", "geography", "services", "imports", "config"},
     "web": {"domain", "services", "reporting", "config"},
-    "cli": {"domain", "geography", "services", "imports", "exports", "reference", "config"},
+    "cli": {"domain", "geography", "services", "imports", "exports", "reference", "reporting", "config"},
 }
 DOORS = {"cli", "__main__", "web", "imports", "exports", "reference"}
 

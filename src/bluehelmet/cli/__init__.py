@@ -6,7 +6,7 @@ import getpass
 
 import click
 
-from bluehelmet.cli import exchange, maintenance, records, reference, stats, stats_mission, stats_readiness
+from bluehelmet.cli import exchange, maintenance, records, reference, report, stats, stats_mission, stats_readiness
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
 __all__ = ["cli", "main"]
@@ -44,6 +44,7 @@ for _command in (
     records.record,
     reference.demo,
     stats.stats_group,
+    report.report_group,
     reference.about,
     *exchange.COMMANDS,
     *maintenance.COMMANDS,

@@ -162,6 +162,11 @@ class Boundaries:
         """The names of the shipped regions, sorted: the only values ``canonical_admin1`` returns."""
         return sorted(self._names)
 
+    def outlines(self) -> list[tuple[str, Any]]:
+        """Each region's name and its shapely (multi)polygon in (longitude, latitude), in file order:
+        what a map draws."""
+        return list(zip(self._names, self._geometries, strict=True))
+
     def later_regions(self) -> dict[str, str]:
         """Each region created after the shipped map was drawn -> the shipped region it resolves to."""
         return {later.name: region.name for region in self._regions for later in region.later_regions}

@@ -1,0 +1,58 @@
+"""`bluehelmet report letter`: the letter to the Security Council, drafted from the records."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
+from bluehelmet.reporting.build import build_letter
+from bluehelmet.reporting.render import Format, render
+from bluehelmet.reporting.wording import LANGUAGES
+
+__all__ = ["report_group"]
+
+
+@click.group("report")
+def report_group() -> None:
+    """Reports generated from the records."""
+
+
+@report_group.command("letter")
+@click.option("--from", "date_from", type=DAY, required=True, help="First day of the period (inclusive).")
+@click.option("--to", "date_to", type=DAY, required=True, help="Last day of the period (inclusive).")
+@click.option("--lang", "language", type=click.Choice(sorted(LANGUAGES)), default="en", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([f.value for f in Format]), default="md", show_default=True)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@mission_option
+@json_option
+@pass_door
+def letter(
+    door: Door,
+    date_from: datetime,
+    date_to: datetime,
+    language: str,
+    fmt: str,
+    out: Path,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """Draft the letter for a period: every figure computed from the records, with an annex
+    saying how and which records it counts. Markdown writes its charts to OUT-charts/ beside it."""
+    built = build_letter(door.db, date_from.date(), date_to.date(), mission=mission)
+    files = render(built, fmt, language, name=out.stem)
+    written = []
+    for relative, content in files.items():
+        target = out if relative == f"{out.stem}.{fmt}" else out.parent / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+        written.append(str(target))
+    summary = {"files": written, "figures": len(built.figures), "language": language, "format": fmt}
+    emit(
+        summary,
+        as_json,
+        f"wrote {written[0]} ({len(built.figures)} figures, {language})"
+        + (f" and {len(written) - 1} chart images" if len(written) > 1 else ""),
+    )

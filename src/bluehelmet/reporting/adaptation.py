@@ -1,0 +1,203 @@
+"""Section (a), the adaptation plan and the coordination of security presences: capabilities
+arriving and missing, camp works, units not yet in place, and the coordination bodies."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+
+from bluehelmet.domain.capabilities import CapabilityRequirement, InfrastructureProject, ProjectMilestone
+from bluehelmet.domain.coordination import CoordinationBody, CoordinationMeeting
+from bluehelmet.domain.units import DeploymentStatus, Unit, UnitType
+from bluehelmet.reporting.model import Day, Names, Paragraph, Section, Sentence, Style, Term, Value
+from bluehelmet.reporting.model import Text as T
+from bluehelmet.reporting.scope import Scope, evidence, figure
+from bluehelmet.reporting.wording import N_, Np_
+from bluehelmet.services import plan_stats
+
+__all__ = ["adaptation_plan", "coordination"]
+
+
+def _arriving(scope: Scope) -> list[Sentence]:
+    """Requirements of sectors that start after the period, grouped by when they are due."""
+    later: dict[tuple[date, date | None], list[CapabilityRequirement]] = defaultdict(list)
+    for r in scope.live(CapabilityRequirement):
+        if r.sector_id is not None and r.needed_from is not None and r.needed_from > scope.date_to:
+            later[(r.needed_from, r.needed_by)].append(r)
+    out = []
+    for (start, end), rows in sorted(later.items()):
+        capabilities = Names(tuple(Term(c) for c in sorted({str(r.capability) for r in rows})))
+        sectors = Names(tuple(T(s) for s in sorted({scope.sector(r.sector_id) for r in rows})))
+        values: dict[str, Value] = {"capabilities": capabilities, "sectors": sectors, "start": Day(start)}
+        if end is None:
+            out.append(Sentence(N_("From {start}, {capabilities} are to deploy to {sectors}."), values))
+        else:
+            values["end"] = Day(end)
+            out.append(Sentence(N_("Between {start} and {end}, {capabilities} are to deploy to {sectors}."), values))
+    return out
+
+
+def _gaps(scope: Scope) -> list[Sentence]:
+    open_gaps = [
+        g
+        for g in plan_stats.capabilities(scope.db, open_only=True, mission=scope.mission_name)
+        if g.sector is None and (g.needed_from is None or g.needed_from <= scope.date_to)
+    ]
+    out = []
+    requirements = [r for r in scope.live(CapabilityRequirement) if r.sector_id is None]
+    surgical = UnitType.FORWARD_SURGICAL_TEAM.value
+    missing = [g for g in open_gaps if g.capability != surgical]
+    if missing:
+        ids = [r.id for r in requirements if str(r.capability) in {str(g.capability) for g in missing}]
+        n = figure(
+            "capabilities.gaps",
+            len(missing),
+            N_("Mission-wide capability requirements with fewer units deployed than required: counted."),
+            evidence("CapabilityRequirement", ids),
+        )
+        out.append(
+            Sentence(
+                Np_(
+                    "{count} capability gap remains: {capabilities}.", "{count} capability gaps remain: {capabilities}."
+                ),
+                {"count": n, "capabilities": Names(tuple(Term(str(g.capability)) for g in missing))},
+                "count",
+            )
+        )
+    units = scope.live(Unit)
+    task_force = [u for u in units if u.mobile_task_force and u.parent_id is None]
+    with_team = {u.parent_id for u in units if u.unit_type == surgical and u.deployment_status != "repatriated"}
+    lacking = [u for u in task_force if u.id not in with_team]
+    if task_force and lacking:
+        method = N_(
+            "Units of the mobile task force (top-level units) without a forward surgical team among their "
+            "sub-units: counted."
+        )
+        out.append(
+            Sentence(
+                N_("{lacking} of the {total} units of the mobile task force still lack a forward surgical team."),
+                {
+                    "lacking": figure(
+                        "mtf.without_surgery", len(lacking), method, evidence("Unit", [u.id for u in lacking])
+                    ),
+                    "total": figure(
+                        "mtf.units",
+                        len(task_force),
+                        N_("Top-level units of the mobile task force: counted."),
+                        evidence("Unit", [u.id for u in task_force]),
+                    ),
+                },
+            )
+        )
+    return out
+
+
+def _camps(scope: Scope) -> list[Sentence]:
+    """Camp works not finished before the period, with their milestones."""
+    out = []
+    milestones = sorted(scope.live(ProjectMilestone), key=lambda m: (m.start_on or m.due_on or date.max, m.id or 0))
+    for p in sorted(scope.live(InfrastructureProject), key=lambda p: (p.due_on or date.max, p.name)):
+        if p.completed_on is not None and p.completed_on < scope.date_from:
+            continue
+        values: dict[str, Value] = {"name": T(p.name), "place": T(scope.place(p.location_id))}
+        if p.completed_on is not None:
+            out.append(
+                Sentence(N_("{name} at {place} was completed on {day}."), {**values, "day": Day(p.completed_on)})
+            )
+        elif p.due_on is not None:
+            out.append(Sentence(N_("{name} at {place} is due by {day}."), {**values, "day": Day(p.due_on)}))
+        else:
+            out.append(Sentence(N_("{name} at {place} is under way."), values))
+        if p.hectares:
+            hectares = figure(
+                f"project.{p.id}.hectares",
+                p.hectares,
+                N_("The project's area, as recorded."),
+                evidence("InfrastructureProject", [p.id]),
+                style=Style.DECIMAL,
+            )
+            out.append(Sentence(N_("It covers {hectares} hectares."), {"hectares": hectares}))
+        for m in milestones:
+            if m.project_id == p.id and m.completed_on is None and m.start_on and m.due_on:
+                out.append(
+                    Sentence(
+                        N_("{milestone}: from {start} to {end}."),
+                        {"milestone": T(m.name), "start": Day(m.start_on), "end": Day(m.due_on)},
+                    )
+                )
+    return out
+
+
+def _not_in_place(scope: Scope) -> list[Sentence]:
+    """Units of which only an advance team has arrived."""
+    out = []
+    for u in sorted(scope.live(Unit), key=lambda u: u.name):
+        if u.deployment_status != DeploymentStatus.ADVANCE_TEAM_ONLY:
+            continue
+        values: dict[str, Value] = {
+            "unit": T(u.name),
+            "strength": figure(
+                f"unit.{u.id}.advance_team",
+                u.deployed_strength or 0,
+                N_("The unit's deployed strength, as recorded."),
+                evidence("Unit", [u.id]),
+            ),
+        }
+        if u.status_since is not None:
+            values["since"] = Day(u.status_since)
+            out.append(
+                Sentence(
+                    N_("Only the {strength}-member advance team of {unit} has been present since {since}."), values
+                )
+            )
+        else:
+            out.append(Sentence(N_("Only the {strength}-member advance team of {unit} is present."), values))
+        if u.status_reason:
+            out.append(Sentence(N_("Reason given: {text}"), {"text": T(u.status_reason.rstrip(".") + ".")}))
+    return out
+
+
+def adaptation_plan(scope: Scope) -> Section:
+    parts = [_arriving(scope), _camps(scope), _gaps(scope), _not_in_place(scope)]
+    paragraphs = tuple(Paragraph(tuple(p)) for p in parts if p)
+    if not paragraphs:
+        paragraphs = (Paragraph((Sentence(N_("No capability requirement or camp work is recorded.")),)),)
+    return Section("adaptation", N_("Implementation of the adaptation plan"), paragraphs)
+
+
+def coordination(scope: Scope) -> Section:
+    meetings = scope.live(CoordinationMeeting)
+    sentences = []
+    for body in sorted(scope.live(CoordinationBody), key=lambda b: (b.established_on or date.min, b.name)):
+        if not scope.overlaps(body.established_on, body.dissolved_on):
+            continue
+        partners = Names(tuple(T(p) for p in body.partners))
+        if scope.within(body.established_on):
+            sentences.append(
+                Sentence(
+                    N_("On {day}, the {name} was set up with {partners}."),
+                    {"day": Day(body.established_on or scope.date_from), "name": T(body.name), "partners": partners},
+                )
+            )
+        else:
+            sentences.append(
+                Sentence(N_("The {name} brings together {partners}."), {"name": T(body.name), "partners": partners})
+            )
+        held = [m for m in meetings if m.body_id == body.id and scope.within(m.held_on)]
+        if held:
+            n = figure(
+                f"coordination.{body.id}.meetings",
+                len(held),
+                N_("Meetings of the body in the period: counted."),
+                evidence("CoordinationMeeting", [m.id for m in held]),
+            )
+            sentences.append(
+                Sentence(
+                    Np_("It met {count} time in the period.", "It met {count} times in the period."),
+                    {"count": n},
+                    "count",
+                )
+            )
+    if not sentences:
+        sentences.append(Sentence(N_("No coordination body is recorded for the period.")))
+    return Section("coordination", N_("Coordination of security presences"), (Paragraph(tuple(sentences)),))

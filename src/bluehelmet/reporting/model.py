@@ -1,0 +1,213 @@
+"""The letter as data: sections of sentences whose values are computed figures, built once and
+rendered many ways (Markdown, HTML, PDF, Word) in any language.
+
+Nothing here is worded: a sentence holds the English message (the gettext msgid) and the values
+to put in it. A ``Figure`` is a number computed from records, with the way it was computed and
+the ids of the records it counts, so every rendering can show where each number comes from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+
+__all__ = [
+    "Chart",
+    "ChartKind",
+    "Country",
+    "Day",
+    "Evidence",
+    "Figure",
+    "Letter",
+    "MapPoint",
+    "Month",
+    "Names",
+    "Paragraph",
+    "Section",
+    "Sentence",
+    "Series",
+    "Style",
+    "Term",
+    "Text",
+    "Value",
+]
+
+
+class Style(StrEnum):
+    """How a figure is written: a whole count, a percentage (of 100), a rate, a plain decimal."""
+
+    COUNT = "count"
+    PERCENT = "percent"
+    RATE = "rate"
+    DECIMAL = "decimal"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Records a figure counts, by kind (an entity name such as "Incident") and id."""
+
+    kind: str
+    ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A computed number. ``method`` is an English message (translated on rendering) saying how
+    it was computed, its ``{placeholders}`` filled from ``method_values``."""
+
+    key: str
+    value: float
+    method: str
+    evidence: tuple[Evidence, ...] = ()
+    style: Style = Style.COUNT
+    method_values: Mapping[str, Value] = field(default_factory=dict)
+
+    @property
+    def record_count(self) -> int:
+        return sum(len(e.ids) for e in self.evidence)
+
+
+@dataclass(frozen=True)
+class Day:
+    """A date, written by each language's rules."""
+
+    value: date
+
+
+@dataclass(frozen=True)
+class Month:
+    """A month (the day is ignored), written by each language's rules ("April 2021", "avril 2021")."""
+
+    value: date
+
+
+@dataclass(frozen=True)
+class Country:
+    """A country by its ISO 3166 alpha-2 code, named in each language."""
+
+    alpha2: str
+
+
+@dataclass(frozen=True)
+class Text:
+    """Text taken from the records as it is (a name, a place), never translated."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word of the field's vocabulary (an enum value such as "intelligence"), translated."""
+
+    value: str
+
+
+@dataclass(frozen=True)
+class Names:
+    """A list written as each language writes lists ("A, B and C"): names, terms or figures."""
+
+    items: tuple[Text | Term | Figure, ...]
+
+
+Value = Figure | Day | Month | Country | Text | Term | Names
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """An English message with ``{name}`` placeholders, and the values to put in them. A message
+    given as (singular, plural) is chosen by the value named ``count`` (a figure, or a list by
+    its length)."""
+
+    message: str | tuple[str, str]
+    values: Mapping[str, Value] = field(default_factory=dict)
+    count: str | None = None
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    sentences: tuple[Sentence, ...]
+
+
+class ChartKind(StrEnum):
+    BARS = "bars"  # grouped bars: a value per category and series
+    STACKED = "stacked"  # stacked bars
+    LINES = "lines"  # a line per series over ordered categories (days, months)
+    MAP = "map"  # points over the mission's admin-1 boundaries
+
+
+@dataclass(frozen=True)
+class Series:
+    """One series of a chart: its label (Text or Term) and a value per category."""
+
+    label: Text | Term
+    values: tuple[float, ...]
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A point of a map: where, what it is (a Term, e.g. "incident", "operation") and its label."""
+
+    latitude: float
+    longitude: float
+    layer: str
+    label: str
+    weight: int = 1
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of computed values: a title (an English message), categories (Text labels) and
+    series, or map points; the records behind it as evidence."""
+
+    key: str
+    kind: ChartKind
+    title: str
+    categories: tuple[str, ...] = ()
+    series: tuple[Series, ...] = ()
+    points: tuple[MapPoint, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+    y_label: str = ""
+    country_iso3: str = ""  # a map's country, whose shipped admin-1 boundaries it draws
+
+
+@dataclass(frozen=True)
+class Section:
+    """A heading (an English message) with its paragraphs, charts and subsections."""
+
+    key: str
+    title: str
+    paragraphs: tuple[Paragraph, ...] = ()
+    charts: tuple[Chart, ...] = ()
+    subsections: tuple[Section, ...] = ()
+
+
+@dataclass(frozen=True)
+class Letter:
+    """The whole letter of a mission for a period, before any wording."""
+
+    mission: str
+    mission_full_name: str
+    date_from: date
+    date_to: date
+    generated_on: date
+    sections: tuple[Section, ...]
+    figures: tuple[Figure, ...] = ()
+
+    def figure_number(self) -> dict[str, int]:
+        """Each figure's number (1, 2, ...) in the order the letter first states it."""
+        return {f.key: i for i, f in enumerate(self.figures, start=1)}
+
+    def walk(self) -> Sequence[Section]:
+        """Every section, depth first, in reading order."""
+        out: list[Section] = []
+
+        def visit(section: Section) -> None:
+            out.append(section)
+            for sub in section.subsections:
+                visit(sub)
+
+        for s in self.sections:
+            visit(s)
+        return out

@@ -1,0 +1,263 @@
+"""Section (a), the security situation: incidents of the period by region, changes in the rate
+of protection-of-civilians incidents where the Mission moved forces, and attacks on its camps."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from bluehelmet.domain.incidents import IncidentCategory
+from bluehelmet.domain.operations import Activity, ActivityType, Operation
+from bluehelmet.reporting.model import (
+    Chart,
+    ChartKind,
+    Day,
+    Names,
+    Paragraph,
+    Section,
+    Sentence,
+    Series,
+    Style,
+    Term,
+    Value,
+)
+from bluehelmet.reporting.model import Text as T
+from bluehelmet.reporting.scope import Scope, evidence, figure
+from bluehelmet.reporting.wording import N_, Np_
+from bluehelmet.services import evidence as records_behind
+from bluehelmet.services import stats
+from bluehelmet.services.stats import IncidentFilter
+
+__all__ = ["BASELINE_WEEKS", "security_situation"]
+
+#: Whole weeks before a redeployment against which the rate after it is compared.
+BASELINE_WEEKS = 14
+#: Redeployments this long before the period still have their effect reported.
+_LOOKBACK = timedelta(weeks=26)
+
+
+def _ids(scope: Scope, flt: IncidentFilter) -> tuple[int, ...]:
+    return tuple(records_behind.incident_ids(scope.db, flt, mission=scope.mission_name))
+
+
+def _overview(scope: Scope) -> list[Sentence]:
+    period = IncidentFilter(scope.date_from, scope.date_to)
+    (total,) = stats.incident_table(scope.db, [], period, mission=scope.mission_name) or [
+        {"events": 0, "fatalities": 0}
+    ]
+    if not total["events"]:
+        return [
+            Sentence(
+                N_("No incident was recorded from {date_from} to {date_to}."),
+                {"date_from": Day(scope.date_from), "date_to": Day(scope.date_to)},
+            )
+        ]
+    ids = evidence("Incident", _ids(scope, period))
+    events = figure(
+        "incidents.total", total["events"], N_("Incidents of the period, not rejected in review: counted."), ids
+    )
+    dead = figure(
+        "incidents.fatalities",
+        total["fatalities"],
+        N_("Fatalities of the incidents of the period: summed, each event once."),
+        ids,
+    )
+    out = [
+        Sentence(
+            Np_(
+                "From {date_from} to {date_to}, the Mission recorded {events} incident.",
+                "From {date_from} to {date_to}, the Mission recorded {events} incidents.",
+            ),
+            {"date_from": Day(scope.date_from), "date_to": Day(scope.date_to), "events": events},
+            "events",
+        ),
+        Sentence(Np_("They left {dead} person dead.", "They left {dead} people dead."), {"dead": dead}, "dead"),
+    ]
+    rows = stats.incident_table(scope.db, ["admin1"], period, mission=scope.mission_name)
+    for row in sorted((r for r in rows if r["admin1"]), key=lambda r: (-r["events"], r["admin1"])):
+        flt = IncidentFilter(scope.date_from, scope.date_to, {"admin1": row["admin1"]})
+        n = figure(
+            f"incidents.admin1.{row['admin1']}",
+            row["events"],
+            N_("Incidents of the period in the region {region}, not rejected in review: counted."),
+            evidence("Incident", _ids(scope, flt)),
+            region=T(row["admin1"]),
+        )
+        out.append(
+            Sentence(
+                Np_("In {region}: {events} incident.", "In {region}: {events} incidents."),
+                {"region": T(row["admin1"]), "events": n},
+                "events",
+            )
+        )
+    return out
+
+
+def _whole_weeks_from(start: date, end: date) -> date | None:
+    """The last day of the whole weeks from ``start`` up to ``end`` (None: not one whole week)."""
+    weeks = ((end - start).days + 1) // 7
+    return start + timedelta(weeks=weeks) - timedelta(days=1) if weeks else None
+
+
+def _rate_changes(scope: Scope) -> list[Sentence]:
+    """For each redeployment of the period (or the half-year before it) to a place: the weekly
+    rate of protection-of-civilians incidents there in the BASELINE_WEEKS before, and since."""
+    out = []
+    operations = scope.by_id(Operation)
+    poc = IncidentCategory.PROTECTION_OF_CIVILIANS.value
+    for move in sorted(scope.live(Activity), key=lambda a: (a.start_on, a.id or 0)):
+        if move.activity_type != ActivityType.REDEPLOYMENT or move.to_location_id is None:
+            continue
+        if not (scope.date_from - _LOOKBACK <= move.start_on <= scope.date_to):
+            continue
+        last = _whole_weeks_from(move.start_on, scope.date_to)
+        if last is None:
+            continue
+        where = {"category": poc}
+        places = records_behind.incidents(
+            scope.db,
+            IncidentFilter(move.start_on - timedelta(weeks=BASELINE_WEEKS), last, where),
+            mission=scope.mission_name,
+        )
+        names = sorted({i.location_name for i in places if i.location_id == move.to_location_id and i.location_name})
+        for name in names:
+            flt = IncidentFilter(move.start_on - timedelta(weeks=BASELINE_WEEKS), last, {**where, "location": name})
+            change = stats.weekly_rate(scope.db, move.start_on, flt, mission=scope.mission_name)
+            before_f = IncidentFilter(flt.date_from, move.start_on - timedelta(days=1), flt.where)
+            after_f = IncidentFilter(move.start_on, last, flt.where)
+            method = N_(
+                "Protection of civilians incidents at {place} from {date_from} to {date_to}, "
+                "counted and divided by the {weeks} weeks."
+            )
+            before = figure(
+                f"poc_rate.{move.id}.{name}.before",
+                change.rate_before,
+                method,
+                evidence("Incident", _ids(scope, before_f)),
+                style=Style.RATE,
+                place=T(name),
+                date_from=Day(before_f.date_from or move.start_on),
+                date_to=Day(before_f.date_to or move.start_on),
+                weeks=T(str(BASELINE_WEEKS)),
+            )
+            after = figure(
+                f"poc_rate.{move.id}.{name}.after",
+                change.rate_after,
+                method,
+                evidence("Incident", _ids(scope, after_f)),
+                style=Style.RATE,
+                place=T(name),
+                date_from=Day(move.start_on),
+                date_to=Day(last),
+                weeks=T(str(((last - move.start_on).days + 1) // 7)),
+            )
+            operation = operations.get(move.operation_id or 0)
+            values: dict[str, Value] = {
+                "place": T(name),
+                "destination": T(scope.place(move.to_location_id)),
+                "origin": T(scope.place(move.from_location_id)),
+                "day": Day(move.start_on),
+                "units": Names(tuple(T(u.name) for i in move.unit_ids if (u := scope.unit(i)))),
+                "operation": T(operation.name if operation else ""),
+                "before": before,
+                "after": after,
+            }
+            if change.rate_after < change.rate_before:
+                message = N_(
+                    "Since {units} moved from {origin} to {destination} on {day} (Operation {operation}), "
+                    "protection of civilians incidents at {place} fell from {before} to {after} per week."
+                )
+            else:
+                message = N_(
+                    "Since {units} moved from {origin} to {destination} on {day} (Operation {operation}), "
+                    "protection of civilians incidents at {place} went from {before} to {after} per week."
+                )
+            out.append(Sentence(message, values))
+    return out
+
+
+def _attacks(scope: Scope) -> list[Sentence]:
+    out = []
+    attacks = records_behind.incidents(
+        scope.db,
+        IncidentFilter(scope.date_from, scope.date_to, {"category": IncidentCategory.COMPLEX_ATTACK_ON_CAMP.value}),
+        mission=scope.mission_name,
+        limit=20,
+    )
+    for attack in attacks:
+        values: dict[str, Value] = {
+            "day": Day(attack.event_date),
+            "place": T(attack.location_name or scope.place(attack.location_id)),
+        }
+        if attack.attackers_estimated:
+            values["attackers"] = figure(
+                f"attack.{attack.id}.attackers",
+                attack.attackers_estimated,
+                N_("The estimate of attackers recorded with the incident."),
+                evidence("Incident", [attack.id]),
+            )
+            out.append(
+                Sentence(
+                    N_(
+                        "On {day}, the Mission repelled a complex attack by an estimated {attackers} "
+                        "attackers on {place}."
+                    ),
+                    values,
+                )
+            )
+        else:
+            out.append(Sentence(N_("On {day}, {place} came under a complex attack."), values))
+    explosive = [a for a in attacks if a.explosives_used]
+    if explosive:
+        out.append(
+            Sentence(
+                N_("Explosives were used in the attacks on {places}."),
+                {"places": Names(tuple(T(scope.place(a.location_id) or a.location_name) for a in explosive))},
+            )
+        )
+    hijackings = records_behind.incidents(
+        scope.db,
+        IncidentFilter(scope.date_from, scope.date_to, {"category": IncidentCategory.HIJACKING.value}),
+        mission=scope.mission_name,
+        limit=20,
+    )
+    for event in hijackings:
+        units = [u for i in event.responding_unit_ids if (u := scope.unit(i))]
+        if units:
+            out.append(
+                Sentence(
+                    N_("On {day}, {units} of the Mission's {component} interrupted a hijacking ({place})."),
+                    {
+                        "day": Day(event.event_date),
+                        "units": Names(tuple(T(u.name) for u in units)),
+                        "component": Term(str(units[0].component)),
+                        "place": T(event.location_name),
+                    },
+                )
+            )
+    return out
+
+
+def _by_month_chart(scope: Scope) -> Chart:
+    period = IncidentFilter(scope.date_from, scope.date_to)
+    rows = stats.incident_table(scope.db, ["month", "category"], period, mission=scope.mission_name)
+    months = sorted({r["month"] for r in rows})
+    categories = sorted({r["category"] or "other" for r in rows})
+    table = {(r["month"], r["category"] or "other"): r["events"] for r in rows}
+    series = tuple(Series(Term(c), tuple(float(table.get((m, c), 0)) for m in months)) for c in categories)
+    return Chart(
+        "incidents-by-month",
+        ChartKind.STACKED,
+        N_("Incidents by month and category"),
+        tuple(months),
+        series,
+        evidence=evidence("Incident", _ids(scope, period)),
+        y_label=N_("incidents"),
+    )
+
+
+def security_situation(scope: Scope) -> Section:
+    paragraphs = [Paragraph(tuple(_overview(scope)))]
+    for sentences in (_rate_changes(scope), _attacks(scope)):
+        if sentences:
+            paragraphs.append(Paragraph(tuple(sentences)))
+    return Section("security", N_("Security situation"), tuple(paragraphs), (_by_month_chart(scope),))

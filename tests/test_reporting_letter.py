@@ -1,0 +1,374 @@
+"""The letter to the Security Council, built from the records: the reference mission's letter
+states the figures of S/2021/520 (MISSION.md's list) in English and French; another mission's
+letter states its own; every figure counts the records it names; the catalogue is complete."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import string
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+from click.testing import CliRunner
+
+from bluehelmet.cli import cli
+from bluehelmet.domain.records import entity_fields, snapshot
+from bluehelmet.reference.loader import load_reference
+from bluehelmet.reporting.build import build_letter
+from bluehelmet.reporting.markdown import render_markdown
+from bluehelmet.reporting.model import Figure, Letter, Style
+from bluehelmet.reporting.wording import Wording, catalogue_path
+from bluehelmet.services import records
+from bluehelmet.services.database import Database
+from tests import factories
+
+FROM, TO = date(2021, 1, 1), date(2021, 5, 31)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def text_of(letter: Letter, language: str) -> str:
+    w = Wording(language)
+    return "\n".join(" ".join(w.text(s) for s in p.sentences) for sec in letter.walk() for p in sec.paragraphs)
+
+
+@pytest.fixture(scope="module")
+def reference_letter(reference_db: Database) -> Letter:
+    return build_letter(reference_db, FROM, TO, today=date(2021, 6, 1))
+
+
+# ---------------------------------------------------------------------------- the golden letter
+
+#: MISSION.md's statements, as the English letter must state them (one or more phrases each).
+ENGLISH = {
+    1: [
+        "protection of civilians incidents at quartier hydraulique, Ansongo fell from 10 to 2 per week",
+        "FPU 1 Gao detachment Ansongo moved from Gao to Ansongo on 7 December 2020 (Operation Seka)",
+    ],
+    2: [
+        "Phase 1 ran from 8 April 2021 to 19 May 2021 in Ansongo, In-Tellit and Tessit",
+        "A 20-day patrol went from Gao to Tessit",
+    ],
+    3: [
+        "Operation Seka (route security) has been under way since 1 December 2020 in Gao, Ansongo and Labézanga",
+        "Operation Galileo (deterrence) ran from 11 January 2021 to 21 February 2021 in Tessalit",
+        "Operation Galaxy (deterrence) ran from 1 February 2021 to 14 March 2021 in Kidal",
+        "in Tessalit and Aguelhok",
+        "Operation Arer (show of force)",
+        "Operation Farrier",
+        "in Niafunké, Soumpi and Echefell",
+        "short-range patrols were conducted near Sokoura and Tori",
+        "3 integrated missions went to Ogoussagou, Tori and Sokoura",
+        "SOF Sector West moved from Sector West to Sector Centre",
+        "Mongoose detachment moved from Sector East to Sector Centre",
+    ],
+    4: ["Notifications of armed groups' convoys declined markedly"],
+    5: [
+        "On 25 April 2021, FPU 1 Mopti of the Mission's police interrupted a hijacking (road between Douentza and "
+        "Sévaré)"
+    ],
+    6: [
+        "Between 1 July 2021 and 31 December 2021, engineering units, intelligence, surveillance and reconnaissance "
+        "units and level 2 hospitals are to deploy to Sector Centre and Sector West",
+        "It covers 16 hectares",
+        "It covers 11 hectares",
+        "medium utility helicopter units",
+        "armed helicopter units",
+        "attack helicopter units",
+        "an infantry quick-reaction force",
+        "mobile surgical capabilities",
+        "a fixed-wing intelligence, surveillance and reconnaissance unit",
+        "an unmanned aerial system unit",
+    ],
+    7: [
+        "3 of the 4 units of the mobile task force still lack a forward surgical team",
+        "2 casualty-evacuation conditions set by contributors restrict where their contingents may deploy",
+    ],
+    8: [
+        "On 2 April 2021, the Mission repelled a complex attack by an estimated 200 attackers on MINUSMA camp, Aguelhok"
+    ],
+    9: [
+        "Of the 40 major equipment items of CCC 1 Gao and CCC 2 Gao (combat convoy company, Gao), 22 are unserviceable",
+        "16 of them were damaged by explosive incidents: 2 in 2021 and 14 between 2018 and 2020",
+    ],
+    10: ["Only the 20-member advance team of FPU 2 Mopti has been present since 1 March 2020", "Dakar"],
+    11: [
+        "Since 1 January 2021, 4 military units have been evaluated",
+        "1 was of type combat convoy battalion, with a strength of 525",
+        "3 were of type infantry battalion, with strengths of 645, 650 and 849",
+        "All 4 units performed satisfactorily or better",
+        "fell short in execution of duties, intelligence, logistics and protection of civilians",
+    ],
+    12: ["20 performance assessment and evaluation reports, and 20 contingent-owned equipment inspections"],
+    13: [
+        "No unit of the police component (formed police unit detachment and formed police unit) operates with "
+        "undeclared caveats",
+        "The Secretariat has no declared caveat registered, so all 4 caveats in force count as undeclared",
+        "movement within the unit's own sector",
+    ],
+    14: [
+        "imposed 2 restrictions (road blockage) on the Mission's movement, in Bandiagara and Douentza",
+        "2 were lifted after structured dialogue",
+        "and the Mission's patrols resumed",
+        "Since 3 December 2020",
+    ],
+    15: [
+        "Explosives were used in the attacks on Kerena and Aguelhok",
+        "Their number grew, from 1 in January 2021 to 7 in May 2021",
+    ],
+    16: [
+        "Since 1 January 2021, 70 improvised explosive devices have been used in Mali, 25 of them against the "
+        "Mission: 12 were found and neutralised and 13 detonated"
+    ],
+    17: [
+        "From 1 January 2021 to 30 April 2021, explosive incidents killed or injured 99 civilians, 34 per cent "
+        "fewer than the 150 of the same months a year earlier"
+    ],
+    18: [
+        "On 1 January 2021, the Counter-IED task force was set up with Malian Armed Forces, Joint Force of the "
+        "Group of Five for the Sahel, French forces and EUTM Mali"
+    ],
+    19: [
+        "The plan kept every rotation out of the high operational periods",
+        "INFBAT Douentza and INFBAT Sévaré rotated at the same time in Sector Centre",
+        "because the contributors did not keep to the planned windows",
+    ],
+    20: [
+        "in 2 phases of the road map",
+        "3 activities are late or delayed",
+        "Gender- and human rights-sensitive conflict analyses",
+        "Analysis of environmental risks",
+        "UN country team capacity mapping exercise",
+        "Gao food production, livelihoods and returnees in Gao, with MINUSMA, WFP and UNHCR",
+        "Ansongo sanitation and flood resilience in Ansongo",
+    ],
+}
+
+#: The same figures in the French letter.
+FRENCH = [
+    "les incidents relatifs à la protection des civils à quartier hydraulique, Ansongo sont passés de 10 à 2 par "
+    "semaine",
+    "La phase 1 s'est déroulée du 8 avril 2021 au 19 mai 2021 à Ansongo, In-Tellit et Tessit",
+    "Une patrouille de 20 jours s'est rendue de Gao à Tessit",
+    "Le 1er janvier 2021, l'organe « Counter-IED task force » a été créé",
+    "Sur les 40 matériels majeurs de CCC 1 Gao et CCC 2 Gao (compagnie de convoi de combat, Gao), 22 sont hors d'usage",
+    "16 d'entre eux ont été endommagés par des incidents à l'explosif : 2 en 2021 et 14 entre 2018 et 2020",
+    "Depuis le 1er janvier 2021, 4 unités militaires ont été évaluées",
+    "avec des effectifs de 645, 650 et 849",
+    "20 rapports d'appréciation et d'évaluation de la performance, et 20 inspections",
+    "Depuis le 1er janvier 2021, 70 engins explosifs improvisés ont été utilisés au Mali, dont 25 contre la "
+    "Mission : 12 ont été découverts et neutralisés et 13 ont explosé",
+    "les incidents à l'explosif ont tué ou blessé 99 civils, soit 34 pour cent de moins que les 150",
+    "3 des 4 unités de la force d'intervention mobile n'ont toujours pas d'équipe chirurgicale avancée",
+    "Aucune unité de la composante police",
+    "Seule l'équipe précurseur de 20 membres de FPU 2 Mopti est présente depuis le 1er mars 2020",
+    "les 4 restrictions en vigueur sont donc toutes considérées comme non déclarées",
+    "Leur nombre a augmenté, passant de 1 en janvier 2021 à 7 en mai 2021",
+    "Les notifications de convois des groupes armés ont nettement diminué",
+]
+
+
+@pytest.mark.parametrize("statement", sorted(ENGLISH))
+def test_the_english_letter_states_each_statement_of_s_2021_520(reference_letter: Letter, statement: int) -> None:
+    text = text_of(reference_letter, "en")
+    for phrase in ENGLISH[statement]:
+        assert phrase in text, f"statement {statement}: {phrase!r} not in the letter"
+
+
+def test_the_french_letter_states_the_same_figures(reference_letter: Letter) -> None:
+    text = text_of(reference_letter, "fr")
+    for phrase in FRENCH:
+        assert phrase in text, phrase
+    assert "improvised" not in text and " per cent " not in text  # no English template left
+
+
+def test_every_counted_figure_is_the_number_of_its_records(reference_db: Database, reference_letter: Letter) -> None:
+    counted = [f for f in reference_letter.figures if f.method.endswith("counted.")]
+    assert len(counted) > 30
+    for figure in counted:
+        assert figure.value == figure.record_count, f"{figure.key}: {figure.value} != {figure.record_count} records"
+    with reference_db.transaction("tester") as tx:
+        for figure in reference_letter.figures:
+            for evidence in figure.evidence:
+                for record_id in evidence.ids:
+                    assert records.get(tx, evidence.kind, record_id).id == record_id
+
+
+def test_figures_are_numbered_in_reading_order_and_linked_to_the_annex(reference_letter: Letter) -> None:
+    md = render_markdown(reference_letter, Wording("en")).text
+    links = [int(n) for n in re.findall(r"\]\(#figure-(\d+)\)", md)]
+    anchors = {int(n) for n in re.findall(r'<a id="figure-(\d+)"></a>', md)}
+    assert anchors == set(range(1, len(reference_letter.figures) + 1))
+    assert set(links) == anchors  # every figure is stated, every statement has its line in the annex
+    first_seen = list(dict.fromkeys(links))
+    assert first_seen == sorted(first_seen)
+    assert "[70](#figure-" in md and "[34](#figure-" in md
+
+
+# ---------------------------------------------------------------------------- no figure is typed
+
+
+def _clone_incidents(db: Database, n: int, **changes: Any) -> None:
+    """``n`` more incidents like the first IED against the mission of the period, with ``changes``."""
+    with db.transaction("tester") as tx:
+        template = next(
+            i
+            for i in records.list_records(tx, "Incident", {"category": "ied_detonated", "target": "mission"})
+            if FROM <= i.event_date <= TO
+        )  # type: ignore[attr-defined]
+        keep = {f.name for f in entity_fields(type(template))}
+        base = {f: v for f, v in snapshot(template).items() if f in keep}
+        for i in range(n):
+            records.create(tx, "Incident", {**base, "external_id": f"TEST-IED-{i}", **changes})
+
+
+def _figure(letter: Letter, key: str) -> Figure:
+    return next(f for f in letter.figures if f.key == key)
+
+
+def test_five_more_ieds_make_the_ied_figures_five_higher(db: Database) -> None:
+    load_reference(db, "tester")
+    before = build_letter(db, FROM, TO)
+    _clone_incidents(db, 5)
+    after = build_letter(db, FROM, TO)
+    for key in ("ied.total", "ied.against_mission", "ied.detonated"):
+        assert _figure(after, key).value == _figure(before, key).value + 5
+    assert _figure(after, "ied.neutralised").value == _figure(before, "ied.neutralised").value
+    assert "75 improvised explosive devices have been used in Mali, 30 of them" in text_of(after, "en")
+
+
+def test_another_mission_gets_a_letter_of_its_own_records(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        mission = factories.make(tx, "Mission", name="UNMISS-TEST", country_iso3="SSD")
+        template = factories.data(
+            tx,
+            "Incident",
+            mission_id=mission.id,
+            category="ied_detonated",
+            event_type="Explosions/Remote violence",
+            sub_event_type="Remote explosive/landmine/IED",
+            event_date="2022-03-03",
+        )
+        for i, (category, target) in enumerate(
+            [("ied_detonated", "mission"), ("ied_neutralised", "mission"), ("ied_neutralised", "civilians")]
+        ):
+            records.create(
+                tx, "Incident", {**template, "external_id": f"SS-{i}", "category": category, "target": target}
+            )
+    letter = build_letter(db, date(2022, 1, 1), date(2022, 6, 30))
+    text = text_of(letter, "en")
+    assert (
+        "Since 1 January 2022, 3 improvised explosive devices have been used in South Sudan, 2 of them against "
+        "the Mission: 1 were found and neutralised and 1 detonated." in text
+    )
+    assert "the Mission recorded 3 incidents" in text
+    assert "No operation was recorded for the period." in text
+    assert "No military unit was evaluated in the period." in text
+    assert "No rotation is recorded for the period." in text
+    assert "No activity of the transition plan is recorded." in text
+
+
+def test_an_empty_period_says_so_plainly(reference_db: Database) -> None:
+    letter = build_letter(reference_db, date(2030, 1, 1), date(2030, 1, 31))
+    text = text_of(letter, "en")
+    assert "No incident was recorded from 1 January 2030 to 31 January 2030." in text
+    assert "No improvised explosive device was recorded in the period." in text
+
+
+# ---------------------------------------------------------------------------- catalogue and door
+
+
+def _catalogue_script() -> Any:
+    spec = importlib.util.spec_from_file_location("letter_catalog", ROOT / "scripts" / "letter_catalog.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _fields(message: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(message) if name}
+
+
+def test_the_french_catalogue_translates_every_message_with_the_same_placeholders() -> None:
+    template = _catalogue_script().template()
+    po = ROOT / "src" / "bluehelmet" / "reporting" / catalogue_path("fr")
+    with po.open("rb") as fh:
+        french = read_po(fh, locale="fr")
+    assert len(template) > 200
+    for message in template:
+        if not message.id:
+            continue
+        translated = french.get(message.id)
+        assert translated is not None and translated.string, f"not in the French catalogue: {message.id!r}"
+        ids = message.id if isinstance(message.id, tuple) else (message.id,)
+        strings = translated.string if isinstance(translated.string, tuple) else (translated.string,)
+        assert all(strings), message.id
+        for text in strings:
+            assert _fields(text) == _fields(ids[-1]), f"placeholders differ: {message.id!r} -> {text!r}"
+
+
+def test_the_report_command_writes_the_letter_and_its_charts(reference_db: Database, tmp_path: Path) -> None:
+    out = tmp_path / "letter.md"
+    url = reference_db.engine.url.render_as_string(False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            url,
+            "report",
+            "letter",
+            "--from",
+            "2021-01-01",
+            "--to",
+            "2021-05-31",
+            "--lang",
+            "fr",
+            "--format",
+            "md",
+            "--out",
+            str(out),
+            "--json",
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert re.search(r"\[70\]\(#figure-\d+\) engins explosifs improvisés", out.read_text())
+    charts = sorted(p.name for p in (tmp_path / "letter-charts").iterdir())
+    assert "map.png" in charts and "incidents-by-month.png" in charts
+    assert all((tmp_path / "letter-charts" / c).read_bytes().startswith(b"\x89PNG") for c in charts)
+
+
+def test_a_reversed_period_is_one_line_of_error(reference_db: Database, tmp_path: Path) -> None:
+    url = reference_db.engine.url.render_as_string(False)
+    result = CliRunner().invoke(
+        cli,
+        [
+            "--db",
+            url,
+            "report",
+            "letter",
+            "--from",
+            "2021-05-31",
+            "--to",
+            "2021-01-01",
+            "--format",
+            "html",
+            "--out",
+            str(tmp_path / "x.html"),
+        ],
+    )
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: --to 2021-01-01 is before --from 2021-05-31"
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_rate_figures_are_written_with_their_decimals() -> None:
+    w = Wording("fr")
+    assert (
+        w.number(Figure("r", 2.25, "m", style=Style.RATE)) == "2,2"
+        or w.number(Figure("r", 2.25, "m", style=Style.RATE)) == "2,3"
+    )
+    assert w.number(Figure("n", 12345, "m")) == "12\u202f345"
