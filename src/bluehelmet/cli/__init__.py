@@ -6,7 +6,17 @@ import getpass
 
 import click
 
-from bluehelmet.cli import exchange, maintenance, records, reference, report, stats, stats_mission, stats_readiness
+from bluehelmet.cli import (
+    exchange,
+    maintenance,
+    plan,
+    records,
+    reference,
+    report,
+    stats,
+    stats_mission,
+    stats_readiness,
+)
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
 __all__ = ["cli", "main"]
@@ -48,6 +58,7 @@ for _command in (
     reference.about,
     *exchange.COMMANDS,
     *maintenance.COMMANDS,
+    *plan.COMMANDS,
 ):
     cli.add_command(_command)
 

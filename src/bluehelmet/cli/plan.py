@@ -1,0 +1,269 @@
+"""`bluehelmet plan rotations|tasking|caveat-impact` and `bluehelmet coverage casevac`: the
+planners' optimisers, on a problem file or on the records. A plan that cannot exist exits 3."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from bluehelmet.cli.door import DAY, Door, emit, fail, json_option, mission_option, pass_door
+from bluehelmet.cli.output import day, table
+from bluehelmet.services import planning, planning_coverage
+
+__all__ = ["COMMANDS", "casevac", "caveat_impact", "coverage_group", "plan_group", "rotations", "tasking"]
+
+#: The exit code of a plan that does not exist (the rules cannot all be met).
+INFEASIBLE_EXIT = 3
+
+problem_argument = click.argument(
+    "problem_file", metavar="[PROBLEM.json]", required=False, type=click.Path(path_type=Path, dir_okay=False)
+)
+from_db_option = click.option("--from-db", is_flag=True, help="Build the problem from the records.")
+time_option = click.option(
+    "--time-limit", type=click.FloatRange(0.1), default=20.0, show_default=True, help="Seconds the solver may take."
+)
+baseline_option = click.option(
+    "--baseline", type=click.Choice(["greedy"]), help="Run the greedy baseline instead of the optimiser."
+)
+from_option = click.option("--from", "date_from", type=DAY, help="With the records: first day (inclusive).")
+to_option = click.option("--to", "date_to", type=DAY, help="With the records: last day (inclusive).")
+
+
+@click.group("plan")
+def plan_group() -> None:
+    """Decision support: rotation plans, tasking under caveats, and what each caveat costs."""
+
+
+@click.group("coverage")
+def coverage_group() -> None:
+    """Coverage of the mission area: casualty evacuation against the 10-1-2 targets."""
+
+
+@plan_group.command("rotations")
+@problem_argument
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Write PLAN.json here.")
+@from_db_option
+@click.option("--save", is_flag=True, help="Store the plan as planned rotations (audited).")
+@baseline_option
+@time_option
+@from_option
+@to_option
+@click.option("--slack-days", type=click.IntRange(0), default=30, show_default=True,
+              help="With the records: days a rotation may move either side of its planned start.")  # fmt: skip
+@click.option("--max-concurrent", type=click.IntRange(0), default=1, show_default=True,
+              help="With the records: rotations at a time in a sector.")  # fmt: skip
+@click.option("--min-available-share", type=click.FloatRange(0, 1), default=0.5, show_default=True,
+              help="With the records: share of a sector's strength to keep available.")  # fmt: skip
+@click.option("--airlift-per-week", type=click.IntRange(0), default=1500, show_default=True,
+              help="With the records: personnel that can start rotating in a week.")  # fmt: skip
+@mission_option
+@json_option
+@pass_door
+@click.pass_context
+def rotations(
+    ctx: click.Context,
+    door: Door,
+    /,
+    problem_file: Path | None,
+    out: Path | None,
+    from_db: bool,
+    save: bool,
+    baseline: str | None,
+    time_limit: float,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    slack_days: int,
+    max_concurrent: int,
+    min_available_share: float,
+    airlift_per_week: int,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """Plan rotations: each unit once in its window, within every sector's rules and the airlift.
+
+    With --from-db the problem is built from the records (and written to PROBLEM.json if given).
+    Exits 3 when no plan can exist, with the rule that cannot be met.
+    """
+    if from_db:
+        problem = planning.rotation_problem_from_db(
+            door.db, date_from=day(date_from), date_to=day(date_to), slack_days=slack_days,
+            max_concurrent=max_concurrent, min_available_share=min_available_share,
+            personnel_per_week=airlift_per_week, mission=mission, actor=door.actor,
+        )  # fmt: skip
+        if problem_file:
+            planning.write_json(problem_file, planning.rotation_problem_to_json(problem))
+    elif problem_file:
+        problem = planning.rotation_problem_from_json(planning.read_problem(problem_file))
+    else:
+        fail("give PROBLEM.json or --from-db")
+    plan = planning.solve_rotations(problem, baseline=baseline == "greedy", time_limit=time_limit)
+    data: dict[str, Any] = planning.rotation_plan_to_json(plan)
+    if out:
+        planning.write_json(out, data)
+    saved: list[int] = []
+    if save and plan.rotations:
+        saved = planning.save_rotation_plan(door.db, door.actor, problem, plan, mission=mission)
+    objective = data["objective"] or {}
+    lines = [f"status: {plan.status}" + (f" ({plan.solver}, {plan.seconds:.1f} s)" if plan.solver else "")]
+    if plan.explanation:
+        lines.append(plan.explanation)
+    if objective:
+        lines.append(", ".join(f"{k}: {v}" for k, v in objective.items()))
+    lines += ["", table([(r.unit, r.start, r.end) for r in plan.rotations], ["unit", "start", "end"], empty="")]
+    if saved:
+        lines.append(f"saved {len(saved)} planned rotations")
+    emit({**data, **({"saved": saved} if save else {})}, as_json, "\n".join(lines).rstrip())
+    if plan.status == "infeasible":
+        ctx.exit(INFEASIBLE_EXIT)
+
+
+def _tasking_problem(
+    door: Door, problem_file: Path | None, date_from: datetime | None, date_to: datetime | None, mission: str | None
+) -> planning.TaskingProblem:
+    if problem_file:
+        return planning.tasking_problem_from_json(planning.read_problem(problem_file))
+    return planning.tasking_problem_from_db(
+        door.db, date_from=day(date_from), date_to=day(date_to), mission=mission, actor=door.actor
+    )
+
+
+@plan_group.command("tasking")
+@problem_argument
+@from_db_option
+@baseline_option
+@time_option
+@from_option
+@to_option
+@mission_option
+@json_option
+@pass_door
+def tasking(
+    door: Door,
+    /,
+    problem_file: Path | None,
+    from_db: bool,
+    baseline: str | None,
+    time_limit: float,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """Assign units to tasks, covering the most priority-weighted tasks under the units' caveats.
+
+    Reads PROBLEM.json, or the records (activities and the tasks caveats cost) with --from-db or no file.
+    """
+    if from_db and problem_file:
+        fail("give PROBLEM.json or --from-db, not both")
+    problem = _tasking_problem(door, problem_file, date_from, date_to, mission)
+    plan = planning.solve_tasking(problem, baseline=baseline == "greedy", time_limit=time_limit)
+    text = (
+        f"status: {plan.status} ({plan.solver}, {plan.seconds:.1f} s): {plan.covered_tasks} of {plan.tasks} tasks, "
+        f"priority {plan.covered_priority} of {plan.priority}\n\n"
+        + table([(a.task, a.unit) for a in plan.assignments], ["task", "unit"], top=30)
+        + ("\n\nuncovered:\n" + "\n".join(plan.uncovered) if plan.uncovered else "")
+    )
+    emit(planning.tasking_plan_to_json(plan), as_json, text)
+
+
+@plan_group.command("caveat-impact")
+@problem_argument
+@from_db_option
+@time_option
+@from_option
+@to_option
+@mission_option
+@json_option
+@pass_door
+def caveat_impact(
+    door: Door,
+    /,
+    problem_file: Path | None,
+    from_db: bool,
+    time_limit: float,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """For each caveat: the tasks (and priority) the mission would cover if that caveat alone were lifted."""
+    if from_db and problem_file:
+        fail("give PROBLEM.json or --from-db, not both")
+    problem = _tasking_problem(door, problem_file, date_from, date_to, mission)
+    plan, rows = planning.caveat_impact(problem, time_limit=time_limit)
+    data = {
+        "covered_tasks": plan.covered_tasks, "covered_priority": plan.covered_priority, "tasks": plan.tasks,
+        "priority": plan.priority, "status": plan.status,
+        "caveats": [{**vars(r), "tasks_gained": list(r.tasks_gained)} for r in rows],
+    }  # fmt: skip
+    text = f"with every caveat: {plan.covered_tasks} of {plan.tasks} tasks covered\n\n" + table(
+        [(r.caveat, r.unit, r.kind, r.tasks_barred, r.tasks_gained_if_lifted, r.priority_gained_if_lifted)
+         for r in rows],
+        ["caveat", "unit", "kind", "tasks_barred", "tasks_gained_if_lifted", "priority_gained_if_lifted"],
+        empty="no caveats",
+    )  # fmt: skip
+    emit(data, as_json, text)
+
+
+@coverage_group.command("casevac")
+@problem_argument
+@click.option(
+    "--resolution", type=click.IntRange(0, 15), default=6, show_default=True, help="H3 resolution of the grid."
+)
+@click.option("--suggest", "suggest_count", type=click.IntRange(0), default=1, show_default=True,
+              help="How many more forward surgical teams (and, apart, helicopters) to place.")  # fmt: skip
+@click.option("--cells", "with_cells", is_flag=True, help="Include every cell's times in the JSON (a map layer).")
+@time_option
+@from_option
+@to_option
+@mission_option
+@json_option
+@pass_door
+def casevac(
+    door: Door,
+    /,
+    problem_file: Path | None,
+    resolution: int,
+    suggest_count: int,
+    with_cells: bool,
+    time_limit: float,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    as_json: bool,
+) -> None:
+    """Time to advanced care (1 h) and surgery (2 h) over the mission area and at bases, task places
+    and routes; those outside the targets; where one more surgical team or helicopter helps most."""
+    if problem_file:
+        problem = planning_coverage.coverage_problem_from_json(planning.read_problem(problem_file))
+        result = planning_coverage.coverage(
+            replace(problem, suggest_count=suggest_count), time_limit=time_limit, with_cells=with_cells
+        )
+    else:
+        result = planning_coverage.casevac_coverage(
+            door.db, resolution=resolution, suggest_count=suggest_count, date_from=day(date_from),
+            date_to=day(date_to), with_cells=with_cells, time_limit=time_limit, mission=mission, actor=door.actor,
+        )  # fmt: skip
+    data = planning_coverage.coverage_plan_to_json(result, with_cells=with_cells)
+    lines = [f"{result.cell_count} cells at H3 resolution {result.resolution}"]
+    for period, share in (("day", result.share_day), ("night", result.share_night)):
+        lines.append(f"{period}: advanced care within 1 h over {share['advanced_care']:.0%} of the area, "
+                     f"surgery within 2 h over {share['surgery']:.0%}")  # fmt: skip
+    lines += ["", table(
+        [(p.id, p.kind, p.advanced_day, p.surgery_day, p.advanced_night, p.surgery_night,
+          "yes" if p.meets_day else "no") for p in result.places],
+        ["place", "kind", "advanced_day_min", "surgery_day_min", "advanced_night_min", "surgery_night_min",
+         "meets_day"], empty="no places",
+    )]  # fmt: skip
+    for s in result.suggestions:
+        where = ", ".join(s.sites) or "nowhere helps"
+        lines.append(f"one more {s.asset.replace('_', ' ')}: {where} -> {len(s.places_covered)} of "
+                     f"{s.uncovered_before} uncovered tasks and routes come within both targets")  # fmt: skip
+    emit(data, as_json, "\n".join(lines))
+
+
+COMMANDS = [plan_group, coverage_group]

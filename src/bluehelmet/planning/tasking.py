@@ -1,0 +1,467 @@
+"""Tasking under caveats: which unit takes which task, and what each caveat costs the mission.
+
+A unit may take a task when it has the task's capability, enough strength available over the
+task's days (its strength, times the available fraction of any rotation overlapping them) and
+enough serviceable vehicles, and when none of its caveats forbids the task. A unit takes one
+task at a time; a task needs one unit. The plan covers the most priority-weighted tasks.
+
+A caveat is a rule over tasks, by kind: ``within_sector_movement`` keeps the unit at its base;
+``geographic`` keeps it in its sector (or to the listed places); ``no_night_operations`` bars
+night tasks; ``casualty_evacuation_condition`` bars tasks without casualty evacuation within
+one hour; ``excluded_task`` bars the listed task kinds or capabilities. Other kinds are kept on
+record but constrain nothing (``modelled: false`` in the impact).
+
+A caveat's impact is the coverage gained when that caveat alone is lifted: the plan is solved
+again from the plan with every caveat (still valid once a rule is lifted), so the gain is never
+negative in priority.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from ortools.sat.python import cp_model
+
+from bluehelmet.planning.reading import InvalidProblem, as_object, unique
+
+__all__ = [
+    "MODELLED_KINDS",
+    "Assignment",
+    "CaveatImpactRow",
+    "CaveatRule",
+    "Task",
+    "TaskUnit",
+    "TaskingPlan",
+    "TaskingProblem",
+    "UnitRotation",
+    "allows",
+    "baseline_tasking",
+    "caveat_impact",
+    "eligible_pairs",
+    "plan_tasking",
+    "tasking_plan_to_json",
+    "tasking_problem_from_json",
+    "tasking_problem_to_json",
+]
+
+MODELLED_KINDS = frozenset(
+    {"within_sector_movement", "geographic", "no_night_operations", "casualty_evacuation_condition", "excluded_task"}
+)
+
+
+@dataclass(frozen=True)
+class UnitRotation:
+    start: date
+    end: date
+    available_fraction: float
+
+
+@dataclass(frozen=True)
+class TaskUnit:
+    id: str
+    capabilities: frozenset[str]
+    base: str
+    sector: str
+    strength: int
+    vehicles: int = 0
+    rotations: tuple[UnitRotation, ...] = ()
+
+    def available(self, start: date, end: date) -> float:
+        """Strength available over every day from ``start`` to ``end``."""
+        fractions = [r.available_fraction for r in self.rotations if r.start <= end and r.end >= start]
+        return self.strength * min(fractions, default=1.0)
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    place: str
+    sector: str
+    start: date
+    end: date
+    capability: str
+    size: int = 0
+    vehicles: int = 0
+    priority: int = 1
+    night: bool = False
+    #: Casualty evacuation to surgical care within one hour is available at the task's place.
+    casevac_1h: bool = True
+    kind: str = ""
+
+
+@dataclass(frozen=True)
+class CaveatRule:
+    id: str
+    unit: str
+    kind: str
+    description: str = ""
+    places: tuple[str, ...] = ()
+    task_kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class TaskingProblem:
+    units: tuple[TaskUnit, ...]
+    tasks: tuple[Task, ...]
+    caveats: tuple[CaveatRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class Assignment:
+    task: str
+    unit: str
+
+
+@dataclass(frozen=True)
+class TaskingPlan:
+    status: str
+    assignments: tuple[Assignment, ...]
+    covered_tasks: int
+    covered_priority: int
+    tasks: int
+    priority: int
+    uncovered: tuple[str, ...]
+    solver: str
+    seconds: float = 0.0
+
+
+@dataclass(frozen=True)
+class CaveatImpactRow:
+    caveat: str
+    unit: str
+    kind: str
+    description: str
+    #: Tasks the unit could take but for this caveat (other caveats aside).
+    tasks_barred: int
+    tasks_gained_if_lifted: int
+    priority_gained_if_lifted: int
+    tasks_gained: tuple[str, ...]
+    modelled: bool
+
+
+def allows(caveat: CaveatRule, unit: TaskUnit, task: Task) -> bool:
+    """Whether ``caveat`` lets ``unit`` take ``task``."""
+    match caveat.kind:
+        case "within_sector_movement":
+            return task.place == unit.base
+        case "geographic":
+            return task.place in caveat.places if caveat.places else task.sector == unit.sector
+        case "no_night_operations":
+            return not task.night
+        case "casualty_evacuation_condition":
+            return task.casevac_1h
+        case "excluded_task":
+            return task.kind not in caveat.task_kinds and task.capability not in caveat.task_kinds
+    return True
+
+
+def _capable(unit: TaskUnit, task: Task) -> bool:
+    return (
+        task.capability in unit.capabilities
+        and unit.vehicles >= task.vehicles
+        and unit.available(task.start, task.end) >= task.size
+    )
+
+
+def eligible_pairs(problem: TaskingProblem, lifted: str | None = None) -> list[tuple[int, int]]:
+    """(unit index, task index) of every unit that may take a task, with caveat ``lifted`` ignored."""
+    by_unit: dict[str, list[CaveatRule]] = {}
+    for c in problem.caveats:
+        if c.id != lifted:
+            by_unit.setdefault(c.unit, []).append(c)
+    return [
+        (i, j)
+        for i, unit in enumerate(problem.units)
+        for j, task in enumerate(problem.tasks)
+        if _capable(unit, task) and all(allows(c, unit, task) for c in by_unit.get(unit.id, ()))
+    ]
+
+
+def _overlaps(a: Task, b: Task) -> bool:
+    return a.start <= b.end and b.start <= a.end
+
+
+def _plan(
+    problem: TaskingProblem, chosen: Iterable[tuple[int, int]], status: str, solver: str, began: float
+) -> TaskingPlan:
+    pairs = sorted(chosen, key=lambda p: p[1])
+    covered = {j for _, j in pairs}
+    return TaskingPlan(
+        status=status,
+        assignments=tuple(Assignment(problem.tasks[j].id, problem.units[i].id) for i, j in pairs),
+        covered_tasks=len(covered),
+        covered_priority=sum(problem.tasks[j].priority for j in covered),
+        tasks=len(problem.tasks),
+        priority=sum(t.priority for t in problem.tasks),
+        uncovered=tuple(t.id for j, t in enumerate(problem.tasks) if j not in covered),
+        solver=solver,
+        seconds=time.monotonic() - began,
+    )
+
+
+def _greedy(problem: TaskingProblem, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    units_of: dict[int, list[int]] = {}
+    load: dict[int, int] = {}
+    for i, j in pairs:
+        units_of.setdefault(j, []).append(i)
+        load[i] = load.get(i, 0) + 1
+    busy: dict[int, list[Task]] = {}
+    chosen = []
+    order = sorted(units_of, key=lambda j: (-problem.tasks[j].priority, len(units_of[j]), problem.tasks[j].start, j))
+    for j in order:
+        task = problem.tasks[j]
+        free = [i for i in units_of[j] if not any(_overlaps(task, other) for other in busy.get(i, ()))]
+        if free:
+            unit = min(free, key=lambda i: (load[i], i))
+            busy.setdefault(unit, []).append(task)
+            chosen.append((unit, j))
+    return chosen
+
+
+def baseline_tasking(problem: TaskingProblem) -> TaskingPlan:
+    """The greedy plan: highest priority first, the task with fewest candidate units first, given to
+    the free candidate with fewest candidate tasks."""
+    began = time.monotonic()
+    return _plan(problem, _greedy(problem, eligible_pairs(problem)), "feasible", "greedy", began)
+
+
+def _solve(
+    problem: TaskingProblem,
+    pairs: list[tuple[int, int]],
+    hint: list[tuple[int, int]],
+    time_limit: float,
+    workers: int | None,
+) -> tuple[list[tuple[int, int]], bool]:
+    model = cp_model.CpModel()
+    x = {p: model.new_bool_var(f"x{p}") for p in pairs}
+    by_task: dict[int, list[cp_model.IntVar]] = {}
+    by_unit: dict[int, list[int]] = {}
+    for (i, j), var in x.items():
+        by_task.setdefault(j, []).append(var)
+        by_unit.setdefault(i, []).append(j)
+    for variables in by_task.values():
+        if len(variables) > 1:
+            model.add_at_most_one(variables)
+    for i, tasks in by_unit.items():
+        # The tasks of one unit that share a day form a clique; the start days of its tasks are
+        # enough points to catch every overlap of intervals.
+        for day in sorted({problem.tasks[j].start for j in tasks}):
+            active = [x[(i, j)] for j in tasks if problem.tasks[j].start <= day <= problem.tasks[j].end]
+            if len(active) > 1:
+                model.add_at_most_one(active)
+    # Priority first; among plans of equal priority, the most tasks.
+    weight = len(problem.tasks) + 1
+    model.maximize(sum((problem.tasks[j].priority * weight + 1) * var for (_, j), var in x.items()))
+    for p in hint:
+        model.add_hint(x[p], True)
+    solver = cp_model.CpSolver()
+    solver.parameters.max_time_in_seconds = max(0.05, time_limit)
+    solver.parameters.num_workers = workers or min(8, os.cpu_count() or 1)
+    solver.parameters.random_seed = 1
+    status = solver.solve(model)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return hint, False
+    chosen = [p for p, var in x.items() if solver.boolean_value(var)]
+
+    def value(pairs: list[tuple[int, int]]) -> tuple[int, int]:
+        return sum(problem.tasks[j].priority for _, j in pairs), len(pairs)
+
+    if value(chosen) < value(hint):
+        return hint, False
+    return chosen, status == cp_model.OPTIMAL
+
+
+def plan_tasking(
+    problem: TaskingProblem,
+    *,
+    time_limit: float = 20.0,
+    workers: int | None = None,
+    start_from: TaskingPlan | None = None,
+    lifted: str | None = None,
+) -> TaskingPlan:
+    """The assignment covering the most priority-weighted tasks (CP-SAT), "optimal" when proven.
+
+    It starts from ``start_from`` (else the greedy plan) and never returns less than it.
+    ``lifted`` names a caveat to ignore.
+    """
+    began = time.monotonic()
+    pairs = eligible_pairs(problem, lifted)
+    index = {(problem.units[i].id, problem.tasks[j].id): (i, j) for i, j in pairs}
+    if start_from is not None:
+        hint = [index[(a.unit, a.task)] for a in start_from.assignments if (a.unit, a.task) in index]
+    else:
+        hint = _greedy(problem, pairs)
+    chosen, proven = _solve(problem, pairs, hint, time_limit, workers)
+    return _plan(problem, chosen, "optimal" if proven else "feasible", "cp-sat", began)
+
+
+def caveat_impact(
+    problem: TaskingProblem, *, time_limit: float = 20.0, workers: int | None = None
+) -> tuple[TaskingPlan, list[CaveatImpactRow]]:
+    """The plan under every caveat, and for each caveat what lifting it alone would gain."""
+    base = plan_tasking(problem, time_limit=time_limit / (len(problem.caveats) + 1), workers=workers)
+    covered = {a.task for a in base.assignments}
+    with_all = set(eligible_pairs(problem))
+    rows = []
+    for caveat in problem.caveats:
+        barred = {j for i, j in set(eligible_pairs(problem, caveat.id)) - with_all}
+        lifted = plan_tasking(
+            problem,
+            time_limit=time_limit / (len(problem.caveats) + 1),
+            workers=workers,
+            start_from=base,
+            lifted=caveat.id,
+        )
+        gained = sorted({a.task for a in lifted.assignments} - covered)
+        rows.append(
+            CaveatImpactRow(
+                caveat=caveat.id,
+                unit=caveat.unit,
+                kind=caveat.kind,
+                description=caveat.description,
+                tasks_barred=len(barred),
+                tasks_gained_if_lifted=lifted.covered_tasks - base.covered_tasks,
+                priority_gained_if_lifted=lifted.covered_priority - base.covered_priority,
+                tasks_gained=tuple(gained),
+                modelled=caveat.kind in MODELLED_KINDS,
+            )
+        )
+    return base, rows
+
+
+# ---------------------------------------------------------------- JSON
+
+
+def tasking_problem_from_json(data: Any) -> TaskingProblem:
+    """A tasking problem from its parsed JSON, refused with the field and reason if malformed."""
+    root = as_object(data, "")
+    units = []
+    for u in root.objects("units"):
+        rotations = []
+        for r in u.objects("rotations", required=False):
+            fraction = r.fraction("available_fraction", 0.5)
+            rotations.append(UnitRotation(r.required_day("start"), r.required_day("end"), fraction))
+            r.done()
+        units.append(
+            TaskUnit(
+                id=u.text("id"),
+                capabilities=frozenset(u.texts("capabilities")),
+                base=u.text("base", ""),
+                sector=u.text("sector", ""),
+                strength=u.integer("strength", minimum=0),
+                vehicles=u.integer("vehicles", 0, minimum=0),
+                rotations=tuple(rotations),
+            )
+        )
+        u.done()
+    unique([u.id for u in units], "units")
+    tasks = []
+    for t in root.objects("tasks"):
+        start, end = t.required_day("start"), t.required_day("end")
+        if end < start:
+            raise InvalidProblem(t.at("end"), f"{end} is before start {start}")
+        tasks.append(
+            Task(
+                id=t.text("id"),
+                place=t.text("place", ""),
+                sector=t.text("sector", ""),
+                start=start,
+                end=end,
+                capability=t.text("capability"),
+                size=t.integer("size", 0, minimum=0),
+                vehicles=t.integer("vehicles", 0, minimum=0),
+                priority=t.integer("priority", 1, minimum=1),
+                night=t.flag("night", False),
+                casevac_1h=t.flag("casevac_1h", True),
+                kind=t.text("kind", ""),
+            )
+        )
+        t.done()
+    unique([t.id for t in tasks], "tasks")
+    known = {u.id for u in units}
+    caveats = []
+    for c in root.objects("caveats", required=False):
+        unit = c.text("unit")
+        if unit not in known:
+            raise InvalidProblem(c.at("unit"), f"'{unit}' is not one of the units")
+        caveats.append(
+            CaveatRule(
+                id=c.text("id"),
+                unit=unit,
+                kind=c.text("kind"),
+                description=c.text("description", ""),
+                places=tuple(c.texts("places")),
+                task_kinds=tuple(c.texts("task_kinds")),
+            )
+        )
+        c.done()
+    unique([c.id for c in caveats], "caveats")
+    root.done()
+    return TaskingProblem(tuple(units), tuple(tasks), tuple(caveats))
+
+
+def tasking_problem_to_json(problem: TaskingProblem) -> dict[str, Any]:
+    return {
+        "units": [
+            {
+                "id": u.id,
+                "capabilities": sorted(u.capabilities),
+                "base": u.base,
+                "sector": u.sector,
+                "strength": u.strength,
+                "vehicles": u.vehicles,
+                "rotations": [
+                    {"start": r.start.isoformat(), "end": r.end.isoformat(), "available_fraction": r.available_fraction}
+                    for r in u.rotations
+                ],
+            }
+            for u in problem.units
+        ],
+        "tasks": [
+            {
+                "id": t.id,
+                "place": t.place,
+                "sector": t.sector,
+                "start": t.start.isoformat(),
+                "end": t.end.isoformat(),
+                "capability": t.capability,
+                "size": t.size,
+                "vehicles": t.vehicles,
+                "priority": t.priority,
+                "night": t.night,
+                "casevac_1h": t.casevac_1h,
+                "kind": t.kind,
+            }
+            for t in problem.tasks
+        ],
+        "caveats": [
+            {
+                "id": c.id,
+                "unit": c.unit,
+                "kind": c.kind,
+                "description": c.description,
+                "places": list(c.places),
+                "task_kinds": list(c.task_kinds),
+            }
+            for c in problem.caveats
+        ],
+    }
+
+
+def tasking_plan_to_json(plan: TaskingPlan) -> dict[str, Any]:
+    return {
+        "status": plan.status,
+        "covered_tasks": plan.covered_tasks,
+        "covered_priority": plan.covered_priority,
+        "tasks": plan.tasks,
+        "priority": plan.priority,
+        "assignments": [{"task": a.task, "unit": a.unit} for a in plan.assignments],
+        "uncovered": list(plan.uncovered),
+        "solver": plan.solver,
+        "seconds": round(plan.seconds, 3),
+    }

@@ -1,0 +1,334 @@
+"""The planners as the doors ask for them: problems read from files or built from the records,
+plans solved, written and (for rotations) stored as planned Rotation records, audited.
+
+Where the records are silent the problem takes a stated default (docs/planning.md): a rotation
+may move ``slack_days`` either side of its planned start; a sector keeps ``min_available_share``
+of its strength; one rotation at a time per sector; ``personnel_per_week`` by air.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from bluehelmet.domain.caveats import Caveat, CaveatImpact
+from bluehelmet.domain.distance import distance_km
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.operations import Activity, DayNight, Operation
+from bluehelmet.domain.places import Location, Sector
+from bluehelmet.domain.rotations import OperationalPeriod, Rotation, Tempo
+from bluehelmet.domain.units import Unit, UnitType
+from bluehelmet.planning.reading import InvalidProblem
+from bluehelmet.planning.rotation_model import plan_rotations
+from bluehelmet.planning.rotations import (
+    RotatingUnit,
+    RotationPlan,
+    RotationProblem,
+    SectorRule,
+    Span,
+    baseline_rotations,
+    rotation_plan_to_json,
+    rotation_problem_from_json,
+    rotation_problem_to_json,
+)
+from bluehelmet.planning.tasking import (
+    CaveatImpactRow,
+    CaveatRule,
+    Task,
+    TaskingPlan,
+    TaskingProblem,
+    TaskUnit,
+    UnitRotation,
+    baseline_tasking,
+    caveat_impact,
+    plan_tasking,
+    tasking_plan_to_json,
+    tasking_problem_from_json,
+)
+from bluehelmet.services import records
+from bluehelmet.services.database import Database
+from bluehelmet.services.loading import find_mission
+from bluehelmet.services.planning_coverage import casevac_within_hour, medical_and_aviation
+from bluehelmet.services.rotation_stats import PRESENT_STATUSES
+
+__all__ = [
+    "CAPABILITY_CLASSES",
+    "CaveatImpactRow",
+    "RotationPlan",
+    "RotationProblem",
+    "TaskingPlan",
+    "TaskingProblem",
+    "caveat_impact",
+    "read_problem",
+    "rotation_plan_to_json",
+    "rotation_problem_from_db",
+    "rotation_problem_from_json",
+    "rotation_problem_to_json",
+    "save_rotation_plan",
+    "solve_rotations",
+    "solve_tasking",
+    "tasking_plan_to_json",
+    "tasking_problem_from_db",
+    "tasking_problem_from_json",
+    "write_json",
+]
+
+#: The broad capability a unit type offers besides its own type, which tasks from the records ask for.
+CAPABILITY_CLASSES = {
+    UnitType.INFANTRY_BATTALION: "infantry",
+    UnitType.INFANTRY_COMPANY: "infantry",
+    UnitType.QUICK_REACTION_FORCE: "infantry",
+    UnitType.SPECIAL_FORCES: "infantry",
+    UnitType.RECONNAISSANCE: "infantry",
+    UnitType.FORMED_POLICE_UNIT: "police",
+    UnitType.FORMED_POLICE_DETACHMENT: "police",
+    UnitType.ENGINEERS: "engineering",
+    UnitType.EXPLOSIVE_ORDNANCE_DISPOSAL: "engineering",
+    UnitType.COMBAT_CONVOY_BATTALION: "convoy",
+    UnitType.COMBAT_CONVOY_COMPANY: "convoy",
+    UnitType.TRANSPORT: "convoy",
+}
+
+
+def read_problem(path: Path) -> Any:
+    """The parsed JSON of a problem file, or a one-line refusal."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise BluehelmetError(f"cannot read {path}: {error.strerror}") from None
+    except json.JSONDecodeError as error:
+        raise InvalidProblem("", f"{path} is not JSON: {error.msg} at line {error.lineno}") from None
+
+
+def write_json(path: Path, data: Any) -> None:
+    try:
+        path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    except OSError as error:
+        raise BluehelmetError(f"cannot write {path}: {error.strerror}") from None
+
+
+def solve_rotations(problem: RotationProblem, *, baseline: bool = False, time_limit: float = 20.0) -> RotationPlan:
+    """The optimised plan, or the greedy one with ``baseline``."""
+    return baseline_rotations(problem) if baseline else plan_rotations(problem, time_limit=time_limit)
+
+
+def solve_tasking(problem: TaskingProblem, *, baseline: bool = False, time_limit: float = 20.0) -> TaskingPlan:
+    """The optimised assignment, or the greedy one with ``baseline``."""
+    return baseline_tasking(problem) if baseline else plan_tasking(problem, time_limit=time_limit)
+
+
+def _strength(unit: Unit, moved: int = 0) -> int:
+    return unit.deployed_strength or unit.authorised_strength or moved
+
+
+def rotation_problem_from_db(
+    db: Database,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    slack_days: int = 30,
+    max_concurrent: int = 1,
+    min_available_share: float = 0.5,
+    personnel_per_week: int = 1500,
+    mission: str | None = None,
+    actor: str = "planning",
+) -> RotationProblem:
+    """A rotation problem from the rotations planned to start from ``date_from`` to ``date_to``
+    (default: all), each free to move ``slack_days`` either side of its planned start."""
+    with db.transaction(actor) as tx:
+        scope = {"mission_id": find_mission(tx, mission).id}
+        sectors = {s.id or 0: s.name for s in records.list_records(tx, Sector, scope) if isinstance(s, Sector)}
+        units = {u.id or 0: u for u in records.list_records(tx, Unit, scope) if isinstance(u, Unit)}
+        stored = [r for r in records.list_records(tx, Rotation, scope) if isinstance(r, Rotation)]
+        periods = [p for p in records.list_records(tx, OperationalPeriod, scope) if isinstance(p, OperationalPeriod)]
+    chosen = [
+        r for r in stored
+        if r.unit_id in units and (date_from is None or r.planned_start >= date_from)
+        and (date_to is None or r.planned_start <= date_to)
+    ]  # fmt: skip
+    if not chosen:
+        raise BluehelmetError("no planned rotation in that period to plan")
+    horizon = Span(
+        min(r.planned_start for r in chosen) - timedelta(days=slack_days),
+        max(r.planned_end for r in chosen) + timedelta(days=slack_days),
+    )
+
+    def sector_of(unit: Unit) -> str:
+        while unit.sector_id is None and unit.parent_id in units:
+            unit = units[unit.parent_id or 0]
+        return sectors.get(unit.sector_id or 0, "(no sector)")
+
+    repeats: dict[int, int] = {}
+    for r in chosen:
+        repeats[r.unit_id] = repeats.get(r.unit_id, 0) + 1
+    rotating = []
+    for r in sorted(chosen, key=lambda r: (r.planned_start, r.id or 0)):
+        unit = units[r.unit_id]
+        rotating.append(
+            RotatingUnit(
+                id=unit.name if repeats[r.unit_id] == 1 else f"{unit.name} {r.planned_start}",
+                sector=sector_of(unit),
+                strength=_strength(unit, r.personnel or 0),
+                rotation_days=(r.planned_end - r.planned_start).days + 1,
+                available_fraction_during_rotation=r.available_fraction,
+                window=Span(r.planned_start - timedelta(days=slack_days), r.planned_start + timedelta(days=slack_days)),
+                preferred_start=r.planned_start,
+                record_id=r.id,
+            )
+        )  # fmt: skip
+    rotating_ids = {r.unit_id for r in chosen}
+    rules = []
+    for name in sorted({u.sector for u in rotating}):
+        others = sum(
+            _strength(u) for u in units.values()
+            if u.id not in rotating_ids and u.parent_id not in units and u.deployment_status in PRESENT_STATUSES
+            and sector_of(u) == name
+        )  # fmt: skip
+        total = others + sum(u.strength for u in rotating if u.sector == name)
+        high = tuple(
+            Span(p.start_on, p.end_on) for p in periods
+            if p.tempo == Tempo.HIGH and (p.sector_id is None or sectors.get(p.sector_id) == name)
+        )  # fmt: skip
+        rules.append(SectorRule(name, math.floor(total * min_available_share), max_concurrent, high, float(others)))
+    return RotationProblem(horizon, tuple(rules), personnel_per_week, tuple(rotating))
+
+
+def save_rotation_plan(
+    db: Database, actor: str, problem: RotationProblem, plan: RotationPlan, *, mission: str | None = None
+) -> list[int]:
+    """Store the plan's rotations as planned Rotation records, all or nothing, each change audited:
+    a unit's Rotation record (``record_id``) gets the new planned days; otherwise a new Rotation of
+    the unit named by the unit's id is created. Returns the ids of the records written."""
+    if not plan.rotations:
+        raise BluehelmetError(f"the plan is {plan.status}: there is nothing to save")
+    by_id = {u.id: u for u in problem.units}
+    written = []
+    with db.transaction(actor) as tx:
+        mission_id = find_mission(tx, mission).id
+        for rotation in plan.rotations:
+            unit = by_id[rotation.unit]
+            changes = {"planned_start": rotation.start, "planned_end": rotation.end}
+            if unit.record_id is not None:
+                current = records.get(tx, Rotation, unit.record_id)
+                saved = records.update(tx, Rotation, unit.record_id, changes, current.version or 0)
+            else:
+                found = list(records.list_records(tx, Unit, {"mission_id": mission_id, "name": unit.id}))
+                if not found:
+                    raise BluehelmetError(f"no unit called '{unit.id}' in the mission: the plan cannot be saved")
+                saved = records.create(tx, Rotation, {
+                    "mission_id": mission_id, "unit_id": found[0].id, **changes, "personnel": unit.strength,
+                    "available_fraction": unit.available_fraction_during_rotation, "note": "planned by bluehelmet",
+                })  # fmt: skip
+            written.append(saved.id or 0)
+    return written
+
+
+def _located(locations: dict[int, Location], ident: int | None) -> Location | None:
+    return locations.get(ident or 0)
+
+
+def tasking_problem_from_db(
+    db: Database,
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mission: str | None = None,
+    actor: str = "planning",
+) -> TaskingProblem:
+    """A tasking problem from the records: every activity from ``date_from`` to ``date_to`` (default:
+    all) and every task a caveat was recorded to have refused, changed or delayed is a task; the units
+    present are the units; the caveats in force are the caveats (docs/planning.md says how)."""
+    with db.transaction(actor) as tx:
+        scope = {"mission_id": find_mission(tx, mission).id}
+        sectors = {s.id or 0: s.name for s in records.list_records(tx, Sector, scope) if isinstance(s, Sector)}
+        units = {u.id or 0: u for u in records.list_records(tx, Unit, scope) if isinstance(u, Unit)}
+        locations = {x.id or 0: x for x in records.list_records(tx, Location, scope) if isinstance(x, Location)}
+        activities = [a for a in records.list_records(tx, Activity, scope) if isinstance(a, Activity)]
+        operations = {o.id or 0: o for o in records.list_records(tx, Operation, scope) if isinstance(o, Operation)}
+        caveats = [c for c in records.list_records(tx, Caveat, scope) if isinstance(c, Caveat) and c.unit_id in units]
+        ids = {c.id for c in caveats}
+        impacts = [
+            i for i in records.list_records(tx, CaveatImpact) if isinstance(i, CaveatImpact) and i.caveat_id in ids
+        ]
+        rotations = [r for r in records.list_records(tx, Rotation, scope) if isinstance(r, Rotation)]
+
+    def within(start: date, end: date) -> bool:
+        return (date_from is None or end >= date_from) and (date_to is None or start <= date_to)
+
+    def name_of(location: Location | None) -> str:
+        return location.name if location else ""
+
+    def sector_name(location: Location | None, fallback: Unit | None = None) -> str:
+        ident = location.sector_id if location and location.sector_id else (fallback.sector_id if fallback else None)
+        return sectors.get(ident or 0, "")
+
+    present = [u for u in units.values() if u.deployment_status in PRESENT_STATUSES]
+    task_units = tuple(
+        TaskUnit(
+            id=u.name,
+            capabilities=frozenset({str(u.unit_type), CAPABILITY_CLASSES.get(u.unit_type, str(u.unit_type))}),
+            base=name_of(_located(locations, u.base_id)), sector=sectors.get(u.sector_id or 0, ""),
+            strength=_strength(u),
+            rotations=tuple(UnitRotation(r.actual_start or r.planned_start, r.actual_end or r.planned_end,
+                                         r.available_fraction) for r in rotations if r.unit_id == u.id),
+        )
+        for u in present
+    )  # fmt: skip
+    facilities, aviation = medical_and_aviation(list(units.values()), locations)
+    raw: list[tuple[Task, Location | None]] = []
+    for a in activities:
+        end = a.end_on or a.start_on
+        if not within(a.start_on, end):
+            continue
+        place = _located(locations, a.to_location_id or (a.location_ids[0] if a.location_ids else a.from_location_id))
+        doers = [units[i] for i in a.unit_ids if i in units]
+        capability = next(
+            (CAPABILITY_CLASSES[u.unit_type] for u in doers if u.unit_type in CAPABILITY_CLASSES), "infantry"
+        )
+        raw.append((Task(
+            id=f"activity {a.id}: {a.description or a.activity_type}"[:90], place=name_of(place),
+            sector=sector_name(place, doers[0] if doers else None), start=a.start_on, end=end, capability=capability,
+            priority=2 if a.operation_id else 1, night=a.day_night in (DayNight.NIGHT, DayNight.DAY_AND_NIGHT),
+            kind=str(a.activity_type),
+        ), place))  # fmt: skip
+    for impact in impacts:
+        if not within(impact.occurred_on, impact.occurred_on):
+            continue
+        caveat = next(c for c in caveats if c.id == impact.caveat_id)
+        unit = units[caveat.unit_id]
+        place = _farthest(operations.get(impact.operation_id or 0), unit, locations)
+        raw.append((Task(
+            id=f"caveat impact {impact.id}: {impact.task}"[:90], place=name_of(place), sector=sector_name(place, unit),
+            start=impact.occurred_on, end=impact.occurred_on,
+            capability=CAPABILITY_CLASSES.get(unit.unit_type, str(unit.unit_type)), priority=2, kind="caveat_impact",
+        ), place))  # fmt: skip
+    points = [(p.latitude or 0.0, p.longitude or 0.0) for _, p in raw if p and p.latitude is not None]
+    reachable = iter(casevac_within_hour(facilities, aviation, points))
+    tasks = tuple(
+        Task(**{**vars(t), "casevac_1h": next(reachable) if p and p.latitude is not None else True}) for t, p in raw
+    )
+    rules = tuple(
+        CaveatRule(id=f"caveat {c.id}", unit=units[c.unit_id].name, kind=str(c.kind), description=c.description)
+        for c in caveats
+        if units[c.unit_id] in present and (c.lifted_on is None or date_from is None or c.lifted_on > date_from)
+    )
+    return TaskingProblem(task_units, tasks, rules)
+
+
+def _farthest(operation: Operation | None, unit: Unit, locations: dict[int, Location]) -> Location | None:
+    """Where a caveat's recorded task was: the operation's place farthest from the unit's base
+    (the records keep the task as words; the farthest place is where a caveat bites)."""
+    base = locations.get(unit.base_id or 0)
+    places = [locations[i] for i in (operation.location_ids if operation else []) if i in locations]
+    if base is None or base.latitude is None or base.longitude is None:
+        return places[0] if places else base
+    located = [p for p in places if p.latitude is not None and p.longitude is not None]
+    if not located:
+        return base
+    return max(
+        located,
+        key=lambda p: distance_km(base.latitude or 0.0, base.longitude or 0.0, p.latitude or 0.0, p.longitude or 0.0),
+    )

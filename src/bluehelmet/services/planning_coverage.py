@@ -1,0 +1,171 @@
+"""Casualty-evacuation coverage of the mission as the doors ask for it, built from the records.
+
+Medical facilities are the units of type medical level 1/2/3 and forward surgical team, at
+their base; aviation assets are the helicopter units (utility and armed), at their base, with
+the default cruise speed, launch delay and day-only flying (the records hold none of these).
+The area is the host country's shipped boundaries; the places are the bases of the units, the
+places of activities, and the routes of activities that went from one place to another.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date
+from typing import Any
+
+import numpy as np
+import shapely
+
+from bluehelmet.domain.operations import Activity
+from bluehelmet.domain.places import Location, Mission
+from bluehelmet.domain.units import DeploymentStatus, Unit, UnitType
+from bluehelmet.geography.boundaries import Boundaries
+from bluehelmet.planning.casevac import (
+    AviationAsset,
+    CoveragePlan,
+    CoverageProblem,
+    Facility,
+    TargetPlace,
+    coverage,
+    point_times,
+)
+from bluehelmet.planning.casevac_files import coverage_plan_to_json, coverage_problem_from_json
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.loading import find_mission
+from bluehelmet.services.records import list_records
+
+__all__ = [
+    "AVIATION_TYPES",
+    "FACILITY_LEVELS",
+    "CoveragePlan",
+    "CoverageProblem",
+    "casevac_coverage",
+    "casevac_within_hour",
+    "coverage",
+    "coverage_plan_to_json",
+    "coverage_problem_from_db",
+    "coverage_problem_from_json",
+    "medical_and_aviation",
+]
+
+FACILITY_LEVELS = {
+    UnitType.MEDICAL_LEVEL_1: "level_1",
+    UnitType.MEDICAL_LEVEL_2: "level_2",
+    UnitType.MEDICAL_LEVEL_3: "level_3",
+    UnitType.FORWARD_SURGICAL_TEAM: "forward_surgical_team",
+}
+AVIATION_TYPES = frozenset({UnitType.AVIATION_UTILITY_HELICOPTER, UnitType.AVIATION_ARMED_HELICOPTER})
+_PRESENT = frozenset({DeploymentStatus.DEPLOYED, DeploymentStatus.ROTATING, DeploymentStatus.ADVANCE_TEAM_ONLY})
+
+
+def _point(location: Location | None) -> tuple[float, float] | None:
+    if location is None or location.latitude is None or location.longitude is None:
+        return None
+    return (location.latitude, location.longitude)
+
+
+def medical_and_aviation(
+    units: list[Unit], locations: dict[int, Location]
+) -> tuple[tuple[Facility, ...], tuple[AviationAsset, ...]]:
+    """The facilities and aircraft of the units present, at their bases (units without a located base are left out)."""
+    facilities, aviation = [], []
+    for unit in units:
+        point = _point(locations.get(unit.base_id or 0))
+        if point is None or unit.deployment_status not in _PRESENT:
+            continue
+        if unit.unit_type in FACILITY_LEVELS:
+            facilities.append(Facility(unit.name, FACILITY_LEVELS[unit.unit_type], *point))
+        elif unit.unit_type in AVIATION_TYPES:
+            aviation.append(AviationAsset(unit.name, *point))
+    return tuple(facilities), tuple(aviation)
+
+
+def casevac_within_hour(
+    facilities: tuple[Facility, ...], aviation: tuple[AviationAsset, ...], points: list[tuple[float, float]]
+) -> list[bool]:
+    """For each point: whether surgical care (level II/III or a forward surgical team) is within one hour by day."""
+    if not points:
+        return []
+    problem = CoverageProblem(facilities=facilities, aviation=aviation)
+    times = point_times(problem, np.array([p[0] for p in points]), np.array([p[1] for p in points]))
+    return [bool(t <= 60.0) for t in times["surgery_day"]]
+
+
+def _area(mission: Mission) -> dict[str, Any] | None:
+    boundaries = Boundaries.load(mission.country_iso3)
+    if boundaries is None:
+        return None
+    outline = shapely.union_all([geometry for _, geometry in boundaries.outlines()])
+    return dict(shapely.geometry.mapping(outline))
+
+
+def _read(tx: Transaction, mission: str | None) -> tuple[Mission, list[Unit], dict[int, Location], list[Activity]]:
+    found = find_mission(tx, mission)
+    scope = {"mission_id": found.id}
+    units = [u for u in list_records(tx, Unit, scope) if isinstance(u, Unit)]
+    locations = {loc.id or 0: loc for loc in list_records(tx, Location, scope) if isinstance(loc, Location)}
+    activities = [a for a in list_records(tx, Activity, scope) if isinstance(a, Activity)]
+    return found, units, locations, activities
+
+
+def coverage_problem_from_db(
+    db: Database,
+    *,
+    resolution: int = 6,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    mission: str | None = None,
+    actor: str = "planning",
+) -> CoverageProblem:
+    """The coverage problem of the mission's records: its facilities, aircraft, bases, and the
+    places and routes of the activities from ``date_from`` to ``date_to`` (default: all)."""
+    with db.transaction(actor) as tx:
+        found, units, locations, activities = _read(tx, mission)
+    facilities, aviation = medical_and_aviation(units, locations)
+    places: dict[str, TargetPlace] = {}
+    for unit in units:
+        point = _point(locations.get(unit.base_id or 0))
+        if point and unit.deployment_status in _PRESENT:
+            name = locations[unit.base_id or 0].name
+            places.setdefault(f"base {name}", TargetPlace(f"base {name}", "base", (point,)))
+    for activity in activities:
+        if (date_from and (activity.end_on or activity.start_on) < date_from) or (
+            date_to and activity.start_on > date_to
+        ):
+            continue
+        for location_id in activity.location_ids:
+            point = _point(locations.get(location_id))
+            if point:
+                name = locations[location_id].name
+                places.setdefault(f"task {name}", TargetPlace(f"task {name}", "task", (point,)))
+        ends = [locations.get(i or 0) for i in (activity.from_location_id, activity.to_location_id)]
+        line = [p for p in (_point(e) for e in ends) if p]
+        if len(line) == 2 and ends[0] is not None and ends[1] is not None:
+            name = f"route {ends[0].name} - {ends[1].name}"
+            places.setdefault(name, TargetPlace(name, "route", tuple(line)))
+    return CoverageProblem(
+        facilities=facilities,
+        aviation=aviation,
+        places=tuple(places.values()),
+        area=_area(found),
+        resolution=resolution,
+    )
+
+
+def casevac_coverage(
+    db: Database,
+    *,
+    resolution: int = 6,
+    suggest_count: int = 1,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    with_cells: bool = False,
+    time_limit: float = 10.0,
+    mission: str | None = None,
+    actor: str = "planning",
+) -> CoveragePlan:
+    """Coverage of the mission area and places against 10-1-2, and where more assets would help most."""
+    problem = coverage_problem_from_db(
+        db, resolution=resolution, date_from=date_from, date_to=date_to, mission=mission, actor=actor
+    )
+    return coverage(replace(problem, suggest_count=suggest_count), time_limit=time_limit, with_cells=with_cells)

@@ -1,0 +1,166 @@
+"""Tasking under caveats: plans that keep every rule, never worse than the greedy baseline,
+lifting a caveat never lowers coverage, the JSON contract, and the letter's caveats priced."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from bluehelmet.planning.reading import InvalidProblem
+from bluehelmet.planning.tasking import (
+    TaskingPlan,
+    TaskingProblem,
+    baseline_tasking,
+    caveat_impact,
+    eligible_pairs,
+    plan_tasking,
+    tasking_problem_from_json,
+    tasking_problem_to_json,
+)
+from bluehelmet.services import planning
+from bluehelmet.services.database import Database
+from tests.test_planning_rotations import invoke
+
+KINDS = ["within_sector_movement", "geographic", "no_night_operations", "casualty_evacuation_condition",
+         "excluded_task"]  # fmt: skip
+
+
+def _day(n: int) -> str:
+    return (date(2021, 4, 1) + timedelta(days=n)).isoformat()
+
+
+@st.composite
+def problems(draw: st.DrawFn) -> dict[str, Any]:
+    places = ["Gao", "Ansongo", "Tessit", "Sévaré"]
+    units = [
+        {"id": f"U{i}", "capabilities": draw(st.lists(st.sampled_from(["infantry", "police"]), min_size=1, max_size=2)),
+         "base": draw(st.sampled_from(places)), "sector": draw(st.sampled_from(["east", "centre"])),
+         "strength": draw(st.integers(50, 300))}
+        for i in range(draw(st.integers(1, 5)))
+    ]  # fmt: skip
+    tasks = []
+    for j in range(draw(st.integers(1, 10))):
+        start = draw(st.integers(0, 6))
+        tasks.append({
+            "id": f"T{j}", "place": draw(st.sampled_from(places)), "sector": draw(st.sampled_from(["east", "centre"])),
+            "start": _day(start), "end": _day(start + draw(st.integers(0, 3))),
+            "capability": draw(st.sampled_from(["infantry", "police"])), "size": draw(st.integers(0, 200)),
+            "priority": draw(st.integers(1, 3)), "night": draw(st.booleans()), "casevac_1h": draw(st.booleans()),
+            "kind": draw(st.sampled_from(["patrol", "escort"])),
+        })  # fmt: skip
+    caveats = [
+        {"id": f"C{k}", "unit": draw(st.sampled_from(units))["id"], "kind": draw(st.sampled_from(KINDS)),
+         "task_kinds": ["escort"]}
+        for k in range(draw(st.integers(0, 4)))
+    ]  # fmt: skip
+    return {"units": units, "tasks": tasks, "caveats": caveats}
+
+
+def _keeps_the_rules(problem: TaskingProblem, plan: TaskingPlan) -> None:
+    allowed = {(problem.units[i].id, problem.tasks[j].id) for i, j in eligible_pairs(problem)}
+    tasks = {t.id: t for t in problem.tasks}
+    assert all((a.unit, a.task) in allowed for a in plan.assignments)
+    assert len({a.task for a in plan.assignments}) == len(plan.assignments)
+    for a in plan.assignments:
+        for b in plan.assignments:
+            if a is not b and a.unit == b.unit:
+                assert tasks[a.task].end < tasks[b.task].start or tasks[b.task].end < tasks[a.task].start
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(problems())
+def test_plans_keep_the_rules_beat_the_baseline_and_lifting_a_caveat_never_lowers_coverage(
+    data: dict[str, Any],
+) -> None:
+    problem = tasking_problem_from_json(data)
+    plan, greedy = plan_tasking(problem, time_limit=2, workers=1), baseline_tasking(problem)
+    _keeps_the_rules(problem, plan)
+    _keeps_the_rules(problem, greedy)
+    assert plan.covered_priority >= greedy.covered_priority
+    base, rows = caveat_impact(problem, time_limit=4, workers=1)
+    assert [r.caveat for r in rows] == [c.id for c in problem.caveats]
+    for row in rows:
+        assert row.priority_gained_if_lifted >= 0
+        assert base.covered_priority + row.priority_gained_if_lifted <= base.priority
+
+
+def test_lifting_the_one_caveat_in_the_way_covers_the_task() -> None:
+    problem = tasking_problem_from_json({
+        "units": [{"id": "INFCOY 2 Gao", "capabilities": ["infantry"], "base": "Gao", "sector": "east",
+                   "strength": 150}],
+        "tasks": [{"id": "patrol to Tessit", "place": "Tessit", "sector": "east", "start": "2021-04-15",
+                   "end": "2021-04-15", "capability": "infantry", "size": 100, "casevac_1h": False, "priority": 3}],
+        "caveats": [{"id": "casevac", "unit": "INFCOY 2 Gao", "kind": "casualty_evacuation_condition"},
+                    {"id": "nights", "unit": "INFCOY 2 Gao", "kind": "no_night_operations"}],
+    })  # fmt: skip
+    base, rows = caveat_impact(problem)
+    assert base.covered_tasks == 0
+    by_id = {r.caveat: r for r in rows}
+    assert (by_id["casevac"].tasks_gained_if_lifted, by_id["casevac"].priority_gained_if_lifted) == (1, 3)
+    assert by_id["casevac"].tasks_gained == ("patrol to Tessit",)
+    assert (by_id["nights"].tasks_barred, by_id["nights"].tasks_gained_if_lifted) == (0, 0)
+    assert tasking_problem_from_json(tasking_problem_to_json(problem)) == problem
+
+
+def test_a_rotation_takes_strength_from_the_unit() -> None:
+    data = {
+        "units": [{"id": "A", "capabilities": ["infantry"], "strength": 200,
+                   "rotations": [{"start": "2021-04-01", "end": "2021-04-20", "available_fraction": 0.25}]}],
+        "tasks": [{"id": "t", "start": "2021-04-10", "end": "2021-04-11", "capability": "infantry", "size": 100}],
+    }  # fmt: skip
+    assert plan_tasking(tasking_problem_from_json(data)).covered_tasks == 0
+    data["units"][0]["rotations"] = []
+    assert plan_tasking(tasking_problem_from_json(data)).covered_tasks == 1
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        ({"units": [], "tasks": [{"id": "t"}]}, "tasks[0].start: is required"),
+        ({"units": [{"id": "A", "strength": 1, "capabilities": "infantry"}], "tasks": []},
+         "units[0].capabilities: expected a list"),
+        ({"units": [], "tasks": [], "caveats": [{"id": "c", "unit": "X", "kind": "other"}]},
+         "caveats[0].unit: 'X' is not one of the units"),
+        ({"units": [], "tasks": [{"id": "t", "start": "2021-04-02", "end": "2021-04-01", "capability": "x"}]},
+         "tasks[0].end: 2021-04-01 is before start"),
+    ],
+)  # fmt: skip
+def test_a_malformed_tasking_problem_is_refused_with_the_field(data: dict[str, Any], message: str) -> None:
+    with pytest.raises(InvalidProblem, match=message.replace("[", r"\[").replace("]", r"\]")):
+        tasking_problem_from_json(data)
+
+
+def test_the_commands_read_a_problem_file(tmp_path: Path) -> None:
+    path = tmp_path / "tasking.json"
+    path.write_text(json.dumps({
+        "units": [{"id": "A", "capabilities": ["infantry"], "base": "Gao", "strength": 150}],
+        "tasks": [{"id": "t", "place": "Ansongo", "start": "2021-04-01", "end": "2021-04-01",
+                   "capability": "infantry"}],
+        "caveats": [{"id": "stay", "unit": "A", "kind": "within_sector_movement"}],
+    }))  # fmt: skip
+    plan = json.loads(invoke("plan", "tasking", str(path), "--json").stdout)
+    assert (plan["covered_tasks"], plan["uncovered"]) == (0, ["t"])
+    impact = json.loads(invoke("plan", "caveat-impact", str(path), "--json").stdout)
+    assert impact["caveats"][0]["tasks_gained_if_lifted"] == 1
+    assert impact["caveats"][0]["priority_gained_if_lifted"] == 1
+
+
+def test_the_letters_caveats_are_listed_with_their_effect(reference_db: Database) -> None:
+    problem = planning.tasking_problem_from_db(reference_db)
+    assert any(t.kind == "caveat_impact" for t in problem.tasks)
+    _, rows = planning.caveat_impact(problem, time_limit=10)
+    by_unit = {r.unit: r for r in rows}
+    assert set(by_unit) == {"INFBAT 2 Timbuktu", "INFCOY 2 Sévaré", "INFCOY 2 Gao", "INFCOY 3 Gao"}
+    assert by_unit["INFBAT 2 Timbuktu"].kind == "within_sector_movement"
+    assert by_unit["INFCOY 2 Gao"].kind == "casualty_evacuation_condition"
+    for row in rows:
+        assert row.modelled and row.tasks_barred > 0 and row.priority_gained_if_lifted >= 0
+    # Tessit, where the contributor would not go, has no surgical care within an hour.
+    tessit = [t for t in problem.tasks if t.place == "Tessit"]
+    assert tessit and not any(t.casevac_1h for t in tessit)
