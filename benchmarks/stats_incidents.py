@@ -2,17 +2,24 @@
 
 Usage: python benchmarks/stats_incidents.py [N] [--db URL]
 
-The incidents are written straight into the table (the import path is measured elsewhere), so
-the monthly rollup is then rebuilt, as an administrator would after a bulk insert. Each query
-is run cold (the first query after opening the database) and warm (the best of two repeats),
-once as the services answer it (whole months from the rollup) and once with every row grouped
-from the incident table, and compared with the same grouping done by pandas-free plain Python
-over the rows in memory, the baseline a script without a database would use.
+The data is made to look like ACLED's: 3,000 places (a gazetteer of locations, each in one
+cercle of one of ten regions, at fixed coordinates, most in a sector), a few of which get most
+incidents; an incident names its place, half of them link to its location, most carry the
+place's coordinates (the others take the location's), a few have their own sector, and one of
+25 perpetrators. The incidents are written straight into the table (the import path is measured
+elsewhere), so the rollups are then rebuilt, as an administrator would after a bulk insert.
+Each query is run cold (the first query after opening the database) and warm (the best of two
+repeats), once as the services answer it (whole cells from the rollups) and once with every
+row grouped from the incident table, the answers of the two compared, and against the same
+grouping done by plain Python over the rows in memory, the baseline a script without a
+database would use.
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import random
 import sys
 import tempfile
@@ -23,13 +30,17 @@ from contextlib import contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import Connection, func, insert, select
 
+from bluehelmet.analytics.incidents import GroupKey
 from bluehelmet.config import Settings
 from bluehelmet.domain.incidents import Incident
+from bluehelmet.domain.places import Location, Sector
+from bluehelmet.domain.records import Record
 from bluehelmet.services import records, rollups, stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
+from bluehelmet.storage.rollups import ROLLUPS
 from bluehelmet.storage.tables import TABLES
 
 TYPES = [
@@ -39,29 +50,72 @@ TYPES = [
     ("Violence against civilians", "Attack", "protection_of_civilians"),
     ("Protests", "Peaceful protest", None),
 ]
-REGIONS = ["Gao", "Kidal", "Mopti", "Tombouctou", "Ségou", "Ménaka"]
+TYPE_WEIGHTS = [35, 15, 5, 35, 10]
+REGIONS = ["Gao", "Kidal", "Mopti", "Tombouctou", "Ségou", "Ménaka", "Koulikoro", "Sikasso", "Kayes", "Bamako"]
+SECTORS = {"North": {"Kidal"}, "East": {"Gao", "Ménaka"}, "Centre": {"Mopti", "Ségou"}, "West": {"Tombouctou"}}
 TARGETS = ["mission", "national_forces", "civilians", None]
+PLACES, CERCLES, PERPETRATORS = 3_000, 50, 25
 
 
-def _rows(mission_id: int, n: int, seed: int) -> list[dict[str, object]]:
+def _defaults(cls: type[Record]) -> dict[str, object]:
+    """A row's values for the fields a benchmark does not set: the dataclass's defaults."""
+    now = datetime.now(UTC)
+    system = {"version": 1, "created_at": now, "created_by": "bench", "updated_at": now, "updated_by": "bench"}
+    values = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    values |= {
+        f.name: f.default_factory() for f in dataclasses.fields(cls) if f.default_factory is not dataclasses.MISSING
+    }
+    return {**values, **system, "provenance": "benchmark"}
+
+
+def _places(conn: Connection, mission_id: int, rng: random.Random) -> list[dict[str, object]]:
+    """A gazetteer as ACLED's data has one: each place lies in one cercle (admin2) of one region
+    (admin1), at fixed coordinates, in the sector of its region if any."""
+    sectors = {}
+    for name in SECTORS:
+        row = {**_defaults(Sector), "mission_id": mission_id, "name": name}
+        sectors[name] = conn.execute(insert(TABLES[Sector]).returning(TABLES[Sector].c.id), row).scalar_one()
+    cercles = [(f"Cercle {c}", REGIONS[c % len(REGIONS)]) for c in range(CERCLES)]
+    places = []
+    for p in range(PLACES):
+        admin2, admin1 = cercles[rng.randrange(CERCLES)]
+        sector = next((sectors[s] for s, regions in SECTORS.items() if admin1 in regions), None)
+        places.append({**_defaults(Location), "mission_id": mission_id, "name": f"Place {p}", "latitude":
+                       round(rng.uniform(10.5, 24.5), 4), "longitude": round(rng.uniform(-11.5, 4.0), 4),
+                       "sector_id": sector, "admin1": admin1, "admin2": admin2})  # fmt: skip
+    table = TABLES[Location]
+    columns = {c.name for c in table.columns}
+    for place in places:
+        place["id"] = conn.execute(
+            insert(table).returning(table.c.id), {k: v for k, v in place.items() if k in columns}
+        ).scalar_one()
+    return places
+
+
+def _rows(mission_id: int, places: list[dict[str, object]], n: int, seed: int) -> list[dict[str, object]]:
+    """Incidents where places repeat (a few towns get most of them, as in ACLED's data), half
+    linked to the gazetteer's location, most with the place's coordinates of their own (the
+    rest take the location's), a few with their own sector, and a perpetrator among 25."""
     rng = random.Random(seed)
     start = date(2012, 1, 1)
-    now = datetime.now(UTC)
+    place_weights = list(itertools.accumulate(1 / (rank + 10) for rank in range(len(places))))
+    perpetrators = [""] * 5 + [f"Armed group {k}" for k in range(PERPETRATORS) for _ in range(PERPETRATORS - k)]
+    defaults = _defaults(Incident)
     rows = []
     for i in range(n):
-        event_type, sub, category = rng.choice(TYPES)
+        event_type, sub, category = rng.choices(TYPES, TYPE_WEIGHTS)[0]
+        place = rng.choices(places, cum_weights=place_weights)[0]
+        linked, own_point = rng.random() < 0.5, rng.random() < 0.85
         rows.append({
-            "mission_id": mission_id, "version": 1, "created_at": now, "created_by": "bench", "updated_at": now,
-            "updated_by": "bench", "provenance": "benchmark", "external_id": f"B{i}",
-            "event_date": start + timedelta(days=rng.randrange(3650)), "time_precision": "day",
-            "event_type": event_type, "sub_event_type": sub, "category": category, "location_name": f"Place {i % 500}",
-            "admin1": rng.choice(REGIONS), "admin2": "", "admin3": "", "geo_precision": "exact",
-            "target": rng.choice(TARGETS), "perpetrator": "", "actor1": "", "assoc_actor1": "", "actor2": "",
-            "assoc_actor2": "", "disorder_type": "", "civilian_targeting": False, "explosives_used": False,
-            "responding_unit_ids": [], "fatalities": rng.randrange(4), "killed_peacekeepers": 0,
-            "injured_peacekeepers": 0, "killed_national_forces": 0, "injured_national_forces": 0,
-            "killed_civilians": rng.randrange(2), "injured_civilians": rng.randrange(2), "source": "",
-            "source_scale": "", "tags": "", "review_status": "verified", "notes": "",
+            **defaults, "mission_id": mission_id, "external_id": f"B{i}", "review_status": "verified",
+            "event_date": start + timedelta(days=rng.randrange(3650)), "event_type": event_type,
+            "sub_event_type": sub, "category": category, "location_name": place["name"],
+            "location_id": place["id"] if linked else None, "admin1": place["admin1"], "admin2": place["admin2"],
+            "latitude": place["latitude"] if own_point or not linked else None,
+            "longitude": place["longitude"] if own_point or not linked else None,
+            "sector_id": place["sector_id"] if rng.random() < 0.05 else None,
+            "target": rng.choice(TARGETS), "perpetrator": rng.choice(perpetrators),
+            "fatalities": rng.randrange(4), "killed_civilians": rng.randrange(2), "injured_civilians": rng.randrange(2),
         })  # fmt: skip
     return rows
 
@@ -69,19 +123,19 @@ def _rows(mission_id: int, n: int, seed: int) -> list[dict[str, object]]:
 Query = Callable[[Database], object]
 
 
-def _timed(label: str, url: str, query: Query) -> float:
+def _timed(label: str, url: str, query: Query) -> tuple[float, object]:
     """Cold: the first query on a freshly opened database; warm: the best of two repeats."""
     db = Database(Settings(database_url=url))
     try:
         times = []
         for _ in range(3):
             start = time.perf_counter()
-            query(db)
+            answer = query(db)
             times.append(time.perf_counter() - start)
     finally:
         db.close()
-    print(f"  {label:<44} cold {times[0]:7.3f} s   warm {min(times[1:]):7.3f} s")
-    return times[0]
+    print(f"  {label:<44} cold {times[0]:7.3f} s   warm {min(times[1:]):7.3f} s", flush=True)
+    return times[0], answer
 
 
 @contextmanager
@@ -95,15 +149,28 @@ def _without_rollup() -> Iterator[None]:
         stats._rollup_serves = serves
 
 
+def _table(keys: list[str], flt: IncidentFilter) -> Query:
+    return lambda db: stats.incident_table(db, keys, flt)
+
+
 def _queries() -> list[tuple[str, Query]]:
-    year = IncidentFilter(date(2020, 1, 1), date(2020, 12, 31))
+    every, year = IncidentFilter(), IncidentFilter(date(2020, 1, 1), date(2020, 12, 31))
+    ragged = IncidentFilter(date(2020, 1, 15), date(2020, 12, 14))
     by = ["month", "event_type", "admin1"]
+    place = IncidentFilter(date(2020, 1, 1), date(2020, 12, 31), {"location": ["Place 7"]})
+    singles = [(f"by {key}, all years", _table([key], every)) for key in (k.value for k in GroupKey)]
     return [
-        ("month x event_type x admin1, all years", lambda db: stats.incident_table(db, by, IncidentFilter())),
-        ("month x event_type x admin1, one year", lambda db: stats.incident_table(db, by, year)),
-        ("same, 2020-01-15 to 2020-12-14 (ragged)", lambda db: stats.incident_table(db, by, IncidentFilter(date(2020, 1, 15), date(2020, 12, 14)))),
-        ("year x target, all years", lambda db: stats.incident_table(db, ["year", "target"], IncidentFilter())),
-        ("weekly rate for one place", lambda db: stats.weekly_rate(db, date(2020, 6, 1), IncidentFilter(date(2020, 1, 1), date(2020, 12, 31), {"location": ["Place 7"]}))),
+        *singles,
+        ("month x event_type x admin1, all years", _table(by, every)),
+        ("month x event_type x admin1, one year", _table(by, year)),
+        ("same, 2020-01-15 to 2020-12-14 (ragged)", _table(by, ragged)),
+        ("week x event_type, ragged year", _table(["week", "event_type"], ragged)),
+        ("year x target, all years", _table(["year", "target"], every)),
+        ("sector x year, all years", _table(["sector", "year"], every)),
+        ("location, ragged year", _table(["location"], ragged)),
+        ("perpetrator x month, ragged year", _table(["perpetrator", "month"], ragged)),
+        ("location x event_type, one year (no rollup)", _table(["location", "event_type"], year)),
+        ("weekly rate for one place", lambda db: stats.weekly_rate(db, date(2020, 6, 1), place)),
         ("IED summary, one year", lambda db: stats.ied_summary(db, year)),
         ("civilian casualties vs a year earlier", lambda db: stats.compare_with_previous_year(db, IncidentFilter(date(2021, 1, 1), date(2021, 4, 30)), "civilian_casualties")),
     ]  # fmt: skip
@@ -121,26 +188,36 @@ def main() -> None:
     with db.transaction("bench") as tx:
         mission_id = records.create(tx, "Mission", {"name": "BENCH", "country_iso3": "MLI"}).id or 0
     print(f"writing {args.n:,} incidents to {db.url} ...", file=sys.stderr)
-    rows = _rows(mission_id, args.n, 42)
+    with db.engine.begin() as conn:
+        places = _places(conn, mission_id, random.Random(41))
+    rows = _rows(mission_id, places, args.n, 42)
     start = time.perf_counter()
     with db.engine.begin() as conn:
         for i in range(0, len(rows), 50_000):
             conn.execute(insert(TABLES[Incident]), rows[i : i + 50_000])
     print(f"  written in {time.perf_counter() - start:.1f} s", file=sys.stderr)
-    with db.engine.connect() as conn:  # let the planner see the data, as a maintained database would
-        conn.exec_driver_sql("ANALYZE") if db.engine.dialect.name == "sqlite" else None
     start = time.perf_counter()
-    size = rollups.rebuild(db, actor="bench")  # written behind the services' back: rebuild the rollup
-    print(f"  rollup rebuilt in {time.perf_counter() - start:.1f} s: {size:,} rows", file=sys.stderr)
+    size = rollups.rebuild(db, actor="bench")  # written behind the services' back: rebuild the rollups
+    print(f"  rollups rebuilt in {time.perf_counter() - start:.1f} s: {size:,} rows", file=sys.stderr)
+    with db.engine.connect() as conn:
+        for rollup in ROLLUPS:
+            count = conn.execute(select(func.count()).select_from(rollup.table)).scalar_one()
+            print(f"    {rollup.name}: {count:,} rows", file=sys.stderr)
+        conn.exec_driver_sql("ANALYZE") if db.engine.dialect.name == "sqlite" else None  # as a maintained database
     start = time.perf_counter()
     differences = rollups.check(db, actor="bench")
-    print(f"  rollup checked in {time.perf_counter() - start:.1f} s: {len(differences)} differences", file=sys.stderr)
+    print(f"  rollups checked in {time.perf_counter() - start:.1f} s: {len(differences)} differences", file=sys.stderr)
     db.close()
     worst: dict[str, float] = {}
+    answers: dict[str, list[object]] = {}
     for path, context in (("rollup", nullcontext()), ("incident table only", _without_rollup())):
         print(f"bluehelmet on {args.n:,} incidents ({db.engine.dialect.name}), {path}:")
         with context:
-            worst[path] = max(_timed(label, url, query) for label, query in _queries())
+            timings = [_timed(label, url, query) for label, query in _queries()]
+        worst[path] = max(seconds for seconds, _ in timings)
+        answers[path] = [answer for _, answer in timings]
+    same = answers["rollup"] == answers["incident table only"]
+    print(f"  the rollups and the incident table give {'the same answers' if same else 'DIFFERENT ANSWERS'}")
     start = time.perf_counter()
     counts = Counter((r["event_date"].strftime("%Y-%m"), r["event_type"], r["admin1"]) for r in rows)  # type: ignore[attr-defined]
     baseline = time.perf_counter() - start

@@ -13,14 +13,16 @@ import pytest
 from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 
 from bluehelmet.analytics.hotspots import hexagon_counts, near_repeat_clusters
 from bluehelmet.cli import cli
 from bluehelmet.domain.distance import distance_km
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.services import hotspots, records
+from bluehelmet.services import hotspots, records, rollups
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.stats import IncidentFilter
+from bluehelmet.storage.rollups import PLACE_ROLLUP
 from tests import factories
 
 KIDAL = (18.4411, 1.4078)
@@ -107,6 +109,25 @@ def test_hexagons_count_every_located_incident_once(db: Database, ids: dict[str,
         db, IncidentFilter(PERIOD.date_from, PERIOD.date_to, {"category": ["ied_neutralised"]})
     )
     assert ied_only.points == 2
+
+
+def test_hexagons_read_whole_months_from_the_place_rollup_and_follow_a_moved_location(
+    db: Database, ids: dict[str, int]
+) -> None:
+    with db.engine.begin() as conn:  # behind the services' back: only the rollup sees it
+        conn.execute(update(PLACE_ROLLUP.table).values(events=PLACE_ROLLUP.table.c.events + 100))
+    assert hotspots.hexagons(db, PERIOD, 7).points > 100  # January to March: whole months
+    assert (
+        hotspots.hexagons(db, IncidentFilter(date(2021, 1, 2), date(2021, 1, 30)), 7).points == 5
+    )  # B to F: no whole month
+    rollups.rebuild(db)
+    with db.transaction("tester") as tx:
+        place = records.list_records(tx, "Location")[0]
+        records.update(tx, "Location", place.id or 0, {"latitude": KIDAL[0], "longitude": KIDAL[1]}, version=1)
+    moved = hotspots.hexagons(db, PERIOD, 7)
+    kidal = h3.latlng_to_cell(*KIDAL, 7)
+    assert {h.cell: h.count for h in moved.hexagons}[kidal] == 4  # G and H, and L1 and L2 with their location
+    assert h3.latlng_to_cell(*ANSONGO, 7) not in {h.cell for h in moved.hexagons}
 
 
 def _run(db: Database, *args: str) -> dict:  # type: ignore[type-arg]

@@ -199,8 +199,11 @@ def near_repeat_clusters(
     located.sort()
     components = _link(located, near_repeat_km, near_repeat_days)
     members: dict[int, list[int]] = {}
+    parent, size, find = components.parent, components.size, components.find
     for i in range(len(located)):
-        members.setdefault(components.find(i), []).append(i)
+        if parent[i] == i and size[i] < min_size:
+            continue  # a root too small to report (most incidents are alone): no need to look further
+        members.setdefault(find(i), []).append(i)
     clusters = []
     for indexes in members.values():
         if len(indexes) < min_size:
@@ -232,7 +235,7 @@ def _link(located: list[tuple[int, int, float, float]], km: float, days: int) ->
     cells = [row * columns + column for row, column in zip(rows, cols, strict=True)]
     active: dict[int, deque[int]] = {}  # the incidents of the window, by cell, oldest first
     oldest = 0
-    find, union = components.find, components.union
+    parent, find, union = components.parent, components.find, components.union
     for i, (day, _, lat, lon) in enumerate(located):
         while located[oldest][0] < day - days:
             bucket = active[cells[oldest]]
@@ -241,12 +244,21 @@ def _link(located: list[tuple[int, int, float, float]], km: float, days: int) ->
                 del active[cells[oldest]]
             oldest += 1
         column = cols[i]
-        around = {(column - 1) % columns, column, (column + 1) % columns}
+        around = ((column - 1) % columns, column, (column + 1) % columns) if columns >= 3 else range(columns)
         for row in (rows[i] - 1, rows[i], rows[i] + 1):
+            base = row * columns
             for c in around:
-                for j in active.get(row * columns + c, ()):
+                for j in active.get(base + c, ()):
                     # Already joined through another link: the distance need not be computed.
-                    if find(i) != find(j) and distance_km(lat, lon, located[j][2], located[j][3]) <= km:
+                    if parent[j] == parent[i] or find(i) == find(j):
+                        continue
+                    other = located[j]
+                    # Two points ``km`` apart differ by less than ``height`` in latitude.
+                    if abs(other[2] - lat) <= height and distance_km(lat, lon, other[2], other[3]) <= km:
                         union(i, j)
-        active.setdefault(cells[i], deque()).append(i)
+        own = active.get(cells[i])
+        if own is None:
+            active[cells[i]] = deque((i,))
+        else:
+            own.append(i)
     return components

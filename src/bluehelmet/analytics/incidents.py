@@ -88,11 +88,23 @@ def finest_period(keys: Sequence[GroupKey]) -> GroupKey | None:
 
 
 def _relabel(key: GroupKey, text: str) -> str:
-    """A period given by the database as text (``2021-04-02``, ``2021-04`` or ``2021``) under
-    a coarser key."""
+    """A period given by the database as text (``2021-04-02``, ``2021-W14``, ``2021-04`` or
+    ``2021``) under the same or a coarser key."""
     if key == GroupKey.WEEK:
-        return date_key(key, date.fromisoformat(text))
+        return text if "W" in text else date_key(key, date.fromisoformat(text))
     return text[: {GroupKey.YEAR: 4, GroupKey.MONTH: 7, GroupKey.DAY: 10}[key]]
+
+
+#: The period labels a grouped row may carry, finest first.
+_PERIODS = (GroupKey.DAY.value, GroupKey.WEEK.value, GroupKey.MONTH.value, GroupKey.YEAR.value)
+
+
+def _period_of(values: Mapping[str, object]) -> str:
+    for name in _PERIODS:
+        raw = values.get(name)
+        if raw is not None:
+            return raw.isoformat() if isinstance(raw, date) else str(raw)
+    raise ValueError(f"a grouped row without its period: {dict(values)}")
 
 
 def fold(
@@ -100,20 +112,17 @@ def fold(
 ) -> list[tuple[dict[str, str | None], Tally]]:
     """Fold grouped rows into the requested keys, sorted by the keys in order.
 
-    Each input row is (its values: the period the database grouped by, under its name, plus the
-    non-date keys; the number of events; the sums). Date keys are derived from that period;
-    rows that fall into the same requested group are added together. Missing values sort first
-    and show as None.
+    Each input row is (its values: the period the database grouped by, under its name (day,
+    week, month or year: fine enough for the keys), plus the non-date keys; the number of
+    events; the sums). Date keys are derived from that period; rows that fall into the same
+    requested group are added together. Missing values sort first and show as None.
     """
-    period = finest_period(keys)
     groups: dict[tuple[str | None, ...], Tally] = {}
     for values, events, sums in rows:
         label: list[str | None] = []
         for key in keys:
             if key in DATE_KEYS:
-                assert period is not None
-                raw = values[period.value]
-                label.append(_relabel(key, raw.isoformat() if isinstance(raw, date) else str(raw)))
+                label.append(_relabel(key, _period_of(values)))
             else:
                 value = values.get(key)
                 label.append(None if value in (None, "") else str(value))

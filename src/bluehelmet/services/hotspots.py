@@ -1,11 +1,14 @@
 """Where incidents concentrate: counts in H3 hexagons and near-repeat clusters of IEDs.
 
-The database sends the points (grouped by coordinate, since many incidents are reported at the
-same place); the cells and the clusters are computed in ``bluehelmet.analytics.hotspots``.
+The database sends the points, grouped by coordinate (many incidents are reported at the same
+place): whole months from the place rollup, which keeps each place's incidents per month, the
+rest from the incidents. The cells and the clusters are computed in ``bluehelmet.analytics.hotspots``.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from bluehelmet.analytics.hotspots import (
@@ -20,8 +23,10 @@ from bluehelmet.analytics.hotspots import (
 from bluehelmet.domain.incidents import IncidentCategory
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
-from bluehelmet.services.stats import IncidentFilter
+from bluehelmet.services.stats import IncidentFilter, plain_filter, split_period
 from bluehelmet.storage.hotspot_queries import coordinate_counts, incident_points
+from bluehelmet.storage.rollup_queries import rollup_points
+from bluehelmet.storage.rollups import PLACE_ROLLUP
 
 __all__ = ["IED_CATEGORIES", "Hotspots", "hexagons", "hotspots", "ied_clusters"]
 
@@ -37,9 +42,25 @@ class Hotspots:
     clusters: Clustering
 
 
+def _points(tx: Transaction, mission_id: int, flt: IncidentFilter) -> Iterable[tuple[float | None, float | None, int]]:
+    """Incidents counted by point: whole months from the place rollup when it holds the filter's
+    columns, the odd days at the edges (or everything, when it cannot serve) from the incidents."""
+    split = None
+    if set(flt.where or {}) <= PLACE_ROLLUP.facets and plain_filter(flt):
+        split = split_period(flt, PLACE_ROLLUP.grain)
+    if split is None:
+        return coordinate_counts(tx.session, mission_id, date_from=flt.date_from, date_to=flt.date_to, where=flt.where)
+    tx.write_rollup()
+    whole = rollup_points(tx.session, mission_id, month_from=split.cell_from, month_to=split.cell_to, where=flt.where)
+    edges = [
+        coordinate_counts(tx.session, mission_id, date_from=start, date_to=end, where=flt.where)
+        for start, end in split.edges
+    ]
+    return itertools.chain(whole, *edges)
+
+
 def _hexagons(tx: Transaction, mission_id: int, flt: IncidentFilter, resolution: int) -> HexagonCounts:
-    facts = coordinate_counts(tx.session, mission_id, date_from=flt.date_from, date_to=flt.date_to, where=flt.where)
-    return hexagon_counts(facts, resolution)
+    return hexagon_counts(_points(tx, mission_id, flt), resolution)
 
 
 def _clusters(tx: Transaction, mission_id: int, flt: IncidentFilter, km: float, days: int, min_size: int) -> Clustering:

@@ -8,25 +8,26 @@ administrator, a benchmark and the tests.
 from __future__ import annotations
 
 from bluehelmet.services.database import Database
-from bluehelmet.storage.rollups import KEY_COLUMNS, MEASURES, RollupKey, rebuild_incident_rollup, rollup_rows
+from bluehelmet.storage.rollups import MEASURES, RollupKey, rebuild_incident_rollup, rollup_named, rollup_rows
 
 __all__ = ["check", "rebuild"]
 
 
 def rebuild(db: Database, *, actor: str = "maintenance") -> int:
-    """Recompute the incident rollup from the incidents; the number of rows it now has."""
+    """Recompute the incident rollups from the incidents; the number of rows they now have."""
     with db.transaction(actor) as tx:
         return rebuild_incident_rollup(tx.session)
 
 
 def _describe(key: RollupKey) -> str:
-    mission_id, month, *rest = key
-    named = ", ".join(f"{name} {value!r}" for name, value in zip(KEY_COLUMNS[2:], rest, strict=True) if value)
-    return f"mission #{mission_id}, {month}, {named}"
+    table, mission_id, cell, *rest = key
+    columns = rollup_named(table).key_columns[2:]
+    named = ", ".join(f"{name} {value!r}" for name, value in zip(columns, rest, strict=True) if value)
+    return f"{table}: mission #{mission_id}, {cell}" + (f", {named}" if named else "")
 
 
 def check(db: Database, *, actor: str = "maintenance") -> list[str]:
-    """Where the rollup differs from a fresh grouping of the incidents, one line per row (empty: none)."""
+    """Where the rollups differ from a fresh grouping of the incidents, one line per row (empty: none)."""
     with db.transaction(actor) as tx:
         stored, fresh = rollup_rows(tx.session), rollup_rows(tx.session, fresh=True)
     differences = []

@@ -30,21 +30,29 @@ from bluehelmet.domain.incidents import IncidentCategory, Target
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.storage.aggregates import INCIDENT_COLUMNS, incident_groups
-from bluehelmet.storage.rollups import ROLLUP_KEYS, month_groups
+from bluehelmet.storage.rollup_queries import rollup_groups
+from bluehelmet.storage.rollups import ROLLUPS, Rollup, cell_of
 
 __all__ = [
     "IncidentFilter",
+    "PeriodSplit",
     "compare_with_previous_year",
     "ied_summary",
     "incident_table",
+    "plain_filter",
+    "split_period",
     "weekly_rate",
 ]
 
 
 #: A group as the database gives it: its values, its number of events, its sums.
 _Row = tuple[dict[str, Any], int, dict[str, int]]
-#: The keys the monthly rollup can serve: its columns and the periods whole months make up.
-_ROLLUP_KEYS = frozenset({GroupKey.YEAR, GroupKey.MONTH, *(GroupKey(k) for k in ROLLUP_KEYS)})
+#: The date keys a rollup's cells make up: days make every period, weeks and months only themselves.
+_DATES_OF_GRAIN = {
+    "day": DATE_KEYS,
+    "week": frozenset({GroupKey.WEEK}),
+    "month": frozenset({GroupKey.MONTH, GroupKey.YEAR}),
+}
 
 
 @dataclass(frozen=True)
@@ -68,29 +76,35 @@ def _next_month(day: date) -> date | None:
     return None if (day.year, day.month) == (9999, 12) else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
 
 
-def _whole_months(flt: IncidentFilter) -> tuple[date | None, date | None] | None:
-    """The first and last day of the whole months inside the period (None: unbounded on that
-    side), or None when the period holds no whole month."""
+def _whole_cells(flt: IncidentFilter, grain: str) -> tuple[date | None, date | None] | None:
+    """The first and last day of the whole cells (days, ISO weeks or months) inside the period
+    (None: unbounded on that side), or None when the period holds no whole cell."""
     start, end = flt.date_from, flt.date_to
-    if start is not None and start.day != 1:
-        start = _next_month(start)
-        if start is None:
-            return None
-    if end is not None and end.day != calendar.monthrange(end.year, end.month)[1]:
-        end = end.replace(day=1) - timedelta(days=1)
+    if grain == "month":
+        if start is not None and start.day != 1:
+            start = _next_month(start)
+            if start is None:
+                return None
+        if end is not None and end.day != calendar.monthrange(end.year, end.month)[1]:
+            end = end.replace(day=1) - timedelta(days=1)
+    elif grain == "week":
+        if start is not None and start.weekday() != 0:
+            if start > date.max - timedelta(days=7):
+                return None
+            start += timedelta(days=7 - start.weekday())
+        if end is not None and end.weekday() != 6:
+            if end < date.min + timedelta(days=7):
+                return None
+            end -= timedelta(days=end.weekday() + 1)
     if start is not None and end is not None and start > end:
         return None
     return start, end
 
 
-def _rollup_serves(keys: Sequence[GroupKey], flt: IncidentFilter) -> bool:
-    """Whether the monthly rollup holds every key and filter column (and the filter's values
-    are plain, valid text, so that it matches as the incident table would)."""
-    if not set(keys) <= _ROLLUP_KEYS:
-        return False
+def plain_filter(flt: IncidentFilter) -> bool:
+    """Whether the filter's values are plain, valid, non-empty text, so that a rollup matches
+    them as the incident table would."""
     for name, value in (flt.where or {}).items():
-        if name not in _ROLLUP_KEYS:
-            return False
         enum = getattr(INCIDENT_COLUMNS[name].type, "enum_class", None)
         for v in value if isinstance(value, list | tuple | set) else [value]:
             if not isinstance(v, str) or v == "" or (enum is not None and v not in {m.value for m in enum}):
@@ -98,8 +112,50 @@ def _rollup_serves(keys: Sequence[GroupKey], flt: IncidentFilter) -> bool:
     return True
 
 
-def _month(day: date | None) -> str | None:
-    return None if day is None else f"{day.year:04d}-{day.month:02d}"
+def _rollup_for(keys: Sequence[GroupKey], flt: IncidentFilter) -> Rollup | None:
+    """The smallest rollup that holds every key and filter column, if any does."""
+    if not plain_filter(flt):
+        return None
+    facets = {k.value for k in keys if k not in DATE_KEYS} | set(flt.where or {})
+    dates = {k for k in keys if k in DATE_KEYS}
+    for rollup in ROLLUPS:
+        if facets <= rollup.facets and dates <= _DATES_OF_GRAIN[rollup.grain]:
+            return rollup
+    return None
+
+
+def _rollup_serves(keys: Sequence[GroupKey], flt: IncidentFilter) -> bool:
+    """Whether some rollup can answer the grouping (the benchmark turns this off to compare)."""
+    return _rollup_for(keys, flt) is not None
+
+
+def _cell(grain: str, day: date | None) -> str | None:
+    return None if day is None else cell_of(grain, day)
+
+
+@dataclass(frozen=True)
+class PeriodSplit:
+    """A period cut for a rollup: the labels of its first and last whole cell (None: unbounded
+    on that side), and the days before and after them, to be read from the incidents."""
+
+    cell_from: str | None
+    cell_to: str | None
+    edges: tuple[tuple[date, date], ...]
+
+
+def split_period(flt: IncidentFilter, grain: str) -> PeriodSplit | None:
+    """``flt``'s period as whole cells of ``grain`` (day, week or month) and edge days, or None
+    when it holds no whole cell."""
+    cells = _whole_cells(flt, grain)
+    if cells is None:
+        return None
+    first, last = cells
+    edges = []
+    if flt.date_from is not None and first is not None and flt.date_from < first:
+        edges.append((flt.date_from, first - timedelta(days=1)))
+    if flt.date_to is not None and last is not None and last < flt.date_to:
+        edges.append((last + timedelta(days=1), flt.date_to))
+    return PeriodSplit(_cell(grain, first), _cell(grain, last), tuple(edges))
 
 
 def _groups(
@@ -114,20 +170,17 @@ def _groups(
             tx.session, mission_id, plain, period=name, date_from=date_from, date_to=date_to, where=flt.where
         )
 
-    months = _whole_months(flt) if _rollup_serves(keys, flt) else None
-    if months is None:
+    rollup = _rollup_for(keys, flt) if _rollup_serves(keys, flt) else None
+    split = None if rollup is None else split_period(flt, rollup.grain)
+    if rollup is None or split is None:
         return fold(from_incidents(flt.date_from, flt.date_to), keys)
-    # Whole months from the rollup; the odd days before and after them from the incidents.
-    first, last = months
+    # Whole cells from the rollup; the odd days before and after them from the incidents.
     tx.write_rollup()
-    parts = [
-        month_groups(tx.session, mission_id, plain, period=name, where=flt.where,
-                     month_from=_month(first), month_to=_month(last))
-    ]  # fmt: skip
-    if flt.date_from is not None and first is not None and flt.date_from < first:
-        parts.append(from_incidents(flt.date_from, first - timedelta(days=1)))
-    if flt.date_to is not None and last is not None and last < flt.date_to:
-        parts.append(from_incidents(last + timedelta(days=1), flt.date_to))
+    grouped = rollup_groups(
+        tx.session, rollup, mission_id, plain, period=rollup.grain if rollup.grain == "week" else name,
+        where=flt.where, cell_from=split.cell_from, cell_to=split.cell_to,
+    )  # fmt: skip
+    parts = [grouped, *(from_incidents(start, end) for start, end in split.edges)]
     return fold(itertools.chain.from_iterable(parts), keys)
 
 

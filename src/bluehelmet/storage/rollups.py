@@ -1,26 +1,40 @@
-"""The monthly incident rollup: events and tolls per mission, month and incident columns.
+"""The incident rollups: events and tolls per mission, time cell and a few incident columns.
 
-``incident_month`` is derived data, kept so that analyses over years read thousands of rows
-instead of a million. It counts what ``incident_groups`` counts (live, not rejected incidents)
-and is kept current by the services, which add each change's delta before the transaction
-commits; ``rebuild_incident_rollup`` recomputes it for data written behind their back.
+Rollups are derived data, kept so that analyses over years read thousands of rows instead of a
+million. Each counts what ``incident_groups`` counts (live, not rejected incidents) and is kept
+current by the services, which add each change's delta before the transaction commits;
+``rebuild_incident_rollup`` recomputes them for data written behind their back.
 
-Missing text is stored as '' (NULLs are distinct in a unique key) and read back as None.
+- ``incident_day``: the day alone, for groupings by dates only (any of day, week, month, year);
+- ``incident_month`` and ``incident_week``: the month, or the ISO week, with the incident's
+  types, category, regions and target;
+- ``incident_place_month``: the month with the place as the incident names it (its location
+  name, location, own sector and own coordinates), for groupings by location or sector and for
+  hexagon counts. What an incident takes from its location (the sector, the coordinates) is
+  looked up when the rollup is read, so a change to a location needs no change to the rollup;
+- ``incident_perpetrator_month``: the month with the perpetrator.
+
+Missing text is stored as '' and a missing reference or coordinate as 0 (key columns cannot be
+NULL); ``located`` says which coordinates the incident has (1 latitude, 2 longitude, 3 both).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Float,
     ForeignKey,
     Integer,
     PrimaryKeyConstraint,
     String,
     Table,
     bindparam,
+    case,
     delete,
     func,
     insert,
@@ -31,49 +45,36 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeEngine
 
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.storage.aggregates import TALLIED, period_text
 from bluehelmet.storage.tables import TABLES, metadata
 
 __all__ = [
-    "KEY_COLUMNS",
     "MEASURES",
+    "PLACE_ROLLUP",
+    "ROLLUPS",
     "ROLLUP_KEYS",
     "Contribution",
     "Deltas",
+    "Rollup",
     "RollupKey",
     "add_delta",
     "apply_deltas",
+    "cell_of",
+    "cell_text",
     "contribution",
-    "fresh_incident_months",
+    "fresh_rollup_rows",
     "incident_month",
-    "month_groups",
     "rebuild_incident_rollup",
+    "rollup_named",
     "rollup_rows",
 ]
 
-#: The incident columns the rollup keeps, besides the mission and the month.
+#: The incident columns the monthly and weekly rollups keep, besides the mission and the cell.
 ROLLUP_KEYS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "target")
-KEY_COLUMNS = ("mission_id", "month", *ROLLUP_KEYS)
 MEASURES = ("events", *TALLIED)
-
-incident_month = Table(
-    "incident_month",
-    metadata,
-    Column("mission_id", Integer, ForeignKey("mission.id"), nullable=False),
-    Column("month", String(7), nullable=False),  # YYYY-MM
-    *[Column(name, String(), nullable=False) for name in ROLLUP_KEYS],
-    *[Column(name, Integer, nullable=False) for name in MEASURES],
-    PrimaryKeyConstraint(*KEY_COLUMNS),
-)
-
-#: (mission_id, month, *ROLLUP_KEYS), missing text as ''.
-RollupKey = tuple[int, str, str, str, str, str, str, str]
-#: Pending changes: per key, the events and each tallied sum to add (negative to remove).
-Deltas = dict[RollupKey, list[int]]
-#: What one incident counts: its key, one event and its tallied values.
-Contribution = tuple[RollupKey, tuple[int, ...]]
 
 _I = TABLES[Incident]
 _REJECTED = ReviewStatus.REJECTED.value
@@ -83,66 +84,181 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
+@dataclass(frozen=True)
+class _Key:
+    """A key column of a rollup: its type, its value for an incident, and the same in SQL."""
+
+    name: str
+    type: TypeEngine[Any]
+    of_record: Callable[[Incident], object]
+    of_row: Callable[[], ColumnElement[Any]]
+
+
+def _text_key(name: str, attribute: str | None = None) -> _Key:
+    attr = attribute or name
+    return _Key(
+        name,
+        String(),
+        lambda r: _text(getattr(r, attr)),
+        lambda: func.coalesce(type_coerce(_I.c[attr], String()), ""),
+    )
+
+
+def _id_key(name: str) -> _Key:
+    return _Key(name, Integer(), lambda r: getattr(r, name) or 0, lambda: func.coalesce(_I.c[name], 0))
+
+
+def _located(record: Incident) -> int:
+    return (record.latitude is not None) + 2 * (record.longitude is not None)
+
+
+_PLACE_KEYS = (
+    _text_key("location", "location_name"),
+    _id_key("location_id"),
+    _id_key("sector_id"),
+    _Key(
+        "located",
+        Integer(),
+        _located,
+        lambda: case((_I.c.latitude.is_(None), 0), else_=1) + case((_I.c.longitude.is_(None), 0), else_=2),
+    ),
+    _Key("latitude", Float(), lambda r: r.latitude or 0.0, lambda: func.coalesce(_I.c.latitude, 0.0)),
+    _Key("longitude", Float(), lambda r: r.longitude or 0.0, lambda: func.coalesce(_I.c.longitude, 0.0)),
+)
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """One rollup table: its time ``grain`` (day, week or month: the name of its cell column),
+    its key columns, and the analysis' keys and filters it can answer (``facets``)."""
+
+    table: Table
+    grain: str
+    keys: tuple[_Key, ...]
+    facets: frozenset[str]
+
+    @property
+    def name(self) -> str:
+        return self.table.name
+
+    @property
+    def key_columns(self) -> tuple[str, ...]:
+        return ("mission_id", self.grain, *(k.name for k in self.keys))
+
+
+def _rollup(name: str, grain: str, keys: tuple[_Key, ...], facets: frozenset[str]) -> Rollup:
+    table = Table(
+        name,
+        metadata,
+        Column("mission_id", Integer, ForeignKey("mission.id"), nullable=False),
+        Column(grain, String({"day": 10, "week": 8, "month": 7}[grain]), nullable=False),
+        *[Column(k.name, k.type, nullable=False) for k in keys],
+        *[Column(name, Integer, nullable=False) for name in MEASURES],
+        PrimaryKeyConstraint("mission_id", grain, *(k.name for k in keys)),
+    )
+    return Rollup(table, grain, keys, facets)
+
+
+_TYPED = tuple(_text_key(name) for name in ROLLUP_KEYS)
+DAY_ROLLUP = _rollup("incident_day", "day", (), frozenset())
+MONTH_ROLLUP = _rollup("incident_month", "month", _TYPED, frozenset(ROLLUP_KEYS))
+WEEK_ROLLUP = _rollup("incident_week", "week", _TYPED, frozenset(ROLLUP_KEYS))
+PLACE_ROLLUP = _rollup("incident_place_month", "month", _PLACE_KEYS, frozenset({"location", "sector"}))
+PERPETRATOR_ROLLUP = _rollup(
+    "incident_perpetrator_month", "month", (_text_key("perpetrator"),), frozenset({"perpetrator"})
+)
+#: Every rollup, the smallest first: a query is answered by the first that can.
+ROLLUPS = (DAY_ROLLUP, MONTH_ROLLUP, WEEK_ROLLUP, PERPETRATOR_ROLLUP, PLACE_ROLLUP)
+_BY_NAME = {r.name: r for r in ROLLUPS}
+incident_month = MONTH_ROLLUP.table
+
+#: (rollup name, mission_id, cell, *its key columns), missing text as '' and ids as 0.
+RollupKey = tuple[Any, ...]
+#: Pending changes: per key, the events and each tallied sum to add (negative to remove).
+Deltas = dict[RollupKey, list[int]]
+#: What one incident counts: per rollup, its key, and one event and its tallied values.
+Contribution = tuple[tuple[RollupKey, tuple[int, ...]], ...]
+
+
+def cell_of(grain: str, day: date) -> str:
+    """The label of the rollup cell (of ``grain``: day, week or month) that holds ``day``:
+    2021-04-02, 2021-W13 (the ISO week) or 2021-04."""
+    if grain == "day":
+        return day.isoformat()
+    if grain == "month":
+        return f"{day.year:04d}-{day.month:02d}"
+    iso = day.isocalendar()
+    return f"{iso.year:04d}-W{iso.week:02d}"
+
+
 def contribution(record: object) -> Contribution | None:
-    """What ``record`` counts in the rollup: its key and measures if it is a live, not rejected
-    incident, else None."""
+    """What ``record`` counts in the rollups: its key in each and its measures if it is a live,
+    not rejected incident, else None."""
     if not isinstance(record, Incident) or record.deleted_at is not None or record.review_status == _REJECTED:
         return None
+    measures = (1, *[getattr(record, name) or 0 for name in TALLIED])
     day = record.event_date
-    key: RollupKey = (
-        record.mission_id,
-        f"{day.year:04d}-{day.month:02d}",
-        _text(record.event_type),
-        _text(record.sub_event_type),
-        _text(record.category),
-        record.admin1 or "",
-        record.admin2 or "",
-        _text(record.target),
+    return tuple(
+        ((r.name, record.mission_id, cell_of(r.grain, day), *(k.of_record(record) for k in r.keys)), measures)
+        for r in ROLLUPS
     )
-    return key, (1, *[getattr(record, name) or 0 for name in TALLIED])
 
 
 def add_delta(deltas: Deltas, counted: Contribution | None, sign: int) -> None:
     """Add (``sign`` 1) or take out (-1) a contribution to the pending deltas."""
-    if counted is None:
-        return
-    key, measures = counted
-    row = deltas.get(key)
-    if row is None:
-        row = deltas[key] = [0] * len(MEASURES)
-    for i, value in enumerate(measures):
-        row[i] += sign * value
+    for key, measures in counted or ():
+        row = deltas.get(key)
+        if row is None:
+            row = deltas[key] = [0] * len(MEASURES)
+        for i, value in enumerate(measures):
+            row[i] += sign * value
 
 
-def _upsert(session: Session) -> Any:
+def _upsert(session: Session, table: Table, key_columns: tuple[str, ...]) -> Any:
     """INSERT ... ON CONFLICT (key) DO UPDATE adding the new values to the stored ones."""
     dialect = session.get_bind().dialect.name
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"the incident rollup has no upsert for {dialect}")
-    stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(incident_month)
-    adding = {name: incident_month.c[name] + stmt.excluded[name] for name in MEASURES}
-    return stmt.on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_=adding)
+    stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
+    adding = {name: table.c[name] + stmt.excluded[name] for name in MEASURES}
+    return stmt.on_conflict_do_update(index_elements=list(key_columns), set_=adding)
 
 
 def apply_deltas(session: Session, deltas: Deltas) -> None:
-    """Write pending deltas, one upsert per touched key in one batch, and remove the rows they
-    leave without events. Apply a batch once, then clear it."""
-    # In key order, so that concurrent writers lock the rows they share in the same order.
-    changed = sorted((key, values) for key, values in deltas.items() if any(values))
-    if not changed:
-        return
-    rows = [dict(zip((*KEY_COLUMNS, *MEASURES), (*key, *values), strict=True)) for key, values in changed]
-    session.execute(_upsert(session), rows)
-    emptied = [{f"k_{n}": v for n, v in zip(KEY_COLUMNS, key, strict=True)} for key, values in changed if values[0] < 0]
-    if emptied:
-        where = [incident_month.c[name] == bindparam(f"k_{name}") for name in KEY_COLUMNS]
-        session.execute(delete(incident_month).where(*where, incident_month.c.events <= 0), emptied)
+    """Write pending deltas, one upsert per touched key in one batch a rollup, and remove the
+    rows they leave without events. Apply a batch once, then clear it."""
+    for rollup in ROLLUPS:
+        # In key order, so that concurrent writers lock the rows they share in the same order.
+        changed = sorted((key[1:], values) for key, values in deltas.items() if key[0] == rollup.name and any(values))
+        if not changed:
+            continue
+        columns, table = rollup.key_columns, rollup.table
+        rows = [dict(zip((*columns, *MEASURES), (*key, *values), strict=True)) for key, values in changed]
+        session.execute(_upsert(session, table, columns), rows)
+        emptied = [{f"k_{n}": v for n, v in zip(columns, key, strict=True)} for key, values in changed if values[0] < 0]
+        if emptied:
+            where = [table.c[name] == bindparam(f"k_{name}") for name in columns]
+            session.execute(delete(table).where(*where, table.c.events <= 0), emptied)
 
 
-def fresh_incident_months(session: Session, mission_id: int | None = None) -> Select[Any]:
-    """The rollup's rows computed afresh from the incidents (columns named as the table's)."""
-    text = [func.coalesce(type_coerce(_I.c[name], String()), "").label(name) for name in ROLLUP_KEYS]
-    keys = [_I.c.mission_id.label("mission_id"), period_text(session, "month").label("month"), *text]
+def cell_text(session: Session, grain: str) -> ColumnElement[Any]:
+    """The event date as the text of a rollup's cell: YYYY-MM-DD, YYYY-Www (ISO week) or YYYY-MM."""
+    if grain != "week":
+        return period_text(session, grain)
+    if session.get_bind().dialect.name == "sqlite":  # no %V in SQLite 3.40: the ISO week is the week of its Thursday
+        thursday = func.date(_I.c.event_date, "-3 days", "weekday 4")
+        week = (func.cast(func.strftime("%j", thursday), Integer) + 6) / 7
+        return func.printf("%s-W%02d", func.strftime("%Y", thursday), week)
+    return func.to_char(_I.c.event_date, 'IYYY-"W"IW')
+
+
+def fresh_rollup_rows(session: Session, rollup: Rollup, mission_id: int | None = None) -> Select[Any]:
+    """A rollup's rows computed afresh from the incidents (columns named as the table's)."""
+    keys = [
+        _I.c.mission_id.label("mission_id"),
+        cell_text(session, rollup.grain).label(rollup.grain),
+        *[k.of_row().label(k.name) for k in rollup.keys],
+    ]
     measures = [func.count().label("events"), *[func.coalesce(func.sum(_I.c[n]), 0).label(n) for n in TALLIED]]
     stmt = select(*keys, *measures).where(_I.c.deleted_at.is_(None), _I.c.review_status != _REJECTED)
     if mission_id is not None:
@@ -151,57 +267,31 @@ def fresh_incident_months(session: Session, mission_id: int | None = None) -> Se
 
 
 def rebuild_incident_rollup(session: Session, mission_id: int | None = None) -> int:
-    """Recompute the rollup (of one mission, or all) from the incidents; the number of rows written."""
-    mine = [] if mission_id is None else [incident_month.c.mission_id == mission_id]
-    session.execute(delete(incident_month).where(*mine))
-    fresh = fresh_incident_months(session, mission_id)
-    session.execute(insert(incident_month).from_select([*KEY_COLUMNS, *MEASURES], fresh))
-    return int(session.scalar(select(func.count()).select_from(incident_month).where(*mine)) or 0)
+    """Recompute every rollup (of one mission, or all) from the incidents; the number of rows written."""
+    written = 0
+    for rollup in ROLLUPS:
+        table = rollup.table
+        mine = [] if mission_id is None else [table.c.mission_id == mission_id]
+        session.execute(delete(table).where(*mine))
+        fresh = fresh_rollup_rows(session, rollup, mission_id)
+        session.execute(insert(table).from_select([*rollup.key_columns, *MEASURES], fresh))
+        written += int(session.scalar(select(func.count()).select_from(table).where(*mine)) or 0)
+    return written
 
 
 def rollup_rows(session: Session, *, fresh: bool = False) -> dict[RollupKey, tuple[int, ...]]:
-    """Every row of the rollup as stored, or (``fresh``) as the incidents say it should be."""
-    stored = select(*[incident_month.c[name] for name in (*KEY_COLUMNS, *MEASURES)])
-    stmt = fresh_incident_months(session) if fresh else stored
-    width = len(KEY_COLUMNS)
+    """Every row of every rollup as stored, or (``fresh``) as the incidents say it should be,
+    keyed by the rollup's name and its key columns."""
     rows: dict[RollupKey, tuple[int, ...]] = {}
-    for row in session.execute(stmt):
-        key: Any = tuple(row[:width])
-        rows[key] = tuple(int(v) for v in row[width:])
+    for rollup in ROLLUPS:
+        columns = [rollup.table.c[name] for name in (*rollup.key_columns, *MEASURES)]
+        stmt = fresh_rollup_rows(session, rollup) if fresh else select(*columns)
+        width = len(rollup.key_columns)
+        for row in session.execute(stmt):
+            rows[(rollup.name, *row[:width])] = tuple(int(v) for v in row[width:])
     return rows
 
 
-def month_groups(
-    session: Session,
-    mission_id: int,
-    keys: Sequence[str],
-    *,
-    period: str | None = None,
-    month_from: str | None = None,
-    month_to: str | None = None,
-    where: Mapping[str, Any] | None = None,
-) -> Iterator[tuple[dict[str, Any], int, dict[str, int]]]:
-    """What ``incident_groups`` gives for whole months ``month_from``..``month_to`` (YYYY-MM,
-    inclusive, None for no bound), read from the rollup: ``keys`` among ROLLUP_KEYS, ``period``
-    "month" or "year", ``where`` on ROLLUP_KEYS with non-empty text values."""
-    m = incident_month.c
-    group_cols: list[ColumnElement[Any]] = [m[k].label(k) for k in keys]
-    if period is not None:
-        group_cols.append((m.month if period == "month" else func.substr(m.month, 1, 4)).label(period))
-    sums = [func.coalesce(func.sum(m[name]), 0).label(name) for name in MEASURES]
-    stmt = select(*group_cols, *sums).where(m.mission_id == mission_id)
-    if month_from is not None:
-        stmt = stmt.where(m.month >= month_from)
-    if month_to is not None:
-        stmt = stmt.where(m.month <= month_to)
-    for name, value in (where or {}).items():
-        values = value if isinstance(value, list | tuple | set) else [value]
-        stmt = stmt.where(m[name].in_([str(v) for v in values]))
-    if group_cols:
-        stmt = stmt.group_by(*group_cols)
-    for row in session.execute(stmt):
-        mapping = row._mapping
-        labels = {k: mapping[k] or None for k in keys}
-        if period is not None:
-            labels[period] = mapping[period]
-        yield labels, int(mapping["events"]), {t: int(mapping[t]) for t in TALLIED}
+def rollup_named(name: str) -> Rollup:
+    """The rollup whose table is called ``name``."""
+    return _BY_NAME[name]

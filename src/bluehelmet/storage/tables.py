@@ -118,6 +118,20 @@ audit_table = Table(
 )
 
 
+# The near-repeat analysis reads every IED of a mission, a tenth of the incidents: an index that
+# holds all it reads answers without visiting the table (three times faster on a million).
+# Partial, so that it is smaller and a grouping by category never walks it instead of the table.
+_NEAR_REPEAT = ("category", "mission_id", "event_date", "deleted_at", "review_status", "latitude", "longitude")
+_INCIDENT = TABLES[entity_class("Incident")]
+_HAS_CATEGORY = _INCIDENT.c.category.is_not(None)
+Index(
+    "ix_incident_near_repeat",
+    *(_INCIDENT.c[name] for name in (*_NEAR_REPEAT, "location_id")),
+    sqlite_where=_HAS_CATEGORY,
+    postgresql_where=_HAS_CATEGORY,
+)
+
+
 def table_of(cls: type[Record]) -> Table:
     return TABLES[cls]
 

@@ -1,0 +1,153 @@
+"""The rollups by place, sector, perpetrator, week and day: every key, filter and hexagon count
+gives the answer the incidents give, also after the locations and sectors incidents take their
+place from change; and each rollup is what the groupings it holds are read from."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import update
+
+from bluehelmet.analytics.hotspots import HexagonCounts, hexagon_counts
+from bluehelmet.analytics.incidents import GroupKey
+from bluehelmet.services import hotspots, records, rollups, stats
+from bluehelmet.services.database import Database
+from bluehelmet.services.stats import IncidentFilter
+from bluehelmet.storage.hotspot_queries import coordinate_counts
+from bluehelmet.storage.rollups import rollup_named
+from tests import factories
+from tests.test_rollups import TYPES, _as_changes, _from_incidents, _in_step, _incident, _mission, _values, _when
+
+_POINTS = [(15.6597, 0.5022), (16.2700, -0.0400), (16.2745, -0.0400), (18.4411, 1.4078)]
+_placed = st.fixed_dictionaries(
+    {
+        "event_date": _when.map(date.isoformat),
+        "kind": st.integers(0, len(TYPES) - 1),
+        "target": st.sampled_from([None, "mission", "civilians"]),
+        "fatalities": st.integers(0, 5),
+        "killed_civilians": st.integers(0, 3),
+        "admin1": st.sampled_from(["", "Gao", "Kidal"]),
+        "location_name": st.sampled_from(["", "Gao", "Kidal"]),
+        "perpetrator": st.sampled_from(["", "JNIM", "ISGS"]),
+        "place": st.integers(0, 3),  # one of three locations, or none
+        "own_sector": st.sampled_from([None, 0, 1]),
+        "own_point": st.none() | st.integers(0, len(_POINTS) - 1),
+    }
+)
+_any_keys = st.lists(st.sampled_from([k.value for k in GroupKey]), unique=True, max_size=3)
+_any_filters = st.fixed_dictionaries(
+    {},
+    optional={
+        "location": st.lists(st.sampled_from(["Gao", "Kidal", ""]), min_size=1, max_size=2),
+        "sector": st.sampled_from(["North", "East"]),
+        "perpetrator": st.lists(st.sampled_from(["JNIM", "ISGS"]), min_size=1),
+        "event_type": st.sampled_from([t[0] for t in TYPES]),
+    },
+)
+_any_query = st.tuples(_any_keys, st.none() | _when, st.none() | st.integers(0, 80), _any_filters)
+
+
+def _placed_values(mission_id: int, fields: dict[str, Any], places: list[int], sectors: list[int]) -> dict[str, Any]:
+    point = None if fields["own_point"] is None else _POINTS[fields["own_point"]]
+    own_sector = fields["own_sector"]
+    changes = _as_changes({k: fields[k] for k in ("event_date", "kind", "target", "fatalities", "killed_civilians")})
+    return {
+        **_values(mission_id, date(2021, 1, 1)), **changes,
+        "admin1": fields["admin1"], "location_name": fields["location_name"], "perpetrator": fields["perpetrator"],
+        "location_id": places[fields["place"]] if fields["place"] < len(places) else None,
+        "sector_id": None if own_sector is None else sectors[own_sector],
+        "latitude": None if point is None else point[0], "longitude": None if point is None else point[1],
+    }  # fmt: skip
+
+
+def _hexagons_from_incidents(db: Database, mission_id: int, flt: IncidentFilter) -> HexagonCounts:
+    with db.transaction("tester") as tx:
+        facts = coordinate_counts(tx.session, mission_id, date_from=flt.date_from, date_to=flt.date_to, where=flt.where)
+        return hexagon_counts(facts, 7)
+
+
+def _same_answers(db: Database, mission_id: int, name: str, queries: list[Any]) -> None:
+    for keys, start, days, where in queries:
+        end = None if days is None else (start or date(2020, 11, 20)) + timedelta(days=days)
+        flt = IncidentFilter(start, end, where or None)
+        answer = stats.incident_table(db, keys, flt, mission=name)
+        assert answer == _from_incidents(db, mission_id, [GroupKey(k) for k in keys], flt), (keys, flt)
+        assert hotspots.hexagons(db, flt, 7, mission=name) == _hexagons_from_incidents(db, mission_id, flt)
+
+
+def _edit(db: Database, kind: str, record_id: int, **changes: object) -> None:
+    with db.transaction("tester") as tx:
+        current = records.get(tx, kind, record_id)
+        records.update(tx, kind, record_id, changes, version=current.version or 0)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(incidents=st.lists(_placed, min_size=1, max_size=20), queries=st.lists(_any_query, min_size=1, max_size=6))
+def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
+    db: Database, incidents: list[dict[str, Any]], queries: list[Any]
+) -> None:
+    """Including after a location changes sector and coordinates, a sector is renamed, and
+    incidents move, are rejected, deleted and restored."""
+    mission_id, name = _mission(db)
+    with db.transaction("tester") as tx:
+        sectors = [int(factories.make(tx, "Sector", mission_id=mission_id, name=n).id or 0) for n in ("North", "East")]
+        places = [
+            int(factories.make(tx, "Location", mission_id=mission_id, name=n, sector_id=s, latitude=p[0],
+                               longitude=p[1]).id or 0)
+            for n, s, p in (("Gao", sectors[0], _POINTS[1]), ("Kidal", sectors[1], _POINTS[3]))
+        ]  # fmt: skip
+        bare = factories.make(tx, "Location", mission_id=mission_id, name="Tessit", latitude=None, longitude=None)
+        places.append(int(bare.id or 0))
+        made = [
+            int(factories.make(tx, "Incident", **_placed_values(mission_id, f, places, sectors)).id or 0)
+            for f in incidents
+        ]
+    with db.transaction("tester") as tx:
+        records.update(tx, "Location", places[2], {"sector_id": sectors[0]}, version=1)
+    _same_answers(db, mission_id, name, queries)
+
+    _edit(db, "Location", places[0], sector_id=sectors[1], latitude=_POINTS[2][0], longitude=_POINTS[2][1])
+    _edit(db, "Location", places[2], latitude=_POINTS[0][0], longitude=_POINTS[0][1])
+    _edit(db, "Sector", sectors[0], name="Centre")
+    _edit(db, "Sector", sectors[1], name="North")
+    _edit(db, "Incident", made[0], location_id=places[1], latitude=None, longitude=None, perpetrator="ISGS")
+    with db.transaction("tester") as tx:
+        records.delete(tx, "Incident", made[-1])
+        if len(made) > 2:
+            records.restore(tx, "Incident", records.delete(tx, "Incident", made[1]).id or 0)
+    _in_step(db)
+    _same_answers(db, mission_id, name, queries)
+
+
+@pytest.mark.parametrize(
+    ("rollup", "keys", "where"),
+    [
+        ("incident_day", ["day"], None),
+        ("incident_day", ["year", "week"], None),
+        ("incident_week", ["week", "event_type"], None),
+        ("incident_place_month", ["location"], None),
+        ("incident_place_month", ["sector", "month"], None),
+        ("incident_place_month", [], {"location": "Ansongo"}),
+        ("incident_perpetrator_month", ["perpetrator", "year"], None),
+    ],
+)
+def test_each_rollup_answers_the_groupings_it_holds(
+    db: Database, rollup: str, keys: list[str], where: dict[str, Any] | None
+) -> None:
+    mission_id, name = _mission(db)
+    with db.transaction("tester") as tx:
+        place = factories.make(tx, "Location", mission_id=mission_id)
+        for day in (date(2021, 2, 1), date(2021, 2, 28)):  # a Monday, a Sunday
+            _incident(tx, mission_id, day, location_id=place.id, location_name="Ansongo", perpetrator="JNIM")
+    table = rollup_named(rollup).table
+    with db.engine.begin() as conn:  # behind the services' back
+        conn.execute(update(table).values(events=table.c.events + 100))
+    answer = stats.incident_table(db, keys, IncidentFilter(date(2021, 2, 1), date(2021, 2, 28), where), mission=name)
+    assert sum(row["events"] for row in answer) > 100
+    assert rollups.rebuild(db) > 0
+    answer = stats.incident_table(db, keys, IncidentFilter(date(2021, 2, 1), date(2021, 2, 28), where), mission=name)
+    assert sum(row["events"] for row in answer) == 2
