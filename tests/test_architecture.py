@@ -26,8 +26,8 @@ ALLOWED = {
     "imports": {"domain", "geography", "services", "config"},
     "exports": {"domain", "services", "config"},
     "reference": {"domain", "geography", "services", "imports", "config"},
-    "web": {"domain", "services", "reporting", "config"},
-    "cli": {"domain", "geography", "services", "imports", "exports", "reference", "reporting", "config"},
+    "web": {"domain", "services", "reporting", "imports", "exports", "config"},
+    "cli": {"domain", "geography", "services", "imports", "exports", "reference", "reporting", "web", "config"},
 }
 DOORS = {"cli", "__main__", "web", "imports", "exports", "reference"}
 

@@ -327,7 +327,7 @@ def test_rebuild_takes_in_incidents_written_behind_the_services_back(db: Databas
         result = runner.invoke(rollup_group, ["rebuild", "--json"], obj=door)
         assert result.exit_code == 0, result.output
         result = runner.invoke(rollup_group, ["check"], obj=door)
-        assert result.exit_code == 0 and "matches the incidents" in result.output
+        assert result.exit_code == 0 and "match the incidents" in result.output
     finally:
         door.close()
     table = stats.incident_table(db, ["month"], IncidentFilter(), mission=name)

@@ -40,6 +40,18 @@ class Settings(BaseSettings):
         description="Share of major equipment that must be serviceable (assumed 90%; used by the equipment analysis).",
     )
 
+    secret_key: str = Field(
+        "",
+        description="Key that signs the web application's session cookies; empty means a random key per start "
+        "(everyone signs in again after a restart). Set it, long and random, on a server.",
+    )
+    secure_cookies: bool = Field(
+        False,
+        description="Mark session cookies Secure (sent over HTTPS only): set it when the application is served "
+        "behind HTTPS, as every deployment beyond one laptop must be.",
+    )
+    session_hours: int = Field(8, ge=1, le=24 * 7, description="How long a web sign-in lasts.")
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, url: str) -> str:

@@ -16,6 +16,7 @@ from bluehelmet.cli import (
     stats,
     stats_mission,
     stats_readiness,
+    web,
 )
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
 
@@ -58,6 +59,7 @@ for _command in (
     reference.about,
     *exchange.COMMANDS,
     *maintenance.COMMANDS,
+    *web.COMMANDS,
     *plan.COMMANDS,
 ):
     cli.add_command(_command)

@@ -1,4 +1,4 @@
-"""`bluehelmet rollup rebuild|check`: keeping the incident rollup in step with the incidents."""
+"""`bluehelmet rollup rebuild|check`: keeping the incident rollups in step with the incidents."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ __all__ = ["COMMANDS", "rollup_check", "rollup_group", "rollup_rebuild"]
 
 @click.group("rollup")
 def rollup_group() -> None:
-    """The incident rollup (monthly counts the analysis reads): rebuild it, check it."""
+    """The incident rollups (counts by day, week, month, place and perpetrator that the analysis
+    reads): rebuild them, check them."""
 
 
 @rollup_group.command("rebuild")
@@ -26,7 +27,7 @@ def rollup_rebuild(door: Door, as_json: bool) -> None:
     Needed after data was written other than through bluehelmet (a bulk insert, a restore from
     a backup); changes made through bluehelmet keep it up to date."""
     rows = rollups.rebuild(door.db, actor=door.actor)
-    emit({"rows": rows}, as_json, f"incident rollup of {door.db.url} rebuilt: {rows} rows")
+    emit({"rows": rows}, as_json, f"incident rollups of {door.db.url} rebuilt: {rows} rows in all")
 
 
 @rollup_group.command("check")
@@ -37,7 +38,7 @@ def rollup_check(door: Door, as_json: bool) -> None:
 
     Lists each differing row; `rollup rebuild` mends them."""
     differences = rollups.check(door.db, actor=door.actor)
-    text = "\n".join(differences) if differences else f"incident rollup of {door.db.url} matches the incidents"
+    text = "\n".join(differences) if differences else f"incident rollups of {door.db.url} match the incidents"
     emit({"differences": differences}, as_json, text)
     if differences:
         sys.exit(1)

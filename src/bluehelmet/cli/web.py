@@ -1,0 +1,93 @@
+"""`bluehelmet serve` and `bluehelmet user ...`: the web application and who may sign in to it."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from bluehelmet.cli.door import Door, emit, json_option, mission_option, pass_door
+from bluehelmet.cli.output import table
+from bluehelmet.domain.access import Role
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.services import accounts
+
+__all__ = ["COMMANDS", "serve", "user"]
+
+DEMO_ADMIN = "demo-admin"
+
+
+@click.group("user")
+def user() -> None:
+    """Accounts of the web application and the REST API."""
+
+
+@user.command("add")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
+@click.option("--sector", metavar="NAME", help="The sector of a sector account.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+@mission_option
+@json_option
+@pass_door
+def user_add(
+    door: Door, name: str, role: str, sector: str | None, password_stdin: bool, mission: str | None, as_json: bool
+) -> None:
+    """Create an account; a generated password is printed once."""
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    account, secret = accounts.add_account(door.db, door.actor, name, role, sector=sector, password=given,
+                                           mission=mission)  # fmt: skip
+    shown = None if password_stdin else secret
+    data = {"name": account.name, "role": account.role.value, "sector": account.sector, "password": shown}
+    text = f"account {account.name} ({account.role}{', ' + account.sector if account.sector else ''}) created"
+    emit(data, as_json, text + (f"\npassword (shown once): {shown}" if shown else ""))
+
+
+@user.command("list")
+@json_option
+@pass_door
+def user_list(door: Door, as_json: bool) -> None:
+    """Every account with its role and sector."""
+    rows = accounts.list_accounts(door.db, door.actor)
+    data = [{"name": a.name, "role": a.role.value, "sector": a.sector, "active": a.active} for a in rows]
+    emit(data, as_json, table([[a.name, a.role, a.sector or "", a.active] for a in rows],
+                              ["name", "role", "sector", "active"], empty="no accounts"))  # fmt: skip
+
+
+@user.command("token")
+@click.argument("name")
+@click.option("--label", default="script", show_default=True, help="What the token is for.")
+@json_option
+@pass_door
+def user_token(door: Door, name: str, label: str, as_json: bool) -> None:
+    """Issue an API token for scripts (sent as 'Authorization: Bearer TOKEN'); printed once."""
+    token = accounts.issue_token(door.db, door.actor, name, label)
+    emit({"name": name, "token": token}, as_json, token)
+
+
+@click.command("serve")
+@click.option("--demo", is_flag=True, help="Load the reference mission and create a demo admin (password printed).")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@pass_door
+def serve(door: Door, demo: bool, host: str, port: int) -> None:
+    """Serve the web application and the REST API."""
+    import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+    from bluehelmet.web.app import create_app  # noqa: PLC0415
+
+    door.db.init_schema()
+    if demo:
+        from bluehelmet.reference.loader import load_reference  # noqa: PLC0415
+
+        click.echo("loading the reference mission ...", err=True)
+        load_reference(door.db, door.actor)
+        try:
+            _, secret = accounts.add_account(door.db, door.actor, DEMO_ADMIN, Role.ADMIN.value)
+        except BluehelmetError:
+            secret = accounts.reset_password(door.db, door.actor, DEMO_ADMIN)
+        click.echo(f"sign in at http://{host}:{port}/ as {DEMO_ADMIN} with password: {secret}")
+    uvicorn.run(create_app(door.settings, db=door.db), host=host, port=port, log_level="warning")
+
+
+COMMANDS = (user, serve)

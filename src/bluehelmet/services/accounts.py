@@ -1,0 +1,187 @@
+"""Accounts, passwords and API tokens: creating them, signing in, and who a token speaks for.
+
+Passwords are hashed with argon2 (argon2-cffi's defaults, rehashed when those change) and
+must be at least ``MIN_PASSWORD_LENGTH`` long; a generated password is 20 random characters.
+API tokens are 32 random bytes shown once, stored as their SHA-256 digest. Every change to an
+account is written to the audit history (without the hash) in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from bluehelmet.domain.access import Principal, Role
+from bluehelmet.domain.audit import AuditAction, AuditEntry
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.places import Sector
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.loading import find_mission
+from bluehelmet.storage import accounts as store
+from bluehelmet.storage import repository
+
+__all__ = [
+    "MIN_PASSWORD_LENGTH",
+    "Account",
+    "account_history",
+    "add_account",
+    "authenticate",
+    "issue_token",
+    "list_accounts",
+    "principal_for_name",
+    "principal_for_token",
+    "reset_password",
+]
+
+MIN_PASSWORD_LENGTH = 12
+_HASHER = PasswordHasher()
+#: Verified against when the account does not exist, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = _HASHER.hash("not a password of anyone")
+
+
+@dataclass(frozen=True)
+class Account:
+    id: int
+    name: str
+    role: Role
+    sector_id: int | None
+    sector: str | None
+    active: bool
+
+    @property
+    def principal(self) -> Principal:
+        return Principal(self.name, self.role, self.sector_id)
+
+
+def _audit(tx: Transaction, account_id: int, action: AuditAction, before: Any, after: Any) -> None:
+    repository.append_audit(tx.session, AuditEntry(
+        entity="Account", record_id=account_id, action=action, version=1, actor=tx.actor, at=tx.now(),
+        before=before, after=after,
+    ))  # fmt: skip
+
+
+def _account(tx: Transaction, row: dict[str, Any]) -> Account:
+    sector = None
+    if row["sector_id"] is not None:
+        found = repository.get(tx.session, Sector, row["sector_id"])
+        sector = getattr(found, "name", None)
+    return Account(row["id"], row["name"], Role(row["role"]), row["sector_id"], sector, bool(row["active"]))
+
+
+def _check_password(password: str) -> None:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise BluehelmetError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
+    if password.strip() != password or len(set(password)) < 4:
+        raise BluehelmetError("a password has no leading or trailing spaces and more than three distinct characters")
+
+
+def add_account(
+    db: Database, actor: str, name: str, role: str, *, sector: str | None = None, password: str | None = None,
+    mission: str | None = None,
+) -> tuple[Account, str]:  # fmt: skip
+    """Create an account; the password given, or a generated one, is returned once."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise BluehelmetError("an account name has 1 to 100 characters")
+    try:
+        chosen = Role(role)
+    except ValueError:
+        raise BluehelmetError(f"no role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
+    if (chosen == Role.SECTOR) != (sector is not None):
+        raise BluehelmetError("a sector account needs --sector, and only a sector account has one")
+    secret = password if password is not None else secrets.token_urlsafe(15)
+    _check_password(secret)
+    with db.transaction(actor) as tx:
+        if store.find_account(tx.session, name) is not None:
+            raise BluehelmetError(f"there is already an account {name!r}")
+        sector_id = None
+        if sector is not None:
+            mission_id = find_mission(tx, mission).id
+            found = repository.find(tx.session, Sector, {"mission_id": mission_id, "name": sector})
+            if not found:
+                raise BluehelmetError(f"no sector {sector!r}")
+            sector_id = found[0].id
+        values = {"name": name, "password_hash": _HASHER.hash(secret), "role": chosen.value, "sector_id": sector_id,
+                  "active": True, "created_at": tx.now(), "created_by": tx.actor}  # fmt: skip
+        account_id = store.insert_account(tx.session, values)
+        _audit(tx, account_id, AuditAction.CREATE, None,
+               {"name": name, "role": chosen.value, "sector_id": sector_id, "active": True})  # fmt: skip
+        return _account(tx, {**values, "id": account_id}), secret
+
+
+def list_accounts(db: Database, actor: str) -> list[Account]:
+    with db.transaction(actor) as tx:
+        return [_account(tx, row) for row in store.account_rows(tx.session)]
+
+
+def authenticate(db: Database, name: str, password: str, *, at: datetime | None = None) -> Account | None:
+    """The account if ``password`` is its password and it is active, else None (same time either way)."""
+    with db.transaction(name or "anonymous") as tx:
+        row = store.find_account(tx.session, name)
+        try:
+            _HASHER.verify(row["password_hash"] if row else _DUMMY_HASH, password)
+        except (VerificationError, InvalidHashError):
+            return None
+        if row is None or not row["active"]:
+            return None
+        changes: dict[str, Any] = {"last_sign_in_at": at or tx.now()}
+        if _HASHER.check_needs_rehash(row["password_hash"]):
+            changes["password_hash"] = _HASHER.hash(password)
+        store.set_account(tx.session, row["id"], changes)
+        return _account(tx, row)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(db: Database, actor: str, name: str, label: str = "script") -> str:
+    """A new API token for the account ``name``, shown only this once."""
+    token = "bh_" + secrets.token_urlsafe(32)
+    with db.transaction(actor) as tx:
+        row = store.find_account(tx.session, name)
+        if row is None or not row["active"]:
+            raise BluehelmetError(f"no active account {name!r}")
+        token_id = store.insert_token(tx.session, row["id"], _digest(token), label, tx.now())
+        _audit(tx, row["id"], AuditAction.UPDATE, None, {"token_issued": token_id, "label": label})
+    return token
+
+
+def principal_for_token(db: Database, token: str) -> Principal | None:
+    if not token.startswith("bh_"):
+        return None
+    with db.transaction("token") as tx:
+        row = store.find_token(tx.session, _digest(token))
+        return None if row is None else Principal(row["name"], Role(row["role"]), row["sector_id"])
+
+
+def principal_for_name(db: Database, name: str) -> Principal | None:
+    """The principal of the active account ``name`` (a signed-in session names its account)."""
+    with db.transaction("session") as tx:
+        row = store.find_account(tx.session, name)
+        return None if row is None or not row["active"] else Principal(row["name"], Role(row["role"]), row["sector_id"])
+
+
+def reset_password(db: Database, actor: str, name: str, password: str | None = None) -> str:
+    """Give the account ``name`` a new password (the one given, or a generated one, returned once)."""
+    secret = password if password is not None else secrets.token_urlsafe(15)
+    _check_password(secret)
+    with db.transaction(actor) as tx:
+        row = store.find_account(tx.session, name)
+        if row is None:
+            raise BluehelmetError(f"no account {name!r}")
+        store.set_account(tx.session, row["id"], {"password_hash": _HASHER.hash(secret)})
+        _audit(tx, row["id"], AuditAction.UPDATE, None, {"password": "changed"})
+    return secret
+
+
+def account_history(db: Database, actor: str, account_id: int) -> list[AuditEntry]:
+    """Every change to an account, oldest first (the audit history keeps no password hash)."""
+    with db.transaction(actor) as tx:
+        return repository.history(tx.session, "Account", account_id)

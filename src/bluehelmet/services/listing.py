@@ -1,0 +1,290 @@
+"""Records as a principal may see them: filtered, paged and counted, or streamed for an export.
+
+The API's lists and exports read through here. Filters come as the text of a query string and
+are parsed strictly, like the fields they filter on (``fatalities=false`` is refused, not read
+as 0); every date field also takes a range (``event_date_from``, ``event_date_to``; ``from`` and
+``to`` stand for the kind's main date). A sector account sees only its sector's records: for
+incidents, which may number a million, the restriction is a condition of the query (an
+incident's sector is its own, else its location's); for the other kinds, which stay small, each
+record is asked ``services.access.allowed``.
+"""
+
+from __future__ import annotations
+
+import json
+import typing
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from enum import Enum
+from typing import Any
+
+from pydantic import TypeAdapter, ValidationError
+from sqlalchemy import Select, func, or_, select
+
+from bluehelmet.domain.access import REFERENCE_KINDS, Action, Principal
+from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, Problem
+from bluehelmet.domain.places import Location, Sector
+from bluehelmet.domain.records import Record, entity_fields, reference_list_target
+from bluehelmet.services import records
+from bluehelmet.services.access import allowed
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.exchange import Column, columns, values_to_text
+from bluehelmet.services.exporting import ExportRow, date_field
+from bluehelmet.services.loading import Resolver, find_mission
+from bluehelmet.storage.tables import TABLES
+
+__all__ = [
+    "MAX_LIMIT",
+    "FilterSpec",
+    "OutsideScope",
+    "Page",
+    "export_rows",
+    "filter_specs",
+    "list_page",
+    "parse_query",
+    "sector_name",
+]
+
+MAX_LIMIT = 1000
+#: The largest integer the columns hold (32 bits in PostgreSQL; a filter past it is refused).
+_BIGGEST = 2**31 - 1
+#: Kinds whose own ``sector_id`` column places them (filtered in the query for a sector account).
+_SECTOR_COLUMN = frozenset({"Location", "OperationalPeriod", "CapabilityRequirement"})
+
+
+class OutsideScope(BluehelmetError):
+    """The record lies outside what the principal may see or change (another sector's)."""
+
+
+@dataclass(frozen=True)
+class FilterSpec:
+    """One query parameter a list accepts: the field it filters and how (``eq``, ``from``, ``to``)."""
+
+    name: str
+    field: str
+    op: str
+    kind: str  # how its text is written: string, integer, number, boolean, date, time, datetime
+    choices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a list: the records, how many match in all, and where the page starts."""
+
+    records: Sequence[Record]
+    total: int
+    limit: int
+    offset: int
+
+
+def _base(hint: Any) -> list[Any]:
+    return [a for a in (typing.get_args(hint) or (hint,)) if a is not type(None)]
+
+
+def _kind_of(hint: Any) -> tuple[str, tuple[str, ...]]:
+    base = _base(hint)[0]
+    if isinstance(base, type) and issubclass(base, Enum):
+        return "string", tuple(str(m.value) for m in base)
+    names = {bool: "boolean", int: "integer", float: "number", date: "date", time: "time", datetime: "datetime"}
+    return names.get(base, "string"), ()
+
+
+_SPECS: dict[type[Record], dict[str, FilterSpec]] = {}
+_ADAPTERS: dict[type[Record], dict[str, TypeAdapter[Any]]] = {}
+
+
+def filter_specs(cls: type[Record]) -> dict[str, FilterSpec]:
+    """The query parameters a list of ``cls`` accepts, by name."""
+    if cls not in _SPECS:
+        hints = typing.get_type_hints(cls)
+        specs: dict[str, FilterSpec] = {"id": FilterSpec("id", "id", "eq", "integer")}
+        for f in entity_fields(cls):
+            if reference_list_target(f) or typing.get_origin(hints[f.name]) is list or _base(hints[f.name])[0] is list:
+                continue  # a list is not compared whole
+            kind, choices = _kind_of(hints[f.name])
+            specs[f.name] = FilterSpec(f.name, f.name, "eq", kind, choices)
+        for f in entity_fields(cls):
+            if _kind_of(hints[f.name])[0] == "date":
+                for op in ("from", "to"):
+                    specs.setdefault(f"{f.name}_{op}", FilterSpec(f"{f.name}_{op}", f.name, op, "date"))
+        main = date_field(cls)
+        if main is not None:
+            for op in ("from", "to"):
+                specs.setdefault(op, FilterSpec(op, main, op, "date"))
+        _SPECS[cls] = specs
+        _ADAPTERS[cls] = {name: TypeAdapter(hints[name]) for name in {s.field for s in specs.values()} if name != "id"}
+        _ADAPTERS[cls]["id"] = TypeAdapter(int)
+    return _SPECS[cls]
+
+
+def _json_value(spec: FilterSpec, text: str, optional: bool) -> Any:
+    """The JSON value a query's text stands for: numbers, booleans and ``null`` are read as
+    JSON (so ``false`` stays a boolean and is refused where a number is due); the rest is text."""
+    if optional and text == "null":
+        return None
+    if spec.kind in ("integer", "number", "boolean"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            return text
+    return text
+
+
+def parse_query(cls: type[Record], query: Sequence[tuple[str, str]]) -> dict[str, list[tuple[str, Any]]]:
+    """Query parameters (name, text) as conditions by field: ``[(op, value), ...]``; an unknown
+    parameter or a value its field would refuse raises InvalidRecord naming the parameter."""
+    specs = filter_specs(cls)
+    adapters = _ADAPTERS[cls]
+    hints = typing.get_type_hints(cls)
+    problems: list[Problem] = []
+    conditions: dict[str, list[tuple[str, Any]]] = {}
+    for name, text in query:
+        spec = specs.get(name)
+        if spec is None:
+            problems.append(Problem(cls.__name__, name, "is not a field to filter on"))
+            continue
+        optional = spec.field != "id" and type(None) in typing.get_args(hints[spec.field]) and spec.op == "eq"
+        value = _json_value(spec, text, optional)
+        adapter = adapters[spec.field] if spec.op == "eq" else TypeAdapter(date)
+        try:
+            parsed = adapter.validate_json(json.dumps(value), strict=True)
+        except ValidationError as error:
+            reason = error.errors()[0]["msg"]
+            problems.append(
+                Problem(cls.__name__, name, f"{reason[0].lower()}{reason[1:]} (got {json.dumps(text)[:60]})")
+            )
+            continue
+        if isinstance(parsed, int) and not -_BIGGEST <= parsed <= _BIGGEST:
+            problems.append(Problem(cls.__name__, name, f"is out of range (at most {_BIGGEST})"))
+            continue
+        conditions.setdefault(spec.field, []).append((spec.op, parsed))
+    if problems:
+        raise InvalidRecord(problems)
+    return conditions
+
+
+def sector_name(tx: Transaction, principal: Principal) -> str | None:
+    """The name of a sector account's sector (None for accounts of the whole mission)."""
+    if not principal.scoped or principal.sector_id is None:
+        return None
+    sector = records.get(tx, Sector, principal.sector_id, include_deleted=True)
+    return str(getattr(sector, "name", ""))
+
+
+def _where(cls: type[Record], conditions: Mapping[str, list[tuple[str, Any]]]) -> list[Any]:
+    table = TABLES[cls]
+    clauses: list[Any] = []
+    for field_name, wanted in conditions.items():
+        column = table.c[field_name]
+        equal = [v.value if isinstance(v, Enum) else v for op, v in wanted if op == "eq"]
+        if len(equal) == 1:
+            clauses.append(column.is_(None) if equal[0] is None else column == equal[0])
+        elif equal:
+            clauses.append(column.in_(equal))
+        clauses += [column >= v for op, v in wanted if op == "from"]
+        clauses += [column <= v for op, v in wanted if op == "to"]
+    return clauses
+
+
+def _sector_clause(cls: type[Record], sector_id: int) -> Any | None:
+    """The query's side of sector scoping, for the kinds it can be written for (else None)."""
+    table = TABLES[cls]
+    name = cls.__name__
+    if name == "Incident":
+        places = select(TABLES[Location].c.id).where(TABLES[Location].c.sector_id == sector_id)
+        own = table.c.sector_id
+        return or_(own == sector_id, own.is_(None) & table.c.location_id.in_(places))
+    if name in _SECTOR_COLUMN:
+        return table.c.sector_id == sector_id
+    if name == "Sector":
+        return table.c.id == sector_id
+    return None
+
+
+def _select(
+    cls: type[Record], conditions: Mapping[str, list[tuple[str, Any]]], principal: Principal, include_deleted: bool
+) -> tuple[Select[Any], bool]:
+    """The query of the matching records, and whether each must still be asked ``allowed``."""
+    table = TABLES[cls]
+    stmt = select(cls).where(*_where(cls, conditions))
+    if not include_deleted:
+        stmt = stmt.where(table.c.deleted_at.is_(None))
+    if not principal.scoped or cls.__name__ in REFERENCE_KINDS - {"Sector"}:
+        return stmt, False
+    clause = _sector_clause(cls, principal.sector_id or 0)
+    if clause is None:
+        return stmt, True
+    return stmt.where(clause), False
+
+
+def list_page(
+    db: Database,
+    principal: Principal,
+    kind: str | type[Record],
+    query: Sequence[tuple[str, str]] = (),
+    *,
+    limit: int = 100,
+    offset: int = 0,
+    include_deleted: bool = False,
+) -> Page:
+    """The records of ``kind`` matching ``query`` that ``principal`` may read, in id order."""
+    cls = records.kind_of(kind)
+    if not 1 <= limit <= MAX_LIMIT or offset < 0:
+        raise InvalidRecord([Problem(cls.__name__, "limit", f"must be 1 to {MAX_LIMIT}, with offset 0 or more")])
+    conditions = parse_query(cls, query)
+    stmt, ask_each = _select(cls, conditions, principal, include_deleted)
+    order = TABLES[cls].c.id
+    with db.transaction(principal.name) as tx:
+        if ask_each:
+            # Kinds placed through their units or places: few records, each asked.
+            visible = [r for r in tx.session.scalars(stmt.order_by(order)) if allowed(tx, principal, Action.READ, r)]
+            return Page(visible[offset : offset + limit], len(visible), limit, offset)
+        total = int(tx.session.scalar(select(func.count()).select_from(stmt.with_only_columns(order).subquery())) or 0)
+        page = tx.session.scalars(stmt.order_by(order).offset(offset).limit(limit)).all()
+        return Page(page, total, limit, offset)
+
+
+def export_rows(
+    db: Database,
+    principal: Principal,
+    kind: str | type[Record],
+    *,
+    mission: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    batch: int = 1000,
+) -> tuple[list[Column], Iterator[ExportRow]]:
+    """Like ``services.exporting.export_rows``, but only the records ``principal`` may read."""
+    cls = records.kind_of(kind)
+    main = date_field(cls)
+    if (date_from or date_to) and main is None:
+        raise BluehelmetError(f"{cls.__name__} records have no date to filter with from/to")
+    conditions: dict[str, list[tuple[str, Any]]] = {}
+    if main is not None:
+        conditions[main] = [("from", date_from)] if date_from else []
+        conditions[main] += [("to", date_to)] if date_to else []
+    return columns(cls), _stream(db, principal, cls, conditions, mission, batch)
+
+
+def _stream(
+    db: Database,
+    principal: Principal,
+    cls: type[Record],
+    conditions: dict[str, list[tuple[str, Any]]],
+    mission: str | None,
+    batch: int,
+) -> Iterator[ExportRow]:
+    with db.transaction(principal.name) as tx:
+        mission_id = find_mission(tx, mission).id if "mission_id" in cls.__dataclass_fields__ else None
+        if mission_id is not None:
+            conditions["mission_id"] = [("eq", mission_id)]
+        stmt, ask_each = _select(cls, conditions, principal, include_deleted=False)
+        resolver = Resolver(tx, mission_id)
+        stmt = stmt.order_by(TABLES[cls].c.id).execution_options(yield_per=batch)
+        for count, record in enumerate(tx.session.scalars(stmt), start=1):
+            if not ask_each or allowed(tx, principal, Action.READ, record):
+                cells = values_to_text(record, resolver.name_of)
+                yield ExportRow(cells, getattr(record, "latitude", None), getattr(record, "longitude", None))
+            if count % batch == 0 and not ask_each:
+                tx.session.expunge_all()  # keep memory flat, as exports do

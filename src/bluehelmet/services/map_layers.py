@@ -1,0 +1,126 @@
+"""What the map draws, as GeoJSON: the host country's regions, incidents in H3 hexagons, and
+the places of operations.
+
+Hexagons are counted by ``services.hotspots`` (whole months from the place rollup, so a map of a
+million incidents answers quickly); each cell is sent as its polygon with its count. A sector
+account's map holds its sector's incidents and operations only.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+import h3
+import shapely
+
+from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.operations import Operation
+from bluehelmet.domain.places import Location
+from bluehelmet.geography.boundaries import Boundaries
+from bluehelmet.services import hotspots, records
+from bluehelmet.services.access import allowed
+from bluehelmet.services.database import Database
+from bluehelmet.services.listing import sector_name
+from bluehelmet.services.loading import find_mission
+from bluehelmet.services.stats import IncidentFilter
+
+__all__ = ["boundaries", "hexagons", "operations", "scoped_filter"]
+
+Feature = dict[str, Any]
+
+
+def _collection(features: list[Feature], **members: Any) -> dict[str, Any]:
+    return {"type": "FeatureCollection", **members, "features": features}
+
+
+def boundaries(db: Database, principal: Principal, *, mission: str | None = None) -> dict[str, Any]:
+    """The shipped admin-1 regions of the mission's country (an empty collection if none ship)."""
+    with db.transaction(principal.name) as tx:
+        country = find_mission(tx, mission).country_iso3
+    shipped = Boundaries.load(country)
+    if shipped is None:
+        return _collection([], country_iso3=country)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"name": region.name, "iso_3166_2": region.iso_3166_2},
+            "geometry": json.loads(shapely.to_geojson(geometry)),
+        }
+        for region, (_, geometry) in zip(shipped.regions(), shipped.outlines(), strict=True)
+    ]
+    return _collection(features, country_iso3=country)
+
+
+def scoped_filter(db: Database, principal: Principal, flt: IncidentFilter) -> IncidentFilter:
+    """``flt`` narrowed to the principal's sector (unchanged for accounts of the whole mission);
+    a sector filter naming other sectors then matches nothing."""
+    if not principal.scoped:
+        return flt
+    with db.transaction(principal.name) as tx:
+        own = sector_name(tx, principal) or ""
+    where = dict(flt.where or {})
+    asked = where.get("sector")
+    if asked is None:
+        where["sector"] = [own]
+    else:
+        asked_list = asked if isinstance(asked, list | tuple | set) else [asked]
+        where["sector"] = [s for s in asked_list if s == own]
+    return IncidentFilter(flt.date_from, flt.date_to, where)
+
+
+def hexagons(
+    db: Database, principal: Principal, flt: IncidentFilter, resolution: int, *, mission: str | None = None
+) -> dict[str, Any]:
+    """Incidents counted in H3 cells of ``resolution``, each cell a polygon with its ``count``."""
+    counted = hotspots.hexagons(
+        db, scoped_filter(db, principal, flt), resolution, mission=mission, actor=principal.name
+    )
+    features = []
+    for cell in counted.hexagons:
+        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell.cell)]
+        features.append({
+            "type": "Feature",
+            "id": cell.cell,
+            "properties": {"cell": cell.cell, "count": cell.count, "latitude": cell.latitude,
+                           "longitude": cell.longitude},
+            "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+        })  # fmt: skip
+    return _collection(
+        features,
+        resolution=counted.resolution,
+        incidents=counted.points,
+        without_coordinates=counted.without_coordinates,
+    )
+
+
+def operations(
+    db: Database, principal: Principal, date_from: date | None, date_to: date | None, *, mission: str | None = None
+) -> dict[str, Any]:
+    """A point for every place of every operation running in the period (any part of it), with
+    the operation's name and type."""
+    features: list[Feature] = []
+    with db.transaction(principal.name) as tx:
+        scope = {"mission_id": find_mission(tx, mission).id}
+        places = {p.id: p for p in records.list_records(tx, Location, scope) if isinstance(p, Location)}
+        for op in records.list_records(tx, Operation, scope):
+            assert isinstance(op, Operation)
+            if date_to is not None and op.start_on > date_to:
+                continue
+            if date_from is not None and op.end_on is not None and op.end_on < date_from:
+                continue
+            if not allowed(tx, principal, Action.READ, op):
+                continue
+            for location_id in op.location_ids:
+                place = places.get(location_id)
+                if place is None or place.latitude is None or place.longitude is None:
+                    continue
+                features.append({
+                    "type": "Feature",
+                    "properties": {"operation_id": op.id, "name": op.name, "operation_type": op.operation_type.value,
+                                   "place": place.name, "start_on": op.start_on.isoformat(),
+                                   "end_on": op.end_on.isoformat() if op.end_on else None},
+                    "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
+                })  # fmt: skip
+    return _collection(features)

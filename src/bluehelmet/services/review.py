@@ -1,0 +1,57 @@
+"""Reviewing incidents: a draft is verified or rejected, a reviewed incident reopened as a draft.
+
+Each change carries the version it was based on, and goes through ``services.records.update``
+(so the rules' ``REVIEW_TRANSITIONS`` decide what may follow what, and every change is audited).
+A batch is all or nothing: every incident is tried, and if any is refused nothing is written
+and every refusal is reported, each naming its item.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.errors import InvalidRecord, NotFound, Problem, StaleVersion
+from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.services import records
+from bluehelmet.services.access import allowed
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.listing import OutsideScope
+
+__all__ = ["review", "review_many"]
+
+
+def _review(tx: Transaction, principal: Principal, incident_id: int, version: int, status: ReviewStatus) -> Incident:
+    current = records.get(tx, Incident, incident_id)
+    if not allowed(tx, principal, Action.REVIEW, current):
+        raise OutsideScope(f"{current.label()} is outside what {principal.name} may review")
+    changed = records.update(tx, Incident, incident_id, {"review_status": status.value}, version)
+    assert isinstance(changed, Incident)
+    return changed
+
+
+def review(db: Database, principal: Principal, incident_id: int, version: int, status: ReviewStatus) -> Incident:
+    """Move one incident to ``status`` if it is still at ``version``."""
+    with db.transaction(principal.name) as tx:
+        return _review(tx, principal, incident_id, version, status)
+
+
+def review_many(
+    db: Database, principal: Principal, items: Sequence[tuple[int, int]], status: ReviewStatus
+) -> list[Incident]:
+    """Move every incident ``(id, version)`` to ``status``, all or nothing; a refusal of any
+    raises InvalidRecord with one problem per refused item (field ``items.N``)."""
+    problems: list[Problem] = []
+    with db.transaction(principal.name) as tx:
+        done = []
+        for number, (incident_id, version) in enumerate(items):
+            where = f"items.{number}"
+            try:
+                done.append(_review(tx, principal, incident_id, version, status))
+            except InvalidRecord as error:
+                problems += [Problem(p.record, where, f"{p.field}: {p.reason}") for p in error.problems]
+            except (NotFound, StaleVersion, OutsideScope) as error:
+                problems.append(Problem(f"Incident #{incident_id}", where, str(error)))
+        if problems:
+            raise InvalidRecord(problems)  # leaving the transaction undoes what was done
+        return done

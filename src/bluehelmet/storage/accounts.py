@@ -1,0 +1,87 @@
+"""Accounts and API tokens: who may sign in, with which role and sector.
+
+Kept apart from the mission's records (no import, export or generic API reaches them: they hold
+password hashes). Passwords are stored only as argon2 hashes, tokens only as SHA-256 digests.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
+from sqlalchemy.orm import Session
+
+from bluehelmet.storage.tables import metadata
+from bluehelmet.storage.types import UTCDateTime
+
+__all__ = ["account", "account_rows", "api_token", "find_account", "find_token", "insert_account", "insert_token",
+           "set_account"]  # fmt: skip
+
+account = Table(
+    "account",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("password_hash", String(200), nullable=False),
+    Column("role", String(20), nullable=False),
+    Column("sector_id", Integer, ForeignKey("sector.id"), nullable=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("created_by", String(100), nullable=False),
+    Column("last_sign_in_at", UTCDateTime(), nullable=True),
+)
+
+api_token = Table(
+    "api_token",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("account.id"), nullable=False, index=True),
+    Column("digest", String(64), nullable=False, unique=True),
+    Column("label", String(100), nullable=False),
+    Column("created_at", UTCDateTime(), nullable=False),
+    Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+
+def insert_account(session: Session, values: dict[str, Any]) -> int:
+    return int(session.execute(insert(account).values(**values).returning(account.c.id)).scalar_one())
+
+
+def set_account(session: Session, account_id: int, values: dict[str, Any]) -> None:
+    session.execute(update(account).where(account.c.id == account_id).values(**values))
+
+
+def find_account(session: Session, name: str) -> dict[str, Any] | None:
+    row = session.execute(select(account).where(account.c.name == name)).mappings().first()
+    return dict(row) if row else None
+
+
+def account_rows(session: Session) -> list[dict[str, Any]]:
+    return [dict(r) for r in session.execute(select(account).order_by(account.c.name)).mappings()]
+
+
+def insert_token(session: Session, account_id: int, digest: str, label: str, at: datetime) -> int:
+    stmt = insert(api_token).values(account_id=account_id, digest=digest, label=label, created_at=at)
+    return int(session.execute(stmt.returning(api_token.c.id)).scalar_one())
+
+
+def find_token(session: Session, digest: str) -> dict[str, Any] | None:
+    """The live account a live token belongs to, or None."""
+    stmt = (
+        select(account)
+        .join(api_token, api_token.c.account_id == account.c.id)
+        .where(api_token.c.digest == digest, api_token.c.revoked_at.is_(None), account.c.active.is_(True))
+    )
+    row = session.execute(stmt).mappings().first()
+    return dict(row) if row else None

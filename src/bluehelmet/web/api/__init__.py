@@ -1,0 +1,21 @@
+"""The REST API under ``/api/``: one router per concern, all answering JSON (see docs/api.md).
+
+- ``records``: every kind of record: list, get, create, change, delete, restore, history
+- ``review``: the incidents' review (draft -> verified / rejected), one or a batch
+- ``stats``: the analysis, as ``bluehelmet stats TOPIC --json`` gives it
+- ``maps``: GeoJSON layers for the pages' map
+- ``files``: streamed exports and uploaded imports
+- ``reports``: the letter
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from bluehelmet.web.api import files, maps, records, reports, review, stats
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/api")
+for _module in (records, review, stats, maps, files, reports):
+    router.include_router(_module.router)

@@ -1,0 +1,72 @@
+"""Map layers for the pages under ``/api/map/``, as GeoJSON FeatureCollections: the country's
+regions, incidents counted in H3 hexagons (aggregated in the database), places of operations."""
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.incidents import IncidentCategory
+from bluehelmet.services import map_layers
+from bluehelmet.services.database import Database
+from bluehelmet.services.stats import IncidentFilter
+from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
+from bluehelmet.web.deps import database, need
+
+__all__ = ["FeatureCollection", "router"]
+
+router = APIRouter(prefix="/map", route_class=ApiRoute, tags=["map"])
+
+Reader = Annotated[Principal, Depends(need(Action.READ))]
+Db = Annotated[Database, Depends(database)]
+Mission = Annotated[str | None, Query(description="The mission (default: the only one).")]
+From = Annotated[date | None, Query(alias="from")]
+To = Annotated[date | None, Query(alias="to")]
+
+
+class FeatureCollection(BaseModel):
+    """A GeoJSON FeatureCollection (RFC 7946), with the layer's own members beside ``features``."""
+
+    model_config = ConfigDict(extra="allow")
+    type: str
+    features: list[dict[str, Any]]
+
+
+def _period(date_from: date | None, date_to: date | None) -> None:
+    if date_from and date_to and date_to < date_from:
+        raise problems(("to", f"{date_to} is before from {date_from}"))
+
+
+@router.get("/boundaries", response_model=FeatureCollection, responses=COMMON)
+def boundaries(db: Db, principal: Reader, mission: Mission = None) -> JSONResponse:
+    """The admin-1 regions of the mission's country (shipped with bluehelmet; properties: name, iso_3166_2)."""
+    return JSONResponse(map_layers.boundaries(db, principal, mission=mission))
+
+
+@router.get("/hexagons", response_model=FeatureCollection, responses=COMMON)
+def hexagons(
+    db: Db,
+    principal: Reader,
+    date_from: From = None,
+    date_to: To = None,
+    resolution: Annotated[int, Query(ge=0, le=15)] = 7,
+    category: Annotated[list[IncidentCategory] | None, Query()] = None,
+    mission: Mission = None,
+) -> JSONResponse:
+    """Incidents of the period (not rejected) counted in H3 cells: a polygon per cell with its
+    ``count``; the collection says ``resolution``, ``incidents`` and ``without_coordinates``."""
+    _period(date_from, date_to)
+    where = {"category": [c.value for c in category]} if category else None
+    flt = IncidentFilter(date_from, date_to, where)
+    return JSONResponse(map_layers.hexagons(db, principal, flt, resolution, mission=mission))
+
+
+@router.get("/operations", response_model=FeatureCollection, responses=COMMON)
+def operations(db: Db, principal: Reader, date_from: From = None, date_to: To = None,
+               mission: Mission = None) -> JSONResponse:  # fmt: skip
+    """A point for each place of each operation running in the period, with its name and type."""
+    _period(date_from, date_to)
+    return JSONResponse(map_layers.operations(db, principal, date_from, date_to, mission=mission))

@@ -1,0 +1,197 @@
+"""Every kind of record under ``/api/records/{kind}`` (``kind`` as files name it: ``incident``,
+``equipment_item``): list, get, create, change, delete, restore, history.
+
+Routes are made for each kind, so the schema shows each kind's fields. The role's permission is
+the route's dependency; a sector account's sector is checked on the record itself, before and
+after a change (a change may not move a record out of the sector).
+"""
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi.responses import JSONResponse
+
+from bluehelmet.domain.access import Action, Principal, permits
+from bluehelmet.domain.catalogue import ENTITIES, entity_name
+from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.domain.records import Record, snapshot
+from bluehelmet.services import listing, records
+from bluehelmet.services.access import allowed
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
+from bluehelmet.web.api import schemas
+from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
+from bluehelmet.web.deps import database, need
+
+__all__ = ["BIGGEST", "RecordId", "Version", "filter_parameters", "router"]
+
+router = APIRouter(prefix="/records", route_class=ApiRoute)
+
+_PAGING = {"limit", "offset", "include_deleted"}
+#: The largest integer the columns hold (INTEGER, 32 bits, in PostgreSQL).
+BIGGEST = 2**31 - 1
+RecordId = Annotated[int, Path(ge=1, le=BIGGEST)]
+Version = Annotated[int, Query(ge=1, le=BIGGEST)]
+_SCHEMA_OF = {
+    "integer": {"type": "integer"},
+    "number": {"type": "number"},
+    "boolean": {"type": "boolean"},
+    "date": {"type": "string", "format": "date"},
+    "time": {"type": "string"},
+    "datetime": {"type": "string", "format": "date-time"},
+    "string": {"type": "string"},
+}
+
+
+def filter_parameters(cls: type[Record]) -> list[dict[str, Any]]:
+    """The filters of a list, as OpenAPI query parameters (each may be repeated: any of)."""
+    described = []
+    for spec in listing.filter_specs(cls).values():
+        schema: dict[str, Any] = dict(_SCHEMA_OF[spec.kind])
+        if spec.choices:
+            schema["enum"] = list(spec.choices)
+        what = {
+            "eq": f"{spec.field} equals this",
+            "from": f"{spec.field} on or after",
+            "to": f"{spec.field} on or before",
+        }
+        described.append({"name": spec.name, "in": "query", "required": False, "description": what[spec.op],
+                          "schema": schema})  # fmt: skip
+    return described
+
+
+def _scoped(tx: Transaction, principal: Principal, action: Action, record: Record, doing: str) -> None:
+    if not allowed(tx, principal, action, record):
+        raise OutsideScope(f"{record.label()}: a {principal.role} account may not {doing} it (outside its sector)")
+
+
+def _review_gate(principal: Principal, cls: type[Record], before: str | None, after: Any) -> None:
+    """Only a reviewer sets an incident's review status (the review routes are the usual way)."""
+    if cls is Incident and after is not None and after != before and not permits(principal, Action.REVIEW, "Incident"):
+        raise OutsideScope(f"the {principal.role} role may not set review_status")
+
+
+def _json(record: Record, status: int = 200) -> JSONResponse:
+    return JSONResponse(snapshot(record), status)
+
+
+def _out_of_range(value: Any, where: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, int) and not isinstance(value, bool) and not -BIGGEST <= value <= BIGGEST:
+        yield where, f"is out of range (at most {BIGGEST})"
+    elif isinstance(value, str) and "\x00" in value:
+        yield where, "contains a NUL character, which no text may hold"
+    elif isinstance(value, list):
+        for item in value:
+            yield from _out_of_range(item, where)
+
+
+def _body(body: Any) -> dict[str, Any]:
+    """The body's fields; values a database cannot hold (integers past 32 bits, text with NUL)
+    are refused here, naming their field."""
+    if not isinstance(body, dict):
+        raise problems(("(body)", "must be a JSON object of the record's fields"))
+    found = [problem for name, value in body.items() for problem in _out_of_range(value, str(name))]
+    if found:
+        raise problems(*found)
+    return body
+
+
+def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small function per route
+    kind = entity_name(cls)
+    name = cls.__name__
+    path = f"/{kind}"
+    tags: list[Any] = [f"records: {kind}"]
+    Read = Annotated[Principal, Depends(need(Action.READ, name))]
+    Write = Annotated[Principal, Depends(need(Action.WRITE, name))]
+    Db = Annotated[Database, Depends(database)]
+
+    @router.get(path, name=f"list_{kind}", response_model=schemas.page_model(cls), tags=tags, responses=COMMON,
+                openapi_extra={"parameters": filter_parameters(cls)})  # fmt: skip
+    def list_records(
+        request: Request,
+        principal: Read,
+        db: Db,
+        limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+        offset: Annotated[int, Query(ge=0, le=BIGGEST)] = 0,
+        include_deleted: bool = False,
+    ) -> JSONResponse:
+        """Records matching every filter (a repeated filter: any of its values), in id order."""
+        query = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGING]
+        page = listing.list_page(db, principal, cls, query, limit=limit, offset=offset, include_deleted=include_deleted)
+        following = None
+        if offset + limit < page.total:
+            following = str(request.url.include_query_params(offset=offset + limit, limit=limit))
+        body = {"records": [snapshot(r) for r in page.records], "total": page.total, "limit": limit,
+                "offset": offset, "next": following}  # fmt: skip
+        return JSONResponse(body)
+
+    @router.get(path + "/{record_id}", name=f"get_{kind}", response_model=schemas.record_model(cls), tags=tags,
+                responses={**COMMON, **responses(404)})  # fmt: skip
+    def get_record(record_id: RecordId, principal: Read, db: Db, include_deleted: bool = False) -> JSONResponse:
+        with db.transaction(principal.name) as tx:
+            record = records.get(tx, cls, record_id, include_deleted=include_deleted)
+            _scoped(tx, principal, Action.READ, record, "read")
+            return _json(record)
+
+    @router.post(path, name=f"create_{kind}", status_code=201, response_model=schemas.record_model(cls), tags=tags,
+                 responses={**COMMON, **responses(409)}, openapi_extra={"requestBody": {"required": True, "content": {
+                     "application/json": {"schema": schemas.create_schema(cls)}}}})  # fmt: skip
+    def create_record(principal: Write, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
+        """A new record; answers it as stored (with its id and version 1)."""
+        data = _body(body)
+        _review_gate(principal, cls, ReviewStatus.DRAFT.value, data.get("review_status"))
+        with db.transaction(principal.name) as tx:
+            record = records.create(tx, cls, data)
+            _scoped(tx, principal, Action.WRITE, record, "create")
+            return _json(record, 201)
+
+    @router.patch(path + "/{record_id}", name=f"update_{kind}", response_model=schemas.record_model(cls), tags=tags,
+                  responses={**COMMON, **responses(404, 409)}, openapi_extra={"requestBody": {"required": True,
+                  "content": {"application/json": {"schema": schemas.update_schema(cls)}}}})  # fmt: skip
+    def update_record(record_id: RecordId, principal: Write, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
+        """Change the fields given, if the record is still at ``version`` (else 409 with the current record)."""
+        changes = dict(_body(body))
+        version = changes.pop("version", None)
+        if type(version) is not int:
+            raise problems(("version", "is required: the version (an integer) the change is based on"))
+        with db.transaction(principal.name) as tx:
+            current = records.get(tx, cls, record_id)
+            _scoped(tx, principal, Action.WRITE, current, "change")
+            _review_gate(principal, cls, getattr(current, "review_status", None), changes.get("review_status"))
+            changed = records.update(tx, cls, record_id, changes, version)
+            _scoped(tx, principal, Action.WRITE, changed, "move")
+            return _json(changed)
+
+    @router.delete(path + "/{record_id}", name=f"delete_{kind}", response_model=schemas.record_model(cls),
+                   tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
+    def delete_record(record_id: RecordId, version: Version, principal: Write, db: Db) -> JSONResponse:
+        """Mark the record deleted (it stays, with its history, and can be restored)."""
+        with db.transaction(principal.name) as tx:
+            _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id), "delete")
+            return _json(records.delete(tx, cls, record_id, version))
+
+    @router.post(path + "/{record_id}/restore", name=f"restore_{kind}", response_model=schemas.record_model(cls),
+                 tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
+    def restore_record(record_id: RecordId, version: Version, principal: Write, db: Db) -> JSONResponse:
+        """Undo a soft delete, if the record is still at ``version``."""
+        with db.transaction(principal.name) as tx:
+            _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id, include_deleted=True), "restore")
+            return _json(records.restore(tx, cls, record_id, version))
+
+    @router.get(path + "/{record_id}/history", name=f"history_{kind}", response_model=schemas.history_model(cls),
+                tags=tags, responses={**COMMON, **responses(404)})  # fmt: skip
+    def record_history(record_id: RecordId, principal: Read, db: Db) -> JSONResponse:
+        """Every change to the record, oldest first, with the record before and after."""
+        with db.transaction(principal.name) as tx:
+            _scoped(tx, principal, Action.READ, records.get(tx, cls, record_id, include_deleted=True), "read")
+            entries = [
+                {"id": e.id, "entity": e.entity, "record_id": e.record_id, "action": str(e.action),
+                 "version": e.version, "actor": e.actor, "at": e.at.isoformat(), "before": e.before, "after": e.after}
+                for e in records.history(tx, cls, record_id)
+            ]  # fmt: skip
+        return JSONResponse({"entries": entries})
+
+
+for _cls in ENTITIES:
+    _add_routes(_cls)

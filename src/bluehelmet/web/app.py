@@ -1,0 +1,64 @@
+"""The web application: ``create_app(settings)`` builds it over the same services as the CLI.
+
+Pages are server-rendered (Jinja2 + htmx, assets vendored under ``static/``); the REST API
+lives under ``/api/`` and its schema at ``/openapi.json``. Every route declares what it needs
+(``web.deps.need``); sessions are signed cookies (HttpOnly, SameSite=Lax, Secure when
+``secure_cookies`` is set) that expire after ``session_hours``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from importlib import import_module
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from starlette.middleware.sessions import SessionMiddleware
+
+from bluehelmet import __version__
+from bluehelmet.config import Settings
+from bluehelmet.services.database import Database
+from bluehelmet.web import signin
+from bluehelmet.web.security import SecurityHeaders, SignInBrake
+
+__all__ = ["ROUTERS", "create_app"]
+
+#: Modules under bluehelmet.web that contribute a ``router`` (those not yet written are skipped).
+ROUTERS = ("bluehelmet.web.api", "bluehelmet.web.pages")
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/") or "application/json" in request.headers.get("accept", "")
+
+
+def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
+    app = FastAPI(title="bluehelmet", version=__version__, docs_url="/api/docs", redoc_url=None)
+    app.state.settings = settings
+    app.state.db = db or Database(settings)
+    app.state.brake = SignInBrake()
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key or secrets.token_urlsafe(32),
+        session_cookie="bluehelmet_session",
+        max_age=settings.session_hours * 3600,
+        same_site="lax",
+        https_only=settings.secure_cookies,
+    )
+    app.include_router(signin.router)
+    for name in ROUTERS:
+        try:
+            module = import_module(name)
+        except ModuleNotFoundError as error:
+            if error.name != name:
+                raise
+            continue
+        app.include_router(module.router)
+
+    @app.exception_handler(HTTPException)
+    async def refused(request: Request, error: HTTPException) -> Response:
+        if error.status_code == 401 and not _is_api(request):
+            return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
+        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+
+    return app

@@ -1,0 +1,99 @@
+"""What a route needs, declared once per route: ``Depends(need(Action.WRITE, "Incident"))``.
+
+A request speaks for a principal through an API token (``Authorization: Bearer bh_...``) or a
+signed session cookie set at sign-in. Anonymous requests get 401, requests the role does not
+allow get 403; a state-changing request made with the session cookie must carry the session's
+CSRF token. Each dependency made by ``need`` carries its ``Need``, so tests can list what every
+route declares.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from fastapi import HTTPException, Request
+
+from bluehelmet.domain.access import Action, Principal, permits
+from bluehelmet.services import accounts
+from bluehelmet.services.database import Database
+from bluehelmet.services.records import kind_of
+from bluehelmet.web.security import csrf_valid
+
+__all__ = ["SAFE_METHODS", "Need", "database", "need", "principal_of"]
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True)
+class Need:
+    """An action, on a kind named here or by a path parameter (None: not about one kind)."""
+
+    action: Action
+    kind: str | None = None
+    kind_param: str | None = None
+
+
+def database(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+async def principal_of(request: Request) -> Principal | None:
+    """Who the request speaks for, or None; checks the CSRF token of cookie-borne writes."""
+    if "principal" in request.state._state:
+        known: Principal | None = request.state.principal
+        return known
+    header = request.headers.get("authorization", "")
+    principal: Principal | None = None
+    if header.lower().startswith("bearer "):
+        principal = accounts.principal_for_token(database(request), header[7:].strip())
+        if principal is None:
+            raise HTTPException(401, "the API token is unknown or revoked")
+    elif isinstance(name := request.session.get("account"), str):
+        principal = accounts.principal_for_name(database(request), name)
+        if principal is None:
+            request.session.clear()
+        elif request.method not in SAFE_METHODS:
+            given = request.headers.get("x-csrf-token")
+            form = None
+            if given is None and request.headers.get("content-type", "").startswith(
+                ("application/x-www-form-urlencoded", "multipart/form-data")
+            ):
+                form = await request.form()
+                given = str(form.get("csrf_token") or "")
+            if not csrf_valid(request, given):
+                if form is not None:
+                    await form.close()  # release an upload's temporary files before refusing
+                raise HTTPException(403, "the form is stale or forged (CSRF token missing or wrong): reload the page")
+    request.state.principal = principal
+    return principal
+
+
+def need(
+    action: Action, kind: str | None = None, *, kind_param: str | None = None
+) -> Callable[[Request], Awaitable[Principal]]:
+    """A dependency that admits only principals whose role permits ``action`` on the kind."""
+    requirement = Need(action, kind, kind_param)
+
+    async def dependency(request: Request) -> Principal:
+        principal = await principal_of(request)
+        if principal is None:
+            raise HTTPException(401, "sign in first (or send an API token)")
+        chosen = request.path_params.get(kind_param) if kind_param else kind
+        if not permits(principal, action, _kind_name(chosen)):
+            raise HTTPException(403, f"the {principal.role} role may not {action} {chosen or 'this'}")
+        return principal
+
+    dependency.need = requirement  # type: ignore[attr-defined]
+    return dependency
+
+
+def _kind_name(kind: object) -> str | None:
+    """A kind as the permissions name it (CamelCase entity name) from a path's spelling."""
+    if kind is None:
+        return None
+    try:
+        return kind_of(str(kind)).__name__
+    except Exception:  # an unknown kind is answered 404 by the route itself
+        return str(kind)

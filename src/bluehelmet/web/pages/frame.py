@@ -1,0 +1,179 @@
+"""What every page shares: the templates, the frame around a page (navigation, account,
+language, CSRF token), the period filter, and the records a principal may see.
+
+Pages call services only; every list a page shows goes through ``visible`` (the role's
+permission, then, for a sector user, each record's sector).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+from bluehelmet.domain.access import Action, Principal, permits
+from bluehelmet.domain.records import Record
+from bluehelmet.services import records
+from bluehelmet.services.access import allowed
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.web.i18n import COOKIE, LANGUAGES, N_, choose_language, words
+from bluehelmet.web.security import csrf_token
+
+__all__ = [
+    "NAV",
+    "SIGNIN_MESSAGES",
+    "Period",
+    "actor_of",
+    "db_of",
+    "names",
+    "parse_day",
+    "render",
+    "render_signin",
+    "visible",
+]
+
+_ENV = Environment(
+    loader=PackageLoader("bluehelmet.web", "templates"),
+    autoescape=select_autoescape(["html"]),
+    undefined=StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+
+#: The pages in the navigation: path, title, and the kind whose reading the page needs.
+NAV = (
+    ("/situation", N_("Situation")),
+    ("/incidents", N_("Incidents")),
+    ("/operations", N_("Operations")),
+    ("/forces", N_("Forces")),
+    ("/rotations", N_("Rotations")),
+    ("/capabilities", N_("Capabilities")),
+    ("/transition", N_("Transition")),
+    ("/imports", N_("Imports")),
+    ("/reports", N_("Reports")),
+    ("/audit", N_("Audit")),
+    ("/about", N_("About the data")),
+)
+
+
+def db_of(request: Request) -> Database:
+    db: Database = request.app.state.db
+    return db
+
+
+def actor_of(principal: Principal) -> str:
+    """Who the audit history names for a change made in the pages."""
+    return principal.name
+
+
+def parse_day(text: str | None) -> date | None:
+    """A day from a form or query (YYYY-MM-DD); None when empty or not a day."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Period:
+    """A period filter from the query (both ends inclusive, either may be open)."""
+
+    date_from: date | None
+    date_to: date | None
+
+    @classmethod
+    def of(cls, request: Request, default: tuple[date | None, date | None] = (None, None)) -> Period:
+        given = request.query_params
+        start = parse_day(given.get("from")) if "from" in given else default[0]
+        end = parse_day(given.get("to")) if "to" in given else default[1]
+        if start and end and end < start:
+            start, end = end, start
+        return cls(start, end)
+
+    def contains(self, day: date | None) -> bool:
+        if day is None:
+            return True
+        return (self.date_from is None or day >= self.date_from) and (self.date_to is None or day <= self.date_to)
+
+    def query(self) -> dict[str, str]:
+        return {k: v.isoformat() for k, v in (("from", self.date_from), ("to", self.date_to)) if v}
+
+
+def visible(tx: Transaction, principal: Principal, kind: str, filters: Mapping[str, Any] | None = None) -> list[Record]:
+    """The live records of ``kind`` matching ``filters`` that ``principal`` may read."""
+    found = records.list_records(tx, kind, filters)
+    if not principal.scoped:
+        return list(found)
+    return [r for r in found if allowed(tx, principal, Action.READ, r)]
+
+
+def names(tx: Transaction, kind: str, field: str = "name") -> dict[int, str]:
+    """Every live record of ``kind`` by id, as its ``field`` names it (for showing references)."""
+    return {r.id: str(getattr(r, field)) for r in records.list_records(tx, kind) if r.id is not None}
+
+
+def _query_with(request: Request, **changes: object) -> str:
+    values = dict(request.query_params)
+    for key, value in changes.items():
+        if value is None:
+            values.pop(key, None)
+        else:
+            values[key] = str(value)
+    return f"{request.url.path}?{urlencode(values)}" if values else request.url.path
+
+
+def render(
+    request: Request,
+    template: str,
+    context: Mapping[str, Any] | None = None,
+    *,
+    status: int = 200,
+    principal: Principal | None = None,
+) -> Response:
+    """The page ``template`` in the request's language, inside the frame."""
+    language = choose_language(request)
+    w = words(language)
+    who = principal if principal is not None else getattr(request.state, "principal", None)
+    html = _ENV.get_template(template).render(
+        {
+            "request": request,
+            "_": w.gettext,
+            "ngettext": w.ngettext,
+            "w": w,
+            "lang": language,
+            "languages": list(LANGUAGES),
+            "principal": who,
+            "csrf": csrf_token(request),
+            "nav": NAV,
+            "path": request.url.path,
+            "query_with": lambda **changes: _query_with(request, **changes),
+            "permits": lambda action, kind=None: permits(who, Action(action), kind),
+            **(context or {}),
+        }
+    )
+    response = HTMLResponse(html, status_code=status)
+    if request.query_params.get("lang") in LANGUAGES and request.cookies.get(COOKIE) != language:
+        response.set_cookie(COOKIE, language, max_age=365 * 86400, samesite="lax", httponly=True)
+    return response
+
+
+#: What ``web.signin`` may say on the sign-in page (marked here so the catalogue translates it).
+SIGNIN_MESSAGES = (
+    N_("The form had expired: please sign in again."),
+    N_("Too many failed attempts: wait a few minutes and try again."),
+    N_("Wrong name or password."),
+)
+
+
+def render_signin(request: Request, error: str = "", status: int = 200) -> Response:
+    """The sign-in page (``app.state.render_signin``, used by ``web.signin``)."""
+    target = request.query_params.get("next", "/")
+    return render(request, "signin.html", {"error": error, "next": target}, status=status, principal=None)

@@ -1,0 +1,152 @@
+"""Incidents: the filtered, paginated list, the review of each (draft -> verified -> rejected,
+and back to draft) and the verification of many at once.
+
+The list filters with htmx (the form's changes fetch the page again and swap the results); it
+works the same without JavaScript. Each review carries the version it was based on, so a
+review of a record someone has just changed is refused rather than applied blind.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import parse_qsl, urlencode
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.incidents import EventType, Incident, IncidentCategory, ReviewStatus
+from bluehelmet.services import records
+from bluehelmet.services.access import allowed
+from bluehelmet.web.deps import need
+from bluehelmet.web.pages import incident_form
+from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
+
+__all__ = ["PAGE_SIZE", "router"]
+
+router = APIRouter()
+PAGE_SIZE = 50
+
+
+def _filters(request: Request) -> dict[str, str]:
+    given = request.query_params
+    chosen = {
+        "review_status": (given.get("status", ""), {s.value for s in ReviewStatus}),
+        "event_type": (given.get("event_type", ""), {e.value for e in EventType}),
+        "category": (given.get("category", ""), {c.value for c in IncidentCategory}),
+    }
+    return {field: value for field, (value, known) in chosen.items() if value in known}
+
+
+def _matches(incident: Incident, text: str, period: Period, sector: int | None) -> bool:
+    if not period.contains(incident.event_date):
+        return False
+    if sector is not None and incident.sector_id != sector:
+        return False
+    if text:
+        seen = " ".join([incident.external_id or "", incident.location_name, incident.notes, incident.perpetrator])
+        return text.lower() in seen.lower()
+    return True
+
+
+@router.get("/incidents")
+def incident_list(
+    request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))]
+) -> Response:
+    period = Period.of(request)
+    text = request.query_params.get("q", "").strip()
+    sector_text = request.query_params.get("sector", "")
+    sector = int(sector_text) if sector_text.isdigit() else None
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    with db_of(request).transaction(actor_of(principal)) as tx:
+        found = [
+            r
+            for r in visible(tx, principal, "Incident", _filters(request))
+            if isinstance(r, Incident) and _matches(r, text, period, sector)
+        ]
+        found.sort(key=lambda r: (r.event_date, r.id or 0), reverse=True)
+        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
+        places, sectors = names(tx, "Location"), names(tx, "Sector")
+        sector_choices = [(s.id, getattr(s, "name", "")) for s in visible(tx, principal, "Sector")]
+    pages = max(1, -(-len(found) // PAGE_SIZE))
+    context = {
+        "title": "Incidents",
+        "incidents": shown,
+        "total": len(found),
+        "page": page,
+        "pages": pages,
+        "period": period,
+        "filters": dict(request.query_params),
+        "places": places,
+        "sectors": sectors,
+        "sector_choices": sector_choices,
+        "statuses": [s.value for s in ReviewStatus],
+        "event_types": [e.value for e in EventType],
+        "categories": [c.value for c in IncidentCategory],
+        "outcome": {k: request.query_params.get(k) for k in ("verified", "refused")},
+    }
+    return render(request, "incidents.html", context, principal=principal)
+
+
+def _row(request: Request, principal: Principal, record_id: int, error: str = "") -> Response:
+    with db_of(request).transaction(actor_of(principal)) as tx:
+        record = records.get(tx, "Incident", record_id)
+        context: dict[str, Any] = {"i": record, "places": names(tx, "Location"), "sectors": names(tx, "Sector")}
+    return render(request, "_incident_row.html", {**context, "row_error": error}, principal=principal)
+
+
+def _review(principal: Principal, request: Request, record_id: int, status: str, version: int) -> None:
+    with db_of(request).transaction(actor_of(principal)) as tx:
+        record = records.get(tx, "Incident", record_id)
+        if not allowed(tx, principal, Action.REVIEW, record):
+            raise BluehelmetError(f"Incident #{record_id} is outside your sector")
+        records.update(tx, "Incident", record_id, {"review_status": status}, version)
+
+
+@router.post("/incidents/{record_id:int}/review")
+async def review(
+    request: Request, record_id: int, principal: Annotated[Principal, Depends(need(Action.REVIEW, "Incident"))]
+) -> Response:
+    """Move one incident to the status asked for; htmx gets the row back, a plain form the record."""
+    form = await request.form()
+    version = str(form.get("version") or "")
+    error = ""
+    try:
+        _review(principal, request, record_id, str(form.get("status") or ""), int(version) if version.isdigit() else -1)
+    except BluehelmetError as refused:
+        error = str(refused)
+    if request.headers.get("hx-request"):
+        return _row(request, principal, record_id, error)
+    if error:
+        return render(request, "refused.html", {"title": "Refused", "error": error}, status=409, principal=principal)
+    return RedirectResponse(f"/incidents/{record_id}", status_code=303)
+
+
+@router.post("/incidents/verify")
+async def verify_many(
+    request: Request, principal: Annotated[Principal, Depends(need(Action.REVIEW, "Incident"))]
+) -> Response:
+    """Verify every incident ticked (each ``ID:VERSION``); each is verified or refused on its own."""
+    form = await request.form()
+    verified, refused = 0, 0
+    for picked in form.getlist("pick"):
+        record_id, _, version = str(picked).partition(":")
+        if not (record_id.isdigit() and version.isdigit()):
+            refused += 1
+            continue
+        try:
+            _review(principal, request, int(record_id), ReviewStatus.VERIFIED.value, int(version))
+            verified += 1
+        except BluehelmetError:
+            refused += 1
+    back = str(form.get("back") or "")
+    query = {k: v for k, v in parse_qsl(back) if k not in ("verified", "refused")}
+    query.update({"verified": str(verified), "refused": str(refused)})
+    return RedirectResponse(f"/incidents?{urlencode(query)}", status_code=303)
+
+
+router.include_router(incident_form.router)

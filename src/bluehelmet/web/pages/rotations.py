@@ -1,0 +1,74 @@
+"""Rotations: a timeline per sector (planned and actual windows, high-tempo periods), with
+what the rotation analysis finds: rotations at the same time, in high periods, off plan."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.rotations import OperationalPeriod, Rotation
+from bluehelmet.domain.units import Unit
+from bluehelmet.services import rotation_stats
+from bluehelmet.web.deps import need
+from bluehelmet.web.i18n import NONE
+from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
+from bluehelmet.web.pages.timeline import Timeline
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/rotations")
+def rotation_timeline(
+    request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Rotation"))]
+) -> Response:
+    db = db_of(request)
+    with db.transaction(actor_of(principal)) as tx:
+        found = [r for r in visible(tx, principal, "Rotation") if isinstance(r, Rotation)]
+        units = {u.id: u for u in visible(tx, principal, "Unit") if isinstance(u, Unit)}
+        periods = [p for p in visible(tx, principal, "OperationalPeriod") if isinstance(p, OperationalPeriod)]
+        sectors = names(tx, "Sector")
+        today = tx.today
+    starts = [r.actual_start or r.planned_start for r in found] + [r.planned_start for r in found]
+    ends = [r.actual_end or r.planned_end for r in found] + [r.planned_end for r in found]
+    period = Period.of(request, (min(starts, default=today), max(ends, default=today + timedelta(days=30))))
+    start, end = period.date_from or today, period.date_to or today
+    report = rotation_stats.rotations(db, start, end)
+    lanes: dict[str, list[tuple[Rotation, Unit]]] = {}
+    for rotation in sorted(found, key=lambda r: r.planned_start):
+        unit = units.get(rotation.unit_id)
+        if unit is not None and _overlaps(rotation, start, end):
+            lanes.setdefault(sectors.get(unit.sector_id or 0, "") or NONE, []).append((rotation, unit))
+    shown_sectors = set(lanes)
+
+    def mine(items: list[Any]) -> list[Any]:
+        """A sector user sees the analysis of their own sector only."""
+        return [i for i in items if not principal.scoped or (i.sector or NONE) in shown_sectors]
+
+    context: dict[str, Any] = {
+        "title": "Rotations",
+        "period": period,
+        "timeline": Timeline(start, end),
+        "lanes": sorted(lanes.items()),
+        "high": {
+            name: [p for p in periods if p.sector_id is None or sectors.get(p.sector_id) == name]
+            for name in shown_sectors
+        },
+        "overlaps": mine(report.overlaps.actual),
+        "against_plan": report.overlaps.against_plan,
+        "high_periods": mine(report.high_periods),
+        "deviations": mine(report.deviations),
+        "lowest": mine(report.lowest),
+    }
+    return render(request, "rotations.html", context, principal=principal)
+
+
+def _overlaps(rotation: Rotation, start: date, end: date) -> bool:
+    first = min(rotation.planned_start, rotation.actual_start or rotation.planned_start)
+    last = max(rotation.planned_end, rotation.actual_end or rotation.planned_end)
+    return first <= end and last >= start

@@ -1,0 +1,117 @@
+"""Situation: the map of incidents (H3 hexagons) and operations, the monthly trend, hotspots.
+
+The map draws the shipped admin-1 boundaries (no tiles: it works offline) and asks the API for
+its layers (``/api/map/boundaries``, ``/api/map/hexagons``, ``/api/map/operations``), which
+aggregate in the server, so a million incidents are a few hundred cells. The trend, the
+figures and the hotspots are computed here by the same services as ``bluehelmet stats``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import json
+import math
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.incidents import EventType
+from bluehelmet.services import hotspots, stats
+from bluehelmet.services.database import Database
+from bluehelmet.web.deps import need
+from bluehelmet.web.pages.frame import Period, db_of, names, render, visible
+
+__all__ = ["data_period", "router", "scope_of", "situation"]
+
+router = APIRouter()
+
+#: Colours of the event types in the trend (UN blue first; the rest distinct and print-safe).
+_COLOURS = {
+    EventType.BATTLES: "#0b5e8f",
+    EventType.EXPLOSIONS_REMOTE_VIOLENCE: "#c62828",
+    EventType.VIOLENCE_AGAINST_CIVILIANS: "#ef8f00",
+    EventType.PROTESTS: "#7cb342",
+    EventType.RIOTS: "#8e24aa",
+    EventType.STRATEGIC_DEVELOPMENTS: "#78909c",
+}
+
+
+def scope_of(db: Database, principal: Principal) -> dict[str, Any]:
+    """The incident filter that keeps a sector user to their sector (empty for everyone else)."""
+    if not principal.scoped or principal.sector_id is None:
+        return {}
+    with db.transaction(principal.name) as tx:
+        return {"sector": names(tx, "Sector").get(principal.sector_id, "")}
+
+
+def data_period(db: Database, where: dict[str, Any], *, year_to_date: bool = False) -> tuple[date | None, date | None]:
+    """The default period: the twelve months up to the last month with incidents (or, with
+    ``year_to_date``, that month's year up to it, the period a letter usually covers)."""
+    months = [r["month"] for r in stats.incident_table(db, ["month"], stats.IncidentFilter(where=where or None))]
+    if not months:
+        return None, None
+    last = date.fromisoformat(months[-1] + "-01")
+    end = last.replace(day=calendar.monthrange(last.year, last.month)[1])
+    if year_to_date:
+        return last.replace(month=1), end
+    start = last.replace(year=last.year - 1, month=last.month % 12 + 1) if last.month < 12 else last.replace(month=1)
+    return max(start, date.fromisoformat(months[0] + "-01")), end
+
+
+def _trend(db: Database, flt: stats.IncidentFilter) -> dict[str, Any]:
+    rows = stats.incident_table(db, ["month", "event_type"], flt)
+    months = sorted({r["month"] for r in rows if r["month"]})
+    series = []
+    for kind, colour in _COLOURS.items():
+        counts = {r["month"]: r["events"] for r in rows if r["event_type"] == kind.value}
+        if counts:
+            series.append({"label": kind.value, "colour": colour, "data": [counts.get(m, 0) for m in months]})
+    return {"months": months, "series": series}
+
+
+def _nearest(places: list[tuple[str, float, float]], latitude: float, longitude: float) -> str:
+    def distance(place: tuple[str, float, float]) -> float:
+        dx = (place[2] - longitude) * math.cos(math.radians(latitude))
+        return math.hypot(place[1] - latitude, dx)
+
+    return min(places, key=distance)[0] if places else ""
+
+
+@router.get("/situation")
+def situation(request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))]) -> Response:
+    db = db_of(request)
+    where = scope_of(db, principal)
+    period = Period.of(request, data_period(db, where))
+    flt = stats.IncidentFilter(period.date_from, period.date_to, where or None)
+    totals = stats.incident_table(db, [], flt)
+    total = totals[0] if totals else {"events": 0, "fatalities": 0}
+    found = hotspots.hotspots(db, flt)
+    with db.transaction(principal.name) as tx:
+        places = [
+            (str(p.name), float(p.latitude), float(p.longitude))  # type: ignore[attr-defined]
+            for p in visible(tx, principal, "Location")
+            if getattr(p, "latitude", None) is not None and getattr(p, "longitude", None) is not None
+        ]
+    cells = sorted(found.hexagons.hexagons, key=lambda h: -h.count)[:10]
+    context = {
+        "title": "Situation",
+        "period": period,
+        "scope": where.get("sector"),
+        "total": total,
+        "ied": stats.ied_summary(db, flt),
+        "civilians": int(total.get("killed_civilians", 0)) + int(total.get("injured_civilians", 0)),
+        "peacekeepers": int(total.get("killed_peacekeepers", 0)) + int(total.get("injured_peacekeepers", 0)),
+        "trend": json.dumps(_trend(db, flt)),
+        "cells": [(c, _nearest(places, c.latitude, c.longitude)) for c in cells],
+        "clusters": [
+            (c, _nearest(places, c.latitude, c.longitude))
+            for c in sorted(found.clusters.clusters, key=lambda c: -c.size)[:8]
+        ],
+        "clustering": found.clusters,
+        "hexagons": found.hexagons,
+        "map_query": json.dumps(period.query()),
+    }
+    return render(request, "situation.html", context, principal=principal)

@@ -1,0 +1,91 @@
+"""What protects every request: security headers, CSRF tokens, and a brake on guessing passwords.
+
+- Headers: a strict Content-Security-Policy (own scripts and styles only, no framing), no MIME
+  sniffing, no referrer across sites.
+- CSRF: each session holds a random token; a state-changing request made with the session
+  cookie must carry it (form field ``csrf_token`` or header ``X-CSRF-Token``). Requests with an
+  API token carry no cookie and need none.
+- Sign-in: at most ``MAX_FAILURES`` failed attempts per account and per address in
+  ``WINDOW_SECONDS``; beyond that sign-in answers 429 until the window passes. Kept in memory:
+  one process, as `bluehelmet serve` runs.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+import time
+from collections import defaultdict, deque
+from collections.abc import Awaitable, Callable
+from threading import Lock
+
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.requests import Request
+from starlette.responses import Response
+
+__all__ = ["MAX_FAILURES", "WINDOW_SECONDS", "SecurityHeaders", "SignInBrake", "csrf_token", "csrf_valid"]
+
+MAX_FAILURES = 5
+WINDOW_SECONDS = 300
+_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+
+
+class SecurityHeaders(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        response.headers.setdefault("Content-Security-Policy", _CSP)
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        response.headers["X-Frame-Options"] = "DENY"
+        response.headers["Referrer-Policy"] = "same-origin"
+        response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+def csrf_token(request: Request) -> str:
+    """The session's CSRF token, made on first use."""
+    token = request.session.get("csrf")
+    if not isinstance(token, str):
+        token = secrets.token_urlsafe(24)
+        request.session["csrf"] = token
+    return token
+
+
+def csrf_valid(request: Request, given: str | None) -> bool:
+    expected = request.session.get("csrf")
+    return isinstance(expected, str) and given is not None and hmac.compare_digest(expected, given)
+
+
+class SignInBrake:
+    """Counts failed sign-ins per key (account name, client address) over a sliding window."""
+
+    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        seen = self._failures[key]
+        while seen and seen[0] <= now - self.window:
+            seen.popleft()
+        return seen
+
+    def blocked(self, *keys: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(k, now)) >= self.max_failures for k in keys)
+
+    def failed(self, *keys: str) -> None:
+        now = time.monotonic()
+        with self._lock:
+            for k in keys:
+                self._recent(k, now).append(now)
+
+    def succeeded(self, *keys: str) -> None:
+        with self._lock:
+            for k in keys:
+                self._failures.pop(k, None)

@@ -1,0 +1,79 @@
+"""Signing in and out of the web application (session cookie), and the health check."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+
+from bluehelmet.services import accounts
+from bluehelmet.web.deps import database
+from bluehelmet.web.security import SignInBrake, csrf_token, csrf_valid
+
+__all__ = ["router"]
+
+router = APIRouter()
+
+
+@router.get("/healthz", include_in_schema=True, tags=["health"])
+def healthz() -> dict[str, str]:
+    """Liveness: 200 with {"status": "ok"} while the application serves. (Needs nothing.)"""
+    return {"status": "ok"}
+
+
+def _brake(request: Request) -> SignInBrake:
+    brake: SignInBrake = request.app.state.brake
+    return brake
+
+
+def _render_signin(request: Request, error: str = "", status: int = 200) -> Response:
+    pages = getattr(request.app.state, "render_signin", None)
+    if pages is not None:
+        return pages(request, error, status)  # type: ignore[no-any-return]
+    token = csrf_token(request)
+    return HTMLResponse(
+        f'<form method="post" action="/signin"><input type="hidden" name="csrf_token" value="{token}">'
+        f'<input name="name"><input name="password" type="password"><button>Sign in</button></form><p>{error}</p>',
+        status_code=status,
+    )
+
+
+@router.get("/signin", include_in_schema=False)
+def signin_page(request: Request) -> Response:
+    return _render_signin(request)
+
+
+@router.post("/signin", include_in_schema=False)
+def signin(
+    request: Request,
+    name: Annotated[str, Form(max_length=100)],
+    password: Annotated[str, Form(max_length=200)],
+    csrf: Annotated[str, Form(alias="csrf_token")] = "",
+    next_page: Annotated[str, Form(alias="next")] = "/",
+) -> Response:
+    """Check the password; on success start a fresh session (a new CSRF token, nothing kept from before)."""
+    if not csrf_valid(request, csrf):
+        return _render_signin(request, "The form had expired: please sign in again.", 403)
+    client = request.client.host if request.client else "unknown"
+    keys = (f"name:{name.lower()}", f"addr:{client}")
+    if _brake(request).blocked(*keys):
+        return _render_signin(request, "Too many failed attempts: wait a few minutes and try again.", 429)
+    account = accounts.authenticate(database(request), name, password)
+    if account is None:
+        _brake(request).failed(*keys)
+        return _render_signin(request, "Wrong name or password.", 401)
+    _brake(request).succeeded(*keys)
+    request.session.clear()  # no session fixation: nothing from before sign-in survives
+    request.session["account"] = account.name
+    csrf_token(request)
+    target = next_page if next_page.startswith("/") and not next_page.startswith("//") else "/"
+    return RedirectResponse(target, status_code=303)
+
+
+@router.post("/signout", include_in_schema=False)
+def signout(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
+    if not csrf_valid(request, csrf):
+        return JSONResponse({"detail": "the form is stale or forged"}, status_code=403)
+    request.session.clear()
+    return RedirectResponse("/signin", status_code=303)

@@ -1,0 +1,125 @@
+/* Situation page: the map (boundaries, H3 hexagons, operations from /api/map/...) and the trend chart. */
+(function () {
+  "use strict";
+
+  function colour(count, max) {
+    var t = max > 1 ? Math.log(count) / Math.log(max) : 1;
+    var stops = ["#fee8c8", "#fdbb84", "#fc8d59", "#e34a33", "#b30000"];
+    return stops[Math.min(stops.length - 1, Math.floor(t * stops.length))];
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error(url + ": " + r.status); }
+      return r.json();
+    });
+  }
+
+  function setupMap() {
+    var el = document.getElementById("map");
+    if (!el || !window.L) { return; }
+    var query = new URLSearchParams(JSON.parse(el.dataset.query || "{}")).toString();
+    var map = L.map(el, { zoomSnap: 0.25, preferCanvas: false, attributionControl: true }).setView([17.5, -2], 5.5);
+    map.attributionControl.setPrefix(false);
+    map.attributionControl.addAttribution("Natural Earth · H3");
+    var layers = L.control.layers(null, null, { collapsed: false }).addTo(map);
+    var status = document.getElementById("map-status");
+    function unavailable(name) {
+      if (status) { status.textContent = " " + el.dataset.labelUnavailable + " (" + name + ")"; }
+    }
+
+    getJSON("/api/map/boundaries").then(function (geo) {
+      var regions = L.geoJSON(geo, {
+        style: { color: "#14304a", weight: 1.2, fillColor: "#ffffff", fillOpacity: 0.7 },
+        onEachFeature: function (f, layer) {
+          var name = f.properties && (f.properties.name || f.properties.admin1);
+          if (name) { layer.bindTooltip(String(name), { sticky: true, className: "region-tip" }); }
+        }
+      }).addTo(map);
+      regions.bringToBack();
+      layers.addOverlay(regions, el.dataset.labelRegions);
+      map.fitBounds(regions.getBounds(), { padding: [8, 8] });
+    }).catch(function () { unavailable("boundaries"); });
+
+    // Incidents, counted in the server by H3 cell at a resolution that suits the zoom.
+    var hexes = L.geoJSON(null, {
+      style: function (f) {
+        var n = (f.properties || {}).count || 0;
+        return { color: "#7a1f00", weight: 0.8, fillColor: colour(n, hexes.max || 1), fillOpacity: 0.78, className: "hexagon" };
+      },
+      onEachFeature: function (f, layer) {
+        var n = (f.properties || {}).count || 0;
+        layer.bindPopup("<strong>" + n + "</strong> " + el.dataset.labelCount);
+      }
+    }).addTo(map);
+    layers.addOverlay(hexes, el.dataset.labelIncidents);
+    var legend = L.control({ position: "bottomright" });
+    legend.onAdd = function () { return L.DomUtil.create("div", "legend"); };
+    legend.addTo(map);
+    var shown = null;
+    function resolution() {
+      var z = map.getZoom();
+      return z < 6 ? 4 : z < 7.5 ? 5 : z < 9 ? 6 : z < 10.5 ? 7 : 8;
+    }
+    function loadHexagons() {
+      var wanted = resolution();
+      if (wanted === shown) { return; }
+      shown = wanted;
+      getJSON("/api/map/hexagons?" + query + (query ? "&" : "") + "resolution=" + wanted).then(function (geo) {
+        if (wanted !== shown) { return; }
+        var max = 1;
+        (geo.features || []).forEach(function (f) { max = Math.max(max, (f.properties || {}).count || 0); });
+        hexes.max = max;
+        hexes.clearLayers();
+        hexes.addData(geo);
+        el.dataset.hexagons = String((geo.features || []).length);
+        var steps = [1, Math.round(Math.sqrt(max)), max].filter(function (v, i, all) { return all.indexOf(v) === i; });
+        legend.getContainer().innerHTML = steps.map(function (s) {
+          return '<i style="background:' + colour(s, max) + '"></i>' + s;
+        }).join("<br>");
+      }).catch(function () { unavailable("hexagons"); });
+    }
+    map.on("zoomend", loadHexagons);
+    loadHexagons();
+
+    getJSON("/api/map/operations?" + query).then(function (geo) {
+      var ops = L.geoJSON(geo, {
+        style: { color: "#0b5e8f", weight: 2, dashArray: "4 3", fillOpacity: 0.05 },
+        pointToLayer: function (f, latlng) {
+          return L.circleMarker(latlng, { radius: 5, color: "#fff", weight: 1.5, fillColor: "#0b5e8f", fillOpacity: 1 });
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties || {};
+          var text = [p.name || p.operation, p.location, p.start_on && (p.start_on + (p.end_on ? " – " + p.end_on : ""))]
+            .filter(Boolean).join("<br>");
+          if (text) { layer.bindPopup(text); }
+        }
+      }).addTo(map);
+      layers.addOverlay(ops, el.dataset.labelOperations);
+    }).catch(function () { unavailable("operations"); });
+  }
+
+  function setupTrend() {
+    var canvas = document.getElementById("trend");
+    var data = document.getElementById("trend-data");
+    if (!canvas || !data || !window.Chart) { return; }
+    var trend = JSON.parse(data.textContent);
+    new Chart(canvas, {
+      type: "bar",
+      data: {
+        labels: trend.months,
+        datasets: trend.series.map(function (s) {
+          return { label: s.label, data: s.data, backgroundColor: s.colour, borderWidth: 0 };
+        })
+      },
+      options: {
+        animation: false, maintainAspectRatio: false,
+        plugins: { legend: { position: "bottom", labels: { boxWidth: 10, font: { size: 11 } } } },
+        scales: { x: { stacked: true, grid: { display: false } }, y: { stacked: true, beginAtZero: true, ticks: { precision: 0 } } }
+      }
+    });
+    canvas.dataset.ready = "1";
+  }
+
+  document.addEventListener("DOMContentLoaded", function () { setupMap(); setupTrend(); });
+}());
