@@ -135,6 +135,7 @@ ENGLISH = {
         "The plan kept every rotation out of the high operational periods",
         "INFBAT Douentza and INFBAT Sévaré rotated at the same time in Sector Centre",
         "because the contributors did not keep to the planned windows",
+        "Meanwhile the activities of the units in Sector Centre fell from 3 to 1.1 a week",
     ],
     20: [
         "in 2 phases of the road map",
@@ -168,6 +169,7 @@ FRENCH = [
     "les 4 restrictions en vigueur sont donc toutes considérées comme non déclarées",
     "Leur nombre a augmenté, passant de 1 en janvier 2021 à 7 en mai 2021",
     "Les notifications de convois des groupes armés ont nettement diminué",
+    "les activités des unités du Sector Centre sont passées de 3 à 1,1 par semaine",
 ]
 
 

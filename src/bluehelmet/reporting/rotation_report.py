@@ -3,15 +3,20 @@ against the plan, and the strength left available."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
+from bluehelmet.domain.operations import Activity
 from bluehelmet.domain.rotations import OperationalPeriod, Rotation, Tempo
 from bluehelmet.reporting.model import (
     Chart,
     ChartKind,
     Day,
+    Figure,
     Paragraph,
     Section,
     Sentence,
     Series,
+    Style,
     Value,
 )
 from bluehelmet.reporting.model import Text as T
@@ -127,7 +132,41 @@ def rotations(scope: Scope) -> Section:
                     },
                 )
             )
+        out.extend(_tempo(scope, pair.sector or "", pair.start, pair.end))
     return Section("rotations", N_("Troop rotations"), (Paragraph(tuple(out)),), (_strength_chart(report, mine),))
+
+
+def _sector_name(scope: Scope, unit_id: int) -> str:
+    unit = scope.unit(unit_id)
+    while unit is not None and unit.sector_id is None and unit.parent_id is not None:
+        unit = scope.unit(unit.parent_id)
+    return scope.sector(unit.sector_id) if unit is not None else ""
+
+
+def _tempo(scope: Scope, sector: str, start: date, end: date) -> list[Sentence]:
+    """Activities of the sector's units per week while the rotations overlapped, against the
+    same number of days just before: what the overlap cost in operations."""
+    days = (end - start).days + 1
+    before_start = start - timedelta(days=days)
+    mine = [a for a in scope.live(Activity) if any(_sector_name(scope, u) == sector for u in a.unit_ids)]
+    during = [a for a in mine if start <= a.start_on <= end]
+    before = [a for a in mine if before_start <= a.start_on < start]
+    if not before or len(during) >= len(before):
+        return []
+    method = N_("Activities (patrols, missions, moves) of the units of {sector} that began from {date_from} to "
+                "{date_to}, divided by the weeks.")  # fmt: skip
+
+    def rate(key: str, chosen: list[Activity], first: date, last: date) -> Figure:
+        return figure(key, 7 * len(chosen) / days, method, evidence("Activity", [a.id for a in chosen]),
+                      style=Style.RATE, sector=T(sector), date_from=Day(first), date_to=Day(last))  # fmt: skip
+
+    values: dict[str, Value] = {
+        "sector": T(sector),
+        "before": rate(f"rotations.{sector}.tempo.before", before, before_start, start - timedelta(days=1)),
+        "during": rate(f"rotations.{sector}.tempo.during", during, start, end),
+    }
+    return [Sentence(N_("Meanwhile the activities of the units in {sector} fell from {before} to {during} a week."),
+                     values)]  # fmt: skip
 
 
 def _strength_chart(report: rotation_stats.RotationReport, mine: list[Rotation]) -> Chart:
