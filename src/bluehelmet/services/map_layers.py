@@ -19,14 +19,14 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.operations import Operation
 from bluehelmet.domain.places import Location
 from bluehelmet.geography.boundaries import Boundaries
-from bluehelmet.services import hotspots, records
+from bluehelmet.services import hotspots, planning_coverage, records
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
 from bluehelmet.services.listing import sector_name
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.stats import IncidentFilter
 
-__all__ = ["boundaries", "hexagons", "operations", "scoped_filter"]
+__all__ = ["boundaries", "casevac", "hexagons", "operations", "scoped_filter"]
 
 Feature = dict[str, Any]
 
@@ -124,3 +124,31 @@ def operations(
                     "geometry": {"type": "Point", "coordinates": [place.longitude, place.latitude]},
                 })  # fmt: skip
     return _collection(features)
+
+
+def casevac(
+    db: Database, principal: Principal, resolution: int = 5, *, night: bool = False, mission: str | None = None
+) -> dict[str, Any]:
+    """The cells of the mission area outside the 10-1-2 targets (advanced care within an hour,
+    surgery within two), by day or by night, each a polygon with its minutes (None: out of
+    reach); the collection carries the shares of the area within each target."""
+    plan = planning_coverage.casevac_coverage(db, resolution=resolution, with_cells=True, suggest_count=0,
+                                              mission=mission, actor=principal.name)  # fmt: skip
+    features = []
+    for cell in plan.cells:
+        advanced = cell.advanced_night if night else cell.advanced_day
+        surgery = cell.surgery_night if night else cell.surgery_day
+        within_hour = advanced is not None and advanced <= 60
+        within_two = surgery is not None and surgery <= 120
+        if within_hour and within_two:
+            continue
+        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell.cell)]
+        features.append({
+            "type": "Feature",
+            "id": cell.cell,
+            "properties": {"cell": cell.cell, "advanced_minutes": advanced, "surgery_minutes": surgery,
+                           "advanced_within_hour": within_hour, "surgery_within_two_hours": within_two},
+            "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+        })  # fmt: skip
+    shares = plan.share_night if night else plan.share_day
+    return _collection(features, resolution=plan.resolution, cells=plan.cell_count, night=night, shares=shares)

@@ -70,3 +70,16 @@ def operations(db: Db, principal: Reader, date_from: From = None, date_to: To = 
     """A point for each place of each operation running in the period, with its name and type."""
     _period(date_from, date_to)
     return JSONResponse(map_layers.operations(db, principal, date_from, date_to, mission=mission))
+
+
+@router.get("/casevac", response_model=FeatureCollection, responses=COMMON)
+def casevac(
+    db: Db,
+    principal: Reader,
+    resolution: Annotated[int, Query(ge=3, le=6, description="H3 resolution of the grid (5: cells of ~250 km²).")] = 5,
+    night: Annotated[bool, Query(description="Night availability of aircraft instead of day.")] = False,
+    mission: Mission = None,
+) -> JSONResponse:
+    """Cells of the mission area beyond the 10-1-2 targets (advanced care within 1 hour, surgery
+    within 2 hours), by day or by night, from the medical units and helicopters on record."""
+    return JSONResponse(map_layers.casevac(db, principal, resolution, night=night, mission=mission))
