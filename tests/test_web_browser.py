@@ -150,6 +150,17 @@ def test_the_new_incident_is_on_the_map(page: Page) -> None:
     page.screenshot(path=SHOTS / "05-map-popup.png")
 
 
+def test_the_casevac_layer_shows_where_10_1_2_is_not_met(page: Page) -> None:
+    """Ticking the casualty-evacuation layer loads the cells beyond the 1 h / 2 h targets."""
+    page.goto("/situation?from=2021-05-01&to=2021-05-31")
+    expect(page.locator("#map path.hexagon").first).to_be_attached(timeout=15000)
+    page.get_by_label("Casualty evacuation beyond 1 h / 2 h (day)").check()
+    expect(page.locator("#map path.casevac").first).to_be_attached(timeout=20000)
+    assert page.locator("#map path.casevac").count() > 100
+    page.wait_for_timeout(300)
+    page.screenshot(path=SHOTS / "05b-casevac.png")
+
+
 def test_a_stale_edit_is_refused(page: Page, browser: sync_api.Browser, server: str) -> None:
     url = _create(page, "BROWSER-STALE", "2021-05-28")
     other = browser.new_context(base_url=server).new_page()

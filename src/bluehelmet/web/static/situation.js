@@ -97,6 +97,36 @@
       }).addTo(map);
       layers.addOverlay(ops, el.dataset.labelOperations);
     }).catch(function () { unavailable("operations"); });
+    addCasevac(map, layers, el, unavailable);
+  }
+
+  /* Casualty evacuation (10-1-2): the cells beyond the targets, loaded when the layer is first shown. */
+  function addCasevac(map, layers, el, unavailable) {
+    var group = L.layerGroup();
+    var loaded = false;
+    layers.addOverlay(group, el.dataset.labelCasevac);
+    function minutes(value) {
+      return value === null || value === undefined ? el.dataset.labelUnreachable : Math.round(value) + " min";
+    }
+    map.on("overlayadd", function (event) {
+      if (event.layer !== group || loaded) { return; }
+      loaded = true;
+      getJSON("/api/map/casevac?resolution=5").then(function (geo) {
+        L.geoJSON(geo, {
+          style: function (f) {
+            var p = f.properties || {};
+            var worst = !p.surgery_within_two_hours;
+            return { stroke: false, className: "casevac", fillColor: worst ? "#7b3294" : "#c2a5cf",
+              fillOpacity: worst ? 0.35 : 0.25 };
+          },
+          onEachFeature: function (f, layer) {
+            var p = f.properties || {};
+            layer.bindTooltip(el.dataset.labelAdvanced + ": " + minutes(p.advanced_minutes) + "<br>" +
+              el.dataset.labelSurgery + ": " + minutes(p.surgery_minutes), { sticky: true });
+          }
+        }).addTo(group);
+      }).catch(function () { unavailable("casevac"); });
+    });
   }
 
   function setupTrend() {
