@@ -16,6 +16,7 @@ from bluehelmet.cli import (
     stats,
     stats_mission,
     stats_readiness,
+    synth,
     web,
 )
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
@@ -61,6 +62,7 @@ for _command in (
     *maintenance.COMMANDS,
     *web.COMMANDS,
     *plan.COMMANDS,
+    *synth.COMMANDS,
 ):
     cli.add_command(_command)
 

@@ -255,9 +255,8 @@ def _place(row: _Row, values: dict[str, Any], resolver: Resolver, state: _LoadSt
 def _stored(resolver: Resolver, external_id: str | None) -> Incident | None:
     if external_id is None or resolver.mission_id is None:
         return None
-    filters = {"mission_id": resolver.mission_id, "external_id": external_id}
-    found = records.list_records(resolver.tx, Incident, filters, limit=1)
-    return found[0] if found and isinstance(found[0], Incident) else None
+    found = resolver.stored(Incident, {"mission_id": resolver.mission_id, "external_id": external_id})
+    return found if isinstance(found, Incident) and not found.is_deleted else None
 
 
 def _keep_stored_actors(event: AcledEvent, stored: Incident) -> None:

@@ -13,16 +13,22 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import insert, select
+
+from bluehelmet.domain import rules
 from bluehelmet.domain.advice import advise
+from bluehelmet.domain.audit import AuditAction
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, Problem, StaleVersion
 from bluehelmet.domain.places import Mission
-from bluehelmet.domain.records import Record
+from bluehelmet.domain.records import Record, snapshot
 from bluehelmet.geography.names import normalise
 from bluehelmet.services import records
+from bluehelmet.services.batching import BatchContext, KeyOf, can_batch, chunks, key_item
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import columns, reference_keys, text_to_values
 from bluehelmet.services.parsing import parse_record
-from bluehelmet.storage import repository
+from bluehelmet.storage import repository, rollups
+from bluehelmet.storage.tables import TABLES, audit_table
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -101,6 +107,8 @@ class Resolver:
         self.row = 0
         self._index: dict[str, dict[str, set[int]]] = {}
         self._names: dict[tuple[str, int], str] = {}
+        #: Natural keys known for a batch (None: known to be absent); only while a batch runs.
+        self._known: dict[type[Record], dict[tuple[tuple[str, Any], ...], Record | None]] = {}
 
     def warn(self, column: str, value: str, reason: str) -> None:
         """Note something accepted but doubtful about the current row (kept in the report)."""
@@ -130,7 +138,7 @@ class Resolver:
             self._add(self._index[target], record)
 
     def find(self, target: str, text: str) -> list[int]:
-        if text.startswith("#") and text[1:].isdigit():
+        if text.startswith("#") and text[1:].isascii() and text[1:].isdigit() and len(text) <= 19:
             return [int(text[1:])]
         if target not in self._index:
             self._index[target] = self._build(target)
@@ -145,6 +153,21 @@ class Resolver:
             return f"no {target} called '{text}' in this mission"
         listed = ", ".join(f"#{i}" for i in found[:5])
         return f"{len(found)} {target} records are called '{text}' ({listed}): write #id to choose"
+
+    def stored(self, cls: type[Record], key: Mapping[str, Any]) -> Record | None:
+        """The record of ``cls`` (deleted or not) whose natural ``key`` is ``key``, or None.
+
+        A batched load answers from what it fetched for its whole batch, and from the records
+        its earlier rows wrote; otherwise one query."""
+        cached = self._known.get(cls)
+        item = key_item(key)
+        if cached is not None and item in cached:
+            return cached[item]
+        found = repository.find(self.tx.session, cls, key)
+        record = found[0] if found else None
+        if cached is not None:
+            cached[item] = record
+        return record
 
     def name_of(self, target: str, record_id: int) -> str:
         """How a file names a record: its name when that is unambiguous, else ``#id``."""
@@ -203,14 +226,19 @@ def load(
     dry_run: bool = False,
     convert: Converter | None = None,
     progress: Callable[[int], None] | None = None,
+    batched: bool = True,
 ) -> LoadReport:
-    """Load ``rows`` (each with its row number in the file) as records of ``kind``, all or nothing."""
+    """Load ``rows`` (each with its row number in the file) as records of ``kind``, all or nothing.
+
+    ``batched`` (where :func:`can_batch` allows) writes new records a batch at a time; the
+    result, the audit entries, the rollups and the report are those of a row-by-row load."""
     cls = records.kind_of(kind)
     report = LoadReport(source=source, kind=cls.__name__, dry_run=dry_run)
     try:
         with db.transaction(actor) as tx:
             mission_id = find_mission(tx, mission).id if _has_mission(cls) else None
-            load_into(tx, cls, rows, report, Resolver(tx, mission_id, report), convert=convert, progress=progress)
+            resolver = Resolver(tx, mission_id, report)
+            load_into(tx, cls, rows, report, resolver, convert=convert, progress=progress, batched=batched)
             if not report.written:
                 raise _RollBack
     except _RollBack:
@@ -229,17 +257,23 @@ def load_into(
     progress: Callable[[int], None] | None = None,
     parent: tuple[str, int] | None = None,
     keep: bool = False,
+    batched: bool = False,
 ) -> list[Record]:
     """Load rows inside the caller's transaction, adding to ``report``; the caller decides
     whether to commit. ``parent`` sets one field on every row (a child's parent id). With
     ``keep``, returns the records written, in row order (for loading their children);
     otherwise nothing is kept, so any number of rows loads in constant memory."""
+    convert = convert or _text_converter
+    if batched and not keep and parent is None and can_batch(cls):
+        _load_batched(tx, cls, rows, report, resolver, convert, progress)
+        return []
     written: list[Record] = []
     resolver.report = report
+    write = _create_or_update
     for number, row in rows:
         report.rows += 1
         resolver.row = number
-        record = _load_row(tx, cls, number, row, resolver, convert or _text_converter, report, parent)
+        record = _load_row(tx, cls, number, row, resolver, convert, report, parent, write)
         if keep and record is not None:
             written.append(record)
         if report.rows % _BATCH == 0:
@@ -258,6 +292,10 @@ def _column_of(cls: type[Record], field_name: str) -> str:
     return by_field.get(field_name, field_name)
 
 
+#: Writes one row's values: the record as stored (or to be stored) and the report's outcome.
+_Write = Callable[[Transaction, type[Record], dict[str, Any]], tuple[Record, str]]
+
+
 def _load_row(
     tx: Transaction,
     cls: type[Record],
@@ -267,6 +305,8 @@ def _load_row(
     convert: Converter,
     report: LoadReport,
     parent: tuple[str, int] | None,
+    write: _Write,
+    context: rules.RuleContext | None = None,
 ) -> Record | None:
     who = f"{cls.__name__} in row {number}"
     values, problems = convert(cls, row, resolver, who)
@@ -279,18 +319,19 @@ def _load_row(
     try:
         if problems:
             raise InvalidRecord(problems + _parse_problems(cls, values, {p.field for p in problems}))
-        record, outcome = _create_or_update(tx, cls, values)
+        record, outcome = write(tx, cls, values)
     except (InvalidRecord, NotFound, StaleVersion) as error:
         for problem in getattr(error, "problems", None) or [Problem(who, "(row)", str(error))]:
             column = _column_of(cls, problem.field)
             value = row.get(column, "")
             report.add(RowProblem(number, column, "" if value is None else str(value), problem.reason))
         return None
-    for warning in advise(record, records.rule_context(tx)):
+    for warning in advise(record, context or records.rule_context(tx)):
         column = _column_of(cls, warning.field)
         value = row.get(column, "")
         resolver.warn(column, "" if value is None else str(value), f"{warning.record} {warning.reason}")
-    resolver.remember(record)
+    if record.id is not None:  # a batched load remembers its new records once they have ids
+        resolver.remember(record)
     setattr(report, outcome, getattr(report, outcome) + 1)
     return record
 
@@ -304,16 +345,140 @@ def _parse_problems(cls: type[Record], values: dict[str, Any], reported: set[str
     return []
 
 
+def _natural_keys(cls: type[Record], candidate: Record) -> Iterable[dict[str, Any]]:
+    """The candidate's natural keys that identify something (not all empty but the mission)."""
+    for key in cls.natural_keys:
+        if not all(getattr(candidate, name) is None for name in key if name != "mission_id"):
+            yield {name: getattr(candidate, name) for name in key}
+
+
+def _update(tx: Transaction, cls: type[Record], existing: Record, values: dict[str, Any]) -> tuple[Record, str]:
+    assert existing.id is not None
+    before = existing.version
+    updated = records.update(tx, cls, existing.id, values, version=before or 0)
+    return updated, "unchanged" if updated.version == before else "updated"
+
+
 def _create_or_update(tx: Transaction, cls: type[Record], values: dict[str, Any]) -> tuple[Record, str]:
     candidate = parse_record(cls, values)  # typed values to look the natural key up with
-    for key in cls.natural_keys:
-        if all(getattr(candidate, name) is None for name in key if name != "mission_id"):
-            continue
-        found = repository.find(tx.session, cls, {name: getattr(candidate, name) for name in key})
-        existing = found[0] if found else None
-        if existing is not None:
-            assert existing.id is not None
-            before = existing.version
-            updated = records.update(tx, cls, existing.id, values, version=before or 0)
-            return updated, "unchanged" if updated.version == before else "updated"
+    for key in _natural_keys(cls, candidate):
+        found = repository.find(tx.session, cls, key)
+        if found:
+            return _update(tx, cls, found[0], values)
     return records.create_parsed(tx, candidate, keys_checked=True), "created"
+
+
+# ------------------------------------------------------------------------------ batched loads
+
+
+class _Batch:
+    """New records of one batch of rows, kept until :meth:`write` inserts them together, with
+    their audit entries. Updates go through :func:`records.update` as they come."""
+
+    def __init__(self, tx: Transaction, cls: type[Record], resolver: Resolver) -> None:
+        self.tx, self.cls, self.resolver = tx, cls, resolver
+        self.pending: list[Record] = []
+        self.context = BatchContext(tx, cls)
+        self.table = TABLES[cls]
+        self.names = [c.name for c in self.table.columns if c.name != "id"]
+
+    @property
+    def known(self) -> dict[tuple[tuple[str, Any], ...], Record | None]:
+        return self.resolver._known.setdefault(self.cls, {})
+
+    def prefetch(self, rows: list[Mapping[str, Any]], key_of: KeyOf | None) -> None:
+        """Look up the natural keys of a whole batch in one query (a key of one column, within
+        the mission); other keys are looked up row by row, and remembered."""
+        self.known.clear()
+        key = self.cls.natural_keys[0] if self.cls.natural_keys else ()
+        free = [name for name in key if name != "mission_id"]
+        if key_of is None or len(free) != 1 or ("mission_id" in key and self.resolver.mission_id is None):
+            return
+        column = free[0]
+        wanted = {k[column] for k in map(key_of, rows) if k and k.get(column) is not None}
+        if not wanted:
+            return
+        scope = {"mission_id": self.resolver.mission_id} if "mission_id" in key else {}
+        for value in wanted:
+            self.known[key_item({**scope, column: value})] = None
+        stmt = select(self.cls).where(
+            self.table.c[column].in_(wanted), *(self.table.c[k] == v for k, v in scope.items())
+        )
+        with self.tx.session.no_autoflush:
+            for record in self.tx.session.scalars(stmt):
+                self.known[key_item({**scope, column: getattr(record, column)})] = record
+
+    def create_or_update(self, tx: Transaction, cls: type[Record], values: dict[str, Any]) -> tuple[Record, str]:
+        candidate = parse_record(cls, values)
+        keys = list(_natural_keys(cls, candidate))
+        for key in keys:
+            existing = self.resolver.stored(cls, key)
+            if existing is not None and existing.id is None:  # new in this batch: store it first
+                self.write()
+                self.known.pop(key_item(key), None)
+                existing = self.resolver.stored(cls, key)
+            if existing is not None:
+                record, outcome = _update(tx, cls, existing, values)
+                self.known[key_item(key)] = record
+                return record, outcome
+        problems = rules.check(candidate, self.context, natural_keys=False)
+        if problems:
+            raise InvalidRecord(problems)
+        candidate.created_at = candidate.updated_at = tx.now()
+        candidate.created_by = candidate.updated_by = tx.actor
+        candidate.version = 1
+        self.pending.append(candidate)
+        for key in keys:
+            self.known[key_item(key)] = candidate
+        rollups.add_delta(tx.rollup, rollups.contribution(candidate), 1)
+        return candidate, "created"
+
+    def write(self) -> None:
+        """Insert the pending records and their audit entries, two statements for the batch."""
+        if not self.pending:
+            return
+        session = self.tx.session
+        rows = [{name: getattr(record, name) for name in self.names} for record in self.pending]
+        stmt = insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True)
+        ids = session.execute(stmt, rows).scalars().all()
+        entries = []
+        for record, record_id in zip(self.pending, ids, strict=True):
+            record.id = record_id
+            self.resolver.remember(record)
+            entries.append({"entity": self.cls.__name__, "record_id": record_id, "action": AuditAction.CREATE,
+                            "version": 1, "actor": self.tx.actor, "at": record.updated_at, "before": None,
+                            "after": snapshot(record)})  # fmt: skip
+        session.execute(insert(audit_table), entries)
+        self.pending.clear()
+
+
+def _load_batched(
+    tx: Transaction,
+    cls: type[Record],
+    rows: Iterable[tuple[int, Mapping[str, Any]]],
+    report: LoadReport,
+    resolver: Resolver,
+    convert: Converter,
+    progress: Callable[[int], None] | None,
+) -> None:
+    """Rows a batch at a time: the batch's natural keys fetched in one query, each row
+    converted, checked and counted in order as in a row-by-row load, new records inserted
+    together, then the session let go of (constant memory)."""
+    resolver.report = report
+    batch = _Batch(tx, cls, resolver)
+    key_of: KeyOf | None = getattr(convert, "natural_key", None)
+    try:
+        for chunk in chunks(rows, _BATCH):
+            batch.prefetch([row for _, row in chunk], key_of)
+            for number, row in chunk:
+                report.rows += 1
+                resolver.row = number
+                _load_row(tx, cls, number, row, resolver, convert, report, None, batch.create_or_update, batch.context)
+            batch.write()
+            batch.context.forget()
+            tx.session.flush()  # updates' audit entries are still pending in the session
+            tx.session.expunge_all()
+            if progress is not None:
+                progress(chunk[-1][0])
+    finally:
+        resolver._known.pop(cls, None)

@@ -66,18 +66,27 @@ def stream_records(
     date_to: date | None = None,
     batch: int = 1000,
 ) -> Iterator[Record]:
-    """Live records of ``cls`` in id order, fetched ``batch`` at a time (for exports)."""
+    """Live records of ``cls`` in id order, fetched ``batch`` at a time (for exports).
+
+    Each batch is its own query, continuing after the last id seen (no cursor stays open while
+    the caller works), and its records are let go once the next batch is asked for, so memory
+    stays flat whatever the size of the table."""
     table = TABLES[cls]
-    stmt = select(cls).where(table.c.deleted_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
+    base = select(cls).where(table.c.deleted_at.is_(None), *(table.c[k] == v for k, v in filters.items()))
     if date_field is not None and date_from is not None:
-        stmt = stmt.where(table.c[date_field] >= date_from)
+        base = base.where(table.c[date_field] >= date_from)
     if date_field is not None and date_to is not None:
-        stmt = stmt.where(table.c[date_field] <= date_to)
-    stmt = stmt.order_by(table.c.id).execution_options(yield_per=batch)
-    for count, record in enumerate(session.scalars(stmt), start=1):
-        yield record
-        if count % batch == 0:
-            session.expunge_all()  # keep memory flat: what was written out need not stay loaded
+        base = base.where(table.c[date_field] <= date_to)
+    last: int | None = None
+    while True:
+        stmt = base if last is None else base.where(table.c.id > last)
+        chunk = list(session.scalars(stmt.order_by(table.c.id).limit(batch)))
+        yield from chunk
+        if len(chunk) < batch:
+            return
+        last = chunk[-1].id
+        for record in chunk:
+            session.expunge(record)  # what was written out need not stay loaded
 
 
 def count_records(session: Session, cls: type[Record], *, include_deleted: bool = False) -> int:

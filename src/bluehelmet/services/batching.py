@@ -1,0 +1,86 @@
+"""What a batched load needs besides the loader itself: which kinds may be batched, a row's
+natural key read before conversion, batches of rows, and a rule context that remembers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import date
+from typing import Any
+
+from bluehelmet.domain.places import Mission
+from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target
+from bluehelmet.services import records
+from bluehelmet.services.database import Transaction
+
+__all__ = ["BatchContext", "KeyOf", "can_batch", "chunks", "key_item"]
+
+#: A row's natural key as its converter reads it before converting (without the mission).
+KeyOf = Callable[[Mapping[str, Any]], dict[str, Any] | None]
+
+
+def key_item(key: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
+    return tuple(sorted(key.items()))
+
+
+def can_batch(cls: type[Record]) -> bool:
+    """Whether rows of ``cls`` may be written a batch at a time: no record of the kind refers
+    to another of its kind (a row could then name a record of its own batch, not yet stored)."""
+    name = cls.__name__
+    return all(name not in (reference_target(f), reference_list_target(f)) for f in entity_fields(cls))
+
+
+class BatchContext:
+    """The rules' context for a batch, remembering the records of other kinds it has read (a
+    load changes records of one kind only) and which coordinates lie in the mission's country:
+    an import names the same mission and few thousand places again and again."""
+
+    def __init__(self, tx: Transaction, cls: type[Record]) -> None:
+        self._ctx = records.rule_context(tx)
+        self._kind = cls.__name__
+        self._records: dict[tuple[str, int], Record | None] = {}
+        self._inside: dict[tuple[str, float, float], bool | None] = {}
+
+    def forget(self) -> None:
+        """Let go of the records read (the session lets go of them after each batch)."""
+        self._records.clear()
+
+    @property
+    def today(self) -> date:
+        return self._ctx.today
+
+    @property
+    def rating_scale(self) -> Sequence[str]:
+        return self._ctx.rating_scale
+
+    def get(self, entity: str, record_id: int) -> Record | None:
+        if entity == self._kind:
+            return self._ctx.get(entity, record_id)
+        key = (entity, record_id)
+        if key not in self._records:
+            self._records[key] = self._ctx.get(entity, record_id)
+        return self._records[key]
+
+    def children(self, entity: str, field: str, record_id: int) -> list[Record]:
+        return self._ctx.children(entity, field, record_id)
+
+    def find(self, entity: str, values: dict[str, Any]) -> list[Record]:
+        return self._ctx.find(entity, values)
+
+    def area_contains(self, mission: Mission, latitude: float, longitude: float) -> bool | None:
+        key = (mission.country_iso3, latitude, longitude)
+        if key not in self._inside:
+            if len(self._inside) > 200_000:
+                self._inside.clear()
+            self._inside[key] = self._ctx.area_contains(mission, latitude, longitude)
+        return self._inside[key]
+
+
+def chunks(rows: Iterable[tuple[int, Mapping[str, Any]]], size: int) -> Iterator[list[tuple[int, Mapping[str, Any]]]]:
+    chunk: list[tuple[int, Mapping[str, Any]]] = []
+    for item in rows:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
