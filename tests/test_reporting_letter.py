@@ -18,9 +18,10 @@ from click.testing import CliRunner
 from bluehelmet.cli import cli
 from bluehelmet.domain.records import entity_fields, snapshot
 from bluehelmet.reference.loader import load_reference
+from bluehelmet.reporting.annex import evidence_csv, evidence_text
 from bluehelmet.reporting.build import build_letter
 from bluehelmet.reporting.markdown import render_markdown
-from bluehelmet.reporting.model import Figure, Letter, Style
+from bluehelmet.reporting.model import Evidence, Figure, Letter, Style
 from bluehelmet.reporting.wording import Wording, catalogue_path
 from bluehelmet.services import records
 from bluehelmet.services.database import Database
@@ -338,6 +339,8 @@ def test_the_report_command_writes_the_letter_and_its_charts(reference_db: Datab
     )
     assert result.exit_code == 0, result.output
     assert re.search(r"\[70\]\(#figure-\d+\) engins explosifs improvisés", out.read_text())
+    evidence = (tmp_path / "letter-evidence.csv").read_text().splitlines()
+    assert evidence[0] == "figure,key,kind,id" and len(evidence) > 1000
     charts = sorted(p.name for p in (tmp_path / "letter-charts").iterdir())
     assert "map.png" in charts and "incidents-by-month.png" in charts
     assert all((tmp_path / "letter-charts" / c).read_bytes().startswith(b"\x89PNG") for c in charts)
@@ -374,3 +377,18 @@ def test_rate_figures_are_written_with_their_decimals() -> None:
         or w.number(Figure("r", 2.25, "m", style=Style.RATE)) == "2,3"
     )
     assert w.number(Figure("n", 12345, "m")) == "12\u202f345"
+
+
+def test_a_figure_over_many_scattered_records_lists_its_first_runs_and_the_file_holds_all() -> None:
+    scattered = tuple(range(1, 20_000, 2))  # 10,000 ids, no two adjacent
+    figure = Figure("many", len(scattered), "m", (Evidence("Incident", scattered),))
+    text = evidence_text(figure.evidence, Wording("en"))
+    assert text.startswith("incidents 1, 3, 5, ") and text.endswith(
+        "and 9,960 more records, listed in the evidence file"
+    )
+    assert len(text) < 500
+    assert evidence_text((Evidence("Incident", (4, 5, 6, 9)),), Wording("en")) == "incidents 4-6, 9"
+    letter = Letter("M", "M", FROM, TO, TO, (), (figure,))
+    rows = evidence_csv(letter).splitlines()
+    assert rows[0] == "figure,key,kind,id" and len(rows) == 1 + len(scattered)
+    assert rows[1] == "F1,many,Incident,1" and rows[-1] == "F1,many,Incident,19999"

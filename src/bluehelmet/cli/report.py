@@ -53,6 +53,6 @@ def letter(
     emit(
         summary,
         as_json,
-        f"wrote {written[0]} ({len(built.figures)} figures, {language})"
-        + (f" and {len(written) - 1} chart images" if len(written) > 1 else ""),
+        f"wrote {written[0]} ({len(built.figures)} figures, {language}) and its evidence {written[-1]}"
+        + (f", with {len(written) - 2} chart images" if len(written) > 2 else ""),
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import PurePosixPath
 
+from bluehelmet.reporting.annex import evidence_csv
 from bluehelmet.reporting.markdown import render_markdown
 from bluehelmet.reporting.model import Letter
 from bluehelmet.reporting.wording import Wording
@@ -25,9 +26,14 @@ class Format(StrEnum):
 
 def render(letter: Letter, fmt: Format | str, language: str, *, name: str = "letter") -> dict[str, bytes]:
     """The letter as files, keyed by their path relative to the main file's folder; the main
-    file is ``name`` with the format's extension and comes first."""
-    w = Wording(language)
-    chosen = Format(fmt)
+    file is ``name`` with the format's extension and comes first, the evidence of every figure
+    (``name-evidence.csv``) last."""
+    files = _render(letter, Format(fmt), Wording(language), name)
+    files[f"{name}-evidence.csv"] = evidence_csv(letter).encode()
+    return files
+
+
+def _render(letter: Letter, chosen: Format, w: Wording, name: str) -> dict[str, bytes]:
     main = f"{name}.{chosen.value}"
     if chosen == Format.MARKDOWN:
         from bluehelmet.reporting.charts import draw  # noqa: PLC0415 - heavy engines load only when used
