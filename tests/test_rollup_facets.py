@@ -1,11 +1,13 @@
 """The rollups by place, sector, perpetrator, week and day: every key, filter and hexagon count
 gives the answer the incidents give, also after the locations and sectors incidents take their
-place from change; and each rollup is what the groupings it holds are read from."""
+place from change; and each rollup is what the groupings it holds are read from. The groupings
+no rollup holds, added up along an ordered index, give what the incident rows give."""
 
 from __future__ import annotations
 
 from datetime import date, timedelta
 from typing import Any
+from unittest.mock import patch
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -13,12 +15,15 @@ from hypothesis import strategies as st
 from sqlalchemy import update
 
 from bluehelmet.analytics.hotspots import HexagonCounts, hexagon_counts
-from bluehelmet.analytics.incidents import GroupKey
+from bluehelmet.analytics.incidents import DATE_KEYS, GroupKey, finest_period
 from bluehelmet.services import hotspots, records, rollups, stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
+from bluehelmet.storage import aggregates
+from bluehelmet.storage.aggregates import incident_groups
 from bluehelmet.storage.hotspot_queries import coordinate_counts
 from bluehelmet.storage.rollups import rollup_named
+from bluehelmet.storage.tables import FACETS
 from tests import factories
 from tests.test_rollups import TYPES, _as_changes, _from_incidents, _in_step, _incident, _mission, _values, _when
 
@@ -85,13 +90,9 @@ def _edit(db: Database, kind: str, record_id: int, **changes: object) -> None:
         records.update(tx, kind, record_id, changes, version=current.version or 0)
 
 
-@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(incidents=st.lists(_placed, min_size=1, max_size=20), queries=st.lists(_any_query, min_size=1, max_size=6))
-def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
-    db: Database, incidents: list[dict[str, Any]], queries: list[Any]
-) -> None:
-    """Including after a location changes sector and coordinates, a sector is renamed, and
-    incidents move, are rejected, deleted and restored."""
+def _placed_mission(db: Database, incidents: list[dict[str, Any]]) -> tuple[int, str, list[int], list[int], list[int]]:
+    """A mission with two sectors, three places (one without coordinates, put in a sector after
+    its incidents were recorded) and ``incidents``: its id, name, sectors, places and incidents."""
     mission_id, name = _mission(db)
     with db.transaction("tester") as tx:
         sectors = [int(factories.make(tx, "Sector", mission_id=mission_id, name=n).id or 0) for n in ("North", "East")]
@@ -108,6 +109,17 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
         ]
     with db.transaction("tester") as tx:
         records.update(tx, "Location", places[2], {"sector_id": sectors[0]}, version=1)
+    return mission_id, name, sectors, places, made
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(incidents=st.lists(_placed, min_size=1, max_size=20), queries=st.lists(_any_query, min_size=1, max_size=6))
+def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
+    db: Database, incidents: list[dict[str, Any]], queries: list[Any]
+) -> None:
+    """Including after a location changes sector and coordinates, a sector is renamed, and
+    incidents move, are rejected, deleted and restored."""
+    mission_id, name, sectors, places, made = _placed_mission(db, incidents)
     _same_answers(db, mission_id, name, queries)
 
     _edit(db, "Location", places[0], sector_id=sectors[1], latitude=_POINTS[2][0], longitude=_POINTS[2][1])
@@ -151,3 +163,57 @@ def test_each_rollup_answers_the_groupings_it_holds(
     assert rollups.rebuild(db) > 0
     answer = stats.incident_table(db, keys, IncidentFilter(date(2021, 2, 1), date(2021, 2, 28), where), mission=name)
     assert sum(row["events"] for row in answer) == 2
+
+
+def _grouped(db: Database, mission_id: int, keys: list[str], flt: IncidentFilter) -> list[Any]:
+    plain = [k for k in keys if GroupKey(k) not in DATE_KEYS]
+    period = finest_period([GroupKey(k) for k in keys])
+    with db.transaction("tester") as tx:
+        rows = incident_groups(tx.session, mission_id, plain, period=period.value if period else None,
+                               date_from=flt.date_from, date_to=flt.date_to, where=flt.where)  # fmt: skip
+        return sorted(((sorted(labels.items(), key=str), n, sorted(sums.items())) for labels, n, sums in rows), key=str)
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(incidents=st.lists(_placed, min_size=1, max_size=20), queries=st.lists(_any_query, min_size=1, max_size=8))
+def test_groupings_read_in_index_order_are_those_of_the_incident_rows(
+    db: Database, incidents: list[dict[str, Any]], queries: list[Any]
+) -> None:
+    """A grouping added up along an ordered index gives what grouping every incident row gives."""
+    mission_id, _, _, _, made = _placed_mission(db, incidents)
+    with db.transaction("tester") as tx:
+        records.update(tx, "Incident", made[0], {"review_status": "draft"}, version=1)  # reopened, then
+        records.update(tx, "Incident", made[0], {"review_status": "rejected"}, version=2)
+        if len(made) > 1:
+            records.delete(tx, "Incident", made[1])
+    for keys, start, days, where in queries:
+        end = None if days is None else (start or date(2020, 11, 20)) + timedelta(days=days)
+        flt = IncidentFilter(start, end, where or None)
+        ordered = _grouped(db, mission_id, keys, flt)
+        with patch.object(aggregates, "_ordered_prefix", lambda *_, **__: None):
+            assert ordered == _grouped(db, mission_id, keys, flt), (keys, flt)
+
+
+@pytest.mark.parametrize(
+    ("keys", "period", "where", "prefix"),
+    [
+        (["location", "event_type"], None, None, ["location_name", "location_id", "sector_id", "event_type"]),
+        (["sector", "target"], None, None, ["location_name", "location_id", "sector_id", *FACETS[:4]]),
+        (["perpetrator", "admin1"], None, {"event_type": "Battles"}, ["perpetrator", *FACETS[:5]]),
+        (["event_type"], "day", None, ["event_date", "event_type"]),
+        ([], None, {"sector": "East"}, ["location_name", "location_id", "sector_id"]),
+        (["location", "perpetrator"], None, None, None),
+        (["sector"], "month", None, None),
+        (["event_type"], None, {"explosives_used": True}, None),
+    ],
+)
+def test_each_grouping_reads_the_ordered_index_that_holds_it(
+    keys: list[str], period: str | None, where: dict[str, Any] | None, prefix: list[str] | None
+) -> None:
+    assert aggregates._ordered_prefix(keys, period, where) == prefix
+
+
+def test_a_short_period_is_read_by_date_unless_the_index_leads_with_the_date() -> None:
+    assert aggregates._ordered_prefix(["location", "event_type"], None, None, short=True) is None
+    assert aggregates._ordered_prefix(["perpetrator"], None, None, short=True) is None
+    assert aggregates._ordered_prefix(["event_type"], "day", None, short=True) == ["event_date", "event_type"]

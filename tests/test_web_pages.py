@@ -16,13 +16,16 @@ from pathlib import Path
 import pytest
 from babel.messages.extract import extract_from_dir
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from bluehelmet.config import Settings
+from bluehelmet.domain.incidents import Incident
 from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
 from bluehelmet.web.i18n import catalogue, words
+from bluehelmet.web.pages.incidents import PAGE_SIZE
 
 PASSWORD = "correct horse battery staple"
 ROLES = {"admin": None, "analyst": None, "east": "Sector East", "viewer": None, "evaluator": None, "reporting": None}
@@ -266,3 +269,85 @@ def test_words_write_numbers_and_dates_as_the_language_does() -> None:
     fr = words("fr")
     assert fr.number(1234) == "1\u202f234" and fr.ngettext("{n} incident", "{n} incidents", 2) == "2 incidents"
     assert words("en").term("ied_detonated") == "IED detonated" and fr.term("verified") == "vérifié"
+
+
+def _shown_total(html: str) -> int:
+    found = re.search(r"<strong>([\d,]+) incidents?</strong>", html)
+    assert found, "the list says no total"
+    return int(found.group(1).replace(",", ""))
+
+
+def test_the_incident_list_reads_one_page_however_many_incidents(app_client: TestClient, db: Database) -> None:
+    """Only the page's incidents leave the database, in the same statements for 339 or 459."""
+    sign_in(app_client, "admin")
+    loaded: list[int | None] = []
+    statements: list[str] = []
+
+    def on_load(target: Incident, context: object) -> None:
+        loaded.append(target.id)
+
+    def on_execute(conn: object, cursor: object, statement: str, *args: object) -> None:
+        statements.append(statement)
+
+    def read(**params: str) -> tuple[str, int, int]:
+        loaded.clear()
+        statements.clear()
+        response = app_client.get("/incidents", params=params)
+        assert response.status_code == 200
+        return response.text, len(loaded), len(statements)
+
+    event.listen(Incident, "load", on_load)
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+    try:
+        html, first_loaded, first_statements = read()
+        with db.transaction("tester") as tx:
+            mission = records.list_records(tx, "Mission")[0].id
+            for n in range(120):
+                values = {"mission_id": mission, "external_id": f"MANY-{n}", "event_date": "2000-01-01",
+                          "event_type": "Battles", "sub_event_type": "Armed clash"}  # fmt: skip
+                records.create(tx, "Incident", values)
+        more, more_loaded, more_statements = read()
+        last, last_loaded, _ = read(page=str(-(-_shown_total(more) // PAGE_SIZE)))
+    finally:
+        event.remove(Incident, "load", on_load)
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    assert _shown_total(more) == _shown_total(html) + 120
+    assert first_loaded == more_loaded == PAGE_SIZE and first_statements == more_statements
+    assert "MANY-" in last and "MANY-" not in more  # newest first: the year 2000 comes last
+    assert last_loaded == (_shown_total(more) - 1) % PAGE_SIZE + 1
+
+
+@pytest.mark.parametrize(
+    "params",
+    [{}, {"q": "ansongo"}, {"status": "draft"}, {"event_type": "Battles", "from": "2021-01-01", "to": "2021-06-30"},
+     {"category": "ied_detonated"}, {"sector": "SECTOR"}, {"q": "%"}],
+)  # fmt: skip
+def test_the_incident_list_counts_what_its_filters_match(
+    app_client: TestClient, db: Database, params: dict[str, str]
+) -> None:
+    """The database's filtering gives what the same filters give over every incident in Python."""
+    sign_in(app_client, "admin")
+    with db.transaction("tester") as tx:
+        every = [r for r in records.list_records(tx, "Incident") if isinstance(r, Incident)]
+        east = next(s.id for s in records.list_records(tx, "Sector") if getattr(s, "name", "") == "Sector East")
+        place_sector = {p.id: getattr(p, "sector_id", None) for p in records.list_records(tx, "Location")}
+    params = {k: str(east) if v == "SECTOR" else v for k, v in params.items()}
+
+    def matches(r: Incident) -> bool:
+        seen = " ".join([r.external_id or "", r.location_name, r.notes, r.perpetrator]).lower()
+        sector = r.sector_id if r.sector_id is not None else place_sector.get(r.location_id)
+        return (
+            params.get("q", "").lower() in seen
+            and params.get("status", r.review_status) == r.review_status
+            and params.get("event_type", r.event_type) == r.event_type
+            and params.get("category", r.category) == r.category
+            and str(r.event_date) >= params.get("from", "0000")
+            and str(r.event_date) <= params.get("to", "9999")
+            and ("sector" not in params or sector == east)
+        )
+
+    expected = sorted((r for r in every if matches(r)), key=lambda r: (r.event_date, r.id or 0), reverse=True)
+    html = app_client.get("/incidents", params=params).text
+    assert _shown_total(html) == len(expected)
+    shown = re.findall(r'<tr id="incident-(\d+)"', html)
+    assert [int(i) for i in shown] == [r.id for r in expected[:PAGE_SIZE]]

@@ -21,6 +21,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 from sqlalchemy import Select, func, or_, select
+from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.access import REFERENCE_KINDS, Action, Principal
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, Problem
@@ -51,6 +52,8 @@ MAX_LIMIT = 1000
 _BIGGEST = 2**31 - 1
 #: Kinds whose own ``sector_id`` column places them (filtered in the query for a sector account).
 _SECTOR_COLUMN = frozenset({"Location", "OperationalPeriod", "CapabilityRequirement"})
+#: The text fields a search looks in, by kind (others: the field that names a record).
+_SEARCHED = {"Incident": ("external_id", "location_name", "notes", "perpetrator")}
 
 
 class OutsideScope(BluehelmetError):
@@ -218,6 +221,21 @@ def _select(
     return stmt.where(clause), False
 
 
+def _narrowed(cls: type[Record], stmt: Select[Any], text: str, sector_id: int | None) -> Select[Any]:
+    """``stmt`` kept to the records whose searched fields contain ``text`` (any case) and, when
+    asked, to those in sector ``sector_id`` (placed as sector accounts see them)."""
+    table = TABLES[cls]
+    if text:
+        fields = _SEARCHED.get(cls.__name__, (cls.label_field,))
+        stmt = stmt.where(or_(*(table.c[name].icontains(text, autoescape=True) for name in fields)))
+    if sector_id is not None:
+        clause = _sector_clause(cls, sector_id)
+        if clause is None:
+            raise BluehelmetError(f"{cls.__name__} records cannot be listed by sector")
+        stmt = stmt.where(clause)
+    return stmt
+
+
 def list_page(
     db: Database,
     principal: Principal,
@@ -227,21 +245,32 @@ def list_page(
     limit: int = 100,
     offset: int = 0,
     include_deleted: bool = False,
+    newest_first: bool = False,
+    text: str = "",
+    sector_id: int | None = None,
 ) -> Page:
-    """The records of ``kind`` matching ``query`` that ``principal`` may read, in id order."""
+    """The records of ``kind`` matching ``query`` that ``principal`` may read, in id order (or,
+    ``newest_first``, latest main date first, then latest id), with ``text`` in a searched field
+    and in sector ``sector_id`` when given. Only the page is read: the rest is counted in the database."""
     cls = records.kind_of(kind)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise InvalidRecord([Problem(cls.__name__, "limit", f"must be 1 to {MAX_LIMIT}, with offset 0 or more")])
     conditions = parse_query(cls, query)
     stmt, ask_each = _select(cls, conditions, principal, include_deleted)
-    order = TABLES[cls].c.id
+    stmt = _narrowed(cls, stmt, text, sector_id)
+    table = TABLES[cls]
+    main = date_field(cls)
+    order: list[ColumnElement[Any]] = [table.c.id]
+    if newest_first:
+        order = [*([table.c[main].desc()] if main else []), table.c.id.desc()]
     with db.transaction(principal.name) as tx:
         if ask_each:
             # Kinds placed through their units or places: few records, each asked.
-            visible = [r for r in tx.session.scalars(stmt.order_by(order)) if allowed(tx, principal, Action.READ, r)]
+            visible = [r for r in tx.session.scalars(stmt.order_by(*order)) if allowed(tx, principal, Action.READ, r)]
             return Page(visible[offset : offset + limit], len(visible), limit, offset)
-        total = int(tx.session.scalar(select(func.count()).select_from(stmt.with_only_columns(order).subquery())) or 0)
-        page = tx.session.scalars(stmt.order_by(order).offset(offset).limit(limit)).all()
+        counted = stmt.with_only_columns(table.c.id).subquery()
+        total = int(tx.session.scalar(select(func.count()).select_from(counted)) or 0)
+        page = tx.session.scalars(stmt.order_by(*order).offset(offset).limit(limit)).all()
         return Page(page, total, limit, offset)
 
 

@@ -1,4 +1,9 @@
-"""Grouped counts computed in the database, so a million incidents never travel to Python."""
+"""Grouped counts computed in the database, so a million incidents never travel to Python.
+
+A grouping whose keys an ordered covering index holds (``tables.FACET_INDEXES``: a place, a
+perpetrator or the day, then the incident's types, category, target and regions) is added up in
+two steps: along the index's first columns, read in order with no sort, then by the keys asked.
+Any other grouping is counted from the incident rows."""
 
 from __future__ import annotations
 
@@ -12,9 +17,9 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
-from bluehelmet.storage.tables import TABLES
+from bluehelmet.storage.tables import FACET_INDEXES, FACETS, TABLES
 
-__all__ = ["INCIDENT_COLUMNS", "TALLIED", "counted_incidents", "incident_groups", "period_text"]
+__all__ = ["INCIDENT_COLUMNS", "SHORT_PERIOD_DAYS", "TALLIED", "counted_incidents", "incident_groups", "period_text"]
 
 _I = TABLES[Incident]
 _L = TABLES[Location]
@@ -33,15 +38,18 @@ INCIDENT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "explosives_used": _I.c.explosives_used,
 }
 TALLIED = TOLL_FIELDS
+#: The incident column of a key, where the analysis names it differently.
+_COLUMN_OF = {"location": "location_name"}
 
 
-def period_text(session: Session, key: str) -> ColumnElement[Any]:
-    """The event date as text of a period: the day, the month (YYYY-MM) or the year (YYYY)."""
+def period_text(session: Session, key: str, column: ColumnElement[Any] | None = None) -> ColumnElement[Any]:
+    """The event date (or ``column``, a date) as text of a period: the day, the month (YYYY-MM) or the year (YYYY)."""
     length = {"day": 10, "month": 7, "year": 4}[key]
+    day = _I.c.event_date if column is None else column
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":  # dates are stored as ISO text
-        return func.substr(_I.c.event_date, 1, length)
-    return func.to_char(_I.c.event_date, {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}[key])
+        return func.substr(day, 1, length)
+    return func.to_char(day, {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}[key])
 
 
 _Query = TypeVar("_Query", bound=Select[Any])
@@ -62,9 +70,70 @@ def counted_incidents(
     if date_to is not None:
         stmt = stmt.where(_I.c.event_date <= date_to)
     for name, value in (where or {}).items():
-        column = INCIDENT_COLUMNS[name]
-        stmt = stmt.where(column.in_(value) if isinstance(value, list | tuple | set) else column == value)
+        stmt = stmt.where(_matching(INCIDENT_COLUMNS[name], value))
     return stmt
+
+
+def _matching(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
+    return column.in_(value) if isinstance(value, list | tuple | set) else column == value
+
+
+#: A period at most this long is read by date from the rows: walking a whole place or perpetrator
+#: index costs more than reading a year of incidents through the date index.
+SHORT_PERIOD_DAYS = 400
+
+
+def _ordered_prefix(
+    keys: Sequence[str], period: str | None, where: Mapping[str, Any] | None, *, short: bool = False
+) -> list[str] | None:
+    """The leading columns of an ordered index (``tables.FACET_INDEXES``) that hold every key of
+    the grouping, as few as can be, or None when no such index holds all its keys and filters
+    (or, for a ``short`` period, when the index does not lead with the date)."""
+    leads = {"location": "ix_incident_place_facets", "sector": "ix_incident_place_facets"}
+    leads |= {"perpetrator": "ix_incident_perpetrator_facets"}
+    chosen = {leads[k] for k in [*keys, *(where or {})] if k in leads}
+    if period is not None or not chosen:
+        chosen.add("ix_incident_day_facets")
+    if len(chosen) != 1:
+        return None
+    (index,) = chosen
+    if short and index != "ix_incident_day_facets":
+        return None
+    held = set(FACETS) | {k for k, name in leads.items() if name == index}
+    if not set(keys) | set(where or {}) <= held:
+        return None
+    deepest = max((FACETS.index(k) + 1 for k in keys if k in FACETS), default=0)
+    return [*FACET_INDEXES[index], *FACETS[:deepest]]
+
+
+def _grouped_in_order(
+    session: Session,
+    prefix: Sequence[str],
+    keys: Sequence[str],
+    period: str | None,
+    counted: Select[Any],
+    sector: Any = None,
+) -> Select[Any]:
+    """The grouping in two steps: the ``counted`` incidents added up by ``prefix`` (an ordered
+    index's first columns: read in order, no sorting), then those sums grouped by the keys
+    (and kept to ``sector``, a name or names, when given)."""
+    first = [_I.c[name] for name in prefix]
+    sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
+    inner = counted.with_only_columns(*first, func.count().label("events"), *sums).group_by(*first).subquery()
+    source: Any = inner
+    if "sector" in keys or sector is not None:
+        # An incident's sector is its own, else that of the place it names.
+        source = inner.outerjoin(_L, _L.c.id == inner.c.location_id).outerjoin(
+            _S, _S.c.id == func.coalesce(inner.c.sector_id, _L.c.sector_id)
+        )
+    group_cols = [(_S.c.name if k == "sector" else inner.c[_COLUMN_OF.get(k, k)]).label(k) for k in keys]
+    if period is not None:
+        group_cols.append(period_text(session, period, inner.c.event_date).label(period))
+    totals = [func.coalesce(func.sum(inner.c[name]), 0).label(name) for name in ("events", *TALLIED)]
+    stmt = select(*group_cols, *totals).select_from(source)
+    if sector is not None:
+        stmt = stmt.where(_matching(_S.c.name, sector))
+    return stmt.group_by(*group_cols) if group_cols else stmt
 
 
 def incident_groups(
@@ -80,6 +149,33 @@ def incident_groups(
     """Live, not rejected incidents of a mission grouped by ``keys`` and, when asked, by a
     ``period`` of the event date ("day", "month" or "year", given back as text under that
     name): each group's values, its number of events and the sums of its tolls."""
+    short = date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
+    prefix = _ordered_prefix(keys, period, where, short=short)
+    if prefix is not None:
+        plain_where = {k: v for k, v in (where or {}).items() if k != "sector"}
+        counted = counted_incidents(select(_I.c.id), mission_id, date_from, date_to, plain_where)
+        stmt = _grouped_in_order(session, prefix, keys, period, counted, (where or {}).get("sector"))
+    else:
+        stmt = _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where)
+    names = [*keys, *([period] if period else [])]
+    for row in session.execute(stmt):
+        mapping = row._mapping
+        yield (
+            {n: mapping[n] for n in names},
+            int(mapping["events"]),
+            {t: int(mapping[t]) for t in TALLIED},
+        )
+
+
+def _grouped_from_rows(
+    session: Session,
+    mission_id: int,
+    keys: Sequence[str],
+    period: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    where: Mapping[str, Any] | None,
+) -> Select[Any]:
     group_cols = [INCIDENT_COLUMNS[k].label(k) for k in keys]
     if period is not None:
         group_cols.append(period_text(session, period).label(period))
@@ -94,13 +190,4 @@ def incident_groups(
         select(*group_cols, func.count().label("events"), *sums).select_from(source),
         mission_id, date_from, date_to, where,
     )  # fmt: skip
-    if group_cols:
-        stmt = stmt.group_by(*group_cols)
-    names = [*keys, *([period] if period else [])]
-    for row in session.execute(stmt):
-        mapping = row._mapping
-        yield (
-            {n: mapping[n] for n in names},
-            int(mapping["events"]),
-            {t: int(mapping[t]) for t in TALLIED},
-        )
+    return stmt.group_by(*group_cols) if group_cols else stmt

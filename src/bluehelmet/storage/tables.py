@@ -35,10 +35,11 @@ from sqlalchemy.types import TypeEngine
 
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
+from bluehelmet.domain.incidents import TOLL_FIELDS
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, reference_target
 from bluehelmet.storage.types import StrEnumType, UTCDateTime
 
-__all__ = ["TABLES", "audit_table", "metadata", "table_of"]
+__all__ = ["FACETS", "FACET_INDEXES", "TABLES", "audit_table", "metadata", "table_of"]
 
 metadata = MetaData(
     naming_convention={
@@ -130,6 +131,24 @@ Index(
     sqlite_where=_HAS_CATEGORY,
     postgresql_where=_HAS_CATEGORY,
 )
+
+
+# Groupings that mix a place, a perpetrator or a day with the incident's types, category, regions
+# or target have no rollup (one holding both would have about as many rows as the incidents).
+# Each of these narrow indexes holds everything such a grouping reads, ordered by its first key
+# and then the incident's types: the grouping reads the index in order and adds up neighbouring
+# entries, instead of reading the wide rows and sorting a million of them (storage/aggregates.py).
+FACETS = ("event_type", "sub_event_type", "category", "target", "admin1", "admin2")
+_COUNTED = ("deleted_at", "review_status")
+#: The ordered covering indexes of the incidents: name, and the columns before the ``FACETS``.
+FACET_INDEXES = {
+    "ix_incident_place_facets": ("location_name", "location_id", "sector_id"),
+    "ix_incident_perpetrator_facets": ("perpetrator",),
+    "ix_incident_day_facets": ("event_date",),
+}
+for _name, _leading in FACET_INDEXES.items():
+    _tail = ("event_date",) if "event_date" not in _leading else ()
+    Index(_name, *(_INCIDENT.c[c] for c in ("mission_id", *_leading, *FACETS, *_tail, *_COUNTED, *TOLL_FIELDS)))
 
 
 def table_of(cls: type[Record]) -> Table:

@@ -2,12 +2,15 @@
 and back to draft) and the verification of many at once.
 
 The list filters with htmx (the form's changes fetch the page again and swap the results); it
-works the same without JavaScript. Each review carries the version it was based on, so a
-review of a record someone has just changed is refused rather than applied blind.
+works the same without JavaScript. Filtering, counting and paging happen in the database
+(``services.listing``), so a page costs about the same with 300 incidents or a million. Each
+review carries the version it was based on, so a review of a record someone has just changed is
+refused rather than applied blind.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -16,9 +19,11 @@ from fastapi.responses import RedirectResponse, Response
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.domain.incidents import EventType, Incident, IncidentCategory, ReviewStatus
-from bluehelmet.services import records
+from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus
+from bluehelmet.domain.records import Record
+from bluehelmet.services import listing, records
 from bluehelmet.services.access import allowed
+from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need
 from bluehelmet.web.pages import incident_form
 from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
@@ -29,59 +34,59 @@ router = APIRouter()
 PAGE_SIZE = 50
 
 
-def _filters(request: Request) -> dict[str, str]:
+def _query(request: Request, period: Period) -> list[tuple[str, str]]:
+    """The list's filters as the query of ``services.listing`` (values it does not know are dropped)."""
     given = request.query_params
     chosen = {
         "review_status": (given.get("status", ""), {s.value for s in ReviewStatus}),
         "event_type": (given.get("event_type", ""), {e.value for e in EventType}),
         "category": (given.get("category", ""), {c.value for c in IncidentCategory}),
     }
-    return {field: value for field, (value, known) in chosen.items() if value in known}
+    picked = [(field, value) for field, (value, known) in chosen.items() if value in known]
+    return [*picked, *period.query().items()]
 
 
-def _matches(incident: Incident, text: str, period: Period, sector: int | None) -> bool:
-    if not period.contains(incident.event_date):
-        return False
-    if sector is not None and incident.sector_id != sector:
-        return False
-    if text:
-        seen = " ".join([incident.external_id or "", incident.location_name, incident.notes, incident.perpetrator])
-        return text.lower() in seen.lower()
-    return True
+def _place_names(db: Database, principal: Principal, shown: Sequence[Record]) -> dict[int, str]:
+    """The names of the locations the shown incidents name (not every place of the mission)."""
+    ids = sorted({i for i in (getattr(r, "location_id", None) for r in shown) if i is not None})
+    if not ids:
+        return {}
+    found = listing.list_page(db, principal, "Location", [("id", str(i)) for i in ids], limit=len(ids))
+    return {p.id: str(getattr(p, "name", "")) for p in found.records if p.id is not None}
 
 
 @router.get("/incidents")
 def incident_list(
     request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))]
 ) -> Response:
+    """One page of the incidents that match, newest first: filtered, counted and paged in the
+    database, so only the page is read however many incidents the mission holds."""
+    db = db_of(request)
     period = Period.of(request)
     text = request.query_params.get("q", "").strip()
     sector_text = request.query_params.get("sector", "")
-    sector = int(sector_text) if sector_text.isdigit() else None
+    sector = int(sector_text) if sector_text.isdigit() and len(sector_text) < 10 else None
     try:
         page = max(1, int(request.query_params.get("page", "1")))
     except ValueError:
         page = 1
-    with db_of(request).transaction(actor_of(principal)) as tx:
-        found = [
-            r
-            for r in visible(tx, principal, "Incident", _filters(request))
-            if isinstance(r, Incident) and _matches(r, text, period, sector)
-        ]
-        found.sort(key=lambda r: (r.event_date, r.id or 0), reverse=True)
-        shown = found[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
-        places, sectors = names(tx, "Location"), names(tx, "Sector")
+    found = listing.list_page(
+        db, principal, "Incident", _query(request, period), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+        newest_first=True, text=text, sector_id=sector,
+    )  # fmt: skip
+    with db.transaction(actor_of(principal)) as tx:
+        sectors = names(tx, "Sector")
         sector_choices = [(s.id, getattr(s, "name", "")) for s in visible(tx, principal, "Sector")]
-    pages = max(1, -(-len(found) // PAGE_SIZE))
+    pages = max(1, -(-found.total // PAGE_SIZE))
     context = {
         "title": "Incidents",
-        "incidents": shown,
-        "total": len(found),
+        "incidents": found.records,
+        "total": found.total,
         "page": page,
         "pages": pages,
         "period": period,
         "filters": dict(request.query_params),
-        "places": places,
+        "places": _place_names(db, principal, found.records),
         "sectors": sectors,
         "sector_choices": sector_choices,
         "statuses": [s.value for s in ReviewStatus],
@@ -93,9 +98,11 @@ def incident_list(
 
 
 def _row(request: Request, principal: Principal, record_id: int, error: str = "") -> Response:
-    with db_of(request).transaction(actor_of(principal)) as tx:
+    db = db_of(request)
+    with db.transaction(actor_of(principal)) as tx:
         record = records.get(tx, "Incident", record_id)
-        context: dict[str, Any] = {"i": record, "places": names(tx, "Location"), "sectors": names(tx, "Sector")}
+        sectors = names(tx, "Sector")
+    context: dict[str, Any] = {"i": record, "places": _place_names(db, principal, [record]), "sectors": sectors}
     return render(request, "_incident_row.html", {**context, "row_error": error}, principal=principal)
 
 
