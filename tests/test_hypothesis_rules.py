@@ -422,9 +422,17 @@ def _values(enum: Any) -> st.SearchStrategy[str]:
     return st.sampled_from([e.value for e in enum])
 
 
-optional_int = st.none() | st.integers()
+# What a database can store: 32-bit integers, text without NUL (parse_record refuses the rest).
+storable_int = st.integers(-LARGEST, LARGEST)
+storable_text = st.text(alphabet=st.characters(blacklist_characters="\x00"))
+optional_int = st.none() | storable_int
 unit_inputs = st.fixed_dictionaries(
-    {"mission_id": st.integers(), "name": st.text(), "component": _values(Component), "unit_type": _values(UnitType)},
+    {
+        "mission_id": storable_int,
+        "name": storable_text,
+        "component": _values(Component),
+        "unit_type": _values(UnitType),
+    },
     optional={
         "country_id": optional_int,
         "parent_id": optional_int,
@@ -433,9 +441,9 @@ unit_inputs = st.fixed_dictionaries(
         "authorised_strength": optional_int,
         "deployed_strength": optional_int,
         "deployment_status": _values(DeploymentStatus),
-        "status_reason": st.text(),
+        "status_reason": storable_text,
         "mobile_task_force": st.booleans(),
-        "notes": st.text(),
+        "notes": storable_text,
     },
 )
 
@@ -459,7 +467,7 @@ def test_valid_input_gives_a_record_with_exactly_those_values(data: dict[str, An
 # ------------------------------------------------------------------------ 8. snapshot round trip
 
 count = st.integers(min_value=0, max_value=10**6)
-text = st.text(max_size=30)
+text = st.text(alphabet=st.characters(blacklist_characters="\x00"), max_size=30)
 
 
 @st.composite

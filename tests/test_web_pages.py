@@ -8,8 +8,10 @@ The reference mission is loaded once for the module into a SQLite file of its ow
 
 from __future__ import annotations
 
+import io
 import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -218,6 +220,11 @@ def test_the_letter_downloads(app_client: TestClient) -> None:
     assert response.status_code == 200
     assert response.headers["content-disposition"] == 'attachment; filename="letter-2021-01-01-2021-05-31-fr.html"'
     assert "Conseil de sécurité" in response.text
+    markdown = app_client.get("/reports/letter", params={"from": "2021-01-01", "to": "2021-05-31", "format": "md"})
+    assert markdown.headers["content-type"] == "application/zip"
+    with zipfile.ZipFile(io.BytesIO(markdown.content)) as archive:
+        names = archive.namelist()
+    assert names[0].endswith(".md") and names[-1].endswith("-evidence.csv") and any(n.endswith(".png") for n in names)
 
 
 def test_the_audit_page_shows_a_records_history(app_client: TestClient, db: Database) -> None:

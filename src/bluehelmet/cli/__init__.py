@@ -7,6 +7,7 @@ import getpass
 import click
 
 from bluehelmet.cli import (
+    backup,
     exchange,
     maintenance,
     plan,
@@ -63,6 +64,7 @@ for _command in (
     *web.COMMANDS,
     *plan.COMMANDS,
     *synth.COMMANDS,
+    *backup.COMMANDS,
 ):
     cli.add_command(_command)
 

@@ -27,7 +27,9 @@ column, is refused as a whole (FileProblem), never with a traceback.
 from __future__ import annotations
 
 import csv
+import logging
 from collections.abc import Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,28 @@ from bluehelmet.services.exchange import columns, restore_formula_text, text_to_
 from bluehelmet.services.loading import Resolver
 
 __all__ = ["ACLED_TAGS", "BLUEHELMET_TAGS", "IMPORTER", "convert_hxl", "hxl_rows", "tag_key"]
+
+#: The malformed hashtags libhxl met while the current file's tag row was read (it skips those
+#: columns and only logs them: here they refuse the file instead of silently losing a column).
+_MALFORMED: ContextVar[list[str] | None] = ContextVar("malformed_hxl_tags", default=None)
+_MALFORMED_MESSAGE = "malformed hashtag specs"
+
+
+class _MalformedTags(logging.Filter):
+    """Keeps libhxl's complaint about malformed tags for the file being read, off the console."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if _MALFORMED_MESSAGE not in message:
+            return True
+        found = _MALFORMED.get()
+        if found is not None and record.name == "hxl.model":
+            found.extend(t.strip() for t in message.split(":", 1)[-1].split(", "))
+        return False
+
+
+for _logger in ("hxl.model", "hxl.REMOTE_ACCESS"):
+    logging.getLogger(_logger).addFilter(_MalformedTags())
 
 
 def tag_key(tag: str) -> str:
@@ -129,9 +153,16 @@ def hxl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
     """The events of an HXL-tagged CSV, numbered by their first row as a spreadsheet shows it."""
 
     def events() -> Iterator[tuple[int, AcledEvent]]:
+        malformed: list[str] = []
+        watching = _MALFORMED.set(malformed)
         try:
             with hxl.data(str(path), hxl.InputOptions(allow_local=True)) as source:
-                plan = _Plan(path, source.columns)
+                hxl_columns = source.columns
+                if malformed:
+                    tags = ", ".join(dict.fromkeys(malformed))
+                    reason = f"has malformed HXL hashtags: {tags} (a tag is '#' and a name, then +attributes: #geo+lat)"
+                    raise FileProblem(path, reason)
+                plan = _Plan(path, hxl_columns)
                 for row in source:
                     values = list(row.values or [])
                     if not any(str(v).strip() for v in values if v is not None):
@@ -145,6 +176,8 @@ def hxl_rows(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
             raise FileProblem(path, f"is not UTF-8 text ({error.reason}); save it as 'CSV UTF-8'") from None
         except (hxl.HXLException, OSError, csv.Error, ValueError) as error:
             raise FileProblem(path, f"is not readable HXL ({type(error).__name__}: {error})") from None
+        finally:
+            _MALFORMED.reset(watching)
 
     yield from group_events(events())
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from bluehelmet.imports.tables import TableRow, read_table
+from bluehelmet.imports.tables import TableRow, read_table, with_rows
 from bluehelmet.services.loading import Converter
 
 __all__ = ["IMPORTERS", "Importer", "register", "table_importer"]
@@ -36,6 +36,6 @@ def table_importer(kind: str) -> Importer:
     """bluehelmet's own layout for ``kind``: the columns `bluehelmet template` writes."""
 
     def rows(path: Path) -> Iterator[TableRow]:
-        return read_table(path)
+        return with_rows(path, read_table(path))
 
     return Importer(kind, kind, f"{kind} records in bluehelmet's columns", rows)

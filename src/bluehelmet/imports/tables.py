@@ -2,13 +2,18 @@
 
 A CSV must be UTF-8 (with or without a byte-order mark); its delimiter may be a comma, a
 semicolon (French spreadsheets) or a tab. The first row names the columns; a template's second
-row of column descriptions is skipped; empty rows are skipped. Row numbers are those a person
-sees in a spreadsheet: the header is row 1.
+row of column descriptions is skipped; empty rows are skipped (``with_rows`` refuses a file
+that has nothing else, for an import). Row numbers are those a person sees in a spreadsheet: the header is row 1.
+
+Hostile files are refused as a whole, with the reason: a cell longer than ``MAX_FIELD``
+characters (a runaway quote), an XLSX whose parts would unpack to more than ``MAX_UNPACKED``
+bytes or unpack like a zip bomb (``MAX_RATIO``), anything that is not UTF-8 or not a workbook.
 """
 
 from __future__ import annotations
 
 import csv
+import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
 from pathlib import Path
@@ -16,12 +21,29 @@ from typing import Any
 
 from bluehelmet.domain.errors import BluehelmetError
 
-__all__ = ["FileProblem", "TableRow", "count_rows", "is_description_row", "read_table"]
+__all__ = [
+    "MAX_FIELD",
+    "MAX_RATIO",
+    "MAX_UNPACKED",
+    "FileProblem",
+    "TableRow",
+    "check_workbook",
+    "count_rows",
+    "is_description_row",
+    "read_table",
+    "with_rows",
+]
 
 TableRow = tuple[int, dict[str, str]]
 _DESCRIPTION_MARKS = ("[required]", "[optional]")
 #: The largest CSV field accepted, in characters (a guard against a runaway quoted field).
 MAX_FIELD = 1_000_000
+#: The most an XLSX may unpack to, all parts together (a 50 MB upload of real data unpacks to a
+#: few hundred MB), and the compression ratio past which a large part is taken for a zip bomb
+#: (worksheets compress 5 to 30 times; a bomb, about a thousand).
+MAX_UNPACKED = 2 * 1024**3
+MAX_RATIO = 200
+_LARGE_PART = 50 * 1024**2
 
 
 class FileProblem(BluehelmetError):
@@ -48,7 +70,7 @@ def read_table(path: Path) -> Iterator[TableRow]:
 
 
 def _header(path: Path, cells: list[str]) -> list[str]:
-    names = [c.strip() for c in cells]
+    names = [c.strip().lstrip("\ufeff").strip() for c in cells]  # a second byte-order mark, from a careless join
     if not any(names):
         raise FileProblem(path, "the first row must name the columns", row=1)
     seen: set[str] = set()
@@ -68,10 +90,12 @@ def _read_csv(path: Path) -> Iterator[TableRow]:
             raise FileProblem(path, f"is not UTF-8 text ({error.reason}); save it as 'CSV UTF-8'") from None
         handle.seek(0)
         try:
-            dialect: Any = csv.Sniffer().sniff(sample.split("\n", 1)[0] or ",", delimiters=",;\t")
+            delimiter = csv.Sniffer().sniff(sample.split("\n", 1)[0] or ",", delimiters=",;\t").delimiter
         except csv.Error:
-            dialect = csv.excel
-        reader = csv.reader(handle, dialect)
+            delimiter = ","
+        # Only the delimiter is guessed from the header: the rest is Excel's CSV, so a doubled
+        # quote inside a quoted cell stays one quote (a sniffer shown no quotes guesses otherwise).
+        reader = csv.reader(handle, csv.excel, delimiter=delimiter)
         yield from _rows(path, reader)
 
 
@@ -92,7 +116,11 @@ def _rows(path: Path, reader: Any) -> Iterator[TableRow]:
     except UnicodeDecodeError as error:
         raise FileProblem(path, f"is not UTF-8 text ({error.reason}); save it as 'CSV UTF-8'") from None
     except csv.Error as error:
-        raise FileProblem(path, f"is not a readable CSV ({error})") from None
+        line = getattr(reader, "line_num", None)
+        if "field limit" in str(error):
+            reason = f"has a cell longer than {MAX_FIELD:,} characters (a quote left open?)"
+            raise FileProblem(path, reason, line) from None
+        raise FileProblem(path, f"is not a readable CSV ({error})", line) from None
 
 
 def _as_row(path: Path, header: list[str], cells: list[str], row_number: int) -> dict[str, str]:
@@ -100,6 +128,17 @@ def _as_row(path: Path, header: list[str], cells: list[str], row_number: int) ->
         raise FileProblem(path, f"has {len(cells)} cells but the header names {len(header)} columns", row_number)
     padded = cells + [""] * (len(header) - len(cells))
     return {name: value for name, value in zip(header, padded, strict=False) if name}
+
+
+def with_rows(path: Path, rows: Iterator[TableRow]) -> Iterator[TableRow]:
+    """``rows``, refusing the file when it has none (a blank template, a million empty lines):
+    an import of nothing is a mistake worth saying."""
+    found = False
+    for row in rows:
+        found = True
+        yield row
+    if not found:
+        raise FileProblem(path, "has no rows of data under its header: nothing to import")
 
 
 def _cell_text(value: Any) -> str:
@@ -119,6 +158,7 @@ def _cell_text(value: Any) -> str:
 def _read_xlsx(path: Path) -> Iterator[TableRow]:
     from openpyxl import load_workbook  # noqa: PLC0415 - only spreadsheets need it
 
+    check_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as error:
@@ -129,6 +169,24 @@ def _read_xlsx(path: Path) -> Iterator[TableRow]:
         yield from _rows(path, rows)
     finally:
         book.close()
+
+
+def check_workbook(path: Path) -> None:
+    """Refuse an XLSX that is not a zip, or whose parts would unpack past the limits, before
+    anything unpacks it (the sizes come from the zip's directory; Python's zipfile never
+    unpacks a part beyond the size the directory declares)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        raise FileProblem(path, f"is not a readable XLSX workbook ({type(error).__name__})") from None
+    total = sum(p.file_size for p in parts)
+    if total > MAX_UNPACKED:
+        raise FileProblem(path, f"would unpack to {total:,} bytes (more than {MAX_UNPACKED:,}): refused as a zip bomb")
+    for part in parts:
+        if part.file_size > _LARGE_PART and part.file_size > MAX_RATIO * max(part.compress_size, 1):
+            ratio = part.file_size // max(part.compress_size, 1)
+            raise FileProblem(path, f"part {part.filename} unpacks {ratio} times its size: refused as a zip bomb")
 
 
 def count_rows(path: Path) -> int | None:

@@ -40,7 +40,7 @@ LIST_SEPARATOR = "; "
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TRUE = {"true", "yes", "y", "1", "oui", "vrai"}
 _FALSE = {"false", "no", "n", "0", "non", "faux"}
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?\d{1,30}$")  # longer is no storable number (and int() refuses 4300 digits)
 
 
 @dataclass(frozen=True)

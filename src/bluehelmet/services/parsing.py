@@ -17,7 +17,11 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create
 from bluehelmet.domain.errors import InvalidRecord, Problem
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, entity_fields, snapshot
 
-__all__ = ["editable_values", "parse_filters", "parse_record"]
+__all__ = ["LARGEST", "editable_values", "parse_filters", "parse_record", "unstorable"]
+
+#: The largest whole number any column holds: INTEGER is 32 bits in PostgreSQL (and a reference
+#: past 64 bits would overflow SQLite's driver before any rule could name it).
+LARGEST = 2**31 - 1
 
 
 _MODELS: dict[type[Record], type[BaseModel]] = {}
@@ -52,13 +56,38 @@ def _reason(error: Mapping[str, Any]) -> str:
     return f"{error['msg'][0].lower()}{error['msg'][1:]}{shown}"
 
 
+def unstorable(value: Any) -> str | None:
+    """Why no database can hold ``value`` (a whole number past 32 bits, text with a NUL character),
+    looking inside lists and mappings; None when it can be stored."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        if value > LARGEST:
+            return f"{value} is too large to store (at most {LARGEST})"
+        if value < -LARGEST:
+            return f"{value} is too small to store (at least -{LARGEST})"
+    elif isinstance(value, str) and "\x00" in value:
+        return "contains a NUL character, which no text may hold"
+    elif isinstance(value, list | tuple):
+        return next((why for item in value if (why := unstorable(item))), None)
+    elif isinstance(value, Mapping):
+        return next((why for item in (*value.keys(), *value.values()) if (why := unstorable(item))), None)
+    return None
+
+
+def _unstorable_fields(who: str, data: Mapping[str, Any]) -> list[Problem]:
+    return [Problem(who, str(name), why) for name, value in data.items() if (why := unstorable(value))]
+
+
 def parse_record(cls: type[Record], data: Mapping[str, Any]) -> Record:
     """A new, unsaved ``cls`` from ``data``, or InvalidRecord naming each bad field."""
     label_value = data.get(cls.label_field)
-    who = f"{cls.__name__} (new)" + (f" '{label_value}'" if isinstance(label_value, str | int) else "")
+    shown = label_value.replace("\x00", "") if isinstance(label_value, str) else label_value
+    who = f"{cls.__name__} (new)" + (f" '{shown}'" if isinstance(shown, str | int) else "")
     system = sorted(set(data) & set(SYSTEM_FIELDS))
     if system:
         raise InvalidRecord([Problem(who, name, "is kept by the system and cannot be set") for name in system])
+    unstorable_fields = _unstorable_fields(who, data)
+    if unstorable_fields:
+        raise InvalidRecord(unstorable_fields)
     try:
         payload = json.dumps(dict(data), default=_json_default)
         parsed = _input_model(cls).model_validate_json(payload)
@@ -100,6 +129,9 @@ def parse_filters(cls: type[Record], filters: Mapping[str, Any]) -> dict[str, An
     for name, value in filters.items():
         if name not in adapters:
             problems.append(Problem(who, name, "is not a field to filter on"))
+            continue
+        if why := unstorable(value):
+            problems.append(Problem(who, name, why))
             continue
         try:
             parsed[name] = adapters[name].validate_json(json.dumps(value, default=_json_default), strict=True)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from bluehelmet.domain import rules
@@ -101,11 +102,18 @@ def _audit(tx: Transaction, record: Record, action: AuditAction, before: dict[st
 
 
 def _flush(tx: Transaction, record: Record, expected: int | None) -> None:
+    label, ident = record.label(), record.id  # read now: a refused flush expires the record
+    connection = tx.session.connection()
     try:
         tx.session.flush()
     except StaleDataError:
-        # Another transaction changed the row between our read and our write.
-        raise StaleVersion(record.label(), expected, {"version": "changed by someone else"}) from None
+        # Another transaction changed the row between our read and our write: refuse, with the
+        # record as that change left it (as a stale version found on reading is refused). The
+        # refused flush rolled the transaction back; its connection can still read.
+        with Session(bind=connection) as reader:
+            current = reader.get(type(record), ident) if ident is not None else None
+            found = snapshot(current) if current is not None else {"version": "deleted"}
+        raise StaleVersion(label, expected, found) from None
 
 
 def _recount(tx: Transaction, counted: rollups.Contribution | None, record: Record) -> None:

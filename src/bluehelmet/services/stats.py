@@ -70,6 +70,14 @@ class IncidentFilter:
         unknown = sorted(set(self.where or {}) - set(INCIDENT_COLUMNS))
         if unknown:
             raise BluehelmetError(f"cannot filter incidents on {', '.join(unknown)}")
+        for name, value in (self.where or {}).items():
+            enum = getattr(INCIDENT_COLUMNS[name].type, "enum_class", None)
+            allowed = {m.value for m in enum} if enum is not None else None
+            for v in value if isinstance(value, list | tuple | set | frozenset) else [value]:
+                if allowed is not None and v is not None and str(v) not in allowed:
+                    raise BluehelmetError(f"--{name} {v!r} is not one of: {', '.join(sorted(allowed))}")
+                if isinstance(v, str) and "\x00" in v:
+                    raise BluehelmetError(f"--{name}: a value holds a NUL character")
 
 
 def _next_month(day: date) -> date | None:

@@ -71,14 +71,14 @@ def letter(request: Request, principal: Annotated[Principal, Depends(need(Action
                    "formats": [(f, f.value) for f in Format]}  # fmt: skip
         return render(request, "reports.html", context, status=422, principal=principal)
     stem = f"letter-{period.date_from}-{period.date_to}-{language}"
-    if len(files) == 1:
-        body = next(iter(files.values()))
-        name = f"{stem}.{chosen.value}"
+    main = next(iter(files))  # the letter itself; then its charts (Markdown) and its evidence file
+    if chosen != Format.MARKDOWN:
+        body, name, media = files[main], f"{stem}.{chosen.value}", MEDIA_TYPES[chosen]
     else:
         buffer = io.BytesIO()
         with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
             for path, content in files.items():
                 archive.writestr(path, content)
-        body, name = buffer.getvalue(), f"{stem}.zip"
+        body, name, media = buffer.getvalue(), f"{stem}.zip", "application/zip"
     headers = {"Content-Disposition": f'attachment; filename="{name}"'}
-    return Response(body, media_type=MEDIA_TYPES[chosen], headers=headers)
+    return Response(body, media_type=media, headers=headers)

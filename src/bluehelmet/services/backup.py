@@ -1,0 +1,338 @@
+"""Backing a mission up to one portable file, and restoring it: ``bluehelmet backup|restore``.
+
+The archive is a zip of JSON Lines, one file per table (``tables/<table>.jsonl``, one row per
+line, columns by name, dates and times in ISO 8601, moments in UTC) and ``manifest.json``: the
+archive format and its version, the schema revision, and each table's row count and SHA-256.
+It holds everything: the records, their audit history, the accounts (password hashes and token
+digests included: keep the file as safe as the database). The incident rollups are derived
+data: they are left out and rebuilt from the incidents on restore.
+
+It is the same on SQLite and PostgreSQL, so a mission moves from a laptop to a server by a
+backup on one and a restore on the other. The backup reads every table in one transaction, so
+it is a consistent snapshot while the application keeps writing.
+
+A restore checks the whole archive (format, revision, every checksum and count) before it
+writes anything, refuses a database that holds any row, and writes every row in one
+transaction: it lands whole or not at all. Row ids are kept, so references and the audit
+history stay true (the audit table is append-only; a restore only inserts).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Date, DateTime, Table, Time, func, insert, select
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+from bluehelmet import __version__
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.services.database import Database
+from bluehelmet.storage import migrate
+from bluehelmet.storage.rollups import ROLLUPS, rebuild_incident_rollup
+from bluehelmet.storage.tables import metadata
+from bluehelmet.storage.types import UTCDateTime
+
+__all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "Manifest", "Progress", "backup", "read_manifest", "restore"]
+
+FORMAT = "bluehelmet-backup"
+FORMAT_VERSION = 1
+_MANIFEST = "manifest.json"
+_BATCH = 1000
+#: Told of each table as it is done: its name, its rows, and how many tables of how many.
+Progress = Callable[[str, int, int, int], None]
+
+
+class BackupError(BluehelmetError):
+    """The archive cannot be made or restored; the message says why."""
+
+
+@dataclass(frozen=True)
+class Manifest:
+    """What an archive holds: the schema revision it was made at, and each table's rows and digest."""
+
+    revision: str
+    created_at: str
+    made_by: str
+    backend: str
+    tables: dict[str, dict[str, Any]]
+
+    @property
+    def rows(self) -> int:
+        return sum(int(t["rows"]) for t in self.tables.values())
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "schema_revision": self.revision,
+                "created_at": self.created_at, "made_by": self.made_by, "backend": self.backend,
+                "tables": self.tables}  # fmt: skip
+
+
+def _derived() -> set[str]:
+    return {rollup.table.name for rollup in ROLLUPS}
+
+
+def _kept_tables() -> list[Table]:
+    """The tables an archive holds, parents before children (so a restore can insert in order)."""
+    return [t for t in metadata.sorted_tables if t.name not in _derived()]
+
+
+def _encode(value: Any) -> Any:
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).isoformat()
+    if isinstance(value, date | time):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not a JSON value")
+
+
+def _snapshot(connection: Connection) -> None:
+    """Make the reads that follow one consistent snapshot of every table."""
+    if connection.dialect.name == "sqlite":
+        # pysqlite opens a transaction only before a write; WAL gives a read transaction its snapshot.
+        connection.exec_driver_sql("BEGIN")
+
+
+def backup(db: Database, path: Path, *, progress: Progress | None = None) -> Manifest:
+    """Write the whole database to the archive at ``path`` (replaced if it exists)."""
+    revision = db.schema_revision()
+    if revision is None:
+        raise BackupError(f"{db.url} holds no bluehelmet schema: nothing to back up")
+    tables = _kept_tables()
+    described: dict[str, dict[str, Any]] = {}
+    partial = path.with_name(path.name + ".partial")
+    try:
+        options: dict[str, Any] = {"isolation_level": "REPEATABLE READ"} if db.engine.dialect.name != "sqlite" else {}
+        with (
+            db.engine.connect().execution_options(**options) as connection,
+            zipfile.ZipFile(partial, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as archive,
+        ):
+            _snapshot(connection)
+            for number, table in enumerate(tables, start=1):
+                described[table.name] = _write_table(connection, table, archive)
+                if progress is not None:
+                    progress(table.name, described[table.name]["rows"], number, len(tables))
+            connection.rollback()
+            manifest = Manifest(revision, datetime.now(UTC).isoformat(), f"bluehelmet {__version__}",
+                                db.engine.dialect.name, described)  # fmt: skip
+            archive.writestr(_MANIFEST, json.dumps(manifest.as_dict(), indent=2))
+        partial.replace(path)  # a backup cut short never passes for a whole one
+    except DBAPIError as error:
+        raise BackupError(f"cannot read {db.url}: {str(error.orig or error).strip().splitlines()[0]}") from None
+    except OSError as error:
+        raise BackupError(f"cannot write {path}: {error.strerror or error}") from None
+    finally:
+        partial.unlink(missing_ok=True)
+    return manifest
+
+
+def _write_table(connection: Connection, table: Table, archive: zipfile.ZipFile) -> dict[str, Any]:
+    digest = hashlib.sha256()
+    rows = 0
+    name = f"tables/{table.name}.jsonl"
+    stmt = select(table).order_by(*table.primary_key.columns)
+    with archive.open(name, "w", force_zip64=True) as entry:
+        for row in connection.execution_options(yield_per=_BATCH).execute(stmt).mappings():
+            line = (json.dumps(dict(row), default=_encode, ensure_ascii=False, allow_nan=False) + "\n").encode()
+            digest.update(line)
+            entry.write(line)
+            rows += 1
+    return {"file": name, "rows": rows, "sha256": digest.hexdigest()}
+
+
+def read_manifest(path: Path) -> Manifest:
+    """The archive's manifest, once every table file in it is checked against its count and
+    digest; BackupError names the first thing wrong."""
+    archive = _open(path)
+    with archive:
+        manifest = _parse_manifest(path, archive)
+        for name, entry in manifest.tables.items():
+            digest = hashlib.sha256()
+            rows = 0
+            try:
+                with archive.open(str(entry["file"])) as handle:
+                    for line in handle:
+                        digest.update(line)
+                        rows += 1
+            except (KeyError, zipfile.BadZipFile, OSError, EOFError) as error:
+                raise BackupError(f"{path.name} is damaged: {entry['file']} cannot be read ({error})") from None
+            if rows != entry["rows"] or digest.hexdigest() != entry["sha256"]:
+                raise BackupError(f"{path.name} is damaged: table {name} does not match its checksum in the manifest")
+    return manifest
+
+
+def _open(path: Path) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(path)
+    except FileNotFoundError:
+        raise BackupError(f"{path} does not exist") from None
+    except (zipfile.BadZipFile, OSError) as error:
+        raise BackupError(f"{path.name} is not a bluehelmet backup (not a readable zip: {error})") from None
+
+
+def _parse_manifest(path: Path, archive: zipfile.ZipFile) -> Manifest:
+    try:
+        data = json.loads(archive.read(_MANIFEST))
+    except KeyError:
+        raise BackupError(f"{path.name} is not a bluehelmet backup (it has no {_MANIFEST})") from None
+    except (ValueError, zipfile.BadZipFile, OSError, EOFError) as error:
+        raise BackupError(f"{path.name} is damaged: its manifest cannot be read ({error})") from None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise BackupError(f"{path.name} is not a bluehelmet backup (its manifest names no {FORMAT})")
+    if data.get("format_version") != FORMAT_VERSION:
+        raise BackupError(f"{path.name} is a backup of format version {data.get('format_version')}; "
+                          f"this bluehelmet reads version {FORMAT_VERSION}")  # fmt: skip
+    tables = data.get("tables")
+    valid = isinstance(tables, dict) and all(
+        isinstance(t, dict) and isinstance(t.get("file"), str) and isinstance(t.get("rows"), int)
+        and isinstance(t.get("sha256"), str) for t in tables.values()
+    )  # fmt: skip
+    if not isinstance(tables, dict) or not valid or not isinstance(data.get("schema_revision"), str):
+        raise BackupError(f"{path.name} is damaged: its manifest does not list the tables")
+    return Manifest(data["schema_revision"], str(data.get("created_at", "")), str(data.get("made_by", "")),
+                    str(data.get("backend", "")), tables)  # fmt: skip
+
+
+def _decoders(table: Table) -> dict[str, Callable[[Any], Any]]:
+    decoders: dict[str, Callable[[Any], Any]] = {}
+    for column in table.columns:
+        kind = column.type
+        if isinstance(kind, UTCDateTime | DateTime):
+            decoders[column.name] = datetime.fromisoformat
+        elif isinstance(kind, Date):
+            decoders[column.name] = date.fromisoformat
+        elif isinstance(kind, Time):
+            decoders[column.name] = time.fromisoformat
+    return decoders
+
+
+def _rows(path: Path, archive: zipfile.ZipFile, table: Table, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    decoders = _decoders(table)
+    known = set(table.columns.keys())
+    with archive.open(str(entry["file"])) as handle:
+        for number, line in enumerate(io.TextIOWrapper(handle, encoding="utf-8"), start=1):
+            try:
+                row = json.loads(line)
+                unknown = set(row) - known
+                if unknown:
+                    raise ValueError(f"unknown columns {sorted(unknown)}")
+                yield {k: (decoders[k](v) if v is not None and k in decoders else v) for k, v in row.items()}
+            except (ValueError, TypeError) as error:
+                raise BackupError(f"{path.name}: line {number} of {entry['file']} is not a row of {table.name} "
+                                  f"({error})") from None  # fmt: skip
+
+
+def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows ordered so that a row a column of the same table refers to comes before the row
+    (a unit's parent unit, a region's parent region): foreign keys are checked on each insert."""
+    own = [fk.parent.name for fk in table.foreign_keys if fk.column.table is table]
+    if not own:
+        return rows
+    placed: set[Any] = set()
+    ordered: list[dict[str, Any]] = []
+    waiting = rows
+    while waiting:
+        ready = [r for r in waiting if all(r.get(c) is None or r.get(c) in placed or r.get(c) == r["id"] for c in own)]
+        if not ready:  # a loop of references: let the database say which
+            ready = waiting
+        ordered += ready
+        placed.update(r["id"] for r in ready)
+        chosen = {id(r) for r in ready}
+        waiting = [r for r in waiting if id(r) not in chosen]
+    return ordered
+
+
+def _batches(rows: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    batch: list[dict[str, Any]] = []
+    for row in rows:
+        batch.append(row)
+        if len(batch) == _BATCH:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _held_rows(connection: Connection) -> dict[str, int]:
+    held = {}
+    for table in metadata.sorted_tables:
+        count = int(connection.scalar(select(func.count()).select_from(table)) or 0)
+        if count:
+            held[table.name] = count
+    return held
+
+
+def _prepare(db: Database, path: Path, manifest: Manifest) -> None:
+    """Bring an empty database to the archive's revision, or refuse a database it cannot go into."""
+    head = migrate.head_revision()
+    current = db.schema_revision()
+    if current is None:
+        try:
+            migrate.upgrade(db.engine, manifest.revision)
+        except Exception as error:  # alembic: an unknown revision, or a database it cannot reach
+            raise BackupError(
+                f"{path.name} was made at schema revision {manifest.revision}, which this bluehelmet does not know "
+                f"({type(error).__name__}: {error}): restore it with the bluehelmet that made it, or a newer one"
+            ) from None
+        return
+    if current != manifest.revision:
+        raise BackupError(
+            f"{path.name} was made at schema revision {manifest.revision} and {db.url} is at {current}: restore "
+            f"into a new database without a schema, which is then upgraded to {head}"
+        )
+
+
+def restore(db: Database, path: Path, *, progress: Progress | None = None) -> Manifest:
+    """Restore the archive at ``path`` into the empty database ``db``, all or nothing; then bring
+    the schema up to date and rebuild the incident rollups."""
+    manifest = read_manifest(path)  # every checksum, before anything is written
+    tables = {t.name: t for t in _kept_tables()}
+    strange = sorted(set(manifest.tables) - set(tables))
+    if strange:
+        raise BackupError(f"{path.name} holds tables this bluehelmet does not know: {', '.join(strange)}")
+    _prepare(db, path, manifest)
+    try:
+        with db.engine.begin() as connection, _open(path) as archive:
+            held = _held_rows(connection)
+            if held:
+                listed = ", ".join(f"{n} {name}" for name, n in sorted(held.items()))
+                raise BackupError(f"{db.url} is not empty ({listed}): a backup is restored only into an empty "
+                                  "database, so that nothing in it is mixed or lost")  # fmt: skip
+            order = [t for t in tables.values() if t.name in manifest.tables]
+            for number, table in enumerate(order, start=1):
+                entry = manifest.tables[table.name]
+                rows: Iterable[dict[str, Any]] = _rows(path, archive, table, entry)
+                if any(fk.column.table is table for fk in table.foreign_keys):
+                    rows = _parents_first(table, list(rows))
+                for batch in _batches(rows):
+                    connection.execute(insert(table), batch)
+                if entry["rows"] and connection.dialect.name == "postgresql" and "id" in table.c:
+                    sequence = func.pg_get_serial_sequence(table.name, "id")
+                    connection.execute(select(func.setval(sequence, select(func.max(table.c.id)).scalar_subquery())))
+                if progress is not None:
+                    progress(table.name, int(entry["rows"]), number, len(order))
+            if manifest.revision == migrate.head_revision():
+                _rebuild_rollups(connection)  # in the same transaction: the restore lands whole
+    except DBAPIError as error:
+        reason = str(error.orig or error).strip().splitlines()[0]
+        raise BackupError(f"{db.url} refused the restore, nothing was written: {reason}") from None
+    if manifest.revision != migrate.head_revision():
+        migrate.upgrade(db.engine)
+        with db.engine.begin() as connection:
+            _rebuild_rollups(connection)
+    return manifest
+
+
+def _rebuild_rollups(connection: Connection) -> None:
+    with Session(bind=connection) as session:
+        rebuild_incident_rollup(session)
+        session.flush()
