@@ -17,6 +17,9 @@ TARGET = Path(__file__).resolve().parents[1] / "docs" / "cli.md"
 
 
 def _walk(command: click.Command, ctx: click.Context) -> list[click.Context]:
+    # click caches a command's help option the first time it is asked for; a command seen first
+    # elsewhere (a test's own group) would keep that group's names. Ask afresh, under this parent.
+    command._help_option = None
     found = [ctx]
     if isinstance(command, click.Group):
         for name in sorted(command.commands):
