@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+
+from bluehelmet.services.results import plain
 
 __all__ = ["day", "plain", "share", "table"]
 
@@ -13,19 +13,6 @@ __all__ = ["day", "plain", "share", "table"]
 def day(value: datetime | None) -> date | None:
     """The date of a click DateTime option, if given."""
     return value.date() if value else None
-
-
-def plain(value: Any) -> Any:
-    """A result as JSON-ready values: dataclasses as objects, dates as ISO strings, tuples as lists."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def share(value: float | None) -> str:

@@ -49,10 +49,6 @@ def country_code(iso3: str) -> str:
     return str(aliases[0])
 
 
-def _ids(scope: Scope, flt: IncidentFilter) -> tuple[int, ...]:
-    return tuple(records_behind.incident_ids(scope.db, flt, mission=scope.mission_name))
-
-
 def _ieds(scope: Scope) -> list[Sentence]:
     flt = IncidentFilter(scope.date_from, scope.date_to)
     summary = stats.ied_summary(scope.db, flt, mission=scope.mission_name)
@@ -62,7 +58,10 @@ def _ieds(scope: Scope) -> list[Sentence]:
 
     def counted(key: str, value: int, method: str, where: dict[str, object]) -> Figure:
         return figure(
-            key, value, method, evidence("Incident", _ids(scope, IncidentFilter(flt.date_from, flt.date_to, where)))
+            key,
+            value,
+            method,
+            evidence("Incident", scope.incident_ids(IncidentFilter(flt.date_from, flt.date_to, where))),
         )
 
     values: dict[str, Value] = {
@@ -137,7 +136,7 @@ def _casualties(scope: Scope) -> list[Sentence]:
         "casualties.explosive.current",
         change.current,
         method,
-        evidence("Incident", _ids(scope, flt)),
+        evidence("Incident", scope.incident_ids(flt)),
         date_from=Day(window[0]),
         date_to=Day(window[1]),
     )
@@ -145,7 +144,7 @@ def _casualties(scope: Scope) -> list[Sentence]:
         "casualties.explosive.previous",
         change.previous,
         method,
-        evidence("Incident", _ids(scope, then)),
+        evidence("Incident", scope.incident_ids(then)),
         date_from=Day(then.date_from or window[0]),
         date_to=Day(then.date_to or window[1]),
     )
@@ -289,7 +288,7 @@ def _ied_chart(scope: Scope) -> Chart:
         N_("IEDs against the Mission by month: neutralised and detonated"),
         tuple(months),
         series,
-        evidence=evidence("Incident", _ids(scope, flt)),
+        evidence=evidence("Incident", scope.incident_ids(flt)),
         y_label=N_("devices"),
     )
 

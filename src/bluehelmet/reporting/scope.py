@@ -16,9 +16,11 @@ from bluehelmet.domain.places import AdminArea, Location, Mission, Sector
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import Unit
 from bluehelmet.reporting.model import Evidence, Figure, Style, Text, Value
+from bluehelmet.services import evidence as incident_evidence
 from bluehelmet.services import records
 from bluehelmet.services.database import Database
 from bluehelmet.services.loading import find_mission
+from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["Scope", "evidence", "figure"]
 
@@ -92,6 +94,10 @@ class Scope:
         if location is None or location.admin1_id not in areas:
             return ""
         return areas[location.admin1_id or 0].name
+
+    def incident_ids(self, flt: IncidentFilter) -> tuple[int, ...]:
+        """The ids of the incidents an analysis with ``flt`` counts (a figure's evidence)."""
+        return tuple(incident_evidence.incident_ids(self.db, flt, mission=self.mission_name))
 
     def unit(self, unit_id: int | None) -> Unit | None:
         return self.by_id(Unit).get(unit_id or 0)

@@ -35,10 +35,6 @@ BASELINE_WEEKS = 14
 _LOOKBACK = timedelta(weeks=26)
 
 
-def _ids(scope: Scope, flt: IncidentFilter) -> tuple[int, ...]:
-    return tuple(records_behind.incident_ids(scope.db, flt, mission=scope.mission_name))
-
-
 def _overview(scope: Scope) -> list[Sentence]:
     period = IncidentFilter(scope.date_from, scope.date_to)
     (total,) = stats.incident_table(scope.db, [], period, mission=scope.mission_name) or [
@@ -51,7 +47,7 @@ def _overview(scope: Scope) -> list[Sentence]:
                 {"date_from": Day(scope.date_from), "date_to": Day(scope.date_to)},
             )
         ]
-    ids = evidence("Incident", _ids(scope, period))
+    ids = evidence("Incident", scope.incident_ids(period))
     events = figure(
         "incidents.total", total["events"], N_("Incidents of the period, not rejected in review: counted."), ids
     )
@@ -79,7 +75,7 @@ def _overview(scope: Scope) -> list[Sentence]:
             f"incidents.admin1.{row['admin1']}",
             row["events"],
             N_("Incidents of the period in the region {region}, not rejected in review: counted."),
-            evidence("Incident", _ids(scope, flt)),
+            evidence("Incident", scope.incident_ids(flt)),
             region=T(row["admin1"]),
         )
         out.append(
@@ -132,7 +128,7 @@ def _rate_changes(scope: Scope) -> list[Sentence]:
                 f"poc_rate.{move.id}.{name}.before",
                 change.rate_before,
                 method,
-                evidence("Incident", _ids(scope, before_f)),
+                evidence("Incident", scope.incident_ids(before_f)),
                 style=Style.RATE,
                 place=T(name),
                 date_from=Day(before_f.date_from or move.start_on),
@@ -143,7 +139,7 @@ def _rate_changes(scope: Scope) -> list[Sentence]:
                 f"poc_rate.{move.id}.{name}.after",
                 change.rate_after,
                 method,
-                evidence("Incident", _ids(scope, after_f)),
+                evidence("Incident", scope.incident_ids(after_f)),
                 style=Style.RATE,
                 place=T(name),
                 date_from=Day(move.start_on),
@@ -250,7 +246,7 @@ def _by_month_chart(scope: Scope) -> Chart:
         N_("Incidents by month and category"),
         tuple(months),
         series,
-        evidence=evidence("Incident", _ids(scope, period)),
+        evidence=evidence("Incident", scope.incident_ids(period)),
         y_label=N_("incidents"),
     )
 

@@ -6,7 +6,6 @@ hotspots) counts its own sector only; the analyses of the whole force (equipment
 caveats, rotations, convoys, capabilities, transition) are refused to it.
 """
 
-import dataclasses
 import typing
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -23,6 +22,7 @@ from bluehelmet.domain.incidents import EventType, IncidentCategory, SubEventTyp
 from bluehelmet.services import caveat_stats, convoy_stats, hotspots, plan_stats, readiness, rotation_stats, stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.map_layers import scoped_filter
+from bluehelmet.services.results import plain
 from bluehelmet.services.stats import IncidentFilter
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
 from bluehelmet.web.deps import database, need
@@ -48,19 +48,6 @@ class Rows(BaseModel):
 def _returns(function: Callable[..., Any]) -> Any:
     """What a service returns: the schema of the answer (the service's own result type)."""
     return typing.get_type_hints(function)["return"]
-
-
-def plain(value: Any) -> Any:
-    """A result as JSON values, as the CLI writes them: dataclasses as objects, dates as ISO text."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, list | tuple):
-        return [plain(v) for v in value]
-    if isinstance(value, dict):
-        return {str(k): plain(v) for k, v in value.items()}
-    if isinstance(value, date):
-        return value.isoformat()
-    return value
 
 
 def whole_mission(principal: Annotated[Principal, Depends(need(Action.READ))]) -> Principal:
