@@ -1,6 +1,6 @@
 """Time the incident analysis on N synthetic incidents (default 1,000,000) in SQLite.
 
-Usage: python benchmarks/stats_incidents.py [N] [--db URL]
+Usage: python benchmarks/stats_incidents.py [N] [--db URL] [--pairs] [--rollup-only] [--only TEXT]
 
 The data is made to look like ACLED's: 3,000 places (a gazetteer of locations, each in one
 cercle of one of ten regions, at fixed coordinates, most in a sector), a few of which get most
@@ -123,7 +123,7 @@ def _rows(mission_id: int, places: list[dict[str, object]], n: int, seed: int) -
 Query = Callable[[Database], object]
 
 
-def _timed(label: str, url: str, query: Query) -> tuple[float, object]:
+def _timed(label: str, url: str, query: Query) -> tuple[float, float, str, object]:
     """Cold: the first query on a freshly opened database; warm: the best of two repeats."""
     db = Database(Settings(database_url=url))
     try:
@@ -141,7 +141,7 @@ def _timed(label: str, url: str, query: Query) -> tuple[float, object]:
         f"   (processor: cold {cpu[0]:.3f} s, warm {min(cpu[1:]):.3f} s)",
         flush=True,
     )
-    return times[0], answer
+    return times[0], cpu[0], label, answer
 
 
 @contextmanager
@@ -194,11 +194,20 @@ def _queries() -> list[tuple[str, Query]]:
     ]  # fmt: skip
 
 
+def _pairs() -> list[tuple[str, Query]]:
+    """Every grouping by one or two keys, over all years: what a user may ask of `stats incidents`."""
+    keys = [k.value for k in GroupKey]
+    combos = [list(c) for n in (1, 2) for c in itertools.combinations(keys, n)]
+    return [(f"{' x '.join(c)}, all years", _table(c, IncidentFilter())) for c in combos]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=1_000_000)
     parser.add_argument("--db", default="")
     parser.add_argument("--only", default="", help="time only the queries whose label contains this text")
+    parser.add_argument("--pairs", action="store_true", help="time every grouping by one or two keys instead")
+    parser.add_argument("--rollup-only", action="store_true", help="skip the incident-table comparison")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     url = args.db or f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -229,14 +238,20 @@ def main() -> None:
     db.close()
     worst: dict[str, float] = {}
     answers: dict[str, list[object]] = {}
-    for path, context in (("rollup", nullcontext()), ("incident table only", _without_rollup())):
+    paths = [("rollup", nullcontext()), ("incident table only", _without_rollup())][: 1 if args.rollup_only else 2]
+    for path, context in paths:
         print(f"bluehelmet on {args.n:,} incidents ({db.engine.dialect.name}), {path}:")
+        chosen = _pairs() if args.pairs else _queries()
         with context:
-            timings = [_timed(label, url, query) for label, query in _queries() if args.only in label]
-        worst[path] = max(seconds for seconds, _ in timings)
-        answers[path] = [answer for _, answer in timings]
-    same = answers["rollup"] == answers["incident table only"]
-    print(f"  the rollups and the incident table give {'the same answers' if same else 'DIFFERENT ANSWERS'}")
+            timings = [_timed(label, url, query) for label, query in chosen if args.only in label]
+        worst[path] = max(seconds for seconds, *_ in timings)
+        answers[path] = [answer for *_, answer in timings]
+        slowest = sorted(timings, key=lambda t: -t[1])[:5]
+        print("  slowest by processor time, cold: " + "; ".join(f"{lb} {c:.3f} s" for _, c, lb, _ in slowest))
+        print(f"  over 1 s cold (clock): {sum(1 for t in timings if t[0] >= 1)} of {len(timings)}")
+    if len(answers) == 2:
+        same = answers["rollup"] == answers["incident table only"]
+        print(f"  the rollups and the incident table give {'the same answers' if same else 'DIFFERENT ANSWERS'}")
     start = time.perf_counter()
     counts = Counter((r["event_date"].strftime("%Y-%m"), r["event_type"], r["admin1"]) for r in rows)  # type: ignore[attr-defined]
     baseline = time.perf_counter() - start

@@ -17,7 +17,7 @@ from bluehelmet.imports.registry import table_importer
 from bluehelmet.services import loading, records
 from bluehelmet.services.database import Database
 from bluehelmet.services.synth import ACLED_COLUMNS, synthesise
-from bluehelmet.storage.rollups import ROLLUPS
+from bluehelmet.storage.rollups import PLACED_SECTOR, ROLLUPS
 from bluehelmet.storage.tables import TABLES, audit_table
 
 _STAMPS = {"id", "mission_id", "created_at", "updated_at", "location_id"}
@@ -78,6 +78,9 @@ def _written(db: Database, mission: str) -> dict[str, Any]:
         session = tx.session
         mission_id = session.scalar(select(mission_table.c.id).where(mission_table.c.name == mission))
         places = {row[0]: row[1] for row in session.execute(select(location.c.id, location.c.name))}
+        sector = TABLES[records.kind_of("Sector")]
+        sectors = {row[0]: row[1] for row in session.execute(select(sector.c.id, sector.c.name))}
+        named = {"location_id": places, "sector_id": sectors, PLACED_SECTOR: sectors}
         rows = session.execute(select(incident).where(incident.c.mission_id == mission_id)).mappings().all()
         ids = {row["id"]: row["external_id"] for row in rows}
         stored = sorted(_plain(dict(row), places) for row in rows)
@@ -92,7 +95,7 @@ def _written(db: Database, mission: str) -> dict[str, Any]:
             table = rollup.table
             found = session.execute(select(table).where(table.c.mission_id == mission_id)).mappings().all()
             rollups[rollup.name] = sorted(
-                json.dumps({k: places.get(v, v) if k == "location_id" else v for k, v in r.items()
+                json.dumps({k: named[k].get(v, v) if k in named else v for k, v in r.items()
                             if k != "mission_id"}, sort_keys=True, default=str)
                 for r in found
             )  # fmt: skip

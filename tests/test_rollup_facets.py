@@ -10,6 +10,7 @@ from typing import Any
 from unittest.mock import patch
 
 import pytest
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import update
@@ -19,10 +20,10 @@ from bluehelmet.analytics.incidents import DATE_KEYS, GroupKey, finest_period
 from bluehelmet.services import hotspots, records, rollups, stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
-from bluehelmet.storage import aggregates
+from bluehelmet.storage import aggregates, migrate
 from bluehelmet.storage.aggregates import incident_groups
 from bluehelmet.storage.hotspot_queries import coordinate_counts
-from bluehelmet.storage.rollups import rollup_named
+from bluehelmet.storage.rollups import rollup_named, rollup_rows
 from bluehelmet.storage.tables import FACETS
 from tests import factories
 from tests.test_rollups import TYPES, _as_changes, _from_incidents, _in_step, _incident, _mission, _values, _when
@@ -142,7 +143,14 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
         ("incident_day", ["year", "week"], None),
         ("incident_week", ["week", "event_type"], None),
         ("incident_place_month", ["location"], None),
-        ("incident_place_month", ["sector", "month"], None),
+        ("incident_day", ["day", "sector"], None),
+        ("incident_day", ["sector", "week"], {"sector": "East"}),
+        ("incident_perpetrator_month", ["perpetrator", "sector"], None),
+        ("incident_month", ["sector", "month", "target"], None),
+        ("incident_month", ["month", "sector", "category"], None),
+        ("incident_month", ["year", "target"], {"sector": "East"}),
+        ("incident_week", ["week", "sector", "event_type"], None),
+        ("incident_place_month", ["sector", "location"], None),
         ("incident_place_month", [], {"location": "Ansongo"}),
         ("incident_perpetrator_month", ["perpetrator", "year"], None),
     ],
@@ -152,7 +160,8 @@ def test_each_rollup_answers_the_groupings_it_holds(
 ) -> None:
     mission_id, name = _mission(db)
     with db.transaction("tester") as tx:
-        place = factories.make(tx, "Location", mission_id=mission_id)
+        sector = factories.make(tx, "Sector", mission_id=mission_id, name="East")
+        place = factories.make(tx, "Location", mission_id=mission_id, sector_id=sector.id)
         for day in (date(2021, 2, 1), date(2021, 2, 28)):  # a Monday, a Sunday
             _incident(tx, mission_id, day, location_id=place.id, location_name="Ansongo", perpetrator="JNIM")
     table = rollup_named(rollup).table
@@ -217,3 +226,67 @@ def test_a_short_period_is_read_by_date_unless_the_index_leads_with_the_date() -
     assert aggregates._ordered_prefix(["location", "event_type"], None, None, short=True) is None
     assert aggregates._ordered_prefix(["perpetrator"], None, None, short=True) is None
     assert aggregates._ordered_prefix(["event_type"], "day", None, short=True) == ["event_date", "event_type"]
+
+
+def test_a_location_moving_sector_moves_its_incidents_in_the_rollups(db: Database) -> None:
+    """Those without a sector of their own; one with its own sector stays where it is."""
+    mission_id, name = _mission(db)
+    with db.transaction("tester") as tx:
+        north, east = (factories.make(tx, "Sector", mission_id=mission_id, name=n) for n in ("North", "East"))
+        place = factories.make(tx, "Location", mission_id=mission_id, sector_id=north.id)
+        for day in (date(2021, 2, 3), date(2021, 2, 9)):
+            _incident(tx, mission_id, day, location_id=place.id)
+        _incident(tx, mission_id, date(2021, 2, 5), location_id=place.id, sector_id=north.id)
+    whole_month = IncidentFilter(date(2021, 2, 1), date(2021, 2, 28))
+
+    def by_sector() -> dict[str | None, int]:
+        """Events by sector, as each rollup that keeps the sector gives them (and all agree)."""
+        answers = []
+        readers = [(["day"], "incident_day"), (["category"], "incident_month"), (["week", "target"], "incident_week")]
+        for others, rollup in [*readers, (["perpetrator"], "incident_perpetrator_month")]:
+            keys = [GroupKey.SECTOR, *map(GroupKey, others)]
+            assert stats._rollup_for(keys, whole_month) is rollup_named(rollup)
+            counted: dict[str | None, int] = {}
+            for row in stats.incident_table(db, [k.value for k in keys], whole_month, mission=name):
+                counted[row["sector"]] = counted.get(row["sector"], 0) + row["events"]
+            answers.append(counted)
+        assert all(answer == answers[0] for answer in answers), answers
+        return answers[0]
+
+    assert by_sector() == {"North": 3}
+    with db.transaction("tester") as tx:  # moved, and in the same transaction an incident added there
+        records.update(tx, "Location", place.id or 0, {"sector_id": east.id}, version=1)
+        _incident(tx, mission_id, date(2021, 2, 10), location_id=place.id)
+    assert by_sector() == {"East": 3, "North": 1}
+    _in_step(db)
+    with db.transaction("tester") as tx:  # out of any sector
+        records.update(tx, "Location", place.id or 0, {"sector_id": None}, version=2)
+    assert by_sector() == {None: 3, "North": 1}
+    _in_step(db)
+
+
+def test_the_migration_fills_the_sector_of_the_rollups(db: Database) -> None:
+    _, _, sectors, _, _ = _placed_mission(db, [_example(p, s) for p in range(4) for s in (None, 0, 1)])
+    expected = rollups_of(db)
+    config = migrate.alembic_config()
+    try:
+        with db.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            command.downgrade(config, "0006")
+    finally:
+        migrate.upgrade(db.engine)
+    assert rollups_of(db) == expected
+    for name in ("incident_day", "incident_month", "incident_week", "incident_perpetrator_month"):
+        assert {key[-1] for key in expected if key[0] == name} == {0, *sectors}, name
+    _in_step(db)
+
+
+def _example(place: int, own_sector: int | None) -> dict[str, Any]:
+    return {"event_date": "2021-02-03", "kind": 0, "target": None, "fatalities": 1, "killed_civilians": 0,
+            "admin1": "Gao", "location_name": "Gao", "perpetrator": "", "place": place, "own_sector": own_sector,
+            "own_point": None}  # fmt: skip
+
+
+def rollups_of(db: Database) -> dict[Any, tuple[int, ...]]:
+    with db.transaction("tester") as tx:
+        return rollup_rows(tx.session)

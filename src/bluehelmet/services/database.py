@@ -14,7 +14,7 @@ from bluehelmet.config import Settings
 from bluehelmet.domain.errors import DatabaseUnavailable, WriteConflict
 from bluehelmet.storage import migrate
 from bluehelmet.storage.database import make_engine, make_sessionmaker
-from bluehelmet.storage.rollups import Deltas, apply_deltas
+from bluehelmet.storage.rollups import Deltas, apply_deltas, location_sector
 
 __all__ = ["Database", "SchemaStatus", "Transaction"]
 
@@ -31,6 +31,14 @@ class Transaction:
     settings: Settings
     actor: str
     rollup: Deltas = field(default_factory=dict, repr=False)
+    #: The sector of each location an incident of this transaction was placed through.
+    location_sectors: dict[int, int | None] = field(default_factory=dict, repr=False)
+
+    def sector_of(self, location_id: int) -> int | None:
+        """The sector of a location, read once a transaction (``moved_location`` keeps it true)."""
+        if location_id not in self.location_sectors:
+            self.location_sectors[location_id] = location_sector(self.session, location_id)
+        return self.location_sectors[location_id]
 
     def write_rollup(self) -> None:
         """Bring the rollup up to date with the changes made so far in this transaction."""

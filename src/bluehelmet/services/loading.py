@@ -430,7 +430,7 @@ class _Batch:
         self.pending.append(candidate)
         for key in keys:
             self.known[key_item(key)] = candidate
-        rollups.add_delta(tx.rollup, rollups.contribution(candidate), 1)
+        rollups.add_delta(tx.rollup, rollups.contribution(candidate, tx.sector_of), 1)
         return candidate, "created"
 
     def write(self) -> None:

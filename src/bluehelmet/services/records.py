@@ -18,7 +18,7 @@ from bluehelmet.domain import rules
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class
 from bluehelmet.domain.errors import InvalidRecord, NotFound, Problem, StaleVersion
-from bluehelmet.domain.places import Mission
+from bluehelmet.domain.places import Location, Mission
 from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target, snapshot
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.services.database import Transaction
@@ -120,7 +120,7 @@ def _recount(tx: Transaction, counted: rollups.Contribution | None, record: Reco
     """Once a change is written: take what the record counted in the rollup out, and what it
     counts now in (both nothing for records other than incidents)."""
     rollups.add_delta(tx.rollup, counted, -1)
-    rollups.add_delta(tx.rollup, rollups.contribution(record), 1)
+    rollups.add_delta(tx.rollup, rollups.contribution(record, tx.sector_of), 1)
 
 
 def _live(tx: Transaction, cls: type[Record], record_id: int) -> Record:
@@ -177,7 +177,7 @@ def update(
     changed = [f.name for f in entity_fields(cls) if getattr(candidate, f.name) != getattr(current, f.name)]
     if not changed:
         return current
-    counted = rollups.contribution(current)
+    counted = rollups.contribution(current, tx.sector_of)
     for name in changed:
         setattr(current, name, getattr(candidate, name))
     current.updated_at = tx.now()
@@ -185,7 +185,16 @@ def update(
     _flush(tx, current, version)
     _audit(tx, current, AuditAction.UPDATE, before)
     _recount(tx, counted, current)
+    if isinstance(current, Location) and "sector_id" in changed:
+        _moved(tx, current.id or 0, before.get("sector_id"), current.sector_id)
     return current
+
+
+def _moved(tx: Transaction, location_id: int, old: Any, new: int | None) -> None:
+    """A location changed sector: the incidents placed through it move in the rollups with it."""
+    for key, measures in rollups.moved_location(tx.session, location_id, old, new).items():
+        rollups.add_delta(tx.rollup, ((key, tuple(measures)),), 1)
+    tx.location_sectors[location_id] = new
 
 
 def _referrers(tx: Transaction, record: Record) -> list[Problem]:
@@ -221,7 +230,7 @@ def delete(tx: Transaction, kind: str | type[Record], record_id: int, version: i
     if problems:
         raise InvalidRecord(problems)
     before = snapshot(current)
-    counted = rollups.contribution(current)
+    counted = rollups.contribution(current, tx.sector_of)
     current.deleted_at = current.updated_at = tx.now()
     current.deleted_by = current.updated_by = tx.actor
     _flush(tx, current, version)

@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.aggregates import TALLIED
-from bluehelmet.storage.rollups import MEASURES, PLACE_ROLLUP, Rollup
+from bluehelmet.storage.rollups import MEASURES, PLACE_ROLLUP, PLACED_SECTOR, Rollup
 from bluehelmet.storage.tables import TABLES
 
 __all__ = ["rollup_groups", "rollup_points"]
@@ -42,9 +42,11 @@ def _facet(rollup: Rollup, name: str) -> ColumnElement[Any]:
 
 def _source(rollup: Rollup, *, location: bool, sector: bool) -> Any:
     """The rollup, joined (as the incidents are) to the location an incident names and to its
-    sector when asked; no location is stored as 0, which no location has as its id."""
+    sector when asked; no location (or sector) is stored as 0, which no record has as its id."""
     r = rollup.table.c
     source: Any = rollup.table
+    if sector and PLACED_SECTOR in r:  # the rollup keeps the sector the incident is placed in
+        return source.outerjoin(_S, _S.c.id == r[PLACED_SECTOR])
     if location or sector:
         source = source.outerjoin(_L, _L.c.id == r.location_id)
     if sector:

@@ -5,14 +5,19 @@ million. Each counts what ``incident_groups`` counts (live, not rejected inciden
 current by the services, which add each change's delta before the transaction commits;
 ``rebuild_incident_rollup`` recomputes them for data written behind their back.
 
-- ``incident_day``: the day alone, for groupings by dates only (any of day, week, month, year);
+- ``incident_day``: the day and the sector, for groupings by dates (any of day, week, month,
+  year) and sector;
 - ``incident_month`` and ``incident_week``: the month, or the ISO week, with the incident's
-  types, category, regions and target;
+  types, category, regions, target and sector;
 - ``incident_place_month``: the month with the place as the incident names it (its location
   name, location, own sector and own coordinates), for groupings by location or sector and for
   hexagon counts. What an incident takes from its location (the sector, the coordinates) is
   looked up when the rollup is read, so a change to a location needs no change to the rollup;
-- ``incident_perpetrator_month``: the month with the perpetrator.
+- ``incident_perpetrator_month``: the month with the perpetrator and the sector.
+
+The sector a rollup keeps is the one the incident is placed in: its own, else its location's.
+When a location changes sector, the counts of the incidents that take their sector from it move
+with it (``moved_location``), in the same transaction.
 
 Missing text is stored as '' and a missing reference or coordinate as 0 (key columns cannot be
 NULL); ``located`` says which coordinates the incident has (1 latitude, 2 longitude, 3 both).
@@ -48,11 +53,13 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
 from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import TALLIED, period_text
 from bluehelmet.storage.tables import TABLES, metadata
 
 __all__ = [
     "MEASURES",
+    "PLACED_SECTOR",
     "PLACE_ROLLUP",
     "ROLLUPS",
     "ROLLUP_KEYS",
@@ -67,6 +74,8 @@ __all__ = [
     "contribution",
     "fresh_rollup_rows",
     "incident_month",
+    "location_sector",
+    "moved_location",
     "rebuild_incident_rollup",
     "rollup_named",
     "rollup_rows",
@@ -77,6 +86,7 @@ ROLLUP_KEYS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "
 MEASURES = ("events", *TALLIED)
 
 _I = TABLES[Incident]
+_L = TABLES[Location]
 _REJECTED = ReviewStatus.REJECTED.value
 
 
@@ -90,7 +100,7 @@ class _Key:
 
     name: str
     type: TypeEngine[Any]
-    of_record: Callable[[Incident], object]
+    of_record: Callable[[Incident, int], object]  # the incident and the sector it is placed in
     of_row: Callable[[], ColumnElement[Any]]
 
 
@@ -99,16 +109,26 @@ def _text_key(name: str, attribute: str | None = None) -> _Key:
     return _Key(
         name,
         String(),
-        lambda r: _text(getattr(r, attr)),
+        lambda r, _: _text(getattr(r, attr)),
         lambda: func.coalesce(type_coerce(_I.c[attr], String()), ""),
     )
 
 
 def _id_key(name: str) -> _Key:
-    return _Key(name, Integer(), lambda r: getattr(r, name) or 0, lambda: func.coalesce(_I.c[name], 0))
+    return _Key(name, Integer(), lambda r, _: getattr(r, name) or 0, lambda: func.coalesce(_I.c[name], 0))
 
 
-def _located(record: Incident) -> int:
+def _placed_sector() -> ColumnElement[Any]:
+    """In SQL, the id of the sector an incident is placed in: its own, else its location's, else 0."""
+    of_location = select(_L.c.sector_id).where(_L.c.id == _I.c.location_id).scalar_subquery()
+    return func.coalesce(_I.c.sector_id, of_location, 0)
+
+
+#: The sector an incident is placed in (its own, else its location's; 0 for none), by id.
+PLACED_SECTOR = "placed_sector_id"
+
+
+def _located(record: Incident, _: int = 0) -> int:
     return (record.latitude is not None) + 2 * (record.longitude is not None)
 
 
@@ -122,8 +142,8 @@ _PLACE_KEYS = (
         _located,
         lambda: case((_I.c.latitude.is_(None), 0), else_=1) + case((_I.c.longitude.is_(None), 0), else_=2),
     ),
-    _Key("latitude", Float(), lambda r: r.latitude or 0.0, lambda: func.coalesce(_I.c.latitude, 0.0)),
-    _Key("longitude", Float(), lambda r: r.longitude or 0.0, lambda: func.coalesce(_I.c.longitude, 0.0)),
+    _Key("latitude", Float(), lambda r, _: r.latitude or 0.0, lambda: func.coalesce(_I.c.latitude, 0.0)),
+    _Key("longitude", Float(), lambda r, _: r.longitude or 0.0, lambda: func.coalesce(_I.c.longitude, 0.0)),
 )
 
 
@@ -159,13 +179,15 @@ def _rollup(name: str, grain: str, keys: tuple[_Key, ...], facets: frozenset[str
     return Rollup(table, grain, keys, facets)
 
 
-_TYPED = tuple(_text_key(name) for name in ROLLUP_KEYS)
-DAY_ROLLUP = _rollup("incident_day", "day", (), frozenset())
-MONTH_ROLLUP = _rollup("incident_month", "month", _TYPED, frozenset(ROLLUP_KEYS))
-WEEK_ROLLUP = _rollup("incident_week", "week", _TYPED, frozenset(ROLLUP_KEYS))
+_PLACED = _Key(PLACED_SECTOR, Integer(), lambda _, sector: sector, _placed_sector)
+_TYPED = (*(_text_key(name) for name in ROLLUP_KEYS), _PLACED)
+_TYPED_FACETS = frozenset({*ROLLUP_KEYS, "sector"})
+DAY_ROLLUP = _rollup("incident_day", "day", (_PLACED,), frozenset({"sector"}))
+MONTH_ROLLUP = _rollup("incident_month", "month", _TYPED, _TYPED_FACETS)
+WEEK_ROLLUP = _rollup("incident_week", "week", _TYPED, _TYPED_FACETS)
 PLACE_ROLLUP = _rollup("incident_place_month", "month", _PLACE_KEYS, frozenset({"location", "sector"}))
 PERPETRATOR_ROLLUP = _rollup(
-    "incident_perpetrator_month", "month", (_text_key("perpetrator"),), frozenset({"perpetrator"})
+    "incident_perpetrator_month", "month", (_text_key("perpetrator"), _PLACED), frozenset({"perpetrator", "sector"})
 )
 #: Every rollup, the smallest first: a query is answered by the first that can.
 ROLLUPS = (DAY_ROLLUP, MONTH_ROLLUP, WEEK_ROLLUP, PERPETRATOR_ROLLUP, PLACE_ROLLUP)
@@ -191,17 +213,47 @@ def cell_of(grain: str, day: date) -> str:
     return f"{iso.year:04d}-W{iso.week:02d}"
 
 
-def contribution(record: object) -> Contribution | None:
+def contribution(record: object, sector_of: Callable[[int], int | None]) -> Contribution | None:
     """What ``record`` counts in the rollups: its key in each and its measures if it is a live,
-    not rejected incident, else None."""
+    not rejected incident, else None. ``sector_of`` gives a location's sector id (or None)."""
     if not isinstance(record, Incident) or record.deleted_at is not None or record.review_status == _REJECTED:
         return None
     measures = (1, *[getattr(record, name) or 0 for name in TALLIED])
     day = record.event_date
+    sector = record.sector_id or (sector_of(record.location_id) if record.location_id else None) or 0
     return tuple(
-        ((r.name, record.mission_id, cell_of(r.grain, day), *(k.of_record(record) for k in r.keys)), measures)
+        ((r.name, record.mission_id, cell_of(r.grain, day), *(k.of_record(record, sector) for k in r.keys)), measures)
         for r in ROLLUPS
     )
+
+
+def location_sector(session: Session, location_id: int) -> int | None:
+    """The sector of a location, as incidents placed through it take it. On PostgreSQL the row
+    is locked for share until the commit, so that a concurrent change of its sector waits for
+    (and then moves) what this transaction counts under it."""
+    stmt = select(_L.c.sector_id).where(_L.c.id == location_id)
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = stmt.with_for_update(read=True)
+    return session.execute(stmt).scalar_one_or_none()
+
+
+def moved_location(session: Session, location_id: int, old: int | None, new: int | None) -> Deltas:
+    """What moving a location from sector ``old`` to ``new`` changes in the rollups that keep the
+    sector an incident is placed in: the counts of its incidents without a sector of their own
+    go from the one to the other. Read from the incidents as stored now (flush first)."""
+    deltas: Deltas = {}
+    if (old or 0) == (new or 0):
+        return deltas
+    for rollup in (r for r in ROLLUPS if PLACED_SECTOR in (k.name for k in r.keys)):
+        fresh = fresh_rollup_rows(session, rollup).where(_I.c.location_id == location_id, _I.c.sector_id.is_(None))
+        width = len(rollup.key_columns)
+        at = rollup.key_columns.index(PLACED_SECTOR)
+        for row in session.execute(fresh):
+            key, measures = list(row[:width]), [int(v) for v in row[width:]]
+            for sector, sign in ((old or 0, -1), (new or 0, 1)):
+                key[at] = sector
+                add_delta(deltas, (((rollup.name, *key), tuple(measures)),), sign)
+    return deltas
 
 
 def add_delta(deltas: Deltas, counted: Contribution | None, sign: int) -> None:
