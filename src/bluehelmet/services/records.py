@@ -192,8 +192,7 @@ def update(
 
 def _moved(tx: Transaction, location_id: int, old: Any, new: int | None) -> None:
     """A location changed sector: the incidents placed through it move in the rollups with it."""
-    for key, measures in rollups.moved_location(tx.session, location_id, old, new).items():
-        rollups.add_delta(tx.rollup, ((key, tuple(measures)),), 1)
+    rollups.moved_location(tx.session, tx.rollup, location_id, old, new)
     tx.location_sectors[location_id] = new
 
 

@@ -128,7 +128,7 @@ def _placed_sector() -> ColumnElement[Any]:
 PLACED_SECTOR = "placed_sector_id"
 
 
-def _located(record: Incident, _: int = 0) -> int:
+def _located(record: Incident, _: int) -> int:
     return (record.latitude is not None) + 2 * (record.longitude is not None)
 
 
@@ -237,13 +237,12 @@ def location_sector(session: Session, location_id: int) -> int | None:
     return session.execute(stmt).scalar_one_or_none()
 
 
-def moved_location(session: Session, location_id: int, old: int | None, new: int | None) -> Deltas:
-    """What moving a location from sector ``old`` to ``new`` changes in the rollups that keep the
-    sector an incident is placed in: the counts of its incidents without a sector of their own
-    go from the one to the other. Read from the incidents as stored now (flush first)."""
-    deltas: Deltas = {}
+def moved_location(session: Session, deltas: Deltas, location_id: int, old: int | None, new: int | None) -> None:
+    """Add to ``deltas`` what moving a location from sector ``old`` to ``new`` changes in the
+    rollups that keep the sector an incident is placed in: the counts of its incidents without a
+    sector of their own go from the one to the other. Read from the incidents as stored now."""
     if (old or 0) == (new or 0):
-        return deltas
+        return
     for rollup in (r for r in ROLLUPS if PLACED_SECTOR in (k.name for k in r.keys)):
         fresh = fresh_rollup_rows(session, rollup).where(_I.c.location_id == location_id, _I.c.sector_id.is_(None))
         width = len(rollup.key_columns)
@@ -253,7 +252,6 @@ def moved_location(session: Session, location_id: int, old: int | None, new: int
             for sector, sign in ((old or 0, -1), (new or 0, 1)):
                 key[at] = sector
                 add_delta(deltas, (((rollup.name, *key), tuple(measures)),), sign)
-    return deltas
 
 
 def add_delta(deltas: Deltas, counted: Contribution | None, sign: int) -> None:
