@@ -140,3 +140,38 @@ def test_a_batched_load_finds_the_same_problems_and_writes_nothing(two_missions:
     _same_report(row_by_row, batched)
     assert batched["problem_count"] == 4 and not batched["written"]
     assert _written(two_missions, "B")["incidents"] == []
+
+
+def test_a_batched_load_gives_each_record_a_new_id_that_later_writes_do_not_take(
+    two_missions: Database, tmp_path: Path
+) -> None:
+    """The batch writes ids it reserved (no RETURNING): they follow the records already there,
+    and a record created afterwards through the ordinary path still gets an id of its own."""
+    path = _write(tmp_path / "acled.csv", _events(25))
+    assert _load(two_missions, path, "A", batched=False)["created"] == 25
+    assert _load(two_missions, path, "B", batched=True)["created"] == 25
+    with two_missions.transaction("test") as tx:
+        later = records.create(
+            tx, "Incident", {"mission_id": 1, "event_date": "2021-03-01", "event_type": "Battles",
+                             "sub_event_type": "Armed clash", "external_id": "LATER-1"},
+        )  # fmt: skip
+        table = TABLES[records.kind_of("Incident")]
+        ids = list(tx.session.scalars(select(table.c.id).order_by(table.c.id)))
+    assert len(ids) == len(set(ids)) == 51
+    assert ids[:50] == list(range(ids[0], ids[0] + 50))  # the batch continued after the first load's ids
+    assert later.id == max(ids)
+
+
+def test_a_record_built_for_a_bulk_insert_holds_what_the_ordinary_one_holds() -> None:
+    from bluehelmet.domain.incidents import Incident  # noqa: PLC0415
+    from bluehelmet.domain.records import snapshot  # noqa: PLC0415
+    from bluehelmet.services.parsing import parse_values  # noqa: PLC0415
+    from bluehelmet.storage.tables import unsaved  # noqa: PLC0415
+
+    values = parse_values(Incident, {"mission_id": 3, "event_date": "2021-01-15", "event_type": "Battles",
+                                     "sub_event_type": "Armed clash", "fatalities": 4})  # fmt: skip
+    bulk, ordinary = unsaved(Incident, values), Incident(**values)
+    assert snapshot(bulk) == snapshot(ordinary)
+    assert bulk.fatalities == 4 and bulk.id is None and bulk.label() == ordinary.label()
+    with pytest.raises(TypeError, match="needs event_date"):
+        unsaved(Incident, {k: v for k, v in values.items() if k != "event_date"})

@@ -19,6 +19,7 @@ __all__ = [
     "JSONValue",
     "Record",
     "entity_fields",
+    "field_values",
     "ref",
     "reference_list_target",
     "reference_target",
@@ -109,7 +110,12 @@ def entity_fields(cls: type[Record]) -> list[dataclasses.Field[Any]]:
     return [f for f in dataclasses.fields(cls) if f.name not in SYSTEM_FIELDS]
 
 
+_PLAIN = (str, int, float, bool, type(None))
+
+
 def _jsonable(value: Any) -> JSONValue:
+    if type(value) in _PLAIN:  # the common case first (a subclass, such as an enum, is not plain)
+        return value  # type: ignore[no-any-return]
     if isinstance(value, Enum):
         return str(value.value)
     if isinstance(value, datetime | date | time):
@@ -125,4 +131,18 @@ def _jsonable(value: Any) -> JSONValue:
 
 def snapshot(record: Record) -> dict[str, JSONValue]:
     """The record as plain JSON values, as the audit history keeps it."""
-    return {f.name: _jsonable(getattr(record, f.name)) for f in dataclasses.fields(record)}
+    return {name: _jsonable(value) for name, value in field_values(record).items()}
+
+
+_NAMES: dict[type[Any], tuple[str, ...]] = {}
+
+
+def field_values(record: Record) -> dict[str, Any]:
+    """Every field of ``record`` by name. Values already in the instance's own dictionary are
+    read from it (an ORM-mapped record keeps its loaded values there; reading them by attribute
+    costs a descriptor call each); any other, such as an expired one, by attribute."""
+    cls = type(record)
+    if cls not in _NAMES:
+        _NAMES[cls] = tuple(f.name for f in dataclasses.fields(record))
+    own = record.__dict__
+    return {name: own[name] if name in own else getattr(record, name) for name in _NAMES[cls]}

@@ -11,6 +11,7 @@ import dataclasses
 import re
 import typing
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, Protocol
 
@@ -109,36 +110,59 @@ def _is_number(tp: Any) -> bool:
     return any(a in (int, float) for a in args)
 
 
+@dataclass(frozen=True)
+class _FieldPlan:
+    """What the generic rules need to know of one field, worked out once per kind of record."""
+
+    name: str
+    required: bool
+    unsigned_number: bool
+    target: str | None
+    list_target: str | None
+
+
+_PLANS: dict[type[Record], tuple[_FieldPlan, ...]] = {}
+
+
+def _plan(cls: type[Record]) -> tuple[_FieldPlan, ...]:
+    if cls not in _PLANS:
+        hints = _field_types(cls)
+        _PLANS[cls] = tuple(
+            _FieldPlan(
+                name=f.name,
+                required=f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                unsigned_number=f.name not in _SIGNED and _is_number(hints[f.name]),
+                target=reference_target(f),
+                list_target=reference_list_target(f),
+            )
+            for f in entity_fields(cls)
+        )
+    return _PLANS[cls]
+
+
 def _generic(rec: Record, ctx: RuleContext, natural_keys: bool) -> list[Problem]:
     problems: list[Problem] = []
     who = rec.label()
-    hints = _field_types(type(rec))
     mission_id = _mission_of(rec, ctx)
-    for f in entity_fields(type(rec)):
+    for f in _plan(type(rec)):
         value = getattr(rec, f.name)
-        required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        if required and isinstance(value, str) and not value.strip():
+        if value is None:
+            continue
+        if f.required and isinstance(value, str) and not value.strip():
             problems.append(Problem(who, f.name, "is required and may not be blank"))
-        if (
-            f.name not in _SIGNED
-            and _is_number(hints[f.name])
-            and isinstance(value, int | float)
-            and not isinstance(value, bool)
-            and value < 0
-        ):
-            problems.append(Problem(who, f.name, f"may not be negative (got {value})"))
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > _LARGEST:
-            problems.append(Problem(who, f.name, f"{value} is too large to store (at most {_LARGEST})"))
-        target = reference_target(f)
-        ids = [value] if target and value is not None else []
-        list_target = reference_list_target(f)
-        if list_target:
-            target = list_target
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if f.unsigned_number and value < 0:
+                problems.append(Problem(who, f.name, f"may not be negative (got {value})"))
+            if isinstance(value, int) and abs(value) > _LARGEST:
+                problems.append(Problem(who, f.name, f"{value} is too large to store (at most {_LARGEST})"))
+        if f.target:
+            problems += _check_reference(who, f.name, f.target, value, mission_id, rec, ctx)
+        elif f.list_target:
             ids = list(value)
             if len(set(ids)) != len(ids):
                 problems.append(Problem(who, f.name, "lists the same record twice"))
-        for ident in ids:
-            problems += _check_reference(who, f.name, target or "", ident, mission_id, rec, ctx)
+            for ident in ids:
+                problems += _check_reference(who, f.name, f.list_target, ident, mission_id, rec, ctx)
     for earlier, later in _DATE_ORDER:
         a, b = getattr(rec, earlier, None), getattr(rec, later, None)
         if isinstance(a, date) and isinstance(b, date) and b < a:

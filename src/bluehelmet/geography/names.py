@@ -10,6 +10,7 @@ equal here: they are listed as variants in the gazetteer instead.
 from __future__ import annotations
 
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["normalise"]
 
@@ -34,6 +35,7 @@ def _is_separator(ch: str) -> bool:
     return ch in _SEPARATORS or category[0] in "PZC" or category == "Sk"
 
 
+@lru_cache(maxsize=1 << 16)  # files name the same places and actors again and again
 def normalise(name: str) -> str:
     """Return the comparison key of a name.
 

@@ -20,15 +20,15 @@ from bluehelmet.domain.advice import advise
 from bluehelmet.domain.audit import AuditAction
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, Problem, StaleVersion
 from bluehelmet.domain.places import Mission
-from bluehelmet.domain.records import Record, snapshot
+from bluehelmet.domain.records import Record, field_values, snapshot
 from bluehelmet.geography.names import normalise
 from bluehelmet.services import records
 from bluehelmet.services.batching import BatchContext, KeyOf, can_batch, chunks, key_item
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import columns, reference_keys, text_to_values
-from bluehelmet.services.parsing import parse_record
+from bluehelmet.services.parsing import parse_record, parse_values
 from bluehelmet.storage import repository, rollups
-from bluehelmet.storage.tables import TABLES, audit_table
+from bluehelmet.storage.tables import TABLES, audit_table, unsaved
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -409,7 +409,7 @@ class _Batch:
                 self.known[key_item({**scope, column: getattr(record, column)})] = record
 
     def create_or_update(self, tx: Transaction, cls: type[Record], values: dict[str, Any]) -> tuple[Record, str]:
-        candidate = parse_record(cls, values)
+        candidate = unsaved(cls, parse_values(cls, values))  # inserted by write(), never by the session
         keys = list(_natural_keys(cls, candidate))
         for key in keys:
             existing = self.resolver.stored(cls, key)
@@ -438,9 +438,12 @@ class _Batch:
         if not self.pending:
             return
         session = self.tx.session
-        rows = [{name: getattr(record, name) for name in self.names} for record in self.pending]
-        stmt = insert(self.table).returning(self.table.c.id, sort_by_parameter_order=True)
-        ids = session.execute(stmt, rows).scalars().all()
+        ids = repository.reserve_ids(session, self.cls, len(self.pending))
+        rows = [
+            {"id": record_id, **{name: values[name] for name in self.names}}
+            for record_id, values in zip(ids, map(field_values, self.pending), strict=True)
+        ]
+        session.execute(insert(self.table), rows)
         entries = []
         for record, record_id in zip(self.pending, ids, strict=True):
             record.id = record_id

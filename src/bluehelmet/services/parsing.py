@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create
 from bluehelmet.domain.errors import InvalidRecord, Problem
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, entity_fields, snapshot
 
-__all__ = ["LARGEST", "editable_values", "parse_filters", "parse_record", "unstorable"]
+__all__ = ["LARGEST", "editable_values", "parse_filters", "parse_record", "parse_values", "unstorable"]
 
 #: The largest whole number any column holds: INTEGER is 32 bits in PostgreSQL (and a reference
 #: past 64 bits would overflow SQLite's driver before any rule could name it).
@@ -79,6 +79,12 @@ def _unstorable_fields(who: str, data: Mapping[str, Any]) -> list[Problem]:
 
 def parse_record(cls: type[Record], data: Mapping[str, Any]) -> Record:
     """A new, unsaved ``cls`` from ``data``, or InvalidRecord naming each bad field."""
+    return cls(**parse_values(cls, data))
+
+
+def parse_values(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The fields of a new ``cls`` from ``data``, typed and checked, or InvalidRecord naming
+    each bad field (what :func:`parse_record` builds its record from)."""
     label_value = data.get(cls.label_field)
     shown = label_value.replace("\x00", "") if isinstance(label_value, str) else label_value
     who = f"{cls.__name__} (new)" + (f" '{shown}'" if isinstance(shown, str | int) else "")
@@ -94,7 +100,7 @@ def parse_record(cls: type[Record], data: Mapping[str, Any]) -> Record:
     except ValidationError as error:
         problems = [Problem(who, ".".join(str(p) for p in e["loc"]) or "(record)", _reason(e)) for e in error.errors()]
         raise InvalidRecord(problems) from None
-    return cls(**dict(parsed))
+    return dict(parsed)
 
 
 def _json_default(value: Any) -> Any:

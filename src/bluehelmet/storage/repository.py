@@ -6,7 +6,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.audit import AuditEntry
@@ -21,6 +21,7 @@ __all__ = [
     "history",
     "list_referrers",
     "referrers",
+    "reserve_ids",
     "select_records",
     "stream_records",
 ]
@@ -126,3 +127,19 @@ def history(session: Session, entity: str, record_id: int) -> list[AuditEntry]:
         .order_by(audit_table.c.id)
     )
     return list(session.scalars(stmt))
+
+
+def reserve_ids(session: Session, cls: type[Record], count: int) -> list[int]:
+    """``count`` new ids for records of ``cls`` that a bulk INSERT will write with their ids
+    (no RETURNING needed). PostgreSQL takes them from the table's sequence. SQLite takes the
+    ones after the largest id: a writer there holds the database's one write lock from its
+    first write to its commit, and a transaction whose snapshot another writer has overtaken
+    is refused its first write, so no one else can take the same ids."""
+    if count <= 0:
+        return []
+    table = TABLES[cls]
+    if session.get_bind().dialect.name == "postgresql":
+        stmt = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
+        return [int(i) for i in session.execute(stmt, {"table": table.name, "count": count}).scalars()]
+    largest = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
+    return list(range(largest + 1, largest + count + 1))
