@@ -31,6 +31,7 @@ from bluehelmet.domain.places import AdminArea, AdminLevel, Location, Mission
 from bluehelmet.domain.records import (
     Record,
     entity_fields,
+    field_values,
     reference_list_target,
     reference_target,
 )
@@ -144,8 +145,9 @@ def _generic(rec: Record, ctx: RuleContext, natural_keys: bool) -> list[Problem]
     problems: list[Problem] = []
     who = rec.label()
     mission_id = _mission_of(rec, ctx)
+    values = field_values(rec)
     for f in _plan(type(rec)):
-        value = getattr(rec, f.name)
+        value = values[f.name]
         if value is None:
             continue
         if f.required and isinstance(value, str) and not value.strip():

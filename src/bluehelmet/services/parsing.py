@@ -59,6 +59,11 @@ def _reason(error: Mapping[str, Any]) -> str:
 def unstorable(value: Any) -> str | None:
     """Why no database can hold ``value`` (a whole number past 32 bits, text with a NUL character),
     looking inside lists and mappings; None when it can be stored."""
+    kind = type(value)
+    if kind is str:  # the common cases first
+        return "contains a NUL character, which no text may hold" if "\x00" in value else None
+    if value is None or kind is float or kind is bool:
+        return None
     if isinstance(value, int) and not isinstance(value, bool):
         if value > LARGEST:
             return f"{value} is too large to store (at most {LARGEST})"

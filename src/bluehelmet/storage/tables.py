@@ -167,9 +167,11 @@ def unsaved(cls: type[R], values: Mapping[str, Any]) -> R:
     """A new ``cls`` holding ``values`` (every other field at its default), built without the
     mapping's change tracking: one event per attribute set costs more than the rest of
     building a record. Only for records written by a bulk INSERT, never added to a session."""
+    if cls not in _FIELDS:
+        _FIELDS[cls] = dataclasses.fields(cls)
     record = class_mapper(cls).class_manager.new_instance()
     own = record.__dict__
-    for f in dataclasses.fields(cls):
+    for f in _FIELDS[cls]:
         if f.name in values:
             own[f.name] = values[f.name]
         elif f.default is not dataclasses.MISSING:
@@ -179,3 +181,6 @@ def unsaved(cls: type[R], values: Mapping[str, Any]) -> R:
         else:
             raise TypeError(f"{cls.__name__} needs {f.name}")
     return record
+
+
+_FIELDS: dict[type[Any], tuple[dataclasses.Field[Any], ...]] = {}
