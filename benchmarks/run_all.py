@@ -1,6 +1,6 @@
 """Every mission-scale benchmark in one command, each against its baseline in the same run.
 
-Usage: python benchmarks/run_all.py [--incidents N] [--postgres] [--out DIR]
+Usage: python benchmarks/run_all.py [--incidents N] [--postgres] [--out DIR] [--work EMPTY_DIR]
 
 Makes a synthetic mission (`bluehelmet synth`), then measures, each step in a child process so
 that its peak memory (ru_maxrss) is its own:
@@ -268,12 +268,14 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--step")
+    parser.add_argument("--work", type=Path, help="the folder of the synthetic files and databases (kept)")
     args, rest = parser.parse_known_args()
     if args.step:
         print(json.dumps(STEPS[args.step](*rest)))
         return
     args.out.mkdir(parents=True, exist_ok=True)
-    work = tempfile.mkdtemp(prefix="bluehelmet-bench-")
+    work = str(args.work) if args.work else tempfile.mkdtemp(prefix="bluehelmet-bench-")
+    Path(work).mkdir(parents=True, exist_ok=True)
     load = os.getloadavg()
     print(f"synthetic mission of {args.incidents:,} incidents in {work} ...", file=sys.stderr)
     synth = _child("synth", work, str(args.incidents))
