@@ -44,6 +44,9 @@ __all__ = [
 #: Problems kept in a report; past this only the count grows (a million bad rows stay small).
 MAX_PROBLEMS = 1000
 _BATCH = 1000
+#: Rollup cells a load may hold pending before it writes them (a million incidents touch about
+#: a million cells: held to the commit they would take most of a gigabyte).
+_PENDING_CELLS = 100_000
 
 
 @dataclass(frozen=True)
@@ -479,6 +482,8 @@ def _load_batched(
                 _load_row(tx, cls, number, row, resolver, convert, report, None, batch.create_or_update, batch.context)
             batch.write()
             batch.context.forget()
+            if len(tx.rollup) > _PENDING_CELLS:
+                tx.write_rollup()  # in the same transaction: the counts still commit with the records
             tx.session.flush()  # updates' audit entries are still pending in the session
             tx.session.expunge_all()
             if progress is not None:
