@@ -1,6 +1,6 @@
 """Every mission-scale benchmark in one command, each against its baseline in the same run.
 
-Usage: python benchmarks/run_all.py [--incidents N] [--postgres] [--out DIR] [--work EMPTY_DIR]
+Usage: python benchmarks/run_all.py [--incidents N] [--postgres | --only-postgres] [--out DIR] [--work EMPTY_DIR]
 
 Makes a synthetic mission (`bluehelmet synth`), then measures, each step in a child process so
 that its peak memory (ru_maxrss) is its own:
@@ -265,7 +265,8 @@ def _backend(name: str, url: str, out: str, db_file: str, table: list[str], resu
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--incidents", type=int, default=1_000_000)
-    parser.add_argument("--postgres", action="store_true")
+    parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
+    parser.add_argument("--only-postgres", action="store_true", help="on PostgreSQL alone")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
     parser.add_argument("--step")
     parser.add_argument("--work", type=Path, help="the folder of the synthetic files and databases (kept)")
@@ -282,8 +283,9 @@ def main() -> None:
     table = ["| backend | measure | bluehelmet | baseline | ratio |", "| --- | --- | --- | --- | --- |"]
     results: dict[str, Any] = {"incidents": args.incidents, "synth": synth, "load_before": load}
     db_file = str(Path(work) / "bench.db")
-    _backend("sqlite", f"sqlite:///{db_file}", work, db_file, table, results)
-    if args.postgres:
+    if not args.only_postgres:
+        _backend("sqlite", f"sqlite:///{db_file}", work, db_file, table, results)
+    if args.postgres or args.only_postgres:
         from sqlalchemy import create_engine, text  # noqa: PLC0415
 
         with create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT").connect() as conn:
