@@ -27,7 +27,7 @@ from bluehelmet.services.exchange import FORMULA_START, LIST_SEPARATOR, Column, 
 from bluehelmet.storage import export_queries
 from bluehelmet.storage.tables import TABLES
 
-__all__ = ["Cell", "formatters", "reference_names"]
+__all__ = ["Cell", "formatters", "reference_names", "row_formatter"]
 
 #: The text of one cell from the value its column holds.
 Cell = Callable[[Any], str]
@@ -75,8 +75,7 @@ def _plain(column: Column, nullable: bool) -> Cell:
     if column.kind == "text":
         return _text
     if column.kind in ("vocabulary", "date"):
-        # A column that holds no NULL needs no test at all.
-        return _stored if nullable or column.kind == "date" else str
+        return _stored
     if column.kind == "integer":
         return _optional_integer if nullable else str
     choices: dict[str, Cell] = {
@@ -116,6 +115,38 @@ def formatters(session: Session, cls: type[Record], columns: Sequence[Column], m
             names[target] = reference_names(session, target, mission_id)
         result.append(_reference(column.many, names[target]))
     return result
+
+
+#: The functions above as expressions over a value ``{v}``, for :func:`row_formatter`.
+_INLINE: dict[Cell, str] = {
+    _text: '("\'" + {v} if {v}.startswith(_fs) else {v}) if {v}.__class__ is str else _ct({v})',
+    _stored: "{v} if {v}.__class__ is str else _ct({v})",
+    _optional_integer: "str({v}) if {v}.__class__ is int else _ct({v})",
+    _number: "repr({v}) if {v}.__class__ is float else _ct({v})",
+    str: "str({v})",
+}
+
+
+def row_formatter(cells: Sequence[Cell]) -> Callable[[Sequence[Any]], list[str]]:
+    """One function writing a whole row's cells, the same as ``[f(v) for f, v in zip(cells, row)]``.
+
+    Made from source, as ``dataclasses`` makes ``__init__``: the common functions are written
+    inline, so a row of fifty cells costs one call instead of fifty (a third of the time of a
+    million-row export otherwise goes to calling them). Items of ``row`` past the cells are
+    ignored."""
+    names = [f"v{i}" for i in range(len(cells))]
+    scope: dict[str, Any] = {"_fs": FORMULA_START, "_ct": cell_text}
+    parts = []
+    for i, (name, cell) in enumerate(zip(names, cells, strict=True)):
+        template = _INLINE.get(cell)
+        if template is None:
+            scope[f"_f{i}"] = cell
+            template = f"_f{i}({{v}})"
+        parts.append(f"({template.format(v=name)})")
+    source = f"def row_text(row):\n    {', '.join([*names, '*_'])} = row\n    return [{', '.join(parts)}]\n"
+    exec(compile(source, "<bluehelmet.services.cells.row_formatter>", "exec"), scope)  # noqa: S102 - our own source
+    made: Callable[[Sequence[Any]], list[str]] = scope["row_text"]
+    return made
 
 
 def _named_by_id(text: str) -> int | None:
