@@ -243,7 +243,11 @@ def test_csv_chunks_write_what_csv_writer_writes(table: list[list[str]], hxl: bo
 @given(
     st.lists(
         st.tuples(
-            st.lists(st.text(max_size=5), min_size=2, max_size=2),
+            st.lists(
+                st.text(max_size=5) | st.text(st.sampled_from('a"\\\x01\n%é\u00a0\u2028{}'), max_size=5),
+                min_size=2,
+                max_size=2,
+            ),
             st.one_of(st.none(), st.floats(allow_nan=True), st.integers()),
             st.one_of(st.none(), st.floats(allow_nan=True), st.integers()),
         ),
