@@ -135,18 +135,20 @@ def geojson_chunks(names: list[str], rows: Iterable[ExportRow]) -> Iterator[str]
     control character: a row with none of these (nearly all) is put into a template of its
     properties in one step; any other row has each cell encoded."""
     keys = [(", " if i else "") + _json_text(name) + ": " for i, name in enumerate(names)]
-    template = "".join(key.replace("%", "%%") + '"%s"' for key in keys)
+    head, tail = '{"type": "Feature", "geometry": ', "}}\n"
+    # One template for the whole feature line: its geometry, then every cell between quotes.
+    template = head + '%s, "properties": {' + "".join(key.replace("%", "%%") + '"%s"' for key in keys) + tail
     add, text = operator.add, _json_text
     lines = ['{"type": "FeatureCollection", "features": [\n']
     for count, row in enumerate(rows):
         values = row.values
         joined = "".join(values)
         if '"' not in joined and "\\" not in joined and joined.isprintable():
-            properties = template % tuple(values)
+            feature = template % (_geometry(row), *values)
         else:
             properties = "".join(map(add, keys, map(text, values)))
-        feature = f'{{"type": "Feature", "geometry": {_geometry(row)}, "properties": {{{properties}}}}}'
-        lines.append(("," if count else "") + feature + "\n")
+            feature = f'{head}{_geometry(row)}, "properties": {{{properties}{tail}'
+        lines.append("," + feature if count else feature)
         if (count + 1) % _CHUNK_ROWS == 0:
             yield "".join(lines)
             lines = []
