@@ -61,7 +61,10 @@ def _defaults(cls: type[Record]) -> dict[str, object]:
     """A row's values for the fields a benchmark does not set: the dataclass's defaults."""
     now = datetime.now(UTC)
     system = {"version": 1, "created_at": now, "created_by": "bench", "updated_at": now, "updated_by": "bench"}
-    values = {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
+    # Not the id: PostgreSQL refuses an explicit NULL id where SQLite numbers the row anyway.
+    values = {
+        f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING and f.name != "id"
+    }
     values |= {
         f.name: f.default_factory() for f in dataclasses.fields(cls) if f.default_factory is not dataclasses.MISSING
     }

@@ -24,8 +24,10 @@ from bluehelmet.domain.errors import Problem
 from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target
 
 __all__ = [
+    "FORMULA_START",
     "LIST_SEPARATOR",
     "Column",
+    "cell_text",
     "columns",
     "describe",
     "neutralise",
@@ -37,7 +39,7 @@ __all__ = [
 ]
 
 LIST_SEPARATOR = "; "
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _TRUE = {"true", "yes", "y", "1", "oui", "vrai"}
 _FALSE = {"false", "no", "n", "0", "non", "faux"}
 _INT = re.compile(r"^[+-]?\d{1,30}$")  # longer is no storable number (and int() refuses 4300 digits)
@@ -138,12 +140,12 @@ def describe(column: Column) -> str:
 
 def neutralise(text: str) -> str:
     """Text that a spreadsheet would evaluate as a formula, made inert with a leading apostrophe."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return "'" + text if text.startswith(FORMULA_START) else text
 
 
 def restore_formula_text(text: str) -> str:
     """Undo :func:`neutralise` (only where it would have added the apostrophe)."""
-    return text[1:] if text.startswith("'") and text[1:].startswith(_FORMULA_START) else text
+    return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
 
 
 def reference_keys(target: str) -> tuple[str, ...]:
@@ -262,11 +264,12 @@ def values_to_text(record: Record, name_of: typing.Callable[[str, int], str]) ->
             ids = value if column.many else ([] if value is None else [value])
             row[column.name] = LIST_SEPARATOR.join(name_of(column.target or "", i) for i in ids)
         else:
-            row[column.name] = _text(value)
+            row[column.name] = cell_text(value)
     return row
 
 
-def _text(value: Any) -> str:
+def cell_text(value: Any) -> str:
+    """A field's value as the text of its cell (a reference's id is written by the caller)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -276,7 +279,7 @@ def _text(value: Any) -> str:
     if isinstance(value, date | time | datetime):
         return value.isoformat()
     if isinstance(value, list):
-        return LIST_SEPARATOR.join(neutralise(_text(v)) for v in value)
+        return LIST_SEPARATOR.join(neutralise(cell_text(v)) for v in value)
     if isinstance(value, dict):
         return LIST_SEPARATOR.join(f"{k}={v}" for k, v in value.items())
     if isinstance(value, str):

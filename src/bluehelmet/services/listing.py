@@ -313,7 +313,7 @@ def _stream(
         stmt = stmt.order_by(TABLES[cls].c.id).execution_options(yield_per=batch)
         for count, record in enumerate(tx.session.scalars(stmt), start=1):
             if not ask_each or allowed(tx, principal, Action.READ, record):
-                cells = values_to_text(record, resolver.name_of)
+                cells = list(values_to_text(record, resolver.name_of).values())
                 yield ExportRow(cells, getattr(record, "latitude", None), getattr(record, "longitude", None))
             if count % batch == 0 and not ask_each:
                 tx.session.expunge_all()  # keep memory flat, as exports do

@@ -7,9 +7,6 @@ a temporary file first); a sector account exports its sector's records only. An 
 than ``MAX_UPLOAD_BYTES`` is refused with 413 before it is read.
 """
 
-import csv
-import io
-import json
 import tempfile
 from collections.abc import Iterable, Iterator
 from datetime import date
@@ -27,7 +24,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.records import Record
-from bluehelmet.exports.writers import hxl_tag, write
+from bluehelmet.exports.writers import csv_chunks, geojson_chunks, write
 from bluehelmet.imports.registry import IMPORTERS, Importer, table_importer
 from bluehelmet.services import exporting, listing, loading
 from bluehelmet.services.database import Database
@@ -80,30 +77,14 @@ class ImportReport(BaseModel):
 
 
 def _csv_chunks(fmt: str, columns: list[Column], rows: Iterable[ExportRow]) -> Iterator[bytes]:
-    names = [c.name for c in columns]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    buffer.write("\ufeff")  # a byte-order mark, so spreadsheets read the accents right
-    writer.writerow(names)
-    if fmt == "hxl":
-        writer.writerow([hxl_tag(n) for n in names])
-    for count, row in enumerate(rows, start=1):
-        writer.writerow([row.cells[n] for n in names])
-        if count % 500 == 0:
-            yield buffer.getvalue().encode()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue().encode()
+    yield "\ufeff".encode()  # a byte-order mark, so spreadsheets read the accents right
+    for chunk in csv_chunks([c.name for c in columns], rows, hxl=fmt == "hxl"):
+        yield chunk.encode()
 
 
-def _geojson_chunks(rows: Iterable[ExportRow]) -> Iterator[bytes]:
-    yield b'{"type": "FeatureCollection", "features": [\n'
-    for count, row in enumerate(rows):
-        point = row.latitude is not None and row.longitude is not None
-        geometry = {"type": "Point", "coordinates": [row.longitude, row.latitude]} if point else None
-        feature = {"type": "Feature", "geometry": geometry, "properties": row.cells}
-        yield (("," if count else "") + json.dumps(feature, ensure_ascii=False) + "\n").encode()
-    yield b"]}\n"
+def _geojson_chunks(columns: list[Column], rows: Iterable[ExportRow]) -> Iterator[bytes]:
+    for chunk in geojson_chunks([c.name for c in columns], rows):
+        yield chunk.encode()
 
 
 def _xlsx_chunks(columns: list[Column], rows: Iterable[ExportRow]) -> Iterator[bytes]:
@@ -118,7 +99,7 @@ def _xlsx_chunks(columns: list[Column], rows: Iterable[ExportRow]) -> Iterator[b
 def encode(fmt: str, columns: list[Column], rows: Iterable[ExportRow]) -> Iterator[bytes]:
     """The bytes of an export in ``fmt``, produced as the rows come."""
     if fmt == "geojson":
-        return _geojson_chunks(rows)
+        return _geojson_chunks(columns, rows)
     if fmt == "xlsx":
         return _xlsx_chunks(columns, rows)
     return _csv_chunks(fmt, columns, rows)
