@@ -23,7 +23,7 @@ from sqlalchemy import update
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.domain.places import Location
 from bluehelmet.exports.writers import csv_chunks, geojson_chunks, write
-from bluehelmet.services import exporting, records
+from bluehelmet.services import exporting, loading, records
 from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import Column
 from bluehelmet.services.exporting import ExportRow
@@ -169,8 +169,11 @@ def test_a_few_hundred_awkward_incidents_export_as_record_by_record(db: Database
     exported = [dict(zip(names, row.values, strict=True)) for row in rows]
     written = {row["location"] for row in exported}
     places = made["places"]
-    # A reference is its name as it is: values_to_text does not neutralise names (kept as it was).
-    assert "Kidal" in written and "=Ménaka" in written
+    # A reference's name is neutralised like any text a spreadsheet would run as a formula.
+    assert "Kidal" in written and "'=Ménaka" in written
+    with db.transaction("test") as tx:  # and an import of the file finds the place again
+        resolver = loading.Resolver(tx, loading.find_mission(tx, "Export A").id)
+        assert resolver.find("Location", "'=Ménaka") == [places["formula"]]
     assert "Gao" not in written and f"#{places['twin 1']}" in written
     assert f"#{places['variant clash']}" in written and "Douentza" in written
     assert f"#{places['to delete']}" in written and "Tessalit" not in written

@@ -23,7 +23,14 @@ from sqlalchemy.orm import Session
 from bluehelmet.domain.records import Record
 from bluehelmet.geography.names import normalise
 from bluehelmet.services import records
-from bluehelmet.services.exchange import FORMULA_START, LIST_SEPARATOR, Column, cell_text, reference_keys
+from bluehelmet.services.exchange import (
+    FORMULA_START,
+    LIST_SEPARATOR,
+    Column,
+    cell_text,
+    neutralise,
+    reference_keys,
+)
 from bluehelmet.storage import export_queries
 from bluehelmet.storage.tables import TABLES
 
@@ -84,7 +91,9 @@ def _plain(column: Column, nullable: bool) -> Cell:
     return choices.get(column.kind, cell_text)
 
 
-def _reference(many: bool, names: Mapping[int, str]) -> Cell:
+def _reference(many: bool, reference_names: Mapping[int, str]) -> Cell:
+    names = {record_id: neutralise(name) for record_id, name in reference_names.items()}
+
     def one(value: Any) -> str:
         if value is None:
             return ""

@@ -262,7 +262,7 @@ def values_to_text(record: Record, name_of: typing.Callable[[str, int], str]) ->
         value = getattr(record, column.field)
         if column.kind == "reference":
             ids = value if column.many else ([] if value is None else [value])
-            row[column.name] = LIST_SEPARATOR.join(name_of(column.target or "", i) for i in ids)
+            row[column.name] = LIST_SEPARATOR.join(neutralise(name_of(column.target or "", i)) for i in ids)
         else:
             row[column.name] = cell_text(value)
     return row
