@@ -176,3 +176,21 @@ def test_a_record_built_for_a_bulk_insert_holds_what_the_ordinary_one_holds() ->
     assert bulk.fatalities == 4 and bulk.id is None and bulk.label() == ordinary.label()
     with pytest.raises(TypeError, match="needs event_date"):
         unsaved(Incident, {k: v for k, v in values.items() if k != "event_date"})
+
+
+def test_a_large_load_refreshes_the_planner_statistics_on_postgresql(
+    two_missions: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sqlalchemy import text  # noqa: PLC0415
+
+    monkeypatch.setattr(loading, "_ANALYSE_AFTER", 20)
+    path = _write(tmp_path / "acled.csv", _events(25))
+    assert _load(two_missions, path, "A", batched=True)["created"] == 25
+    with two_missions.engine.connect() as conn:
+        if two_missions.engine.dialect.name == "postgresql":
+            analysed = conn.execute(
+                text("SELECT relname FROM pg_stat_user_tables WHERE last_analyze IS NOT NULL")
+            ).scalars()
+            assert {"incident", "audit_entry", "incident_day"} <= set(analysed)
+        else:  # SQLite plans from its indexes alone: no statistics are written there
+            assert conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")).first() is None

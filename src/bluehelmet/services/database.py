@@ -12,9 +12,12 @@ from sqlalchemy.orm import Session
 
 from bluehelmet.config import Settings
 from bluehelmet.domain.errors import DatabaseUnavailable, WriteConflict
+from bluehelmet.domain.incidents import Incident
+from bluehelmet.domain.records import Record
 from bluehelmet.storage import migrate
-from bluehelmet.storage.database import make_engine, make_sessionmaker
-from bluehelmet.storage.rollups import Deltas, apply_deltas, location_sector
+from bluehelmet.storage.database import analyse, make_engine, make_sessionmaker
+from bluehelmet.storage.rollups import ROLLUPS, Deltas, apply_deltas, location_sector
+from bluehelmet.storage.tables import TABLES, audit_table
 
 __all__ = ["Database", "SchemaStatus", "Transaction"]
 
@@ -120,6 +123,14 @@ class Database:
             return migrate.current_revision(self.engine) is not None
         except DBAPIError:
             return False
+
+    def analyse(self, cls: type[Record]) -> None:
+        """Refresh the planner's statistics of what a large load of ``cls`` wrote (PostgreSQL)."""
+        rollup_tables = [r.table for r in ROLLUPS] if cls is Incident else []
+        try:
+            analyse(self.engine, [TABLES[cls], audit_table, *rollup_tables])
+        except DBAPIError as error:
+            raise DatabaseUnavailable(f"cannot analyse the database at {self.url}: {_describe(error)}") from None
 
     def close(self) -> None:
         self.engine.dispose()

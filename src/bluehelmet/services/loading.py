@@ -47,6 +47,8 @@ _BATCH = 1000
 #: Rollup cells a load may hold pending before it writes them (a million incidents touch about
 #: a million cells: held to the commit they would take most of a gigabyte).
 _PENDING_CELLS = 100_000
+#: A load that writes this many records refreshes the planner's statistics afterwards.
+_ANALYSE_AFTER = 10_000
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,8 @@ def load(
                 raise _RollBack
     except _RollBack:
         pass
+    if report.written and report.created + report.updated >= _ANALYSE_AFTER:
+        db.analyse(cls)
     return report
 
 

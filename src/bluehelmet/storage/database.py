@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import Table, create_engine, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["make_engine", "make_sessionmaker"]
+__all__ = ["analyse", "make_engine", "make_sessionmaker"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -33,3 +34,17 @@ def make_engine(url: str) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     # Records stay readable after commit, so a service can return what it wrote.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def analyse(engine: Engine, tables: Iterable[Table]) -> None:
+    """Bring PostgreSQL's planner statistics of ``tables`` up to date (after a large load the
+    autovacuum daemon may take minutes to, and until then a query can choose a plan made for an
+    empty table: sorting a million rows for each batch of an export, say). On SQLite nothing is
+    done: without ANALYZE it plans from its indexes alone, which is what bluehelmet's SQLite
+    queries are laid out for."""
+    if engine.dialect.name != "postgresql":
+        return
+    quote = engine.dialect.identifier_preparer.quote
+    with engine.begin() as connection:
+        for table in tables:
+            connection.execute(text(f"ANALYZE {quote(table.name)}"))
