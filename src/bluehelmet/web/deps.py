@@ -5,14 +5,23 @@ signed session cookie set at sign-in. Anonymous requests get 401, requests the r
 allow get 403; a state-changing request made with the session cookie must carry the session's
 CSRF token. Each dependency made by ``need`` carries its ``Need``, so tests can list what every
 route declares.
+
+A route that writes also declares ``OneWriter``, after its ``need``: on a database that takes
+one writer at a time (SQLite), the writes of this process then wait their turn in the event
+loop, in arrival order, once admitted, instead of colliding on the database's lock and sleeping
+on its busy timeout while it sits idle.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+import asyncio
+import weakref
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Request
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.services import accounts
@@ -20,7 +29,8 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.records import kind_of
 from bluehelmet.web.security import csrf_valid
 
-__all__ = ["SAFE_METHODS", "Need", "database", "need", "principal_of"]
+__all__ = ["SAFE_METHODS", "Need", "OneWriter", "WriterTurns", "database", "need", "one_writer", "principal_of",
+           "writer_turns"]  # fmt: skip
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -32,6 +42,49 @@ class Need:
     action: Action
     kind: str | None = None
     kind_param: str | None = None
+
+
+@dataclass
+class WriterTurns:
+    """Turns to write, one writer at a time when ``serial`` (a lock for each event loop: a
+    lock belongs to the loop it first waited in, and tests run an application in several)."""
+
+    serial: bool
+    _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = field(
+        default_factory=weakref.WeakKeyDictionary, repr=False
+    )
+
+    @classmethod
+    def for_database(cls, db: Database) -> WriterTurns:
+        return cls(serial=db.engine.dialect.name == "sqlite")
+
+    @asynccontextmanager
+    async def turn(self) -> AsyncIterator[None]:
+        """Waits for this process's turn to write, in arrival order, and holds it inside."""
+        if not self.serial:
+            yield
+            return
+        loop = asyncio.get_running_loop()
+        lock = self._locks.get(loop)
+        if lock is None:
+            lock = self._locks[loop] = asyncio.Lock()
+        async with lock:
+            yield
+
+
+async def one_writer(request: Request) -> AsyncIterator[None]:
+    """Holds this process's turn to write while the route runs (declare it after the route's ``need``)."""
+    async with writer_turns(request).turn():
+        yield
+
+
+def writer_turns(request: Request) -> WriterTurns:
+    turns: WriterTurns = request.app.state.writers
+    return turns
+
+
+#: A write route's turn, released as soon as the route's function returns (before its answer is sent).
+OneWriter = Annotated[None, Depends(one_writer, scope="function")]
 
 
 def database(request: Request) -> Database:

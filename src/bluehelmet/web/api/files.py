@@ -34,7 +34,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import Column
 from bluehelmet.services.exporting import ExportRow
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database, need, writer_turns
 
 __all__ = ["MAX_UPLOAD_BYTES", "ImportReport", "RowProblem", "encode", "router"]
 
@@ -213,7 +213,8 @@ def _add_import(name: str, importer: Importer) -> None:
                                     convert=importer.convert)  # fmt: skip
 
             try:
-                report = await run_in_threadpool(load)
+                async with writer_turns(request).turn():  # once the upload is in, not while it comes
+                    report = await run_in_threadpool(load)
             except BluehelmetError as error:
                 raise problems(("file", str(error))) from None
         return JSONResponse(report.as_dict(), 422 if report.problem_count else 200)

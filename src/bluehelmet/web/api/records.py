@@ -22,7 +22,7 @@ from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import OneWriter, database, need
 
 __all__ = ["BIGGEST", "RecordId", "Version", "filter_parameters", "router"]
 
@@ -137,7 +137,7 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
     @router.post(path, name=f"create_{kind}", status_code=201, response_model=schemas.record_model(cls), tags=tags,
                  responses={**COMMON, **responses(409)}, openapi_extra={"requestBody": {"required": True, "content": {
                      "application/json": {"schema": schemas.create_schema(cls)}}}})  # fmt: skip
-    def create_record(principal: Write, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
+    def create_record(principal: Write, _turn: OneWriter, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
         """A new record; answers it as stored (with its id and version 1)."""
         data = _body(body)
         _review_gate(principal, cls, ReviewStatus.DRAFT.value, data.get("review_status"))
@@ -149,7 +149,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
     @router.patch(path + "/{record_id}", name=f"update_{kind}", response_model=schemas.record_model(cls), tags=tags,
                   responses={**COMMON, **responses(404, 409)}, openapi_extra={"requestBody": {"required": True,
                   "content": {"application/json": {"schema": schemas.update_schema(cls)}}}})  # fmt: skip
-    def update_record(record_id: RecordId, principal: Write, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
+    def update_record(
+        record_id: RecordId, principal: Write, _turn: OneWriter, db: Db, body: Annotated[Any, Body()]
+    ) -> JSONResponse:
         """Change the fields given, if the record is still at ``version`` (else 409 with the current record)."""
         changes = dict(_body(body))
         version = changes.pop("version", None)
@@ -165,7 +167,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
 
     @router.delete(path + "/{record_id}", name=f"delete_{kind}", response_model=schemas.record_model(cls),
                    tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
-    def delete_record(record_id: RecordId, version: Version, principal: Write, db: Db) -> JSONResponse:
+    def delete_record(
+        record_id: RecordId, version: Version, principal: Write, _turn: OneWriter, db: Db
+    ) -> JSONResponse:
         """Mark the record deleted (it stays, with its history, and can be restored)."""
         with db.transaction(principal.name) as tx:
             _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id), "delete")
@@ -173,7 +177,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
 
     @router.post(path + "/{record_id}/restore", name=f"restore_{kind}", response_model=schemas.record_model(cls),
                  tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
-    def restore_record(record_id: RecordId, version: Version, principal: Write, db: Db) -> JSONResponse:
+    def restore_record(
+        record_id: RecordId, version: Version, principal: Write, _turn: OneWriter, db: Db
+    ) -> JSONResponse:
         """Undo a soft delete, if the record is still at ``version``."""
         with db.transaction(principal.name) as tx:
             _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id, include_deleted=True), "restore")
@@ -193,5 +199,6 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
         return JSONResponse({"entries": entries})
 
 
-for _cls in ENTITIES:
+# Incidents first: routes are matched in order, and incidents are the records written most.
+for _cls in sorted(ENTITIES, key=lambda cls: cls is not Incident):
     _add_routes(_cls)

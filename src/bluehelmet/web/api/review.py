@@ -15,7 +15,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.errors import COMMON, ApiRoute, responses
 from bluehelmet.web.api.records import BIGGEST, RecordId
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import OneWriter, database, need
 
 __all__ = ["Batch", "Item", "Reviewed", "Verdict", "router"]
 
@@ -54,14 +54,14 @@ class Reviewed(BaseModel):
 
 @router.post("/incidents/{incident_id}", response_model=schemas.record_model(Incident),
              responses={**COMMON, **responses(404, 409)})  # fmt: skip
-def review_one(incident_id: RecordId, verdict: Verdict, principal: Reviewer, db: Db) -> JSONResponse:
+def review_one(incident_id: RecordId, verdict: Verdict, principal: Reviewer, _turn: OneWriter, db: Db) -> JSONResponse:
     """Move one incident to ``status``; a stale ``version`` gets 409 with the current incident."""
     done = reviewing.review(db, principal, incident_id, verdict.version, ReviewStatus(verdict.status))
     return JSONResponse(snapshot(done))
 
 
 @router.post("/incidents", response_model=Reviewed, responses=COMMON)
-def review_batch(batch: Batch, principal: Reviewer, db: Db) -> JSONResponse:
+def review_batch(batch: Batch, principal: Reviewer, _turn: OneWriter, db: Db) -> JSONResponse:
     """Move every incident listed to ``status`` (default: verified), all or nothing: if any is
     refused (stale, not found, not allowed, a transition the review does not allow), nothing
     changes and the 422 names each refused item (``items.N``)."""

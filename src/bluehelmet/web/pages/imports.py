@@ -22,7 +22,7 @@ from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import loading
-from bluehelmet.web.deps import need
+from bluehelmet.web.deps import need, writer_turns
 from bluehelmet.web.i18n import N_
 from bluehelmet.web.pages.frame import actor_of, db_of, render
 
@@ -66,7 +66,8 @@ async def upload(
     form = await request.form()
     try:
         # The load is blocking work: off the event loop, so other users are served meanwhile.
-        return await run_in_threadpool(_load, request, principal, kind, form.get("file"), dry_run="dry_run" in form)
+        async with writer_turns(request).turn():  # see web.deps.OneWriter (once the upload is in)
+            return await run_in_threadpool(_load, request, principal, kind, form.get("file"), dry_run="dry_run" in form)
     finally:
         await form.close()  # the upload's temporary file
 

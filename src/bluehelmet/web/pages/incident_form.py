@@ -32,7 +32,7 @@ from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.parsing import editable_values
-from bluehelmet.web.deps import need
+from bluehelmet.web.deps import need, writer_turns
 from bluehelmet.web.i18n import N_
 from bluehelmet.web.pages.frame import actor_of, db_of, render, visible
 
@@ -187,13 +187,14 @@ async def create_incident(
     form = await request.form()
     values = form_values(form, creating=True)
     try:
-        with db_of(request).transaction(actor_of(principal)) as tx:
-            if principal.scoped:
-                values.setdefault("sector_id", principal.sector_id)
-            created = records.create(tx, "Incident", {"mission_id": find_mission(tx, None).id, **values})
-            if not allowed(tx, principal, Action.WRITE, created):
-                raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
-            new_id = created.id
+        async with writer_turns(request).turn():  # see web.deps.OneWriter
+            with db_of(request).transaction(actor_of(principal)) as tx:
+                if principal.scoped:
+                    values.setdefault("sector_id", principal.sector_id)
+                created = records.create(tx, "Incident", {"mission_id": find_mission(tx, None).id, **values})
+                if not allowed(tx, principal, Action.WRITE, created):
+                    raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
+                new_id = created.id
     except InvalidRecord as error:
         return _page(request, principal, _shown(form), problems=error.problems, status=422)
     except _OutsideSector as error:
@@ -235,13 +236,14 @@ async def change_incident(
     changes = form_values(form, creating=False)
     db = db_of(request)
     try:
-        with db.transaction(actor_of(principal)) as tx:
-            record = _readable(tx, principal, record_id)
-            if not allowed(tx, principal, Action.WRITE, record):
-                raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
-            updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
-            if not allowed(tx, principal, Action.WRITE, updated):
-                raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
+        async with writer_turns(request).turn():  # see web.deps.OneWriter
+            with db.transaction(actor_of(principal)) as tx:
+                record = _readable(tx, principal, record_id)
+                if not allowed(tx, principal, Action.WRITE, record):
+                    raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
+                updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
+                if not allowed(tx, principal, Action.WRITE, updated):
+                    raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
     except StaleVersion as error:
         with db.transaction(actor_of(principal)) as tx:
             current = _readable(tx, principal, record_id)

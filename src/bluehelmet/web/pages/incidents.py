@@ -24,7 +24,7 @@ from bluehelmet.domain.records import Record
 from bluehelmet.services import listing, records
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
-from bluehelmet.web.deps import need
+from bluehelmet.web.deps import need, writer_turns
 from bluehelmet.web.pages import incident_form
 from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
 
@@ -123,7 +123,9 @@ async def review(
     version = str(form.get("version") or "")
     error = ""
     try:
-        _review(principal, request, record_id, str(form.get("status") or ""), int(version) if version.isdigit() else -1)
+        async with writer_turns(request).turn():  # see web.deps.OneWriter
+            status = str(form.get("status") or "")
+            _review(principal, request, record_id, status, int(version) if version.isdigit() else -1)
     except BluehelmetError as refused:
         error = str(refused)
     if request.headers.get("hx-request"):
@@ -146,7 +148,8 @@ async def verify_many(
             refused += 1
             continue
         try:
-            _review(principal, request, int(record_id), ReviewStatus.VERIFIED.value, int(version))
+            async with writer_turns(request).turn():  # see web.deps.OneWriter
+                _review(principal, request, int(record_id), ReviewStatus.VERIFIED.value, int(version))
             verified += 1
         except BluehelmetError:
             refused += 1
