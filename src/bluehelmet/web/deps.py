@@ -6,22 +6,24 @@ allow get 403; a state-changing request made with the session cookie must carry 
 CSRF token. Each dependency made by ``need`` carries its ``Need``, so tests can list what every
 route declares.
 
-A route that writes also declares ``OneWriter``, after its ``need``: on a database that takes
-one writer at a time (SQLite), the writes of this process then wait their turn in the event
-loop, in arrival order, once admitted, instead of colliding on the database's lock and sleeping
-on its busy timeout while it sits idle.
+A route that writes runs its work through ``write_in_turn(request, work)``, so only once its ``need``
+has admitted it: on a database that takes one writer at a time (SQLite), the writes of this
+process then run one after another in a thread of their own, in arrival order, instead of
+colliding on the database's lock and sleeping on its busy timeout while it sits idle.
 """
 
 from __future__ import annotations
 
 import asyncio
-import weakref
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+import contextvars
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Annotated
+from threading import Lock
+from typing import TypeVar
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.services import accounts
@@ -29,10 +31,10 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.records import kind_of
 from bluehelmet.web.security import csrf_valid
 
-__all__ = ["SAFE_METHODS", "Need", "OneWriter", "WriterTurns", "database", "need", "one_writer", "principal_of",
-           "writer_turns"]  # fmt: skip
+__all__ = ["SAFE_METHODS", "Need", "WriterTurns", "database", "need", "principal_of", "write_in_turn", "writer_turns"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -46,36 +48,33 @@ class Need:
 
 @dataclass
 class WriterTurns:
-    """Turns to write, one writer at a time when ``serial`` (a lock for each event loop: a
-    lock belongs to the loop it first waited in, and tests run an application in several)."""
+    """Where the writes of this process run: when ``serial`` (SQLite), one after another in a
+    thread of their own, in arrival order, each started as soon as the one before it ends;
+    otherwise in the shared thread pool, together."""
 
     serial: bool
-    _locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = field(
-        default_factory=weakref.WeakKeyDictionary, repr=False
-    )
+    _thread: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _lock: Lock = field(default_factory=Lock, repr=False)
 
     @classmethod
     def for_database(cls, db: Database) -> WriterTurns:
         return cls(serial=db.engine.dialect.name == "sqlite")
 
-    @asynccontextmanager
-    async def turn(self) -> AsyncIterator[None]:
-        """Waits for this process's turn to write, in arrival order, and holds it inside."""
+    async def run(self, write: Callable[[], T]) -> T:
+        """``write()``, blocking work that writes, run in its turn; what it returns or raises."""
         if not self.serial:
-            yield
-            return
-        loop = asyncio.get_running_loop()
-        lock = self._locks.get(loop)
-        if lock is None:
-            lock = self._locks[loop] = asyncio.Lock()
-        async with lock:
-            yield
+            return await run_in_threadpool(write)
+        with self._lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bluehelmet-writer")
+        context = contextvars.copy_context()
+        return await asyncio.wrap_future(self._thread.submit(context.run, write))
 
-
-async def one_writer(request: Request) -> AsyncIterator[None]:
-    """Holds this process's turn to write while the route runs (declare it after the route's ``need``)."""
-    async with writer_turns(request).turn():
-        yield
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._thread.shutdown(wait=True)
+                self._thread = None
 
 
 def writer_turns(request: Request) -> WriterTurns:
@@ -83,8 +82,9 @@ def writer_turns(request: Request) -> WriterTurns:
     return turns
 
 
-#: A write route's turn, released as soon as the route's function returns (before its answer is sent).
-OneWriter = Annotated[None, Depends(one_writer, scope="function")]
+async def write_in_turn(request: Request, work: Callable[[], T]) -> T:
+    """Run a route's writing ``work`` in its turn (call it from the route, once its ``need`` admitted it)."""
+    return await writer_turns(request).run(work)
 
 
 def database(request: Request) -> Database:

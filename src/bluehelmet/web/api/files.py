@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
@@ -34,7 +33,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import Column
 from bluehelmet.services.exporting import ExportRow
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need, writer_turns
+from bluehelmet.web.deps import database, need, write_in_turn
 
 __all__ = ["MAX_UPLOAD_BYTES", "ImportReport", "RowProblem", "encode", "router"]
 
@@ -213,8 +212,7 @@ def _add_import(name: str, importer: Importer) -> None:
                                     convert=importer.convert)  # fmt: skip
 
             try:
-                async with writer_turns(request).turn():  # once the upload is in, not while it comes
-                    report = await run_in_threadpool(load)
+                report = await write_in_turn(request, load)  # once the upload is in, not while it comes
             except BluehelmetError as error:
                 raise problems(("file", str(error))) from None
         return JSONResponse(report.as_dict(), 422 if report.problem_count else 200)
