@@ -1,8 +1,10 @@
 """The REST API under a bounded load: `bluehelmet serve` in one process, clients in another.
 
-Usage: python benchmarks/api_load.py [--clients 20] [--seconds 60] [--incidents N] [--mix ...]
+Usage: python benchmarks/api_load.py [--clients 20] [--seconds 60] [--incidents N] [--mix ...] [--db sqlite|postgresql|URL]
 
-Makes a temporary SQLite database, loads the reference mission (`bluehelmet demo`), and with
+Makes a temporary SQLite database (``--db postgresql``: a fresh database ``bluehelmet_api_load`` on
+the PostgreSQL server at 127.0.0.1:5432, or on the server of a ``postgresql+psycopg://`` URL,
+dropped at the end), loads the reference mission (`bluehelmet demo`), and with
 ``--incidents N`` adds N incidents written straight into the table over the mission's places,
 then `bluehelmet rollup rebuild` (as an administrator would after a bulk insert). Creates an
 analyst account and its API token (`bluehelmet user add` / `user token`), starts
@@ -332,12 +334,42 @@ def _server_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def run(clients: int, seconds: float, incidents: int, mix: str, quiet: int) -> dict[str, Any]:
+PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+PG_DATABASE = "bluehelmet_api_load"
+
+
+def _postgres(server: str, *, create: bool) -> str:
+    """A fresh database on the PostgreSQL ``server`` (dropped first if left by a run), or dropped."""
+    from sqlalchemy import create_engine, text  # noqa: PLC0415
+    from sqlalchemy.engine import make_url  # noqa: PLC0415
+
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        if create:
+            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+    admin.dispose()
+    return make_url(server).set(database=PG_DATABASE).render_as_string(hide_password=False)
+
+
+def run(clients: int, seconds: float, incidents: int, mix: str, quiet: int, db: str = "sqlite") -> dict[str, Any]:
     seconds = min(seconds, MAX_SECONDS)
     cycle = _cycle(mix)
     work = Path(tempfile.mkdtemp(prefix="bluehelmet-api-load-"))
-    url = f"sqlite:///{work / 'load.db'}"
-    result: dict[str, Any] = {"clients": clients, "mix": mix, "load_before": os.getloadavg(), "database": url}
+    server_url = None if db == "sqlite" else (PG_SERVER if db == "postgresql" else db)
+    url = f"sqlite:///{work / 'load.db'}" if server_url is None else _postgres(server_url, create=True)
+    try:
+        return _run(url, work, clients, seconds, incidents, cycle, mix, quiet)
+    finally:
+        if server_url is not None:
+            _postgres(server_url, create=False)
+
+
+def _run(url: str, work: Path, clients: int, seconds: float, incidents: int, cycle: list[str], mix: str,
+         quiet: int) -> dict[str, Any]:  # fmt: skip
+    backend = url.split(":", 1)[0].split("+", 1)[0]
+    result: dict[str, Any] = {"clients": clients, "mix": mix, "load_before": os.getloadavg(), "database": url,
+                              "backend": backend}  # fmt: skip
     print(f"reference mission into {url} ...", file=sys.stderr)
     _bluehelmet(url, "demo", "--json")
     if incidents:
@@ -349,6 +381,7 @@ def run(clients: int, seconds: float, incidents: int, mix: str, quiet: int) -> d
         engine = create_engine(url)
         with engine.connect() as conn:
             conn.exec_driver_sql("ANALYZE")  # as a maintained database
+            conn.commit()
         engine.dispose()
     result["incidents_before"] = _count(url)
     _bluehelmet(url, "user", "add", "loadtest", "--role", "analyst", "--json")
@@ -390,7 +423,7 @@ def _ms(value: float | None) -> str:
 
 def table(result: dict[str, Any]) -> str:
     load = result["load"]
-    lines = [f"{result['clients']} clients, {load['seconds']:.0f} s, {result['incidents_before']:,} incidents before; "
+    lines = [f"{result['backend']}, {result['clients']} clients, {load['seconds']:.0f} s, {result['incidents_before']:,} incidents before; "
              f"server used {load['server_cpu_share']:.0%} of a core, the clients {load['client_cpu_share']:.0%}; "
              f"load average {result['load_before'][0]:.2f} before, {result['load_after'][0]:.2f} after (2 cores)",
              "| request | done | per s | p50 ms | p95 ms | p99 ms | errors | alone p50 / p95 ms | in process p50 ms |",
@@ -413,10 +446,12 @@ def main() -> None:
     parser.add_argument("--mix", default="create=4,stats=1,map=1,health=1",
                         help="the cycle of requests each client runs, as kind=count")  # fmt: skip
     parser.add_argument("--quiet", type=int, default=30, help="requests of each kind timed alone, before the load")
+    parser.add_argument("--db", default="sqlite", help="sqlite (a temporary file), postgresql (127.0.0.1:5432), "
+                        "or the postgresql+psycopg:// URL of a server: a fresh database there, dropped after")  # fmt: skip
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or args.seconds <= 0:
         parser.error("--clients is 1 to 200 and --seconds is positive")
-    result = run(args.clients, args.seconds, args.incidents, args.mix, args.quiet)
+    result = run(args.clients, args.seconds, args.incidents, args.mix, args.quiet, args.db)
     print(table(result))
     print(json.dumps(result))
 

@@ -1,6 +1,7 @@
 """Every mission-scale benchmark in one command, each against its baseline in the same run.
 
-Usage: python benchmarks/run_all.py [--incidents N] [--postgres | --only-postgres] [--out DIR] [--work EMPTY_DIR]
+Usage: python benchmarks/run_all.py [--incidents N] [--postgres | --only-postgres] [--out DIR]
+                                    [--work EMPTY_DIR] [--api-clients 20] [--api-seconds 60]
 
 Makes a synthetic mission (`bluehelmet synth`), then measures, each step in a child process so
 that its peak memory (ru_maxrss) is its own:
@@ -9,8 +10,10 @@ that its peak memory (ru_maxrss) is its own:
    against pandas read_csv + to_sql, and raw sqlite3.executemany of pre-parsed tuples (the floor);
 2. queries (month x event_type x admin1; weekly rate for one place; H3 hexagons; IED summary),
    cold and warm, against a pandas groupby on a DataFrame already in memory;
-3. export to CSV and GeoJSON; 4. the letter (HTML and PDF) for the last year.
-With --postgres, steps 1-4 also run on postgresql+psycopg://postgres@127.0.0.1:5432 (a fresh
+3. export to CSV and GeoJSON; 4. the letter (HTML and PDF) for the last year;
+5. the REST API under load (`api_load.py`: --api-clients clients for --api-seconds seconds,
+   creations per second and the latency of each request kind; --api-seconds 0 leaves it out).
+With --postgres, steps 1-5 also run on postgresql+psycopg://postgres@127.0.0.1:5432 (a fresh
 database). Writes results.json and results.md in --out and prints the table.
 """
 
@@ -223,11 +226,37 @@ STEPS = {"synth": step_synth, "bluehelmet_import": step_bluehelmet_import, "pand
          "raw_import": step_raw_import, "queries": step_queries, "export": step_export, "letter": step_letter}  # fmt: skip
 
 
+def api_load(backend: str, clients: int, seconds: float) -> dict[str, Any]:
+    """Step 5: benchmarks/api_load.py in a process of its own (it starts the server in another)."""
+    command = [sys.executable, str(ROOT / "benchmarks" / "api_load.py"), "--clients", str(clients),
+               "--seconds", str(seconds), "--db", backend]  # fmt: skip
+    done = subprocess.run(command, check=False, capture_output=True, text=True)
+    if done.returncode != 0:
+        print(done.stderr[-2000:], file=sys.stderr)
+        raise SystemExit("error: step api_load failed")
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def api_rows(name: str, result: dict[str, Any]) -> list[str]:
+    """The rows of step 5 in the results table: one per kind of request."""
+    load, rows = result["load"], []
+    for kind, k in load["kinds"].items():
+        alone = result["quiet"].get(kind, {})
+        shown = (f"{k['per_s']:.1f}/s; p50 / p95 / p99 {k['p50_ms'] or 0:.0f} / {k['p95_ms'] or 0:.0f} / "
+                 f"{k['p99_ms'] or 0:.0f} ms; {k['errors']} errors")  # fmt: skip
+        goal = {"create": "goal 300/s, no errors", "stats": "goal p95 < 100 ms", "map": "goal p95 < 100 ms"}
+        rows.append(f"| {name} | API, {result['clients']} clients {load['seconds']:.0f} s: {kind} | {shown} | "
+                    f"alone p50 {alone.get('p50_ms') or 0:.1f} ms | {goal.get(kind, 'baseline')} |")  # fmt: skip
+    return rows
+
+
 def _ratio(a: float, b: float) -> str:
     return f"{a / b:.2f}x" if b else "-"
 
 
-def _backend(name: str, url: str, out: str, db_file: str, table: list[str], results: dict[str, Any]) -> None:
+def _backend(name: str, url: str, out: str, db_file: str, table: list[str], results: dict[str, Any],
+             api: tuple[int, float] = (20, 60.0)) -> None:  # fmt: skip
     print(f"[{name}] import ...", file=sys.stderr)
     mine = _child("bluehelmet_import", out, url)
     pandas_url = url if name == "postgresql" else f"sqlite:///{db_file}.pandas"
@@ -260,6 +289,10 @@ def _backend(name: str, url: str, out: str, db_file: str, table: list[str], resu
     results[name]["letter"] = letter
     table.append(f"| {name} | the letter, 2021 (build + HTML; + PDF) | {letter['build'] + letter['html']:.1f} s; "
                  f"{letter['pdf']:.1f} s ({letter['peak_mb']:.0f} MB) | goal 15 s | - |")  # fmt: skip
+    if api[1] > 0:
+        print(f"[{name}] the API under load ...", file=sys.stderr)
+        results[name]["api_load"] = api_load(name, *api)
+        table.extend(api_rows(name, results[name]["api_load"]))
 
 
 def main() -> None:
@@ -268,6 +301,8 @@ def main() -> None:
     parser.add_argument("--postgres", action="store_true", help="also on PostgreSQL")
     parser.add_argument("--only-postgres", action="store_true", help="on PostgreSQL alone")
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results")
+    parser.add_argument("--api-clients", type=int, default=20, help="step 5: concurrent API clients")
+    parser.add_argument("--api-seconds", type=float, default=60.0, help="step 5: seconds of load (0: no step 5)")
     parser.add_argument("--step")
     parser.add_argument("--work", type=Path, help="the folder of the synthetic files and databases (kept)")
     args, rest = parser.parse_known_args()
@@ -283,15 +318,16 @@ def main() -> None:
     table = ["| backend | measure | bluehelmet | baseline | ratio |", "| --- | --- | --- | --- | --- |"]
     results: dict[str, Any] = {"incidents": args.incidents, "synth": synth, "load_before": load}
     db_file = str(Path(work) / "bench.db")
+    api = (args.api_clients, args.api_seconds)
     if not args.only_postgres:
-        _backend("sqlite", f"sqlite:///{db_file}", work, db_file, table, results)
+        _backend("sqlite", f"sqlite:///{db_file}", work, db_file, table, results, api)
     if args.postgres or args.only_postgres:
         from sqlalchemy import create_engine, text  # noqa: PLC0415
 
         with create_engine(f"{PG}/postgres", isolation_level="AUTOCOMMIT").connect() as conn:
             conn.execute(text("DROP DATABASE IF EXISTS bluehelmet_bench"))
             conn.execute(text("CREATE DATABASE bluehelmet_bench"))
-        _backend("postgresql", f"{PG}/bluehelmet_bench", work, db_file, table, results)
+        _backend("postgresql", f"{PG}/bluehelmet_bench", work, db_file, table, results, api)
     results["load_after"] = os.getloadavg()
     markdown = "\n".join(table)
     (args.out / "results.json").write_text(json.dumps(results, indent=2))

@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
@@ -266,12 +267,25 @@ def add_delta(deltas: Deltas, counted: Contribution | None, sign: int) -> None:
 
 def _upsert(session: Session, table: Table, key_columns: tuple[str, ...]) -> Any:
     """INSERT ... ON CONFLICT (key) DO UPDATE adding the new values to the stored ones."""
-    dialect = session.get_bind().dialect.name
+    return _built_upsert(session.get_bind().dialect.name, table, key_columns)
+
+
+# Built once per rollup: constructing the statement (its ``excluded`` columns above all) cost
+# more than executing it, on every commit. A built statement is immutable and shared by threads.
+@lru_cache(maxsize=32)
+def _built_upsert(dialect: str, table: Table, key_columns: tuple[str, ...]) -> Any:
     if dialect not in ("sqlite", "postgresql"):
         raise NotImplementedError(f"the incident rollup has no upsert for {dialect}")
     stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
     adding = {name: table.c[name] + stmt.excluded[name] for name in MEASURES}
     return stmt.on_conflict_do_update(index_elements=list(key_columns), set_=adding)
+
+
+@lru_cache(maxsize=32)
+def _emptied_rows(table: Table, key_columns: tuple[str, ...]) -> Any:
+    """DELETE the rows of the keys bound as ``k_<column>`` that are left without events."""
+    where = [table.c[name] == bindparam(f"k_{name}") for name in key_columns]
+    return delete(table).where(*where, table.c.events <= 0)
 
 
 def apply_deltas(session: Session, deltas: Deltas) -> None:
@@ -287,8 +301,7 @@ def apply_deltas(session: Session, deltas: Deltas) -> None:
         session.execute(_upsert(session, table, columns), rows)
         emptied = [{f"k_{n}": v for n, v in zip(columns, key, strict=True)} for key, values in changed if values[0] < 0]
         if emptied:
-            where = [table.c[name] == bindparam(f"k_{name}") for name in columns]
-            session.execute(delete(table).where(*where, table.c.events <= 0), emptied)
+            session.execute(_emptied_rows(table, columns), emptied)
 
 
 def cell_text(session: Session, grain: str) -> ColumnElement[Any]:

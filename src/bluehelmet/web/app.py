@@ -19,6 +19,7 @@ from bluehelmet import __version__
 from bluehelmet.config import Settings
 from bluehelmet.services.database import Database
 from bluehelmet.web import signin
+from bluehelmet.web.deps import WriterTurns
 from bluehelmet.web.security import SecurityHeaders, SignInBrake
 
 __all__ = ["ROUTERS", "create_app"]
@@ -36,6 +37,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db or Database(settings)
     app.state.brake = SignInBrake()
+    app.state.writers = WriterTurns.for_database(app.state.db)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,

@@ -5,14 +5,25 @@ signed session cookie set at sign-in. Anonymous requests get 401, requests the r
 allow get 403; a state-changing request made with the session cookie must carry the session's
 CSRF token. Each dependency made by ``need`` carries its ``Need``, so tests can list what every
 route declares.
+
+A route that writes runs its work through ``write_in_turn(request, work)``, so only once its ``need``
+has admitted it: on a database that takes one writer at a time (SQLite), the writes of this
+process then run one after another in a thread of their own, in arrival order, instead of
+colliding on the database's lock and sleeping on its busy timeout while it sits idle.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from threading import Lock
+from typing import TypeVar
 
 from fastapi import HTTPException, Request
+from starlette.concurrency import run_in_threadpool
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.services import accounts
@@ -20,9 +31,10 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.records import kind_of
 from bluehelmet.web.security import csrf_valid
 
-__all__ = ["SAFE_METHODS", "Need", "database", "need", "principal_of"]
+__all__ = ["SAFE_METHODS", "Need", "WriterTurns", "database", "need", "principal_of", "write_in_turn", "writer_turns"]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -32,6 +44,47 @@ class Need:
     action: Action
     kind: str | None = None
     kind_param: str | None = None
+
+
+@dataclass
+class WriterTurns:
+    """Where the writes of this process run: when ``serial`` (SQLite), one after another in a
+    thread of their own, in arrival order, each started as soon as the one before it ends;
+    otherwise in the shared thread pool, together."""
+
+    serial: bool
+    _thread: ThreadPoolExecutor | None = field(default=None, repr=False)
+    _lock: Lock = field(default_factory=Lock, repr=False)
+
+    @classmethod
+    def for_database(cls, db: Database) -> WriterTurns:
+        return cls(serial=db.engine.dialect.name == "sqlite")
+
+    async def run(self, write: Callable[[], T]) -> T:
+        """``write()``, blocking work that writes, run in its turn; what it returns or raises."""
+        if not self.serial:
+            return await run_in_threadpool(write)
+        with self._lock:
+            if self._thread is None:
+                self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="bluehelmet-writer")
+        context = contextvars.copy_context()
+        return await asyncio.wrap_future(self._thread.submit(context.run, write))
+
+    def close(self) -> None:
+        with self._lock:
+            if self._thread is not None:
+                self._thread.shutdown(wait=True)
+                self._thread = None
+
+
+def writer_turns(request: Request) -> WriterTurns:
+    turns: WriterTurns = request.app.state.writers
+    return turns
+
+
+async def write_in_turn(request: Request, work: Callable[[], T]) -> T:
+    """Run a route's writing ``work`` in its turn (call it from the route, once its ``need`` admitted it)."""
+    return await writer_turns(request).run(work)
 
 
 def database(request: Request) -> Database:

@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel
 from starlette.datastructures import UploadFile
@@ -31,7 +30,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import Column
 from bluehelmet.services.exporting import ExportRow
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database, need, write_in_turn
 
 __all__ = ["MAX_UPLOAD_BYTES", "ImportReport", "RowProblem", "encode", "router"]
 
@@ -194,7 +193,7 @@ def _add_import(name: str, importer: Importer) -> None:
                                     convert=importer.convert)  # fmt: skip
 
             try:
-                report = await run_in_threadpool(load)
+                report = await write_in_turn(request, load)  # once the upload is in, not while it comes
             except BluehelmetError as error:
                 raise problems(("file", str(error))) from None
         return JSONResponse(report.as_dict(), 422 if report.problem_count else 200)

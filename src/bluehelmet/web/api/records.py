@@ -22,7 +22,7 @@ from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database, need, write_in_turn
 
 __all__ = ["BIGGEST", "RecordId", "Version", "filter_parameters", "router"]
 
@@ -137,47 +137,69 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
     @router.post(path, name=f"create_{kind}", status_code=201, response_model=schemas.record_model(cls), tags=tags,
                  responses={**COMMON, **responses(409)}, openapi_extra={"requestBody": {"required": True, "content": {
                      "application/json": {"schema": schemas.create_schema(cls)}}}})  # fmt: skip
-    def create_record(principal: Write, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
+    async def create_record(request: Request, principal: Write, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
         """A new record; answers it as stored (with its id and version 1)."""
         data = _body(body)
         _review_gate(principal, cls, ReviewStatus.DRAFT.value, data.get("review_status"))
-        with db.transaction(principal.name) as tx:
-            record = records.create(tx, cls, data)
-            _scoped(tx, principal, Action.WRITE, record, "create")
-            return _json(record, 201)
+
+        def create() -> JSONResponse:
+            with db.transaction(principal.name) as tx:
+                record = records.create(tx, cls, data)
+                _scoped(tx, principal, Action.WRITE, record, "create")
+                return _json(record, 201)
+
+        return await write_in_turn(request, create)
 
     @router.patch(path + "/{record_id}", name=f"update_{kind}", response_model=schemas.record_model(cls), tags=tags,
                   responses={**COMMON, **responses(404, 409)}, openapi_extra={"requestBody": {"required": True,
                   "content": {"application/json": {"schema": schemas.update_schema(cls)}}}})  # fmt: skip
-    def update_record(record_id: RecordId, principal: Write, db: Db, body: Annotated[Any, Body()]) -> JSONResponse:
+    async def update_record(
+        request: Request, record_id: RecordId, principal: Write, db: Db, body: Annotated[Any, Body()]
+    ) -> JSONResponse:
         """Change the fields given, if the record is still at ``version`` (else 409 with the current record)."""
         changes = dict(_body(body))
         version = changes.pop("version", None)
         if type(version) is not int:
             raise problems(("version", "is required: the version (an integer) the change is based on"))
-        with db.transaction(principal.name) as tx:
-            current = records.get(tx, cls, record_id)
-            _scoped(tx, principal, Action.WRITE, current, "change")
-            _review_gate(principal, cls, getattr(current, "review_status", None), changes.get("review_status"))
-            changed = records.update(tx, cls, record_id, changes, version)
-            _scoped(tx, principal, Action.WRITE, changed, "move")
-            return _json(changed)
+
+        def update() -> JSONResponse:
+            with db.transaction(principal.name) as tx:
+                current = records.get(tx, cls, record_id)
+                _scoped(tx, principal, Action.WRITE, current, "change")
+                _review_gate(principal, cls, getattr(current, "review_status", None), changes.get("review_status"))
+                changed = records.update(tx, cls, record_id, changes, version)
+                _scoped(tx, principal, Action.WRITE, changed, "move")
+                return _json(changed)
+
+        return await write_in_turn(request, update)
 
     @router.delete(path + "/{record_id}", name=f"delete_{kind}", response_model=schemas.record_model(cls),
                    tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
-    def delete_record(record_id: RecordId, version: Version, principal: Write, db: Db) -> JSONResponse:
+    async def delete_record(
+        request: Request, record_id: RecordId, version: Version, principal: Write, db: Db
+    ) -> JSONResponse:
         """Mark the record deleted (it stays, with its history, and can be restored)."""
-        with db.transaction(principal.name) as tx:
-            _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id), "delete")
-            return _json(records.delete(tx, cls, record_id, version))
+
+        def delete() -> JSONResponse:
+            with db.transaction(principal.name) as tx:
+                _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id), "delete")
+                return _json(records.delete(tx, cls, record_id, version))
+
+        return await write_in_turn(request, delete)
 
     @router.post(path + "/{record_id}/restore", name=f"restore_{kind}", response_model=schemas.record_model(cls),
                  tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
-    def restore_record(record_id: RecordId, version: Version, principal: Write, db: Db) -> JSONResponse:
+    async def restore_record(
+        request: Request, record_id: RecordId, version: Version, principal: Write, db: Db
+    ) -> JSONResponse:
         """Undo a soft delete, if the record is still at ``version``."""
-        with db.transaction(principal.name) as tx:
-            _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id, include_deleted=True), "restore")
-            return _json(records.restore(tx, cls, record_id, version))
+
+        def restore() -> JSONResponse:
+            with db.transaction(principal.name) as tx:
+                _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id, include_deleted=True), "restore")
+                return _json(records.restore(tx, cls, record_id, version))
+
+        return await write_in_turn(request, restore)
 
     @router.get(path + "/{record_id}/history", name=f"history_{kind}", response_model=schemas.history_model(cls),
                 tags=tags, responses={**COMMON, **responses(404)})  # fmt: skip
@@ -193,5 +215,6 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
         return JSONResponse({"entries": entries})
 
 
-for _cls in ENTITIES:
+# Incidents first: routes are matched in order, and incidents are the records written most.
+for _cls in sorted(ENTITIES, key=lambda cls: cls is not Incident):
     _add_routes(_cls)

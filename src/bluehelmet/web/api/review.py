@@ -3,7 +3,7 @@ to draft; one at a time, or a batch (all or nothing)."""
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -15,7 +15,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.errors import COMMON, ApiRoute, responses
 from bluehelmet.web.api.records import BIGGEST, RecordId
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database, need, write_in_turn
 
 __all__ = ["Batch", "Item", "Reviewed", "Verdict", "router"]
 
@@ -54,17 +54,21 @@ class Reviewed(BaseModel):
 
 @router.post("/incidents/{incident_id}", response_model=schemas.record_model(Incident),
              responses={**COMMON, **responses(404, 409)})  # fmt: skip
-def review_one(incident_id: RecordId, verdict: Verdict, principal: Reviewer, db: Db) -> JSONResponse:
+async def review_one(
+    request: Request, incident_id: RecordId, verdict: Verdict, principal: Reviewer, db: Db
+) -> JSONResponse:
     """Move one incident to ``status``; a stale ``version`` gets 409 with the current incident."""
-    done = reviewing.review(db, principal, incident_id, verdict.version, ReviewStatus(verdict.status))
+    status = ReviewStatus(verdict.status)
+    done = await write_in_turn(request, lambda: reviewing.review(db, principal, incident_id, verdict.version, status))
     return JSONResponse(snapshot(done))
 
 
 @router.post("/incidents", response_model=Reviewed, responses=COMMON)
-def review_batch(batch: Batch, principal: Reviewer, db: Db) -> JSONResponse:
+async def review_batch(request: Request, batch: Batch, principal: Reviewer, db: Db) -> JSONResponse:
     """Move every incident listed to ``status`` (default: verified), all or nothing: if any is
     refused (stale, not found, not allowed, a transition the review does not allow), nothing
     changes and the 422 names each refused item (``items.N``)."""
     items = [(item.id, item.version) for item in batch.items]
-    done = reviewing.review_many(db, principal, items, ReviewStatus(batch.status))
+    status = ReviewStatus(batch.status)
+    done = await write_in_turn(request, lambda: reviewing.review_many(db, principal, items, status))
     return JSONResponse({"records": [snapshot(r) for r in done]})

@@ -15,14 +15,13 @@ from typing import IO, Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
-from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import loading
-from bluehelmet.web.deps import need
+from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import N_
 from bluehelmet.web.pages.frame import actor_of, db_of, render
 
@@ -65,8 +64,9 @@ async def upload(
 ) -> Response:
     form = await request.form()
     try:
-        # The load is blocking work: off the event loop, so other users are served meanwhile.
-        return await run_in_threadpool(_load, request, principal, kind, form.get("file"), dry_run="dry_run" in form)
+        # The load is blocking work that writes: in its turn (web.deps.write_in_turn), off the event loop.
+        given, dry_run = form.get("file"), "dry_run" in form
+        return await write_in_turn(request, lambda: _load(request, principal, kind, given, dry_run=dry_run))
     finally:
         await form.close()  # the upload's temporary file
 

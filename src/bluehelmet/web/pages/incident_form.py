@@ -32,7 +32,7 @@ from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.parsing import editable_values
-from bluehelmet.web.deps import need
+from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import N_
 from bluehelmet.web.pages.frame import actor_of, db_of, render, visible
 
@@ -186,14 +186,18 @@ async def create_incident(
 ) -> Response:
     form = await request.form()
     values = form_values(form, creating=True)
-    try:
+
+    def create() -> int | None:
         with db_of(request).transaction(actor_of(principal)) as tx:
             if principal.scoped:
                 values.setdefault("sector_id", principal.sector_id)
             created = records.create(tx, "Incident", {"mission_id": find_mission(tx, None).id, **values})
             if not allowed(tx, principal, Action.WRITE, created):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
-            new_id = created.id
+            return created.id
+
+    try:
+        new_id = await write_in_turn(request, create)  # in its turn, off the event loop (web.deps.write_in_turn)
     except InvalidRecord as error:
         return _page(request, principal, _shown(form), problems=error.problems, status=422)
     except _OutsideSector as error:
@@ -234,7 +238,8 @@ async def change_incident(
     version = str(form.get("version") or "")
     changes = form_values(form, creating=False)
     db = db_of(request)
-    try:
+
+    def change() -> None:
         with db.transaction(actor_of(principal)) as tx:
             record = _readable(tx, principal, record_id)
             if not allowed(tx, principal, Action.WRITE, record):
@@ -242,6 +247,9 @@ async def change_incident(
             updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
             if not allowed(tx, principal, Action.WRITE, updated):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
+
+    try:
+        await write_in_turn(request, change)  # in its turn, off the event loop (web.deps.write_in_turn)
     except StaleVersion as error:
         with db.transaction(actor_of(principal)) as tx:
             current = _readable(tx, principal, record_id)

@@ -11,6 +11,7 @@ refused rather than applied blind.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import partial
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -24,7 +25,7 @@ from bluehelmet.domain.records import Record
 from bluehelmet.services import listing, records
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
-from bluehelmet.web.deps import need
+from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.pages import incident_form
 from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
 
@@ -123,7 +124,8 @@ async def review(
     version = str(form.get("version") or "")
     error = ""
     try:
-        _review(principal, request, record_id, str(form.get("status") or ""), int(version) if version.isdigit() else -1)
+        status, based_on = str(form.get("status") or ""), int(version) if version.isdigit() else -1
+        await write_in_turn(request, lambda: _review(principal, request, record_id, status, based_on))
     except BluehelmetError as refused:
         error = str(refused)
     if request.headers.get("hx-request"):
@@ -146,7 +148,8 @@ async def verify_many(
             refused += 1
             continue
         try:
-            _review(principal, request, int(record_id), ReviewStatus.VERIFIED.value, int(version))
+            verify = partial(_review, principal, request, int(record_id), ReviewStatus.VERIFIED.value, int(version))
+            await write_in_turn(request, verify)
             verified += 1
         except BluehelmetError:
             refused += 1
