@@ -198,7 +198,7 @@ def _from_incidents(
     where: Mapping[str, Any] | None,
 ) -> Select[Any]:
     return incident_groups_query(
-        tx.session, mission_id, plain, period=period, date_from=date_from, date_to=date_to, where=where
+        tx.session, mission_id, plain, period=period, date_from=date_from, date_to=date_to, where=where, partial=True
     )
 
 

@@ -1,7 +1,8 @@
 """Grouped counts computed in the database, so a million incidents never travel to Python.
 
 A grouping whose keys an ordered covering index holds (``tables.FACET_INDEXES``: a place, a
-perpetrator or the day, then the incident's types, category, target and regions) is added up in
+perpetrator or the day, then the incident's types, category, target and regions; or a place
+with a perpetrator, ``tables.PLACE_PERPETRATOR_INDEX``) is added up in
 two steps: along the index's first columns, read in order with no sort, then by the keys asked.
 Any other grouping is counted from the incident rows. ``folded`` adds such groups (and those
 of the rollups) up by the labels of the keys asked and sorts them, also in the database, so
@@ -19,7 +20,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
-from bluehelmet.storage.tables import FACET_INDEXES, FACETS, TABLES
+from bluehelmet.storage.tables import FACET_INDEXES, FACETS, PLACE_PERPETRATOR_INDEX, TABLES
 
 __all__ = [
     "INCIDENT_COLUMNS",
@@ -113,6 +114,9 @@ def _ordered_prefix(
     """The leading columns of an ordered index (``tables.FACET_INDEXES``) that hold every key of
     the grouping, as few as can be, or None when no such index holds all its keys and filters
     (or, for a ``short`` period, when the index does not lead with the date)."""
+    asked = {*keys, *(where or {})}
+    if asked == {"location", "perpetrator"} and period is None and not short:
+        return list(PLACE_PERPETRATOR_INDEX[1])
     leads = {"location": "ix_incident_place_facets", "sector": "ix_incident_place_facets"}
     leads |= {"perpetrator": "ix_incident_perpetrator_facets"}
     chosen = {leads[k] for k in [*keys, *(where or {})] if k in leads}
@@ -127,6 +131,11 @@ def _ordered_prefix(
     if not set(keys) | set(where or {}) <= held:
         return None
     deepest = max((FACETS.index(k) + 1 for k in keys if k in FACETS), default=0)
+    if index == "ix_incident_day_facets" and deepest > FACETS.index("admin1"):
+        # A day holds a few hundred incidents: down to its regions the day index has about as
+        # many groups as incidents, and grouping them twice costs twice grouping the rows once
+        # (which read the same covering index, then sort).
+        return None
     return [*FACET_INDEXES[index], *FACETS[:deepest]]
 
 
@@ -137,10 +146,13 @@ def _grouped_in_order(
     period: str | None,
     counted: Select[Any],
     sector: Any = None,
+    *,
+    partial: bool = False,
 ) -> Select[Any]:
     """The grouping in two steps: the ``counted`` incidents added up by ``prefix`` (an ordered
     index's first columns: read in order, no sorting), then those sums grouped by the keys
-    (and kept to ``sector``, a name or names, when given)."""
+    (and kept to ``sector``, a name or names, when given); ``partial``, without the second
+    step's grouping (for ``folded``, which groups again)."""
     first = [_I.c[name] for name in prefix]
     sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
     inner = counted.with_only_columns(*first, func.count().label("events"), *sums).group_by(*first).subquery()
@@ -153,11 +165,15 @@ def _grouped_in_order(
     group_cols = [(_S.c.name if k == "sector" else inner.c[_COLUMN_OF.get(k, k)]).label(k) for k in keys]
     if period is not None:
         group_cols.append(period_text(session, period, inner.c.event_date).label(period))
-    totals = [func.coalesce(func.sum(inner.c[name]), 0).label(name) for name in ("events", *TALLIED)]
+    measures = ("events", *TALLIED)
+    if partial:
+        totals = [inner.c[name] for name in measures]
+    else:
+        totals = [func.coalesce(func.sum(inner.c[name]), 0).label(name) for name in measures]
     stmt = select(*group_cols, *totals).select_from(source)
     if sector is not None:
         stmt = stmt.where(_matching(_S.c.name, sector))
-    return stmt.group_by(*group_cols) if group_cols else stmt
+    return stmt.group_by(*group_cols) if group_cols and not partial else stmt
 
 
 def incident_groups_query(
@@ -169,16 +185,18 @@ def incident_groups_query(
     date_from: date | None = None,
     date_to: date | None = None,
     where: Mapping[str, Any] | None = None,
+    partial: bool = False,
 ) -> Select[Any]:
     """The grouping ``incident_groups`` reads, as a statement whose columns are named by the
-    keys, the period, ``events`` and the tallied tolls."""
+    keys, the period, ``events`` and the tallied tolls. ``partial``: a group's values may come
+    in more than one row (to be added up by ``folded``), which spares a step."""
     short = date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
     prefix = _ordered_prefix(keys, period, where, short=short)
     if prefix is None:
         return _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where)
     plain_where = {k: v for k, v in (where or {}).items() if k != "sector"}
     counted = counted_incidents(select(_I.c.id), mission_id, date_from, date_to, plain_where)
-    return _grouped_in_order(session, prefix, keys, period, counted, (where or {}).get("sector"))
+    return _grouped_in_order(session, prefix, keys, period, counted, (where or {}).get("sector"), partial=partial)
 
 
 def incident_groups(
