@@ -1,6 +1,9 @@
 """Time the incident analysis on N synthetic incidents (default 1,000,000) in SQLite.
 
 Usage: python benchmarks/stats_incidents.py [N] [--db URL] [--pairs] [--rollup-only] [--only TEXT]
+       [--answers FILE]
+
+With --db naming a database an earlier run wrote (the same N), its incidents are reused.
 
 The data is made to look like ACLED's: 3,000 places (a gazetteer of locations, each in one
 cercle of one of ten regions, at fixed coordinates, most in a sector), a few of which get most
@@ -19,7 +22,9 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import hashlib
 import itertools
+import json
 import random
 import sys
 import tempfile
@@ -204,24 +209,38 @@ def _pairs() -> list[tuple[str, Query]]:
     return [(f"{' x '.join(c)}, all years", _table(c, IncidentFilter())) for c in combos]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("n", nargs="?", type=int, default=1_000_000)
-    parser.add_argument("--db", default="")
-    parser.add_argument("--only", default="", help="time only the queries whose label contains this text")
-    parser.add_argument("--pairs", action="store_true", help="time every grouping by one or two keys instead")
-    parser.add_argument("--rollup-only", action="store_true", help="skip the incident-table comparison")
-    args = parser.parse_args()
-    folder = tempfile.mkdtemp()
-    url = args.db or f"sqlite:///{Path(folder) / 'bench.db'}"
-    db = Database(Settings(database_url=url))
-    db.init_schema()
+def _compare_answers(path: Path, labels: list[str], answers: list[object]) -> None:
+    """Compare the answers with those an earlier run kept in ``path`` (by label), or keep them there."""
+    digests = (hashlib.sha256(json.dumps(a, default=str, sort_keys=True).encode()).hexdigest() for a in answers)
+    mine = dict(zip(labels, digests, strict=True))
+    if not path.exists():
+        path.write_text(json.dumps(mine))
+        print(f"  answers kept in {path}")
+        return
+    kept = json.loads(path.read_text())
+    differ = [label for label in mine if label in kept and kept[label] != mine[label]]
+    shared = sum(1 for label in mine if label in kept)
+    print(
+        f"  against {path}: {shared - len(differ)} of {shared} answers the same"
+        + (f"; DIFFERENT: {differ}" if differ else "")
+    )
+
+
+def _existing(db: Database) -> int:
+    """How many incidents a benchmark wrote to the database before (0: none)."""
+    with db.engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(TABLES[Incident])).scalar_one())
+
+
+def _write(db: Database, n: int) -> list[dict[str, object]]:
+    """Write ``n`` synthetic incidents (and their gazetteer) straight into the table, rebuild and
+    check the rollups; the rows written."""
     with db.transaction("bench") as tx:
         mission_id = records.create(tx, "Mission", {"name": "BENCH", "country_iso3": "MLI"}).id or 0
-    print(f"writing {args.n:,} incidents to {db.url} ...", file=sys.stderr)
+    print(f"writing {n:,} incidents to {db.url} ...", file=sys.stderr)
     with db.engine.begin() as conn:
         places = _places(conn, mission_id, random.Random(41))
-    rows = _rows(mission_id, places, args.n, 42)
+    rows = _rows(mission_id, places, n, 42)
     start = time.perf_counter()
     with db.engine.begin() as conn:
         for i in range(0, len(rows), 50_000):
@@ -238,6 +257,32 @@ def main() -> None:
     start = time.perf_counter()
     differences = rollups.check(db, actor="bench")
     print(f"  rollups checked in {time.perf_counter() - start:.1f} s: {len(differences)} differences", file=sys.stderr)
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("n", nargs="?", type=int, default=1_000_000)
+    parser.add_argument("--db", default="")
+    parser.add_argument("--only", default="", help="time only the queries whose label contains this text")
+    parser.add_argument("--pairs", action="store_true", help="time every grouping by one or two keys instead")
+    parser.add_argument("--rollup-only", action="store_true", help="skip the incident-table comparison")
+    parser.add_argument("--answers", default="", help="a file of answers: compared with when it exists, else written")
+    args = parser.parse_args()
+    folder = tempfile.mkdtemp()
+    url = args.db or f"sqlite:///{Path(folder) / 'bench.db'}"
+    db = Database(Settings(database_url=url))
+    db.init_schema()
+    rows: list[dict[str, object]] = []
+    existing = _existing(db)
+    if existing not in (0, args.n):
+        sys.exit(f"{db.url} holds {existing:,} incidents, not {args.n:,}: name another --db")
+    if existing:
+        # A database of an earlier run (--db): its incidents and rollups as they are (migrations
+        # fill a new rollup), so that a million need not be written again.
+        print(f"reusing the {args.n:,} incidents of {db.url}", file=sys.stderr)
+    else:
+        rows = _write(db, args.n)
     db.close()
     worst: dict[str, float] = {}
     answers: dict[str, list[object]] = {}
@@ -252,13 +297,16 @@ def main() -> None:
         slowest = sorted(timings, key=lambda t: -t[1])[:5]
         print("  slowest by processor time, cold: " + "; ".join(f"{lb} {c:.3f} s" for _, c, lb, _ in slowest))
         print(f"  over 1 s cold (clock): {sum(1 for t in timings if t[0] >= 1)} of {len(timings)}")
+    if args.answers:
+        _compare_answers(Path(args.answers), [label for label, _ in chosen if args.only in label], answers["rollup"])
     if len(answers) == 2:
         same = answers["rollup"] == answers["incident table only"]
         print(f"  the rollups and the incident table give {'the same answers' if same else 'DIFFERENT ANSWERS'}")
-    start = time.perf_counter()
-    counts = Counter((r["event_date"].strftime("%Y-%m"), r["event_type"], r["admin1"]) for r in rows)  # type: ignore[attr-defined]
-    baseline = time.perf_counter() - start
-    print(f"  baseline: plain Python Counter over rows already in memory: {baseline:.3f} s ({len(counts)} groups)")
+    if rows:
+        start = time.perf_counter()
+        counts = Counter((r["event_date"].strftime("%Y-%m"), r["event_type"], r["admin1"]) for r in rows)  # type: ignore[attr-defined]
+        baseline = time.perf_counter() - start
+        print(f"  baseline: plain Python Counter over rows already in memory: {baseline:.3f} s ({len(counts)} groups)")
     for path, seconds in worst.items():
         print(f"slowest query, cold, {path}: {seconds:.3f} s (goal: under 1 s)")
 

@@ -211,7 +211,12 @@ def test_groupings_read_in_index_order_are_those_of_the_incident_rows(
         (["perpetrator", "admin1"], None, {"event_type": "Battles"}, ["perpetrator", *FACETS[:5]]),
         (["event_type"], "day", None, ["event_date", "event_type"]),
         ([], None, {"sector": "East"}, ["location_name", "location_id", "sector_id"]),
-        (["location", "perpetrator"], None, None, None),
+        (["location", "perpetrator"], None, None, ["location_name", "perpetrator"]),
+        (["perpetrator"], None, {"location": ["Gao"]}, ["location_name", "perpetrator"]),
+        (["location", "perpetrator"], "month", None, None),
+        (["location", "sector", "perpetrator"], None, None, None),
+        (["admin1"], "day", None, None),  # as many groups along the day index as incidents
+        (["target"], "day", None, ["event_date", *FACETS[:4]]),
         (["sector"], "month", None, None),
         (["event_type"], None, {"explosives_used": True}, None),
     ],

@@ -80,6 +80,32 @@ def test_rejected_and_deleted_incidents_do_not_count(db: Database, mission_id: i
     assert rows[0]["events"] == 1
 
 
+def test_groups_are_sorted_as_python_sorts_text_whatever_the_database_collation(db: Database, mission_id: int) -> None:
+    """By code point (capitals before small letters, accents after), missing ('' or none) first,
+    on both backends; the weeks of days at the turn of a year are their ISO weeks."""
+    names = ["bamako", "Gao", "Ségou", "Sikasso", "Zé", "", "", "Gao"]
+    days = [date(2021, 1, 3), date(2021, 1, 4), date(2020, 12, 28), date(2021, 1, 3)]
+    with db.transaction("tester") as tx:
+        for n, name in enumerate(names):
+            _incident(tx, mission_id, days[n % len(days)], location_name=name, fatalities=n)
+    rows = stats.incident_table(db, ["location"], IncidentFilter())
+    assert [(r["location"], r["events"]) for r in rows] == [
+        (None, 2),
+        ("Gao", 2),
+        ("Sikasso", 1),
+        ("Ségou", 1),
+        ("Zé", 1),
+        ("bamako", 1),
+    ]
+    assert rows[0]["fatalities"] == 5 + 6 and rows[1]["fatalities"] == 1 + 7
+    weeks = stats.incident_table(db, ["week", "location"], IncidentFilter(date(2020, 12, 29), date(2021, 1, 4)))
+    assert [(r["week"], r["location"]) for r in weeks] == [
+        ("2020-W53", "Gao"), ("2020-W53", "Sikasso"), ("2020-W53", "Zé"), ("2020-W53", "bamako"),
+        ("2021-W01", None), ("2021-W01", "Gao"),
+    ]  # fmt: skip
+    assert stats.incident_table(db, [], IncidentFilter(date(2019, 1, 1), date(2019, 1, 2)))[0]["events"] == 0
+
+
 def test_weekly_rate_before_and_after_a_deployment(db: Database, mission_id: int) -> None:
     start, split, end = date(2020, 9, 7), date(2020, 12, 7), date(2021, 3, 7)
     with db.transaction("tester") as tx:

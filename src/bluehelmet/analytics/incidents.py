@@ -1,7 +1,8 @@
 """Incident analysis: groupings, period comparisons, weekly rates before and after, IED summary.
 
-The database does the heavy grouping (by day and by the other keys); the functions here fold
-days into weeks, months and years, compare periods, and compute rates with their uncertainty.
+The database does the grouping, down to the labels and order of the answer; ``fold`` says in
+plain Python what that folding is (the tests hold the database to it). The functions here
+also compare periods and compute rates with their uncertainty.
 A ``Tally`` always counts events (each incident once) and sums each event's toll once.
 """
 

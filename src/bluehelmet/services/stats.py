@@ -7,21 +7,22 @@ large) and hands it to the pure functions of ``bluehelmet.analytics``.
 from __future__ import annotations
 
 import calendar
-import itertools
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from sqlalchemy import Select
+
 from bluehelmet.analytics.incidents import (
     DATE_KEYS,
+    TALLY_FIELDS,
     GroupKey,
     IedSummary,
     PeriodChange,
     RateChange,
     Tally,
     finest_period,
-    fold,
     percent_change,
     rate_change,
 )
@@ -29,8 +30,8 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.incidents import IncidentCategory, Target
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
-from bluehelmet.storage.aggregates import INCIDENT_COLUMNS, incident_groups
-from bluehelmet.storage.rollup_queries import rollup_groups
+from bluehelmet.storage.aggregates import INCIDENT_COLUMNS, folded, incident_groups_query
+from bluehelmet.storage.rollup_queries import rollup_groups_query
 from bluehelmet.storage.rollups import ROLLUPS, Rollup, cell_of
 
 __all__ = [
@@ -45,8 +46,6 @@ __all__ = [
 ]
 
 
-#: A group as the database gives it: its values, its number of events, its sums.
-_Row = tuple[dict[str, Any], int, dict[str, int]]
 #: The date keys a rollup's cells make up: days make every period, weeks and months only themselves.
 _DATES_OF_GRAIN = {
     "day": DATE_KEYS,
@@ -166,30 +165,41 @@ def split_period(flt: IncidentFilter, grain: str) -> PeriodSplit | None:
     return PeriodSplit(_cell(grain, first), _cell(grain, last), tuple(edges))
 
 
-def _groups(
-    tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter
-) -> list[tuple[dict[str, str | None], Tally]]:
+def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter) -> list[tuple[Any, ...]]:
+    """The groups of the `stats incidents` contract, each as (*labels, events, *tolls), sorted."""
     plain = [k.value for k in keys if k not in DATE_KEYS]
     period = finest_period(keys)
     name = period.value if period else None
-
-    def from_incidents(date_from: date | None, date_to: date | None) -> Iterator[_Row]:
-        return incident_groups(
-            tx.session, mission_id, plain, period=name, date_from=date_from, date_to=date_to, where=flt.where
-        )
-
     rollup = _rollup_for(keys, flt) if _rollup_serves(keys, flt) else None
     split = None if rollup is None else split_period(flt, rollup.grain)
     if rollup is None or split is None:
-        return fold(from_incidents(flt.date_from, flt.date_to), keys)
-    # Whole cells from the rollup; the odd days before and after them from the incidents.
-    tx.write_rollup()
-    grouped = rollup_groups(
-        tx.session, rollup, mission_id, plain, period=rollup.grain if rollup.grain == "week" else name,
-        where=flt.where, cell_from=split.cell_from, cell_to=split.cell_to,
-    )  # fmt: skip
-    parts = [grouped, *(from_incidents(start, end) for start, end in split.edges)]
-    return fold(itertools.chain.from_iterable(parts), keys)
+        parts = [_from_incidents(tx, mission_id, plain, name, flt.date_from, flt.date_to, flt.where)]
+    else:
+        # Whole cells from the rollup; the odd days before and after them from the incidents.
+        # A week is read as it is from the week rollup (its cells are weeks), so are the edges.
+        name = rollup.grain if rollup.grain == "week" else name
+        tx.write_rollup()
+        whole = rollup_groups_query(
+            tx.session, rollup, mission_id, plain, period=name,
+            where=flt.where, cell_from=split.cell_from, cell_to=split.cell_to,
+        )  # fmt: skip
+        edges = [_from_incidents(tx, mission_id, plain, name, start, end, flt.where) for start, end in split.edges]
+        parts = [whole, *edges]
+    return folded(tx.session, parts, [k.value for k in keys], name)
+
+
+def _from_incidents(
+    tx: Transaction,
+    mission_id: int,
+    plain: list[str],
+    period: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    where: Mapping[str, Any] | None,
+) -> Select[Any]:
+    return incident_groups_query(
+        tx.session, mission_id, plain, period=period, date_from=date_from, date_to=date_to, where=where, partial=True
+    )
 
 
 def incident_table(
@@ -203,12 +213,19 @@ def incident_table(
         raise BluehelmetError(f"cannot group incidents by {', '.join(keys)}; keys: {known}") from None
     with db.transaction(actor) as tx:
         groups = _groups(tx, find_mission(tx, mission).id or 0, group_keys, flt)
-    return [{**labels, "events": tally.events, **tally.sums} for labels, tally in groups]
+    names = (*(k.value for k in group_keys), "events", *TALLY_FIELDS)
+    return [dict(zip(names, group, strict=True)) for group in groups]
+
+
+def _tally(group: tuple[Any, ...]) -> Tally:
+    """A group's events and tolls (the last of its values)."""
+    measures = group[-1 - len(TALLY_FIELDS) :]
+    return Tally(measures[0], dict(zip(TALLY_FIELDS, measures[1:], strict=True)))
 
 
 def _total(tx: Transaction, mission_id: int, flt: IncidentFilter) -> Tally:
     groups = _groups(tx, mission_id, [], flt)
-    return groups[0][1] if groups else Tally()
+    return _tally(groups[0]) if groups else Tally()
 
 
 def _casualties(tally: Tally, measure: str) -> int:
@@ -267,8 +284,8 @@ def ied_summary(db: Database, flt: IncidentFilter, *, mission: str | None = None
             tx, mission_id, [GroupKey.CATEGORY, GroupKey.TARGET],
             IncidentFilter(flt.date_from, flt.date_to, {**(flt.where or {}), "category": ied}),
         )  # fmt: skip
-    total = sum(t.events for _, t in rows)
-    mission_rows = [(labels, t) for labels, t in rows if labels["target"] == Target.MISSION.value]
-    neutralised = sum(t.events for labels, t in mission_rows if labels["category"] == ied[1])
-    detonated = sum(t.events for labels, t in mission_rows if labels["category"] == ied[0])
+    total = sum(_tally(row).events for row in rows)
+    mission_rows = [row for row in rows if row[1] == Target.MISSION.value]
+    neutralised = sum(_tally(row).events for row in mission_rows if row[0] == ied[1])
+    detonated = sum(_tally(row).events for row in mission_rows if row[0] == ied[0])
     return IedSummary(total, neutralised + detonated, neutralised, detonated)

@@ -1,9 +1,12 @@
 """Grouped counts computed in the database, so a million incidents never travel to Python.
 
 A grouping whose keys an ordered covering index holds (``tables.FACET_INDEXES``: a place, a
-perpetrator or the day, then the incident's types, category, target and regions) is added up in
+perpetrator or the day, then the incident's types, category, target and regions; or a place
+with a perpetrator, ``tables.PLACE_PERPETRATOR_INDEX``) is added up in
 two steps: along the index's first columns, read in order with no sort, then by the keys asked.
-Any other grouping is counted from the incident rows."""
+Any other grouping is counted from the incident rows. ``folded`` adds such groups (and those
+of the rollups) up by the labels of the keys asked and sorts them, also in the database, so
+that Python only receives the answer's rows."""
 
 from __future__ import annotations
 
@@ -11,15 +14,25 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import BigInteger, Date, Integer, Select, String, cast, func, select, type_coerce, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
-from bluehelmet.storage.tables import FACET_INDEXES, FACETS, TABLES
+from bluehelmet.storage.tables import FACET_INDEXES, FACETS, PLACE_PERPETRATOR_INDEX, TABLES
 
-__all__ = ["INCIDENT_COLUMNS", "SHORT_PERIOD_DAYS", "TALLIED", "counted_incidents", "incident_groups", "period_text"]
+__all__ = [
+    "INCIDENT_COLUMNS",
+    "SHORT_PERIOD_DAYS",
+    "TALLIED",
+    "counted_incidents",
+    "folded",
+    "incident_groups",
+    "incident_groups_query",
+    "iso_week_text",
+    "period_text",
+]
 
 _I = TABLES[Incident]
 _L = TABLES[Location]
@@ -43,13 +56,25 @@ _COLUMN_OF = {"location": "location_name"}
 
 
 def period_text(session: Session, key: str, column: ColumnElement[Any] | None = None) -> ColumnElement[Any]:
-    """The event date (or ``column``, a date) as text of a period: the day, the month (YYYY-MM) or the year (YYYY)."""
-    length = {"day": 10, "month": 7, "year": 4}[key]
+    """The event date (or ``column``, a date) as text of a period: the day, the ISO week
+    (YYYY-Www), the month (YYYY-MM) or the year (YYYY)."""
     day = _I.c.event_date if column is None else column
+    if key == "week":
+        return iso_week_text(session, day)
+    length = {"day": 10, "month": 7, "year": 4}[key]
     dialect = session.get_bind().dialect.name
     if dialect == "sqlite":  # dates are stored as ISO text
         return func.substr(day, 1, length)
     return func.to_char(day, {"day": "YYYY-MM-DD", "month": "YYYY-MM", "year": "YYYY"}[key])
+
+
+def iso_week_text(session: Session, day: ColumnElement[Any]) -> ColumnElement[Any]:
+    """The ISO week of ``day`` (a date, or a day's ISO text) as text: 2021-W14."""
+    if session.get_bind().dialect.name == "sqlite":  # no %V in SQLite 3.40: the ISO week is the week of its Thursday
+        thursday = func.date(day, "-3 days", "weekday 4")
+        week = (cast(func.strftime("%j", thursday), Integer) + 6) / 7
+        return func.printf("%s-W%02d", func.strftime("%Y", thursday), week)
+    return func.to_char(cast(day, Date), 'IYYY-"W"IW')
 
 
 _Query = TypeVar("_Query", bound=Select[Any])
@@ -89,6 +114,9 @@ def _ordered_prefix(
     """The leading columns of an ordered index (``tables.FACET_INDEXES``) that hold every key of
     the grouping, as few as can be, or None when no such index holds all its keys and filters
     (or, for a ``short`` period, when the index does not lead with the date)."""
+    asked = {*keys, *(where or {})}
+    if asked == {"location", "perpetrator"} and period is None and not short:
+        return list(PLACE_PERPETRATOR_INDEX[1])
     leads = {"location": "ix_incident_place_facets", "sector": "ix_incident_place_facets"}
     leads |= {"perpetrator": "ix_incident_perpetrator_facets"}
     chosen = {leads[k] for k in [*keys, *(where or {})] if k in leads}
@@ -103,6 +131,11 @@ def _ordered_prefix(
     if not set(keys) | set(where or {}) <= held:
         return None
     deepest = max((FACETS.index(k) + 1 for k in keys if k in FACETS), default=0)
+    if index == "ix_incident_day_facets" and deepest > FACETS.index("admin1"):
+        # A day holds a few hundred incidents: down to its regions the day index has about as
+        # many groups as incidents, and grouping them twice costs twice grouping the rows once
+        # (which read the same covering index, then sort).
+        return None
     return [*FACET_INDEXES[index], *FACETS[:deepest]]
 
 
@@ -113,10 +146,13 @@ def _grouped_in_order(
     period: str | None,
     counted: Select[Any],
     sector: Any = None,
+    *,
+    partial: bool = False,
 ) -> Select[Any]:
     """The grouping in two steps: the ``counted`` incidents added up by ``prefix`` (an ordered
     index's first columns: read in order, no sorting), then those sums grouped by the keys
-    (and kept to ``sector``, a name or names, when given)."""
+    (and kept to ``sector``, a name or names, when given); ``partial``, without the second
+    step's grouping (for ``folded``, which groups again)."""
     first = [_I.c[name] for name in prefix]
     sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
     inner = counted.with_only_columns(*first, func.count().label("events"), *sums).group_by(*first).subquery()
@@ -129,11 +165,38 @@ def _grouped_in_order(
     group_cols = [(_S.c.name if k == "sector" else inner.c[_COLUMN_OF.get(k, k)]).label(k) for k in keys]
     if period is not None:
         group_cols.append(period_text(session, period, inner.c.event_date).label(period))
-    totals = [func.coalesce(func.sum(inner.c[name]), 0).label(name) for name in ("events", *TALLIED)]
+    measures = ("events", *TALLIED)
+    if partial:
+        totals = [inner.c[name] for name in measures]
+    else:
+        totals = [func.coalesce(func.sum(inner.c[name]), 0).label(name) for name in measures]
     stmt = select(*group_cols, *totals).select_from(source)
     if sector is not None:
         stmt = stmt.where(_matching(_S.c.name, sector))
-    return stmt.group_by(*group_cols) if group_cols else stmt
+    return stmt.group_by(*group_cols) if group_cols and not partial else stmt
+
+
+def incident_groups_query(
+    session: Session,
+    mission_id: int,
+    keys: Sequence[str],
+    *,
+    period: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    where: Mapping[str, Any] | None = None,
+    partial: bool = False,
+) -> Select[Any]:
+    """The grouping ``incident_groups`` reads, as a statement whose columns are named by the
+    keys, the period, ``events`` and the tallied tolls. ``partial``: a group's values may come
+    in more than one row (to be added up by ``folded``), which spares a step."""
+    short = date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
+    prefix = _ordered_prefix(keys, period, where, short=short)
+    if prefix is None:
+        return _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where)
+    plain_where = {k: v for k, v in (where or {}).items() if k != "sector"}
+    counted = counted_incidents(select(_I.c.id), mission_id, date_from, date_to, plain_where)
+    return _grouped_in_order(session, prefix, keys, period, counted, (where or {}).get("sector"), partial=partial)
 
 
 def incident_groups(
@@ -147,16 +210,11 @@ def incident_groups(
     where: Mapping[str, Any] | None = None,
 ) -> Iterator[tuple[dict[str, Any], int, dict[str, int]]]:
     """Live, not rejected incidents of a mission grouped by ``keys`` and, when asked, by a
-    ``period`` of the event date ("day", "month" or "year", given back as text under that
-    name): each group's values, its number of events and the sums of its tolls."""
-    short = date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
-    prefix = _ordered_prefix(keys, period, where, short=short)
-    if prefix is not None:
-        plain_where = {k: v for k, v in (where or {}).items() if k != "sector"}
-        counted = counted_incidents(select(_I.c.id), mission_id, date_from, date_to, plain_where)
-        stmt = _grouped_in_order(session, prefix, keys, period, counted, (where or {}).get("sector"))
-    else:
-        stmt = _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where)
+    ``period`` of the event date ("day", "week", "month" or "year", given back as text under
+    that name): each group's values, its number of events and the sums of its tolls."""
+    stmt = incident_groups_query(
+        session, mission_id, keys, period=period, date_from=date_from, date_to=date_to, where=where
+    )
     names = [*keys, *([period] if period else [])]
     for row in session.execute(stmt):
         mapping = row._mapping
@@ -165,6 +223,49 @@ def incident_groups(
             int(mapping["events"]),
             {t: int(mapping[t]) for t in TALLIED},
         )
+
+
+#: The length of a period's text that a coarser period keeps: 2021-04-02 is in 2021-04 and 2021.
+_PREFIX = {"year": 4, "month": 7, "day": 10}
+#: The date keys, finest first.
+_DATE_KEYS = ("day", "week", "month", "year")
+
+
+def _label(session: Session, key: str, period: str | None, column: Any) -> ColumnElement[Any]:
+    """A key's label: a date key's text made from the ``period`` column (the same period or a
+    finer one), any other key's text with '' read as missing."""
+    if key not in _DATE_KEYS:
+        return func.nullif(type_coerce(column, String()), "")
+    if key == period:
+        return type_coerce(column, String())
+    if key == "week" and period == "day":
+        return iso_week_text(session, column)
+    if key in _PREFIX and period in _PREFIX and _PREFIX[key] < _PREFIX[period]:
+        return func.substr(column, 1, _PREFIX[key])
+    raise ValueError(f"a {key} cannot be made of a {period}")
+
+
+def folded(
+    session: Session, parts: Sequence[Select[Any]], keys: Sequence[str], period: str | None
+) -> list[tuple[Any, ...]]:
+    """The groups of ``parts`` (statements whose columns are named by the keys that are not
+    dates, the ``period``, ``events`` and the tallied tolls) added up by the labels of ``keys``
+    and sorted by them in order, missing labels first: each as (*labels, events, *tolls); with
+    no key, the one total (of zeros when nothing counts).
+
+    A date key is made from the period (a day gives every date key; a month, the month and
+    the year); a missing text, stored as '' or NULL, is one missing label (None). Sorted as
+    Python sorts text (by code point): SQLite's own order, PostgreSQL's "C" collation."""
+    source = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
+    labels = [_label(session, k, period, source.c[period if k in _DATE_KEYS and period else k]) for k in keys]
+    totals = [cast(func.coalesce(func.sum(source.c[n]), 0), BigInteger).label(n) for n in ("events", *TALLIED)]
+    stmt = select(*(label.label(k) for label, k in zip(labels, keys, strict=True)), *totals)
+    if labels:
+        postgresql = session.get_bind().dialect.name == "postgresql"
+        ordered = [(label.collate("C") if postgresql else label).asc().nulls_first() for label in labels]
+        stmt = stmt.group_by(*labels).order_by(*ordered)
+    # All at once: fetching a row at a time costs about as much again as the query itself.
+    return list(session.execute(stmt).all())
 
 
 def _grouped_from_rows(

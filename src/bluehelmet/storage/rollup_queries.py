@@ -1,5 +1,5 @@
-"""Reading the incident rollups: what ``incident_groups`` and ``coordinate_counts`` give for whole
-cells (days, ISO weeks or months), from a few thousand rows instead of the incidents."""
+"""Reading the incident rollups: what ``incident_groups_query`` and ``coordinate_counts`` give for
+whole cells (days, ISO weeks or months), from a few thousand rows instead of the incidents."""
 
 from __future__ import annotations
 
@@ -12,11 +12,10 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.places import Location, Sector
-from bluehelmet.storage.aggregates import TALLIED
 from bluehelmet.storage.rollups import MEASURES, PLACE_ROLLUP, PLACED_SECTOR, Rollup
 from bluehelmet.storage.tables import TABLES
 
-__all__ = ["rollup_groups", "rollup_points"]
+__all__ = ["rollup_groups_query", "rollup_points"]
 
 _L = TABLES[Location]
 _S = TABLES[Sector]
@@ -74,7 +73,7 @@ def _restricted(
     return stmt
 
 
-def rollup_groups(
+def rollup_groups_query(
     session: Session,
     rollup: Rollup,
     mission_id: int,
@@ -84,10 +83,11 @@ def rollup_groups(
     cell_from: str | None = None,
     cell_to: str | None = None,
     where: Mapping[str, Any] | None = None,
-) -> Iterator[tuple[dict[str, Any], int, dict[str, int]]]:
-    """What ``incident_groups`` gives for the whole cells ``cell_from``..``cell_to`` of ``rollup``
-    (inclusive, None for no bound): ``keys`` and ``where`` among its facets (``where`` with plain,
-    non-empty text values), ``period`` its grain or a coarser period its cells make up."""
+) -> Select[Any]:
+    """What ``incident_groups_query`` gives for the whole cells ``cell_from``..``cell_to`` of
+    ``rollup`` (inclusive, None for no bound), columns named alike, missing text as '': ``keys``
+    and ``where`` among its facets (``where`` with plain, non-empty text values), ``period``
+    its grain or a coarser period its cells make up."""
     t = rollup.table.c
     group_cols: list[ColumnElement[Any]] = [_facet(rollup, k).label(k) for k in keys]
     if period is not None:
@@ -96,14 +96,7 @@ def rollup_groups(
     sector = "sector" in keys or "sector" in (where or {})
     stmt = select(*group_cols, *sums).select_from(_source(rollup, location=False, sector=sector))
     stmt = _restricted(stmt, rollup, mission_id, cell_from, cell_to, where)
-    if group_cols:
-        stmt = stmt.group_by(*group_cols)
-    for row in session.execute(stmt):
-        mapping = row._mapping
-        labels = {k: mapping[k] or None for k in keys}
-        if period is not None:
-            labels[period] = mapping[period]
-        yield labels, int(mapping["events"]), {t: int(mapping[t]) for t in TALLIED}
+    return stmt.group_by(*group_cols) if group_cols else stmt
 
 
 def rollup_points(
