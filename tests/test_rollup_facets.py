@@ -142,7 +142,8 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
         ("incident_day", ["day"], None),
         ("incident_day", ["year", "week"], None),
         ("incident_week", ["week", "event_type"], None),
-        ("incident_place_month", ["location"], None),
+        ("incident_location_month", ["location"], None),
+        ("incident_location_month", ["month", "location"], None),
         ("incident_day", ["day", "sector"], None),
         ("incident_day", ["sector", "week"], {"sector": "East"}),
         ("incident_perpetrator_month", ["perpetrator", "sector"], None),
@@ -151,8 +152,16 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
         ("incident_month", ["year", "target"], {"sector": "East"}),
         ("incident_week", ["week", "sector", "event_type"], None),
         ("incident_place_month", ["sector", "location"], None),
-        ("incident_place_month", [], {"location": "Ansongo"}),
+        ("incident_location_month", [], {"location": "Ansongo"}),
+        ("incident_place_month", [], {"location": "Ansongo", "sector": "East"}),
         ("incident_perpetrator_month", ["perpetrator", "year"], None),
+        ("incident_region_day", ["day", "admin2"], None),
+        ("incident_region_day", ["day", "admin1"], {"sector": "East"}),
+        ("incident_region_week", ["week", "admin1"], {"sector": "East"}),
+        ("incident_region_week", ["admin2", "sector"], None),
+        ("incident_perpetrator_day", ["day", "perpetrator"], None),
+        ("incident_perpetrator_day", ["perpetrator", "day"], {"perpetrator": "JNIM"}),
+        ("incident_perpetrator_week", ["perpetrator", "week"], {"perpetrator": "JNIM"}),
     ],
 )
 def test_each_rollup_answers_the_groupings_it_holds(
@@ -248,6 +257,8 @@ def test_a_location_moving_sector_moves_its_incidents_in_the_rollups(db: Databas
         """Events by sector, as each rollup that keeps the sector gives them (and all agree)."""
         answers = []
         readers = [(["day"], "incident_day"), (["category"], "incident_month"), (["week", "target"], "incident_week")]
+        readers += [(["day", "admin1"], "incident_region_day"), (["week", "admin2"], "incident_region_week")]
+        readers += [(["day", "perpetrator"], "incident_perpetrator_day")]
         for others, rollup in [*readers, (["perpetrator"], "incident_perpetrator_month")]:
             keys = [GroupKey.SECTOR, *map(GroupKey, others)]
             assert stats._rollup_for(keys, whole_month) is rollup_named(rollup)
@@ -281,7 +292,9 @@ def test_the_migration_fills_the_sector_of_the_rollups(db: Database) -> None:
     finally:
         migrate.upgrade(db.engine)
     assert rollups_of(db) == expected
-    for name in ("incident_day", "incident_month", "incident_week", "incident_perpetrator_month"):
+    placed = ("incident_day", "incident_month", "incident_week", "incident_perpetrator_month")
+    regions = ("incident_region_day", "incident_region_week", "incident_perpetrator_day", "incident_perpetrator_week")
+    for name in (*placed, *regions):
         assert {key[-1] for key in expected if key[0] == name} == {0, *sectors}, name
     _in_step(db)
 

@@ -31,6 +31,7 @@ __all__ = [
     "incident_groups",
     "incident_groups_query",
     "iso_week_text",
+    "label_of",
     "period_text",
 ]
 
@@ -231,7 +232,7 @@ _PREFIX = {"year": 4, "month": 7, "day": 10}
 _DATE_KEYS = ("day", "week", "month", "year")
 
 
-def _label(session: Session, key: str, period: str | None, column: Any) -> ColumnElement[Any]:
+def label_of(session: Session, key: str, period: str | None, column: Any) -> ColumnElement[Any]:
     """A key's label: a date key's text made from the ``period`` column (the same period or a
     finer one), any other key's text with '' read as missing."""
     if key not in _DATE_KEYS:
@@ -257,7 +258,7 @@ def folded(
     the year); a missing text, stored as '' or NULL, is one missing label (None). Sorted as
     Python sorts text (by code point): SQLite's own order, PostgreSQL's "C" collation."""
     source = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
-    labels = [_label(session, k, period, source.c[period if k in _DATE_KEYS and period else k]) for k in keys]
+    labels = [label_of(session, k, period, source.c[period if k in _DATE_KEYS and period else k]) for k in keys]
     totals = [cast(func.coalesce(func.sum(source.c[n]), 0), BigInteger).label(n) for n in ("events", *TALLIED)]
     stmt = select(*(label.label(k) for label, k in zip(labels, keys, strict=True)), *totals)
     if labels:

@@ -6,16 +6,17 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import BigInteger, case, cast, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.places import Location, Sector
+from bluehelmet.storage.aggregates import label_of
 from bluehelmet.storage.rollups import MEASURES, PLACE_ROLLUP, PLACED_SECTOR, Rollup
 from bluehelmet.storage.tables import TABLES
 
-__all__ = ["rollup_groups_query", "rollup_points"]
+__all__ = ["rollup_answer_query", "rollup_groups_query", "rollup_points"]
 
 _L = TABLES[Location]
 _S = TABLES[Sector]
@@ -97,6 +98,53 @@ def rollup_groups_query(
     stmt = select(*group_cols, *sums).select_from(_source(rollup, location=False, sector=sector))
     stmt = _restricted(stmt, rollup, mission_id, cell_from, cell_to, where)
     return stmt.group_by(*group_cols) if group_cols else stmt
+
+
+#: The date keys, whose labels are made from a rollup's cell.
+_DATES = ("day", "week", "month", "year")
+
+
+def rollup_answer_query(
+    session: Session,
+    rollup: Rollup,
+    mission_id: int,
+    keys: Sequence[str],
+    *,
+    cell_from: str | None = None,
+    cell_to: str | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> Select[Any]:
+    """The answer of a grouping that whole cells of ``rollup`` alone make up (no edge days): rows
+    of (*the labels of ``keys``, events, *tolls), grouped once and sorted as ``folded`` sorts
+    them. A key that is not a date is grouped and sorted by its stored text ('' for missing:
+    the least text, as a missing label is the first), so that a rollup whose key columns lead
+    with the keys asked, in their order, is read in its own order, without a sort."""
+    t = rollup.table.c
+    labels, groups = [], []
+    for key in keys:
+        if key in _DATES:
+            group = label_of(session, key, rollup.grain, t[rollup.grain])
+            labels.append(group.label(key))
+        else:
+            group = _facet(rollup, key)
+            labels.append(func.nullif(group, "").label(key))
+        groups.append(group)
+    # Asked for exactly the rollup's key columns, each of its rows is a group: nothing to add up.
+    exact = set(keys) == {rollup.grain, *(k.name for k in rollup.keys)}
+    if exact:
+        totals = [cast(t[name], BigInteger).label(name) for name in MEASURES]
+    else:
+        totals = [cast(func.coalesce(func.sum(t[name]), 0), BigInteger).label(name) for name in MEASURES]
+    sector = "sector" in keys or "sector" in (where or {})
+    stmt = select(*labels, *totals).select_from(_source(rollup, location=False, sector=sector))
+    stmt = _restricted(stmt, rollup, mission_id, cell_from, cell_to, where)
+    if not groups:
+        return stmt
+    if not exact:
+        stmt = stmt.group_by(*groups)
+    if session.get_bind().dialect.name == "postgresql":  # ordered as Python orders text, missing first
+        return stmt.order_by(*(g.collate("C").asc().nulls_first() for g in groups))
+    return stmt.order_by(*groups)  # SQLite: by code point, NULL first
 
 
 def rollup_points(

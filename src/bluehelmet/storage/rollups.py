@@ -13,7 +13,14 @@ current by the services, which add each change's delta before the transaction co
   name, location, own sector and own coordinates), for groupings by location or sector and for
   hexagon counts. What an incident takes from its location (the sector, the coordinates) is
   looked up when the rollup is read, so a change to a location needs no change to the rollup;
-- ``incident_perpetrator_month``: the month with the perpetrator and the sector.
+- ``incident_perpetrator_month``: the month with the perpetrator and the sector;
+- ``incident_region_day`` and ``incident_perpetrator_day``, ``incident_region_week`` and
+  ``incident_perpetrator_week``: the day, or the ISO week, with the regions (admin1, admin2) or
+  the perpetrator, and the sector, for groupings of a day or a week with those, which the month
+  and week rollups cannot answer (or only from many more rows) and which would otherwise sort
+  a million incidents;
+- ``incident_location_month``: the month with the location name alone, for groupings by
+  location and by location and month or year, from as many rows as such an answer has.
 
 The sector a rollup keeps is the one the incident is placed in: its own, else its location's.
 When a location changes sector, the counts of the incidents that take their sector from it move
@@ -190,9 +197,32 @@ PLACE_ROLLUP = _rollup("incident_place_month", "month", _PLACE_KEYS, frozenset({
 PERPETRATOR_ROLLUP = _rollup(
     "incident_perpetrator_month", "month", (_text_key("perpetrator"), _PLACED), frozenset({"perpetrator", "sector"})
 )
+_REGION = (_text_key("admin1"), _text_key("admin2"), _PLACED)
+_REGION_FACETS = frozenset({"admin1", "admin2", "sector"})
+_PERPETRATOR = (_text_key("perpetrator"), _PLACED)
+_PERPETRATOR_FACETS = frozenset({"perpetrator", "sector"})
+REGION_DAY_ROLLUP = _rollup("incident_region_day", "day", _REGION, _REGION_FACETS)
+REGION_WEEK_ROLLUP = _rollup("incident_region_week", "week", _REGION, _REGION_FACETS)
+PERPETRATOR_DAY_ROLLUP = _rollup("incident_perpetrator_day", "day", _PERPETRATOR, _PERPETRATOR_FACETS)
+PERPETRATOR_WEEK_ROLLUP = _rollup("incident_perpetrator_week", "week", _PERPETRATOR, _PERPETRATOR_FACETS)
+LOCATION_ROLLUP = _rollup(
+    "incident_location_month", "month", (_text_key("location", "location_name"),), frozenset({"location"})
+)
 #: Every rollup, the smallest first: a query is answered by the first that can.
-ROLLUPS = (DAY_ROLLUP, MONTH_ROLLUP, WEEK_ROLLUP, PERPETRATOR_ROLLUP, PLACE_ROLLUP)
+ROLLUPS = (
+    DAY_ROLLUP,
+    PERPETRATOR_ROLLUP,
+    PERPETRATOR_WEEK_ROLLUP,
+    REGION_WEEK_ROLLUP,
+    MONTH_ROLLUP,
+    REGION_DAY_ROLLUP,
+    PERPETRATOR_DAY_ROLLUP,
+    LOCATION_ROLLUP,
+    WEEK_ROLLUP,
+    PLACE_ROLLUP,
+)
 _BY_NAME = {r.name: r for r in ROLLUPS}
+_GRAINS = tuple(dict.fromkeys(r.grain for r in ROLLUPS))
 incident_month = MONTH_ROLLUP.table
 
 #: (rollup name, mission_id, cell, *its key columns), missing text as '' and ids as 0.
@@ -222,8 +252,9 @@ def contribution(record: object, sector_of: Callable[[int], int | None]) -> Cont
     measures = (1, *[getattr(record, name) or 0 for name in TALLIED])
     day = record.event_date
     sector = record.sector_id or (sector_of(record.location_id) if record.location_id else None) or 0
+    cells = {grain: cell_of(grain, day) for grain in _GRAINS}
     return tuple(
-        ((r.name, record.mission_id, cell_of(r.grain, day), *(k.of_record(record, sector) for k in r.keys)), measures)
+        ((r.name, record.mission_id, cells[r.grain], *(k.of_record(record, sector) for k in r.keys)), measures)
         for r in ROLLUPS
     )
 
