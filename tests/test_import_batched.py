@@ -196,3 +196,35 @@ def test_a_large_load_refreshes_the_planner_statistics_on_postgresql(
             has_stats = conn.execute(text("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'")).first()
             analysed = [] if has_stats is None else conn.execute(text("SELECT idx FROM sqlite_stat1")).scalars()
             assert "ix_incident_day_facets" not in set(analysed)
+
+
+def test_a_long_load_measures_the_table_it_is_making_as_it_goes(
+    two_missions: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL, inside the load's own transaction, each time the table is four times
+    larger: the statistics count the rows written so far, so the natural-key look-ups of the
+    later batches are planned for a table of that size, not for an empty one."""
+    from sqlalchemy import text  # noqa: PLC0415
+    from sqlalchemy.engine import Connection  # noqa: PLC0415
+
+    monkeypatch.setattr(loading, "_ANALYSE_AFTER", 20)
+    monkeypatch.setattr(loading, "_BATCH", 10)
+    measured: list[float] = []
+    real = loading.analyse_on
+
+    def spied(connection: Connection, tables: Any) -> None:
+        real(connection, tables)
+        if connection.dialect.name == "postgresql":
+            query = text("SELECT reltuples FROM pg_class WHERE oid = 'incident'::regclass")
+            measured.append(float(connection.execute(query).scalar_one()))
+        else:
+            measured.append(-1.0)
+
+    monkeypatch.setattr(loading, "analyse_on", spied)
+    path = _write(tmp_path / "acled.csv", _events(95))
+    assert _load(two_missions, path, "A", batched=True)["created"] == 95
+    assert len(measured) == 2  # after 20 rows written and after 80, not at every batch
+    if two_missions.engine.dialect.name == "postgresql":
+        assert measured[0] >= 20 and measured[1] >= 80, measured  # the uncommitted rows, counted
+    else:
+        assert measured == [-1.0, -1.0]
