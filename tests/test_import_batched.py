@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from bluehelmet.imports.acled import IMPORTER
 from bluehelmet.imports.registry import table_importer
-from bluehelmet.services import loading, records
+from bluehelmet.services import batching, loading, records
 from bluehelmet.services.database import Database
 from bluehelmet.services.synth import ACLED_COLUMNS, synthesise
 from bluehelmet.storage.rollups import PLACED_SECTOR, ROLLUPS
@@ -210,7 +210,7 @@ def test_a_long_load_measures_the_table_it_is_making_as_it_goes(
     monkeypatch.setattr(loading, "_ANALYSE_AFTER", 20)
     monkeypatch.setattr(loading, "_BATCH", 10)
     measured: list[float] = []
-    real = loading.analyse_on
+    real = batching.analyse_on
 
     def spied(connection: Connection, tables: Any) -> None:
         real(connection, tables)
@@ -220,7 +220,7 @@ def test_a_long_load_measures_the_table_it_is_making_as_it_goes(
         else:
             measured.append(-1.0)
 
-    monkeypatch.setattr(loading, "analyse_on", spied)
+    monkeypatch.setattr(batching, "analyse_on", spied)
     path = _write(tmp_path / "acled.csv", _events(95))
     assert _load(two_missions, path, "A", batched=True)["created"] == 95
     assert len(measured) == 2  # after 20 rows written and after 80, not at every batch

@@ -1,5 +1,6 @@
 """What a batched load needs besides the loader itself: which kinds may be batched, a row's
-natural key read before conversion, batches of rows, and a rule context that remembers."""
+natural key read before conversion, batches of rows, a rule context that remembers, and the
+planner's statistics of the table it is filling."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ from bluehelmet.domain.places import Mission
 from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target
 from bluehelmet.services import records
 from bluehelmet.services.database import Transaction
+from bluehelmet.storage.database import analyse_on
+from bluehelmet.storage.tables import TABLES
 
-__all__ = ["BatchContext", "KeyOf", "can_batch", "chunks", "key_item"]
+__all__ = ["BatchContext", "KeyOf", "PlannerStatistics", "can_batch", "chunks", "key_item"]
 
 #: A row's natural key as its converter reads it before converting (without the mission).
 KeyOf = Callable[[Mapping[str, Any]], dict[str, Any] | None]
@@ -27,6 +30,22 @@ def can_batch(cls: type[Record]) -> bool:
     to another of its kind (a row could then name a record of its own batch, not yet stored)."""
     name = cls.__name__
     return all(name not in (reference_target(f), reference_list_target(f)) for f in entity_fields(cls))
+
+
+class PlannerStatistics:
+    """PostgreSQL's statistics of the table a long load is filling, taken inside the load's own
+    transaction (which counts the rows it wrote) from ``first`` rows on, each time the table is
+    four times larger. Planned as empty, the natural-key look-up of each batch scans every row
+    written before it, and the load takes quadratic time. Nothing is done on SQLite."""
+
+    def __init__(self, tx: Transaction, cls: type[Record], first: int) -> None:
+        self._tx, self._table, self._next = tx, TABLES[cls], first
+
+    def refresh(self, written: int) -> None:
+        """Measure the table again if ``written`` rows make it four times what was measured."""
+        if written >= self._next:
+            analyse_on(self._tx.session.connection(), [self._table])
+            self._next *= 4
 
 
 class BatchContext:

@@ -23,12 +23,11 @@ from bluehelmet.domain.places import Mission
 from bluehelmet.domain.records import Record, field_values, snapshot
 from bluehelmet.geography.names import normalise
 from bluehelmet.services import records
-from bluehelmet.services.batching import BatchContext, KeyOf, can_batch, chunks, key_item
+from bluehelmet.services.batching import BatchContext, KeyOf, PlannerStatistics, can_batch, chunks, key_item
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import columns, reference_keys, text_to_values
 from bluehelmet.services.parsing import parse_record, parse_values
 from bluehelmet.storage import repository, rollups
-from bluehelmet.storage.database import analyse_on
 from bluehelmet.storage.tables import TABLES, audit_table, unsaved
 
 __all__ = [
@@ -478,15 +477,10 @@ def _load_batched(
     resolver.report = report
     batch = _Batch(tx, cls, resolver)
     key_of: KeyOf | None = getattr(convert, "natural_key", None)
-    measure_at = _ANALYSE_AFTER
+    statistics = PlannerStatistics(tx, cls, _ANALYSE_AFTER)
     try:
         for chunk in chunks(rows, _BATCH):
-            if report.created + report.updated >= measure_at:
-                # The planner's statistics of the table as this load has made it so far (each
-                # time it is four times larger): planned as empty, the natural-key look-up of
-                # a batch scans every row written before it, and a load takes quadratic time.
-                analyse_on(tx.session.connection(), [TABLES[cls]])
-                measure_at *= 4
+            statistics.refresh(report.created + report.updated)
             batch.prefetch([row for _, row in chunk], key_of)
             for number, row in chunk:
                 report.rows += 1
