@@ -122,13 +122,10 @@ def rollup_answer_query(
     t = rollup.table.c
     labels, groups = [], []
     for key in keys:
-        if key in _DATES:
-            group = label_of(session, key, rollup.grain, t[rollup.grain])
-            labels.append(group.label(key))
-        else:
-            group = _facet(rollup, key)
-            labels.append(func.nullif(group, "").label(key))
-        groups.append(group)
+        stored = t[rollup.grain] if key in _DATES else _facet(rollup, key)
+        label = label_of(session, key, rollup.grain, stored)
+        labels.append(label.label(key))
+        groups.append(label if key in _DATES else stored)
     # Asked for exactly the rollup's key columns, each of its rows is a group: nothing to add up.
     exact = set(keys) == {rollup.grain, *(k.name for k in rollup.keys)}
     if exact:
