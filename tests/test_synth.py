@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import random
 from pathlib import Path
 
 import click
@@ -11,7 +12,7 @@ from click.testing import CliRunner
 
 from bluehelmet.cli.synth import COMMANDS
 from bluehelmet.geography import Boundaries
-from bluehelmet.services.synth import END, START, synthesise
+from bluehelmet.services.synth import END, START, _spots, synthesise
 
 
 def _cli() -> click.Group:
@@ -63,3 +64,25 @@ def test_incidents_look_like_acleds_mali() -> None:
 def test_a_negative_count_is_one_line_and_exit_1(tmp_path: Path) -> None:
     result = CliRunner().invoke(_cli(), ["synth", "--incidents", "-1", "--out", str(tmp_path)])
     assert result.exit_code != 0 and "-1" in result.output
+
+
+def test_every_place_a_row_can_take_lies_in_the_region_its_spot_names() -> None:
+    """The spots and their near-repeat points are all the coordinates the generator writes."""
+    boundaries = Boundaries.load("MLI")
+    assert boundaries is not None
+    spots = _spots(random.Random("bluehelmet-synth-1-incidents"))
+    pairs = [(s, p) for s in spots for base in s.points for p in (base, *s.near[base])]
+    assert len(pairs) > 40 * len(spots)  # the near points are there, not only the bases
+    found = boundaries.admin1_at_many([p for _, p in pairs])
+    wrong = [(s.place.name, p) for (s, p), r in zip(pairs, found, strict=True)
+             if r != boundaries.canonical_admin1(s.place.admin1)]  # fmt: skip
+    assert not wrong
+
+
+def test_the_200000_of_seed_1_stay_in_mali() -> None:
+    """At this size a near repeat by the Niger border used to fall across it (row 43,358)."""
+    boundaries = Boundaries.load("MLI")
+    assert boundaries is not None
+    rows = next(f for f in synthesise(incidents=200_000, seed=1).files if f.kind == "acled").iter_rows()
+    points = [(float(r["latitude"]), float(r["longitude"])) for r in rows]
+    assert len(points) > 200_000 and all(boundaries.admin1_at_many(points))

@@ -239,6 +239,9 @@ def _rotations_of(rng: random.Random, unit: str, strength: int, out: list[dict[s
 class _Spot:
     place: Place
     points: tuple[tuple[float, float], ...]  # coordinates near the place, inside its region
+    # For each point, the coordinates within about 450 m of it that are inside the same region:
+    # where a near-repeat IED falls, so that a repeat by a border never crosses it.
+    near: dict[tuple[float, float], tuple[tuple[float, float], ...]]
 
 
 def _spots(rng: random.Random) -> list[_Spot]:
@@ -256,8 +259,25 @@ def _spots(rng: random.Random) -> list[_Spot]:
         found = boundaries.admin1_at_many(candidates)
         points = tuple(c for c, r in zip(candidates, found, strict=True) if r is not None and r == region)[:40]
         if points:
-            spots.append(_Spot(place, points))
+            spots.append(_Spot(place, points, _near_points(points, region, boundaries, rng)))
     return spots
+
+
+def _near_points(
+    points: tuple[tuple[float, float], ...], region: str | None, boundaries: Boundaries, rng: random.Random
+) -> dict[tuple[float, float], tuple[tuple[float, float], ...]]:
+    """Up to eight coordinates within ±0.004 degrees of each point, all inside ``region``."""
+    candidates = [
+        (point, (round(point[0] + rng.uniform(-0.004, 0.004), 4), round(point[1] + rng.uniform(-0.004, 0.004), 4)))
+        for point in points
+        for _ in range(8)
+    ]
+    found = boundaries.admin1_at_many([c for _, c in candidates])
+    near: dict[tuple[float, float], list[tuple[float, float]]] = {point: [] for point in points}
+    for (point, candidate), r in zip(candidates, found, strict=True):
+        if r is not None and r == region:
+            near[point].append(candidate)
+    return {point: tuple(found_near) or (point,) for point, found_near in near.items()}
 
 
 def _weights(spots: list[_Spot], year: int, rng: random.Random) -> list[float]:
@@ -329,7 +349,7 @@ def _incidents(n: int, seed: int) -> Iterator[dict[str, str]]:
     spots = _spots(rng)
     per_year = {y: list(_accumulate(_weights(spots, y, rng))) for y in range(START.year, END.year + 1)}
     type_cum = list(_accumulate([float(t[1]) for t in _TYPES]))
-    recent_ieds: list[tuple[date, _Spot, tuple[float, float]]] = []
+    recent_ieds: list[tuple[date, _Spot, tuple[float, float]]] = []  # each with its spot's point
     data_id = 0
     for number, day in enumerate(_dates(n, rng), start=1):
         event_type, _, subs, disorder = _TYPES[bisect.bisect(type_cum, rng.random() * type_cum[-1])]
@@ -340,14 +360,15 @@ def _incidents(n: int, seed: int) -> Iterator[dict[str, str]]:
         ied = sub == "Remote explosive/landmine/IED" or bool(notes)
         recent_ieds = [r for r in recent_ieds if (day - r[0]).days <= 2]
         if ied and recent_ieds and rng.random() < 0.35:  # a near repeat: within 1 km and 2 days
-            _, spot, (lat, lon) = rng.choice(recent_ieds)
-            lat, lon = round(lat + rng.uniform(-0.004, 0.004), 4), round(lon + rng.uniform(-0.004, 0.004), 4)
+            _, spot, base = rng.choice(recent_ieds)
+            lat, lon = rng.choice(spot.near[base])
         else:
             cum = per_year[day.year]
             spot = spots[bisect.bisect(cum, rng.random() * cum[-1])]
-            lat, lon = spot.points[0] if rng.random() < 0.5 else rng.choice(spot.points)
+            base = spot.points[0] if rng.random() < 0.5 else rng.choice(spot.points)
+            lat, lon = base
         if ied:
-            recent_ieds.append((day, spot, (lat, lon)))
+            recent_ieds.append((day, spot, base))
         (actor1, inter1), second = _actors(rng, event_type, sub)
         actor2, inter2 = second if second else ("", 0)
         if not notes:
