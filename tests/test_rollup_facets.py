@@ -162,6 +162,9 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
         ("incident_perpetrator_day", ["day", "perpetrator"], None),
         ("incident_perpetrator_day", ["perpetrator", "day"], {"perpetrator": "JNIM"}),
         ("incident_perpetrator_week", ["perpetrator", "week"], {"perpetrator": "JNIM"}),
+        ("incident_type_day", ["day", "event_type"], None),
+        ("incident_type_day", ["target", "day"], {"event_type": "Battles"}),
+        ("incident_type_day", ["day", "sub_event_type", "category"], None),
     ],
 )
 def test_each_rollup_answers_the_groupings_it_holds(

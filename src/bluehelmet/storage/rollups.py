@@ -20,7 +20,9 @@ current by the services, which add each change's delta before the transaction co
   and week rollups cannot answer (or only from many more rows) and which would otherwise sort
   a million incidents;
 - ``incident_location_month``: the month with the location name alone, for groupings by
-  location and by location and month or year, from as many rows as such an answer has.
+  location and by location and month or year, from as many rows as such an answer has;
+- ``incident_type_day``: the day with the incident's types, category and target (no region,
+  no sector), for a day with any of those, which would otherwise read every incident.
 
 The sector a rollup keeps is the one the incident is placed in: its own, else its location's.
 When a location changes sector, the counts of the incidents that take their sector from it move
@@ -206,6 +208,8 @@ PERPETRATOR_WEEK_ROLLUP = _rollup("incident_perpetrator_week", "week", _PERPETRA
 LOCATION_ROLLUP = _rollup(
     "incident_location_month", "month", (_text_key("location", "location_name"),), frozenset({"location"})
 )
+_TYPES = ("event_type", "sub_event_type", "category", "target")
+TYPE_DAY_ROLLUP = _rollup("incident_type_day", "day", tuple(_text_key(n) for n in _TYPES), frozenset(_TYPES))
 #: Every rollup, the smallest first: a query is answered by the first that can.
 ROLLUPS = (
     DAY_ROLLUP,
@@ -217,6 +221,7 @@ ROLLUPS = (
     PERPETRATOR_DAY_ROLLUP,
     LOCATION_ROLLUP,
     WEEK_ROLLUP,
+    TYPE_DAY_ROLLUP,  # after the week rollup, which gives a week with a type from its own cells
     PLACE_ROLLUP,
 )
 _BY_NAME = {r.name: r for r in ROLLUPS}
