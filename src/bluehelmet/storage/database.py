@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DDL, Table, create_engine, event
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.sql import Executable
 
-__all__ = ["analyse", "analyse_on", "make_engine", "make_sessionmaker"]
+__all__ = ["analyse", "analyse_on", "execute_many", "make_engine", "make_sessionmaker"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -58,3 +60,31 @@ def analyse_on(connection: Connection, tables: Iterable[Table]) -> None:
     statement = DDL("ANALYZE %(fullname)s")  # type: ignore[no-untyped-call]  # the quoted name put in
     for table in tables:
         connection.execute(statement.against(table))
+
+
+def execute_many(session: Session, stmt: Executable, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> None:
+    """Run ``stmt`` once per row, each row the values of the parameters ``names`` in that order.
+
+    For many rows of plain values (text, integers: no type of SQLAlchemy's converts them on
+    the way in). The statement is compiled once per database and its rows handed to the
+    driver's ``executemany`` as they are; given as dictionaries to ``Session.execute``, each
+    row's parameters are processed one by one, which cost more than the writing (the rollups
+    write some five rows an incident)."""
+    sql, order = _driver_statement(session.get_bind().dialect, stmt, names)
+    if order is None:  # the driver takes named parameters (PostgreSQL's psycopg)
+        params: Sequence[Any] = [dict(zip(names, row, strict=True)) for row in rows]
+    elif order == names:
+        params = rows
+    else:
+        at = [names.index(name) for name in order]
+        params = [tuple(row[i] for i in at) for row in rows]
+    session.connection().exec_driver_sql(sql, params)
+
+
+@lru_cache(maxsize=64)
+def _driver_statement(dialect: Dialect, stmt: Executable, names: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+    """``stmt`` as the driver's SQL, and the order of its positional parameters (None: named)."""
+    compiled = stmt.compile(dialect=dialect, column_keys=list(names))  # type: ignore[attr-defined]
+    if not compiled.positional:
+        return compiled.string, None
+    return compiled.string, tuple(compiled.positiontup or ())

@@ -53,6 +53,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    literal_column,
     select,
     type_coerce,
 )
@@ -65,6 +66,7 @@ from sqlalchemy.types import TypeEngine
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import TALLIED, period_text
+from bluehelmet.storage.database import execute_many
 from bluehelmet.storage.tables import TABLES, metadata
 
 __all__ = [
@@ -225,6 +227,8 @@ ROLLUPS = (
     PLACE_ROLLUP,
 )
 _BY_NAME = {r.name: r for r in ROLLUPS}
+#: Per rollup, what ``contribution`` needs of it, looked up once.
+_CONTRIBUTED = tuple((r.name, r.grain, tuple(k.of_record for k in r.keys)) for r in ROLLUPS)
 _GRAINS = tuple(dict.fromkeys(r.grain for r in ROLLUPS))
 incident_month = MONTH_ROLLUP.table
 
@@ -256,9 +260,10 @@ def contribution(record: object, sector_of: Callable[[int], int | None]) -> Cont
     day = record.event_date
     sector = record.sector_id or (sector_of(record.location_id) if record.location_id else None) or 0
     cells = {grain: cell_of(grain, day) for grain in _GRAINS}
+    mission_id = record.mission_id
     return tuple(
-        ((r.name, record.mission_id, cells[r.grain], *(k.of_record(record, sector) for k in r.keys)), measures)
-        for r in ROLLUPS
+        ((name, mission_id, cells[grain], *[of(record, sector) for of in keys]), measures)
+        for name, grain, keys in _CONTRIBUTED
     )
 
 
@@ -319,23 +324,27 @@ def _built_upsert(dialect: str, table: Table, key_columns: tuple[str, ...]) -> A
 def _emptied_rows(table: Table, key_columns: tuple[str, ...]) -> Any:
     """DELETE the rows of the keys bound as ``k_<column>`` that are left without events."""
     where = [table.c[name] == bindparam(f"k_{name}") for name in key_columns]
-    return delete(table).where(*where, table.c.events <= 0)
+    return delete(table).where(*where, table.c.events <= literal_column("0"))  # no parameter: a constant
 
 
 def apply_deltas(session: Session, deltas: Deltas) -> None:
     """Write pending deltas, one upsert per touched key in one batch a rollup, and remove the
     rows they leave without events. Apply a batch once, then clear it."""
+    by_rollup: dict[str, list[tuple[RollupKey, list[int]]]] = {}
+    for key, values in deltas.items():
+        if any(values):
+            by_rollup.setdefault(key[0], []).append((key[1:], values))
     for rollup in ROLLUPS:
         # In key order, so that concurrent writers lock the rows they share in the same order.
-        changed = sorted((key[1:], values) for key, values in deltas.items() if key[0] == rollup.name and any(values))
+        changed = sorted(by_rollup.get(rollup.name, ()))
         if not changed:
             continue
         columns, table = rollup.key_columns, rollup.table
-        rows = [dict(zip((*columns, *MEASURES), (*key, *values), strict=True)) for key, values in changed]
-        session.execute(_upsert(session, table, columns), rows)
-        emptied = [{f"k_{n}": v for n, v in zip(columns, key, strict=True)} for key, values in changed if values[0] < 0]
+        upsert = _upsert(session, table, columns)
+        execute_many(session, upsert, (*columns, *MEASURES), [(*key, *values) for key, values in changed])
+        emptied = [key for key, values in changed if values[0] < 0]
         if emptied:
-            session.execute(_emptied_rows(table, columns), emptied)
+            execute_many(session, _emptied_rows(table, columns), tuple(f"k_{n}" for n in columns), emptied)
 
 
 def cell_text(session: Session, grain: str) -> ColumnElement[Any]:
