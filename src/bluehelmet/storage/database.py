@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import itertools
+from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import DDL, Table, create_engine, event
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
-from sqlalchemy.sql import Executable
+from sqlalchemy.sql import ClauseElement, Executable
+from sqlalchemy.sql.compiler import SQLCompiler
 
-__all__ = ["analyse", "analyse_on", "execute_many", "make_engine", "make_sessionmaker"]
+__all__ = ["analyse", "analyse_on", "driver_rows", "execute_many", "make_engine", "make_sessionmaker"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -88,3 +90,35 @@ def _driver_statement(dialect: Dialect, stmt: Executable, names: tuple[str, ...]
     if not compiled.positional:
         return compiled.string, None
     return compiled.string, tuple(compiled.positiontup or ())
+
+
+_cursor_names = itertools.count(1)
+
+
+def driver_rows(session: Session, stmt: ClauseElement, batch: int) -> Iterator[tuple[Any, ...]]:
+    """The rows of ``stmt`` as the driver's own tuples, ``batch`` rows in memory at a time.
+
+    For a long read of plain columns whose parameters are plain values (integers, text; on
+    PostgreSQL dates too): no row object is built per row, which for an export of a million
+    rows of forty columns is a fifth of its time. On PostgreSQL the rows come through a
+    server-side cursor, as ``yield_per`` would read them; SQLite's cursor steps through the
+    table by itself. Inside the session's transaction."""
+    connection = session.connection()
+    compiled = stmt.compile(dialect=connection.dialect)
+    if not isinstance(compiled, SQLCompiler) or "POSTCOMPILE" in compiled.string:
+        raise ValueError("driver_rows takes a SELECT with no expanding parameter (IN a list)")
+    values = compiled.construct_params() or {}
+    params: Any = tuple(values[n] for n in compiled.positiontup or ()) if compiled.positional else values
+    raw = connection.connection.dbapi_connection
+    assert raw is not None  # an open connection
+    if connection.dialect.name == "postgresql":
+        cursor = raw.cursor(name=f"bluehelmet_rows_{next(_cursor_names)}")
+        cursor.itersize = batch  # type: ignore[attr-defined]
+    else:
+        cursor = raw.cursor()
+    try:
+        cursor.execute(compiled.string, params)
+        while rows := cursor.fetchmany(batch):
+            yield from rows
+    finally:
+        cursor.close()

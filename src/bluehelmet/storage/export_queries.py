@@ -14,6 +14,7 @@ from sqlalchemy import String, select, type_coerce
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.records import Record
+from bluehelmet.storage.database import driver_rows
 from bluehelmet.storage.tables import TABLES
 
 __all__ = ["labels_starting", "live_rows", "stream_rows"]
@@ -45,16 +46,14 @@ def stream_rows(
     stmt = select(*(type_coerce(table.c[f], String()) for f in fields)).where(
         table.c.deleted_at.is_(None), *(table.c[k] == v for k, v in filters.items())
     )
-    if date_field is not None and date_from is not None:
-        stmt = stmt.where(table.c[date_field] >= date_from)
-    if date_field is not None and date_to is not None:
-        stmt = stmt.where(table.c[date_field] <= date_to)
-    result = session.execute(stmt.order_by(table.c.id).execution_options(yield_per=batch))
-    try:
-        for rows in result.partitions():
-            yield from rows
-    finally:
-        result.close()
+    if date_field is not None:
+        # The bounds as the driver takes them: on SQLite a date is compared as its ISO text.
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        column: Any = type_coerce(table.c[date_field], String()) if sqlite else table.c[date_field]
+        for bound, within in ((date_from, column.__ge__), (date_to, column.__le__)):
+            if bound is not None:
+                stmt = stmt.where(within(bound.isoformat() if sqlite else bound))
+    return driver_rows(session, stmt.order_by(table.c.id), batch)
 
 
 def live_rows(
