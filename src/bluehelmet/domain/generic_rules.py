@@ -155,13 +155,26 @@ def mission_of(rec: Record, ctx: RuleContext) -> int | None:
     """The mission a record belongs to: its own, or (for a phase, a finding...) its parent's."""
     if hasattr(rec, "mission_id"):
         return getattr(rec, "mission_id", None)
-    for f in entity_fields(type(rec)):
-        target = reference_target(f)
-        ident = getattr(rec, f.name)
-        if target and f.default is dataclasses.MISSING and ident is not None:
+    for name, target in _parents(type(rec)):
+        ident = getattr(rec, name)
+        if ident is not None:
             parent = ctx.get(target, ident)
             return mission_of(parent, ctx) if parent is not None else None
     return None
+
+
+_PARENTS: dict[type[Record], tuple[tuple[str, str], ...]] = {}
+
+
+def _parents(cls: type[Record]) -> tuple[tuple[str, str], ...]:
+    """The required references of ``cls`` (field, kind), in field order: its parents."""
+    if cls not in _PARENTS:
+        _PARENTS[cls] = tuple(
+            (f.name, target)
+            for f in entity_fields(cls)
+            if (target := reference_target(f)) and f.default is dataclasses.MISSING
+        )
+    return _PARENTS[cls]
 
 
 def _check_reference(

@@ -105,9 +105,16 @@ class Record:
         return f"{type(self).__name__} {ident}" + (f" '{value}'" if value not in (None, "") else "")
 
 
-def entity_fields(cls: type[Record]) -> list[dataclasses.Field[Any]]:
-    """The fields a user sets on ``cls`` (everything but the system bookkeeping)."""
-    return [f for f in dataclasses.fields(cls) if f.name not in SYSTEM_FIELDS]
+def entity_fields(cls: type[Record]) -> tuple[dataclasses.Field[Any], ...]:
+    """The fields a user sets on ``cls`` (everything but the system bookkeeping), worked out
+    once per class: the rules ask for them for every record they check."""
+    found = _ENTITY_FIELDS.get(cls)
+    if found is None:
+        found = _ENTITY_FIELDS[cls] = tuple(f for f in dataclasses.fields(cls) if f.name not in SYSTEM_FIELDS)
+    return found
+
+
+_ENTITY_FIELDS: dict[type[Any], tuple[dataclasses.Field[Any], ...]] = {}
 
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -131,7 +138,8 @@ def _jsonable(value: Any) -> JSONValue:
 
 def snapshot(record: Record) -> dict[str, JSONValue]:
     """The record as plain JSON values, as the audit history keeps it."""
-    return {name: _jsonable(value) for name, value in field_values(record).items()}
+    plain = _PLAIN  # most values are already JSON values: no call for them
+    return {name: value if type(value) in plain else _jsonable(value) for name, value in field_values(record).items()}
 
 
 _NAMES: dict[type[Any], tuple[str, ...]] = {}

@@ -21,6 +21,10 @@ __all__ = ["BatchContext", "KeyOf", "PlannerStatistics", "can_batch", "chunks", 
 KeyOf = Callable[[Mapping[str, Any]], dict[str, Any] | None]
 
 
+#: Records of other kinds a batched load keeps between its batches, at most.
+_KEPT_RECORDS = 50_000
+
+
 def key_item(key: Mapping[str, Any]) -> tuple[tuple[str, Any], ...]:
     return tuple(sorted(key.items()))
 
@@ -60,8 +64,13 @@ class BatchContext:
         self._inside: dict[tuple[str, float, float], bool | None] = {}
 
     def forget(self) -> None:
-        """Let go of the records read (the session lets go of them after each batch)."""
-        self._records.clear()
+        """Called after each batch, when the session lets go of what it holds. The records of
+        other kinds read so far are kept (the load does not change them, and they stay
+        readable once let go of: every column is loaded), unless they have grown past
+        :data:`_KEPT_RECORDS`; a later batch naming the same mission and places then does not
+        read them again."""
+        if len(self._records) > _KEPT_RECORDS:
+            self._records.clear()
 
     @property
     def today(self) -> date:

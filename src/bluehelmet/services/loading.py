@@ -10,10 +10,9 @@ twice, or a corrected file, changes only what changed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from bluehelmet.domain import rules
 from bluehelmet.domain.advice import advise
@@ -26,8 +25,10 @@ from bluehelmet.services import records
 from bluehelmet.services.batching import BatchContext, KeyOf, PlannerStatistics, can_batch, chunks, key_item
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import columns, reference_keys, text_to_values
+from bluehelmet.services.load_report import MAX_PROBLEMS, LoadReport, RowProblem
 from bluehelmet.services.parsing import parse_record, parse_values
 from bluehelmet.storage import repository, rollups
+from bluehelmet.storage.database import insert_many
 from bluehelmet.storage.tables import TABLES, audit_table, unsaved
 
 __all__ = [
@@ -41,61 +42,12 @@ __all__ = [
     "load_into",
 ]
 
-#: Problems kept in a report; past this only the count grows (a million bad rows stay small).
-MAX_PROBLEMS = 1000
 _BATCH = 1000
 #: Rollup cells a load may hold pending before it writes them (a million incidents touch about
 #: a million cells: held to the commit they would take most of a gigabyte).
 _PENDING_CELLS = 100_000
 #: A load that writes this many records refreshes the planner's statistics afterwards.
 _ANALYSE_AFTER = 10_000
-
-
-@dataclass(frozen=True)
-class RowProblem:
-    row: int
-    column: str
-    value: str
-    reason: str
-
-    def __str__(self) -> str:
-        shown = f" ({self.value!r})" if self.value else ""
-        return f"row {self.row}, column {self.column}{shown}: {self.reason}"
-
-
-@dataclass
-class LoadReport:
-    """What a load did, or (when ``written`` is false) would have done."""
-
-    source: str
-    kind: str
-    dry_run: bool = False
-    rows: int = 0
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    problem_count: int = 0
-    problems: list[RowProblem] = field(default_factory=list)
-    #: Accepted but worth a person's look (a coordinate far from the place it names, say).
-    warnings: list[RowProblem] = field(default_factory=list)
-
-    @property
-    def written(self) -> bool:
-        return not self.dry_run and self.problem_count == 0
-
-    def add(self, problem: RowProblem) -> None:
-        self.problem_count += 1
-        if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(problem)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "source": self.source, "kind": self.kind, "dry_run": self.dry_run, "written": self.written,
-            "rows": self.rows, "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-            "problem_count": self.problem_count,
-            "problems": [vars(p) for p in self.problems],
-            "warnings": [vars(w) for w in self.warnings],
-        }  # fmt: skip
 
 
 class Resolver:
@@ -431,9 +383,8 @@ class _Batch:
         problems = rules.check(candidate, self.context, natural_keys=False)
         if problems:
             raise InvalidRecord(problems)
-        candidate.created_at = candidate.updated_at = tx.now()
-        candidate.created_by = candidate.updated_by = tx.actor
-        candidate.version = 1
+        now = tx.now()  # set in its own dictionary: the record is never the session's
+        candidate.__dict__.update(created_at=now, updated_at=now, created_by=tx.actor, updated_by=tx.actor, version=1)
         self.pending.append(candidate)
         for key in keys:
             self.known[key_item(key)] = candidate
@@ -446,20 +397,22 @@ class _Batch:
             return
         session = self.tx.session
         ids = repository.reserve_ids(session, self.cls, len(self.pending))
-        rows = [
-            {"id": record_id, **{name: values[name] for name in self.names}}
+        names = self.names
+        insert_many(session, self.table, ("id", *names), [
+            (record_id, *[values[name] for name in names])
             for record_id, values in zip(ids, map(field_values, self.pending), strict=True)
-        ]
-        session.execute(insert(self.table), rows)
+        ])  # fmt: skip
+        entity, actor = self.cls.__name__, self.tx.actor
         entries = []
         for record, record_id in zip(self.pending, ids, strict=True):
             record.id = record_id
             self.resolver.remember(record)
-            entries.append({"entity": self.cls.__name__, "record_id": record_id, "action": AuditAction.CREATE,
-                            "version": 1, "actor": self.tx.actor, "at": record.updated_at, "before": None,
-                            "after": snapshot(record)})  # fmt: skip
-        session.execute(insert(audit_table), entries)
+            entries.append((entity, record_id, AuditAction.CREATE, 1, actor, record.updated_at, None, snapshot(record)))
+        insert_many(session, audit_table, _AUDIT_COLUMNS, entries)
         self.pending.clear()
+
+
+_AUDIT_COLUMNS = ("entity", "record_id", "action", "version", "actor", "at", "before", "after")
 
 
 def _load_batched(

@@ -37,7 +37,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import lru_cache
+from functools import cache, lru_cache, partial
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import (
@@ -112,22 +113,24 @@ class _Key:
 
     name: str
     type: TypeEngine[Any]
-    of_record: Callable[[Incident, int], object]  # the incident and the sector it is placed in
+    #: Its value, from a reader of the incident's fields and the sector the incident is placed in.
+    of_record: Callable[[Callable[[str], Any], int], object]
     of_row: Callable[[], ColumnElement[Any]]
 
 
+@cache  # one key object per column, whichever rollups keep it
 def _text_key(name: str, attribute: str | None = None) -> _Key:
     attr = attribute or name
     return _Key(
         name,
         String(),
-        lambda r, _: _text(getattr(r, attr)),
+        lambda get, _: _text(get(attr)),
         lambda: func.coalesce(type_coerce(_I.c[attr], String()), ""),
     )
 
 
 def _id_key(name: str) -> _Key:
-    return _Key(name, Integer(), lambda r, _: getattr(r, name) or 0, lambda: func.coalesce(_I.c[name], 0))
+    return _Key(name, Integer(), lambda get, _: get(name) or 0, lambda: func.coalesce(_I.c[name], 0))
 
 
 def _placed_sector() -> ColumnElement[Any]:
@@ -140,8 +143,8 @@ def _placed_sector() -> ColumnElement[Any]:
 PLACED_SECTOR = "placed_sector_id"
 
 
-def _located(record: Incident, _: int) -> int:
-    return (record.latitude is not None) + 2 * (record.longitude is not None)
+def _located(get: Callable[[str], Any], _: int) -> int:
+    return (get("latitude") is not None) + 2 * (get("longitude") is not None)
 
 
 _PLACE_KEYS = (
@@ -154,8 +157,8 @@ _PLACE_KEYS = (
         _located,
         lambda: case((_I.c.latitude.is_(None), 0), else_=1) + case((_I.c.longitude.is_(None), 0), else_=2),
     ),
-    _Key("latitude", Float(), lambda r, _: r.latitude or 0.0, lambda: func.coalesce(_I.c.latitude, 0.0)),
-    _Key("longitude", Float(), lambda r, _: r.longitude or 0.0, lambda: func.coalesce(_I.c.longitude, 0.0)),
+    _Key("latitude", Float(), lambda get, _: get("latitude") or 0.0, lambda: func.coalesce(_I.c.latitude, 0.0)),
+    _Key("longitude", Float(), lambda get, _: get("longitude") or 0.0, lambda: func.coalesce(_I.c.longitude, 0.0)),
 )
 
 
@@ -227,8 +230,31 @@ ROLLUPS = (
     PLACE_ROLLUP,
 )
 _BY_NAME = {r.name: r for r in ROLLUPS}
-#: Per rollup, what ``contribution`` needs of it, looked up once.
-_CONTRIBUTED = tuple((r.name, r.grain, tuple(k.of_record for k in r.keys)) for r in ROLLUPS)
+
+
+def _derivations() -> tuple[tuple[str, Callable[[Callable[[str], Any], int], object]], ...]:
+    """Each key column of any rollup once, with how its value is worked out (one key name
+    means one value whichever rollup keeps it)."""
+    found: dict[str, _Key] = {}
+    for key in (k for r in ROLLUPS for k in r.keys):
+        if found.setdefault(key.name, key).of_record is not key.of_record:
+            raise AssertionError(f"the rollup key {key.name} is worked out in two ways")
+    return tuple((name, key.of_record) for name, key in found.items())
+
+
+def _picker(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...]]:
+    if len(names) == 1:
+        return lambda derived, name=names[0]: (derived[name],)  # type: ignore[misc]
+    return itemgetter(*names)  # a tuple for two names or more
+
+
+#: What ``contribution`` needs: each key column's value worked out once per incident, then
+#: per rollup its name, grain and the pick of its keys from those values.
+_DERIVED = _derivations()
+_CONTRIBUTED = tuple((r.name, r.grain, _picker(tuple(k.name for k in r.keys))) for r in ROLLUPS)
+#: The fields ``contribution`` reads: read from the record's own dictionary when all are there.
+_READ = frozenset({"latitude", "longitude", "location_name", "location_id", "sector_id", *ROLLUP_KEYS,
+                   "perpetrator", *TALLIED, "event_date", "mission_id"})  # fmt: skip
 _GRAINS = tuple(dict.fromkeys(r.grain for r in ROLLUPS))
 incident_month = MONTH_ROLLUP.table
 
@@ -256,15 +282,16 @@ def contribution(record: object, sector_of: Callable[[int], int | None]) -> Cont
     not rejected incident, else None. ``sector_of`` gives a location's sector id (or None)."""
     if not isinstance(record, Incident) or record.deleted_at is not None or record.review_status == _REJECTED:
         return None
-    measures = (1, *[getattr(record, name) or 0 for name in TALLIED])
-    day = record.event_date
-    sector = record.sector_id or (sector_of(record.location_id) if record.location_id else None) or 0
+    own = record.__dict__
+    get: Callable[[str], Any] = own.__getitem__ if own.keys() >= _READ else partial(getattr, record)
+    measures = (1, *[get(name) or 0 for name in TALLIED])
+    location_id = get("location_id")
+    sector = get("sector_id") or (sector_of(location_id) if location_id else None) or 0
+    day = get("event_date")
     cells = {grain: cell_of(grain, day) for grain in _GRAINS}
-    mission_id = record.mission_id
-    return tuple(
-        ((name, mission_id, cells[grain], *[of(record, sector) for of in keys]), measures)
-        for name, grain, keys in _CONTRIBUTED
-    )
+    mission_id = get("mission_id")
+    derived = {name: derive(get, sector) for name, derive in _DERIVED}
+    return tuple(((name, mission_id, cells[grain], *pick(derived)), measures) for name, grain, pick in _CONTRIBUTED)
 
 
 def location_sector(session: Session, location_id: int) -> int | None:
