@@ -93,6 +93,7 @@ class _FieldPlan:
 
     name: str
     required: bool
+    number: bool  # its type is a number (the only values that can be negative or too large)
     unsigned_number: bool
     target: str | None
     list_target: str | None
@@ -102,19 +103,34 @@ _PLANS: dict[type[Record], tuple[_FieldPlan, ...]] = {}
 
 
 def _plan(cls: type[Record]) -> tuple[_FieldPlan, ...]:
+    """The fields of ``cls`` that a generic rule looks at, in field order: the required ones,
+    the numbers and the references (an optional text, a date or a choice has none)."""
     if cls not in _PLANS:
         hints = _field_types(cls)
-        _PLANS[cls] = tuple(
+        plans = (
             _FieldPlan(
                 name=f.name,
                 required=f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING,
+                number=_is_number(hints[f.name]),
                 unsigned_number=f.name not in _SIGNED and _is_number(hints[f.name]),
                 target=reference_target(f),
                 list_target=reference_list_target(f),
             )
             for f in entity_fields(cls)
         )
+        _PLANS[cls] = tuple(p for p in plans if p.required or p.number or p.target or p.list_target)
     return _PLANS[cls]
+
+
+_ORDERS: dict[type[Record], tuple[tuple[str, str], ...]] = {}
+
+
+def _date_order(cls: type[Record]) -> tuple[tuple[str, str], ...]:
+    """The pairs of :data:`_DATE_ORDER` that ``cls`` has both fields of."""
+    if cls not in _ORDERS:
+        names = {f.name for f in dataclasses.fields(cls)}
+        _ORDERS[cls] = tuple((a, b) for a, b in _DATE_ORDER if a in names and b in names)
+    return _ORDERS[cls]
 
 
 def generic(rec: Record, ctx: RuleContext, natural_keys: bool) -> list[Problem]:
@@ -141,8 +157,8 @@ def generic(rec: Record, ctx: RuleContext, natural_keys: bool) -> list[Problem]:
                 problems.append(Problem(who, f.name, "lists the same record twice"))
             for ident in ids:
                 problems += _check_reference(who, f.name, f.list_target, ident, mission_id, rec, ctx)
-    for earlier, later in _DATE_ORDER:
-        a, b = getattr(rec, earlier, None), getattr(rec, later, None)
+    for earlier, later in _date_order(type(rec)):
+        a, b = values[earlier], values[later]
         if isinstance(a, date) and isinstance(b, date) and b < a:
             problems.append(Problem(who, later, f"{b.isoformat()} is before {earlier} {a.isoformat()}"))
     problems += _check_coordinates(rec, ctx)

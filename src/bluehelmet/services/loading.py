@@ -304,11 +304,13 @@ def _parse_problems(cls: type[Record], values: dict[str, Any], reported: set[str
     return []
 
 
-def _natural_keys(cls: type[Record], candidate: Record) -> Iterable[dict[str, Any]]:
-    """The candidate's natural keys that identify something (not all empty but the mission)."""
+def _natural_keys(cls: type[Record], candidate: Record | Mapping[str, Any]) -> Iterable[dict[str, Any]]:
+    """The candidate's natural keys that identify something (not all empty but the mission);
+    the candidate as a record, or as its values by field."""
+    values = candidate if isinstance(candidate, Mapping) else field_values(candidate)
     for key in cls.natural_keys:
-        if not all(getattr(candidate, name) is None for name in key if name != "mission_id"):
-            yield {name: getattr(candidate, name) for name in key}
+        if not all(values[name] is None for name in key if name != "mission_id"):
+            yield {name: values[name] for name in key}
 
 
 def _update(tx: Transaction, cls: type[Record], existing: Record, values: dict[str, Any]) -> tuple[Record, str]:
@@ -369,7 +371,7 @@ class _Batch:
 
     def create_or_update(self, tx: Transaction, cls: type[Record], values: dict[str, Any]) -> tuple[Record, str]:
         candidate = unsaved(cls, parse_values(cls, values))  # inserted by write(), never by the session
-        keys = list(_natural_keys(cls, candidate))
+        keys = list(_natural_keys(cls, candidate.__dict__))  # every field is in it (unsaved)
         for key in keys:
             existing = self.resolver.stored(cls, key)
             if existing is not None and existing.id is None:  # new in this batch: store it first
