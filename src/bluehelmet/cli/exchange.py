@@ -11,7 +11,8 @@ import click
 
 from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.domain.catalogue import entity_name
-from bluehelmet.exports.writers import FORMATS, write, write_template
+from bluehelmet.exports.parallel import PARALLEL_FROM, export_file
+from bluehelmet.exports.writers import FORMATS, write_template
 from bluehelmet.imports.registry import IMPORTERS, table_importer
 from bluehelmet.imports.tables import count_rows
 from bluehelmet.services import exchange, exporting, loading, records
@@ -90,6 +91,11 @@ def import_command(door: Door, kind: str, path: Path, mission: str | None, dry_r
 @click.option("--from", "date_from", type=DAY, help="First date (YYYY-MM-DD).")
 @click.option("--to", "date_to", type=DAY, help="Last date (YYYY-MM-DD).")
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="File to write.")
+@click.option(
+    "--parts", type=click.IntRange(min=1), default=None,
+    help=f"Processes writing a CSV, HXL or GeoJSON export of {PARALLEL_FROM:,} records or more "
+    "(default: one per processor, at most four).",
+)  # fmt: skip
 @mission_option
 @json_option
 @pass_door
@@ -100,17 +106,17 @@ def export_command(
     date_from: datetime | None,
     date_to: datetime | None,
     out: Path,
+    parts: int | None,
     mission: str | None,
     as_json: bool,
 ) -> None:
     """Export the live records of KIND to a file, streamed (any size)."""
-    columns, rows = exporting.export_rows(
-        door.db, kind, mission=mission, actor=door.actor,
-        date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
-    )  # fmt: skip
     if fmt == "geojson" and not exporting.has_coordinates(records.kind_of(kind)):
         raise click.UsageError(f"{kind} records have no coordinates to map; use csv, xlsx or hxl")
-    count = write(fmt, out, columns, rows)
+    count = export_file(
+        door.db, kind, fmt, out, mission=mission, actor=door.actor, parts=parts,
+        date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
+    )  # fmt: skip
     emit({"path": str(out), "format": fmt, "records": count}, as_json, f"wrote {count} records to {out}")
 
 

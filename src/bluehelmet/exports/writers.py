@@ -84,18 +84,20 @@ class _Counted:
 _CHUNK_ROWS = 1000
 
 
-def csv_chunks(names: list[str], rows: Iterable[ExportRow], hxl: bool = False) -> Iterator[str]:
+def csv_chunks(names: list[str], rows: Iterable[ExportRow], hxl: bool = False, *, header: bool = True) -> Iterator[str]:
     """The text of a CSV file (without its byte-order mark), a thousand rows at a time:
-    exactly what :func:`csv.writer` writes (QUOTE_MINIMAL, CRLF line ends).
+    exactly what :func:`csv.writer` writes (QUOTE_MINIMAL, CRLF line ends). Without
+    ``header``, the rows alone (a later part of a file written in parts).
 
     A row none of whose cells holds a comma, a double quote or a line break needs no quoting,
     and ``csv.writer`` writes it as its cells joined by commas: such rows (nearly all) are
     joined directly, several times faster; any other row is written by ``csv.writer``."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
-    writer.writerow(names)
-    if hxl:
-        writer.writerow([hxl_tag(n) for n in names])
+    if header:
+        writer.writerow(names)
+        if hxl:
+            writer.writerow([hxl_tag(n) for n in names])
     commas = len(names) - 1
     lines = [buffer.getvalue()]
     for count, row in enumerate(rows, start=1):
@@ -125,7 +127,9 @@ def _geometry(row: ExportRow) -> str:
     return json.dumps({"type": "Point", "coordinates": [lon, lat]}, ensure_ascii=False)
 
 
-def geojson_chunks(names: list[str], rows: Iterable[ExportRow]) -> Iterator[str]:
+def geojson_chunks(
+    names: list[str], rows: Iterable[ExportRow], *, opening: bool = True, closing: bool = True
+) -> Iterator[str]:
     """The text of a GeoJSON FeatureCollection, a thousand features at a time, one feature a
     line: exactly ``json.dumps(feature, ensure_ascii=False)`` of ``{"type": "Feature",
     "geometry": a Point or null, "properties": the cells by column}``, put together from the
@@ -133,14 +137,17 @@ def geojson_chunks(names: list[str], rows: Iterable[ExportRow]) -> Iterator[str]
 
     JSON writes a string as it is between quotes unless it holds a quote, a backslash or a
     control character: a row with none of these (nearly all) is put into a template of its
-    properties in one step; any other row has each cell encoded."""
+    properties in one step; any other row has each cell encoded.
+
+    A file written in parts: the first part without ``closing``, the others without
+    ``opening`` (each of their features then follows a comma), the last with ``closing``."""
     keys = [(", " if i else "") + _json_text(name) + ": " for i, name in enumerate(names)]
     head, tail = '{"type": "Feature", "geometry": ', "}}\n"
     # One template for the whole feature line: its geometry, then every cell between quotes.
     template = head + '%s, "properties": {' + "".join(key.replace("%", "%%") + '"%s"' for key in keys) + tail
     add, text = operator.add, _json_text
-    lines = ['{"type": "FeatureCollection", "features": [\n']
-    for count, row in enumerate(rows):
+    lines = ['{"type": "FeatureCollection", "features": [\n'] if opening else []
+    for count, row in enumerate(rows, start=0 if opening else 1):
         values = row.values
         joined = "".join(values)
         if '"' not in joined and "\\" not in joined and joined.isprintable():
@@ -152,7 +159,8 @@ def geojson_chunks(names: list[str], rows: Iterable[ExportRow]) -> Iterator[str]
         if (count + 1) % _CHUNK_ROWS == 0:
             yield "".join(lines)
             lines = []
-    lines.append("]}\n")
+    if closing:
+        lines.append("]}\n")
     yield "".join(lines)
 
 

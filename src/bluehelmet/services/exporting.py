@@ -17,12 +17,15 @@ from typing import NamedTuple
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.records import Record, entity_fields
 from bluehelmet.services import cells, records
-from bluehelmet.services.database import Database
+from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import Column, columns, values_to_text
 from bluehelmet.services.loading import Resolver, find_mission
 from bluehelmet.storage import export_queries, repository
 
-__all__ = ["ExportRow", "date_field", "export_rows", "has_coordinates", "record_rows"]
+__all__ = [
+    "ExportRow", "Selection", "checked_date_field", "date_field", "export_rows", "has_coordinates", "join_view",
+    "part_bounds", "record_rows", "rows_in", "shared_view",
+]  # fmt: skip
 
 # The date that places a record in time, for --from/--to, in order of preference.
 _DATE_FIELDS = (
@@ -51,7 +54,8 @@ def has_coordinates(cls: type[Record]) -> bool:
     return {"latitude", "longitude"} <= {f.name for f in entity_fields(cls)}
 
 
-def _checked(cls: type[Record], date_from: date | None, date_to: date | None) -> str | None:
+def checked_date_field(cls: type[Record], date_from: date | None, date_to: date | None) -> str | None:
+    """The field ``--from``/``--to`` filter ``cls`` on; BluehelmetError if dates are given and it has none."""
     field_name = date_field(cls)
     if (date_from or date_to) and field_name is None:
         raise BluehelmetError(f"{cls.__name__} records have no date to filter with --from/--to")
@@ -73,7 +77,7 @@ def export_rows(
     The rows come from a generator that reads ``batch`` rows at a time: a million rows are
     never all in memory. Nothing is read before the first row is asked for."""
     cls = records.kind_of(kind)
-    field_name = _checked(cls, date_from, date_to)
+    field_name = checked_date_field(cls, date_from, date_to)
     return columns(cls), _table_rows(db, cls, mission, field_name, date_from, date_to, actor, batch)
 
 
@@ -87,24 +91,66 @@ def _table_rows(
     actor: str,
     batch: int,
 ) -> Iterator[ExportRow]:
+    with db.transaction(actor) as tx:
+        mission_id = find_mission(tx, mission).id if "mission_id" in cls.__dataclass_fields__ else None
+        yield from rows_in(tx, cls, Selection(mission_id, field_name, date_from, date_to), batch)
+
+
+class Selection(NamedTuple):
+    """Which records of a kind an export writes: of one mission (None: a kind without one),
+    with ``date_field`` within the dates, and (for a part of a parallel export) with an id from
+    the first of ``ids`` (included) to the second (excluded); None for no bound."""
+
+    mission_id: int | None
+    date_field: str | None
+    date_from: date | None = None
+    date_to: date | None = None
+    ids: tuple[int | None, int | None] = (None, None)
+
+    @property
+    def filters(self) -> dict[str, int]:
+        return {"mission_id": self.mission_id} if self.mission_id is not None else {}
+
+
+def part_bounds(tx: Transaction, cls: type[Record], selection: Selection, parts: int) -> tuple[int, list[int]]:
+    """How many records ``selection`` chooses, and the first id of each of ``parts`` parts of
+    nearly equal counts but the first (``storage.export_queries.part_bounds``)."""
+    return export_queries.part_bounds(
+        tx.session, cls, selection.filters, parts, date_field=selection.date_field,
+        date_from=selection.date_from, date_to=selection.date_to,
+    )  # fmt: skip
+
+
+def shared_view(tx: Transaction) -> str:
+    """Make ``tx``, before it reads anything, a view of the record other transactions can
+    share, and name it (``storage.export_queries.shared_view``)."""
+    return export_queries.shared_view(tx.session)
+
+
+def join_view(tx: Transaction, view: str) -> str:
+    """Make ``tx``, before it reads anything, see what the transaction that named ``view``
+    sees where the database can share it, and name what it sees."""
+    return export_queries.join_view(tx.session, view)
+
+
+def rows_in(tx: Transaction, cls: type[Record], selection: Selection, batch: int = 10_000) -> Iterator[ExportRow]:
+    """The rows of the records ``selection`` chooses, read inside ``tx``, in id order."""
     chosen = columns(cls)
     fields = [c.field for c in chosen]
     # The coordinates are read a second time, as numbers, for the map formats.
     located = ["latitude", "longitude"] if has_coordinates(cls) else []
     width = len(fields)
-    with db.transaction(actor) as tx:
-        mission_id = find_mission(tx, mission).id if "mission_id" in cls.__dataclass_fields__ else None
-        text_of = cells.row_formatter(cells.formatters(tx.session, cls, chosen, mission_id))
-        stream = export_queries.stream_rows(
-            tx.session, cls, [*fields, *located], {"mission_id": mission_id} if mission_id is not None else {},
-            date_field=field_name, date_from=date_from, date_to=date_to, batch=batch,
-        )  # fmt: skip
-        if located:
-            for row in stream:
-                yield ExportRow(text_of(row), row[width], row[width + 1])
-        else:
-            for row in stream:
-                yield ExportRow(text_of(row), None, None)
+    text_of = cells.row_formatter(cells.formatters(tx.session, cls, chosen, selection.mission_id))
+    stream = export_queries.stream_rows(
+        tx.session, cls, [*fields, *located], selection.filters, date_field=selection.date_field,
+        date_from=selection.date_from, date_to=selection.date_to, batch=batch, ids=selection.ids,
+    )  # fmt: skip
+    if located:
+        for row in stream:
+            yield ExportRow(text_of(row), row[width], row[width + 1])
+    else:
+        for row in stream:
+            yield ExportRow(text_of(row), None, None)
 
 
 def record_rows(
@@ -120,7 +166,7 @@ def record_rows(
     ``values_to_text`` and its references named by ``Resolver.name_of``. The reference for the
     table export's cells (tests and benchmarks/export_rows.py compare the two)."""
     cls = records.kind_of(kind)
-    field_name = _checked(cls, date_from, date_to)
+    field_name = checked_date_field(cls, date_from, date_to)
     return columns(cls), _rows(db, cls, mission, field_name, date_from, date_to, actor)
 
 
