@@ -10,9 +10,9 @@ guessing is kept in the database (``services.signin_brake``), which every worker
 
 Several workers are for PostgreSQL only. SQLite takes one writer at a time: one process queues
 its writes in a thread of its own (``web.deps.WriterTurns``), but the writers of several
-processes would collide on the database's lock and sleep on its busy timeout (measured: no more
-creations a second, and the 95th percentile of every request about doubled), so ``check_workers``
-refuses them.
+processes would collide on the database's lock and sleep on its busy timeout (measured with
+benchmarks/api_load.py, 2 workers against 1: 49.9 creations a second against 47.7, and the 95th
+percentile of each kind of request 1.4 to 2.6 times as long), so ``check_workers`` refuses them.
 
 The parent binds the port itself (``listening_socket``) and hands it to uvicorn's supervisor:
 the socket uvicorn binds for its workers leaves the protocol number at 0, so asyncio does not
