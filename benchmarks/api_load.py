@@ -1,6 +1,7 @@
 """The REST API under a bounded load: `bluehelmet serve` in one process, clients in another.
 
 Usage: python benchmarks/api_load.py [--clients 20] [--seconds 60] [--incidents N] [--mix ...] [--db sqlite|postgresql|URL]
+       [--workers N]
 
 Makes a temporary SQLite database (``--db postgresql``: a fresh database ``bluehelmet_api_load`` on
 the PostgreSQL server at 127.0.0.1:5432, or on the server of a ``postgresql+psycopg://`` URL,
@@ -8,8 +9,9 @@ dropped at the end), loads the reference mission (`bluehelmet demo`), and with
 ``--incidents N`` adds N incidents written straight into the table over the mission's places,
 then `bluehelmet rollup rebuild` (as an administrator would after a bulk insert). Creates an
 analyst account and its API token (`bluehelmet user add` / `user token`), starts
-`bluehelmet serve` on a free port of 127.0.0.1 (never another address), and waits until
-``/healthz`` answers. Then, from this process, ``--clients`` asyncio clients (httpx) each run a
+`bluehelmet serve --workers N` (default 1) on a free port of 127.0.0.1 (never another address),
+and waits until ``/healthz`` answers. The server's processor time is that of the whole server,
+its workers included. Then, from this process, ``--clients`` asyncio clients (httpx) each run a
 fixed cycle of requests (``--mix``) for ``--seconds``:
 
 - ``create``: POST /api/records/incident, a valid incident with an external id of its own;
@@ -326,12 +328,15 @@ def _stop(server: subprocess.Popen[bytes]) -> None:
 
 
 def _server_cpu(pid: int) -> float:
-    """Processor seconds (user + system) the server process has used so far (Linux /proc)."""
+    """Processor seconds (user + system) the server process and the processes it started
+    (``--workers``) have used so far (Linux /proc)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_server_cpu(int(child)) for child in children)
 
 
 PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
@@ -352,24 +357,25 @@ def _postgres(server: str, *, create: bool) -> str:
     return make_url(server).set(database=PG_DATABASE).render_as_string(hide_password=False)
 
 
-def run(clients: int, seconds: float, incidents: int, mix: str, quiet: int, db: str = "sqlite") -> dict[str, Any]:
+def run(clients: int, seconds: float, incidents: int, mix: str, quiet: int, db: str = "sqlite",
+        workers: int = 1) -> dict[str, Any]:  # fmt: skip
     seconds = min(seconds, MAX_SECONDS)
     cycle = _cycle(mix)
     work = Path(tempfile.mkdtemp(prefix="bluehelmet-api-load-"))
     server_url = None if db == "sqlite" else (PG_SERVER if db == "postgresql" else db)
     url = f"sqlite:///{work / 'load.db'}" if server_url is None else _postgres(server_url, create=True)
     try:
-        return _run(url, work, clients, seconds, incidents, cycle, mix, quiet)
+        return _run(url, work, clients, seconds, incidents, cycle, mix, quiet, workers)
     finally:
         if server_url is not None:
             _postgres(server_url, create=False)
 
 
 def _run(url: str, work: Path, clients: int, seconds: float, incidents: int, cycle: list[str], mix: str,
-         quiet: int) -> dict[str, Any]:  # fmt: skip
+         quiet: int, workers: int) -> dict[str, Any]:  # fmt: skip
     backend = url.split(":", 1)[0].split("+", 1)[0]
-    result: dict[str, Any] = {"clients": clients, "mix": mix, "load_before": os.getloadavg(), "database": url,
-                              "backend": backend}  # fmt: skip
+    result: dict[str, Any] = {"clients": clients, "workers": workers, "mix": mix, "load_before": os.getloadavg(),
+                              "database": url, "backend": backend}  # fmt: skip
     print(f"reference mission into {url} ...", file=sys.stderr)
     _bluehelmet(url, "demo", "--json")
     if incidents:
@@ -390,7 +396,8 @@ def _run(url: str, work: Path, clients: int, seconds: float, incidents: int, cyc
     port = _free_port()
     base = f"http://{HOST}:{port}"
     log = (work / "serve.log").open("wb")
-    command = [sys.executable, "-m", "bluehelmet", "--db", url, "serve", "--host", HOST, "--port", str(port)]
+    command = [sys.executable, "-m", "bluehelmet", "--db", url, "serve", "--host", HOST, "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
     server = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
     try:
         result["ready_seconds"] = _wait_ready(server, base)
@@ -423,7 +430,7 @@ def _ms(value: float | None) -> str:
 
 def table(result: dict[str, Any]) -> str:
     load = result["load"]
-    lines = [f"{result['backend']}, {result['clients']} clients, {load['seconds']:.0f} s, {result['incidents_before']:,} incidents before; "
+    lines = [f"{result['backend']}, {result.get('workers', 1)} worker(s), {result['clients']} clients, {load['seconds']:.0f} s, {result['incidents_before']:,} incidents before; "
              f"server used {load['server_cpu_share']:.0%} of a core, the clients {load['client_cpu_share']:.0%}; "
              f"load average {result['load_before'][0]:.2f} before, {result['load_after'][0]:.2f} after (2 cores)",
              "| request | done | per s | p50 ms | p95 ms | p99 ms | errors | alone p50 / p95 ms | in process p50 ms |",
@@ -448,10 +455,11 @@ def main() -> None:
     parser.add_argument("--quiet", type=int, default=30, help="requests of each kind timed alone, before the load")
     parser.add_argument("--db", default="sqlite", help="sqlite (a temporary file), postgresql (127.0.0.1:5432), "
                         "or the postgresql+psycopg:// URL of a server: a fresh database there, dropped after")  # fmt: skip
+    parser.add_argument("--workers", type=int, default=1, help="server processes (bluehelmet serve --workers)")
     args = parser.parse_args()
-    if not 1 <= args.clients <= 200 or args.seconds <= 0:
-        parser.error("--clients is 1 to 200 and --seconds is positive")
-    result = run(args.clients, args.seconds, args.incidents, args.mix, args.quiet, args.db)
+    if not 1 <= args.clients <= 200 or args.seconds <= 0 or not 1 <= args.workers <= 8:
+        parser.error("--clients is 1 to 200, --seconds is positive and --workers is 1 to 8")
+    result = run(args.clients, args.seconds, args.incidents, args.mix, args.quiet, args.db, args.workers)
     print(table(result))
     print(json.dumps(result))
 

@@ -42,8 +42,9 @@ class Settings(BaseSettings):
 
     secret_key: str = Field(
         "",
-        description="Key that signs the web application's session cookies; empty means a random key per start "
-        "(everyone signs in again after a restart). Set it, long and random, on a server.",
+        description="Key that signs the web application's session cookies; empty means a random key per start, "
+        "shared by the workers of `serve --workers N` (everyone signs in again after a restart). Set it, long and "
+        "random, on a server.",
     )
     secure_cookies: bool = Field(
         False,

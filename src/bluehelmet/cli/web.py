@@ -15,6 +15,7 @@ from bluehelmet.services import accounts
 __all__ = ["COMMANDS", "serve", "user"]
 
 DEMO_ADMIN = "demo-admin"
+MAX_WORKERS = 32
 
 
 @click.group("user")
@@ -69,13 +70,14 @@ def user_token(door: Door, name: str, label: str, as_json: bool) -> None:
 @click.option("--demo", is_flag=True, help="Load the reference mission and create a demo admin (password printed).")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, MAX_WORKERS),
+              help="Server processes sharing the port, session key and sign-in brake (PostgreSQL).")  # fmt: skip
 @pass_door
-def serve(door: Door, demo: bool, host: str, port: int) -> None:
-    """Serve the web application and the REST API."""
-    import uvicorn  # noqa: PLC0415 - only this command needs the server
+def serve(door: Door, demo: bool, host: str, port: int, workers: int) -> None:
+    """Serve the web application and the REST API (several workers: on PostgreSQL)."""
+    from bluehelmet.web.workers import check_workers  # noqa: PLC0415
 
-    from bluehelmet.web.app import create_app  # noqa: PLC0415
-
+    check_workers(door.settings, workers)
     door.db.init_schema()
     if demo:
         from bluehelmet.reference.loader import load_reference  # noqa: PLC0415
@@ -87,7 +89,17 @@ def serve(door: Door, demo: bool, host: str, port: int) -> None:
         except BluehelmetError:
             secret = accounts.reset_password(door.db, door.actor, DEMO_ADMIN)
         click.echo(f"sign in at http://{host}:{port}/ as {DEMO_ADMIN} with password: {secret}")
-    uvicorn.run(create_app(door.settings, db=door.db), host=host, port=port, log_level="warning")
+    if workers == 1:
+        import uvicorn  # noqa: PLC0415 - only this command needs the server
+
+        from bluehelmet.web.app import create_app  # noqa: PLC0415
+
+        uvicorn.run(create_app(door.settings, db=door.db), host=host, port=port, log_level="warning")
+        return
+    from bluehelmet.web.workers import run_workers  # noqa: PLC0415
+
+    door.close()  # each worker opens the database itself
+    run_workers(door.settings, host, port, workers)
 
 
 COMMANDS = (user, serve)

@@ -1,4 +1,5 @@
-"""Accounts and API tokens: who may sign in, with which role and sector.
+"""Accounts and API tokens: who may sign in, with which role and sector; and the failed sign-ins
+the brake on guessing counts (one row per failure and key, kept as a digest of the key).
 
 Kept apart from the mission's records (no import, export or generic API reaches them: they hold
 password hashes). Passwords are stored only as argon2 hashes, tokens only as SHA-256 digests.
@@ -6,6 +7,7 @@ password hashes). Passwords are stored only as argon2 hashes, tokens only as SHA
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,9 +15,12 @@ from sqlalchemy import (
     Boolean,
     Column,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
+    delete,
+    func,
     insert,
     select,
     update,
@@ -25,8 +30,9 @@ from sqlalchemy.orm import Session
 from bluehelmet.storage.tables import metadata
 from bluehelmet.storage.types import UTCDateTime
 
-__all__ = ["account", "account_rows", "api_token", "find_account", "find_token", "insert_account", "insert_token",
-           "set_account"]  # fmt: skip
+__all__ = ["account", "account_rows", "api_token", "clear_failures", "failure_counts", "find_account", "find_token",
+           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "set_account",
+           "signin_failure"]  # fmt: skip
 
 account = Table(
     "account",
@@ -51,6 +57,17 @@ api_token = Table(
     Column("label", String(100), nullable=False),
     Column("created_at", UTCDateTime(), nullable=False),
     Column("revoked_at", UTCDateTime(), nullable=True),
+)
+
+#: One failed sign-in for one key (an account name, a client address), as the SHA-256 digest of
+#: the key: the brake only compares keys, and a name field sometimes receives a password.
+signin_failure = Table(
+    "signin_failure",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key_digest", String(64), nullable=False),
+    Column("failed_at", UTCDateTime(), nullable=False, index=True),
+    Index(None, "key_digest", "failed_at"),
 )
 
 
@@ -85,3 +102,25 @@ def find_token(session: Session, digest: str) -> dict[str, Any] | None:
     )
     row = session.execute(stmt).mappings().first()
     return dict(row) if row else None
+
+
+def failure_counts(session: Session, digests: Sequence[str], since: datetime) -> dict[str, int]:
+    """How many failures each of ``digests`` has had after ``since`` (a digest with none is left out)."""
+    c = signin_failure.c
+    stmt = (
+        select(c.key_digest, func.count()).where(c.key_digest.in_(digests), c.failed_at > since).group_by(c.key_digest)
+    )
+    return {digest: int(count) for digest, count in session.execute(stmt)}
+
+
+def insert_failures(session: Session, digests: Sequence[str], at: datetime) -> None:
+    session.execute(insert(signin_failure), [{"key_digest": d, "failed_at": at} for d in digests])
+
+
+def clear_failures(session: Session, digests: Sequence[str]) -> None:
+    session.execute(delete(signin_failure).where(signin_failure.c.key_digest.in_(digests)))
+
+
+def forget_failures_before(session: Session, cutoff: datetime) -> None:
+    """Remove the failures that no longer count (at or before ``cutoff``)."""
+    session.execute(delete(signin_failure).where(signin_failure.c.failed_at <= cutoff))

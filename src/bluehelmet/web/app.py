@@ -18,9 +18,10 @@ from starlette.middleware.sessions import SessionMiddleware
 from bluehelmet import __version__
 from bluehelmet.config import Settings
 from bluehelmet.services.database import Database
+from bluehelmet.services.signin_brake import SignInBrake
 from bluehelmet.web import signin
 from bluehelmet.web.deps import WriterTurns
-from bluehelmet.web.security import SecurityHeaders, SignInBrake
+from bluehelmet.web.security import SecurityHeaders
 
 __all__ = ["ROUTERS", "create_app"]
 
@@ -36,7 +37,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app = FastAPI(title="bluehelmet", version=__version__, docs_url="/api/docs", redoc_url=None)
     app.state.settings = settings
     app.state.db = db or Database(settings)
-    app.state.brake = SignInBrake()
+    app.state.brake = SignInBrake(app.state.db)
     app.state.writers = WriterTurns.for_database(app.state.db)
     app.add_middleware(SecurityHeaders)
     app.add_middleware(

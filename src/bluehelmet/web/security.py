@@ -6,26 +6,24 @@
   cookie must carry it (form field ``csrf_token`` or header ``X-CSRF-Token``). Requests with an
   API token carry no cookie and need none.
 - Sign-in: at most ``MAX_FAILURES`` failed attempts per account and per address in
-  ``WINDOW_SECONDS``; beyond that sign-in answers 429 until the window passes. Kept in memory:
-  one process, as `bluehelmet serve` runs.
+  ``WINDOW_SECONDS``; beyond that sign-in answers 429 until the window passes. Counted in the
+  database (``services.signin_brake``), so that every worker of `bluehelmet serve --workers N`
+  counts the same failures.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
-import time
-from collections import defaultdict, deque
-from threading import Lock
 
 from starlette.datastructures import MutableHeaders
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-__all__ = ["MAX_FAILURES", "WINDOW_SECONDS", "SecurityHeaders", "SignInBrake", "csrf_token", "csrf_valid"]
+from bluehelmet.services.signin_brake import MAX_FAILURES, WINDOW_SECONDS
 
-MAX_FAILURES = 5
-WINDOW_SECONDS = 300
+__all__ = ["MAX_FAILURES", "WINDOW_SECONDS", "SecurityHeaders", "csrf_token", "csrf_valid"]
+
 _CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
@@ -73,35 +71,3 @@ def csrf_token(request: Request) -> str:
 def csrf_valid(request: Request, given: str | None) -> bool:
     expected = request.session.get("csrf")
     return isinstance(expected, str) and given is not None and hmac.compare_digest(expected, given)
-
-
-class SignInBrake:
-    """Counts failed sign-ins per key (account name, client address) over a sliding window."""
-
-    def __init__(self, max_failures: int = MAX_FAILURES, window: float = WINDOW_SECONDS) -> None:
-        self.max_failures = max_failures
-        self.window = window
-        self._failures: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = Lock()
-
-    def _recent(self, key: str, now: float) -> deque[float]:
-        seen = self._failures[key]
-        while seen and seen[0] <= now - self.window:
-            seen.popleft()
-        return seen
-
-    def blocked(self, *keys: str) -> bool:
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._recent(k, now)) >= self.max_failures for k in keys)
-
-    def failed(self, *keys: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            for k in keys:
-                self._recent(k, now).append(now)
-
-    def succeeded(self, *keys: str) -> None:
-        with self._lock:
-            for k in keys:
-                self._failures.pop(k, None)

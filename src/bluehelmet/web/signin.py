@@ -8,8 +8,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from bluehelmet.services import accounts
+from bluehelmet.services.signin_brake import SignInBrake
 from bluehelmet.web.deps import database
-from bluehelmet.web.security import SignInBrake, csrf_token, csrf_valid
+from bluehelmet.web.security import csrf_token, csrf_valid
 
 __all__ = ["router"]
 

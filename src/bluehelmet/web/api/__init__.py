@@ -17,7 +17,10 @@ from bluehelmet.web.api import files, maps, records, reports, review, stats
 __all__ = ["router"]
 
 router = APIRouter(prefix="/api")
-# The records' routes last: a request is matched against the routes in order, and they are
-# about two hundred (seven for each kind), which the stats and map requests need not walk.
-for _module in (review, stats, maps, files, reports, records):
+# A request is matched against the routes in order, twice at each level of routers (FastAPI
+# matches an included router, then its route inside it). The records' routes (about two
+# hundred, seven for each kind) come after the stats and map routes, which need not walk them,
+# and before the files and the letter (some seventy routes, for requests that take seconds),
+# which a creation need not walk.
+for _module in (review, stats, maps, records, files, reports):
     router.include_router(_module.router)
