@@ -82,7 +82,10 @@ def test_an_xlsx_export_or_one_part_is_written_here(db: Database, out: Path, in_
 def test_a_small_export_is_written_by_one_process(db: Database, out: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     _incidents(db, 30)
     monkeypatch.setattr(parallel, "_Child", None)  # starting one would fail
-    assert parallel.export_file(db, "Incident", "csv", out / "a.csv", mission="Export A", parts=4) > 20
+    for fmt in ("csv", "geojson"):
+        expected = _one_process(db, fmt, out / f"one.{fmt}", mission="Export A")
+        assert parallel.export_file(db, "Incident", fmt, out / f"a.{fmt}", mission="Export A", parts=4) > 20
+        assert (out / f"a.{fmt}").read_bytes() == expected
 
 
 def test_parts_that_saw_another_state_are_thrown_away_and_one_process_writes_the_file(
