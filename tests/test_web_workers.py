@@ -207,9 +207,9 @@ def _sockets(pid: int) -> int:
 
 
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="reads the workers' sockets in Linux's /proc")
+@pytest.mark.postgresql
+@pytest.mark.parametrize("db", ["postgresql"], indirect=True)  # `serve --workers` refuses SQLite: tested above
 def test_real_workers_share_one_session_and_one_brake(boss: Database, tmp_path: Path) -> None:
-    if boss.engine.dialect.name == "sqlite":
-        pytest.skip("several workers are for PostgreSQL (`serve --workers` refuses SQLite: tested above)")
     port, log = _free_port(), tmp_path / "serve.log"
     url = boss.engine.url.render_as_string(hide_password=False)
     env = {k: v for k, v in os.environ.items() if k != "BLUEHELMET_SECRET_KEY"}

@@ -11,7 +11,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, String, func, select, text, type_coerce
+from sqlalchemy import Select, String, bindparam, func, select, text, type_coerce
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.records import Record
@@ -120,9 +120,11 @@ def join_view(session: Session, view: str) -> str:
     the caller compares the names."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"))
-        if not _SNAPSHOT.fullmatch(view):  # a statement without parameters: the name is written in
+        if not _SNAPSHOT.fullmatch(view):
             raise ValueError(f"{view!r} is not the name of a PostgreSQL snapshot")
-        session.execute(text(f"SET TRANSACTION SNAPSHOT '{view}'"))
+        # SET takes no parameters: SQLAlchemy writes the name in as a quoted literal.
+        name = bindparam("view", view, type_=String(), literal_execute=True)
+        session.execute(text("SET TRANSACTION SNAPSHOT :view").bindparams(name))
         return view
     return _last_change(session)
 
