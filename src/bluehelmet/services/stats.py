@@ -31,7 +31,13 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.incidents import IncidentCategory, Target
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
-from bluehelmet.storage.aggregates import INCIDENT_COLUMNS, folded, incident_groups_query, plain_rows
+from bluehelmet.storage.aggregates import (
+    INCIDENT_COLUMNS,
+    folded,
+    incident_answer_query,
+    incident_groups_query,
+    plain_rows,
+)
 from bluehelmet.storage.rollup_queries import rollup_answer_query, rollup_groups_query
 from bluehelmet.storage.rollups import ROLLUPS, Rollup, cell_of
 
@@ -174,6 +180,16 @@ def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: Inc
     rollup = _rollup_for(keys, flt) if _rollup_serves(keys, flt) else None
     split = None if rollup is None else split_period(flt, rollup.grain)
     if rollup is None or split is None:
+        answer = incident_answer_query(
+            tx.session,
+            mission_id,
+            [k.value for k in keys],
+            date_from=flt.date_from,
+            date_to=flt.date_to,
+            where=flt.where,
+        )
+        if answer is not None:  # no ordered index serves it: the rows grouped once by the labels
+            return plain_rows(tx.session, answer)
         parts = [_from_incidents(tx, mission_id, plain, name, flt.date_from, flt.date_to, flt.where)]
     else:
         # Whole cells from the rollup; the odd days before and after them from the incidents.

@@ -28,6 +28,7 @@ __all__ = [
     "TALLIED",
     "counted_incidents",
     "folded",
+    "incident_answer_query",
     "incident_groups",
     "incident_groups_query",
     "iso_week_text",
@@ -262,11 +263,59 @@ def folded(
     labels = [label_of(session, k, period, source.c[period if k in _DATE_KEYS and period else k]) for k in keys]
     totals = [cast(func.coalesce(func.sum(source.c[n]), 0), BigInteger).label(n) for n in ("events", *TALLIED)]
     stmt = select(*(label.label(k) for label, k in zip(labels, keys, strict=True)), *totals)
-    if labels:
-        postgresql = session.get_bind().dialect.name == "postgresql"
-        ordered = [(label.collate("C") if postgresql else label).asc().nulls_first() for label in labels]
-        stmt = stmt.group_by(*labels).order_by(*ordered)
-    return plain_rows(session, stmt)
+    return plain_rows(session, _sorted_by_labels(session, stmt, labels))
+
+
+def _sorted_by_labels(session: Session, stmt: Select[Any], labels: Sequence[ColumnElement[Any]]) -> Select[Any]:
+    """``stmt`` grouped by ``labels`` and sorted by them as ``folded`` sorts: by code point, missing first."""
+    if not labels:
+        return stmt
+    postgresql = session.get_bind().dialect.name == "postgresql"
+    ordered = [(label.collate("C") if postgresql else label).asc().nulls_first() for label in labels]
+    return stmt.group_by(*labels).order_by(*ordered)
+
+
+def incident_answer_query(
+    session: Session,
+    mission_id: int,
+    keys: Sequence[str],
+    *,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> Select[Any] | None:
+    """The answer ``folded`` gives for the incidents alone, counted from their rows in one
+    grouping by the labels of ``keys`` (date keys among them), or None when an ordered index
+    serves the grouping better (``incident_groups_query`` then ``folded``).
+
+    Grouping the rows by the labels at once spares the second grouping ``folded`` would make of
+    groups that are nearly as many as the rows (a day and a place: 760,000 groups of a million
+    incidents), which at that size costs a third of the time."""
+    dates = {k for k in keys if k in _DATE_KEYS}
+    finest = next((k for k in _DATE_KEYS if k in dates), None)
+    grouped = "day" if finest == "week" else finest  # as two steps would group: weeks cross months
+    plain = [k for k in keys if k not in _DATE_KEYS]
+    short = date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
+    if _ordered_prefix(plain, grouped, where, short=short) is not None:
+        return None
+    period = "week" if dates == {"week"} else grouped
+    day = period_text(session, period) if period is not None else None
+    labels = [label_of(session, k, period, day if k in _DATE_KEYS else INCIDENT_COLUMNS[k]) for k in keys]
+    sums = [cast(func.coalesce(func.sum(_I.c[n]), 0), BigInteger).label(n) for n in TALLIED]
+    columns = [label.label(k) for label, k in zip(labels, keys, strict=True)]
+    stmt = select(*columns, cast(func.count(), BigInteger).label("events"), *sums).select_from(_source(where, keys))
+    stmt = counted_incidents(stmt, mission_id, date_from, date_to, where)
+    return _sorted_by_labels(session, stmt, labels)
+
+
+def _source(where: Mapping[str, Any] | None, keys: Sequence[str]) -> Any:
+    """The incidents, joined to their sector when a key or filter names it: an incident's sector
+    is its own, else that of the place it names."""
+    if "sector" not in keys and "sector" not in (where or {}):
+        return _I
+    return _I.outerjoin(_L, _L.c.id == _I.c.location_id).outerjoin(
+        _S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id)
+    )
 
 
 def plain_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
@@ -296,14 +345,8 @@ def _grouped_from_rows(
     if period is not None:
         group_cols.append(period_text(session, period).label(period))
     sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
-    source: Any = _I
-    if "sector" in keys or "sector" in (where or {}):
-        # An incident's sector is its own, else that of the place it names.
-        source = _I.outerjoin(_L, _L.c.id == _I.c.location_id).outerjoin(
-            _S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id)
-        )
     stmt = counted_incidents(
-        select(*group_cols, func.count().label("events"), *sums).select_from(source),
+        select(*group_cols, func.count().label("events"), *sums).select_from(_source(where, keys)),
         mission_id, date_from, date_to, where,
     )  # fmt: skip
     return stmt.group_by(*group_cols) if group_cols else stmt
