@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from bluehelmet.cli import cli
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
@@ -162,6 +164,32 @@ def test_exported_text_that_looks_like_a_formula_is_neutralised(db: Database, tm
     cells = dict(read_table(tmp_path / "u.csv"))[2]
     assert cells["notes"] == "'@SUM(A1)" and cells["status_reason"] == "'-1+2"
     assert cells["deployed_strength"] == "845"  # numbers are not touched
+
+
+def test_control_characters_go_to_a_spreadsheet_and_come_back(db: Database, tmp_path: Path) -> None:
+    notes = "bell\x07 unit\x1f sep; the text _x0041_ stays as typed"
+    with db.transaction("tester") as tx:
+        unit = factories.make(tx, "Unit", notes=notes)
+        name = records.get(tx, "Mission", unit.mission_id).name
+        before = snapshot(unit)
+    columns, rows = exporting.export_rows(db, "Unit", mission=name)
+    write("xlsx", tmp_path / "u.xlsx", columns, rows)  # the sheet's XML cannot hold \x07: escaped, not refused
+    assert dict(read_table(tmp_path / "u.xlsx"))[2]["notes"] == notes
+    report = loading.load(db, "importer", "Unit", read_table(tmp_path / "u.xlsx"), mission=name)
+    assert report.problems == [] and report.updated == 0
+    with db.transaction("reader") as tx:
+        assert snapshot(records.get(tx, "Unit", unit.id)) == before
+
+
+@given(st.text())
+def test_sheet_text_holds_only_what_xml_can_and_undoes_to_the_same_text(text: str) -> None:
+    written = exchange.sheet_text(text)
+    assert not any(ord(ch) < 32 and ch not in "\t\n\r" for ch in written)
+    assert exchange.text_from_sheet(written) == text
+
+
+def test_a_spreadsheets_own_escapes_are_read_as_the_characters_they_stand_for() -> None:
+    assert exchange.text_from_sheet("line_x000B_tab and _x005F_x0041_") == "line\x0btab and _x0041_"
 
 
 def test_the_import_command_reports_problems_and_exits_non_zero(db: Database, mission: str, tmp_path: Path) -> None:

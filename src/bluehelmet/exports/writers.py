@@ -16,7 +16,7 @@ import operator
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from bluehelmet.services.exchange import Column, describe
+from bluehelmet.services.exchange import Column, describe, sheet_text
 from bluehelmet.services.exporting import ExportRow
 
 __all__ = ["FORMATS", "csv_chunks", "geojson_chunks", "hxl_tag", "write", "write_template"]
@@ -165,12 +165,13 @@ def geojson_chunks(
 
 
 def _typed(column: Column, text: str) -> object:
-    """XLSX cells of numeric columns as numbers, so a spreadsheet can sum them."""
+    """XLSX cells of numeric columns as numbers, so a spreadsheet can sum them; text with what
+    the sheet's XML cannot hold escaped (``exchange.sheet_text``)."""
     if text and column.kind == "integer":
         return int(text)
     if text and column.kind == "number":
         return float(text)
-    return text
+    return sheet_text(text)
 
 
 def _write_xlsx(path: Path, columns: list[Column], rows: Iterable[ExportRow], descriptions: bool = False) -> int:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.services.exchange import text_from_sheet
 
 __all__ = [
     "MAX_FIELD",
@@ -144,6 +145,8 @@ def with_rows(path: Path, rows: Iterator[TableRow]) -> Iterator[TableRow]:
 def _cell_text(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, str):
+        return text_from_sheet(value)
     if isinstance(value, datetime):
         return value.date().isoformat() if value.time() == time(0) else value.isoformat()
     if isinstance(value, date | time):

@@ -33,7 +33,9 @@ __all__ = [
     "neutralise",
     "reference_keys",
     "restore_formula_text",
+    "sheet_text",
     "structured_to_values",
+    "text_from_sheet",
     "text_to_values",
     "values_to_text",
 ]
@@ -146,6 +148,26 @@ def neutralise(text: str) -> str:
 def restore_formula_text(text: str) -> str:
     """Undo :func:`neutralise` (only where it would have added the apostrophe)."""
     return text[1:] if text.startswith("'") and text[1:].startswith(FORMULA_START) else text
+
+
+#: What a spreadsheet's XML cannot hold (control characters but tab, line feed and carriage
+#: return), and a run of text that reads as the escape OOXML writes such a character as.
+_UNWRITABLE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]|_(?=x[0-9A-Fa-f]{4}_)")
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def sheet_text(text: str) -> str:
+    """Text as an XLSX cell holds it: a control character as OOXML's escape (``\x1f`` as
+    ``_x001F_``, which a spreadsheet shows as the character), and the underscore of text that
+    would read as such an escape escaped itself (``_x005F_``), so that nothing is lost."""
+    return (
+        _UNWRITABLE.sub(lambda m: f"_x{ord(m.group()):04X}_", text) if "_" in text or not text.isprintable() else text
+    )
+
+
+def text_from_sheet(text: str) -> str:
+    """Undo OOXML's escapes in an XLSX cell's text (:func:`sheet_text`, or a spreadsheet's own)."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
 def reference_keys(target: str) -> tuple[str, ...]:
