@@ -17,6 +17,7 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.exports import parallel
 from bluehelmet.exports.writers import write
 from bluehelmet.services import exporting
+from bluehelmet.services.records import kind_of as records_kind
 from bluehelmet.services.database import Database
 from bluehelmet.storage import export_queries
 from tests import factories
@@ -42,6 +43,7 @@ def out(tmp_path: Path) -> Path:
 def in_parts(monkeypatch: pytest.MonkeyPatch) -> type[_Counting]:
     """Any export in parts, however small; the processes started are counted."""
     monkeypatch.setattr(parallel, "PARALLEL_FROM", 0)
+    monkeypatch.setattr(parallel, "_START_ROWS", 6)  # a head start for the first part, as at scale
     _Counting.started = 0
     monkeypatch.setattr(parallel, "_Child", _Counting)
     return _Counting
@@ -156,3 +158,32 @@ def test_the_export_command_writes_in_parts_what_it_writes_in_one(
     assert (out / "1.csv").read_bytes() == (out / "2.csv").read_bytes()
     refused = CliRunner().invoke(cli, ["--db", url, "export", "Incident", "--parts", "0", "--out", "x.csv"])
     assert refused.exit_code == 2 and "--parts" in refused.output
+
+
+def test_the_first_part_takes_a_head_start_and_the_others_share_the_rest(db: Database) -> None:
+    _incidents(db, 240)
+    with db.transaction("tester") as tx:
+        ids = sorted(tx.session.execute(text("SELECT id FROM incident WHERE deleted_at IS NULL")).scalars())
+        for head in (0, 20, 10_000):
+            count, bounds = export_queries.part_bounds(tx.session, records_kind("Incident"), {}, 3, head=head)
+            cuts = [ids.index(b) for b in bounds]
+            sizes = [b - a for a, b in zip([0, *cuts], [*cuts, len(ids)], strict=True)]
+            assert count == len(ids) == sum(sizes) > 200
+            assert sizes[0] == min(count, count // 3 + head)
+            assert max(sizes[1:], default=0) - min(sizes[1:], default=0) <= 1
+            assert len(sizes) == (1 if head == 10_000 else 3)
+
+
+def test_parts_are_joined_the_same_where_the_kernel_cannot_copy(
+    db: Database, out: Path, in_parts: type[_Counting], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _incidents(db, 120)
+    expected = _one_process(db, "csv", out / "one.csv", mission="Export A")
+
+    def refused(*_args: Any) -> int:
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(parallel.os, "copy_file_range", refused)
+    parallel.export_file(db, "Incident", "csv", out / "parts.csv", parts=2, mission="Export A")
+    assert in_parts.started == 1
+    assert (out / "parts.csv").read_bytes() == expected

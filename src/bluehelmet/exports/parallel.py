@@ -44,6 +44,12 @@ __all__ = ["PARALLEL_FROM", "export_file", "parts_for"]
 PARALLEL_FROM = 200_000
 #: At most this many processes write one export.
 _MOST_PARTS = 4
+#: About how many rows one process writes while another starts (1.4 s on the machine of
+#: 2026-12-04: 1.1 s to import the library, then its connection and view, against 44,000
+#: rows a second; both are processor work, so the ratio holds on a slower machine). The first
+#: part, written at once in this process, takes that much more of a head start, the parts
+#: started later that much less, so that they end together.
+_START_ROWS = 60_000
 
 
 def parts_for(processors: int | None = None) -> int:
@@ -75,7 +81,7 @@ def export_file(
         view = exporting.shared_view(tx)
         mission_id = find_mission(tx, mission).id if "mission_id" in cls.__dataclass_fields__ else None
         selection = Selection(mission_id, field_name, date_from, date_to)
-        count, bounds = exporting.part_bounds(tx, cls, selection, parts)
+        count, bounds = exporting.part_bounds(tx, cls, selection, parts, head=_START_ROWS * (parts - 1) // parts)
         if count < PARALLEL_FROM or not bounds:
             return _write_part(tx, cls, fmt, path, selection, first=True, last=True)
         written = _in_parts(db.settings, tx, cls, fmt, path, selection, bounds, view, actor)
@@ -127,10 +133,8 @@ def _in_parts(
         if any(seen != view for _, seen in results):
             path.unlink(missing_ok=True)
             return None
-        with path.open("a", encoding="utf-8", newline="") as handle:
-            for piece in pieces:
-                with piece.open(encoding="utf-8", newline="") as part:
-                    shutil.copyfileobj(part, handle, 1 << 20)
+        for piece in pieces:
+            _append(piece, path)
         return count + sum(n for n, _ in results)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -140,6 +144,26 @@ def _in_parts(
             child.stop()
         for piece in pieces:
             piece.unlink(missing_ok=True)
+
+
+def _append(piece: Path, path: Path) -> None:
+    """Add ``piece``'s bytes to the end of ``path``: copied by the kernel where it can
+    (``copy_file_range``: 0.27 s for 700 MB against 1.2 s through Python), else read and written."""
+    with piece.open("rb") as source, path.open("r+b") as target:
+        target.seek(0, os.SEEK_END)
+        left = os.fstat(source.fileno()).st_size
+        try:
+            while left > 0:
+                copied = os.copy_file_range(source.fileno(), target.fileno(), left)
+                if copied == 0:
+                    break
+                left -= copied
+        except (AttributeError, OSError):  # no such call here, or not between these files
+            pass
+        if left > 0:
+            source.seek(-left, os.SEEK_END)
+            target.seek(0, os.SEEK_END)
+            shutil.copyfileobj(source, target, 1 << 20)
 
 
 class _Child:

@@ -112,12 +112,15 @@ class Selection(NamedTuple):
         return {"mission_id": self.mission_id} if self.mission_id is not None else {}
 
 
-def part_bounds(tx: Transaction, cls: type[Record], selection: Selection, parts: int) -> tuple[int, list[int]]:
-    """How many records ``selection`` chooses, and the first id of each of ``parts`` parts of
-    nearly equal counts but the first (``storage.export_queries.part_bounds``)."""
+def part_bounds(
+    tx: Transaction, cls: type[Record], selection: Selection, parts: int, *, head: int = 0
+) -> tuple[int, list[int]]:
+    """How many records ``selection`` chooses, and the first id of each of ``parts`` parts but
+    the first: the first ``head`` records more than an equal share, the others nearly equal
+    (``storage.export_queries.part_bounds``)."""
     return export_queries.part_bounds(
         tx.session, cls, selection.filters, parts, date_field=selection.date_field,
-        date_from=selection.date_from, date_to=selection.date_to,
+        date_from=selection.date_from, date_to=selection.date_to, head=head,
     )  # fmt: skip
 
 

@@ -65,16 +65,20 @@ def part_bounds(
     date_field: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
+    head: int = 0,
 ) -> tuple[int, list[int]]:
     """How many records :func:`stream_rows` would read with these filters, and the first id
-    of each part but the first when they are cut into ``parts`` of (nearly) equal counts."""
+    of each part but the first when they are cut into ``parts``: the first ``head`` records
+    more than an equal share, the others (nearly) equal counts of the rest."""
     table = TABLES[cls]
     count = int(session.execute(_live(session, cls, select(func.count()), filters, date_field, date_from,
                                       date_to)).scalar_one())  # fmt: skip
     bounds = []
     ordered = _live(session, cls, select(table.c.id), filters, date_field, date_from, date_to).order_by(table.c.id)
+    first = min(count, count // parts + max(head, 0))
     for part in range(1, parts):
-        found = session.execute(ordered.offset(count * part // parts).limit(1)).scalar_one_or_none()
+        offset = first + (count - first) * (part - 1) // (parts - 1)
+        found = session.execute(ordered.offset(offset).limit(1)).scalar_one_or_none()
         if found is not None:
             bounds.append(int(found))
     return count, bounds
