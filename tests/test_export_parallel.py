@@ -17,8 +17,8 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.exports import parallel
 from bluehelmet.exports.writers import write
 from bluehelmet.services import exporting
-from bluehelmet.services.records import kind_of as records_kind
 from bluehelmet.services.database import Database
+from bluehelmet.services.records import kind_of as records_kind
 from bluehelmet.storage import export_queries
 from tests import factories
 from tests.test_export_table import _incidents
