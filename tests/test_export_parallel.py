@@ -187,3 +187,20 @@ def test_parts_are_joined_the_same_where_the_kernel_cannot_copy(
     parallel.export_file(db, "Incident", "csv", out / "parts.csv", parts=2, mission="Export A")
     assert in_parts.started == 1
     assert (out / "parts.csv").read_bytes() == expected
+
+
+@pytest.mark.parametrize(("fmt", "parts"), [("csv", 3), ("geojson", 2), ("xlsx", 2), ("csv", 1)])
+def test_progress_counts_the_rows_of_every_part_up_to_the_total(
+    db: Database, out: Path, in_parts: type[_Counting], monkeypatch: pytest.MonkeyPatch, fmt: str, parts: int
+) -> None:
+    _incidents(db, 240)
+    monkeypatch.setattr(parallel, "_REPORT_EVERY", 25)  # here; the later parts' processes tell their own at the end
+    told: list[tuple[int, int]] = []
+    count = parallel.export_file(
+        db, "Incident", fmt, out / f"a.{fmt}", mission="Export A", parts=parts, progress=lambda *n: told.append(n)
+    )
+    assert told[-1] == (count, count)
+    assert {total for _, total in told} == {count}
+    assert [done for done, _ in told] == sorted(done for done, _ in told)  # never backwards
+    assert len({done for done, _ in told}) >= 3  # told along the way, not only at the end
+    assert sorted(p.name for p in out.iterdir()) == [f"a.{fmt}"]  # no tally file left behind

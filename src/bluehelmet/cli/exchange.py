@@ -47,6 +47,21 @@ def _progress(total: int | None, label: str) -> tuple[Callable[[int], None], Cal
     return update, lambda: bar.__exit__(None, None, None)
 
 
+class _ExportBar:
+    """The export's progress bar on stderr (when it is a terminal), made once the rows to
+    write are known."""
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.update: Callable[[int], None] | None = None
+        self.close: Callable[[], None] = lambda: None
+
+    def __call__(self, done: int, total: int) -> None:
+        if self.update is None:
+            self.update, self.close = _progress(total, self.label)
+        self.update(done)
+
+
 @click.command("import")
 @click.argument("kind")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
@@ -113,10 +128,14 @@ def export_command(
     """Export the live records of KIND to a file, streamed (any size)."""
     if fmt == "geojson" and not exporting.has_coordinates(records.kind_of(kind)):
         raise click.UsageError(f"{kind} records have no coordinates to map; use csv, xlsx or hxl")
-    count = export_file(
-        door.db, kind, fmt, out, mission=mission, actor=door.actor, parts=parts,
-        date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
-    )  # fmt: skip
+    bar = _ExportBar(f"exporting {out.name}")
+    try:
+        count = export_file(
+            door.db, kind, fmt, out, mission=mission, actor=door.actor, parts=parts, progress=bar,
+            date_from=date_from.date() if date_from else None, date_to=date_to.date() if date_to else None,
+        )  # fmt: skip
+    finally:
+        bar.close()
     emit({"path": str(out), "format": fmt, "records": count}, as_json, f"wrote {count} records to {out}")
 
 

@@ -21,7 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import ExitStack
 from datetime import date
 from pathlib import Path
@@ -37,7 +37,7 @@ from bluehelmet.services.exchange import columns
 from bluehelmet.services.exporting import ExportRow, Selection, checked_date_field, export_rows, rows_in
 from bluehelmet.services.loading import find_mission
 
-__all__ = ["PARALLEL_FROM", "export_file", "parts_for"]
+__all__ = ["PARALLEL_FROM", "Progress", "export_file", "parts_for"]
 
 #: Below this many records an export is written by one process: starting another takes one
 #: to two seconds (an interpreter and the library), more than it would save.
@@ -50,6 +50,10 @@ _MOST_PARTS = 4
 #: part, written at once in this process, takes that much more of a head start, the parts
 #: started later that much less, so that they end together.
 _START_ROWS = 60_000
+#: Rows between two reports of progress.
+_REPORT_EVERY = 10_000
+#: Told of an export's progress: rows written so far, and rows in all.
+Progress = Callable[[int, int], None]
 
 
 def parts_for(processors: int | None = None) -> int:
@@ -68,25 +72,28 @@ def export_file(
     date_to: date | None = None,
     actor: str = "export",
     parts: int | None = None,
+    progress: Progress | None = None,
 ) -> int:
     """Write the live records of ``kind`` to ``path`` in ``fmt``, as ``writers.write`` writes
     the rows of ``exporting.export_rows``, in ``parts`` processes (default :func:`parts_for`)
-    when there are at least :data:`PARALLEL_FROM` records; returns how many were written."""
+    when there are at least :data:`PARALLEL_FROM` records; returns how many were written.
+    ``progress``, when given, is told the rows written by every part, every few thousand."""
     cls = records.kind_of(kind)
     field_name = checked_date_field(cls, date_from, date_to)
     parts = parts_for() if parts is None else max(1, parts)
-    if fmt not in ("csv", "hxl", "geojson") or parts < 2:
-        return _serial(db, cls, fmt, path, mission, date_from, date_to, actor)
+    serial = fmt not in ("csv", "hxl", "geojson") or parts < 2
     with db.transaction(actor) as tx:
-        view = exporting.shared_view(tx)
+        view = "" if serial else exporting.shared_view(tx)
         mission_id = find_mission(tx, mission).id if "mission_id" in cls.__dataclass_fields__ else None
         selection = Selection(mission_id, field_name, date_from, date_to)
-        count, bounds = exporting.part_bounds(tx, cls, selection, parts, head=_START_ROWS * (parts - 1) // parts)
-        if count < PARALLEL_FROM or not bounds:
-            return _write_part(tx, cls, fmt, path, selection, first=True, last=True)
-        written = _in_parts(db.settings, tx, cls, fmt, path, selection, bounds, view, actor)
-    if written is None:  # SQLite: a change came between the parts' starts
-        return _serial(db, cls, fmt, path, mission, date_from, date_to, actor)
+        head = _START_ROWS * (parts - 1) // parts
+        count, bounds = exporting.part_bounds(tx, cls, selection, 1 if serial else parts, head=head)
+        report = _Report(progress, count)
+        if not serial and (count < PARALLEL_FROM or not bounds):
+            return _write_part(tx, cls, fmt, path, selection, first=True, last=True, report=report)
+        written = None if serial else _in_parts(db.settings, tx, cls, fmt, path, selection, bounds, view, actor, report)
+    if written is None:  # one process asked for, or on SQLite a change came between the parts' starts
+        return _serial(db, cls, fmt, path, mission, date_from, date_to, actor, report)
     return written
 
 
@@ -99,9 +106,13 @@ def _serial(
     date_from: date | None,
     date_to: date | None,
     actor: str,
+    report: _Report,
 ) -> int:
     chosen, rows = export_rows(db, cls, mission=mission, date_from=date_from, date_to=date_to, actor=actor)
-    return write(fmt, path, chosen, rows)
+    counted = _Counted(rows, report)
+    written = write(fmt, path, chosen, counted)
+    report(counted.count)
+    return written
 
 
 def _in_parts(
@@ -114,27 +125,31 @@ def _in_parts(
     bounds: list[int],
     view: str,
     actor: str,
+    report: _Report,
 ) -> int | None:
     """The first part written here, the others by processes of their own into files beside
     ``path``, appended in order; None (and nothing written) if they did not all see one view."""
     ends = [*bounds, None]
     pieces = [path.with_name(f".{path.name}.part{i}") for i in range(1, len(ends))]
+    tallies = [piece.with_name(piece.name + ".rows") for piece in pieces]
+    report.others = tallies
     children: list[_Child] = []
     try:
         with ExitStack() as outputs:
-            for piece, start, end in zip(pieces, bounds, ends[1:], strict=True):
+            for piece, tally, start, end in zip(pieces, tallies, bounds, ends[1:], strict=True):
                 job = {"settings": settings.model_dump(mode="json"), "kind": cls.__name__, "format": fmt,
                        "path": str(piece), "selection": _as_json(selection._replace(ids=(start, end))), "view": view,
-                       "actor": actor, "last": end is None}  # fmt: skip
+                       "actor": actor, "last": end is None, "tally": str(tally)}  # fmt: skip
                 children.append(_Child(job, outputs))
             first = selection._replace(ids=(None, bounds[0]))
-            count = _write_part(tx, cls, fmt, path, first, first=True, last=False)
-            results = [child.result() for child in children]
+            count = _write_part(tx, cls, fmt, path, first, first=True, last=False, report=report)
+            results = [child.result(lambda: report(count)) for child in children]
         if any(seen != view for _, seen in results):
             path.unlink(missing_ok=True)
             return None
         for piece in pieces:
             _append(piece, path)
+        report(count)  # every part done: all of it
         return count + sum(n for n, _ in results)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -142,7 +157,7 @@ def _in_parts(
     finally:
         for child in children:
             child.stop()
-        for piece in pieces:
+        for piece in [*pieces, *tallies]:
             piece.unlink(missing_ok=True)
 
 
@@ -183,9 +198,15 @@ class _Child:
         except BrokenPipeError:
             pass  # it ended before reading its job: result() says how
 
-    def result(self) -> tuple[int, str]:
-        """How many rows it wrote and the view it read; BluehelmetError if it failed."""
-        self.process.wait()
+    def result(self, waiting: Callable[[], None]) -> tuple[int, str]:
+        """How many rows it wrote and the view it read, ``waiting`` called now and then until it
+        ends; BluehelmetError if it failed."""
+        while True:
+            try:
+                self.process.wait(timeout=0.25)
+                break
+            except subprocess.TimeoutExpired:
+                waiting()
         self.out.seek(0)
         self.err.seek(0)
         err = self.err.read().decode(errors="replace").strip()
@@ -215,12 +236,21 @@ def _selection(values: dict[str, Any]) -> Selection:
 
 
 def _write_part(
-    tx: Transaction, cls: type[Record], fmt: str, path: Path, selection: Selection, *, first: bool, last: bool
+    tx: Transaction,
+    cls: type[Record],
+    fmt: str,
+    path: Path,
+    selection: Selection,
+    *,
+    first: bool,
+    last: bool,
+    report: Callable[[int], None],
 ) -> int:
     """Write the rows ``selection`` chooses, read in ``tx``: with the file's opening if
-    ``first`` (its byte-order mark and header), with its closing if ``last``."""
+    ``first`` (its byte-order mark and header), with its closing if ``last``; the rows
+    written so far told to ``report``, every few thousand and at the end."""
     names = [c.name for c in columns(cls)]
-    counted = _Counted(rows_in(tx, cls, selection))
+    counted = _Counted(rows_in(tx, cls, selection), report)
     if fmt == "geojson":
         chunks = geojson_chunks(names, counted, opening=first, closing=last)
     else:
@@ -228,17 +258,55 @@ def _write_part(
     with path.open("w", encoding="utf-8-sig" if first and fmt != "geojson" else "utf-8", newline="") as handle:
         for chunk in chunks:
             handle.write(chunk)
+    report(counted.count)
     return counted.count
 
 
 class _Counted:
-    def __init__(self, rows: Iterator[ExportRow]) -> None:
-        self.rows, self.count = rows, 0
+    """Rows passed through, counted, the count told to ``report`` every :data:`_REPORT_EVERY`."""
+
+    def __init__(self, rows: Iterator[ExportRow], report: Callable[[int], None]) -> None:
+        self.rows, self.count, self.report = rows, 0, report
 
     def __iter__(self) -> Iterator[ExportRow]:
         for row in self.rows:
             self.count += 1
+            if self.count % _REPORT_EVERY == 0:
+                self.report(self.count)
             yield row
+
+
+class _Report:
+    """Tells ``progress`` (if any) the rows written: this process's, and those the other parts
+    last wrote down in their tally files (``others``)."""
+
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress, self.total = progress, total
+        self.others: Sequence[Path] = ()
+
+    def __call__(self, here: int) -> None:
+        if self.progress is not None:
+            done = here + sum(_tallied(path) for path in self.others)
+            self.progress(min(done, self.total), self.total)
+
+
+def _tallied(path: Path) -> int:
+    """The rows a part wrote down in its tally file, 0 before it wrote any."""
+    try:
+        return int(path.read_text(encoding="ascii") or 0)
+    except (OSError, ValueError):
+        return 0
+
+
+def _tally_to(path: Path) -> Callable[[int], None]:
+    """Write a part's rows down in ``path``, replaced whole each time so that it is never read half-written."""
+
+    def write_down(rows: int) -> None:
+        fresh = path.with_name(path.name + ".new")
+        fresh.write_text(str(rows), encoding="ascii")
+        fresh.replace(path)
+
+    return write_down
 
 
 def _write_later_part(job: dict[str, Any]) -> tuple[int, str]:
@@ -252,9 +320,11 @@ def _write_later_part(job: dict[str, Any]) -> tuple[int, str]:
                 return 0, seen
             cls = records.kind_of(job["kind"])
             selection = _selection(job["selection"])
-            return _write_part(
-                tx, cls, job["format"], Path(job["path"]), selection, first=False, last=job["last"]
-            ), seen
+            written = _write_part(
+                tx, cls, job["format"], Path(job["path"]), selection, first=False, last=job["last"],
+                report=_tally_to(Path(job["tally"])),
+            )  # fmt: skip
+            return written, seen
     finally:
         db.close()
 
