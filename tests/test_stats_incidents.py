@@ -7,17 +7,20 @@ import json
 import random
 from collections import Counter
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import Integer, func, literal, select, text
 
 from bluehelmet.analytics.incidents import GroupKey, date_key, fold, percent_change, rate_change
 from bluehelmet.cli import cli
 from bluehelmet.services import stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
+from bluehelmet.storage.aggregates import iso_week_text
 from tests import factories
 
 TYPES = [
@@ -163,6 +166,23 @@ def test_percent_change_and_rate_change_by_hand() -> None:
 def test_iso_weeks_cross_years_correctly() -> None:
     assert date_key(GroupKey.WEEK, date(2021, 1, 3)) == "2020-W53"
     assert date_key(GroupKey.WEEK, date(2021, 1, 4)) == "2021-W01"
+
+
+def test_the_databases_iso_week_is_pythons_for_every_day_of_two_centuries(db: Database) -> None:
+    """SQLite 3.40 has no %V: the week is worked out from the Thursday's Julian day number."""
+    first, last = date(1900, 1, 1), date(2100, 12, 31)
+    counting = "WITH RECURSIVE d(x) AS (SELECT 0 UNION ALL SELECT x + 1 FROM d WHERE x < :last) SELECT x FROM d"
+    offsets = text(counting).bindparams(last=(last - first).days).columns(x=Integer).subquery("n")
+    with db.transaction("tester") as tx:
+        session = tx.session
+        if session.get_bind().dialect.name == "sqlite":  # a day as SQLite stores it: ISO text
+            day: Any = func.date(first.isoformat(), func.printf("+%d days", offsets.c.x))
+        else:
+            day = literal(first) + offsets.c.x
+        weeks = session.execute(select(offsets.c.x, iso_week_text(session, day))).all()
+    assert len(weeks) == (last - first).days + 1
+    for offset, week in weeks:
+        assert week == date_key(GroupKey.WEEK, first + timedelta(days=offset)), offset
 
 
 _rows = st.lists(
