@@ -82,6 +82,8 @@ def export_file(
     field_name = checked_date_field(cls, date_from, date_to)
     parts = parts_for() if parts is None else max(1, parts)
     serial = fmt not in ("csv", "hxl", "geojson") or parts < 2
+    if serial and progress is None:  # nothing to count the rows for
+        return _serial(db, cls, fmt, path, mission, date_from, date_to, actor, _Report(None, 0))
     with db.transaction(actor) as tx:
         view = "" if serial else exporting.shared_view(tx)
         mission_id = find_mission(tx, mission).id if "mission_id" in cls.__dataclass_fields__ else None

@@ -184,6 +184,7 @@ def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: Inc
             tx.session,
             mission_id,
             [k.value for k in keys],
+            period=name,
             date_from=flt.date_from,
             date_to=flt.date_to,
             where=flt.where,

@@ -114,6 +114,11 @@ def _matching(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
 SHORT_PERIOD_DAYS = 400
 
 
+def _short(date_from: date | None, date_to: date | None) -> bool:
+    """Whether the period is bounded and at most :data:`SHORT_PERIOD_DAYS` long."""
+    return date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
+
+
 def _ordered_prefix(
     keys: Sequence[str], period: str | None, where: Mapping[str, Any] | None, *, short: bool = False
 ) -> list[str] | None:
@@ -196,8 +201,7 @@ def incident_groups_query(
     """The grouping ``incident_groups`` reads, as a statement whose columns are named by the
     keys, the period, ``events`` and the tallied tolls. ``partial``: a group's values may come
     in more than one row (to be added up by ``folded``), which spares a step."""
-    short = date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
-    prefix = _ordered_prefix(keys, period, where, short=short)
+    prefix = _ordered_prefix(keys, period, where, short=_short(date_from, date_to))
     if prefix is None:
         return _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where)
     plain_where = {k: v for k, v in (where or {}).items() if k != "sector"}
@@ -283,27 +287,26 @@ def incident_answer_query(
     mission_id: int,
     keys: Sequence[str],
     *,
+    period: str | None = None,
     date_from: date | None = None,
     date_to: date | None = None,
     where: Mapping[str, Any] | None = None,
 ) -> Select[Any] | None:
     """The answer ``folded`` gives for the incidents alone, counted from their rows in one
     grouping by the labels of ``keys`` (date keys among them), or None when an ordered index
-    serves the grouping better (``incident_groups_query`` then ``folded``).
+    serves the grouping better (``incident_groups_query`` with ``period``, the period the
+    date keys are made of, then ``folded``).
 
     Grouping the rows by the labels at once spares the second grouping ``folded`` would make of
     groups that are nearly as many as the rows (a day and a place: 760,000 groups of a million
     incidents), which at that size costs a third of the time."""
-    dates = {k for k in keys if k in _DATE_KEYS}
-    finest = next((k for k in _DATE_KEYS if k in dates), None)
-    grouped = "day" if finest == "week" else finest  # as two steps would group: weeks cross months
     plain = [k for k in keys if k not in _DATE_KEYS]
-    short = date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
-    if _ordered_prefix(plain, grouped, where, short=short) is not None:
+    if _ordered_prefix(plain, period, where, short=_short(date_from, date_to)) is not None:
         return None
-    period = "week" if dates == {"week"} else grouped
-    day = period_text(session, period) if period is not None else None
-    labels = [label_of(session, k, period, day if k in _DATE_KEYS else INCIDENT_COLUMNS[k]) for k in keys]
+    # A week alone is labelled straight from the event date; with another date key, from the day.
+    labelled = "week" if {k for k in keys if k in _DATE_KEYS} == {"week"} else period
+    day = period_text(session, labelled) if labelled is not None else None
+    labels = [label_of(session, k, labelled, day if k in _DATE_KEYS else INCIDENT_COLUMNS[k]) for k in keys]
     sums = [cast(func.coalesce(func.sum(_I.c[n]), 0), BigInteger).label(n) for n in TALLIED]
     columns = [label.label(k) for label, k in zip(labels, keys, strict=True)]
     stmt = select(*columns, cast(func.count(), BigInteger).label("events"), *sums).select_from(_source(where, keys))
