@@ -1,7 +1,7 @@
 """Time the incident analysis on N synthetic incidents (default 1,000,000) in SQLite.
 
 Usage: python benchmarks/stats_incidents.py [N] [--db URL] [--pairs] [--rollup-only] [--only TEXT]
-       [--answers FILE]
+       [--answers FILE] [--floor ROWS]
 
 With --db naming a database an earlier run wrote (the same N), its incidents are reused.
 
@@ -16,6 +16,11 @@ repeats), with the processor time beside the clock's, once as the services answe
 row grouped from the incident table, the answers of the two compared, and against the same
 grouping done by plain Python over the rows in memory, the baseline a script without a
 database would use.
+
+With ``--floor ROWS``, every answer of at least ROWS rows is also written as it is (its rows, in
+its order) into a table of a SQLite file of its own, and the time to read that table back into
+the same dictionaries is printed beside bluehelmet's: the least any storage could cost for an
+answer of that size, since nothing is left to count or sort.
 """
 
 from __future__ import annotations
@@ -26,12 +31,13 @@ import hashlib
 import itertools
 import json
 import random
+import sqlite3
 import sys
 import tempfile
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import closing, contextmanager, nullcontext
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -163,6 +169,36 @@ def _without_rollup() -> Iterator[None]:
         stats._rollup_serves = serves
 
 
+def _floor(label: str, seconds: float, answer: object, folder: Path) -> None:
+    """Time reading ``answer`` (a list of dictionaries) back from a table that holds exactly its
+    rows, in its order, and making the same dictionaries: the floor of any stored answer."""
+    rows = answer if isinstance(answer, list) else []
+    names = tuple(rows[0]) if rows else ()
+    path = folder / f"floor-{hashlib.sha256(label.encode()).hexdigest()[:12]}.db"
+    with closing(sqlite3.connect(path)) as con:
+        columns = ", ".join(f'"{name}"' for name in names)
+        con.execute(f"CREATE TABLE answer ({columns})")
+        con.executemany(
+            f"INSERT INTO answer VALUES ({', '.join('?' * len(names))})", map(tuple, map(dict.values, rows))
+        )
+        con.commit()
+    times = []
+    with closing(sqlite3.connect(path)) as con:
+        for _ in range(3):
+            start = time.perf_counter()
+            fetched = con.execute("SELECT * FROM answer ORDER BY rowid").fetchall()
+            again = list(map(dict, map(zip, itertools.repeat(names), fetched)))
+            times.append(time.perf_counter() - start)
+    path.unlink()
+    if again != rows:
+        raise AssertionError(f"{label}: the stored answer did not read back the same")
+    print(
+        f"    floor for {len(rows):,} rows (the answer already stored, read back): cold {times[0]:.3f} s,"
+        f" warm {min(times[1:]):.3f} s; bluehelmet {seconds:.3f} s cold, {seconds / times[0]:.1f}x the floor",
+        flush=True,
+    )
+
+
 def _table(keys: list[str], flt: IncidentFilter) -> Query:
     return lambda db: stats.incident_table(db, keys, flt)
 
@@ -268,6 +304,7 @@ def main() -> None:
     parser.add_argument("--pairs", action="store_true", help="time every grouping by one or two keys instead")
     parser.add_argument("--rollup-only", action="store_true", help="skip the incident-table comparison")
     parser.add_argument("--answers", default="", help="a file of answers: compared with when it exists, else written")
+    parser.add_argument("--floor", type=int, default=0, help="time reading back every answer of this many rows or more")
     args = parser.parse_args()
     folder = tempfile.mkdtemp()
     url = args.db or f"sqlite:///{Path(folder) / 'bench.db'}"
@@ -293,6 +330,10 @@ def main() -> None:
         with context:
             timings = [_timed(label, url, query) for label, query in chosen if args.only in label]
         worst[path] = max(seconds for seconds, *_ in timings)
+        for seconds, _, label, answer in timings if args.floor and path == "rollup" else ():
+            if isinstance(answer, list) and len(answer) >= args.floor:
+                print(f"  {label}:")
+                _floor(label, seconds, answer, Path(folder))
         answers[path] = [answer for *_, answer in timings]
         slowest = sorted(timings, key=lambda t: -t[1])[:5]
         print("  slowest by processor time, cold: " + "; ".join(f"{lb} {c:.3f} s" for _, c, lb, _ in slowest))

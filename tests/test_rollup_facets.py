@@ -165,6 +165,9 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
         ("incident_type_day", ["day", "event_type"], None),
         ("incident_type_day", ["target", "day"], {"event_type": "Battles"}),
         ("incident_type_day", ["day", "sub_event_type", "category"], None),
+        ("incident_perpetrator_type_month", ["perpetrator", "event_type"], None),
+        ("incident_perpetrator_type_month", ["category", "perpetrator", "month"], {"perpetrator": "JNIM"}),
+        ("incident_perpetrator_type_month", ["target", "year"], {"perpetrator": "JNIM"}),
     ],
 )
 def test_each_rollup_answers_the_groupings_it_holds(
@@ -184,6 +187,38 @@ def test_each_rollup_answers_the_groupings_it_holds(
     assert rollups.rebuild(db) > 0
     answer = stats.incident_table(db, keys, IncidentFilter(date(2021, 2, 1), date(2021, 2, 28), where), mission=name)
     assert sum(row["events"] for row in answer) == 2
+
+
+@pytest.mark.parametrize(
+    ("rollup", "keys", "where"),
+    [
+        ("incident_location_facets", ["location", "event_type"], None),
+        ("incident_location_facets", ["admin2", "location"], None),
+        ("incident_location_facets", ["target", "location", "sector"], {"event_type": "Battles"}),
+        ("incident_location_perpetrator", ["location", "perpetrator"], None),
+        ("incident_location_perpetrator", ["location"], {"perpetrator": "JNIM", "sector": "East"}),
+    ],
+)
+def test_an_all_time_rollup_answers_only_a_period_unbounded_on_both_sides(
+    db: Database, rollup: str, keys: list[str], where: dict[str, Any] | None
+) -> None:
+    """Its one cell is the mission's whole record: a period with a bound is read from elsewhere."""
+    mission_id, name = _mission(db)
+    with db.transaction("tester") as tx:
+        sector = factories.make(tx, "Sector", mission_id=mission_id, name="East")
+        place = factories.make(tx, "Location", mission_id=mission_id, sector_id=sector.id)
+        for day in (date(2021, 2, 1), date(2021, 2, 28)):
+            _incident(tx, mission_id, day, location_id=place.id, location_name="Ansongo", perpetrator="JNIM")
+    table = rollup_named(rollup).table
+    with db.engine.begin() as conn:  # behind the services' back
+        conn.execute(update(table).values(events=table.c.events + 100))
+    every, bounded = IncidentFilter(where=where), IncidentFilter(None, date(2021, 12, 31), where)
+    assert stats._rollup_for([GroupKey(k) for k in keys], every) is rollup_named(rollup)
+    assert stats._rollup_for([GroupKey(k) for k in keys], bounded) is not rollup_named(rollup)
+    assert sum(row["events"] for row in stats.incident_table(db, keys, every, mission=name)) > 100
+    assert sum(row["events"] for row in stats.incident_table(db, keys, bounded, mission=name)) == 2
+    assert rollups.rebuild(db) > 0
+    assert sum(row["events"] for row in stats.incident_table(db, keys, every, mission=name)) == 2
 
 
 def _grouped(db: Database, mission_id: int, keys: list[str], flt: IncidentFilter) -> list[Any]:
@@ -262,11 +297,15 @@ def test_a_location_moving_sector_moves_its_incidents_in_the_rollups(db: Databas
         readers = [(["day"], "incident_day"), (["category"], "incident_month"), (["week", "target"], "incident_week")]
         readers += [(["day", "admin1"], "incident_region_day"), (["week", "admin2"], "incident_region_week")]
         readers += [(["day", "perpetrator"], "incident_perpetrator_day")]
-        for others, rollup in [*readers, (["perpetrator"], "incident_perpetrator_month")]:
+        readers += [(["perpetrator"], "incident_perpetrator_month")]
+        every = IncidentFilter()  # the incidents are all in that month: the rollups of all time too
+        timeless = [(["location"], "incident_location_perpetrator")]
+        timeless += [(["location", "admin1"], "incident_location_facets")]
+        for others, rollup, flt in [*((o, r, whole_month) for o, r in readers), *((o, r, every) for o, r in timeless)]:
             keys = [GroupKey.SECTOR, *map(GroupKey, others)]
-            assert stats._rollup_for(keys, whole_month) is rollup_named(rollup)
+            assert stats._rollup_for(keys, flt) is rollup_named(rollup)
             counted: dict[str | None, int] = {}
-            for row in stats.incident_table(db, [k.value for k in keys], whole_month, mission=name):
+            for row in stats.incident_table(db, [k.value for k in keys], flt, mission=name):
                 counted[row["sector"]] = counted.get(row["sector"], 0) + row["events"]
             answers.append(counted)
         assert all(answer == answers[0] for answer in answers), answers

@@ -20,10 +20,12 @@ def rebuild(db: Database, *, actor: str = "maintenance") -> int:
 
 
 def _describe(key: RollupKey) -> str:
-    table, mission_id, cell, *rest = key
-    columns = rollup_named(table).key_columns[2:]
+    table, mission_id, *rest = key
+    rollup = rollup_named(table)
+    cell = f", {rest.pop(0)}" if rollup.cells else ""
+    columns = rollup.key_columns[1 + len(rollup.cells) :]
     named = ", ".join(f"{name} {value!r}" for name, value in zip(columns, rest, strict=True) if value)
-    return f"{table}: mission #{mission_id}, {cell}" + (f", {named}" if named else "")
+    return f"{table}: mission #{mission_id}{cell}" + (f", {named}" if named else "")
 
 
 def check(db: Database, *, actor: str = "maintenance") -> list[str]:

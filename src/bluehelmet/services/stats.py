@@ -39,7 +39,7 @@ from bluehelmet.storage.aggregates import (
     plain_rows,
 )
 from bluehelmet.storage.rollup_queries import rollup_answer_query, rollup_groups_query
-from bluehelmet.storage.rollups import ROLLUPS, Rollup, cell_of
+from bluehelmet.storage.rollups import ALL_TIME, ROLLUPS, Rollup, cell_of
 
 __all__ = [
     "IncidentFilter",
@@ -53,11 +53,13 @@ __all__ = [
 ]
 
 
-#: The date keys a rollup's cells make up: days make every period, weeks and months only themselves.
+#: The date keys a rollup's cells make up: days make every period, weeks and months only
+#: themselves, an all-time rollup none.
 _DATES_OF_GRAIN = {
     "day": DATE_KEYS,
     "week": frozenset({GroupKey.WEEK}),
     "month": frozenset({GroupKey.MONTH, GroupKey.YEAR}),
+    ALL_TIME: frozenset(),
 }
 
 
@@ -92,8 +94,11 @@ def _next_month(day: date) -> date | None:
 
 def _whole_cells(flt: IncidentFilter, grain: str) -> tuple[date | None, date | None] | None:
     """The first and last day of the whole cells (days, ISO weeks or months) inside the period
-    (None: unbounded on that side), or None when the period holds no whole cell."""
+    (None: unbounded on that side), or None when the period holds no whole cell. The one cell of
+    an all-time rollup is whole only for a period unbounded on both sides."""
     start, end = flt.date_from, flt.date_to
+    if grain == ALL_TIME:
+        return (None, None) if start is None and end is None else None
     if grain == "month":
         if start is not None and start.day != 1:
             start = _next_month(start)
@@ -127,12 +132,16 @@ def plain_filter(flt: IncidentFilter) -> bool:
 
 
 def _rollup_for(keys: Sequence[GroupKey], flt: IncidentFilter) -> Rollup | None:
-    """The smallest rollup that holds every key and filter column, if any does."""
+    """The smallest rollup that holds every key and filter column, if any does; an all-time
+    rollup only for a period unbounded on both sides."""
     if not plain_filter(flt):
         return None
     facets = {k.value for k in keys if k not in DATE_KEYS} | set(flt.where or {})
     dates = {k for k in keys if k in DATE_KEYS}
+    bounded = flt.date_from is not None or flt.date_to is not None
     for rollup in ROLLUPS:
+        if bounded and rollup.grain == ALL_TIME:
+            continue
         if facets <= rollup.facets and dates <= _DATES_OF_GRAIN[rollup.grain]:
             return rollup
     return None

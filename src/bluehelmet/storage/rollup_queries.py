@@ -62,12 +62,11 @@ def _restricted(
     cell_to: str | None,
     where: Mapping[str, Any] | None,
 ) -> Select[Any]:
-    cell = rollup.table.c[rollup.grain]
     stmt = stmt.where(rollup.table.c.mission_id == mission_id)
     if cell_from is not None:
-        stmt = stmt.where(cell >= cell_from)
+        stmt = stmt.where(rollup.table.c[rollup.grain] >= cell_from)
     if cell_to is not None:
-        stmt = stmt.where(cell <= cell_to)
+        stmt = stmt.where(rollup.table.c[rollup.grain] <= cell_to)
     for name, value in (where or {}).items():
         values = value if isinstance(value, list | tuple | set) else [value]
         stmt = stmt.where(_facet(rollup, name).in_([str(v) for v in values]))
@@ -127,7 +126,7 @@ def rollup_answer_query(
         labels.append(label.label(key))
         groups.append(label if key in _DATES else stored)
     # Asked for exactly the rollup's key columns, each of its rows is a group: nothing to add up.
-    exact = set(keys) == {rollup.grain, *(k.name for k in rollup.keys)}
+    exact = set(keys) == set(rollup.key_columns[1:])
     if exact:
         totals = [cast(t[name], BigInteger).label(name) for name in MEASURES]
     else:

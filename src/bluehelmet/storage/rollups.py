@@ -22,7 +22,15 @@ current by the services, which add each change's delta before the transaction co
 - ``incident_location_month``: the month with the location name alone, for groupings by
   location and by location and month or year, from as many rows as such an answer has;
 - ``incident_type_day``: the day with the incident's types, category and target (no region,
-  no sector), for a day with any of those, which would otherwise read every incident.
+  no sector), for a day with any of those, which would otherwise read every incident;
+- ``incident_perpetrator_type_month``: the month with the perpetrator, the incident's types,
+  category and target, for "who does what" (a perpetrator with a type or a target), which
+  would otherwise walk a million entries of the perpetrator index;
+- ``incident_location_facets`` and ``incident_location_perpetrator``: no time cell (every
+  incident of the mission, whenever), the location name with the types, category, target,
+  regions and sector, or with the perpetrator and sector, for a place with any of those over
+  the mission's whole record. A period is not cut from them: a grouping with a period bound
+  is read from the incidents, as before these existed.
 
 The sector a rollup keeps is the one the incident is placed in: its own, else its location's.
 When a location changes sector, the counts of the incidents that take their sector from it move
@@ -71,6 +79,7 @@ from bluehelmet.storage.database import execute_many
 from bluehelmet.storage.tables import TABLES, metadata
 
 __all__ = [
+    "ALL_TIME",
     "MEASURES",
     "PLACED_SECTOR",
     "PLACE_ROLLUP",
@@ -177,19 +186,30 @@ class Rollup:
         return self.table.name
 
     @property
+    def cells(self) -> tuple[str, ...]:
+        """The name of its time cell column, if it has one (an all-time rollup has none)."""
+        return () if self.grain == ALL_TIME else (self.grain,)
+
+    @property
     def key_columns(self) -> tuple[str, ...]:
-        return ("mission_id", self.grain, *(k.name for k in self.keys))
+        return ("mission_id", *self.cells, *(k.name for k in self.keys))
+
+
+#: The grain of a rollup without a time cell: each row counts the mission's incidents of all time.
+ALL_TIME = "all"
 
 
 def _rollup(name: str, grain: str, keys: tuple[_Key, ...], facets: frozenset[str]) -> Rollup:
+    length = {"day": 10, "week": 8, "month": 7}
+    cells = [] if grain == ALL_TIME else [Column(grain, String(length[grain]), nullable=False)]
     table = Table(
         name,
         metadata,
         Column("mission_id", Integer, ForeignKey("mission.id"), nullable=False),
-        Column(grain, String({"day": 10, "week": 8, "month": 7}[grain]), nullable=False),
+        *cells,
         *[Column(k.name, k.type, nullable=False) for k in keys],
         *[Column(name, Integer, nullable=False) for name in MEASURES],
-        PrimaryKeyConstraint("mission_id", grain, *(k.name for k in keys)),
+        PrimaryKeyConstraint("mission_id", *(c.name for c in cells), *(k.name for k in keys)),
     )
     return Rollup(table, grain, keys, facets)
 
@@ -215,6 +235,25 @@ LOCATION_ROLLUP = _rollup(
 )
 _TYPES = ("event_type", "sub_event_type", "category", "target")
 TYPE_DAY_ROLLUP = _rollup("incident_type_day", "day", tuple(_text_key(n) for n in _TYPES), frozenset(_TYPES))
+PERPETRATOR_TYPE_ROLLUP = _rollup(
+    "incident_perpetrator_type_month",
+    "month",
+    (_text_key("perpetrator"), *(_text_key(n) for n in _TYPES)),
+    frozenset({"perpetrator", *_TYPES}),
+)
+_LOCATION = _text_key("location", "location_name")
+LOCATION_FACETS_ROLLUP = _rollup(
+    "incident_location_facets",
+    ALL_TIME,
+    (_LOCATION, *(_text_key(n) for n in (*_TYPES, "admin1", "admin2")), _PLACED),
+    frozenset({"location", *_TYPES, "admin1", "admin2", "sector"}),
+)
+LOCATION_PERPETRATOR_ROLLUP = _rollup(
+    "incident_location_perpetrator",
+    ALL_TIME,
+    (_LOCATION, _text_key("perpetrator"), _PLACED),
+    frozenset({"location", "perpetrator", "sector"}),
+)
 #: Every rollup, the smallest first: a query is answered by the first that can.
 ROLLUPS = (
     DAY_ROLLUP,
@@ -222,11 +261,14 @@ ROLLUPS = (
     PERPETRATOR_WEEK_ROLLUP,
     REGION_WEEK_ROLLUP,
     MONTH_ROLLUP,
+    PERPETRATOR_TYPE_ROLLUP,
     REGION_DAY_ROLLUP,
     PERPETRATOR_DAY_ROLLUP,
     LOCATION_ROLLUP,
     WEEK_ROLLUP,
     TYPE_DAY_ROLLUP,  # after the week rollup, which gives a week with a type from its own cells
+    LOCATION_PERPETRATOR_ROLLUP,  # all time: passed over when a period is bounded
+    LOCATION_FACETS_ROLLUP,
     PLACE_ROLLUP,
 )
 _BY_NAME = {r.name: r for r in ROLLUPS}
@@ -251,11 +293,11 @@ def _picker(names: tuple[str, ...]) -> Callable[[dict[str, Any]], tuple[Any, ...
 #: What ``contribution`` needs: each key column's value worked out once per incident, then
 #: per rollup its name, grain and the pick of its keys from those values.
 _DERIVED = _derivations()
-_CONTRIBUTED = tuple((r.name, r.grain, _picker(tuple(k.name for k in r.keys))) for r in ROLLUPS)
+_CONTRIBUTED = tuple((r.name, r.grain if r.cells else None, _picker(tuple(k.name for k in r.keys))) for r in ROLLUPS)
 #: The fields ``contribution`` reads: read from the record's own dictionary when all are there.
 _READ = frozenset({"latitude", "longitude", "location_name", "location_id", "sector_id", *ROLLUP_KEYS,
                    "perpetrator", *TALLIED, "event_date", "mission_id"})  # fmt: skip
-_GRAINS = tuple(dict.fromkeys(r.grain for r in ROLLUPS))
+_GRAINS = tuple(dict.fromkeys(r.grain for r in ROLLUPS if r.cells))
 incident_month = MONTH_ROLLUP.table
 
 #: (rollup name, mission_id, cell, *its key columns), missing text as '' and ids as 0.
@@ -291,7 +333,10 @@ def contribution(record: object, sector_of: Callable[[int], int | None]) -> Cont
     cells = {grain: cell_of(grain, day) for grain in _GRAINS}
     mission_id = get("mission_id")
     derived = {name: derive(get, sector) for name, derive in _DERIVED}
-    return tuple(((name, mission_id, cells[grain], *pick(derived)), measures) for name, grain, pick in _CONTRIBUTED)
+    return tuple(
+        ((name, mission_id, cells[grain], *pick(derived)) if grain else (name, mission_id, *pick(derived)), measures)
+        for name, grain, pick in _CONTRIBUTED
+    )
 
 
 def location_sector(session: Session, location_id: int) -> int | None:
@@ -389,7 +434,7 @@ def fresh_rollup_rows(session: Session, rollup: Rollup, mission_id: int | None =
     """A rollup's rows computed afresh from the incidents (columns named as the table's)."""
     keys = [
         _I.c.mission_id.label("mission_id"),
-        cell_text(session, rollup.grain).label(rollup.grain),
+        *[cell_text(session, cell).label(cell) for cell in rollup.cells],
         *[k.of_row().label(k.name) for k in rollup.keys],
     ]
     measures = [func.count().label("events"), *[func.coalesce(func.sum(_I.c[n]), 0).label(n) for n in TALLIED]]
