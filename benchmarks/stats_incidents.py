@@ -218,6 +218,7 @@ _MIXED = (
 def _queries() -> list[tuple[str, Query]]:
     every, year = IncidentFilter(), IncidentFilter(date(2020, 1, 1), date(2020, 12, 31))
     ragged = IncidentFilter(date(2020, 1, 15), date(2020, 12, 14))
+    years = IncidentFilter(date(2018, 1, 1), date(2020, 12, 31))
     by = ["month", "event_type", "admin1"]
     place = IncidentFilter(date(2020, 1, 1), date(2020, 12, 31), {"location": ["Place 7"]})
     singles = [(f"by {key}, all years", _table([key], every)) for key in (k.value for k in GroupKey)]
@@ -232,6 +233,9 @@ def _queries() -> list[tuple[str, Query]]:
         ("location, ragged year", _table(["location"], ragged)),
         ("perpetrator x month, ragged year", _table(["perpetrator", "month"], ragged)),
         ("location x event_type, one year", _table(["location", "event_type"], year)),
+        ("location x perpetrator, one year", _table(["location", "perpetrator"], year)),
+        ("perpetrator x admin1, ragged year", _table(["perpetrator", "admin1"], ragged)),
+        ("location x target, three years", _table(["location", "target"], years)),
         *[(f"{' x '.join(keys)}, all years", _table(keys, every)) for keys in _MIXED],
         ("sector x target, ragged year", _table(["sector", "target"], ragged)),
         ("weekly rate for one place", lambda db: stats.weekly_rate(db, date(2020, 6, 1), place)),

@@ -274,10 +274,13 @@ def test_each_grouping_reads_the_ordered_index_that_holds_it(
     assert aggregates._ordered_prefix(keys, period, where) == prefix
 
 
-def test_a_short_period_is_read_by_date_unless_the_index_leads_with_the_date() -> None:
-    assert aggregates._ordered_prefix(["location", "event_type"], None, None, short=True) is None
-    assert aggregates._ordered_prefix(["perpetrator"], None, None, short=True) is None
-    assert aggregates._ordered_prefix(["event_type"], "day", None, short=True) == ["event_date", "event_type"]
+def test_a_period_with_a_bound_is_read_by_date_unless_the_index_leads_with_the_date() -> None:
+    assert aggregates._ordered_prefix(["location", "event_type"], None, None, dated=True) is None
+    assert aggregates._ordered_prefix(["perpetrator"], None, None, dated=True) is None
+    assert aggregates._ordered_prefix(["location", "perpetrator"], None, None, dated=True) is None
+    assert aggregates._ordered_prefix(["event_type"], "day", None, dated=True) == ["event_date", "event_type"]
+    assert aggregates._dated(date(2020, 1, 1), None) and aggregates._dated(None, date(2020, 1, 1))
+    assert not aggregates._dated(None, None)
 
 
 def test_a_location_moving_sector_moves_its_incidents_in_the_rollups(db: Database) -> None:

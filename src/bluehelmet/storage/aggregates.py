@@ -24,7 +24,6 @@ from bluehelmet.storage.tables import FACET_INDEXES, FACETS, PLACE_PERPETRATOR_I
 
 __all__ = [
     "INCIDENT_COLUMNS",
-    "SHORT_PERIOD_DAYS",
     "TALLIED",
     "counted_incidents",
     "folded",
@@ -109,24 +108,22 @@ def _matching(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
     return column.in_(value) if isinstance(value, list | tuple | set) else column == value
 
 
-#: A period at most this long is read by date from the rows: walking a whole place or perpetrator
-#: index costs more than reading a year of incidents through the date index.
-SHORT_PERIOD_DAYS = 400
-
-
-def _short(date_from: date | None, date_to: date | None) -> bool:
-    """Whether the period is bounded and at most :data:`SHORT_PERIOD_DAYS` long."""
-    return date_from is not None and date_to is not None and (date_to - date_from).days < SHORT_PERIOD_DAYS
+def _dated(date_from: date | None, date_to: date | None) -> bool:
+    """Whether the period has a bound, so that its incidents are read as a range of the day index
+    (which holds every column a grouping reads) rather than along a whole place or perpetrator
+    index: on a million incidents, from about half the time for a year to two thirds of it for
+    eight years of ten (docs/analytics.md)."""
+    return date_from is not None or date_to is not None
 
 
 def _ordered_prefix(
-    keys: Sequence[str], period: str | None, where: Mapping[str, Any] | None, *, short: bool = False
+    keys: Sequence[str], period: str | None, where: Mapping[str, Any] | None, *, dated: bool = False
 ) -> list[str] | None:
     """The leading columns of an ordered index (``tables.FACET_INDEXES``) that hold every key of
     the grouping, as few as can be, or None when no such index holds all its keys and filters
-    (or, for a ``short`` period, when the index does not lead with the date)."""
+    (or, for a ``dated`` period, when the index does not lead with the date)."""
     asked = {*keys, *(where or {})}
-    if asked == {"location", "perpetrator"} and period is None and not short:
+    if asked == {"location", "perpetrator"} and period is None and not dated:
         return list(PLACE_PERPETRATOR_INDEX[1])
     leads = {"location": "ix_incident_place_facets", "sector": "ix_incident_place_facets"}
     leads |= {"perpetrator": "ix_incident_perpetrator_facets"}
@@ -136,7 +133,7 @@ def _ordered_prefix(
     if len(chosen) != 1:
         return None
     (index,) = chosen
-    if short and index != "ix_incident_day_facets":
+    if dated and index != "ix_incident_day_facets":
         return None
     held = set(FACETS) | {k for k, name in leads.items() if name == index}
     if not set(keys) | set(where or {}) <= held:
@@ -201,7 +198,7 @@ def incident_groups_query(
     """The grouping ``incident_groups`` reads, as a statement whose columns are named by the
     keys, the period, ``events`` and the tallied tolls. ``partial``: a group's values may come
     in more than one row (to be added up by ``folded``), which spares a step."""
-    prefix = _ordered_prefix(keys, period, where, short=_short(date_from, date_to))
+    prefix = _ordered_prefix(keys, period, where, dated=_dated(date_from, date_to))
     if prefix is None:
         return _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where)
     plain_where = {k: v for k, v in (where or {}).items() if k != "sector"}
@@ -301,7 +298,7 @@ def incident_answer_query(
     groups that are nearly as many as the rows (a day and a place: 760,000 groups of a million
     incidents), which at that size costs a third of the time."""
     plain = [k for k in keys if k not in _DATE_KEYS]
-    if _ordered_prefix(plain, period, where, short=_short(date_from, date_to)) is not None:
+    if _ordered_prefix(plain, period, where, dated=_dated(date_from, date_to)) is not None:
         return None
     # A week alone is labelled straight from the event date; with another date key, from the day.
     labelled = "week" if {k for k in keys if k in _DATE_KEYS} == {"week"} else period

@@ -43,6 +43,7 @@ from bluehelmet.storage.types import StrEnumType, UTCDateTime
 R = TypeVar("R", bound=Record)
 
 __all__ = [
+    "DAY_INDEX_TAIL",
     "FACETS",
     "FACET_INDEXES",
     "PLACE_PERPETRATOR_INDEX",
@@ -158,9 +159,15 @@ FACET_INDEXES = {
     "ix_incident_perpetrator_facets": ("perpetrator",),
     "ix_incident_day_facets": ("event_date",),
 }
+#: What the day index holds after the tolls, in no useful order: the place, the perpetrator and
+#: whether explosives were used, so that a period's range of days is read from the index alone
+#: whatever the grouping or filter (without visiting the table, whose rows lie in the order they came).
+DAY_INDEX_TAIL = ("location_name", "location_id", "sector_id", "perpetrator", "explosives_used")
 for _name, _leading in FACET_INDEXES.items():
     _tail = ("event_date",) if "event_date" not in _leading else ()
-    Index(_name, *(_INCIDENT.c[c] for c in ("mission_id", *_leading, *FACETS, *_tail, *_COUNTED, *TOLL_FIELDS)))
+    _after = DAY_INDEX_TAIL if _name == "ix_incident_day_facets" else ()
+    _indexed = ("mission_id", *_leading, *FACETS, *_tail, *_COUNTED, *TOLL_FIELDS, *_after)
+    Index(_name, *(_INCIDENT.c[c] for c in _indexed))
 # A place with a perpetrator: neither the place index nor the perpetrator index holds both (and
 # putting one after the other's first columns would split the groupings each serves).
 PLACE_PERPETRATOR_INDEX = ("ix_incident_place_perpetrator", ("location_name", "perpetrator"))
