@@ -236,6 +236,7 @@ def _queries() -> list[tuple[str, Query]]:
         ("location x perpetrator, one year", _table(["location", "perpetrator"], year)),
         ("perpetrator x admin1, ragged year", _table(["perpetrator", "admin1"], ragged)),
         ("location x target, three years", _table(["location", "target"], years)),
+        ("location x perpetrator, 2014 on", _table(["location", "perpetrator"], IncidentFilter(date(2014, 1, 1)))),
         *[(f"{' x '.join(keys)}, all years", _table(keys, every)) for keys in _MIXED],
         ("sector x target, ragged year", _table(["sector", "target"], ragged)),
         ("weekly rate for one place", lambda db: stats.weekly_rate(db, date(2020, 6, 1), place)),

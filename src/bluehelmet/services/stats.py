@@ -36,9 +36,10 @@ from bluehelmet.storage.aggregates import (
     folded,
     incident_answer_query,
     incident_groups_query,
+    negated,
     plain_rows,
 )
-from bluehelmet.storage.rollup_queries import rollup_answer_query, rollup_groups_query
+from bluehelmet.storage.rollup_queries import counted_outside, rollup_answer_query, rollup_groups_query
 from bluehelmet.storage.rollups import ALL_TIME, ROLLUPS, Rollup, cell_of
 
 __all__ = [
@@ -188,6 +189,10 @@ def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: Inc
     name = period.value if period else None
     rollup = _rollup_for(keys, flt) if _rollup_serves(keys, flt) else None
     split = None if rollup is None else split_period(flt, rollup.grain)
+    if rollup is None and (flt.date_from is not None or flt.date_to is not None):
+        less = _whole_record_less_outside(tx, mission_id, keys, flt)
+        if less is not None:
+            return less
     if rollup is None or split is None:
         answer = incident_answer_query(
             tx.session,
@@ -219,6 +224,31 @@ def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: Inc
         edges = [_from_incidents(tx, mission_id, plain, name, start, end, flt.where) for start, end in split.edges]
         parts = [whole, *edges]
     return folded(tx.session, parts, [k.value for k in keys], name)
+
+
+def _whole_record_less_outside(
+    tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter
+) -> list[tuple[Any, ...]] | None:
+    """The groups of a period with a bound, when a rollup of all time holds the keys and fewer of
+    the mission's incidents lie outside the period than inside: the whole record less those
+    outside (read as ranges of the day index); else None."""
+    whole_record = IncidentFilter(where=flt.where)
+    timeless = _rollup_for(keys, whole_record) if _rollup_serves(keys, whole_record) else None
+    if timeless is None or timeless.grain != ALL_TIME:
+        return None
+    tx.write_rollup()
+    outside, total = counted_outside(tx.session, mission_id, flt.date_from, flt.date_to)
+    if 2 * outside >= total:
+        return None
+    plain = [k.value for k in keys]
+    ranges: list[tuple[date | None, date | None]] = []
+    if flt.date_from is not None and flt.date_from > date.min:
+        ranges.append((None, flt.date_from - timedelta(days=1)))
+    if flt.date_to is not None and flt.date_to < date.max:
+        ranges.append((flt.date_to + timedelta(days=1), None))
+    whole = rollup_groups_query(tx.session, timeless, mission_id, plain, where=flt.where)
+    less = [negated(_from_incidents(tx, mission_id, plain, None, start, end, flt.where)) for start, end in ranges]
+    return folded(tx.session, [whole, *less], plain, None, counted_only=True)
 
 
 def _from_incidents(

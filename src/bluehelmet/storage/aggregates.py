@@ -32,6 +32,7 @@ __all__ = [
     "incident_groups_query",
     "iso_week_text",
     "label_of",
+    "negated",
     "period_text",
     "plain_rows",
 ]
@@ -253,7 +254,12 @@ def label_of(session: Session, key: str, period: str | None, column: Any) -> Col
 
 
 def folded(
-    session: Session, parts: Sequence[Select[Any]], keys: Sequence[str], period: str | None
+    session: Session,
+    parts: Sequence[Select[Any]],
+    keys: Sequence[str],
+    period: str | None,
+    *,
+    counted_only: bool = False,
 ) -> list[tuple[Any, ...]]:
     """The groups of ``parts`` (statements whose columns are named by the keys that are not
     dates, the ``period``, ``events`` and the tallied tolls) added up by the labels of ``keys``
@@ -262,12 +268,23 @@ def folded(
 
     A date key is made from the period (a day gives every date key; a month, the month and
     the year); a missing text, stored as '' or NULL, is one missing label (None). Sorted as
-    Python sorts text (by code point): SQLite's own order, PostgreSQL's "C" collation."""
+    Python sorts text (by code point): SQLite's own order, PostgreSQL's "C" collation.
+    ``counted_only``: a group whose events add up to none is left out (parts that take away,
+    ``negated``, can leave a group of the whole with nothing in the period)."""
     source = (parts[0] if len(parts) == 1 else union_all(*parts)).subquery()
     labels = [label_of(session, k, period, source.c[period if k in _DATE_KEYS and period else k]) for k in keys]
     totals = [cast(func.coalesce(func.sum(source.c[n]), 0), BigInteger).label(n) for n in ("events", *TALLIED)]
     stmt = select(*(label.label(k) for label, k in zip(labels, keys, strict=True)), *totals)
+    if counted_only and labels:
+        stmt = stmt.having(func.sum(source.c.events) > 0)
     return plain_rows(session, _sorted_by_labels(session, stmt, labels))
+
+
+def negated(stmt: Select[Any]) -> Select[Any]:
+    """``stmt``'s groups (for ``folded``) with their events and tolls taken away instead of added."""
+    groups = stmt.subquery()
+    measures = {"events", *TALLIED}
+    return select(*((-c).label(c.name) if c.name in measures else c for c in groups.c))
 
 
 def _sorted_by_labels(session: Session, stmt: Select[Any], labels: Sequence[ColumnElement[Any]]) -> Select[Any]:

@@ -4,19 +4,20 @@ whole cells (days, ISO weeks or months), from a few thousand rows instead of the
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from datetime import date
 from typing import Any
 
-from sqlalchemy import BigInteger, case, cast, func, select
+from sqlalchemy import BigInteger, case, cast, false, func, or_, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.aggregates import label_of
-from bluehelmet.storage.rollups import MEASURES, PLACE_ROLLUP, PLACED_SECTOR, Rollup
+from bluehelmet.storage.rollups import MEASURES, PLACE_ROLLUP, PLACED_SECTOR, Rollup, rollup_named
 from bluehelmet.storage.tables import TABLES
 
-__all__ = ["rollup_answer_query", "rollup_groups_query", "rollup_points"]
+__all__ = ["counted_outside", "rollup_answer_query", "rollup_groups_query", "rollup_points"]
 
 _L = TABLES[Location]
 _S = TABLES[Sector]
@@ -164,3 +165,19 @@ def rollup_points(
     stmt = _restricted(stmt, PLACE_ROLLUP, mission_id, month_from, month_to, where).group_by(latitude, longitude)
     for point in session.execute(stmt):
         yield point[0], point[1], int(point[2])
+
+
+def counted_outside(session: Session, mission_id: int, date_from: date | None, date_to: date | None) -> tuple[int, int]:
+    """The mission's incidents (as the analysis counts them) outside the period, and in all, read
+    from the rollup by day (a few thousand rows): which of the two sides of a period is smaller."""
+    t = rollup_named("incident_day").table.c
+    outside = or_(
+        false(),
+        *([t.day < date_from.isoformat()] if date_from is not None else []),
+        *([t.day > date_to.isoformat()] if date_to is not None else []),
+    )
+    stmt = select(
+        func.coalesce(func.sum(case((outside, t.events), else_=0)), 0), func.coalesce(func.sum(t.events), 0)
+    ).where(t.mission_id == mission_id)
+    counted, total = session.execute(stmt).one()
+    return int(counted), int(total)

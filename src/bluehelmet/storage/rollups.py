@@ -26,11 +26,13 @@ current by the services, which add each change's delta before the transaction co
 - ``incident_perpetrator_type_month``: the month with the perpetrator, the incident's types,
   category and target, for "who does what" (a perpetrator with a type or a target), which
   would otherwise walk a million entries of the perpetrator index;
-- ``incident_location_facets`` and ``incident_location_perpetrator``: no time cell (every
-  incident of the mission, whenever), the location name with the types, category, target,
-  regions and sector, or with the perpetrator and sector, for a place with any of those over
-  the mission's whole record. A period is not cut from them: a grouping with a period bound
-  is read from the incidents, as before these existed.
+- ``incident_location_facets``, ``incident_location_perpetrator`` and
+  ``incident_perpetrator_regions``: no time cell (every incident of the mission, whenever),
+  the location name with the types, category, target, regions and sector, or with the
+  perpetrator and sector; or the perpetrator with the regions and sector. They answer a
+  grouping over the mission's whole record, and one over a period with a bound as that record
+  less the incidents outside the period, when those are fewer than the ones inside
+  (``services/stats.py``).
 
 The sector a rollup keeps is the one the incident is placed in: its own, else its location's.
 When a location changes sector, the counts of the incidents that take their sector from it move
@@ -254,6 +256,9 @@ LOCATION_PERPETRATOR_ROLLUP = _rollup(
     (_LOCATION, _text_key("perpetrator"), _PLACED),
     frozenset({"location", "perpetrator", "sector"}),
 )
+PERPETRATOR_REGION_ROLLUP = _rollup(
+    "incident_perpetrator_regions", ALL_TIME, (_text_key("perpetrator"), *_REGION), _REGION_FACETS | {"perpetrator"}
+)
 #: Every rollup, the smallest first: a query is answered by the first that can.
 ROLLUPS = (
     DAY_ROLLUP,
@@ -267,7 +272,8 @@ ROLLUPS = (
     LOCATION_ROLLUP,
     WEEK_ROLLUP,
     TYPE_DAY_ROLLUP,  # after the week rollup, which gives a week with a type from its own cells
-    LOCATION_PERPETRATOR_ROLLUP,  # all time: passed over when a period is bounded
+    PERPETRATOR_REGION_ROLLUP,  # all time: a bounded period is the whole record less what is outside it
+    LOCATION_PERPETRATOR_ROLLUP,
     LOCATION_FACETS_ROLLUP,
     PLACE_ROLLUP,
 )

@@ -1,7 +1,7 @@
 """Incident rollups of a perpetrator with the types, category and target by month, and, with no
 time cell (every incident of the mission), of a location name with the types, category,
-target, regions and sector, and with the perpetrator and sector; filled from the incidents
-already recorded. "Who does what" and a place's record over the mission's whole life are
+target, regions and sector, of a location name with the perpetrator and sector, and of a
+perpetrator with the regions and sector; filled from the incidents already recorded. "Who does what" and a place's record over the mission's whole life are
 read from them instead of walking a million entries of an ordered index.
 
 Revision ID: 0012
@@ -43,6 +43,11 @@ ROLLUPS: dict[str, tuple[str | None, dict[str, str], bool]] = {
     "incident_perpetrator_type_month": ("month", {"perpetrator": "perpetrator", **{n: n for n in TYPES}}, False),
     "incident_location_facets": (None, {**PLACE, **{n: n for n in (*TYPES, "admin1", "admin2")}}, True),
     "incident_location_perpetrator": (None, {**PLACE, "perpetrator": "perpetrator"}, True),
+    "incident_perpetrator_regions": (
+        None,
+        {"perpetrator": "perpetrator", "admin1": "admin1", "admin2": "admin2"},
+        True,
+    ),
 }
 
 
