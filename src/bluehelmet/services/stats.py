@@ -241,6 +241,8 @@ def _whole_record_less_outside(
     if 2 * outside >= total:
         return None
     plain = [k.value for k in keys]
+    if not outside:  # the period holds the whole record: the rollup alone, read in its own order
+        return plain_rows(tx.session, rollup_answer_query(tx.session, timeless, mission_id, plain, where=flt.where))
     ranges: list[tuple[date | None, date | None]] = []
     if flt.date_from is not None and flt.date_from > date.min:
         ranges.append((None, flt.date_from - timedelta(days=1)))
