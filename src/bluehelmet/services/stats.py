@@ -88,6 +88,11 @@ class IncidentFilter:
                 if isinstance(v, str) and "\x00" in v:
                     raise BluehelmetError(f"--{name}: a value holds a NUL character")
 
+    @property
+    def bounded(self) -> bool:
+        """Whether the period has a bound on either side."""
+        return self.date_from is not None or self.date_to is not None
+
 
 def _next_month(day: date) -> date | None:
     return None if (day.year, day.month) == (9999, 12) else (day.replace(day=28) + timedelta(days=4)).replace(day=1)
@@ -139,9 +144,8 @@ def _rollup_for(keys: Sequence[GroupKey], flt: IncidentFilter) -> Rollup | None:
         return None
     facets = {k.value for k in keys if k not in DATE_KEYS} | set(flt.where or {})
     dates = {k for k in keys if k in DATE_KEYS}
-    bounded = flt.date_from is not None or flt.date_to is not None
     for rollup in ROLLUPS:
-        if bounded and rollup.grain == ALL_TIME:
+        if flt.bounded and rollup.grain == ALL_TIME:
             continue
         if facets <= rollup.facets and dates <= _DATES_OF_GRAIN[rollup.grain]:
             return rollup
@@ -189,7 +193,7 @@ def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: Inc
     name = period.value if period else None
     rollup = _rollup_for(keys, flt) if _rollup_serves(keys, flt) else None
     split = None if rollup is None else split_period(flt, rollup.grain)
-    if rollup is None and (flt.date_from is not None or flt.date_to is not None):
+    if rollup is None and flt.bounded:
         less = _whole_record_less_outside(tx, mission_id, keys, flt)
         if less is not None:
             return less

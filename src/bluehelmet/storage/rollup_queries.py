@@ -14,7 +14,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.aggregates import label_of
-from bluehelmet.storage.rollups import MEASURES, PLACE_ROLLUP, PLACED_SECTOR, Rollup, rollup_named
+from bluehelmet.storage.rollups import DAY_ROLLUP, MEASURES, PLACE_ROLLUP, PLACED_SECTOR, Rollup
 from bluehelmet.storage.tables import TABLES
 
 __all__ = ["counted_outside", "rollup_answer_query", "rollup_groups_query", "rollup_points"]
@@ -170,7 +170,7 @@ def rollup_points(
 def counted_outside(session: Session, mission_id: int, date_from: date | None, date_to: date | None) -> tuple[int, int]:
     """The mission's incidents (as the analysis counts them) outside the period, and in all, read
     from the rollup by day (a few thousand rows): which of the two sides of a period is smaller."""
-    t = rollup_named("incident_day").table.c
+    t = DAY_ROLLUP.table.c
     outside = or_(
         false(),
         *([t.day < date_from.isoformat()] if date_from is not None else []),

@@ -82,6 +82,7 @@ from bluehelmet.storage.tables import TABLES, metadata
 
 __all__ = [
     "ALL_TIME",
+    "DAY_ROLLUP",
     "MEASURES",
     "PLACED_SECTOR",
     "PLACE_ROLLUP",
