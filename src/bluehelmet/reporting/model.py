@@ -127,7 +127,12 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Paragraph:
+    """Sentences that stand together. ``key`` names the paragraph for good ("security.ied"), so a
+    draft can keep an officer's prose for it across refreshes; empty when the paragraph has no
+    name of its own (a draft then names it by its section and place)."""
+
     sentences: tuple[Sentence, ...]
+    key: str = ""
 
 
 class ChartKind(StrEnum):
