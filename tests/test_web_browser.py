@@ -215,3 +215,23 @@ def test_the_other_pages_render(page: Page, path: str) -> None:
     page.goto(path)
     expect(page.locator("h1")).to_be_visible()
     page.screenshot(path=SHOTS / f"10-{path.strip('/')}.png", full_page=True)
+
+
+def test_the_api_reference_renders_offline_under_the_csp(browser: sync_api.Browser, server: str) -> None:
+    """/api/docs draws the API's operations from the vendored Swagger UI: no request leaves the
+    server, and the Content-Security-Policy blocks nothing (a blocked script shows as a console
+    error and a blank page)."""
+    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
+    opened = context.new_page()
+    console: list[str] = []
+    outside: list[str] = []
+    opened.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    opened.on("pageerror", lambda error: console.append(str(error)))
+    opened.on("request", lambda r: outside.append(r.url) if not r.url.startswith(server) else None)
+    opened.goto("/api/docs")
+    expect(opened.locator(".opblock").first).to_be_visible(timeout=30000)
+    expect(opened.locator(".opblock-summary-path", has_text="/api/stats/incidents").first).to_be_attached()
+    opened.screenshot(path=SHOTS / "api-docs.png")
+    context.close()
+    assert not console, f"console errors: {console}"
+    assert not outside, f"requests outside the server: {outside}"

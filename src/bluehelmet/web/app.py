@@ -34,7 +34,7 @@ def _is_api(request: Request) -> bool:
 
 
 def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
-    app = FastAPI(title="bluehelmet", version=__version__, docs_url="/api/docs", redoc_url=None)
+    app = FastAPI(title="bluehelmet", version=__version__, docs_url=None, redoc_url=None)
     app.state.settings = settings
     app.state.db = db or Database(settings)
     app.state.brake = SignInBrake(app.state.db)
