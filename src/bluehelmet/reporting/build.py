@@ -16,6 +16,7 @@ from bluehelmet.domain.operations import Operation
 from bluehelmet.domain.places import Location
 from bluehelmet.reporting.adaptation import adaptation_plan, coordination
 from bluehelmet.reporting.caveat_report import caveats
+from bluehelmet.reporting.letter_frame import closing, default_date, opening
 from bluehelmet.reporting.challenges import challenges
 from bluehelmet.reporting.model import Chart, ChartKind, Figure, Letter, MapPoint, Names, Section
 from bluehelmet.reporting.operations import operations
@@ -29,7 +30,10 @@ from bluehelmet.services import hotspots
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
 
-__all__ = ["MAP_RESOLUTION", "build_letter", "figures_in_order"]
+__all__ = ["MAP_RESOLUTION", "STYLES", "build_letter", "figures_in_order"]
+
+#: The frames a letter can take: the Secretary-General's letter, or a report with numbered paragraphs.
+STYLES = ("letter", "report")
 
 #: The H3 resolution incidents are gathered in on the letter's map (cells of about 250 km²).
 MAP_RESOLUTION = 5
@@ -80,13 +84,27 @@ def figures_in_order(sections: tuple[Section, ...]) -> tuple[Figure, ...]:
     return tuple(seen.values())
 
 
-def build_letter(
-    db: Database, date_from: date, date_to: date, *, mission: str | None = None, today: date | None = None
+def build_letter(  # noqa: PLR0913 - the letter's options, each a keyword
+    db: Database,
+    date_from: date,
+    date_to: date,
+    *,
+    mission: str | None = None,
+    today: date | None = None,
+    style: str = "letter",
+    symbol: str = "",
+    dated: date | None = None,
+    name_units: bool = False,
+    include_drafts: bool = False,
 ) -> Letter:
-    """The letter of ``mission`` (the only one when None) for ``date_from``..``date_to`` (inclusive)."""
+    """The letter of ``mission`` (the only one when None) for ``date_from``..``date_to`` (inclusive):
+    a letter from the Secretary-General (``style`` "letter", with its opening and closing) or a
+    report (numbered paragraphs). ``dated`` defaults to the day after the period."""
     if date_to < date_from:
         raise BluehelmetError(f"--to {date_to} is before --from {date_from}")
-    scope = Scope.open(db, date_from, date_to, mission)
+    if style not in STYLES:
+        raise BluehelmetError(f"--style {style!r} is not one of: {', '.join(STYLES)}")
+    scope = Scope.open(db, date_from, date_to, mission, name_units=name_units, include_drafts=include_drafts)
     part_a = Section(
         "a",
         N_("(a) Progress in mission operations"),
@@ -98,7 +116,9 @@ def build_letter(
         N_("(b) Performance and rotations of uniformed personnel"),
         subsections=(evaluations(scope), equipment(scope), caveats(scope), challenges(scope), rotations(scope)),
     )
-    sections = (part_a, part_b, transition(scope))
+    sections: tuple[Section, ...] = (part_a, part_b, transition(scope))
+    if style == "letter":
+        sections = (opening(scope.mission, date_from, date_to), *sections, closing())
     return Letter(
         mission=scope.mission.name,
         mission_full_name=scope.mission.full_name or scope.mission.name,
@@ -107,4 +127,9 @@ def build_letter(
         generated_on=today or datetime.now(UTC).date(),
         sections=sections,
         figures=figures_in_order(sections),
+        style=style,
+        symbol=symbol,
+        dated=dated or default_date(date_to),
+        signatory=scope.mission.signatory,
+        notes=tuple(scope.notes),
     )

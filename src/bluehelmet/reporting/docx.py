@@ -62,6 +62,10 @@ def render_docx(letter: Letter, w: Wording) -> bytes:
             _paragraph(document, block)
         else:
             _chart(document, block, w)
+    if head.signature:
+        signature = document.add_paragraph(head.signature)
+        signature.paragraph_format.left_indent = Cm(8)
+        signature.paragraph_format.space_before = Pt(24)
     _annex(document, annex_rows(letter, w), w)
     properties = document.core_properties
     properties.title = head.title
@@ -168,7 +172,7 @@ def _masthead(document: DocxDocument, head: Masthead) -> None:
     run = organ.paragraphs[0].add_run(head.organ)
     run.bold, run.font.size = True, Pt(22)
     lines = distribution.paragraphs[0]
-    for i, text in enumerate((head.distribution, head.date)):
+    for i, text in enumerate((head.symbol, head.distribution, head.date)):
         if i:
             lines.add_run().add_break()
         lines.add_run(text).font.size = Pt(10)
@@ -194,14 +198,20 @@ def _hanging(paragraph: Paragraph) -> None:
 
 
 def _heading(document: DocxDocument, block: Heading) -> None:
+    if not block.label:  # a letter's short unnumbered headings
+        document.add_heading(block.text, level=block.level)
+        return
     paragraph = document.add_heading(f"{block.label}\t{block.text}", level=block.level)
     _hanging(paragraph)
 
 
 def _paragraph(document: DocxDocument, block: Para) -> None:
-    paragraph = document.add_paragraph(f"{block.number}.\t")
+    paragraph = document.add_paragraph(f"{block.number}.\t" if block.number else "")
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    _hanging(paragraph)
+    if block.number:
+        _hanging(paragraph)
+    else:  # a letter's paragraph: unnumbered, its first line indented
+        paragraph.paragraph_format.first_line_indent = _HANG
     for part in block.parts:
         if isinstance(part, Numbered):
             paragraph.add_run(part.text)

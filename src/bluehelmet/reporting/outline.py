@@ -12,7 +12,7 @@ import string
 from dataclasses import dataclass
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.model import Chart, Day, Figure, Letter, Section
+from bluehelmet.reporting.model import Chart, Day, Figure, Letter, Section, Sentence, Text
 from bluehelmet.reporting.wording import FigurePart, Wording
 
 __all__ = ["Block", "ChartBlock", "Heading", "Masthead", "Numbered", "Para", "heading_label", "masthead", "outline"]
@@ -49,8 +49,12 @@ class Numbered:
 
 @dataclass(frozen=True)
 class Para:
+    """A paragraph: its number (0 in a letter, whose paragraphs are not numbered), its parts and
+    its key (``Paragraph.key``)."""
+
     number: int
     parts: tuple[str | Numbered, ...]
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,8 @@ class Masthead:
     title: str
     draft_note: str
     running: str  # the running header of later pages: mission and period
+    symbol: str = ""  # the document symbol ("S/2021/520", or the placeholder "S/…")
+    signature: str = ""  # "(Signed) António Guterres" under a letter; "" under a report
 
 
 def _roman(n: int) -> str:
@@ -96,17 +102,27 @@ def heading_label(level: int, n: int) -> str:
 
 def masthead(letter: Letter, w: Wording) -> Masthead:
     date_from, date_to = w.day(Day(letter.date_from)), w.day(Day(letter.date_to))
-    title = w(frame.TITLE).format(mission=letter.mission_full_name or letter.mission, date_from=date_from,
-                                  date_to=date_to)  # fmt: skip
+    dated = letter.dated or letter.generated_on
+    if letter.style == "letter":
+        title = w.text(Sentence(frame.LETTER_HEADING, {"date": Day(dated)}))
+    else:
+        title = w(frame.TITLE).format(mission=letter.mission_full_name or letter.mission, date_from=date_from,
+                                      date_to=date_to)  # fmt: skip
+    signature = ""
+    if letter.style == "letter":
+        signatory = letter.signatory or "\N{HORIZONTAL ELLIPSIS}"
+        signature = w.text(Sentence(frame.SIGNED, {"name": Text(signatory)}))
     return Masthead(
         organisation=w(frame.ORGANISATION),
         organ=w(frame.ORGAN),
         distribution=w(frame.DISTRIBUTION),
-        date=w.day(Day(letter.generated_on)),
+        date=w.day(Day(dated)),
         original=w(frame.ORIGINAL),
         title=title,
         draft_note=w(frame.DRAFT_NOTE).format(generated_on=w.day(Day(letter.generated_on))),
-        running=f"{letter.mission} \N{EM DASH} {date_from} \N{EN DASH} {date_to}",
+        running=f"{letter.symbol or frame.SYMBOL_PLACEHOLDER} \N{EM DASH} {letter.mission}",
+        symbol=letter.symbol or frame.SYMBOL_PLACEHOLDER,
+        signature=signature,
     )
 
 
@@ -115,25 +131,31 @@ def outline(letter: Letter, w: Wording) -> list[Block]:
     numbers = letter.figure_number()
     blocks: list[Block] = []
     paragraph = 0
+    numbered = letter.style != "letter"  # a letter's headings and paragraphs carry no numbers
 
     def visit(section: Section, level: int, n: int) -> None:
         nonlocal paragraph
         title = w(section.title)
         own = _OWN_LABEL.match(title)
-        label = own.group(1) if own else heading_label(level, n)
-        blocks.append(Heading(min(level, 3), label, title[own.end() :] if own else title, section.key))
+        label = (own.group(1) if own else heading_label(level, n)) if numbered else ""
+        if title:
+            text = title[own.end() :] if own else title
+            blocks.append(Heading(min(level, 3), label, text[:1].upper() + text[1:], section.key))
         for para in section.paragraphs:
-            paragraph += 1
             parts: list[str | Numbered] = []
-            for i, sentence in enumerate(para.sentences):
-                if i:
+            for sentence in para.sentences:
+                worded = w.parts(sentence)
+                if worded and parts:
                     parts.append(" ")
-                for part in w.parts(sentence):
+                for part in worded:
                     if isinstance(part, FigurePart):
                         parts.append(Numbered(part.text, part.figure, numbers.get(part.figure.key)))
                     else:
                         parts.append(part)
-            blocks.append(Para(paragraph, tuple(parts)))
+            if not parts:
+                continue
+            paragraph += 1
+            blocks.append(Para(paragraph if numbered else 0, tuple(parts), para.key))
         blocks.extend(ChartBlock(chart, w(chart.title)) for chart in section.charts)
         for i, sub in enumerate(section.subsections, start=1):
             visit(sub, level + 1, i)

@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 from bluehelmet.domain.places import AdminArea, Location, Mission, Sector
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import Unit
-from bluehelmet.reporting.model import Evidence, Figure, Style, Text, Value
+from bluehelmet.reporting.model import Evidence, Figure, Sentence, Style, Text, Value
 from bluehelmet.services import evidence as incident_evidence
 from bluehelmet.services import records
 from bluehelmet.services.database import Database
@@ -52,13 +52,28 @@ class Scope:
     mission: Mission
     date_from: date
     date_to: date
+    #: Whether the letter names the units whose shortcomings it reports (off: "one sub-unit"),
+    #: and counts the incidents still pending review (off: verified incidents only).
+    name_units: bool = False
+    include_drafts: bool = False
     _cache: dict[str, list[Any]] = field(default_factory=dict)
+    #: What the letter leaves out, said in its annex (filled as the sections are built).
+    notes: list[Sentence] = field(default_factory=list)
 
     @classmethod
-    def open(cls, db: Database, date_from: date, date_to: date, mission: str | None) -> Scope:
+    def open(
+        cls,
+        db: Database,
+        date_from: date,
+        date_to: date,
+        mission: str | None,
+        *,
+        name_units: bool = False,
+        include_drafts: bool = False,
+    ) -> Scope:
         with db.transaction("report") as tx:
             found = find_mission(tx, mission)
-        return cls(db, found, date_from, date_to)
+        return cls(db, found, date_from, date_to, name_units, include_drafts)
 
     @property
     def mission_name(self) -> str | None:
