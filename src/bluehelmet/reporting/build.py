@@ -18,7 +18,7 @@ from bluehelmet.reporting.adaptation import adaptation_plan, coordination
 from bluehelmet.reporting.caveat_report import caveats
 from bluehelmet.reporting.letter_frame import closing, default_date, opening
 from bluehelmet.reporting.challenges import challenges
-from bluehelmet.reporting.model import Chart, ChartKind, Figure, Letter, MapPoint, Names, Section
+from bluehelmet.reporting.model import Chart, ChartKind, Figure, Letter, MapPoint, Names, Section, Sentence
 from bluehelmet.reporting.operations import operations
 from bluehelmet.reporting.personnel import equipment, evaluations
 from bluehelmet.reporting.rotation_report import rotations
@@ -65,17 +65,22 @@ def figures_in_order(sections: tuple[Section, ...]) -> tuple[Figure, ...]:
     """Every figure the sentences state (a value their message names), in reading order, each once."""
     seen: dict[str, Figure] = {}
 
+    def state(sentence: Sentence) -> None:
+        message = sentence.message[-1] if isinstance(sentence.message, tuple) else sentence.message
+        named = [name for _, name, _, _ in string.Formatter().parse(message) if name]
+        for name in dict.fromkeys(named):  # in the order the English message states them
+            value = sentence.values[name]
+            items = value.items if isinstance(value, Names) else (value,)
+            for item in items:
+                if isinstance(item, Sentence):
+                    state(item)
+                elif isinstance(item, Figure) and item.key not in seen:
+                    seen[item.key] = item
+
     def visit(section: Section) -> None:
         for paragraph in section.paragraphs:
             for sentence in paragraph.sentences:
-                message = sentence.message[-1] if isinstance(sentence.message, tuple) else sentence.message
-                named = [name for _, name, _, _ in string.Formatter().parse(message) if name]
-                for name in dict.fromkeys(named):  # in the order the English message states them
-                    value = sentence.values[name]
-                    items = value.items if isinstance(value, Names) else (value,)
-                    for item in items:
-                        if isinstance(item, Figure) and item.key not in seen:
-                            seen[item.key] = item
+                state(sentence)
         for sub in section.subsections:
             visit(sub)
 

@@ -132,9 +132,10 @@ class Term:
 
 @dataclass(frozen=True)
 class Names:
-    """A list written as each language writes lists ("A, B and C"): names, terms or figures."""
+    """A list written as each language writes lists ("A, B and C"): names, terms, figures or
+    phrases (a sentence without its full stop: "{unit} in {place}", "{region} ({events})")."""
 
-    items: tuple[Text | Term | Figure | Place, ...]
+    items: tuple[Text | Term | Figure | Place | Sentence, ...]
 
 
 Value = Figure | Day | Month | Country | Text | Term | Names | Place

@@ -7,6 +7,7 @@ analysis services for counts and ``services.evidence`` for the ids behind them.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -15,14 +16,32 @@ from typing import Any, TypeVar
 from bluehelmet.domain.places import AdminArea, Location, Mission, Sector
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import Unit
-from bluehelmet.reporting.model import Evidence, Figure, Sentence, Style, Text, Value
+from bluehelmet.reporting.model import Evidence, Figure, Place, Sentence, Style, Term, Text, Value
+from bluehelmet.reporting.wording import N_
 from bluehelmet.services import evidence as incident_evidence
 from bluehelmet.services import records
 from bluehelmet.services.database import Database
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.stats import IncidentFilter
 
-__all__ = ["Scope", "evidence", "figure"]
+__all__ = ["TYPED_NUMBER_NOTE", "Scope", "evidence", "figure", "typed_numbers"]
+
+TYPED_NUMBER_NOTE = N_("Not quoted, as it carries a typed number that a computed figure may contradict: {text}")
+_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December|"
+    "janvier|février|mars|avril|mai|juin|juillet|août|septembre|octobre|novembre|décembre"
+)
+#: Dates ("2 April 2021", "1er avril"), years, and resolution or document numbers ("2531 (2020)",
+#: "S/2021/300"): numbers in prose that no figure of the letter states.
+_NOT_A_FIGURE = re.compile(
+    rf"\b\d{{1,2}}(?:er)?\s+(?:{_MONTHS})\b|\b(?:19|20)\d\d\b|\b\d{{3,5}}\s*\(\d{{4}}\)|\b[A-Z]+(?:/[\w.]+)+"
+)
+_DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
+
+
+def typed_numbers(text: str) -> list[str]:
+    """The numbers typed in prose that look like figures (not dates, years or document symbols)."""
+    return _DIGITS.findall(_NOT_A_FIGURE.sub(" ", text))
 
 _R = TypeVar("_R", bound=Record)
 
@@ -97,6 +116,41 @@ class Scope:
 
     def places(self, location_ids: Sequence[int]) -> tuple[Text, ...]:
         return tuple(Text(self.place(i)) for i in location_ids if self.place(i))
+
+    def where(self, location_id: int | None) -> Place | None:
+        """A place of the gazetteer as the letter names it, with its French name and article."""
+        location = self.by_id(Location).get(location_id or 0)
+        if location is None:
+            return None
+        return Place(location.name, location.name_fr, str(location.article_fr))
+
+    def sector_place(self, sector_id: int | None) -> Place | None:
+        """A sector as the letter names it ("Sector Centre", "le secteur Centre")."""
+        sector = self.by_id(Sector).get(sector_id or 0)
+        if sector is None:
+            return None
+        return Place(sector.name, sector.name_fr, str(sector.article_fr), needs_fr=True)
+
+    def described(self, unit: Unit, *, with_place: bool = True) -> Sentence:
+        """A unit as the Council reads it: its type, and its base where it has one ("an infantry
+        battalion in Douentza"), never its internal name or code."""
+        kind = Term(f"a:{unit.unit_type}")
+        base = self.where(unit.base_id) if with_place else None
+        if base is None:
+            return Sentence(N_("{unit}"), {"unit": kind})
+        return Sentence(N_("{unit} in {place}"), {"unit": kind, "place": base})
+
+    def quotable(self, text: str, text_fr: str = "") -> Text | None:
+        """Record prose the letter may quote, with its French value; None when there is none, or
+        when it carries a typed number (not a date or a year) that could contradict a computed
+        figure beside it: such text is left out, and the annex says so."""
+        text, text_fr = text.strip().rstrip("."), text_fr.strip().rstrip(".")
+        if not text:
+            return None
+        if typed_numbers(text) or typed_numbers(text_fr):
+            self.notes.append(Sentence(TYPED_NUMBER_NOTE, {"text": Text(text)}))
+            return None
+        return Text(text, text_fr)
 
     def sector(self, sector_id: int | None) -> str:
         sectors = self.by_id(Sector)

@@ -17,6 +17,7 @@ from bluehelmet.reporting.model import (
     Sentence,
     Series,
     Style,
+    Place,
     Term,
     Value,
 )
@@ -57,18 +58,35 @@ def _overview(scope: Scope) -> list[Sentence]:
         N_("Fatalities of the incidents of the period: summed, each event once."),
         ids,
     )
-    out = [
-        Sentence(
-            Np_(
-                "From {date_from} to {date_to}, the Mission recorded {events} incident.",
-                "From {date_from} to {date_to}, the Mission recorded {events} incidents.",
-            ),
-            {"date_from": Day(scope.date_from), "date_to": Day(scope.date_to), "events": events},
-            "events",
-        ),
-        Sentence(Np_("They left {dead} person dead.", "They left {dead} people dead."), {"dead": dead}, "dead"),
-    ]
+    values: dict[str, Value] = {"date_from": Day(scope.date_from), "date_to": Day(scope.date_to), "events": events}
+    if total["fatalities"]:
+        out = [
+            Sentence(
+                Np_(
+                    "From {date_from} to {date_to}, the Mission recorded {events} incident, in which {dead} "
+                    "people were killed.",
+                    "From {date_from} to {date_to}, the Mission recorded {events} incidents, in which {dead} "
+                    "people were killed.",
+                ),
+                {**values, "dead": dead},
+                "events",
+            )
+        ]
+    else:
+        out = [
+            Sentence(
+                Np_(
+                    "From {date_from} to {date_to}, the Mission recorded {events} incident, in which no one was "
+                    "killed.",
+                    "From {date_from} to {date_to}, the Mission recorded {events} incidents, in which no one was "
+                    "killed.",
+                ),
+                values,
+                "events",
+            )
+        ]
     rows = stats.incident_table(scope.db, ["admin1"], period, mission=scope.mission_name)
+    regions: list[Sentence] = []
     for row in sorted((r for r in rows if r["admin1"]), key=lambda r: (-r["events"], r["admin1"])):
         flt = IncidentFilter(scope.date_from, scope.date_to, {"admin1": row["admin1"]})
         n = figure(
@@ -78,13 +96,11 @@ def _overview(scope: Scope) -> list[Sentence]:
             evidence("Incident", scope.incident_ids(flt)),
             region=T(row["admin1"]),
         )
-        out.append(
-            Sentence(
-                Np_("In {region}: {events} incident.", "In {region}: {events} incidents."),
-                {"region": T(row["admin1"]), "events": n},
-                "events",
-            )
-        )
+        regions.append(Sentence(N_("{region} ({events:d})"), {"region": T(row["admin1"]), "events": n}))
+    if len(regions) == 1:
+        out.append(Sentence(N_("All took place in the region of {regions}."), {"regions": Names(tuple(regions))}))
+    elif regions:
+        out.append(Sentence(N_("They took place in the regions of {regions}."), {"regions": Names(tuple(regions))}))
     return out
 
 
@@ -147,28 +163,39 @@ def _rate_changes(scope: Scope) -> list[Sentence]:
                 weeks=T(str(((last - move.start_on).days + 1) // 7)),
             )
             operation = operations.get(move.operation_id or 0)
+            destination = scope.where(move.to_location_id) or Place(name)
             values: dict[str, Value] = {
-                "place": T(name),
-                "destination": T(scope.place(move.to_location_id)),
-                "origin": T(scope.place(move.from_location_id)),
+                "place": _quarter(name, destination),
+                "destination": destination,
+                "origin": scope.where(move.from_location_id) or Place(""),
                 "day": Day(move.start_on),
-                "units": Names(tuple(T(u.name) for i in move.unit_ids if (u := scope.unit(i)))),
+                "units": Names(tuple(scope.described(u, with_place=False) for i in move.unit_ids if (u := scope.unit(i)))),
                 "operation": T(operation.name if operation else ""),
                 "before": before,
                 "after": after,
             }
             if change.rate_after < change.rate_before:
                 message = N_(
-                    "Since {units} moved from {origin} to {destination} on {day} (Operation {operation}), "
-                    "protection of civilians incidents at {place} fell from {before} to {after} per week."
+                    "Since {units} moved from {origin} to {destination} on {day} as part of Operation {operation}, "
+                    "protection of civilians incidents in {place} fell from {before} to {after} a week."
                 )
             else:
                 message = N_(
-                    "Since {units} moved from {origin} to {destination} on {day} (Operation {operation}), "
-                    "protection of civilians incidents at {place} went from {before} to {after} per week."
+                    "Since {units} moved from {origin} to {destination} on {day} as part of Operation {operation}, "
+                    "protection of civilians incidents in {place} went from {before} to {after} a week."
                 )
             out.append(Sentence(message, values))
     return out
+
+
+def _quarter(name: str, town: Place) -> Sentence:
+    """Where incidents were recorded, as the letter names it: a quarter of a town ("quartier
+    hydraulique, Ansongo") as 'the "quartier hydraulique" of Ansongo', else the place itself."""
+    quarter, _, of = name.rpartition(", ")
+    if quarter and of == town.name:
+        return Sentence(N_("the \N{LEFT DOUBLE QUOTATION MARK}{quarter}\N{RIGHT DOUBLE QUOTATION MARK} of {town}"),
+                        {"quarter": T(quarter), "town": town})  # fmt: skip
+    return Sentence(N_("{town}"), {"town": Place(name)})
 
 
 def _attacks(scope: Scope) -> list[Sentence]:
@@ -182,7 +209,7 @@ def _attacks(scope: Scope) -> list[Sentence]:
     for attack in attacks:
         values: dict[str, Value] = {
             "day": Day(attack.event_date),
-            "place": T(attack.location_name or scope.place(attack.location_id)),
+            "place": scope.where(attack.location_id) or T(attack.location_name, ""),
         }
         if attack.attackers_estimated:
             values["attackers"] = figure(
@@ -195,19 +222,19 @@ def _attacks(scope: Scope) -> list[Sentence]:
                 Sentence(
                     N_(
                         "On {day}, the Mission repelled a complex attack by an estimated {attackers} "
-                        "attackers on {place}."
+                        "attackers on its camp in {place}."
                     ),
                     values,
                 )
             )
         else:
-            out.append(Sentence(N_("On {day}, {place} came under a complex attack."), values))
+            out.append(Sentence(N_("On {day}, the Mission's base in {place} came under a complex attack."), values))
     explosive = [a for a in attacks if a.explosives_used]
     if explosive:
         out.append(
             Sentence(
-                N_("Explosives were used in the attacks on {places}."),
-                {"places": Names(tuple(T(scope.place(a.location_id) or a.location_name) for a in explosive))},
+                N_("Explosives were used in the attacks in {places}."),
+                {"places": Names(tuple(scope.where(a.location_id) or T(a.location_name, "") for a in explosive))},
             )
         )
     hijackings = records_behind.incidents(
@@ -221,12 +248,11 @@ def _attacks(scope: Scope) -> list[Sentence]:
         if units:
             out.append(
                 Sentence(
-                    N_("On {day}, {units} of the Mission's {component} interrupted a hijacking ({place})."),
+                    N_("On {day}, the Mission's {component} interrupted a hijacking on the {place}."),
                     {
                         "day": Day(event.event_date),
-                        "units": Names(tuple(T(u.name) for u in units)),
                         "component": Term(str(units[0].component)),
-                        "place": T(event.location_name),
+                        "place": scope.where(event.location_id) or T(event.location_name, ""),
                     },
                 )
             )
@@ -252,8 +278,8 @@ def _by_month_chart(scope: Scope) -> Chart:
 
 
 def security_situation(scope: Scope) -> Section:
-    paragraphs = [Paragraph(tuple(_overview(scope)))]
-    for sentences in (_rate_changes(scope), _attacks(scope)):
+    paragraphs = [Paragraph(tuple(_overview(scope)), "security.incidents")]
+    for key, sentences in (("security.redeployments", _rate_changes(scope)), ("security.attacks", _attacks(scope))):
         if sentences:
-            paragraphs.append(Paragraph(tuple(sentences)))
+            paragraphs.append(Paragraph(tuple(sentences), key))
     return Section("security", N_("Security situation"), tuple(paragraphs), (_by_month_chart(scope),))

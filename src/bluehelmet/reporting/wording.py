@@ -171,6 +171,8 @@ class Wording:
             return not value.needs_fr or bool(value.name_fr)
         if isinstance(value, Names):
             return all(self.translated(item) for item in value.items)
+        if isinstance(value, Sentence):
+            return all(self.translated(v) for v in value.values.values())
         return True
 
     def untranslated(self, sentence: Sentence) -> list[str]:
@@ -199,7 +201,7 @@ class Wording:
             return ("1er" if value.value.day == 1 else day) + NBSP + rest
         return text
 
-    def value(self, value: Value) -> str:
+    def value(self, value: Value | Sentence) -> str:
         """Any value as plain text (a figure without its link)."""
         if isinstance(value, Figure):
             return self.number(value)
@@ -215,6 +217,8 @@ class Wording:
             return self.place(value)
         if isinstance(value, Term):
             return self.term(value.value)
+        if isinstance(value, Sentence):
+            return "".join(p if isinstance(p, str) else p.text for p in self._parts(value, initial=False))
         items = [self.value(item) for item in value.items]
         return format_list(items, locale=self.locale) if items else ""
 
@@ -228,8 +232,11 @@ class Wording:
     def parts(self, sentence: Sentence) -> list[str | FigurePart]:
         """The sentence in this language as literal text and figures, in order; none (the
         sentence is left out) when it would quote record text that has no value in this language."""
+        return self._parts(sentence, initial=True)
+
+    def _parts(self, sentence: Sentence, *, initial: bool) -> list[str | FigurePart]:
         if any(not self.translated(v) for v in sentence.values.values()):
-            return self.parts(sentence.fallback) if sentence.fallback else []
+            return self._parts(sentence.fallback, initial=initial) if sentence.fallback else []
         out: list[str | FigurePart] = []
         for literal, name, spec, _conv in string.Formatter().parse(self.template(sentence)):
             if literal:
@@ -242,14 +249,14 @@ class Wording:
                 raise BluehelmetError(f"the letter's sentence {sentence.message!r} has no value {name!r}") from None
             if isinstance(value, Figure):
                 text = self.in_words(value, spec or "")
-                out.append(FigurePart(text[:1].upper() + text[1:] if not out else text, value))
+                out.append(FigurePart(text[:1].upper() + text[1:] if initial and not out else text, value))
             elif isinstance(value, Names):
                 out.extend(self._list_parts(value))
             elif isinstance(value, Place):
                 out.append(self.place(value, spec or ""))
             else:
                 text = self._typography(self.value(value))
-                out.append(text[:1].upper() + text[1:] if not out and isinstance(value, Term) else text)
+                out.append(text[:1].upper() + text[1:] if initial and not out and isinstance(value, Term) else text)
         return out
 
     def _typography(self, literal: str) -> str:
@@ -270,7 +277,12 @@ class Wording:
                     out.append(piece)
                 continue
             item = names.items[int(piece)]
-            out.append(FigurePart(self.in_words(item), item) if isinstance(item, Figure) else self.value(item))
+            if isinstance(item, Figure):
+                out.append(FigurePart(self.in_words(item), item))
+            elif isinstance(item, Sentence):
+                out.extend(self._parts(item, initial=False))
+            else:
+                out.append(self._typography(self.value(item)))
         return out
 
     def text(self, sentence: Sentence) -> str:
