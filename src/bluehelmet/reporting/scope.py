@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
 
+from bluehelmet.analytics.coverage import Coverage
 from bluehelmet.domain.places import AdminArea, Location, Mission, Sector
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import Unit
@@ -58,9 +59,10 @@ def figure(
     evidence: tuple[Evidence, ...] = (),
     *,
     style: Style = Style.COUNT,
+    coverage: Coverage | None = None,
     **method_values: Value,
 ) -> Figure:
-    return Figure(key, value, method, evidence, style, method_values)
+    return Figure(key, value, method, evidence, style, method_values, coverage)
 
 
 @dataclass

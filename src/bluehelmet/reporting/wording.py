@@ -232,7 +232,10 @@ class Wording:
     def parts(self, sentence: Sentence) -> list[str | FigurePart]:
         """The sentence in this language as literal text and figures, in order; none (the
         sentence is left out) when it would quote record text that has no value in this language."""
-        return self._parts(sentence, initial=True)
+        out = self._parts(sentence, initial=True)
+        if out and isinstance(out[0], str):  # a sentence opens with a capital, whatever value starts it
+            out[0] = out[0][:1].upper() + out[0][1:]
+        return out
 
     def _parts(self, sentence: Sentence, *, initial: bool) -> list[str | FigurePart]:
         if any(not self.translated(v) for v in sentence.values.values()):
