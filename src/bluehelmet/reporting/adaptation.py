@@ -27,7 +27,8 @@ def _arriving(scope: Scope) -> list[Sentence]:
     out = []
     for (start, end), rows in sorted(later.items()):
         capabilities = Names(tuple(Term(c) for c in sorted({str(r.capability) for r in rows})))
-        sectors = Names(tuple(T(s) for s in sorted({scope.sector(r.sector_id) for r in rows})))
+        ids = sorted({r.sector_id for r in rows}, key=lambda i: scope.sector(i))
+        sectors = Names(tuple(s for i in ids if (s := scope.sector_place(i))))
         values: dict[str, Value] = {"capabilities": capabilities, "sectors": sectors, "start": Day(start)}
         if end is None:
             out.append(Sentence(N_("From {start}, {capabilities} are to deploy to {sectors}."), values))
@@ -193,7 +194,7 @@ def coordination(scope: Scope) -> Section:
     for body in sorted(scope.live(CoordinationBody), key=lambda b: (b.established_on or date.min, b.name)):
         if not scope.overlaps(body.established_on, body.dissolved_on):
             continue
-        partners = Names(tuple(T(p) for p in body.partners))
+        partners = Names(tuple(T(p, "") for p in body.partners))  # English record text: no French value yet
         if scope.within(body.established_on):
             sentences.append(
                 Sentence(

@@ -247,7 +247,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
                 ),
                 {
                     "start": Day(rows[0].started_on),
-                    "imposed_by": T(imposed_by),
+                    "imposed_by": T(imposed_by, ""),  # English record text: no French value yet
                     "count": n,
                     "kind": Term(kind),
                     "places": Names(tuple(T(p) for p in places if p)),
@@ -264,7 +264,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
                 N_("Of those, restrictions lifted by the end of the period: counted."),
                 evidence("MovementRestriction", [r.id for r in lifted]),
             )
-            values: dict[str, Value] = {"count": m, "through": Names(tuple(T(t) for t in through))}
+            values: dict[str, Value] = {"count": m, "through": Names(tuple(T(t, "") for t in through))}
             if all(r.patrols_resumed for r in lifted):
                 message = Np_(
                     "{count} was lifted after {through}, and the Mission's patrols resumed.",

@@ -199,16 +199,17 @@ def _tempo(scope: Scope, sector: str, start: date, end: date) -> list[Sentence]:
     before = [a for a in mine if before_start <= a.start_on < start]
     if not before or len(during) >= len(before):
         return []
+    found = next((s for s in scope.live(Sector) if s.name == sector), None)
+    where = scope.sector_place(found.id if found else None) or Place(sector)
     method = N_("Activities (patrols, missions, moves) of the units of {sector} that began from {date_from} to "
                 "{date_to}, divided by the weeks.")  # fmt: skip
 
     def rate(key: str, chosen: list[Activity], first: date, last: date) -> Figure:
         return figure(key, 7 * len(chosen) / days, method, evidence("Activity", [a.id for a in chosen]),
-                      style=Style.RATE, sector=T(sector), date_from=Day(first), date_to=Day(last))  # fmt: skip
+                      style=Style.RATE, sector=where, date_from=Day(first), date_to=Day(last))  # fmt: skip
 
-    found = next((s for s in scope.live(Sector) if s.name == sector), None)
     values: dict[str, Value] = {
-        "sector": scope.sector_place(found.id if found else None) or Place(sector),
+        "sector": where,
         "before": rate(f"rotations.{sector}.tempo.before", before, before_start, start - timedelta(days=1)),
         "during": rate(f"rotations.{sector}.tempo.during", during, start, end),
     }
