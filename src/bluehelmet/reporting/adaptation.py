@@ -223,4 +223,4 @@ def coordination(scope: Scope) -> Section:
             )
     if not sentences:
         sentences.append(Sentence(N_("No coordination body is recorded for the period.")))
-    return Section("coordination", N_("Coordination of security presences"), (Paragraph(tuple(sentences)),))
+    return Section("coordination", N_("Coordination of security presences"), (Paragraph(tuple(sentences), "coordination"),))

@@ -294,8 +294,12 @@ def _ied_chart(scope: Scope) -> Chart:
 
 
 def challenges(scope: Scope) -> Section:
-    parts = [_ieds(scope) + _casualties(scope), _drones(scope), _restrictions(scope)]
-    paragraphs = tuple(Paragraph(tuple(p)) for p in parts if p)
+    parts = {
+        "challenges.ied": _ieds(scope) + _casualties(scope),
+        "challenges.drones": _drones(scope),
+        "challenges.movement": _restrictions(scope),
+    }
+    paragraphs = tuple(Paragraph(tuple(p), key) for key, p in parts.items() if p)
     return Section(
         "challenges",
         N_("Challenges: explosive devices, drones and freedom of movement"),

@@ -24,7 +24,7 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.annex import AnnexRow, annex_rows
+from bluehelmet.reporting.annex import AnnexRow, annex_notes, annex_rows
 from bluehelmet.reporting.charts import draw
 from bluehelmet.reporting.model import Letter
 from bluehelmet.reporting.outline import ChartBlock, Heading, Masthead, Numbered, Para, masthead, outline
@@ -67,6 +67,11 @@ def render_docx(letter: Letter, w: Wording) -> bytes:
         signature.paragraph_format.left_indent = Cm(8)
         signature.paragraph_format.space_before = Pt(24)
     _annex(document, annex_rows(letter, w), w)
+    notes = annex_notes(letter, w)
+    if notes:
+        document.add_heading(w(frame.ANNEX_NOTES), level=2)
+        for note in notes:
+            document.add_paragraph(note, style="List Bullet")
     properties = document.core_properties
     properties.title = head.title
     properties.subject = letter.mission_full_name or letter.mission
@@ -289,7 +294,7 @@ def _annex(document: DocxDocument, rows: list[AnnexRow], w: Wording) -> None:
         cell.paragraphs[0].add_run(title).bold = True
     for row in rows:
         cells = table.add_row().cells
-        texts = (reference(row.number), row.value, row.method, row.records)
+        texts = (reference(row.number), row.value, f"{row.method} ({row.coverage})", row.records)
         for i, (cell, text) in enumerate(zip(cells, texts, strict=True)):
             cell.paragraphs[0].add_run(text)
             if i < 2:

@@ -16,7 +16,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.annex import annex_rows
+from bluehelmet.reporting.annex import annex_notes, annex_rows
 from bluehelmet.reporting.charts import draw
 from bluehelmet.reporting.model import Chart, Letter
 from bluehelmet.reporting.outline import ChartBlock, Heading, Numbered, Para, masthead, outline
@@ -113,7 +113,10 @@ def render_html(letter: Letter, w: Wording, *, for_print: bool = False) -> str:
                 "value": w(frame.ANNEX_VALUE),
                 "computed": w(frame.ANNEX_COMPUTED),
                 "records": w(frame.ANNEX_RECORDS),
+                "coverage": w(frame.ANNEX_COVERAGE),
+                "notes": w(frame.ANNEX_NOTES),
             },
+            notes=annex_notes(letter, w),
             for_print=for_print,
             segments=lambda block: segments(block, for_print=for_print),
         )

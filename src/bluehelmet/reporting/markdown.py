@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.annex import annex_rows
+from bluehelmet.reporting.annex import annex_notes, annex_rows
 from bluehelmet.reporting.model import Chart, Letter
 from bluehelmet.reporting.outline import Heading, Numbered, Para, masthead, outline
 from bluehelmet.reporting.wording import Wording
@@ -77,11 +77,17 @@ def render_markdown(
         lines.extend([_escape(head.signature), ""])
     lines.extend([f"## {_escape(w(frame.ANNEX_TITLE))}", "", _escape(w(frame.ANNEX_INTRO)), ""])
     lines.append(
-        f"| {w(frame.FIGURE)} | {w(frame.ANNEX_VALUE)} | {w(frame.ANNEX_COMPUTED)} | {w(frame.ANNEX_RECORDS)} |"
+        f"| {w(frame.FIGURE)} | {w(frame.ANNEX_VALUE)} | {w(frame.ANNEX_COMPUTED)} | {w(frame.ANNEX_COVERAGE)} "
+        f"| {w(frame.ANNEX_RECORDS)} |"
     )
-    lines.append("|---|---|---|---|")
+    lines.append("|---|---|---|---|---|")
     for row in annex_rows(letter, w):
         lines.append(
-            f'| <a id="{row.anchor}"></a>F{row.number} | {row.value} | {_escape(row.method)} | {_escape(row.records)} |'
+            f'| <a id="{row.anchor}"></a>F{row.number} | {row.value} | {_escape(row.method)} | {_escape(row.coverage)} '
+            f"| {_escape(row.records)} |"
         )
+    notes = annex_notes(letter, w)
+    if notes:
+        lines.extend(["", f"### {_escape(w(frame.ANNEX_NOTES))}", ""])
+        lines.extend(f"- {_escape(note)}" for note in notes)
     return MarkdownLetter("\n".join(lines) + "\n", images)

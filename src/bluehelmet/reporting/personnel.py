@@ -221,7 +221,7 @@ def equipment(scope: Scope) -> Section:
     out: list[Sentence] = []
     if not whole.items:
         out.append(Sentence(N_("No major equipment is recorded.")))
-        return Section("equipment", N_("Equipment serviceability"), (Paragraph(tuple(out)),))
+        return Section("equipment", N_("Equipment serviceability"), (Paragraph(tuple(out), "equipment"),))
     units = scope.by_id(Unit)
     good = [s.item_id for s in whole.statuses if s.serviceable]
     coverage = equipment_coverage(scope, {row.unit_id for row in whole.by_unit})

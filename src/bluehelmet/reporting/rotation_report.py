@@ -42,7 +42,7 @@ def rotations(scope: Scope) -> Section:
     out: list[Sentence] = []
     if not mine:
         out.append(Sentence(N_("No rotation is recorded for the period.")))
-        return Section("rotations", N_("Troop rotations"), (Paragraph(tuple(out)),))
+        return Section("rotations", N_("Troop rotations"), (Paragraph(tuple(out), "rotations"),))
     n = figure(
         "rotations.total",
         len(mine),

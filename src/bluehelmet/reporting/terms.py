@@ -140,6 +140,10 @@ TERMS: dict[str, str] = {
     # places as the letter names them
     "camp": N_("camp"),
     "temporary_operating_base": N_("temporary operating base"),
+    # what a figure's coverage counts
+    "units": N_("units"),
+    "vehicles": N_("vehicles"),
+    "incidents": N_("incidents"),
     # chart series and map layers
     "serviceable": N_("serviceable"),
     "unserviceable": N_("unserviceable"),
