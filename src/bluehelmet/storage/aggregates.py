@@ -14,7 +14,19 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Date, Integer, Select, String, cast, func, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    Select,
+    String,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -23,6 +35,7 @@ from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.tables import FACET_INDEXES, FACETS, PLACE_PERPETRATOR_INDEX, TABLES
 
 __all__ = [
+    "COUNTED_STATUSES",
     "INCIDENT_COLUMNS",
     "TALLIED",
     "counted_incidents",
@@ -35,6 +48,7 @@ __all__ = [
     "negated",
     "period_text",
     "plain_rows",
+    "status_groups_query",
 ]
 
 _I = TABLES[Incident]
@@ -54,6 +68,8 @@ INCIDENT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "explosives_used": _I.c.explosives_used,
 }
 TALLIED = TOLL_FIELDS
+#: The review statuses an analysis may count: a rejected report is never counted.
+COUNTED_STATUSES = frozenset({ReviewStatus.DRAFT, ReviewStatus.VERIFIED})
 #: The incident column of a key, where the analysis names it differently.
 _COLUMN_OF = {"location": "location_name"}
 
@@ -87,15 +103,24 @@ _Query = TypeVar("_Query", bound=Select[Any])
 
 
 def counted_incidents(
-    stmt: _Query, mission_id: int, date_from: date | None, date_to: date | None, where: Mapping[str, Any] | None
+    stmt: _Query,
+    mission_id: int,
+    date_from: date | None,
+    date_to: date | None,
+    where: Mapping[str, Any] | None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> _Query:
     """``stmt`` restricted to the incidents an analysis counts: the mission's live incidents not
-    rejected in review, in the period (inclusive), matching ``where`` (a list means any of)."""
-    stmt = stmt.where(
-        _I.c.mission_id == mission_id,
-        _I.c.deleted_at.is_(None),
-        _I.c.review_status != ReviewStatus.REJECTED.value,
-    )
+    rejected in review (of ``statuses`` only, when given), in the period (inclusive), matching
+    ``where`` (a list means any of)."""
+    stmt = stmt.where(_I.c.mission_id == mission_id, _I.c.deleted_at.is_(None))
+    if statuses is None:
+        stmt = stmt.where(_I.c.review_status != ReviewStatus.REJECTED.value)
+    else:
+        # Written out, not bound: the partial index of the drafts serves only a query whose
+        # condition says, in its text, that it reads drafts (the values are the enum's own).
+        chosen = sorted(s.value for s in statuses & COUNTED_STATUSES)
+        stmt = stmt.where(_I.c.review_status.in_([literal_column(f"'{value}'") for value in chosen] or [None]))
     if date_from is not None:
         stmt = stmt.where(_I.c.event_date >= date_from)
     if date_to is not None:
@@ -352,6 +377,22 @@ def plain_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
         result.close()
 
 
+def status_groups_query(
+    session: Session,
+    mission_id: int,
+    keys: Sequence[str],
+    statuses: frozenset[ReviewStatus],
+    *,
+    period: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> Select[Any]:
+    """The grouping of ``incident_groups_query`` over the incidents of some review ``statuses``
+    only (the drafts: a few, found through their own partial index), from their rows."""
+    return _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where, statuses)
+
+
 def _grouped_from_rows(
     session: Session,
     mission_id: int,
@@ -360,6 +401,7 @@ def _grouped_from_rows(
     date_from: date | None,
     date_to: date | None,
     where: Mapping[str, Any] | None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> Select[Any]:
     group_cols = [INCIDENT_COLUMNS[k].label(k) for k in keys]
     if period is not None:
@@ -367,6 +409,6 @@ def _grouped_from_rows(
     sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
     stmt = counted_incidents(
         select(*group_cols, func.count().label("events"), *sums).select_from(_source(where, keys)),
-        mission_id, date_from, date_to, where,
+        mission_id, date_from, date_to, where, statuses,
     )  # fmt: skip
     return stmt.group_by(*group_cols) if group_cols else stmt
