@@ -41,7 +41,7 @@ MAP_RESOLUTION = 5
 
 def _map(scope: Scope) -> Chart:
     counts = hotspots.hexagons(
-        scope.db, IncidentFilter(scope.date_from, scope.date_to), MAP_RESOLUTION, mission=scope.mission_name
+        scope.db, scope.filter(scope.date_from, scope.date_to), MAP_RESOLUTION, mission=scope.mission_name
     )
     points = [MapPoint(h.latitude, h.longitude, "incident", h.cell, h.count) for h in counts.hexagons]
     places = scope.by_id(Location)

@@ -50,7 +50,7 @@ def country_code(iso3: str) -> str:
 
 
 def _ieds(scope: Scope) -> list[Sentence]:
-    flt = IncidentFilter(scope.date_from, scope.date_to)
+    flt = scope.filter(scope.date_from, scope.date_to)
     summary = stats.ied_summary(scope.db, flt, mission=scope.mission_name)
     if not summary.in_country:
         return [Sentence(N_("No improvised explosive device was recorded in the period."))]
@@ -61,7 +61,7 @@ def _ieds(scope: Scope) -> list[Sentence]:
             key,
             value,
             method,
-            evidence("Incident", scope.incident_ids(IncidentFilter(flt.date_from, flt.date_to, where))),
+            evidence("Incident", scope.incident_ids(scope.filter(flt.date_from, flt.date_to, where))),
         )
 
     values: dict[str, Value] = {
@@ -123,11 +123,11 @@ def _casualties(scope: Scope) -> list[Sentence]:
     if window is None:
         return []
     where = {"event_type": EventType.EXPLOSIONS_REMOTE_VIOLENCE.value}
-    flt = IncidentFilter(window[0], window[1], where)
+    flt = scope.filter(window[0], window[1], where)
     change = stats.compare_with_previous_year(scope.db, flt, "civilian_casualties", mission=scope.mission_name)
     if change.change_percent is None or not (change.current or change.previous):
         return []
-    then = IncidentFilter(_year_earlier(window[0]), _year_earlier(window[1]), where)
+    then = scope.filter(_year_earlier(window[0]), _year_earlier(window[1]), where)
     method = N_(
         "Civilians killed and injured in explosive incidents (event type Explosions/Remote violence) from "
         "{date_from} to {date_to}: summed, each event once."
@@ -178,7 +178,7 @@ def _casualties(scope: Scope) -> list[Sentence]:
 def _drones(scope: Scope) -> list[Sentence]:
     where = {"category": IncidentCategory.DRONE_OVER_INSTALLATION.value}
     sightings = records_behind.incidents(
-        scope.db, IncidentFilter(scope.date_from, scope.date_to, where), mission=scope.mission_name, limit=100_000
+        scope.db, scope.filter(scope.date_from, scope.date_to, where), mission=scope.mission_name, limit=100_000
     )
     if not sightings:
         return []
@@ -277,7 +277,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
 
 
 def _ied_chart(scope: Scope) -> Chart:
-    flt = IncidentFilter(scope.date_from, scope.date_to, {"category": _IED, "target": Target.MISSION.value})
+    flt = scope.filter(scope.date_from, scope.date_to, {"category": _IED, "target": Target.MISSION.value})
     rows = stats.incident_table(scope.db, ["month", "category"], flt, mission=scope.mission_name)
     months = sorted({r["month"] for r in rows})
     table = {(r["month"], r["category"]): r["events"] for r in rows}

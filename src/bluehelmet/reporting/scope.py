@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from bluehelmet.analytics.coverage import Coverage
+from bluehelmet.domain.incidents import ReviewStatus
 from bluehelmet.domain.places import AdminArea, Location, Mission, Sector
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import Unit
@@ -165,6 +166,14 @@ class Scope:
         if location is None or location.admin1_id not in areas:
             return ""
         return areas[location.admin1_id or 0].name
+
+    def filter(
+        self, date_from: date | None = None, date_to: date | None = None, where: dict[str, Any] | None = None
+    ) -> IncidentFilter:
+        """The incidents a figure counts: verified ones, or with ``include_drafts`` those pending
+        review too (a rejected report never)."""
+        statuses = None if self.include_drafts else frozenset({ReviewStatus.VERIFIED})
+        return IncidentFilter(date_from, date_to, where, statuses)
 
     def incident_ids(self, flt: IncidentFilter) -> tuple[int, ...]:
         """The ids of the incidents an analysis with ``flt`` counts (a figure's evidence)."""

@@ -37,7 +37,7 @@ _LOOKBACK = timedelta(weeks=26)
 
 
 def _overview(scope: Scope) -> list[Sentence]:
-    period = IncidentFilter(scope.date_from, scope.date_to)
+    period = scope.filter(scope.date_from, scope.date_to)
     (total,) = stats.incident_table(scope.db, [], period, mission=scope.mission_name) or [
         {"events": 0, "fatalities": 0}
     ]
@@ -50,7 +50,12 @@ def _overview(scope: Scope) -> list[Sentence]:
         ]
     ids = evidence("Incident", scope.incident_ids(period))
     events = figure(
-        "incidents.total", total["events"], N_("Incidents of the period, not rejected in review: counted."), ids
+        "incidents.total",
+        total["events"],
+        N_("Incidents of the period, verified or pending review: counted.")
+        if scope.include_drafts
+        else N_("Verified incidents of the period: counted."),
+        ids,
     )
     dead = figure(
         "incidents.fatalities",
@@ -86,13 +91,16 @@ def _overview(scope: Scope) -> list[Sentence]:
             )
         ]
     rows = stats.incident_table(scope.db, ["admin1"], period, mission=scope.mission_name)
+    _pending(scope, out)
     regions: list[Sentence] = []
     for row in sorted((r for r in rows if r["admin1"]), key=lambda r: (-r["events"], r["admin1"])):
-        flt = IncidentFilter(scope.date_from, scope.date_to, {"admin1": row["admin1"]})
+        flt = scope.filter(scope.date_from, scope.date_to, {"admin1": row["admin1"]})
         n = figure(
             f"incidents.admin1.{row['admin1']}",
             row["events"],
-            N_("Incidents of the period in the region {region}, not rejected in review: counted."),
+            N_("Incidents of the period in the region {region}, verified or pending review: counted.")
+            if scope.include_drafts
+            else N_("Verified incidents of the period in the region {region}: counted."),
             evidence("Incident", scope.incident_ids(flt)),
             region=T(row["admin1"]),
         )
@@ -102,6 +110,40 @@ def _overview(scope: Scope) -> list[Sentence]:
     elif regions:
         out.append(Sentence(N_("They took place in the regions of {regions}."), {"regions": Names(tuple(regions))}))
     return out
+
+
+def _pending(scope: Scope, out: list[Sentence]) -> None:
+    """Reports pending review: counted apart and named in the annex, or, when the officer turns
+    them in, said in the letter."""
+    with scope.db.transaction("report") as tx:
+        pending, ids = stats.pending_review(tx, scope.mission.id or 0, IncidentFilter(scope.date_from, scope.date_to))
+    if not pending:
+        return
+    count = figure(
+        "incidents.pending", pending, N_("Incident reports pending review: counted."), evidence("Incident", ids)
+    )
+    if scope.include_drafts:
+        out.append(
+            Sentence(
+                Np_(
+                    "These figures include {count} report still pending review.",
+                    "These figures include {count} reports still pending review.",
+                ),
+                {"count": count},
+                "count",
+            )
+        )
+    else:
+        scope.notes.append(
+            Sentence(
+                Np_(
+                    "{count} incident report pending review is not included in the figures.",
+                    "{count} incident reports pending review are not included in the figures.",
+                ),
+                {"count": count},
+                "count",
+            )
+        )
 
 
 def _whole_weeks_from(start: date, end: date) -> date | None:
@@ -127,15 +169,15 @@ def _rate_changes(scope: Scope) -> list[Sentence]:
         where = {"category": poc}
         places = records_behind.incidents(
             scope.db,
-            IncidentFilter(move.start_on - timedelta(weeks=BASELINE_WEEKS), last, where),
+            scope.filter(move.start_on - timedelta(weeks=BASELINE_WEEKS), last, where),
             mission=scope.mission_name,
         )
         names = sorted({i.location_name for i in places if i.location_id == move.to_location_id and i.location_name})
         for name in names:
-            flt = IncidentFilter(move.start_on - timedelta(weeks=BASELINE_WEEKS), last, {**where, "location": name})
+            flt = scope.filter(move.start_on - timedelta(weeks=BASELINE_WEEKS), last, {**where, "location": name})
             change = stats.weekly_rate(scope.db, move.start_on, flt, mission=scope.mission_name)
-            before_f = IncidentFilter(flt.date_from, move.start_on - timedelta(days=1), flt.where)
-            after_f = IncidentFilter(move.start_on, last, flt.where)
+            before_f = scope.filter(flt.date_from, move.start_on - timedelta(days=1), flt.where)
+            after_f = scope.filter(move.start_on, last, flt.where)
             method = N_(
                 "Protection of civilians incidents at {place} from {date_from} to {date_to}, "
                 "counted and divided by the {weeks} weeks."
@@ -202,7 +244,7 @@ def _attacks(scope: Scope) -> list[Sentence]:
     out = []
     attacks = records_behind.incidents(
         scope.db,
-        IncidentFilter(scope.date_from, scope.date_to, {"category": IncidentCategory.COMPLEX_ATTACK_ON_CAMP.value}),
+        scope.filter(scope.date_from, scope.date_to, {"category": IncidentCategory.COMPLEX_ATTACK_ON_CAMP.value}),
         mission=scope.mission_name,
         limit=20,
     )
@@ -239,7 +281,7 @@ def _attacks(scope: Scope) -> list[Sentence]:
         )
     hijackings = records_behind.incidents(
         scope.db,
-        IncidentFilter(scope.date_from, scope.date_to, {"category": IncidentCategory.HIJACKING.value}),
+        scope.filter(scope.date_from, scope.date_to, {"category": IncidentCategory.HIJACKING.value}),
         mission=scope.mission_name,
         limit=20,
     )
@@ -260,7 +302,7 @@ def _attacks(scope: Scope) -> list[Sentence]:
 
 
 def _by_month_chart(scope: Scope) -> Chart:
-    period = IncidentFilter(scope.date_from, scope.date_to)
+    period = scope.filter(scope.date_from, scope.date_to)
     rows = stats.incident_table(scope.db, ["month", "category"], period, mission=scope.mission_name)
     months = sorted({r["month"] for r in rows})
     categories = sorted({r["category"] or "other" for r in rows})
