@@ -94,12 +94,16 @@ def _ieds(scope: Scope) -> list[Sentence]:
     }
     return [
         Sentence(
-            N_(
+            Np_(
+                "Since {start}, {total} improvised explosive devices have been used in {country}, {against} "
+                "of them against the Mission: {neutralised} was found and neutralised and {detonated} "
+                "detonated.",
                 "Since {start}, {total} improvised explosive devices have been used in {country}, {against} "
                 "of them against the Mission: {neutralised} were found and neutralised and {detonated} "
-                "detonated."
+                "detonated.",
             ),
             values,
+            "neutralised",
         )
     ]
 
