@@ -293,7 +293,9 @@ def test_a_french_value_entered_is_used_and_no_longer_listed(db: Database) -> No
     assert "L'opération Lynx" in prose(letter, "fr")  # the sentence without the aim, in French
     with db.transaction("tester") as tx:
         current = records.get(tx, "Operation", operation.id or 0)
-        records.update(tx, "Operation", current.id or 0, {"description_fr": "protéger la route de Gao"}, current.version)
+        records.update(
+            tx, "Operation", current.id or 0, {"description_fr": "protéger la route de Gao"}, current.version
+        )
     letter = build_letter(db, FROM, TO, mission=mission.name)  # type: ignore[attr-defined]
     assert all(t != "protect the road to Gao" for _, t in untranslated(letter, Wording("fr")))
     assert "vise à protéger la route de Gao" in prose(letter, "fr")

@@ -35,7 +35,9 @@ def report_group() -> None:
     help="A letter from the Secretary-General (opening, closing, unnumbered paragraphs) or a report (numbered).",
 )
 @click.option("--symbol", default="", help='The document symbol, e.g. S/2021/520 (default: the placeholder "S/…").')
-@click.option("--date", "dated", type=DAY, default=None, help="The date the letter bears (default: the day after --to).")
+@click.option(
+    "--date", "dated", type=DAY, default=None, help="The date the letter bears (default: the day after --to)."
+)
 @click.option(
     "--name-units",
     is_flag=True,
@@ -55,7 +57,7 @@ def report_group() -> None:
 @mission_option
 @json_option
 @pass_door
-def letter(  # noqa: PLR0913 - one parameter per option
+def letter(
     door: Door,
     date_from: datetime,
     date_to: datetime,

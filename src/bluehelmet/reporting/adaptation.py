@@ -27,7 +27,7 @@ def _arriving(scope: Scope) -> list[Sentence]:
     out = []
     for (start, end), rows in sorted(later.items()):
         capabilities = Names(tuple(Term(c) for c in sorted({str(r.capability) for r in rows})))
-        ids = sorted({r.sector_id for r in rows}, key=lambda i: scope.sector(i))
+        ids = sorted({r.sector_id for r in rows}, key=scope.sector)
         sectors = Names(tuple(s for i in ids if (s := scope.sector_place(i))))
         values: dict[str, Value] = {"capabilities": capabilities, "sectors": sectors, "start": Day(start)}
         if end is None:
@@ -143,7 +143,7 @@ def _not_in_place(scope: Scope) -> list[Sentence]:
     for u in sorted(scope.live(Unit), key=lambda u: u.name):
         if u.deployment_status != DeploymentStatus.ADVANCE_TEAM_ONLY:
             continue
-        values: dict[str, Value] = {"unit": scope.described(u)}
+        values: dict[str, Value] = {"unit": Names((scope.described(u),))}
         if u.deployed_strength is None:  # the advance team's size is not recorded: no figure, never 0
             message = (
                 N_("Only the advance team of {unit} has been present since {since}.")
@@ -223,4 +223,6 @@ def coordination(scope: Scope) -> Section:
             )
     if not sentences:
         sentences.append(Sentence(N_("No coordination body is recorded for the period.")))
-    return Section("coordination", N_("Coordination of security presences"), (Paragraph(tuple(sentences), "coordination"),))
+    return Section(
+        "coordination", N_("Coordination of security presences"), (Paragraph(tuple(sentences), "coordination"),)
+    )

@@ -16,8 +16,8 @@ from bluehelmet.domain.operations import Operation
 from bluehelmet.domain.places import Location
 from bluehelmet.reporting.adaptation import adaptation_plan, coordination
 from bluehelmet.reporting.caveat_report import caveats
-from bluehelmet.reporting.letter_frame import closing, default_date, opening
 from bluehelmet.reporting.challenges import challenges
+from bluehelmet.reporting.letter_frame import closing, default_date, opening
 from bluehelmet.reporting.model import Chart, ChartKind, Figure, Letter, MapPoint, Names, Section, Sentence
 from bluehelmet.reporting.operations import operations
 from bluehelmet.reporting.personnel import equipment, evaluations
@@ -28,7 +28,6 @@ from bluehelmet.reporting.transition_plan import transition
 from bluehelmet.reporting.wording import N_
 from bluehelmet.services import hotspots
 from bluehelmet.services.database import Database
-from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["MAP_RESOLUTION", "STYLES", "build_letter", "figures_in_order"]
 
@@ -89,7 +88,7 @@ def figures_in_order(sections: tuple[Section, ...]) -> tuple[Figure, ...]:
     return tuple(seen.values())
 
 
-def build_letter(  # noqa: PLR0913 - the letter's options, each a keyword
+def build_letter(
     db: Database,
     date_from: date,
     date_to: date,

@@ -13,7 +13,6 @@ from bluehelmet.reporting.model import (
     Sentence,
     Term,
 )
-from bluehelmet.reporting.model import Text as T
 from bluehelmet.reporting.scope import Scope, evidence, figure
 from bluehelmet.reporting.wording import N_, Np_
 from bluehelmet.services import caveat_stats

@@ -33,7 +33,6 @@ from bluehelmet.reporting.scope import Scope, evidence, figure
 from bluehelmet.reporting.wording import N_, Np_
 from bluehelmet.services import evidence as records_behind
 from bluehelmet.services import stats
-from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["CASUALTY_LAG_MONTHS", "challenges", "country_code"]
 

@@ -318,7 +318,10 @@ def equipment(scope: Scope) -> Section:
         }  # fmt: skip
         out.append(
             Sentence(
-                N_("Of the {items} major equipment items recorded for {units} based in {place}, {down} are unserviceable."),
+                N_(
+                    "Of the {items} major equipment items recorded for {units} based in {place}, {down} are "
+                    "unserviceable."
+                ),
                 values,
             )
         )

@@ -8,8 +8,8 @@ from datetime import date, timedelta
 from bluehelmet.analytics.coverage import coverage_of
 from bluehelmet.domain.operations import Activity
 from bluehelmet.domain.places import Sector
-from bluehelmet.domain.units import DeploymentStatus, Unit
 from bluehelmet.domain.rotations import OperationalPeriod, Rotation, Tempo
+from bluehelmet.domain.units import DeploymentStatus, Unit
 from bluehelmet.reporting.model import (
     Chart,
     ChartKind,

@@ -8,7 +8,7 @@ analysis services for counts and ``services.evidence`` for the ids behind them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any, TypeVar
@@ -44,6 +44,7 @@ _DIGITS = re.compile(r"\d+(?:[.,]\d+)?")
 def typed_numbers(text: str) -> list[str]:
     """The numbers typed in prose that look like figures (not dates, years or document symbols)."""
     return _DIGITS.findall(_NOT_A_FIGURE.sub(" ", text))
+
 
 _R = TypeVar("_R", bound=Record)
 
@@ -168,7 +169,7 @@ class Scope:
         return areas[location.admin1_id or 0].name
 
     def filter(
-        self, date_from: date | None = None, date_to: date | None = None, where: dict[str, Any] | None = None
+        self, date_from: date | None = None, date_to: date | None = None, where: Mapping[str, Any] | None = None
     ) -> IncidentFilter:
         """The incidents a figure counts: verified ones, or with ``include_drafts`` those pending
         review too (a rejected report never)."""

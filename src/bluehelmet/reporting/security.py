@@ -13,11 +13,11 @@ from bluehelmet.reporting.model import (
     Day,
     Names,
     Paragraph,
+    Place,
     Section,
     Sentence,
     Series,
     Style,
-    Place,
     Term,
     Value,
 )
@@ -207,11 +207,13 @@ def _rate_changes(scope: Scope) -> list[Sentence]:
             operation = operations.get(move.operation_id or 0)
             destination = scope.where(move.to_location_id) or Place(name)
             values: dict[str, Value] = {
-                "place": _quarter(name, destination),
+                "place": Names((_quarter(name, destination),)),
                 "destination": destination,
                 "origin": scope.where(move.from_location_id) or Place(""),
                 "day": Day(move.start_on),
-                "units": Names(tuple(scope.described(u, with_place=False) for i in move.unit_ids if (u := scope.unit(i)))),
+                "units": Names(
+                    tuple(scope.described(u, with_place=False) for i in move.unit_ids if (u := scope.unit(i)))
+                ),
                 "operation": T(operation.name if operation else ""),
                 "before": before,
                 "after": after,

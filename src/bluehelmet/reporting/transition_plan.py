@@ -64,9 +64,7 @@ def _activities(scope: Scope) -> list[Sentence]:
         if b.title in by_title:
             by_reason[by_title[b.title].delay_reason.strip()].append(by_title[b.title])
     for reason, activities in by_reason.items():
-        titles = tuple(
-            Text(_initial_lower(a.title), a.title_fr) for a in activities
-        )
+        titles = tuple(Text(_initial_lower(a.title), a.title_fr) for a in activities)
         because = scope.quotable(reason, activities[0].delay_reason_fr) if reason else None
         if because is None:
             out.append(Sentence(N_("There have been delays in {titles}."), {"titles": Names(titles)}))

@@ -161,7 +161,7 @@ class Wording:
             return "d'" + name
         return f"{preposition} {_ARTICLE[article]}{name}"
 
-    def translated(self, value: Value) -> bool:
+    def translated(self, value: Value | Sentence) -> bool:
         """Whether a value can be written in this language without mixing in another's prose."""
         if self.language == "en":
             return True
