@@ -27,7 +27,16 @@ from bluehelmet.reporting import frame
 from bluehelmet.reporting.annex import AnnexRow, annex_notes, annex_rows
 from bluehelmet.reporting.charts import draw
 from bluehelmet.reporting.model import Letter
-from bluehelmet.reporting.outline import ChartBlock, Heading, Masthead, Numbered, Para, masthead, outline
+from bluehelmet.reporting.outline import (
+    ChartBlock,
+    Heading,
+    Masthead,
+    Numbered,
+    Para,
+    charts_after,
+    masthead,
+    outline,
+)
 from bluehelmet.reporting.wording import LANGUAGES, Wording
 
 __all__ = ["bookmark_name", "reference", "render_docx"]
@@ -66,6 +75,12 @@ def render_docx(letter: Letter, w: Wording) -> bytes:
         signature = document.add_paragraph(head.signature)
         signature.paragraph_format.left_indent = Cm(8)
         signature.paragraph_format.space_before = Pt(24)
+    for block in charts_after(letter, w):
+        if isinstance(block, Heading):
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            document.add_heading(block.text, level=1)
+        elif isinstance(block, ChartBlock):
+            _chart(document, block, w)
     _annex(document, annex_rows(letter, w), w)
     notes = annex_notes(letter, w)
     if notes:

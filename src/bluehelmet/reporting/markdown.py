@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from bluehelmet.reporting import frame
 from bluehelmet.reporting.annex import annex_notes, annex_rows
 from bluehelmet.reporting.model import Chart, Letter
-from bluehelmet.reporting.outline import Heading, Numbered, Para, masthead, outline
+from bluehelmet.reporting.outline import Heading, Numbered, Para, charts_after, masthead, outline
 from bluehelmet.reporting.wording import Wording
 
 __all__ = ["MarkdownLetter", "render_markdown"]
@@ -63,7 +63,12 @@ def render_markdown(
         "",
     ]
     images: dict[str, bytes] = {}
-    for block in outline(letter, w):
+    body = outline(letter, w)
+    for block in [*body, None, *charts_after(letter, w)]:
+        if block is None:  # the signature closes the letter; a letter's charts follow it
+            if head.signature:
+                lines.extend([_escape(head.signature), ""])
+            continue
         if isinstance(block, Heading):
             label = f"{block.label} " if block.label else ""
             lines.extend(["#" * (block.level + 1) + " " + label + _escape(block.text), ""])
@@ -73,8 +78,6 @@ def render_markdown(
             name = f"{image_folder}/{block.chart.key}.png"
             images[name] = draw(block.chart, w, "png")
             lines.extend([f"![{_escape(block.caption)}]({name})", ""])
-    if head.signature:
-        lines.extend([_escape(head.signature), ""])
     lines.extend([f"## {_escape(w(frame.ANNEX_TITLE))}", "", _escape(w(frame.ANNEX_INTRO)), ""])
     lines.append(
         f"| {w(frame.FIGURE)} | {w(frame.ANNEX_VALUE)} | {w(frame.ANNEX_COMPUTED)} | {w(frame.ANNEX_COVERAGE)} "

@@ -15,7 +15,18 @@ from bluehelmet.reporting import frame
 from bluehelmet.reporting.model import Chart, Day, Figure, Letter, Section, Sentence, Text
 from bluehelmet.reporting.wording import FigurePart, Wording
 
-__all__ = ["Block", "ChartBlock", "Heading", "Masthead", "Numbered", "Para", "heading_label", "masthead", "outline"]
+__all__ = [
+    "Block",
+    "ChartBlock",
+    "Heading",
+    "Masthead",
+    "Numbered",
+    "Para",
+    "charts_after",
+    "heading_label",
+    "masthead",
+    "outline",
+]
 
 #: A label a heading already carries, as resolution 2531 (2020) names its parts: "(a) Progress in ..."
 #: in English, "a) Progrès ..." in French.
@@ -126,6 +137,15 @@ def masthead(letter: Letter, w: Wording) -> Masthead:
     )
 
 
+def charts_after(letter: Letter, w: Wording) -> list[Block]:
+    """The charts a letter shows after its signature, under their own heading (none for a report,
+    which shows them in place): a letter from the Secretary-General has no chart in its text."""
+    if letter.style != "letter":
+        return []
+    charts: list[Block] = [ChartBlock(c, w(c.title)) for s in letter.walk() for c in s.charts]
+    return [Heading(1, "", w(frame.CHARTS_TITLE), "charts"), *charts] if charts else []
+
+
 def outline(letter: Letter, w: Wording) -> list[Block]:
     """Headings, numbered paragraphs and charts of the letter, in reading order (no annex)."""
     numbers = letter.figure_number()
@@ -156,7 +176,8 @@ def outline(letter: Letter, w: Wording) -> list[Block]:
                 continue
             paragraph += 1
             blocks.append(Para(paragraph if numbered else 0, tuple(parts), para.key))
-        blocks.extend(ChartBlock(chart, w(chart.title)) for chart in section.charts)
+        if numbered:  # a report shows its charts in place; a letter after its signature (``charts_after``)
+            blocks.extend(ChartBlock(chart, w(chart.title)) for chart in section.charts)
         for i, sub in enumerate(section.subsections, start=1):
             visit(sub, level + 1, i)
 
