@@ -230,7 +230,7 @@ class Letter:
     #: The frame: "letter" (the Secretary-General's letter, unnumbered paragraphs, opening and
     #: closing) or "report" (numbered paragraphs and headings); the document symbol ("" for the
     #: placeholder "S/…"), the date the letter bears, who signs it.
-    style: str = "letter"
+    style: str = "report"
     symbol: str = ""
     dated: date | None = None
     signatory: str = ""

@@ -131,7 +131,9 @@ def masthead(letter: Letter, w: Wording) -> Masthead:
         original=w(frame.ORIGINAL),
         title=title,
         draft_note=w(frame.DRAFT_NOTE).format(generated_on=w.day(Day(letter.generated_on))),
-        running=f"{letter.symbol or frame.SYMBOL_PLACEHOLDER} \N{EM DASH} {letter.mission}",
+        running=f"{letter.symbol or frame.SYMBOL_PLACEHOLDER} \N{EM DASH} {letter.mission}"
+        if letter.style == "letter"
+        else f"{letter.mission} \N{EM DASH} {date_from} \N{EN DASH} {date_to}",
         symbol=letter.symbol or frame.SYMBOL_PLACEHOLDER,
         signature=signature,
     )
