@@ -369,3 +369,36 @@ def test_typed_numbers_in_prose_are_found_but_not_dates_years_or_symbols() -> No
     assert typed_numbers("as resolution 2531 (2020) and S/2021/300 ask") == []
     assert typed_numbers("le 1er avril 2021") == []
     assert typed_numbers("") == []
+
+
+def test_the_french_fields_are_exchange_columns_of_their_kinds() -> None:
+    from bluehelmet.domain.caveats import Caveat  # noqa: PLC0415 - only this test needs them
+    from bluehelmet.domain.operations import Operation  # noqa: PLC0415
+    from bluehelmet.domain.places import Location, Mission, Sector  # noqa: PLC0415
+    from bluehelmet.domain.transition import JointProgramme, TransitionActivity  # noqa: PLC0415
+    from bluehelmet.services.exchange import columns  # noqa: PLC0415
+
+    expected = {
+        Mission: {"full_name_fr", "letter_request", "letter_request_fr", "signatory"},
+        Sector: {"name_fr", "article_fr"},
+        Location: {"name_fr", "article_fr"},
+        Operation: {"description_fr", "results_fr"},
+        Unit: {"status_reason_fr"},
+        Caveat: {"description_fr"},
+        TransitionActivity: {"title_fr", "delay_reason_fr"},
+        JointProgramme: {"name_fr", "aims_fr"},
+    }
+    for cls, names in expected.items():
+        assert names <= {c.name for c in columns(cls)}, cls.__name__
+
+
+def test_a_french_article_outside_the_vocabulary_is_refused(db: Database) -> None:
+    from bluehelmet.domain.errors import BluehelmetError  # noqa: PLC0415
+
+    with db.transaction("tester") as tx:
+        mission = factories.make(tx, "Mission")
+        sector = factories.make(tx, "Sector", mission_id=mission.id, name="Sector Nord", name_fr="secteur Nord",
+                                article_fr="le")  # fmt: skip
+        assert str(records.get(tx, "Sector", sector.id or 0).article_fr) == "le"  # type: ignore[attr-defined]
+    with pytest.raises(BluehelmetError), db.transaction("tester") as tx:
+        factories.make(tx, "Sector", mission_id=mission.id, name="Sector Sud", article_fr="du")
