@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bluehelmet.analytics.coverage import Coverage
 from bluehelmet.domain.incidents import IncidentCategory
 from bluehelmet.domain.operations import Activity, ActivityType, Operation
 from bluehelmet.reporting.model import (
@@ -57,14 +58,39 @@ def _overview(scope: Scope) -> list[Sentence]:
         else N_("Verified incidents of the period: counted."),
         ids,
     )
+    # incidents whose fatalities are not recorded (a count the analysis gives once casualties may
+    # be unknown): the sum of the others is then a part, worded as one, never as the total
+    unknown = int(total.get("fatalities_unknown") or 0)
     dead = figure(
         "incidents.fatalities",
         total["fatalities"],
         N_("Fatalities of the incidents of the period: summed, each event once."),
         ids,
+        coverage=Coverage(total["events"] - unknown, total["events"], "incidents"),
     )
     values: dict[str, Value] = {"date_from": Day(scope.date_from), "date_to": Day(scope.date_to), "events": events}
-    if total["fatalities"]:
+    if unknown:
+        out = [
+            Sentence(
+                Np_(
+                    "From {date_from} to {date_to}, the Mission recorded {events} incident; of those whose "
+                    "casualties are recorded, {dead} people were killed ({unknown} without casualty figures).",
+                    "From {date_from} to {date_to}, the Mission recorded {events} incidents; in those whose "
+                    "casualties are recorded, {dead} people were killed ({unknown} without casualty figures).",
+                ),
+                {
+                    **values,
+                    "dead": dead,
+                    "unknown": figure(
+                        "incidents.fatalities_unknown",
+                        unknown,
+                        N_("Incidents of the period whose fatalities are not recorded: counted."),
+                    ),
+                },
+                "events",
+            )
+        ]
+    elif total["fatalities"]:
         out = [
             Sentence(
                 Np_(
