@@ -276,6 +276,9 @@ def test_record_text_without_french_is_left_out_and_listed(reference_letter: Let
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "coordination: French forces" in result.output.splitlines()
+    # a part whose every sentence is left out in French shows no empty heading
+    assert "Coordination des présences sécuritaires" not in render_markdown(reference_letter, Wording("fr")).text
+    assert "### Coordination of security presences" in render_markdown(reference_letter, Wording("en")).text
 
 
 def test_a_french_value_entered_is_used_and_no_longer_listed(db: Database) -> None:

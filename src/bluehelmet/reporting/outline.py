@@ -160,7 +160,9 @@ def outline(letter: Letter, w: Wording) -> list[Block]:
         title = w(section.title)
         own = _OWN_LABEL.match(title)
         label = (own.group(1) if own else heading_label(level, n)) if numbered else ""
-        if title:
+        worded_any = any(w.parts(s) for p in section.paragraphs for s in p.sentences)
+        if title and (worded_any or section.subsections or (numbered and section.charts)):
+            # a heading with nothing under it in this language (every sentence left out) is not shown
             text = title[own.end() :] if own else title
             blocks.append(Heading(min(level, 3), label, text[:1].upper() + text[1:], section.key))
         for para in section.paragraphs:
