@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bluehelmet.domain.incidents import TOLL_FIELDS
+from bluehelmet.domain.incidents import TOLL_TALLIES
 
 __all__ = [
     "DATE_KEYS",
@@ -31,8 +31,9 @@ __all__ = [
     "rate_change",
 ]
 
-#: The sums kept for every group, besides the number of events.
-TALLY_FIELDS = TOLL_FIELDS
+#: The sums kept for every group, besides the number of events: each toll's recorded values
+#: added up, then the number of events whose value is not recorded (``fatalities_unknown``).
+TALLY_FIELDS = TOLL_TALLIES
 
 
 class GroupKey(StrEnum):
