@@ -27,8 +27,12 @@ from bluehelmet.services.stats import IncidentFilter
 from bluehelmet.storage import migrate
 from bluehelmet.storage.rollups import rollup_rows
 from tests import factories
-from tests.test_imports_external import acled_row, load_acled, write_csv
-from tests.test_imports_external import mission  # noqa: F401  (the ACLED mission, a fixture)
+from tests.test_imports_external import (
+    acled_row,
+    load_acled,
+    mission,  # noqa: F401  (the ACLED mission, a fixture)
+    write_csv,
+)
 
 
 def _incident(tx: Any, mission_id: int, day: date, **extra: object) -> Incident:
