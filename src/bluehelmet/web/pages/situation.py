@@ -123,6 +123,6 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         ],
         "clustering": found.clusters,
         "hexagons": found.hexagons,
-        "map_query": json.dumps(period.query()),
+        "map_query": json.dumps({**period.query(), **({} if statuses is None else {"status": "verified"})}),
     }
     return render(request, "situation.html", context, principal=principal)
