@@ -24,6 +24,7 @@ from bluehelmet.analytics.incidents import (
     RateChange,
     Tally,
     finest_period,
+    known_sum,
     percent_change,
     rate_change,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "compare_with_previous_year",
     "ied_summary",
     "incident_table",
+    "known_sum",
     "pending_review",
     "pending_review_count",
     "plain_filter",
