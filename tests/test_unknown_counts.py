@@ -133,6 +133,14 @@ def test_the_api_gives_null_for_a_toll_not_recorded(db: Database, mission_id: in
         assert body["fatalities"] is None and body["killed_civilians"] == 0
         rows = client.get("/api/stats/incidents", headers={"Authorization": f"Bearer {issued}"}).json()["rows"]
         assert rows[0]["fatalities"] == 0 and rows[0]["fatalities_unknown"] == 1
+        with db.transaction("tester") as tx:
+            _incident(tx, mission_id, date(2021, 4, 3), fatalities=5, review_status="draft")
+        every = client.get("/api/stats/incidents", headers={"Authorization": f"Bearer {issued}"}).json()["rows"]
+        verified = client.get(
+            "/api/stats/incidents", params={"status": "verified"}, headers={"Authorization": f"Bearer {issued}"}
+        ).json()["rows"]
+        assert (every[0]["events"], every[0]["fatalities"]) == (2, 5)
+        assert (verified[0]["events"], verified[0]["fatalities"], verified[0]["fatalities_unknown"]) == (1, 0, 1)
 
 
 # ------------------------------------------------------------------ sums that know their gaps
