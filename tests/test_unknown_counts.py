@@ -234,3 +234,20 @@ def test_the_migration_keeps_every_value_and_counts_none_as_unknown(db: Database
         )  # type: ignore[attr-defined]
         assert kept == [(0, 0, 0), (24, 4, 0)]  # the old placeholders of the downgrade, then every value kept
         assert rollup_rows(tx.session) == rollup_rows(tx.session, fresh=True)
+
+
+def test_a_comparison_says_how_many_events_it_could_not_add(db: Database, mission_id: int) -> None:
+    with db.transaction("tester") as tx:
+        _incident(tx, mission_id, date(2020, 2, 1), killed_civilians=4, injured_civilians=2)
+        _incident(tx, mission_id, date(2020, 2, 2), killed_civilians=1)  # injured not recorded
+        _incident(tx, mission_id, date(2021, 2, 1), killed_civilians=1, injured_civilians=2)
+        _incident(tx, mission_id, date(2021, 2, 3))  # nothing recorded
+    change = stats.compare_with_previous_year(
+        db, IncidentFilter(date(2021, 1, 1), date(2021, 4, 30)), "civilian_casualties"
+    )
+    assert (change.current, change.previous, change.current_unknown, change.previous_unknown) == (3, 7, 1, 1)
+    result = CliRunner().invoke(
+        cli, ["--db", db.settings.database_url, "stats", "compare", "--measure", "fatalities", "--from", "2021-01-01",
+              "--to", "2021-04-30"],
+    )  # fmt: skip
+    assert "not recorded for 2 events in the period and 2 a year earlier" in result.stdout

@@ -377,6 +377,15 @@ def _casualties(tally: Tally, measure: str) -> int:
     return tally.sums[measure]
 
 
+def _unknown(tally: Tally, measure: str) -> int:
+    """The events of ``tally`` whose ``measure`` is not recorded (at least, for a sum of two)."""
+    if measure == "events":
+        return 0
+    if measure == "civilian_casualties":
+        return max(tally.sums["killed_civilians_unknown"], tally.sums["injured_civilians_unknown"])
+    return tally.sums[f"{measure}_unknown"]
+
+
 def _year_earlier(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -395,7 +404,9 @@ def compare_with_previous_year(
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         now, then = _total(tx, mission_id, flt), _total(tx, mission_id, earlier)
-    return percent_change(_casualties(now, measure), _casualties(then, measure))
+    return percent_change(
+        _casualties(now, measure), _casualties(then, measure), _unknown(now, measure), _unknown(then, measure)
+    )
 
 
 def weekly_rate(
