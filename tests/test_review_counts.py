@@ -124,3 +124,26 @@ def test_stats_incidents_counts_verified_incidents_unless_asked_for_drafts(db: D
     assert json.loads(drafts.stdout)["rows"][0]["events"] == 13
     text = run.invoke(cli, ["--db", url, "stats", "incidents"])
     assert "1 report pending review is not included" in text.stdout
+
+
+@pytest.mark.parametrize(
+    "flt", [IncidentFilter(), IncidentFilter(date(2021, 2, 1), date(2021, 4, 30)), IncidentFilter(date(2021, 3, 5))]
+)
+def test_the_map_counts_verified_incidents_less_the_drafts(db: Database, mission_id: int, flt: IncidentFilter) -> None:
+    from bluehelmet.services import hotspots  # noqa: PLC0415
+
+    with db.transaction("tester") as tx:
+        _incident(tx, mission_id, date(2021, 3, 9), latitude=16.27, longitude=-0.04)
+    verified = _only(flt, VERIFIED)
+    before = hotspots.hexagons(db, verified, 7)
+    with db.transaction("tester") as tx:
+        _incident(tx, mission_id, date(2021, 3, 10), latitude=16.27, longitude=-0.04, review_status="draft")
+        _incident(tx, mission_id, date(2021, 3, 11), review_status="draft")  # no coordinates
+    after = hotspots.hexagons(db, verified, 7)
+    assert (after.points, after.without_coordinates, after.hexagons) == (
+        before.points, before.without_coordinates, before.hexagons,
+    )  # fmt: skip
+    every = hotspots.hexagons(db, flt, 7)
+    assert (every.points, every.without_coordinates) == (before.points + 1, before.without_coordinates + 1)
+    drafts = hotspots.hexagons(db, _only(flt, DRAFTS), 7)
+    assert (drafts.points, drafts.without_coordinates) == (1, 1)

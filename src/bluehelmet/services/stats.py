@@ -24,6 +24,7 @@ from bluehelmet.analytics.incidents import (
     RateChange,
     Tally,
     finest_period,
+    known_sum,
     percent_change,
     rate_change,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "compare_with_previous_year",
     "ied_summary",
     "incident_table",
+    "known_sum",
     "pending_review",
     "pending_review_count",
     "plain_filter",
@@ -375,6 +377,15 @@ def _casualties(tally: Tally, measure: str) -> int:
     return tally.sums[measure]
 
 
+def _unknown(tally: Tally, measure: str) -> int:
+    """The events of ``tally`` whose ``measure`` is not recorded (at least, for a sum of two)."""
+    if measure == "events":
+        return 0
+    if measure == "civilian_casualties":
+        return max(tally.sums["killed_civilians_unknown"], tally.sums["injured_civilians_unknown"])
+    return tally.sums[f"{measure}_unknown"]
+
+
 def _year_earlier(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -393,7 +404,9 @@ def compare_with_previous_year(
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         now, then = _total(tx, mission_id, flt), _total(tx, mission_id, earlier)
-    return percent_change(_casualties(now, measure), _casualties(then, measure))
+    return percent_change(
+        _casualties(now, measure), _casualties(then, measure), _unknown(now, measure), _unknown(then, measure)
+    )
 
 
 def weekly_rate(
