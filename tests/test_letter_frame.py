@@ -405,3 +405,24 @@ def test_a_french_article_outside_the_vocabulary_is_refused(db: Database) -> Non
         assert str(records.get(tx, "Sector", sector.id or 0).article_fr) == "le"  # type: ignore[attr-defined]
     with pytest.raises(BluehelmetError), db.transaction("tester") as tx:
         factories.make(tx, "Sector", mission_id=mission.id, name="Sector Sud", article_fr="du")
+
+
+def test_deaths_over_incidents_some_without_casualty_figures_are_worded_as_a_part(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        mission = factories.make(tx, "Mission", letter_request="")
+        for i, dead in enumerate([3, None, 4]):
+            factories.make(
+                tx, "Incident", mission_id=mission.id, external_id=f"K-{i}", event_date=f"2021-02-0{i + 1}",
+                fatalities=dead, killed_peacekeepers=None, injured_peacekeepers=None,
+            )  # fmt: skip
+    letter = build_letter(db, FROM, TO, mission=str(mission.name))  # type: ignore[attr-defined]
+    text = prose(letter, "en")
+    assert (
+        "the Mission recorded three incidents; in those whose casualties are recorded, seven people were killed "
+        "(one without casualty figures)" in text
+    )
+    assert "in which seven people were killed" not in text  # never worded as the total
+    dead = next(f for f in letter.figures if f.key == "incidents.fatalities")
+    assert dead.coverage is not None and (dead.coverage.known, dead.coverage.total) == (2, 3)
+    row = next(r for r in annex_rows(letter, Wording("en")) if r.figure.key == "incidents.fatalities")
+    assert row.coverage == "partial: 2 of 3 incidents"

@@ -125,8 +125,8 @@ ENGLISH = {
         "Mission: 12 were found and neutralised and 13 detonated"
     ],
     17: [
-        "From 1 January 2021 to 30 April 2021, explosive incidents killed or injured 99 civilians, 34 per cent "
-        "fewer than the 150 of the same months a year earlier"
+        "From 1 January 2021 to 30 April 2021, explosive incidents whose casualties are recorded killed or injured "
+        "99 civilians, 34 per cent fewer than the 150 of the same months a year earlier"
     ],
     18: [
         "On 1 January 2021, the Counter-IED task force was set up with Malian Armed Forces, Joint Force of the "
@@ -166,7 +166,7 @@ FRENCH = [
     "20 rapports d'appréciation et d'évaluation de la performance, et 20 inspections",
     "Depuis le 1er janvier 2021, 70 engins explosifs improvisés ont été utilisés au Mali, dont 25 contre la "
     "Mission : 12 ont été découverts et neutralisés et 13 ont explosé",
-    "les incidents à l'explosif ont tué ou blessé 99 civils, soit 34 % de moins que les 150",
+    "les incidents à l'explosif dont le bilan est connu ont tué ou blessé 99 civils, soit 34 % de moins que les 150",
     "Trois des quatre unités de la force d'intervention mobile n'ont toujours pas d'équipe chirurgicale avancée",
     "Aucune unité de la composante police",
     "Seule l'équipe précurseur de 20 membres d'une unité de police constituée à Sévaré est présente depuis le 1er "

@@ -165,7 +165,28 @@ def _casualties(scope: Scope) -> list[Sentence]:
         "previous": then_f,
         "change": pct,
     }
-    if change.change_percent < 0:
+    if change.current_unknown or change.previous_unknown:
+        # some incidents have no casualty figures: the sums and their change are over the incidents
+        # whose casualties are recorded, and worded as such (never as the totals)
+        values["unknown"] = figure(
+            "casualties.explosive.unknown",
+            change.current_unknown + change.previous_unknown,
+            N_("Explosive incidents of the two periods whose civilian casualties are not recorded: counted."),
+        )
+        message = (
+            N_(
+                "From {start} to {end}, explosive incidents whose casualties are recorded killed or injured {current} "
+                "civilians, {change} per cent fewer than the {previous} of the same months a year earlier ({unknown} "
+                "incidents of the two periods have no casualty figures)."
+            )
+            if change.change_percent < 0
+            else N_(
+                "From {start} to {end}, explosive incidents whose casualties are recorded killed or injured {current} "
+                "civilians, {change} per cent more than the {previous} of the same months a year earlier ({unknown} "
+                "incidents of the two periods have no casualty figures)."
+            )
+        )
+    elif change.change_percent < 0:
         message = N_(
             "From {start} to {end}, explosive incidents killed or injured {current} civilians, {change} per "
             "cent fewer than the {previous} of the same months a year earlier."
