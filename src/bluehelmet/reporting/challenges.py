@@ -168,10 +168,17 @@ def _casualties(scope: Scope) -> list[Sentence]:
     if change.current_unknown or change.previous_unknown:
         # some incidents have no casualty figures: the sums and their change are over the incidents
         # whose casualties are recorded, and worded as such (never as the totals)
+        silent = [
+            i.id
+            for f in (flt, then)
+            for i in records_behind.incidents(scope.db, f, mission=scope.mission_name, limit=1_000_000)
+            if i.killed_civilians is None or i.injured_civilians is None
+        ]
         values["unknown"] = figure(
             "casualties.explosive.unknown",
-            change.current_unknown + change.previous_unknown,
+            len(silent),
             N_("Explosive incidents of the two periods whose civilian casualties are not recorded: counted."),
+            evidence("Incident", silent),
         )
         message = (
             N_(

@@ -70,6 +70,8 @@ def _overview(scope: Scope) -> list[Sentence]:
     )
     values: dict[str, Value] = {"date_from": Day(scope.date_from), "date_to": Day(scope.date_to), "events": events}
     if unknown:
+        everything = records_behind.incidents(scope.db, period, mission=scope.mission_name, limit=1_000_000)
+        silent = [i.id for i in everything if i.fatalities is None]
         out = [
             Sentence(
                 Np_(
@@ -83,8 +85,9 @@ def _overview(scope: Scope) -> list[Sentence]:
                     "dead": dead,
                     "unknown": figure(
                         "incidents.fatalities_unknown",
-                        unknown,
+                        len(silent),
                         N_("Incidents of the period whose fatalities are not recorded: counted."),
+                        evidence("Incident", silent),
                     ),
                 },
                 "events",
