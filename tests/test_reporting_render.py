@@ -124,7 +124,7 @@ def test_html_links_every_figure_in_the_text_to_its_row_in_the_annex() -> None:
     assert 'title="Incidents of the period: counted."' in html
     assert ">1,250</a>" in html
     assert "Gao, Mopti and Ménaka" in html
-    assert ">1</a> operation was under way." in html  # the singular, chosen by the figure
+    assert ">One</a> operation was under way." in html  # the singular, chosen by the figure (in words)
 
 
 def test_html_escapes_what_comes_from_the_records() -> None:
@@ -162,7 +162,9 @@ def test_html_numbers_headings_and_paragraphs_as_un_documents_do() -> None:
 def test_html_in_french_writes_dates_and_numbers_the_french_way() -> None:
     html = render_html(letter(), Wording("fr"))
     assert '<html lang="fr">' in html
-    assert "Depuis 15 juin 2021" not in html and "15 juin 2021" in html  # an untranslated sentence stays English
+    assert (
+        "Depuis 15\u00a0juin 2021" not in html and "15\u00a0juin 2021" in html
+    )  # an untranslated sentence stays English
     assert ">1\u202f250</a>" in html  # a narrow no-break space between thousands
     assert "Gao, Mopti et Ménaka" in html
     assert "Conseil de sécurité" in html
@@ -226,7 +228,12 @@ def test_docx_has_headings_pictures_references_and_the_annex_table() -> None:
     annex = document.tables[-1]
     assert [c.text for c in annex.rows[0].cells] == ["Figure", "Value", "How it was computed", "Records"]
     assert len(annex.rows) == 1 + 4
-    assert [c.text for c in annex.rows[2].cells] == ["F2", "37", "Incidents of the period: counted.", "incidents 3-5"]
+    assert [c.text for c in annex.rows[2].cells] == [
+        "F2",
+        "37",
+        "Incidents of the period: counted. (complete: every record it speaks for)",
+        "incidents 3-5",
+    ]
     assert document.core_properties.title.startswith("United Nations Multidimensional")
     assert document.core_properties.language == "en-GB"
 
@@ -234,7 +241,7 @@ def test_docx_has_headings_pictures_references_and_the_annex_table() -> None:
 def test_docx_in_french() -> None:
     document = docx.Document(BytesIO(render_docx(letter(), Wording("fr"))))
     assert document.core_properties.language == "fr-FR"
-    assert "Since 15 juin 2021, the Force" in "\n".join(p.text for p in document.paragraphs)
+    assert "Since 15\u00a0juin 2021, the Force" in "\n".join(p.text for p in document.paragraphs)
 
 
 # -- charts

@@ -44,6 +44,7 @@ class Caveat(Record):
     unit_id: int = ref("Unit")
     kind: CaveatKind
     description: str
+    description_fr: str = ""  # in French, quoted by the French letter (migration 0015)
     declared: bool = False
     declared_on: date | None = None
     first_observed: date | None = None

@@ -76,6 +76,9 @@ class Operation(Record):
     components: list[Component] = field(default_factory=list)
     partner_forces: list[str] = field(default_factory=list)
     results: str = ""
+    #: The aim and results in French, quoted by the French letter (migration 0015).
+    description_fr: str = ""
+    results_fr: str = ""
 
 
 @dataclass(kw_only=True)

@@ -8,7 +8,7 @@ from typing import ClassVar
 
 from bluehelmet.domain.records import Record, ref
 
-__all__ = ["AdminArea", "AdminLevel", "Location", "LocationKind", "Mission", "Sector"]
+__all__ = ["AdminArea", "AdminLevel", "FrenchArticle", "Location", "LocationKind", "Mission", "Sector"]
 
 
 class AdminLevel(StrEnum):
@@ -17,6 +17,17 @@ class AdminLevel(StrEnum):
     ADMIN1 = "admin1"
     ADMIN2 = "admin2"
     ADMIN3 = "admin3"
+
+
+class FrenchArticle(StrEnum):
+    """The article French puts before a name ("le secteur Centre", "la Mauritanie", "l'Azawad",
+    "les Iforas"); none before most towns ("Gao"). The letter contracts it after "à" and "de"."""
+
+    NONE = "none"
+    LE = "le"
+    LA = "la"
+    ELIDED = "l'"
+    LES = "les"
 
 
 class LocationKind(StrEnum):
@@ -45,6 +56,12 @@ class Mission(Record):
     full_name: str = ""
     country_iso3: str
     mandate: str = ""
+    #: The letter's French side and frame (migration 0015): the full name in French, what the
+    #: resolution of ``mandate`` asks the letter for (in each language) and who signs it.
+    full_name_fr: str = ""
+    letter_request: str = ""
+    letter_request_fr: str = ""
+    signatory: str = ""
     min_latitude: float | None = None
     max_latitude: float | None = None
     min_longitude: float | None = None
@@ -59,6 +76,10 @@ class Sector(Record):
 
     mission_id: int = ref("Mission")
     name: str
+    #: The name in French ("secteur Centre") and the article French puts before it ("le", "la",
+    #: "l'", "les" or none), so the letter can write "dans le secteur Centre", "du secteur Centre".
+    name_fr: str = ""
+    article_fr: FrenchArticle = FrenchArticle.NONE
 
 
 @dataclass(kw_only=True)
@@ -90,3 +111,7 @@ class Location(Record):
     sector_id: int | None = ref("Sector", optional=True)
     geonames_id: int | None = None
     source: str = ""
+    #: The name in French where it differs ("quartier hydraulique" keeps its name, "Niger River"
+    #: becomes "fleuve Niger") and its article (migration 0015).
+    name_fr: str = ""
+    article_fr: FrenchArticle = FrenchArticle.NONE

@@ -49,6 +49,9 @@ class TransitionActivity(Record):
     due_on: date | None = None
     completed_on: date | None = None
     delay_reason: str = ""
+    #: The title and the reason for the delay in French, quoted by the French letter (migration 0015).
+    title_fr: str = ""
+    delay_reason_fr: str = ""
 
 
 @dataclass(kw_only=True)
@@ -62,5 +65,8 @@ class JointProgramme(Record):
     partners: list[str] = field(default_factory=list)
     location_ids: list[int] = refs("Location")
     aims: list[str] = field(default_factory=list)
+    #: The name and aims in French, quoted by the French letter (migration 0015).
+    name_fr: str = ""
+    aims_fr: list[str] = field(default_factory=list)
     start_on: date | None = None
     end_on: date | None = None

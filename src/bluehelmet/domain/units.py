@@ -113,5 +113,6 @@ class Unit(Record):
     deployment_status: DeploymentStatus = DeploymentStatus.DEPLOYED
     status_since: date | None = None
     status_reason: str = ""
+    status_reason_fr: str = ""  # the reason in French, quoted by the French letter (migration 0015)
     mobile_task_force: bool = False
     notes: str = ""

@@ -27,7 +27,8 @@ def _arriving(scope: Scope) -> list[Sentence]:
     out = []
     for (start, end), rows in sorted(later.items()):
         capabilities = Names(tuple(Term(c) for c in sorted({str(r.capability) for r in rows})))
-        sectors = Names(tuple(T(s) for s in sorted({scope.sector(r.sector_id) for r in rows})))
+        ids = sorted({r.sector_id for r in rows}, key=scope.sector)
+        sectors = Names(tuple(s for i in ids if (s := scope.sector_place(i))))
         values: dict[str, Value] = {"capabilities": capabilities, "sectors": sectors, "start": Day(start)}
         if end is None:
             out.append(Sentence(N_("From {start}, {capabilities} are to deploy to {sectors}."), values))
@@ -99,32 +100,40 @@ def _camps(scope: Scope) -> list[Sentence]:
     for p in sorted(scope.live(InfrastructureProject), key=lambda p: (p.due_on or date.max, p.name)):
         if p.completed_on is not None and p.completed_on < scope.date_from:
             continue
-        values: dict[str, Value] = {"name": T(p.name), "place": T(scope.place(p.location_id))}
-        if p.completed_on is not None:
-            out.append(
-                Sentence(N_("{name} at {place} was completed on {day}."), {**values, "day": Day(p.completed_on)})
-            )
-        elif p.due_on is not None:
-            out.append(Sentence(N_("{name} at {place} is due by {day}."), {**values, "day": Day(p.due_on)}))
-        else:
-            out.append(Sentence(N_("{name} at {place} is under way."), values))
+        # the project by its kind and place, never by its name (which may carry a typed area)
+        values: dict[str, Value] = {"kind": Term(str(p.kind)), "place": scope.where(p.location_id) or T("")}
         if p.hectares:
-            hectares = figure(
+            values["hectares"] = figure(
                 f"project.{p.id}.hectares",
                 p.hectares,
                 N_("The project's area, as recorded."),
                 evidence("InfrastructureProject", [p.id]),
                 style=Style.DECIMAL,
             )
-            out.append(Sentence(N_("It covers {hectares} hectares."), {"hectares": hectares}))
+            if p.completed_on is not None:
+                message = N_("The {kind} of {hectares} hectares in {place} was completed on {day}.")
+            elif p.due_on is not None:
+                message = N_("The {kind} of {hectares} hectares in {place} is due by {day}.")
+            else:
+                message = N_("The {kind} of {hectares} hectares in {place} is under way.")
+        elif p.completed_on is not None:
+            message = N_("The {kind} in {place} was completed on {day}.")
+        elif p.due_on is not None:
+            message = N_("The {kind} in {place} is due by {day}.")
+        else:
+            message = N_("The {kind} in {place} is under way.")
+        day = p.completed_on or p.due_on
+        out.append(Sentence(message, {**values, "day": Day(day)} if day else values))
         for m in milestones:
             if m.project_id == p.id and m.completed_on is None and m.start_on and m.due_on:
-                out.append(
-                    Sentence(
-                        N_("{milestone}: from {start} to {end}."),
-                        {"milestone": T(m.name), "start": Day(m.start_on), "end": Day(m.due_on)},
+                step = scope.quotable(m.name)
+                if step is not None:
+                    out.append(
+                        Sentence(
+                            N_("{milestone} from {start} to {end}."),
+                            {"milestone": step, "start": Day(m.start_on), "end": Day(m.due_on)},
+                        )
                     )
-                )
     return out
 
 
@@ -134,34 +143,48 @@ def _not_in_place(scope: Scope) -> list[Sentence]:
     for u in sorted(scope.live(Unit), key=lambda u: u.name):
         if u.deployment_status != DeploymentStatus.ADVANCE_TEAM_ONLY:
             continue
-        values: dict[str, Value] = {
-            "unit": T(u.name),
-            "strength": figure(
-                f"unit.{u.id}.advance_team",
-                u.deployed_strength or 0,
-                N_("The unit's deployed strength, as recorded."),
-                evidence("Unit", [u.id]),
-            ),
-        }
-        if u.status_since is not None:
-            values["since"] = Day(u.status_since)
-            out.append(
-                Sentence(
-                    N_("Only the {strength}-member advance team of {unit} has been present since {since}."), values
-                )
+        values: dict[str, Value] = {"unit": Names((scope.described(u),))}
+        if u.deployed_strength is None:  # the advance team's size is not recorded: no figure, never 0
+            message = (
+                N_("Only the advance team of {unit} has been present since {since}.")
+                if u.status_since
+                else N_("Only the advance team of {unit} is present.")
             )
         else:
-            out.append(Sentence(N_("Only the {strength}-member advance team of {unit} is present."), values))
-        if u.status_reason:
-            out.append(Sentence(N_("Reason given: {text}"), {"text": T(u.status_reason.rstrip(".") + ".")}))
+            values["strength"] = figure(
+                f"unit.{u.id}.advance_team",
+                u.deployed_strength,
+                N_("The unit's deployed strength, as recorded."),
+                evidence("Unit", [u.id]),
+            )
+            message = (
+                N_("Only the {strength:d}-member advance team of {unit} has been present since {since}.")
+                if u.status_since
+                else N_("Only the {strength:d}-member advance team of {unit} is present.")
+            )
+        if u.status_since is not None:
+            values["since"] = Day(u.status_since)
+        out.append(Sentence(message, values))
+        reason = scope.quotable(u.status_reason, u.status_reason_fr)
+        if reason is not None:
+            out.append(
+                Sentence(N_("The deployment of the rest of the unit is held up because {reason}."), {"reason": reason})
+            )
     return out
 
 
 def adaptation_plan(scope: Scope) -> Section:
-    parts = [_arriving(scope), _camps(scope), _gaps(scope), _not_in_place(scope)]
-    paragraphs = tuple(Paragraph(tuple(p)) for p in parts if p)
+    parts = {
+        "adaptation.arriving": _arriving(scope),
+        "adaptation.camps": _camps(scope),
+        "adaptation.gaps": _gaps(scope),
+        "adaptation.advance_teams": _not_in_place(scope),
+    }
+    paragraphs = tuple(Paragraph(tuple(p), key) for key, p in parts.items() if p)
     if not paragraphs:
-        paragraphs = (Paragraph((Sentence(N_("No capability requirement or camp work is recorded.")),)),)
+        paragraphs = (
+            Paragraph((Sentence(N_("No capability requirement or camp work is recorded.")),), "adaptation.none"),
+        )
     return Section("adaptation", N_("Implementation of the adaptation plan"), paragraphs)
 
 
@@ -171,7 +194,7 @@ def coordination(scope: Scope) -> Section:
     for body in sorted(scope.live(CoordinationBody), key=lambda b: (b.established_on or date.min, b.name)):
         if not scope.overlaps(body.established_on, body.dissolved_on):
             continue
-        partners = Names(tuple(T(p) for p in body.partners))
+        partners = Names(tuple(T(p, "") for p in body.partners))  # English record text: no French value yet
         if scope.within(body.established_on):
             sentences.append(
                 Sentence(
@@ -200,4 +223,6 @@ def coordination(scope: Scope) -> Section:
             )
     if not sentences:
         sentences.append(Sentence(N_("No coordination body is recorded for the period.")))
-    return Section("coordination", N_("Coordination of security presences"), (Paragraph(tuple(sentences)),))
+    return Section(
+        "coordination", N_("Coordination of security presences"), (Paragraph(tuple(sentences), "coordination"),)
+    )

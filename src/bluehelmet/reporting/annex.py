@@ -10,7 +10,17 @@ from dataclasses import dataclass
 from bluehelmet.reporting.model import Evidence, Figure, Letter, Sentence
 from bluehelmet.reporting.wording import N_, Wording
 
-__all__ = ["MAX_RUNS", "AnnexRow", "annex_rows", "compact_ids", "evidence_csv", "evidence_text"]
+__all__ = [
+    "MAX_RUNS",
+    "AnnexRow",
+    "annex_notes",
+    "annex_rows",
+    "compact_ids",
+    "coverage_text",
+    "evidence_csv",
+    "evidence_text",
+    "untranslated",
+]
 
 #: Id runs the annex of a document shows per figure; beyond them it points to the evidence file.
 MAX_RUNS = 40
@@ -25,6 +35,7 @@ class AnnexRow:
     method: str
     records: str
     figure: Figure
+    coverage: str = ""  # the records the figure rests on out of those it speaks for
 
 
 def _runs(ordered: list[int]) -> list[tuple[int, int]]:
@@ -83,6 +94,50 @@ def annex_rows(letter: Letter, wording: Wording) -> list[AnnexRow]:
                 method,
                 evidence_text(figure.evidence, wording),
                 figure,
+                coverage_text(figure, wording),
             )
         )
     return rows
+
+
+_PARTIAL = N_("partial: {known} of {total} {kind}")
+_COMPLETE = N_("complete: {total} {kind}")
+_WHOLE = N_("complete: every record it speaks for")
+
+
+def coverage_text(figure: Figure, wording: Wording) -> str:
+    """A figure's coverage as the annex states it: partial ("2 of 66 units") or complete."""
+    c = figure.coverage
+    if c is None:
+        return wording(_WHOLE)
+    n = {"total": wording.number(Figure("", c.total, "")), "kind": wording.term(c.kind)}
+    if c.complete:
+        return wording(_COMPLETE).format(**n)
+    return wording(_PARTIAL).format(known=wording.number(Figure("", c.known, "")), **n)
+
+
+def untranslated(letter: Letter, wording: Wording) -> list[tuple[str, str]]:
+    """The record text the letter would quote that has no value in ``wording``'s language, with
+    the key of its paragraph: what ``report letter --check`` lists, and what that language's
+    letter leaves out."""
+    out: list[tuple[str, str]] = []
+
+    def visit(sentence: Sentence, key: str) -> None:
+        out.extend((key, text) for text in wording.untranslated(sentence))
+        for value in sentence.values.values():
+            for item in getattr(value, "items", ()):
+                if isinstance(item, Sentence):
+                    visit(item, key)
+
+    for section in letter.walk():
+        for paragraph in section.paragraphs:
+            for sentence in paragraph.sentences:
+                visit(sentence, paragraph.key or section.key)
+    return list(dict.fromkeys(out))
+
+
+def annex_notes(letter: Letter, wording: Wording) -> list[str]:
+    """What the letter leaves out or counts apart, one line each, for the annex."""
+    notes = [wording.text(s) for s in letter.notes]
+    notes.extend(f"{text} ({key})" for key, text in untranslated(letter, wording))
+    return [n for n in notes if n]

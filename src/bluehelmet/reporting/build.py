@@ -17,7 +17,8 @@ from bluehelmet.domain.places import Location
 from bluehelmet.reporting.adaptation import adaptation_plan, coordination
 from bluehelmet.reporting.caveat_report import caveats
 from bluehelmet.reporting.challenges import challenges
-from bluehelmet.reporting.model import Chart, ChartKind, Figure, Letter, MapPoint, Names, Section
+from bluehelmet.reporting.letter_frame import closing, default_date, opening
+from bluehelmet.reporting.model import Chart, ChartKind, Figure, Letter, MapPoint, Names, Section, Sentence
 from bluehelmet.reporting.operations import operations
 from bluehelmet.reporting.personnel import equipment, evaluations
 from bluehelmet.reporting.rotation_report import rotations
@@ -27,9 +28,11 @@ from bluehelmet.reporting.transition_plan import transition
 from bluehelmet.reporting.wording import N_
 from bluehelmet.services import hotspots
 from bluehelmet.services.database import Database
-from bluehelmet.services.stats import IncidentFilter
 
-__all__ = ["MAP_RESOLUTION", "build_letter", "figures_in_order"]
+__all__ = ["MAP_RESOLUTION", "STYLES", "build_letter", "figures_in_order"]
+
+#: The frames a letter can take: the Secretary-General's letter, or a report with numbered paragraphs.
+STYLES = ("letter", "report")
 
 #: The H3 resolution incidents are gathered in on the letter's map (cells of about 250 km²).
 MAP_RESOLUTION = 5
@@ -37,7 +40,7 @@ MAP_RESOLUTION = 5
 
 def _map(scope: Scope) -> Chart:
     counts = hotspots.hexagons(
-        scope.db, IncidentFilter(scope.date_from, scope.date_to), MAP_RESOLUTION, mission=scope.mission_name
+        scope.db, scope.filter(scope.date_from, scope.date_to), MAP_RESOLUTION, mission=scope.mission_name
     )
     points = [MapPoint(h.latitude, h.longitude, "incident", h.cell, h.count) for h in counts.hexagons]
     places = scope.by_id(Location)
@@ -61,17 +64,22 @@ def figures_in_order(sections: tuple[Section, ...]) -> tuple[Figure, ...]:
     """Every figure the sentences state (a value their message names), in reading order, each once."""
     seen: dict[str, Figure] = {}
 
+    def state(sentence: Sentence) -> None:
+        message = sentence.message[-1] if isinstance(sentence.message, tuple) else sentence.message
+        named = [name for _, name, _, _ in string.Formatter().parse(message) if name]
+        for name in dict.fromkeys(named):  # in the order the English message states them
+            value = sentence.values[name]
+            items = value.items if isinstance(value, Names) else (value,)
+            for item in items:
+                if isinstance(item, Sentence):
+                    state(item)
+                elif isinstance(item, Figure) and item.key not in seen:
+                    seen[item.key] = item
+
     def visit(section: Section) -> None:
         for paragraph in section.paragraphs:
             for sentence in paragraph.sentences:
-                message = sentence.message[-1] if isinstance(sentence.message, tuple) else sentence.message
-                named = [name for _, name, _, _ in string.Formatter().parse(message) if name]
-                for name in dict.fromkeys(named):  # in the order the English message states them
-                    value = sentence.values[name]
-                    items = value.items if isinstance(value, Names) else (value,)
-                    for item in items:
-                        if isinstance(item, Figure) and item.key not in seen:
-                            seen[item.key] = item
+                state(sentence)
         for sub in section.subsections:
             visit(sub)
 
@@ -81,12 +89,26 @@ def figures_in_order(sections: tuple[Section, ...]) -> tuple[Figure, ...]:
 
 
 def build_letter(
-    db: Database, date_from: date, date_to: date, *, mission: str | None = None, today: date | None = None
+    db: Database,
+    date_from: date,
+    date_to: date,
+    *,
+    mission: str | None = None,
+    today: date | None = None,
+    style: str = "letter",
+    symbol: str = "",
+    dated: date | None = None,
+    name_units: bool = False,
+    include_drafts: bool = False,
 ) -> Letter:
-    """The letter of ``mission`` (the only one when None) for ``date_from``..``date_to`` (inclusive)."""
+    """The letter of ``mission`` (the only one when None) for ``date_from``..``date_to`` (inclusive):
+    a letter from the Secretary-General (``style`` "letter", with its opening and closing) or a
+    report (numbered paragraphs). ``dated`` defaults to the day after the period."""
     if date_to < date_from:
         raise BluehelmetError(f"--to {date_to} is before --from {date_from}")
-    scope = Scope.open(db, date_from, date_to, mission)
+    if style not in STYLES:
+        raise BluehelmetError(f"--style {style!r} is not one of: {', '.join(STYLES)}")
+    scope = Scope.open(db, date_from, date_to, mission, name_units=name_units, include_drafts=include_drafts)
     part_a = Section(
         "a",
         N_("(a) Progress in mission operations"),
@@ -98,7 +120,9 @@ def build_letter(
         N_("(b) Performance and rotations of uniformed personnel"),
         subsections=(evaluations(scope), equipment(scope), caveats(scope), challenges(scope), rotations(scope)),
     )
-    sections = (part_a, part_b, transition(scope))
+    sections: tuple[Section, ...] = (part_a, part_b, transition(scope))
+    if style == "letter":
+        sections = (opening(scope.mission, date_from, date_to), *sections, closing())
     return Letter(
         mission=scope.mission.name,
         mission_full_name=scope.mission.full_name or scope.mission.name,
@@ -107,4 +131,9 @@ def build_letter(
         generated_on=today or datetime.now(UTC).date(),
         sections=sections,
         figures=figures_in_order(sections),
+        style=style,
+        symbol=symbol,
+        dated=dated or default_date(date_to),
+        signatory=scope.mission.signatory,
+        notes=tuple(scope.notes),
     )

@@ -13,7 +13,6 @@ from bluehelmet.reporting.model import (
     Sentence,
     Term,
 )
-from bluehelmet.reporting.model import Text as T
 from bluehelmet.reporting.scope import Scope, evidence, figure
 from bluehelmet.reporting.wording import N_, Np_
 from bluehelmet.services import caveat_stats
@@ -36,11 +35,10 @@ def caveats(scope: Scope) -> Section:
             continue
         component = str(statement.component)
         if statement.none_undeclared:
-            types = Names(tuple(Term(t) for t in sorted(by_component[component])))
             out.append(
                 Sentence(
-                    N_("No unit of the {component} component ({unit_types}) operates with undeclared caveats."),
-                    {"component": Term(component), "unit_types": types},
+                    N_("No unit of the {component} component operates with undeclared caveats."),
+                    {"component": Term(component)},
                 )
             )
         else:
@@ -109,8 +107,9 @@ def caveats(scope: Scope) -> Section:
             )
         )
         example = next((c for c in live if c.kind == CaveatKind.WITHIN_SECTOR_MOVEMENT and c.description), None)
-        if example:
-            out.append(Sentence(N_("For example: {text}"), {"text": T(example.description.rstrip(".") + ".")}))
+        quoted = scope.quotable(example.description, example.description_fr) if example else None
+        if quoted is not None:
+            out.append(Sentence(N_("These include limitations such as the following: {text}."), {"text": quoted}))
         casevac = [c for c in live if c.kind == CaveatKind.CASUALTY_EVACUATION_CONDITION]
         if casevac:
             n = figure(
@@ -151,4 +150,4 @@ def caveats(scope: Scope) -> Section:
                 "count",
             )
         )
-    return Section("caveats", N_("Caveats"), (Paragraph(tuple(out)),))
+    return Section("caveats", N_("Caveats"), (Paragraph(tuple(out), "caveats"),))

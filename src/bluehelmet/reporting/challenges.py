@@ -33,7 +33,6 @@ from bluehelmet.reporting.scope import Scope, evidence, figure
 from bluehelmet.reporting.wording import N_, Np_
 from bluehelmet.services import evidence as records_behind
 from bluehelmet.services import stats
-from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["CASUALTY_LAG_MONTHS", "challenges", "country_code"]
 
@@ -50,7 +49,7 @@ def country_code(iso3: str) -> str:
 
 
 def _ieds(scope: Scope) -> list[Sentence]:
-    flt = IncidentFilter(scope.date_from, scope.date_to)
+    flt = scope.filter(scope.date_from, scope.date_to)
     summary = stats.ied_summary(scope.db, flt, mission=scope.mission_name)
     if not summary.in_country:
         return [Sentence(N_("No improvised explosive device was recorded in the period."))]
@@ -61,7 +60,7 @@ def _ieds(scope: Scope) -> list[Sentence]:
             key,
             value,
             method,
-            evidence("Incident", scope.incident_ids(IncidentFilter(flt.date_from, flt.date_to, where))),
+            evidence("Incident", scope.incident_ids(scope.filter(flt.date_from, flt.date_to, where))),
         )
 
     values: dict[str, Value] = {
@@ -94,12 +93,16 @@ def _ieds(scope: Scope) -> list[Sentence]:
     }
     return [
         Sentence(
-            N_(
+            Np_(
+                "Since {start}, {total} improvised explosive devices have been used in {country}, {against} "
+                "of them against the Mission: {neutralised} was found and neutralised and {detonated} "
+                "detonated.",
                 "Since {start}, {total} improvised explosive devices have been used in {country}, {against} "
                 "of them against the Mission: {neutralised} were found and neutralised and {detonated} "
-                "detonated."
+                "detonated.",
             ),
             values,
+            "neutralised",
         )
     ]
 
@@ -123,11 +126,11 @@ def _casualties(scope: Scope) -> list[Sentence]:
     if window is None:
         return []
     where = {"event_type": EventType.EXPLOSIONS_REMOTE_VIOLENCE.value}
-    flt = IncidentFilter(window[0], window[1], where)
+    flt = scope.filter(window[0], window[1], where)
     change = stats.compare_with_previous_year(scope.db, flt, "civilian_casualties", mission=scope.mission_name)
     if change.change_percent is None or not (change.current or change.previous):
         return []
-    then = IncidentFilter(_year_earlier(window[0]), _year_earlier(window[1]), where)
+    then = scope.filter(_year_earlier(window[0]), _year_earlier(window[1]), where)
     method = N_(
         "Civilians killed and injured in explosive incidents (event type Explosions/Remote violence) from "
         "{date_from} to {date_to}: summed, each event once."
@@ -162,7 +165,35 @@ def _casualties(scope: Scope) -> list[Sentence]:
         "previous": then_f,
         "change": pct,
     }
-    if change.change_percent < 0:
+    if change.current_unknown or change.previous_unknown:
+        # some incidents have no casualty figures: the sums and their change are over the incidents
+        # whose casualties are recorded, and worded as such (never as the totals)
+        silent = [
+            i.id
+            for f in (flt, then)
+            for i in records_behind.incidents(scope.db, f, mission=scope.mission_name, limit=1_000_000)
+            if i.killed_civilians is None or i.injured_civilians is None
+        ]
+        values["unknown"] = figure(
+            "casualties.explosive.unknown",
+            len(silent),
+            N_("Explosive incidents of the two periods whose civilian casualties are not recorded: counted."),
+            evidence("Incident", silent),
+        )
+        message = (
+            N_(
+                "From {start} to {end}, explosive incidents whose casualties are recorded killed or injured {current} "
+                "civilians, {change} per cent fewer than the {previous} of the same months a year earlier ({unknown} "
+                "incidents of the two periods have no casualty figures)."
+            )
+            if change.change_percent < 0
+            else N_(
+                "From {start} to {end}, explosive incidents whose casualties are recorded killed or injured {current} "
+                "civilians, {change} per cent more than the {previous} of the same months a year earlier ({unknown} "
+                "incidents of the two periods have no casualty figures)."
+            )
+        )
+    elif change.change_percent < 0:
         message = N_(
             "From {start} to {end}, explosive incidents killed or injured {current} civilians, {change} per "
             "cent fewer than the {previous} of the same months a year earlier."
@@ -178,7 +209,7 @@ def _casualties(scope: Scope) -> list[Sentence]:
 def _drones(scope: Scope) -> list[Sentence]:
     where = {"category": IncidentCategory.DRONE_OVER_INSTALLATION.value}
     sightings = records_behind.incidents(
-        scope.db, IncidentFilter(scope.date_from, scope.date_to, where), mission=scope.mission_name, limit=100_000
+        scope.db, scope.filter(scope.date_from, scope.date_to, where), mission=scope.mission_name, limit=100_000
     )
     if not sightings:
         return []
@@ -247,7 +278,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
                 ),
                 {
                     "start": Day(rows[0].started_on),
-                    "imposed_by": T(imposed_by),
+                    "imposed_by": T(imposed_by, ""),  # English record text: no French value yet
                     "count": n,
                     "kind": Term(kind),
                     "places": Names(tuple(T(p) for p in places if p)),
@@ -264,7 +295,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
                 N_("Of those, restrictions lifted by the end of the period: counted."),
                 evidence("MovementRestriction", [r.id for r in lifted]),
             )
-            values: dict[str, Value] = {"count": m, "through": Names(tuple(T(t) for t in through))}
+            values: dict[str, Value] = {"count": m, "through": Names(tuple(T(t, "") for t in through))}
             if all(r.patrols_resumed for r in lifted):
                 message = Np_(
                     "{count} was lifted after {through}, and the Mission's patrols resumed.",
@@ -277,7 +308,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
 
 
 def _ied_chart(scope: Scope) -> Chart:
-    flt = IncidentFilter(scope.date_from, scope.date_to, {"category": _IED, "target": Target.MISSION.value})
+    flt = scope.filter(scope.date_from, scope.date_to, {"category": _IED, "target": Target.MISSION.value})
     rows = stats.incident_table(scope.db, ["month", "category"], flt, mission=scope.mission_name)
     months = sorted({r["month"] for r in rows})
     table = {(r["month"], r["category"]): r["events"] for r in rows}
@@ -294,8 +325,12 @@ def _ied_chart(scope: Scope) -> Chart:
 
 
 def challenges(scope: Scope) -> Section:
-    parts = [_ieds(scope) + _casualties(scope), _drones(scope), _restrictions(scope)]
-    paragraphs = tuple(Paragraph(tuple(p)) for p in parts if p)
+    parts = {
+        "challenges.ied": _ieds(scope) + _casualties(scope),
+        "challenges.drones": _drones(scope),
+        "challenges.movement": _restrictions(scope),
+    }
+    paragraphs = tuple(Paragraph(tuple(p), key) for key, p in parts.items() if p)
     return Section(
         "challenges",
         N_("Challenges: explosive devices, drones and freedom of movement"),

@@ -24,10 +24,19 @@ from docx.table import Table
 from docx.text.paragraph import Paragraph
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.annex import AnnexRow, annex_rows
+from bluehelmet.reporting.annex import AnnexRow, annex_notes, annex_rows
 from bluehelmet.reporting.charts import draw
 from bluehelmet.reporting.model import Letter
-from bluehelmet.reporting.outline import ChartBlock, Heading, Masthead, Numbered, Para, masthead, outline
+from bluehelmet.reporting.outline import (
+    ChartBlock,
+    Heading,
+    Masthead,
+    Numbered,
+    Para,
+    charts_after,
+    masthead,
+    outline,
+)
 from bluehelmet.reporting.wording import LANGUAGES, Wording
 
 __all__ = ["bookmark_name", "reference", "render_docx"]
@@ -62,7 +71,22 @@ def render_docx(letter: Letter, w: Wording) -> bytes:
             _paragraph(document, block)
         else:
             _chart(document, block, w)
+    if head.signature:
+        signature = document.add_paragraph(head.signature)
+        signature.paragraph_format.left_indent = Cm(8)
+        signature.paragraph_format.space_before = Pt(24)
+    for block in charts_after(letter, w):
+        if isinstance(block, Heading):
+            document.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
+            document.add_heading(block.text, level=1)
+        elif isinstance(block, ChartBlock):
+            _chart(document, block, w)
     _annex(document, annex_rows(letter, w), w)
+    notes = annex_notes(letter, w)
+    if notes:
+        document.add_heading(w(frame.ANNEX_NOTES), level=2)
+        for note in notes:
+            document.add_paragraph(note, style="List Bullet")
     properties = document.core_properties
     properties.title = head.title
     properties.subject = letter.mission_full_name or letter.mission
@@ -168,7 +192,7 @@ def _masthead(document: DocxDocument, head: Masthead) -> None:
     run = organ.paragraphs[0].add_run(head.organ)
     run.bold, run.font.size = True, Pt(22)
     lines = distribution.paragraphs[0]
-    for i, text in enumerate((head.distribution, head.date)):
+    for i, text in enumerate((head.symbol, head.distribution, head.date)):
         if i:
             lines.add_run().add_break()
         lines.add_run(text).font.size = Pt(10)
@@ -194,14 +218,20 @@ def _hanging(paragraph: Paragraph) -> None:
 
 
 def _heading(document: DocxDocument, block: Heading) -> None:
+    if not block.label:  # a letter's short unnumbered headings
+        document.add_heading(block.text, level=block.level)
+        return
     paragraph = document.add_heading(f"{block.label}\t{block.text}", level=block.level)
     _hanging(paragraph)
 
 
 def _paragraph(document: DocxDocument, block: Para) -> None:
-    paragraph = document.add_paragraph(f"{block.number}.\t")
+    paragraph = document.add_paragraph(f"{block.number}.\t" if block.number else "")
     paragraph.alignment = WD_ALIGN_PARAGRAPH.JUSTIFY
-    _hanging(paragraph)
+    if block.number:
+        _hanging(paragraph)
+    else:  # a letter's paragraph: unnumbered, its first line indented
+        paragraph.paragraph_format.first_line_indent = _HANG
     for part in block.parts:
         if isinstance(part, Numbered):
             paragraph.add_run(part.text)
@@ -279,7 +309,7 @@ def _annex(document: DocxDocument, rows: list[AnnexRow], w: Wording) -> None:
         cell.paragraphs[0].add_run(title).bold = True
     for row in rows:
         cells = table.add_row().cells
-        texts = (reference(row.number), row.value, row.method, row.records)
+        texts = (reference(row.number), row.value, f"{row.method} ({row.coverage})", row.records)
         for i, (cell, text) in enumerate(zip(cells, texts, strict=True)):
             cell.paragraphs[0].add_run(text)
             if i < 2:

@@ -9,18 +9,28 @@ from bluehelmet.reporting.wording import N_
 
 __all__ = [
     "ANNEX_COMPUTED",
+    "ANNEX_COVERAGE",
     "ANNEX_INTRO",
+    "ANNEX_NOTES",
     "ANNEX_RECORDS",
     "ANNEX_TITLE",
     "ANNEX_VALUE",
     "CHARTS_TITLE",
+    "CLOSING",
     "DISTRIBUTION",
     "DRAFT_NOTE",
     "FIGURE",
+    "LETTER_HEADING",
+    "OPENING",
+    "OPENING_NO_RESOLUTION",
+    "OPENING_SHORT",
     "ORGAN",
     "ORGANISATION",
     "ORIGINAL",
+    "SIGNED",
+    "SYMBOL_PLACEHOLDER",
     "TITLE",
+    "UNTRANSLATED",
 ]
 
 ORGANISATION = N_("United Nations")
@@ -39,3 +49,25 @@ FIGURE = N_("Figure")
 ANNEX_VALUE = N_("Value")
 ANNEX_COMPUTED = N_("How it was computed")
 ANNEX_RECORDS = N_("Records")
+
+#: The frame of a letter from the Secretary-General, as the Council's documents write it.
+SYMBOL_PLACEHOLDER = "S/\N{HORIZONTAL ELLIPSIS}"
+LETTER_HEADING = N_("Letter dated {date} from the Secretary-General addressed to the President of the Security Council")
+OPENING = N_(
+    "I have the honour to refer to Security Council resolution {resolution} on the {mission} ({acronym}), "
+    "by which the Council requested me, {request}."
+)
+OPENING_SHORT = N_(
+    "I have the honour to refer to Security Council resolution {resolution} on the {mission} ({acronym})."
+)
+OPENING_NO_RESOLUTION = N_(
+    "I have the honour to inform the Security Council of the work of the {mission} ({acronym}) from {date_from} "
+    "to {date_to}."
+)
+CLOSING = N_(
+    "I would be grateful if you could bring the present letter to the attention of the members of the Security Council."
+)
+SIGNED = N_("(Signed) {name}")
+ANNEX_COVERAGE = N_("Coverage")
+ANNEX_NOTES = N_("What the letter leaves out")
+UNTRANSLATED = N_("Record text with no French value, left out of the French letter")

@@ -16,10 +16,10 @@ from jinja2 import Environment, PackageLoader, StrictUndefined
 from markupsafe import Markup
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.annex import annex_rows
+from bluehelmet.reporting.annex import annex_notes, annex_rows
 from bluehelmet.reporting.charts import draw
 from bluehelmet.reporting.model import Chart, Letter
-from bluehelmet.reporting.outline import ChartBlock, Heading, Numbered, Para, masthead, outline
+from bluehelmet.reporting.outline import ChartBlock, Heading, Numbered, Para, charts_after, masthead, outline
 from bluehelmet.reporting.wording import Wording
 
 __all__ = ["css_string", "inline_svg", "render_html", "segments"]
@@ -91,10 +91,11 @@ def render_html(letter: Letter, w: Wording, *, for_print: bool = False) -> str:
     """The whole letter in ``w``'s language, with its annex."""
     head = masthead(letter, w)
     blocks = outline(letter, w)
+    after = charts_after(letter, w)
     # For print, each chart is an image of its SVG: WeasyPrint draws it with its SVG renderer, where
     # inline SVG would have its presentation styles read (and warned about) as the page's CSS.
     draw_chart = _svg_image if for_print else inline_svg
-    charts = {b.chart.key: draw_chart(b.chart, w) for b in blocks if isinstance(b, ChartBlock)}
+    charts = {b.chart.key: draw_chart(b.chart, w) for b in [*blocks, *after] if isinstance(b, ChartBlock)}
     return (
         _environment()
         .get_template("letter.html.j2")
@@ -104,6 +105,7 @@ def render_html(letter: Letter, w: Wording, *, for_print: bool = False) -> str:
             created=letter.generated_on.isoformat(),
             running=Markup(css_string(head.running)),  # noqa: S704 - quoted and escaped by css_string
             blocks=blocks,
+            after=after,
             charts=charts,
             rows=annex_rows(letter, w),
             annex={
@@ -113,7 +115,10 @@ def render_html(letter: Letter, w: Wording, *, for_print: bool = False) -> str:
                 "value": w(frame.ANNEX_VALUE),
                 "computed": w(frame.ANNEX_COMPUTED),
                 "records": w(frame.ANNEX_RECORDS),
+                "coverage": w(frame.ANNEX_COVERAGE),
+                "notes": w(frame.ANNEX_NOTES),
             },
+            notes=annex_notes(letter, w),
             for_print=for_print,
             segments=lambda block: segments(block, for_print=for_print),
         )

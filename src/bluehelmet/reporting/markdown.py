@@ -7,9 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.annex import annex_rows
-from bluehelmet.reporting.model import Chart, Day, Letter, Section
-from bluehelmet.reporting.wording import FigurePart, Wording
+from bluehelmet.reporting.annex import annex_notes, annex_rows
+from bluehelmet.reporting.model import Chart, Letter
+from bluehelmet.reporting.outline import Heading, Numbered, Para, charts_after, masthead, outline
+from bluehelmet.reporting.wording import Wording
 
 __all__ = ["MarkdownLetter", "render_markdown"]
 
@@ -29,11 +30,11 @@ class MarkdownLetter:
     images: dict[str, bytes] = field(default_factory=dict)
 
 
-def _paragraph(parts: list[str | FigurePart], numbers: dict[str, int]) -> str:
-    out = []
-    for part in parts:
-        if isinstance(part, FigurePart):
-            out.append(f"[{part.text}](#figure-{numbers[part.figure.key]})")
+def _paragraph(block: Para) -> str:
+    out = [f"{block.number}. " if block.number else ""]
+    for part in block.parts:
+        if isinstance(part, Numbered):
+            out.append(f"[{part.text}](#{part.anchor})" if part.number is not None else _escape(part.text))
         else:
             out.append(_escape(part))
     return "".join(out)
@@ -48,48 +49,48 @@ def render_markdown(
 ) -> MarkdownLetter:
     """The letter in Markdown; charts are drawn as PNG by ``draw`` (none when None) and referred
     to as ``image_folder/<chart>.png``."""
-    numbers = letter.figure_number()
+    head = masthead(letter, w)
     lines = [
-        f"{w(frame.ORGANISATION)} | {w(frame.ORGAN)}",
+        f"{head.organisation} | {head.organ} | {_escape(head.symbol)}",
         "",
-        f"{w(frame.DISTRIBUTION)}  ",
-        f"{w.day(Day(letter.generated_on))}  ",
-        w(frame.ORIGINAL),
+        f"{head.distribution}  ",
+        f"{head.date}  ",
+        head.original,
         "",
-        "# "
-        + _escape(
-            w(frame.TITLE).format(
-                mission=letter.mission, date_from=w.day(Day(letter.date_from)), date_to=w.day(Day(letter.date_to))
-            )
-        ),
+        "# " + _escape(head.title),
         "",
-        "_" + _escape(w(frame.DRAFT_NOTE).format(generated_on=w.day(Day(letter.generated_on)))) + "_",
+        "_" + _escape(head.draft_note) + "_",
         "",
     ]
     images: dict[str, bytes] = {}
-
-    def visit(section: Section, depth: int) -> None:
-        lines.extend(["#" * depth + " " + _escape(w(section.title)), ""])
-        for paragraph in section.paragraphs:
-            lines.extend([" ".join(_paragraph(w.parts(s), numbers) for s in paragraph.sentences), ""])
-        for chart in section.charts:
-            if draw is None:
-                continue
-            name = f"{image_folder}/{chart.key}.png"
-            images[name] = draw(chart, w, "png")
-            lines.extend([f"![{_escape(w(chart.title))}]({name})", ""])
-        for sub in section.subsections:
-            visit(sub, depth + 1)
-
-    for section in letter.sections:
-        visit(section, 2)
+    body = outline(letter, w)
+    for block in [*body, None, *charts_after(letter, w)]:
+        if block is None:  # the signature closes the letter; a letter's charts follow it
+            if head.signature:
+                lines.extend([_escape(head.signature), ""])
+            continue
+        if isinstance(block, Heading):
+            label = f"{block.label} " if block.label else ""
+            lines.extend(["#" * (block.level + 1) + " " + label + _escape(block.text), ""])
+        elif isinstance(block, Para):
+            lines.extend([_paragraph(block), ""])
+        elif draw is not None:
+            name = f"{image_folder}/{block.chart.key}.png"
+            images[name] = draw(block.chart, w, "png")
+            lines.extend([f"![{_escape(block.caption)}]({name})", ""])
     lines.extend([f"## {_escape(w(frame.ANNEX_TITLE))}", "", _escape(w(frame.ANNEX_INTRO)), ""])
     lines.append(
-        f"| {w(frame.FIGURE)} | {w(frame.ANNEX_VALUE)} | {w(frame.ANNEX_COMPUTED)} | {w(frame.ANNEX_RECORDS)} |"
+        f"| {w(frame.FIGURE)} | {w(frame.ANNEX_VALUE)} | {w(frame.ANNEX_COMPUTED)} | {w(frame.ANNEX_COVERAGE)} "
+        f"| {w(frame.ANNEX_RECORDS)} |"
     )
-    lines.append("|---|---|---|---|")
+    lines.append("|---|---|---|---|---|")
     for row in annex_rows(letter, w):
         lines.append(
-            f'| <a id="{row.anchor}"></a>F{row.number} | {row.value} | {_escape(row.method)} | {_escape(row.records)} |'
+            f'| <a id="{row.anchor}"></a>F{row.number} | {row.value} | {_escape(row.method)} | {_escape(row.coverage)} '
+            f"| {_escape(row.records)} |"
         )
+    notes = annex_notes(letter, w)
+    if notes:
+        lines.extend(["", f"### {_escape(w(frame.ANNEX_NOTES))}", ""])
+        lines.extend(f"- {_escape(note)}" for note in notes)
     return MarkdownLetter("\n".join(lines) + "\n", images)

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
+from bluehelmet.analytics.coverage import Coverage
+
 __all__ = [
     "Chart",
     "ChartKind",
@@ -25,6 +27,7 @@ __all__ = [
     "Month",
     "Names",
     "Paragraph",
+    "Place",
     "Section",
     "Sentence",
     "Series",
@@ -55,7 +58,9 @@ class Evidence:
 @dataclass(frozen=True)
 class Figure:
     """A computed number. ``method`` is an English message (translated on rendering) saying how
-    it was computed, its ``{placeholders}`` filled from ``method_values``."""
+    it was computed, its ``{placeholders}`` filled from ``method_values``. ``coverage`` is the
+    records it rests on out of the records it speaks for, when some do not give the measure
+    (None: every record it speaks for counts)."""
 
     key: str
     value: float
@@ -63,6 +68,7 @@ class Figure:
     evidence: tuple[Evidence, ...] = ()
     style: Style = Style.COUNT
     method_values: Mapping[str, Value] = field(default_factory=dict)
+    coverage: Coverage | None = None
 
     @property
     def record_count(self) -> int:
@@ -92,9 +98,29 @@ class Country:
 
 @dataclass(frozen=True)
 class Text:
-    """Text taken from the records as it is (a name, a place), never translated."""
+    """Text taken from the records. ``fr`` None: a name, the same in every language; otherwise the
+    record's prose, with its French value ("" when the record has none: the French letter then
+    leaves the sentence out and ``--check`` lists it, never mixing English into French prose)."""
 
     value: str
+    fr: str | None = None
+
+    @property
+    def prose(self) -> bool:
+        return self.fr is not None
+
+
+@dataclass(frozen=True)
+class Place:
+    """A place or a sector by name, with its French name and article, so each language can put
+    its prepositions before it: French "{place:à}" writes "à Gao", "au secteur Centre", "aux
+    Iforas"; "{place:de}" writes "de Gao", "d'Ansongo", "du secteur Centre"; "{place}" alone
+    writes the name with its article ("le secteur Centre")."""
+
+    name: str
+    name_fr: str = ""
+    article_fr: str = "none"
+    needs_fr: bool = False  # a name that is English words ("Sector Centre"), not a proper name
 
 
 @dataclass(frozen=True)
@@ -106,12 +132,13 @@ class Term:
 
 @dataclass(frozen=True)
 class Names:
-    """A list written as each language writes lists ("A, B and C"): names, terms or figures."""
+    """A list written as each language writes lists ("A, B and C"): names, terms, figures or
+    phrases (a sentence without its full stop: "{unit} in {place}", "{region} ({events})")."""
 
-    items: tuple[Text | Term | Figure, ...]
+    items: tuple[Text | Term | Figure | Place | Sentence, ...]
 
 
-Value = Figure | Day | Month | Country | Text | Term | Names
+Value = Figure | Day | Month | Country | Text | Term | Names | Place
 
 
 @dataclass(frozen=True)
@@ -123,6 +150,7 @@ class Sentence:
     message: str | tuple[str, str]
     values: Mapping[str, Value] = field(default_factory=dict)
     count: str | None = None
+    fallback: Sentence | None = None  # said instead when a language has no value for a record's text
 
 
 @dataclass(frozen=True)
@@ -199,6 +227,15 @@ class Letter:
     generated_on: date
     sections: tuple[Section, ...]
     figures: tuple[Figure, ...] = ()
+    #: The frame: "letter" (the Secretary-General's letter, unnumbered paragraphs, opening and
+    #: closing) or "report" (numbered paragraphs and headings); the document symbol ("" for the
+    #: placeholder "S/…"), the date the letter bears, who signs it.
+    style: str = "report"
+    symbol: str = ""
+    dated: date | None = None
+    signatory: str = ""
+    #: What the letter leaves out and says so in its annex (English messages with their values).
+    notes: tuple[Sentence, ...] = ()
 
     def figure_number(self) -> dict[str, int]:
         """Each figure's number (1, 2, ...) in the order the letter first states it."""

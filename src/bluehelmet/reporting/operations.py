@@ -33,23 +33,44 @@ def _operation(scope: Scope, op: Operation) -> list[Sentence]:
         "start": Day(op.start_on),
         "places": Names(scope.places(op.location_ids)),
     }
+    ongoing = op.end_on is None or op.end_on > scope.date_to
+    if not ongoing:
+        values["end"] = Day(op.end_on or scope.date_to)
     if not op.location_ids:
-        message = N_("Operation {name} ({kind}) has been under way since {start}.")
-    elif op.end_on is None or op.end_on > scope.date_to:
+        message = (
+            N_("Operation {name} ({kind}) has been under way since {start}.")
+            if ongoing
+            else N_("Operation {name} ({kind}) ran from {start} to {end}.")
+        )
+    elif ongoing:
         message = N_("Operation {name} ({kind}) has been under way since {start} in {places}.")
     else:
-        values["end"] = Day(op.end_on)
         message = N_("Operation {name} ({kind}) ran from {start} to {end} in {places}.")
-    out = [Sentence(message, values)]
-    if op.description:
-        out.append(Sentence(N_("Its purpose: {text}"), {"text": T(op.description.rstrip(".") + ".")}))
-    if op.results:
-        out.append(Sentence(N_("Results: {text}"), {"text": T(op.results.rstrip(".") + ".")}))
+    plain = Sentence(message, values)
+    aim = scope.quotable(op.description, op.description_fr)
+    if aim is None:
+        out = [plain]
+    else:
+        told = {**values, "aim": aim}
+        if not op.location_ids:
+            aimed = (
+                N_("Operation {name} ({kind}), under way since {start}, aims to {aim}.")
+                if ongoing
+                else N_("Operation {name} ({kind}) ran from {start} to {end} to {aim}.")
+            )
+        elif ongoing:
+            aimed = N_("Operation {name} ({kind}), under way since {start} in {places}, aims to {aim}.")
+        else:
+            aimed = N_("Operation {name} ({kind}) ran from {start} to {end} in {places} to {aim}.")
+        out = [Sentence(aimed, told, fallback=plain)]
+    results = scope.quotable(op.results, op.results_fr)
+    if results is not None:
+        out.append(Sentence(N_("As a result, {results}."), {"results": results}))
     for phase in sorted(scope.live(OperationPhase), key=lambda p: (p.number, p.id or 0)):
         if phase.operation_id == op.id and scope.overlaps(phase.start_on, phase.end_on):
             out.append(
                 Sentence(
-                    N_("Phase {number} ran from {start} to {end} in {places}."),
+                    N_("Phase {number:d} ran from {start} to {end} in {places}."),
                     {
                         "number": figure(
                             f"phase.{phase.id}.number",
@@ -88,11 +109,11 @@ def _activities(scope: Scope, op: Operation) -> list[Sentence]:
             )
             out.append(
                 Sentence(
-                    N_("A {days}-day patrol went from {origin} to {destination} ({start} to {end})."),
+                    N_("From {start} to {end}, a {days}-day patrol went from {origin} to {destination}."),
                     {
                         "days": days,
-                        "origin": T(scope.place(a.from_location_id)),
-                        "destination": T(scope.place(a.to_location_id)),
+                        "origin": scope.where(a.from_location_id) or T(""),
+                        "destination": scope.where(a.to_location_id) or T(""),
                         "start": Day(a.start_on),
                         "end": Day(a.end_on or a.start_on),
                     },
@@ -100,14 +121,14 @@ def _activities(scope: Scope, op: Operation) -> list[Sentence]:
             )
         elif a.activity_type == ActivityType.REDEPLOYMENT and a.from_location_id and a.to_location_id:
             origin, destination = locations.get(a.from_location_id), locations.get(a.to_location_id)
-            first = scope.sector(origin.sector_id if origin else None)
-            second = scope.sector(destination.sector_id if destination else None)
+            first = scope.sector_place(origin.sector_id if origin else None)
+            second = scope.sector_place(destination.sector_id if destination else None)
             if first and second and first != second:
-                units = Names(tuple(T(u.name) for i in a.unit_ids if (u := scope.unit(i))))
+                units = Names(tuple(scope.described(u, with_place=False) for i in a.unit_ids if (u := scope.unit(i))))
                 out.append(
                     Sentence(
                         N_("On {day}, {units} moved from {origin} to {destination}."),
-                        {"day": Day(a.start_on), "units": units, "origin": T(first), "destination": T(second)},
+                        {"day": Day(a.start_on), "units": units, "origin": first, "destination": second},
                     )
                 )
     if short:
@@ -251,10 +272,10 @@ def operations(scope: Scope) -> Section:
         sentences = [opening]
         for op in ops:
             sentences.extend(_operation(scope, op))
-        paragraphs.append(Paragraph(tuple(sentences)))
+        paragraphs.append(Paragraph(tuple(sentences), f"operations.{region or 'across_sectors'}"))
     if not active:
-        paragraphs.append(Paragraph((Sentence(N_("No operation was recorded for the period.")),)))
+        paragraphs.append(Paragraph((Sentence(N_("No operation was recorded for the period.")),), "operations.none"))
     convoys = _convoys(scope)
     if convoys:
-        paragraphs.append(Paragraph(tuple(convoys)))
+        paragraphs.append(Paragraph(tuple(convoys), "operations.convoys"))
     return Section("operations", N_("Operations"), tuple(paragraphs))

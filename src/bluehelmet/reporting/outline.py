@@ -12,10 +12,21 @@ import string
 from dataclasses import dataclass
 
 from bluehelmet.reporting import frame
-from bluehelmet.reporting.model import Chart, Day, Figure, Letter, Section
+from bluehelmet.reporting.model import Chart, Day, Figure, Letter, Section, Sentence, Text
 from bluehelmet.reporting.wording import FigurePart, Wording
 
-__all__ = ["Block", "ChartBlock", "Heading", "Masthead", "Numbered", "Para", "heading_label", "masthead", "outline"]
+__all__ = [
+    "Block",
+    "ChartBlock",
+    "Heading",
+    "Masthead",
+    "Numbered",
+    "Para",
+    "charts_after",
+    "heading_label",
+    "masthead",
+    "outline",
+]
 
 #: A label a heading already carries, as resolution 2531 (2020) names its parts: "(a) Progress in ..."
 #: in English, "a) Progrès ..." in French.
@@ -49,8 +60,12 @@ class Numbered:
 
 @dataclass(frozen=True)
 class Para:
+    """A paragraph: its number (0 in a letter, whose paragraphs are not numbered), its parts and
+    its key (``Paragraph.key``)."""
+
     number: int
     parts: tuple[str | Numbered, ...]
+    key: str = ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +89,8 @@ class Masthead:
     title: str
     draft_note: str
     running: str  # the running header of later pages: mission and period
+    symbol: str = ""  # the document symbol ("S/2021/520", or the placeholder "S/…")
+    signature: str = ""  # "(Signed) António Guterres" under a letter; "" under a report
 
 
 def _roman(n: int) -> str:
@@ -96,18 +113,39 @@ def heading_label(level: int, n: int) -> str:
 
 def masthead(letter: Letter, w: Wording) -> Masthead:
     date_from, date_to = w.day(Day(letter.date_from)), w.day(Day(letter.date_to))
-    title = w(frame.TITLE).format(mission=letter.mission_full_name or letter.mission, date_from=date_from,
-                                  date_to=date_to)  # fmt: skip
+    dated = letter.dated or letter.generated_on
+    if letter.style == "letter":
+        title = w.text(Sentence(frame.LETTER_HEADING, {"date": Day(dated)}))
+    else:
+        title = w(frame.TITLE).format(mission=letter.mission_full_name or letter.mission, date_from=date_from,
+                                      date_to=date_to)  # fmt: skip
+    signature = ""
+    if letter.style == "letter":
+        signatory = letter.signatory or "\N{HORIZONTAL ELLIPSIS}"
+        signature = w.text(Sentence(frame.SIGNED, {"name": Text(signatory)}))
     return Masthead(
         organisation=w(frame.ORGANISATION),
         organ=w(frame.ORGAN),
         distribution=w(frame.DISTRIBUTION),
-        date=w.day(Day(letter.generated_on)),
+        date=w.day(Day(dated)),
         original=w(frame.ORIGINAL),
         title=title,
         draft_note=w(frame.DRAFT_NOTE).format(generated_on=w.day(Day(letter.generated_on))),
-        running=f"{letter.mission} \N{EM DASH} {date_from} \N{EN DASH} {date_to}",
+        running=f"{letter.symbol or frame.SYMBOL_PLACEHOLDER} \N{EM DASH} {letter.mission}"
+        if letter.style == "letter"
+        else f"{letter.mission} \N{EM DASH} {date_from} \N{EN DASH} {date_to}",
+        symbol=letter.symbol or frame.SYMBOL_PLACEHOLDER,
+        signature=signature,
     )
+
+
+def charts_after(letter: Letter, w: Wording) -> list[Block]:
+    """The charts a letter shows after its signature, under their own heading (none for a report,
+    which shows them in place): a letter from the Secretary-General has no chart in its text."""
+    if letter.style != "letter":
+        return []
+    charts: list[Block] = [ChartBlock(c, w(c.title)) for s in letter.walk() for c in s.charts]
+    return [Heading(1, "", w(frame.CHARTS_TITLE), "charts"), *charts] if charts else []
 
 
 def outline(letter: Letter, w: Wording) -> list[Block]:
@@ -115,26 +153,35 @@ def outline(letter: Letter, w: Wording) -> list[Block]:
     numbers = letter.figure_number()
     blocks: list[Block] = []
     paragraph = 0
+    numbered = letter.style != "letter"  # a letter's headings and paragraphs carry no numbers
 
     def visit(section: Section, level: int, n: int) -> None:
         nonlocal paragraph
         title = w(section.title)
         own = _OWN_LABEL.match(title)
-        label = own.group(1) if own else heading_label(level, n)
-        blocks.append(Heading(min(level, 3), label, title[own.end() :] if own else title, section.key))
+        label = (own.group(1) if own else heading_label(level, n)) if numbered else ""
+        worded_any = any(w.parts(s) for p in section.paragraphs for s in p.sentences)
+        if title and (worded_any or section.subsections or (numbered and section.charts)):
+            # a heading with nothing under it in this language (every sentence left out) is not shown
+            text = title[own.end() :] if own else title
+            blocks.append(Heading(min(level, 3), label, text[:1].upper() + text[1:], section.key))
         for para in section.paragraphs:
-            paragraph += 1
             parts: list[str | Numbered] = []
-            for i, sentence in enumerate(para.sentences):
-                if i:
+            for sentence in para.sentences:
+                worded = w.parts(sentence)
+                if worded and parts:
                     parts.append(" ")
-                for part in w.parts(sentence):
+                for part in worded:
                     if isinstance(part, FigurePart):
                         parts.append(Numbered(part.text, part.figure, numbers.get(part.figure.key)))
                     else:
                         parts.append(part)
-            blocks.append(Para(paragraph, tuple(parts)))
-        blocks.extend(ChartBlock(chart, w(chart.title)) for chart in section.charts)
+            if not parts:
+                continue
+            paragraph += 1
+            blocks.append(Para(paragraph if numbered else 0, tuple(parts), para.key))
+        if numbered:  # a report shows its charts in place; a letter after its signature (``charts_after``)
+            blocks.extend(ChartBlock(chart, w(chart.title)) for chart in section.charts)
         for i, sub in enumerate(section.subsections, start=1):
             visit(sub, level + 1, i)
 

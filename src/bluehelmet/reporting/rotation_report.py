@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+from bluehelmet.analytics.coverage import coverage_of
 from bluehelmet.domain.operations import Activity
+from bluehelmet.domain.places import Sector
 from bluehelmet.domain.rotations import OperationalPeriod, Rotation, Tempo
+from bluehelmet.domain.units import DeploymentStatus, Unit
 from bluehelmet.reporting.model import (
     Chart,
     ChartKind,
     Day,
     Figure,
+    Names,
     Paragraph,
+    Place,
     Section,
     Sentence,
     Series,
@@ -21,7 +26,7 @@ from bluehelmet.reporting.model import (
 )
 from bluehelmet.reporting.model import Text as T
 from bluehelmet.reporting.scope import Scope, evidence, figure
-from bluehelmet.reporting.wording import N_, Np_
+from bluehelmet.reporting.wording import N_, Np_, Plural
 from bluehelmet.services import rotation_stats
 
 __all__ = ["rotations"]
@@ -37,7 +42,7 @@ def rotations(scope: Scope) -> Section:
     out: list[Sentence] = []
     if not mine:
         out.append(Sentence(N_("No rotation is recorded for the period.")))
-        return Section("rotations", N_("Troop rotations"), (Paragraph(tuple(out)),))
+        return Section("rotations", N_("Troop rotations"), (Paragraph(tuple(out), "rotations"),))
     n = figure(
         "rotations.total",
         len(mine),
@@ -90,30 +95,66 @@ def rotations(scope: Scope) -> Section:
                 )
             )
     lowest = {d.sector: d for d in report.lowest}
+    by_name = {u.name: u for u in scope.live(Unit)}
+    sectors = {s.name: s for s in scope.live(Sector)}
     for pair in report.overlaps.against_plan:
+        sector = sectors.get(pair.sector or "")
+        where = scope.sector_place(sector.id if sector else None) or Place(pair.sector or "")
         values: dict[str, Value] = {
-            "first": T(pair.first),
-            "second": T(pair.second),
-            "sector": T(pair.sector or ""),
+            "units": Names(
+                tuple(scope.described(u) if (u := by_name.get(name)) else T(name) for name in (pair.first, pair.second))
+            ),
+            "sector": where,
             "start": Day(pair.start),
             "end": Day(pair.end),
         }
         out.append(
             Sentence(
                 N_(
-                    "{first} and {second} rotated at the same time in {sector}, from {start} to {end}, "
-                    "because the contributors did not keep to the planned windows."
+                    "{units} rotated at the same time in {sector}, from {start} to {end}, because the contributors "
+                    "did not keep to the planned windows."
                 ),
                 values,
             )
         )
         low = lowest.get(pair.sector)
         if low is not None and low.rotating_units >= 2:
+            in_sector = [
+                u
+                for u in scope.live(Unit)
+                if sector is not None and u.sector_id == sector.id and u.parent_id is None
+                and u.deployment_status == DeploymentStatus.DEPLOYED
+            ]  # fmt: skip
+            # a unit counts as known when the service found a strength for it (deployed, authorised or rotating)
+            unknown = set(report.units_without_strength)
+            coverage = coverage_of((None if u.name in unknown else 1 for u in in_sector), "units")
+            message: str | Plural = (
+                N_("Available strength in {sector} fell to {available} of {deployed} on {day}.")
+                if coverage.complete
+                else Np_(
+                    "Of the {total} units in {sector}, {known} has a recorded strength: for it alone, available "
+                    "strength fell to {available} of {deployed} on {day}.",
+                    "Of the {total} units in {sector}, {known} have a recorded strength: among them, available "
+                    "strength fell to {available} of {deployed} on {day}.",
+                )
+            )
             out.append(
                 Sentence(
-                    N_("Available strength in {sector} fell to {available} of {deployed} on {day}."),
+                    message,
                     {
-                        "sector": T(pair.sector or ""),
+                        "sector": where,
+                        "known": figure(
+                            f"rotations.{pair.sector}.strength_known",
+                            coverage.known,
+                            N_("Deployed units of the sector whose strength is recorded: counted."),
+                            evidence("Unit", [u.id for u in in_sector if u.name not in unknown]),
+                        ),
+                        "total": figure(
+                            f"rotations.{pair.sector}.units",
+                            coverage.total,
+                            N_("Deployed units of the sector: counted."),
+                            evidence("Unit", [u.id for u in in_sector]),
+                        ),
                         "day": Day(low.day),
                         "available": figure(
                             f"rotations.{pair.sector}.available",
@@ -123,17 +164,22 @@ def rotations(scope: Scope) -> Section:
                                 "sector that day: each unit's strength, reduced while it rotates."
                             ),
                             evidence("Rotation", [pair.first_rotation_id, pair.second_rotation_id]),
+                            coverage=coverage,
                         ),
                         "deployed": figure(
                             f"rotations.{pair.sector}.deployed",
                             low.deployed,
                             N_("Strength deployed in the sector that day: summed over its units."),
+                            coverage=coverage,
                         ),
                     },
+                    "known",
                 )
             )
         out.extend(_tempo(scope, pair.sector or "", pair.start, pair.end))
-    return Section("rotations", N_("Troop rotations"), (Paragraph(tuple(out)),), (_strength_chart(report, mine),))
+    return Section(
+        "rotations", N_("Troop rotations"), (Paragraph(tuple(out), "rotations"),), (_strength_chart(report, mine),)
+    )
 
 
 def _sector_name(scope: Scope, unit_id: int) -> str:
@@ -153,15 +199,17 @@ def _tempo(scope: Scope, sector: str, start: date, end: date) -> list[Sentence]:
     before = [a for a in mine if before_start <= a.start_on < start]
     if not before or len(during) >= len(before):
         return []
+    found = next((s for s in scope.live(Sector) if s.name == sector), None)
+    where = scope.sector_place(found.id if found else None) or Place(sector)
     method = N_("Activities (patrols, missions, moves) of the units of {sector} that began from {date_from} to "
                 "{date_to}, divided by the weeks.")  # fmt: skip
 
     def rate(key: str, chosen: list[Activity], first: date, last: date) -> Figure:
         return figure(key, 7 * len(chosen) / days, method, evidence("Activity", [a.id for a in chosen]),
-                      style=Style.RATE, sector=T(sector), date_from=Day(first), date_to=Day(last))  # fmt: skip
+                      style=Style.RATE, sector=where, date_from=Day(first), date_to=Day(last))  # fmt: skip
 
     values: dict[str, Value] = {
-        "sector": T(sector),
+        "sector": where,
         "before": rate(f"rotations.{sector}.tempo.before", before, before_start, start - timedelta(days=1)),
         "during": rate(f"rotations.{sector}.tempo.during", during, start, end),
     }

@@ -23,9 +23,34 @@ from babel.numbers import format_decimal
 from babel.support import NullTranslations, Translations
 
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.reporting.model import Country, Day, Figure, Month, Names, Sentence, Style, Term, Text, Value
+from bluehelmet.reporting.model import (
+    Country,
+    Day,
+    Figure,
+    Month,
+    Names,
+    Place,
+    Sentence,
+    Style,
+    Term,
+    Text,
+    Value,
+)
 
-__all__ = ["DOMAIN", "LANGUAGES", "N_", "FigurePart", "Np_", "Plural", "Wording", "catalogue_path", "wording"]
+__all__ = [
+    "DOMAIN",
+    "LANGUAGES",
+    "NBSP",
+    "NUMBER_WORDS",
+    "N_",
+    "ONE_FEMININE",
+    "FigurePart",
+    "Np_",
+    "Plural",
+    "Wording",
+    "catalogue_path",
+    "wording",
+]
 
 DOMAIN = "bluehelmet"
 #: The languages the letter is written in, and the Babel locale of each (UN English is British).
@@ -47,6 +72,22 @@ def Np_(singular: str, plural: str) -> Plural:
 
 def catalogue_path(language: str) -> str:
     return f"locale/{language}/LC_MESSAGES/{DOMAIN}.po"
+
+
+#: One to nine, written in words in the letter's prose (10 and above in figures), as the Council's
+#: documents write numbers; the feminine "one" is a message of its own for the languages that have it.
+NUMBER_WORDS = (
+    N_("one"), N_("two"), N_("three"), N_("four"), N_("five"), N_("six"), N_("seven"), N_("eight"), N_("nine"),
+)  # fmt: skip
+ONE_FEMININE = N_("one [before a feminine noun]")
+#: French contractions of "à" and "de" with the article before a place's name.
+_CONTRACTED = {("à", "le"): "au ", ("à", "les"): "aux ", ("de", "le"): "du ", ("de", "les"): "des "}
+_ARTICLE = {"le": "le ", "la": "la ", "l'": "l'", "les": "les ", "none": ""}
+_VOWELS = tuple("aeiouyhâàéèêëîïôöûüœAEIOUYHÂÀÉÈÊËÎÏÔÖÛÜŒ")
+#: French typography: a non-breaking space before these signs (and between a figure and "%").
+_FRENCH_SPACES = ((" ;", "\u202f;"), (" :", "\u00a0:"), (" ?", "\u202f?"), (" !", "\u202f!"), (" %", "\u00a0%"))
+#: The spaces that may not break in French: after "1er" and between a day and its month.
+NBSP = "\u00a0"
 
 
 @cache
@@ -93,6 +134,59 @@ class Wording:
 
         return self(TERMS.get(value, value.replace("_", " ")))
 
+    def in_words(self, figure: Figure, spec: str = "") -> str:
+        """A figure as the letter's prose writes it: one to nine in words (a whole count; "f" in
+        the spec for the feminine form), 10 and above and every rate in figures; "d" in the spec
+        keeps figures (a number that names, such as a phase)."""
+        n = figure.value
+        if figure.style == Style.COUNT and float(n).is_integer() and 1 <= n <= 9 and "d" not in spec:
+            if n == 1 and "f" in spec:
+                return self(ONE_FEMININE)
+            return self(NUMBER_WORDS[int(n) - 1])
+        return self.number(figure)
+
+    def place(self, place: Place, spec: str = "") -> str:
+        """A place's name in this language; in French with its article, contracted after the
+        preposition the spec names ("à", "de"; any other word is written before it as it is)."""
+        if self.language != "fr":
+            return place.name
+        name = place.name_fr or place.name
+        article = place.article_fr if place.article_fr in _ARTICLE else "none"
+        preposition = spec.strip()
+        if not preposition:
+            return _ARTICLE[article] + name
+        if (preposition, article) in _CONTRACTED:
+            return _CONTRACTED[preposition, article] + name
+        if preposition == "de" and article == "none" and name.startswith(_VOWELS):
+            return "d'" + name
+        return f"{preposition} {_ARTICLE[article]}{name}"
+
+    def translated(self, value: Value | Sentence) -> bool:
+        """Whether a value can be written in this language without mixing in another's prose."""
+        if self.language == "en":
+            return True
+        if isinstance(value, Text):
+            return not value.prose or bool(value.fr)
+        if isinstance(value, Place):
+            return not value.needs_fr or bool(value.name_fr)
+        if isinstance(value, Names):
+            return all(self.translated(item) for item in value.items)
+        if isinstance(value, Sentence):
+            return all(self.translated(v) for v in value.values.values())
+        return True
+
+    def untranslated(self, sentence: Sentence) -> list[str]:
+        """The record text of a sentence that has no value in this language (what --check lists)."""
+        out: list[str] = []
+        for value in sentence.values.values():
+            items = value.items if isinstance(value, Names) else (value,)
+            out.extend(
+                item.value if isinstance(item, Text) else item.name
+                for item in items
+                if isinstance(item, Text | Place) and not self.translated(item)
+            )
+        return out
+
     def number(self, figure: Figure) -> str:
         value = figure.value
         if figure.style in (Style.COUNT, Style.PERCENT) or float(value).is_integer():
@@ -101,11 +195,13 @@ class Wording:
 
     def day(self, value: Day) -> str:
         text = format_date(value.value, format="long", locale=self.locale)
-        if self.language == "fr" and value.value.day == 1:
-            return "1er" + text[1:]  # French writes the first of the month as an ordinal
+        if self.language == "fr":
+            day, _, rest = text.partition(" ")
+            # French writes the first of the month as an ordinal, the day bound to its month
+            return ("1er" if value.value.day == 1 else day) + NBSP + rest
         return text
 
-    def value(self, value: Value) -> str:
+    def value(self, value: Value | Sentence) -> str:
         """Any value as plain text (a figure without its link)."""
         if isinstance(value, Figure):
             return self.number(value)
@@ -116,9 +212,13 @@ class Wording:
         if isinstance(value, Country):
             return str(self.locale.territories.get(value.alpha2, value.alpha2))
         if isinstance(value, Text):
-            return value.value
+            return value.fr if self.language == "fr" and value.fr else value.value
+        if isinstance(value, Place):
+            return self.place(value)
         if isinstance(value, Term):
             return self.term(value.value)
+        if isinstance(value, Sentence):
+            return "".join(p if isinstance(p, str) else p.text for p in self._parts(value, initial=False))
         items = [self.value(item) for item in value.items]
         return format_list(items, locale=self.locale) if items else ""
 
@@ -130,11 +230,20 @@ class Wording:
         return self(sentence.message)
 
     def parts(self, sentence: Sentence) -> list[str | FigurePart]:
-        """The sentence in this language as literal text and figures, in order."""
+        """The sentence in this language as literal text and figures, in order; none (the
+        sentence is left out) when it would quote record text that has no value in this language."""
+        out = self._parts(sentence, initial=True)
+        if out and isinstance(out[0], str):  # a sentence opens with a capital, whatever value starts it
+            out[0] = out[0][:1].upper() + out[0][1:]
+        return out
+
+    def _parts(self, sentence: Sentence, *, initial: bool) -> list[str | FigurePart]:
+        if any(not self.translated(v) for v in sentence.values.values()):
+            return self._parts(sentence.fallback, initial=initial) if sentence.fallback else []
         out: list[str | FigurePart] = []
-        for literal, name, _spec, _conv in string.Formatter().parse(self.template(sentence)):
+        for literal, name, spec, _conv in string.Formatter().parse(self.template(sentence)):
             if literal:
-                out.append(literal)
+                out.append(self._typography(literal))
             if name is None:
                 continue
             try:
@@ -142,12 +251,23 @@ class Wording:
             except KeyError:
                 raise BluehelmetError(f"the letter's sentence {sentence.message!r} has no value {name!r}") from None
             if isinstance(value, Figure):
-                out.append(FigurePart(self.number(value), value))
+                text = self.in_words(value, spec or "")
+                out.append(FigurePart(text[:1].upper() + text[1:] if initial and not out else text, value))
             elif isinstance(value, Names):
                 out.extend(self._list_parts(value))
+            elif isinstance(value, Place):
+                out.append(self.place(value, spec or ""))
             else:
-                out.append(self.value(value))
+                text = self._typography(self.value(value))
+                out.append(text[:1].upper() + text[1:] if initial and not out and isinstance(value, Term) else text)
         return out
+
+    def _typography(self, literal: str) -> str:
+        if self.language != "fr":
+            return literal
+        for plain, bound in _FRENCH_SPACES:
+            literal = literal.replace(plain, bound)
+        return literal
 
     def _list_parts(self, names: Names) -> list[str | FigurePart]:
         """A list whose items may be figures: the language's list pattern around each item."""
@@ -160,7 +280,12 @@ class Wording:
                     out.append(piece)
                 continue
             item = names.items[int(piece)]
-            out.append(FigurePart(self.number(item), item) if isinstance(item, Figure) else self.value(item))
+            if isinstance(item, Figure):
+                out.append(FigurePart(self.in_words(item), item))
+            elif isinstance(item, Sentence):
+                out.extend(self._parts(item, initial=False))
+            else:
+                out.append(self._typography(self.value(item)))
         return out
 
     def text(self, sentence: Sentence) -> str:

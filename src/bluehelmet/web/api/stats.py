@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.domain.incidents import EventType, IncidentCategory, SubEventType, Target
+from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus, SubEventType, Target
 from bluehelmet.services import caveat_stats, convoy_stats, hotspots, plan_stats, readiness, rotation_stats, stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.map_layers import scoped_filter
@@ -78,6 +78,10 @@ def incident_filter(
     location: Many = None,
     sector: Many = None,
     target: Annotated[list[Target] | None, Query()] = None,
+    status: Annotated[
+        list[Literal["draft", "verified"]] | None,
+        Query(description="Review statuses counted (repeatable); none: drafts and verified alike."),
+    ] = None,
 ) -> IncidentFilter:
     """The incidents an analysis counts (a sector account's: its sector's only); vocabulary
     filters take the vocabulary's values only."""
@@ -85,7 +89,8 @@ def incident_filter(
                          sector, _values(target)]  # fmt: skip
     where = {name: values for name, values in zip(_FILTERS, chosen, strict=True) if values}
     try:
-        flt = IncidentFilter(date_from, date_to, where or None)
+        statuses = frozenset(ReviewStatus(s) for s in status) if status else None
+        flt = IncidentFilter(date_from, date_to, where or None, statuses)
     except BluehelmetError as error:
         raise problems(("to", str(error))) from None
     return scoped_filter(db, principal, flt)
