@@ -53,7 +53,7 @@ _NOT_FIGURES = re.compile(
             r"\b(?:19|20)\d\d-\d\d-\d\d\b",
             r"\b\d{1,2}/\d{1,2}/(?:19|20)\d\d\b",
             r"\b\d{1,2}[:h]\d\d\b",
-            r"(?<![\d.,])(?:19|20)\d\d(?![\d.,])",  # a year standing alone
+            r"(?<![\d.,])(?:19|20)\d\d(?!\d|[.,]\d)",  # a year standing alone
         )
     ),
     re.IGNORECASE,
