@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 
 from bluehelmet.cli import cli
 from bluehelmet.domain.access import Principal, Role
-from bluehelmet.domain.drafts import Draft
+from bluehelmet.domain.drafts import Draft, DraftParagraph, tokens, typed_figures
 from bluehelmet.reporting import drafts
 from bluehelmet.services import drafts as stored
 from bluehelmet.services import records
@@ -324,3 +324,44 @@ def test_a_sector_account_cannot_read_a_mission_wide_draft_and_a_viewer_cannot_w
     view = drafts.set_paragraph(db, "june", "security.1", "The Mission recorded {{incidents.total}} incidents.",
                                 principal=reporting)  # fmt: skip
     assert view.paragraphs[0].text["en"].startswith("The Mission recorded")
+
+
+# ------------------------------------------------------------------------------- pure parts
+
+
+@pytest.mark.parametrize(
+    ("prose", "typed"),
+    [
+        ("17 attacks followed in 2022.", ["17"]),
+        ("As resolution 2531 (2020) asks, S/2021/520 of 1 June 2021 and A/RES/75/1 say so.", []),
+        ("Le 1er juin 2021, 3,5 % des 1 250 personnes", ["3,5 %", "1 250"]),
+        ("paragraph 3 (b), para. 12, at 14h30 and 09:15, on 2021-03-04 and 04/03/2021", []),
+        ("{{ied.total}} devices, {{poc_rate.1.quartier hydraulique, Ansongo.before}} a week", []),
+        ("45.6 per cent; 2022.5", ["45.6", "2022.5"]),
+        ("", []),
+    ],
+)
+def test_typed_figures_are_counts_not_dates_symbols_or_resolutions(prose: str, typed: list[str]) -> None:
+    assert [t.text for t in typed_figures("p.1", prose)] == typed
+
+
+def test_tokens_keep_keys_with_spaces_and_accents_each_once() -> None:
+    prose = (
+        "{{ incidents.admin1.Ségou }} and {{poc_rate.1.quartier hydraulique, Ansongo.after}}, "
+        "{{incidents.admin1.Ségou}}"
+    )
+    assert tokens(prose) == ["incidents.admin1.Ségou", "poc_rate.1.quartier hydraulique, Ansongo.after"]
+    assert tokens("{{}} { {x} } {{a{b}}") == [""]  # an empty token is a token (and names no figure)
+
+
+def test_an_edited_paragraph_the_letter_no_longer_has_stays_after_the_one_it_followed() -> None:
+    def para(ident: str, text: str, edited: bool = False) -> DraftParagraph:
+        when = {"en": "2026-01-01T00:00:00"} if edited else {}
+        return DraftParagraph(ident, ident.split(".", maxsplit=1)[0], {"en": text}, when)
+
+    old = [para("a.1", "one"), para("a.2", "mine", edited=True), para("a.3", "gone"), para("b.1", "two", True)]
+    new = [para("a.1", "one, reworded"), para("b.1", "two, reworded"), para("b.2", "new")]
+    merged = drafts._merge(old, new)
+    assert [(p.id, p.text["en"]) for p in merged] == [
+        ("a.1", "one, reworded"), ("a.2", "mine"), ("b.1", "two"), ("b.2", "new"),
+    ]  # fmt: skip

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from typing import Any
 
 from bluehelmet.domain.access import Principal
@@ -19,11 +20,11 @@ from bluehelmet.reporting.drafts import figures_of, letter_of, show
 from bluehelmet.reporting.model import Figure
 from bluehelmet.services.database import Database
 
-__all__ = ["Finding", "Kind", "check"]
+__all__ = ["BLOCKING", "Finding", "Kind", "check"]
 
 
-class Kind:
-    """What a finding is about (the ``kind`` of its JSON), and whether it blocks the export."""
+class Kind(StrEnum):
+    """What a finding is about (the ``kind`` of its JSON)."""
 
     UNKNOWN_FIGURE = "unknown_figure"
     EMPTY = "empty_paragraph"
@@ -33,23 +34,25 @@ class Kind:
     CHANGED_SINCE_EDIT = "changed_since_edit"
     CHANGED_SINCE_REFRESH = "changed_since_refresh"
 
-    BLOCKING = frozenset({UNKNOWN_FIGURE, EMPTY})
+
+#: The findings that block the export.
+BLOCKING = frozenset({Kind.UNKNOWN_FIGURE, Kind.EMPTY})
 
 
 @dataclass(frozen=True)
 class Finding:
-    kind: str
+    kind: Kind
     paragraph: str  # "" when about the whole draft
     language: str
     message: str
 
     @property
     def blocking(self) -> bool:
-        return self.kind in Kind.BLOCKING
+        return self.kind in BLOCKING
 
     def as_json(self) -> dict[str, Any]:
         return {
-            "kind": self.kind,
+            "kind": self.kind.value,
             "paragraph": self.paragraph or None,
             "language": self.language or None,
             "message": self.message,
