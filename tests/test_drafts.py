@@ -17,11 +17,12 @@ import pytest
 from click.testing import CliRunner, Result
 
 from bluehelmet.cli import cli
+from bluehelmet.config import Settings
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.drafts import Draft, DraftParagraph, tokens, typed_figures
 from bluehelmet.reporting import drafts
+from bluehelmet.services import backup, records
 from bluehelmet.services import drafts as stored
-from bluehelmet.services import records
 from bluehelmet.services.database import Database
 from tests import factories
 
@@ -365,3 +366,18 @@ def test_an_edited_paragraph_the_letter_no_longer_has_stays_after_the_one_it_fol
     assert [(p.id, p.text["en"]) for p in merged] == [
         ("a.1", "one, reworded"), ("a.2", "mine"), ("b.1", "two"), ("b.2", "new"),
     ]  # fmt: skip
+
+
+def test_a_draft_survives_a_backup_and_a_restore_across_backends(db: Database, tmp_path: Path) -> None:
+    mission(db)
+    paragraph = ied_paragraph(created(db))
+    assert set_prose(db, tmp_path, paragraph, REWRITTEN).exit_code == 0
+    before = shown(db)
+    archive = tmp_path / "mission.zip"
+    backup.backup(db, archive)
+    restored = Database(Settings(database_url=f"sqlite:///{tmp_path / 'restored.db'}"))
+    try:
+        backup.restore(restored, archive)
+        assert shown(restored) == before
+    finally:
+        restored.close()
