@@ -287,6 +287,9 @@ def test_unknown_paragraph_duplicate_name_and_unknown_draft_are_refused(db: Data
     assert "no draft called 'july'" in run(db, "show", "july").output
     reversed_period = run(db, "create", "back", "--from", str(TO), "--to", str(FROM))
     assert reversed_period.exit_code == 1 and "is before" in reversed_period.output
+    for bad in ("", "  ", "a/b", "tab\there", "x" * 201):
+        refused = run(db, "create", bad, "--from", str(FROM), "--to", str(TO))
+        assert refused.exit_code == 1 and ("needs a name" in refused.output or "no '/'" in refused.output), bad
     assert run(db, "delete", "june").exit_code == 0
     assert "no draft called 'june'" in run(db, "show", "june").output
     assert run(db, "create", "june", "--from", str(FROM), "--to", str(TO)).exit_code == 0  # the name is free

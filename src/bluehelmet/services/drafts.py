@@ -22,7 +22,10 @@ from bluehelmet.services.database import Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.storage import repository
 
-__all__ = ["NoDraft", "create", "delete", "find", "list_drafts", "may_write", "mission_name", "update"]
+__all__ = ["MAX_NAME", "NoDraft", "create", "delete", "find", "list_drafts", "may_write", "mission_name", "update"]
+
+#: The longest name a draft may have (it is part of the page's address).
+MAX_NAME = 200
 
 
 class NoDraft(BluehelmetError):
@@ -75,10 +78,12 @@ def create(
 ) -> Draft:
     """Store a new draft of the mission (``values`` as JSON values, without ``mission_id``)."""
     _writer(principal)
-    if not str(values.get("name", "")).strip():
+    name = str(values.get("name", ""))
+    if not name.strip():
         raise BluehelmetError("a draft needs a name")
+    if len(name) > MAX_NAME or "/" in name or any(ord(c) < 32 for c in name):
+        raise BluehelmetError(f"a draft's name has at most {MAX_NAME} characters, no '/' and no control character")
     found = find_mission(tx, mission)
-    name = str(values["name"])
     if any(
         isinstance(d, Draft) and d.name == name
         for d in repository.select_records(tx.session, Draft, {"mission_id": found.id})
