@@ -363,12 +363,15 @@ def test_an_edited_paragraph_the_letter_no_longer_has_stays_after_the_one_it_fol
         when = {"en": "2026-01-01T00:00:00"} if edited else {}
         return DraftParagraph(ident, ident.split(".", maxsplit=1)[0], {"en": text}, when)
 
-    old = [para("a.1", "one"), para("a.2", "mine", edited=True), para("a.3", "gone"), para("b.1", "two", True)]
-    new = [para("a.1", "one, reworded"), para("b.1", "two, reworded"), para("b.2", "new")]
+    old = [para("a.1", "one"), para("a.2", "mine", edited=True), para("a.3", "gone"), para("b.1", "two", True),
+           para("b.2", "unedited"), para("b.3", "also mine", True), para("c.1", "first", True)]  # fmt: skip
+    new = [para("a.1", "one, reworded"), para("b.1", "two, reworded"), para("b.4", "new")]
     merged = drafts._merge(old, new)
     assert [(p.id, p.text["en"]) for p in merged] == [
-        ("a.1", "one, reworded"), ("a.2", "mine"), ("b.1", "two"), ("b.2", "new"),
+        ("a.1", "one, reworded"), ("a.2", "mine"), ("b.1", "two"), ("b.3", "also mine"), ("c.1", "first"),
+        ("b.4", "new"),
     ]  # fmt: skip
+    assert [p.id for p in drafts._merge([para("z.1", "lost", True)], new)] == ["z.1", "a.1", "b.1", "b.4"]
 
 
 def test_a_draft_survives_a_backup_and_a_restore_across_backends(db: Database, tmp_path: Path) -> None:

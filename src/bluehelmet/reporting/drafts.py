@@ -299,13 +299,11 @@ def _merge(old: Sequence[DraftParagraph], new: Sequence[DraftParagraph]) -> list
             continue
         text = {lang: before.text[lang] if before.edited(lang) else t for lang, t in p.text.items()}
         out.append(DraftParagraph(p.id, p.section, text, dict(before.edited_at), {}, dict(before.figures_at_edit)))
-    kept = {p.id for p in out}
     for i, p in enumerate(old):
-        if p.id in kept or not p.any_edited:
-            continue
-        after = next((j + 1 for j, q in enumerate(out) if i and q.id == old[i - 1].id), len(out) if i else 0)
-        out.insert(after, p)
-        kept.add(p.id)
+        if p.any_edited and p.id not in {q.id for q in out}:
+            placed = [q.id for q in out]
+            earlier = next((placed.index(o.id) for o in reversed(old[:i]) if o.id in placed), -1)
+            out.insert(earlier + 1, p)  # after the nearest paragraph before it that is still there
     return out
 
 
