@@ -150,3 +150,42 @@ def test_careless_forms_are_answered_with_a_message(world: tuple[TestClient, dic
     assert twice.status_code == 422 and "already a draft called" in twice.text
     assert client.get("/reports/drafts/nothing-here").status_code == 404
     assert client.get("/reports/drafts/June%20letter/export?format=exe").status_code == 422
+
+
+def test_the_api_mirrors_the_command_line(db: Database, world: tuple[TestClient, dict[str, object]]) -> None:
+    client, template = world
+    officer = {"Authorization": f"Bearer {accounts.issue_token(db, 'tester', 'officer')}"}
+    east = {"Authorization": f"Bearer {accounts.issue_token(db, 'tester', 'east')}"}
+    body = {"name": "api", "from": str(FROM), "to": str(TO), "languages": ["en", "fr"]}
+    made = client.post("/api/reports/drafts", json=body, headers=officer)
+    assert made.status_code == 201, made.text
+    paragraph = next(p["id"] for p in made.json()["paragraphs"] if "{{ied.total}}" in p["text"])
+    assert client.post("/api/reports/drafts", json={**body, "extra": 1}, headers=officer).status_code == 422
+
+    refused = client.put(f"/api/reports/drafts/api/paragraphs/{paragraph}", json={"text": "{{nope}}"}, headers=officer)
+    assert refused.status_code == 422 and f"paragraph {paragraph}: {{{{nope}}}}" in refused.text
+    put = client.put(f"/api/reports/drafts/api/paragraphs/{paragraph}", json={"text": REWRITTEN, "version": 1},
+                     headers=officer)  # fmt: skip
+    assert put.status_code == 200 and put.json()["version"] == 2
+    stale = client.put(f"/api/reports/drafts/api/paragraphs/{paragraph}", json={"text": "x", "version": 1},
+                       headers=officer)  # fmt: skip
+    assert stale.status_code == 422 and "changed since version 1" in stale.text
+
+    add_ieds(db, template, 1, "API")
+    refreshed = client.post("/api/reports/drafts/api/refresh", headers=officer).json()
+    assert {"key": "ied.total", "before": 2, "after": 3} in refreshed["changed"]
+    shown = client.get("/api/reports/drafts/api", headers=officer).json()
+    assert next(p["text"] for p in shown["paragraphs"] if p["id"] == paragraph) == REWRITTEN
+    french = client.get("/api/reports/drafts/api?lang=fr", headers=officer).json()
+    assert [p["id"] for p in french["paragraphs"]] == [p["id"] for p in shown["paragraphs"]]
+
+    findings = client.get("/api/reports/drafts/api/check", headers=officer).json()
+    assert findings["blocking"] == 0
+    assert any(f["kind"] == "untranslated" and f["paragraph"] == paragraph for f in findings["findings"])
+    html = client.get("/api/reports/drafts/api/export?format=html", headers=officer)
+    assert html.status_code == 200 and "Explosive devices remain the gravest threat" in html.text
+
+    assert client.get("/api/reports/drafts/api", headers=east).status_code == 404  # mission-wide: not theirs
+    assert client.post("/api/reports/drafts/api/refresh", headers=east).status_code == 403
+    assert client.get("/api/reports/drafts", headers=east).json() == {"drafts": []}
+    assert client.get("/api/reports/drafts/nothing", headers=officer).status_code == 404

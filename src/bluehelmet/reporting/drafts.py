@@ -383,6 +383,9 @@ def drafted_letter(letter: Letter, paragraphs: Sequence[DraftParagraph], languag
     missing = _missing(paragraphs, dict.fromkeys(figures, 0.0))
     if missing:
         raise UnknownFigures(missing)
+    empty = [p.id for p in paragraphs if not p.text.get(language, "").strip()]
+    if empty:
+        raise BluehelmetError(f"paragraph {', '.join(empty)} has no text in {language}: write it before exporting")
     keys = [s.key for s in letter.walk()]
     by_section: dict[str, list[Paragraph]] = {k: [] for k in keys}
     for p in paragraphs:
