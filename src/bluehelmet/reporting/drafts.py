@@ -90,9 +90,14 @@ class DraftView:
             "date": d.letter_date.isoformat() if d.letter_date else None,
             "refreshed_at": d.refreshed_at.isoformat() if d.refreshed_at else None,
             "edited": [p.id for p in self.paragraphs if p.edited(self.language)],
-            "figures": self.figures,
-            "changed": [{"key": c.key, "before": c.before, "after": c.after} for c in self.changed],
+            "figures": {k: _plain(v) for k, v in self.figures.items()},
+            "changed": [{"key": c.key, "before": _plain(c.before), "after": _plain(c.after)} for c in self.changed],
         }
+
+
+def _plain(value: float | None) -> float | int | None:
+    """A whole value as a whole number (``5``, not ``5.0``, in JSON)."""
+    return int(value) if value is not None and float(value).is_integer() else value
 
 
 # ------------------------------------------------------------------ the letter as prose with tokens
