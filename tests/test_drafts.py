@@ -224,6 +224,8 @@ def test_check_lists_typed_figures_but_not_dates_symbols_or_resolutions(db: Data
     assert f"paragraph {paragraph}: '17' is typed, not computed" in result.output
     for not_a_figure in ("2531", "2020", "520", "'1'", "2022", "'2'"):
         assert f"'{not_a_figure.strip(chr(39))}' is typed" not in result.output
+    exported = run(db, "export", "june", "--format", "md", "--out", str(tmp_path / "x.md"), "--json")
+    assert json.loads(exported.stdout)["typed"] == [{"paragraph": paragraph, "text": "17"}]  # said before sending
 
 
 def test_check_names_a_paragraph_whose_figures_moved_since_it_was_edited(db: Database, tmp_path: Path) -> None:

@@ -178,13 +178,17 @@ def export(
 ) -> None:
     """Write the draft with its figures filled in, its annex and its evidence file (beside OUT)."""
     files = drafts.export(door.db, name, fmt, language=language, mission=mission, stem=out.stem)
+    typed = drafts.show(door.db, name, language=language, mission=mission).typed()
+    for t in typed if not as_json else []:
+        click.echo(f"note: paragraph {t.paragraph}: '{t.text}' is typed, not computed", err=True)
     written = []
     for relative, content in files.items():
         target = out if relative == f"{out.stem}.{fmt}" else out.parent / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         written.append(str(target))
-    emit({"files": written, "format": fmt}, as_json, f"wrote {written[0]} and its evidence {written[-1]}")
+    data = {"files": written, "format": fmt, "typed": [{"paragraph": t.paragraph, "text": t.text} for t in typed]}
+    emit(data, as_json, f"wrote {written[0]} and its evidence {written[-1]}")
 
 
 @draft_group.command("delete")

@@ -15,7 +15,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from bluehelmet.domain.access import Principal
-from bluehelmet.domain.drafts import TOKEN, Draft, DraftParagraph, paragraph_of, paragraph_value, tokens
+from bluehelmet.domain.drafts import (
+    TOKEN,
+    Draft,
+    DraftParagraph,
+    TypedFigure,
+    paragraph_of,
+    paragraph_value,
+    tokens,
+    typed_figures,
+)
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.reporting.build import build_letter, figures_in_order
 from bluehelmet.reporting.model import Figure, Letter, Names, Paragraph, Section, Sentence
@@ -93,6 +102,12 @@ class DraftView:
             "figures": {k: _plain(v) for k, v in self.figures.items()},
             "changed": [{"key": c.key, "before": _plain(c.before), "after": _plain(c.after)} for c in self.changed],
         }
+
+    def typed(self) -> list[TypedFigure]:
+        """Digits the officer typed in this language's prose that read like a figure."""
+        return [
+            t for p in self.paragraphs if p.edited(self.language) for t in typed_figures(p.id, p.text[self.language])
+        ]
 
 
 def _plain(value: float | None) -> float | int | None:
