@@ -21,6 +21,7 @@ from bluehelmet.config import Settings
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.drafts import Draft, DraftParagraph, tokens, typed_figures
 from bluehelmet.reporting import drafts
+from bluehelmet.reporting.model import Figure, Letter, Paragraph, Section, Sentence, Text
 from bluehelmet.services import backup, records
 from bluehelmet.services import drafts as stored
 from bluehelmet.services.database import Database
@@ -389,3 +390,16 @@ def test_a_draft_survives_a_backup_and_a_restore_across_backends(db: Database, t
         assert shown(restored) == before
     finally:
         restored.close()
+
+
+def test_paragraph_ids_come_from_the_letters_keys_else_the_section_and_place() -> None:
+    count, nan = Figure("ied.total", 4, "counted"), Figure("rate.none", float("nan"), "over nothing")
+    sentence = Sentence("{n} devices at {place}.", {"n": count, "place": Text("{{camp}}")})
+    section = Section("challenges", "Challenges", (Paragraph((sentence,)), Paragraph((sentence,), "challenges.ied"),
+                      Paragraph((sentence,), "challenges.ied")))  # fmt: skip
+    letter = Letter("M", "M", FROM, TO, TO, (section,), (count, nan))
+    made = drafts.generated(letter, ["en", "fr"])
+    assert [p.id for p in made] == ["challenges.1", "challenges.ied", "challenges.ied.3"]
+    assert made[0].text["en"] == "{{ied.total}} devices at { {camp}}."  # a record's braces are no token
+    assert made[0].figures == {"ied.total": 4}
+    assert drafts.figures_of(letter) == {"ied.total": 4}  # not a number: no figure to state

@@ -9,6 +9,7 @@ command line). ``reporting.draft_checks`` lists what to look at before sending.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -169,8 +170,9 @@ def _all_figures(letter: Letter) -> dict[str, Figure]:
 
 
 def figures_of(letter: Letter) -> dict[str, float]:
-    """Every figure of the letter by key: the keys a token may name."""
-    return {k: float(f.value) for k, f in _all_figures(letter).items()}
+    """Every figure of the letter by key: the keys a token may name. A value that is not a
+    finite number (a rate over nothing) is no figure to state."""
+    return {k: float(f.value) for k, f in _all_figures(letter).items() if math.isfinite(f.value)}
 
 
 def letter_of(db: Database, draft: Draft, today: date | None = None) -> Letter:
