@@ -33,7 +33,7 @@ PASSWORD = "correct horse battery staple"
 ROLES = {"admin": None, "analyst": None, "east": "Sector East", "viewer": None, "evaluator": None, "reporting": None}
 PAGES = [
     "/situation", "/incidents", "/incidents/new", "/operations", "/forces", "/rotations", "/capabilities",
-    "/transition", "/imports", "/reports", "/audit", "/about",
+    "/transition", "/imports", "/reports", "/reports/drafts", "/audit", "/about",
 ]  # fmt: skip
 WEB = Path(__file__).parents[1] / "src" / "bluehelmet" / "web"
 
@@ -118,6 +118,10 @@ def test_the_sign_in_page_is_the_pages_own(app_client: TestClient) -> None:
         ("viewer", "get", "/reports"),
         ("viewer", "get", "/reports/letter"),
         ("east", "get", "/reports"),
+        ("east", "post", "/reports/drafts"),
+        ("viewer", "post", "/reports/drafts"),
+        ("evaluator", "post", "/reports/drafts/any/refresh"),
+        ("viewer", "get", "/reports/drafts/any/export"),
         ("reporting", "get", "/incidents/new"),
         ("evaluator", "post", "/incidents/new"),
         ("viewer", "post", "/imports/Incident"),

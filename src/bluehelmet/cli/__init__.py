@@ -14,6 +14,7 @@ from bluehelmet.cli import (
     records,
     reference,
     report,
+    report_draft,
     stats,
     stats_mission,
     stats_readiness,
@@ -71,6 +72,7 @@ for _command in (
 
 for _command in (*stats_mission.COMMANDS, *stats_readiness.COMMANDS):
     stats.stats_group.add_command(_command)
+report.report_group.add_command(report_draft.draft_group)
 
 
 def main() -> None:

@@ -37,6 +37,7 @@ from sqlalchemy.types import TypeEngine
 
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
+from bluehelmet.domain.drafts import Draft
 from bluehelmet.domain.incidents import TOLL_FIELDS
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, reference_target
 from bluehelmet.storage.types import StrEnumType, UTCDateTime
@@ -116,6 +117,8 @@ def _table(cls: type[Record]) -> Table:
 
 
 TABLES: dict[type[Record], Table] = {cls: _table(cls) for cls in ENTITIES}
+# Records kept like the others (versioned, audited) but not mission data: no files, no generic API.
+TABLES[Draft] = _table(Draft)
 
 audit_table = Table(
     "audit_entry",

@@ -21,6 +21,7 @@ from bluehelmet.web.pages.about import router as about_router
 from bluehelmet.web.pages.api_docs import router as api_docs_router
 from bluehelmet.web.pages.audit import router as audit_router
 from bluehelmet.web.pages.capabilities import router as capabilities_router
+from bluehelmet.web.pages.drafts import router as drafts_router
 from bluehelmet.web.pages.forces import router as forces_router
 from bluehelmet.web.pages.frame import render_signin
 from bluehelmet.web.pages.imports import router as imports_router
@@ -73,6 +74,7 @@ for _pages in (
     capabilities_router,
     transition_router,
     imports_router,
+    drafts_router,
     reports_router,
     audit_router,
     about_router,
