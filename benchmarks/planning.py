@@ -30,8 +30,9 @@ from bluehelmet.planning.casevac import (
     coverage,
     suggest,
 )
+from bluehelmet.planning.rotation_files import rotation_problem_from_json
 from bluehelmet.planning.rotation_model import plan_rotations
-from bluehelmet.planning.rotations import baseline_rotations, rotation_problem_from_json
+from bluehelmet.planning.rotations import baseline_rotations
 from bluehelmet.planning.tasking import baseline_tasking, plan_tasking, tasking_problem_from_json
 
 START = date(2021, 6, 1)

@@ -60,6 +60,9 @@ def coverage_group() -> None:
               help="With the records: share of a sector's strength to keep available.")  # fmt: skip
 @click.option("--airlift-per-week", type=click.IntRange(0), default=1500, show_default=True,
               help="With the records: personnel that can start rotating in a week.")  # fmt: skip
+@click.option("--assume-strength", type=click.IntRange(1, 100_000),
+              help="Plan a unit of unknown strength as this strong (said in the warnings); "
+              "without it such a unit is not checked against the minimum strength or the airlift.")  # fmt: skip
 @mission_option
 @json_option
 @pass_door
@@ -80,13 +83,17 @@ def rotations(
     max_concurrent: int,
     min_available_share: float,
     airlift_per_week: int,
+    assume_strength: int | None,
     mission: str | None,
     as_json: bool,
 ) -> None:
     """Plan rotations: each unit once in its window, within every sector's rules and the airlift.
 
-    With --from-db the problem is built from the records (and written to PROBLEM.json if given).
-    Exits 3 when no plan can exist, with the rule that cannot be met.
+    Each rotation comes with the reason for its date (the rule that binds and the other units).
+    With --from-db the problem is built from the records (and written to PROBLEM.json if given);
+    rotations whose actual start is recorded before --from (all of them without --from) are fixed.
+    Exits 3 when no plan can exist, naming the units whose windows clash; 1 when none was found
+    (the greedy baseline stuck, or the time ran out).
     """
     if from_db:
         problem = planning.rotation_problem_from_db(
@@ -100,25 +107,48 @@ def rotations(
         problem = planning.rotation_problem_from_json(planning.read_problem(problem_file))
     else:
         fail("give PROBLEM.json or --from-db")
-    plan = planning.solve_rotations(problem, baseline=baseline == "greedy", time_limit=time_limit)
+    plan = planning.solve_rotations(
+        problem, baseline=baseline == "greedy", time_limit=time_limit, assume_strength=assume_strength
+    )
     data: dict[str, Any] = planning.rotation_plan_to_json(plan)
     if out:
         planning.write_json(out, data)
     saved: list[int] = []
     if save and plan.rotations:
         saved = planning.save_rotation_plan(door.db, door.actor, problem, plan, mission=mission)
-    objective = data["objective"] or {}
-    lines = [f"status: {plan.status}" + (f" ({plan.solver}, {plan.seconds:.1f} s)" if plan.solver else "")]
-    if plan.explanation:
-        lines.append(plan.explanation)
-    if objective:
-        lines.append(", ".join(f"{k}: {v}" for k, v in objective.items()))
-    lines += ["", table([(r.unit, r.start, r.end) for r in plan.rotations], ["unit", "start", "end"], empty="")]
-    if saved:
-        lines.append(f"saved {len(saved)} planned rotations")
-    emit({**data, **({"saved": saved} if save else {})}, as_json, "\n".join(lines).rstrip())
+    emit({**data, **({"saved": saved} if save else {})}, as_json, _rotation_text(plan, data, saved))
     if plan.status == "infeasible":
         ctx.exit(INFEASIBLE_EXIT)
+    if plan.status == "not_found":
+        ctx.exit(1)
+
+
+def _rotation_text(plan: planning.RotationPlan, data: dict[str, Any], saved: list[int]) -> str:
+    lines = [f"status: {plan.status}" + (f" ({plan.solver}, {plan.seconds:.1f} s)" if plan.solver else "")]
+    lines += [f"warning: {w}" for w in plan.warnings]
+    if plan.explanation:
+        lines.append(plan.explanation)
+    objective, bound = data["objective"] or {}, data["bound"] or {}
+    if objective:
+        lines.append(
+            ", ".join(
+                f"{k}: {v}" + (f" (bound {bound[k]})" if k in bound and bound[k] != v else "")
+                for k, v in objective.items()
+            )
+            + ("; proven optimal" if plan.proven_optimal else "; not proven optimal")
+        )
+    lines += ["", table([(r.unit, r.start, r.end, r.moved_days) for r in plan.rotations],
+                        ["unit", "start", "end", "moved_days"], empty="")]  # fmt: skip
+    reasons = [r.reason for r in plan.rotations if r.reason]
+    if reasons:
+        lines += ["", "why:", *(f"- {r}" for r in reasons)]
+    for sector in plan.strength:
+        if sector.lowest is not None:
+            value, on = sector.lowest
+            lines.append(f"{sector.sector}: lowest available {value:,.0f} on {on} (floor {sector.min_available:,.0f})")
+    if saved:
+        lines.append(f"saved {len(saved)} planned rotations")
+    return "\n".join(lines).rstrip()
 
 
 def _tasking_problem(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,13 @@ from bluehelmet.domain.places import Location, Sector
 from bluehelmet.domain.rotations import OperationalPeriod, Rotation, Tempo
 from bluehelmet.domain.units import Unit, UnitType
 from bluehelmet.planning.reading import InvalidProblem
+from bluehelmet.planning.rotation_files import (
+    rotation_plan_to_json,
+    rotation_problem_from_json,
+    rotation_problem_to_json,
+)
 from bluehelmet.planning.rotation_model import plan_rotations
+from bluehelmet.planning.rotation_reasons import explain_plan
 from bluehelmet.planning.rotations import (
     RotatingUnit,
     RotationPlan,
@@ -30,9 +37,6 @@ from bluehelmet.planning.rotations import (
     SectorRule,
     Span,
     baseline_rotations,
-    rotation_plan_to_json,
-    rotation_problem_from_json,
-    rotation_problem_to_json,
 )
 from bluehelmet.planning.tasking import (
     CaveatImpactRow,
@@ -110,9 +114,23 @@ def write_json(path: Path, data: Any) -> None:
         raise BluehelmetError(f"cannot write {path}: {error.strerror}") from None
 
 
-def solve_rotations(problem: RotationProblem, *, baseline: bool = False, time_limit: float = 20.0) -> RotationPlan:
-    """The optimised plan, or the greedy one with ``baseline``."""
-    return baseline_rotations(problem) if baseline else plan_rotations(problem, time_limit=time_limit)
+def solve_rotations(
+    problem: RotationProblem, *, baseline: bool = False, time_limit: float = 20.0, assume_strength: int | None = None
+) -> RotationPlan:
+    """The optimised plan (each rotation explained), or the greedy one with ``baseline``. With
+    ``assume_strength`` a unit of unknown strength is planned as that strong, and the plan says so."""
+    assumed = [u.id for u in problem.units if u.strength is None] if assume_strength is not None else []
+    if assumed:
+        problem = replace(problem, units=tuple(
+            replace(u, strength=assume_strength) if u.strength is None else u for u in problem.units
+        ))  # fmt: skip
+    plan = baseline_rotations(problem) if baseline else plan_rotations(problem, time_limit=time_limit)
+    if baseline and plan.rotations:
+        plan = explain_plan(problem, plan)
+    if assumed:
+        note = f"strength unknown for {len(assumed)} units ({', '.join(assumed)}): assumed {assume_strength:,} each"
+        plan = replace(plan, warnings=(*plan.warnings, note))
+    return plan
 
 
 def solve_tasking(problem: TaskingProblem, *, baseline: bool = False, time_limit: float = 20.0) -> TaskingPlan:
@@ -122,6 +140,15 @@ def solve_tasking(problem: TaskingProblem, *, baseline: bool = False, time_limit
 
 def _strength(unit: Unit, moved: int = 0) -> int:
     return unit.deployed_strength or unit.authorised_strength or moved
+
+
+def _known_strength(unit: Unit, moved: int | None = None) -> int | None:
+    """The unit's deployed, else authorised strength, else the rotation's personnel; None when
+    the records say none of them (unknown, never 0)."""
+    for value in (unit.deployed_strength, unit.authorised_strength, moved):
+        if value:
+            return value
+    return None
 
 
 def rotation_problem_from_db(
@@ -144,17 +171,32 @@ def rotation_problem_from_db(
         units = {u.id or 0: u for u in records.list_records(tx, Unit, scope) if isinstance(u, Unit)}
         stored = [r for r in records.list_records(tx, Rotation, scope) if isinstance(r, Rotation)]
         periods = [p for p in records.list_records(tx, OperationalPeriod, scope) if isinstance(p, OperationalPeriod)]
-    chosen = [
+
+    def happened(r: Rotation) -> bool:
+        return r.actual_start is not None and (date_from is None or r.actual_start < date_from)
+
+    in_period = [
         r for r in stored
         if r.unit_id in units and (date_from is None or r.planned_start >= date_from)
         and (date_to is None or r.planned_start <= date_to)
     ]  # fmt: skip
+    chosen = [r for r in in_period if not happened(r)]
     if not chosen:
+        if in_period:
+            raise BluehelmetError(
+                f"nothing to plan: the {len(in_period)} rotations planned in that period already happened (actual "
+                "start recorded); give --from a day before them to plan them again as they might have been"
+            )
         raise BluehelmetError("no planned rotation in that period to plan")
-    horizon = Span(
-        min(r.planned_start for r in chosen) - timedelta(days=slack_days),
-        max(r.planned_end for r in chosen) + timedelta(days=slack_days),
-    )
+    first = min(r.planned_start for r in chosen) - timedelta(days=slack_days)
+    last = max(r.planned_end for r in chosen) + timedelta(days=slack_days)
+
+    def actual(r: Rotation) -> tuple[date, date]:
+        assert r.actual_start is not None
+        return r.actual_start, r.actual_end or r.actual_start + (r.planned_end - r.planned_start)
+
+    done = [r for r in stored if r.unit_id in units and happened(r) and actual(r)[0] <= last and actual(r)[1] >= first]
+    horizon = Span(min([first, *(actual(r)[0] for r in done)]), max([last, *(actual(r)[1] for r in done)]))
 
     def sector_of(unit: Unit) -> str:
         while unit.sector_id is None and unit.parent_id in units:
@@ -162,32 +204,35 @@ def rotation_problem_from_db(
         return sectors.get(unit.sector_id or 0, "(no sector)")
 
     repeats: dict[int, int] = {}
-    for r in chosen:
+    for r in chosen + done:
         repeats[r.unit_id] = repeats.get(r.unit_id, 0) + 1
     rotating = []
-    for r in sorted(chosen, key=lambda r: (r.planned_start, r.id or 0)):
-        unit = units[r.unit_id]
+    for r in sorted(chosen + done, key=lambda r: (r.actual_start if happened(r) else r.planned_start, r.id or 0)):
+        unit, fixed = units[r.unit_id], happened(r)
+        start, end = actual(r) if fixed else (r.planned_start, r.planned_end)
         rotating.append(
             RotatingUnit(
                 id=unit.name if repeats[r.unit_id] == 1 else f"{unit.name} {r.planned_start}",
                 sector=sector_of(unit),
-                strength=_strength(unit, r.personnel or 0),
-                rotation_days=(r.planned_end - r.planned_start).days + 1,
+                strength=_known_strength(unit, r.personnel),
+                rotation_days=(end - start).days + 1,
                 available_fraction_during_rotation=r.available_fraction,
-                window=Span(r.planned_start - timedelta(days=slack_days), r.planned_start + timedelta(days=slack_days)),
+                window=Span(start, start) if fixed else Span(start - timedelta(days=slack_days),
+                                                              start + timedelta(days=slack_days)),
                 preferred_start=r.planned_start,
                 record_id=r.id,
+                fixed=fixed,
             )
         )  # fmt: skip
-    rotating_ids = {r.unit_id for r in chosen}
+    rotating_ids = {r.unit_id for r in chosen + done}
     rules = []
     for name in sorted({u.sector for u in rotating}):
         others = sum(
-            _strength(u) for u in units.values()
+            _known_strength(u) or 0 for u in units.values()
             if u.id not in rotating_ids and u.parent_id not in units and u.deployment_status in PRESENT_STATUSES
             and sector_of(u) == name
         )  # fmt: skip
-        total = others + sum(u.strength for u in rotating if u.sector == name)
+        total = others + sum(u.personnel for u in rotating if u.sector == name)
         high = tuple(
             Span(p.start_on, p.end_on) for p in periods
             if p.tempo == Tempo.HIGH and (p.sector_id is None or sectors.get(p.sector_id) == name)
@@ -210,6 +255,8 @@ def save_rotation_plan(
         mission_id = find_mission(tx, mission).id
         for rotation in plan.rotations:
             unit = by_id[rotation.unit]
+            if unit.fixed:
+                continue  # it happened: its record keeps the days it was planned for
             changes = {"planned_start": rotation.start, "planned_end": rotation.end}
             if unit.record_id is not None:
                 current = records.get(tx, Rotation, unit.record_id)
