@@ -151,13 +151,24 @@ def _rotation_text(plan: planning.RotationPlan, data: dict[str, Any], saved: lis
     return "\n".join(lines).rstrip()
 
 
+reach_option = click.option(
+    "--reach-km", type=click.FloatRange(0, 5000), default=200.0, show_default=True,
+    help="With the records: how far from its base a unit takes tasks.",
+)  # fmt: skip
+
+
 def _tasking_problem(
-    door: Door, problem_file: Path | None, date_from: datetime | None, date_to: datetime | None, mission: str | None
+    door: Door,
+    problem_file: Path | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    mission: str | None,
+    reach_km: float,
 ) -> planning.TaskingProblem:
     if problem_file:
         return planning.tasking_problem_from_json(planning.read_problem(problem_file))
     return planning.tasking_problem_from_db(
-        door.db, date_from=day(date_from), date_to=day(date_to), mission=mission, actor=door.actor
+        door.db, date_from=day(date_from), date_to=day(date_to), reach_km=reach_km, mission=mission, actor=door.actor
     )
 
 
@@ -168,6 +179,7 @@ def _tasking_problem(
 @time_option
 @from_option
 @to_option
+@reach_option
 @mission_option
 @json_option
 @pass_door
@@ -180,6 +192,7 @@ def tasking(
     time_limit: float,
     date_from: datetime | None,
     date_to: datetime | None,
+    reach_km: float,
     mission: str | None,
     as_json: bool,
 ) -> None:
@@ -189,7 +202,7 @@ def tasking(
     """
     if from_db and problem_file:
         fail("give PROBLEM.json or --from-db, not both")
-    problem = _tasking_problem(door, problem_file, date_from, date_to, mission)
+    problem = _tasking_problem(door, problem_file, date_from, date_to, mission, reach_km)
     plan = planning.solve_tasking(problem, baseline=baseline == "greedy", time_limit=time_limit)
     text = (
         f"status: {plan.status} ({plan.solver}, {plan.seconds:.1f} s): {plan.covered_tasks} of {plan.tasks} tasks, "
@@ -197,7 +210,8 @@ def tasking(
         + table([(a.task, a.unit) for a in plan.assignments], ["task", "unit"], top=30)
         + ("\n\nuncovered:\n" + "\n".join(plan.uncovered) if plan.uncovered else "")
     )
-    emit(planning.tasking_plan_to_json(plan), as_json, text)
+    warnings = "".join(f"warning: {w}\n" for w in problem.warnings)
+    emit({**planning.tasking_plan_to_json(plan), "warnings": list(problem.warnings)}, as_json, warnings + text)
 
 
 @plan_group.command("caveat-impact")
@@ -206,6 +220,7 @@ def tasking(
 @time_option
 @from_option
 @to_option
+@reach_option
 @mission_option
 @json_option
 @pass_door
@@ -217,25 +232,36 @@ def caveat_impact(
     time_limit: float,
     date_from: datetime | None,
     date_to: datetime | None,
+    reach_km: float,
     mission: str | None,
     as_json: bool,
 ) -> None:
     """For each caveat: the tasks (and priority) the mission would cover if that caveat alone were lifted."""
     if from_db and problem_file:
         fail("give PROBLEM.json or --from-db, not both")
-    problem = _tasking_problem(door, problem_file, date_from, date_to, mission)
-    plan, rows = planning.caveat_impact(problem, time_limit=time_limit)
+    problem = _tasking_problem(door, problem_file, date_from, date_to, mission, reach_km)
+    plan, rows, pairs = planning.caveat_impact(problem, time_limit=time_limit)
     data = {
         "covered_tasks": plan.covered_tasks, "covered_priority": plan.covered_priority, "tasks": plan.tasks,
         "priority": plan.priority, "status": plan.status,
         "caveats": [{**vars(r), "tasks_gained": list(r.tasks_gained)} for r in rows],
+        "pairs": [{"caveats": list(p.caveats), "unit": p.unit, "tasks_gained_if_lifted": p.tasks_gained_if_lifted,
+                   "priority_gained_if_lifted": p.priority_gained_if_lifted, "tasks_gained": list(p.tasks_gained)}
+                  for p in pairs],
+        "warnings": list(problem.warnings),
     }  # fmt: skip
-    text = f"with every caveat: {plan.covered_tasks} of {plan.tasks} tasks covered\n\n" + table(
+    text = "".join(f"warning: {w}\n" for w in problem.warnings)
+    text += f"with every caveat: {plan.covered_tasks} of {plan.tasks} tasks covered\n\n" + table(
         [(r.caveat, r.unit, r.kind, r.tasks_barred, r.tasks_gained_if_lifted, r.priority_gained_if_lifted)
          for r in rows],
         ["caveat", "unit", "kind", "tasks_barred", "tasks_gained_if_lifted", "priority_gained_if_lifted"],
         empty="no caveats",
     )  # fmt: skip
+    if pairs:
+        text += "\n\nlifted two at a time (caveats of one unit):\n" + table(
+            [(" + ".join(p.caveats), p.unit, p.tasks_gained_if_lifted, p.priority_gained_if_lifted) for p in pairs],
+            ["caveats", "unit", "tasks_gained_if_lifted", "priority_gained_if_lifted"],
+        )
     emit(data, as_json, text)
 
 

@@ -49,9 +49,8 @@ from bluehelmet.planning.tasking import (
     baseline_tasking,
     caveat_impact,
     plan_tasking,
-    tasking_plan_to_json,
-    tasking_problem_from_json,
 )
+from bluehelmet.planning.tasking_files import tasking_plan_to_json, tasking_problem_from_json
 from bluehelmet.services import records
 from bluehelmet.services.database import Database
 from bluehelmet.services.loading import find_mission
@@ -60,6 +59,7 @@ from bluehelmet.services.rotation_stats import PRESENT_STATUSES
 
 __all__ = [
     "CAPABILITY_CLASSES",
+    "MOBILE_TASK_FORCE",
     "CaveatImpactRow",
     "RotationPlan",
     "RotationProblem",
@@ -95,6 +95,10 @@ CAPABILITY_CLASSES = {
     UnitType.COMBAT_CONVOY_COMPANY: "convoy",
     UnitType.TRANSPORT: "convoy",
 }
+
+
+#: The capability of the mobile task force's combat units, which the tasks they did ask for.
+MOBILE_TASK_FORCE = "mobile task force"
 
 
 def read_problem(path: Path) -> Any:
@@ -282,12 +286,14 @@ def tasking_problem_from_db(
     *,
     date_from: date | None = None,
     date_to: date | None = None,
+    reach_km: float | None = 200.0,
     mission: str | None = None,
     actor: str = "planning",
 ) -> TaskingProblem:
     """A tasking problem from the records: every activity from ``date_from`` to ``date_to`` (default:
     all) and every task a caveat was recorded to have refused, changed or delayed is a task; the units
-    present are the units; the caveats in force are the caveats (docs/planning.md says how)."""
+    present are the units, each taking tasks within ``reach_km`` of its base (None: anywhere); the
+    caveats in force are the caveats (docs/planning.md says how)."""
     with db.transaction(actor) as tx:
         scope = {"mission_id": find_mission(tx, mission).id}
         sectors = {s.id or 0: s.name for s in records.list_records(tx, Sector, scope) if isinstance(s, Sector)}
@@ -316,11 +322,13 @@ def tasking_problem_from_db(
     task_units = tuple(
         TaskUnit(
             id=u.name,
-            capabilities=frozenset({str(u.unit_type), CAPABILITY_CLASSES.get(u.unit_type, str(u.unit_type))}),
+            capabilities=frozenset({str(u.unit_type), CAPABILITY_CLASSES.get(u.unit_type, str(u.unit_type)),
+                                    *([MOBILE_TASK_FORCE] if _mobile(u) else [])}),
             base=name_of(_located(locations, u.base_id)), sector=sectors.get(u.sector_id or 0, ""),
             strength=_strength(u),
             rotations=tuple(UnitRotation(r.actual_start or r.planned_start, r.actual_end or r.planned_end,
                                          r.available_fraction) for r in rotations if r.unit_id == u.id),
+            location=_point(_located(locations, u.base_id)), reach_km=reach_km,
         )
         for u in present
     )  # fmt: skip
@@ -332,25 +340,32 @@ def tasking_problem_from_db(
             continue
         place = _located(locations, a.to_location_id or (a.location_ids[0] if a.location_ids else a.from_location_id))
         doers = [units[i] for i in a.unit_ids if i in units]
-        capability = next(
-            (CAPABILITY_CLASSES[u.unit_type] for u in doers if u.unit_type in CAPABILITY_CLASSES), "infantry"
+        capability = (
+            MOBILE_TASK_FORCE
+            if any(_mobile(u) for u in doers)
+            else next((CAPABILITY_CLASSES[u.unit_type] for u in doers if u.unit_type in CAPABILITY_CLASSES), "infantry")
         )
         raw.append((Task(
             id=f"activity {a.id}: {a.description or a.activity_type}"[:90], place=name_of(place),
             sector=sector_name(place, doers[0] if doers else None), start=a.start_on, end=end, capability=capability,
             priority=2 if a.operation_id else 1, night=a.day_night in (DayNight.NIGHT, DayNight.DAY_AND_NIGHT),
-            kind=str(a.activity_type),
+            kind=str(a.activity_type), location=_point(place),
         ), place))  # fmt: skip
     for impact in impacts:
         if not within(impact.occurred_on, impact.occurred_on):
             continue
         caveat = next(c for c in caveats if c.id == impact.caveat_id)
         unit = units[caveat.unit_id]
-        place = _farthest(operations.get(impact.operation_id or 0), unit, locations)
+        operation = operations.get(impact.operation_id or 0)
+        place = _farthest(operation, unit, locations)
+        # The task lasted as long as its operation went on after it (the records keep no end of their
+        # own): to the operation's end, else to its last recorded activity.
+        last = [a.end_on or a.start_on for a in activities if operation and a.operation_id == operation.id]
+        end = max([impact.occurred_on, *([operation.end_on] if operation and operation.end_on else last)])
         raw.append((Task(
             id=f"caveat impact {impact.id}: {impact.task}"[:90], place=name_of(place), sector=sector_name(place, unit),
-            start=impact.occurred_on, end=impact.occurred_on,
-            capability=CAPABILITY_CLASSES.get(unit.unit_type, str(unit.unit_type)), priority=2, kind="caveat_impact",
+            start=impact.occurred_on, end=end, location=_point(place), priority=2, kind="caveat_impact",
+            capability=MOBILE_TASK_FORCE if _mobile(unit) else CAPABILITY_CLASSES.get(unit.unit_type, _kind_of(unit)),
         ), place))  # fmt: skip
     points = [(p.latitude or 0.0, p.longitude or 0.0) for _, p in raw if p and p.latitude is not None]
     reachable = iter(casevac_within_hour(facilities, aviation, points))
@@ -362,7 +377,32 @@ def tasking_problem_from_db(
         for c in caveats
         if units[c.unit_id] in present and (c.lifted_on is None or date_from is None or c.lifted_on > date_from)
     )
-    return TaskingProblem(task_units, tasks, rules)
+    warnings = [
+        f"the records give no size or vehicles for the {len(tasks)} tasks: no unit is refused a task for its "
+        "strength or vehicles"
+    ]
+    unplaced = [t.id for t in tasks if t.location is None]
+    if unplaced and reach_km is not None:
+        warnings.append(f"{len(unplaced)} tasks have no located place: any unit is taken to reach them")
+    unbased = [u.id for u in task_units if u.location is None]
+    if unbased and reach_km is not None:
+        warnings.append(f"{len(unbased)} units have no located base: they are taken to reach every task")
+    return TaskingProblem(task_units, tasks, rules, tuple(warnings))
+
+
+def _kind_of(unit: Unit) -> str:
+    return str(unit.unit_type)
+
+
+def _mobile(unit: Unit) -> bool:
+    """A combat unit of the mobile task force: its tasks are the force's, and only such units take them."""
+    return unit.mobile_task_force and CAPABILITY_CLASSES.get(unit.unit_type) == "infantry"
+
+
+def _point(location: Location | None) -> tuple[float, float] | None:
+    if location is None or location.latitude is None or location.longitude is None:
+        return None
+    return location.latitude, location.longitude
 
 
 def _farthest(operation: Operation | None, unit: Unit, locations: dict[int, Location]) -> Location | None:
