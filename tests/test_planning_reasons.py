@@ -212,3 +212,24 @@ def test_the_reference_missions_moves_are_explained_and_what_happened_stays(refe
     assert replanned["INFBAT Ansongo"].reason == (
         "INFBAT Ansongo rotated 2021-01-18 to 2021-02-14 in Sector East (recorded): fixed, not planned again"
     )
+
+
+def test_a_pinned_unit_keeps_its_day_and_the_others_move_round_it(tmp_path: Path) -> None:
+    data = _problem([
+        _unit("INFBAT Ansongo", "Sector East", 849, 0, 60, 30, days=28),
+        _unit("CCB Gao", "Sector East", 525, 0, 60, 30, days=28),
+    ])  # fmt: skip
+    path, out = tmp_path / "problem.json", tmp_path / "plan.json"
+    path.write_text(json.dumps(data))
+    result = invoke("plan", "rotations", str(path), "--pin", "CCB Gao=2021-06-20", "--out", str(out))
+    assert result.exit_code == 0, result.output
+    rotations = {r["unit"]: r for r in json.loads(out.read_text())["rotations"]}
+    assert rotations["CCB Gao"]["start"] == "2021-06-20"
+    assert rotations["CCB Gao"]["reason"] == (
+        "CCB Gao pinned to 2021-06-20 in Sector East by the planner, -11 days from its preferred 2021-07-01"
+    )
+    assert rotations["INFBAT Ansongo"]["start"] == "2021-07-18"  # the nearest day after CCB Gao's 28 days
+    assert "with CCB Gao (2021-06-20 to 2021-07-17)" in rotations["INFBAT Ansongo"]["reason"]
+    refused = invoke("plan", "rotations", str(path), "--pin", "CCB Goa=2021-06-20")
+    assert refused.exit_code == 1
+    assert refused.stderr.strip() == ("error: --pin: no rotating unit 'CCB Goa'; the units are INFBAT Ansongo, CCB Gao")

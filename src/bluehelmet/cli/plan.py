@@ -4,7 +4,7 @@ planners' optimisers, on a problem file or on the records. A plan that cannot ex
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +63,8 @@ def coverage_group() -> None:
 @click.option("--assume-strength", type=click.IntRange(1, 100_000),
               help="Plan a unit of unknown strength as this strong (said in the warnings); "
               "without it such a unit is not checked against the minimum strength or the airlift.")  # fmt: skip
+@click.option("--pin", "pins", multiple=True, metavar="UNIT=YYYY-MM-DD",
+              help="What-if: the unit's rotation starts on that day (repeatable).")  # fmt: skip
 @mission_option
 @json_option
 @pass_door
@@ -84,6 +86,7 @@ def rotations(
     min_available_share: float,
     airlift_per_week: int,
     assume_strength: int | None,
+    pins: tuple[str, ...],
     mission: str | None,
     as_json: bool,
 ) -> None:
@@ -107,6 +110,8 @@ def rotations(
         problem = planning.rotation_problem_from_json(planning.read_problem(problem_file))
     else:
         fail("give PROBLEM.json or --from-db")
+    if pins:
+        problem = planning.pin_rotations(problem, _pins(pins))
     plan = planning.solve_rotations(
         problem, baseline=baseline == "greedy", time_limit=time_limit, assume_strength=assume_strength
     )
@@ -121,6 +126,19 @@ def rotations(
         ctx.exit(INFEASIBLE_EXIT)
     if plan.status == "not_found":
         ctx.exit(1)
+
+
+def _pins(pins: tuple[str, ...]) -> dict[str, date]:
+    found: dict[str, date] = {}
+    for pin in pins:
+        name, _, when = pin.rpartition("=")
+        try:
+            found[name.strip()] = date.fromisoformat(when.strip())
+        except ValueError:
+            fail(f"--pin {pin}: expected UNIT=YYYY-MM-DD")
+        if not name.strip():
+            fail(f"--pin {pin}: expected UNIT=YYYY-MM-DD")
+    return found
 
 
 def _rotation_text(plan: planning.RotationPlan, data: dict[str, Any], saved: list[int]) -> str:

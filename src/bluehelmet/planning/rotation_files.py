@@ -73,6 +73,7 @@ def rotation_problem_from_json(data: Any) -> RotationProblem:
                 if u.has("record_id")
                 else u.raw("record_id", required=False),
                 fixed=u.flag("fixed", False),
+                pinned=u.flag("pinned", False),
             )
         )
         u.done()
@@ -112,6 +113,7 @@ def rotation_problem_to_json(problem: RotationProblem) -> dict[str, Any]:
                 **({"preferred_start": u.preferred_start.isoformat()} if u.preferred_start else {}),
                 **({"record_id": u.record_id} if u.record_id is not None else {}),
                 **({"fixed": True} if u.fixed else {}),
+                **({"pinned": True} if u.pinned else {}),
             }
             for u in problem.units
         ],

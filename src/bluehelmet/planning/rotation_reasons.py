@@ -51,6 +51,13 @@ def _reason(problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date
         return f"{unit.id} rotated {unit.window.start} to {end} {where} (recorded): fixed, not planned again"
     chosen = problem.index(starts[unit.id])
     window = f"window {unit.window.start} to {unit.window.end}"
+    if unit.pinned:
+        shift = (
+            ""
+            if unit.preferred_start is None
+            else f", {(starts[unit.id] - unit.preferred_start).days:+d} days from its preferred {unit.preferred_start}"
+        )
+        return f"{unit.id} pinned to {starts[unit.id]} {where} by the planner{shift}"
     if unit.preferred_start is None:
         high = _high_days(problem, unit, chosen)
         return f"{unit.id} has no preferred day; it starts {starts[unit.id]} {where} ({window}), " + (

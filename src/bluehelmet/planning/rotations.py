@@ -84,6 +84,8 @@ class RotatingUnit:
     record_id: int | None = None
     #: The rotation already happened (its actual start is recorded): kept on its day, not planned.
     fixed: bool = False
+    #: A planner's what-if: the rotation must start on the one day of its window.
+    pinned: bool = False
 
     @property
     def reduction(self) -> float:

@@ -66,6 +66,7 @@ __all__ = [
     "TaskingPlan",
     "TaskingProblem",
     "caveat_impact",
+    "pin_rotations",
     "read_problem",
     "rotation_plan_to_json",
     "rotation_problem_from_db",
@@ -116,6 +117,19 @@ def write_json(path: Path, data: Any) -> None:
         path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     except OSError as error:
         raise BluehelmetError(f"cannot write {path}: {error.strerror}") from None
+
+
+def pin_rotations(problem: RotationProblem, pins: dict[str, date]) -> RotationProblem:
+    """The problem with each pinned unit made to start on its day (a what-if); an unknown unit is
+    refused naming the units, a fixed one (it happened) refused too."""
+    units = {u.id: u for u in problem.units}
+    for name, day in pins.items():
+        if name not in units:
+            raise BluehelmetError(f"--pin: no rotating unit '{name}'; the units are {', '.join(units)}")
+        if units[name].fixed:
+            raise BluehelmetError(f"--pin: {name} already rotated ({units[name].window.start}): it cannot be moved")
+        units[name] = replace(units[name], window=Span(day, day), pinned=True)
+    return replace(problem, units=tuple(units.values()))
 
 
 def solve_rotations(
