@@ -11,6 +11,8 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from bluehelmet.planning.rotation_files import (
     rotation_plan_from_json,
     rotation_plan_to_json,
@@ -233,3 +235,28 @@ def test_a_pinned_unit_keeps_its_day_and_the_others_move_round_it(tmp_path: Path
     refused = invoke("plan", "rotations", str(path), "--pin", "CCB Goa=2021-06-20")
     assert refused.exit_code == 1
     assert refused.stderr.strip() == ("error: --pin: no rotating unit 'CCB Goa'; the units are INFBAT Ansongo, CCB Gao")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b'{"horizon": \xff}', "is not UTF-8 (byte 12): save it as UTF-8"),
+        (b"[" * 5000 + b"]" * 5000, "nests lists and objects deeper than 20 levels"),
+        (b'{"horizon": NaN}', "problem: NaN is not a number a problem may hold"),
+        (b'{"horizon": {"start": 1e400}}', "horizon.start: inf is not a plausible number"),
+        (b'{"airlift": {"personnel_per_week": 1e300}}', "airlift.personnel_per_week: 1e+300 is not a plausible number"),
+        (b'{"horizon": {"start": "0001-01-01", "end": "9999-12-31"}, "sectors": [], '
+         b'"airlift": {"personnel_per_week": 1}, "units": []}',
+         "horizon.end: the horizon runs 3,652,059 days; a plan covers at most 1,830 (5 years)"),
+    ],
+)  # fmt: skip
+def test_a_hostile_problem_file_is_refused_in_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "problem.json"
+    path.write_bytes(content)
+    for command in (["plan", "rotations"], ["plan", "tasking"], ["plan", "caveat-impact"]):
+        if "horizon.end" in message and command != ["plan", "rotations"]:
+            continue
+        result = invoke(*command, str(path))
+        assert result.exit_code == 1, (command, result.output)
+        assert result.stderr.count("\n") == 1 and message in result.stderr
+        assert "Traceback" not in result.output

@@ -17,7 +17,11 @@ from bluehelmet.planning.rotations import (
     Span,
 )
 
+#: The longest horizon a rotation plan may cover (a day-by-day model beyond it is no plan).
+MAX_HORIZON_DAYS = 5 * 366
+
 __all__ = [
+    "MAX_HORIZON_DAYS",
     "rotation_plan_from_json",
     "rotation_plan_to_json",
     "rotation_problem_from_json",
@@ -37,6 +41,11 @@ def rotation_problem_from_json(data: Any) -> RotationProblem:
     """A rotation problem from its parsed JSON, refused with the field and reason if malformed."""
     root = as_object(data, "")
     horizon = _span(root.object("horizon"), "start", "end")
+    if horizon.days > MAX_HORIZON_DAYS:
+        raise InvalidProblem(
+            "horizon.end",
+            f"the horizon runs {horizon.days:,} days; a plan covers at most {MAX_HORIZON_DAYS:,} (5 years)",
+        )
     sectors = []
     for s in root.objects("sectors"):
         periods = tuple(_span(p, "start", "end") for p in s.objects("high_tempo", required=False))

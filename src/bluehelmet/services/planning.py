@@ -102,14 +102,69 @@ CAPABILITY_CLASSES = {
 MOBILE_TASK_FORCE = "mobile task force"
 
 
+#: A problem file larger than this is refused before it is parsed (a year of 150 units is ~60 kB).
+MAX_PROBLEM_BYTES = 50_000_000
+#: How deeply a problem file's lists and objects may nest (the formats need 4).
+MAX_PROBLEM_DEPTH = 20
+
+
+def _constant(name: str) -> Any:
+    raise InvalidProblem("", f"{name} is not a number a problem may hold")
+
+
+def _depth(text: str) -> int:
+    deepest = depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            escaped, in_string = (False, True) if escaped else (char == "\\", char != '"')
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def read_problem(path: Path) -> Any:
-    """The parsed JSON of a problem file, or a one-line refusal."""
+    """The parsed JSON of a problem file, or a one-line refusal: not UTF-8, too large, nested too
+    deep, or holding NaN, Infinity or a number too large to be one."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        raw = path.read_bytes()
     except OSError as error:
         raise BluehelmetError(f"cannot read {path}: {error.strerror}") from None
+    if len(raw) > MAX_PROBLEM_BYTES:
+        raise InvalidProblem("", f"{path} is {len(raw):,} bytes, more than a problem may be ({MAX_PROBLEM_BYTES:,})")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise InvalidProblem("", f"{path} is not UTF-8 (byte {error.start}): save it as UTF-8") from None
+    if _depth(text) > MAX_PROBLEM_DEPTH:
+        raise InvalidProblem("", f"{path} nests lists and objects deeper than {MAX_PROBLEM_DEPTH} levels")
+    try:
+        data = json.loads(text, parse_constant=_constant)
     except json.JSONDecodeError as error:
         raise InvalidProblem("", f"{path} is not JSON: {error.msg} at line {error.lineno}") from None
+    except RecursionError:
+        raise InvalidProblem("", f"{path} nests too deep") from None
+    _finite(data, "")
+    return data
+
+
+def _finite(value: Any, path: str) -> None:
+    """Refuse a number a float cannot hold (1e400 reads as infinity) or beyond any plausible use."""
+    if isinstance(value, float) and (not math.isfinite(value) or abs(value) > 1e12):
+        raise InvalidProblem(path, f"{value!r} is not a plausible number")
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**12:
+        raise InvalidProblem(path, f"{value} is not a plausible number")
+    if isinstance(value, dict):
+        for key, item in value.items():
+            _finite(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            _finite(item, f"{path}[{i}]")
 
 
 def write_json(path: Path, data: Any) -> None:
