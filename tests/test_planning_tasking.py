@@ -210,6 +210,19 @@ def test_two_caveats_lifted_together_gain_what_neither_gains_alone(tmp_path: Pat
     assert "stay + nights  INFCOY 2 Gao  1" in text
 
 
+def test_a_unit_of_unknown_strength_is_not_taken_as_zero_strong(reference_db: Database) -> None:
+    data = {
+        "units": [{"id": "INFBAT Sévaré", "capabilities": ["infantry"], "strength": None}],
+        "tasks": [{"id": "t", "start": "2021-04-10", "end": "2021-04-10", "capability": "infantry", "size": 100}],
+    }
+    assert plan_tasking(tasking_problem_from_json(data)).covered_tasks == 1  # fmt: skip
+    problem = planning.tasking_problem_from_db(reference_db)
+    sevare = next(u for u in problem.units if u.id == "INFBAT Sévaré")
+    assert sevare.strength is None
+    (warning,) = [w for w in problem.warnings if w.startswith("strength unknown for")]
+    assert "INFBAT Sévaré" in warning and "they are not refused a task for its size" in warning
+
+
 def test_a_unit_takes_only_the_tasks_within_its_reach() -> None:
     data = {
         "units": [{"id": "INFBAT 1 Timbuktu", "capabilities": ["infantry"], "strength": 650,

@@ -68,7 +68,9 @@ class TaskUnit:
     capabilities: frozenset[str]
     base: str
     sector: str
-    strength: int
+    #: None when the records do not say: the unit is then not refused a task for its size (and
+    #: the problem's warnings name it), never taken as 0 strong.
+    strength: int | None
     vehicles: int = 0
     rotations: tuple[UnitRotation, ...] = ()
     #: Where the unit's base is (latitude, longitude), and how far from it the unit takes tasks.
@@ -84,7 +86,7 @@ class TaskUnit:
     def available(self, start: date, end: date) -> float:
         """Strength available over every day from ``start`` to ``end``."""
         fractions = [r.available_fraction for r in self.rotations if r.start <= end and r.end >= start]
-        return self.strength * min(fractions, default=1.0)
+        return (self.strength or 0) * min(fractions, default=1.0)
 
 
 @dataclass(frozen=True)
@@ -177,7 +179,7 @@ def _capable(unit: TaskUnit, task: Task) -> bool:
     return (
         task.capability in unit.capabilities
         and unit.vehicles >= task.vehicles
-        and unit.available(task.start, task.end) >= task.size
+        and (unit.strength is None or unit.available(task.start, task.end) >= task.size)
         and unit.reaches(task)
     )
 

@@ -48,7 +48,7 @@ def tasking_problem_from_json(data: Any) -> TaskingProblem:
                 capabilities=frozenset(u.texts("capabilities")),
                 base=u.text("base", ""),
                 sector=u.text("sector", ""),
-                strength=u.integer("strength", minimum=0),
+                strength=u.integer("strength", minimum=0) if u.has("strength") else u.raw("strength", required=False),
                 vehicles=u.integer("vehicles", 0, minimum=0),
                 rotations=tuple(rotations),
                 location=_location(u),

@@ -211,10 +211,6 @@ def solve_tasking(problem: TaskingProblem, *, baseline: bool = False, time_limit
     return baseline_tasking(problem) if baseline else plan_tasking(problem, time_limit=time_limit)
 
 
-def _strength(unit: Unit, moved: int = 0) -> int:
-    return unit.deployed_strength or unit.authorised_strength or moved
-
-
 def _known_strength(unit: Unit, moved: int | None = None) -> int | None:
     """The unit's deployed, else authorised strength, else the rotation's personnel; None when
     the records say none of them (unknown, never 0)."""
@@ -394,7 +390,7 @@ def tasking_problem_from_db(
             capabilities=frozenset({str(u.unit_type), CAPABILITY_CLASSES.get(u.unit_type, str(u.unit_type)),
                                     *([MOBILE_TASK_FORCE] if _mobile(u) else [])}),
             base=name_of(_located(locations, u.base_id)), sector=sectors.get(u.sector_id or 0, ""),
-            strength=_strength(u),
+            strength=_known_strength(u),
             rotations=tuple(UnitRotation(r.actual_start or r.planned_start, r.actual_end or r.planned_end,
                                          r.available_fraction) for r in rotations if r.unit_id == u.id),
             location=_point(_located(locations, u.base_id)), reach_km=reach_km,
@@ -450,6 +446,12 @@ def tasking_problem_from_db(
         f"the records give no size or vehicles for the {len(tasks)} tasks: no unit is refused a task for its "
         "strength or vehicles"
     ]
+    unknown = [u.id for u in task_units if u.strength is None]
+    if unknown:
+        warnings.append(
+            f"strength unknown for {len(unknown)} of {len(task_units)} units ({', '.join(unknown)}): they are not "
+            "refused a task for its size"
+        )
     unplaced = [t.id for t in tasks if t.location is None]
     if unplaced and reach_km is not None:
         warnings.append(f"{len(unplaced)} tasks have no located place: any unit is taken to reach them")
