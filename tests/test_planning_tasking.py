@@ -234,3 +234,28 @@ def test_a_unit_takes_only_the_tasks_within_its_reach() -> None:
     }  # fmt: skip
     plan = plan_tasking(tasking_problem_from_json(data))
     assert [a.task for a in plan.assignments] == ["Niafunké"] and plan.uncovered == ("Tessit",)
+
+
+def test_an_uncovered_task_says_why() -> None:
+    data = {
+        "units": [{"id": "INFCOY 1 Gao", "capabilities": ["infantry"], "strength": 150, "location": [16.27, -0.04],
+                   "reach_km": 200},
+                  {"id": "INFCOY 2 Gao", "capabilities": ["infantry"], "strength": 300, "location": [16.27, -0.04],
+                   "reach_km": 200}],
+        "tasks": [{"id": "patrol", "start": "2021-04-20", "end": "2021-05-09", "capability": "infantry", "priority": 3,
+                   "casevac_1h": False},
+                  {"id": "Tessit", "start": "2021-04-21", "end": "2021-04-21", "capability": "infantry",
+                   "casevac_1h": False, "location": [15.01, 0.29]},
+                  {"id": "Kidal", "start": "2021-04-21", "end": "2021-04-21", "capability": "infantry",
+                   "location": [18.44, 1.41]},
+                  {"id": "bridge", "start": "2021-04-21", "end": "2021-04-21", "capability": "engineering"}],
+        "caveats": [{"id": "casevac", "unit": "INFCOY 2 Gao", "kind": "casualty_evacuation_condition"}],
+    }  # fmt: skip
+    plan = plan_tasking(tasking_problem_from_json(data))
+    why = dict(zip(plan.uncovered, plan.reasons, strict=True))
+    assert why["bridge"] == "no unit has the capability 'engineering'"
+    assert why["Kidal"].startswith("too far: no 'infantry' unit is based within its reach")
+    assert why["Tessit"] == (
+        "all the units that may take it are busy with other tasks on those days: INFCOY 1 Gao (patrol); "
+        "barred by caveat: INFCOY 2 Gao by casevac (casualty_evacuation_condition)"
+    )

@@ -226,7 +226,12 @@ def tasking(
         f"status: {plan.status} ({plan.solver}, {plan.seconds:.1f} s): {plan.covered_tasks} of {plan.tasks} tasks, "
         f"priority {plan.covered_priority} of {plan.priority}\n\n"
         + table([(a.task, a.unit) for a in plan.assignments], ["task", "unit"], top=30)
-        + ("\n\nuncovered:\n" + "\n".join(plan.uncovered) if plan.uncovered else "")
+        + (
+            "\n\nuncovered:\n"
+            + "\n".join(f"- {t}: {why}" for t, why in zip(plan.uncovered, plan.reasons, strict=False))
+            if plan.uncovered
+            else ""
+        )
     )
     warnings = "".join(f"warning: {w}\n" for w in problem.warnings)
     emit({**planning.tasking_plan_to_json(plan), "warnings": list(problem.warnings)}, as_json, warnings + text)

@@ -46,6 +46,7 @@ __all__ = [
     "caveat_impact",
     "eligible_pairs",
     "plan_tasking",
+    "why_uncovered",
 ]
 
 MODELLED_KINDS = frozenset(
@@ -143,6 +144,8 @@ class TaskingPlan:
     uncovered: tuple[str, ...]
     solver: str
     seconds: float = 0.0
+    #: Per uncovered task, why no unit takes it (``why_uncovered``).
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -216,8 +219,48 @@ def _plan(
         tasks=len(problem.tasks),
         priority=sum(t.priority for t in problem.tasks),
         uncovered=tuple(t.id for j, t in enumerate(problem.tasks) if j not in covered),
+        reasons=tuple(
+            why_uncovered(problem, t, _busy(problem, pairs, t)) for j, t in enumerate(problem.tasks) if j not in covered
+        ),
         solver=solver,
         seconds=time.monotonic() - began,
+    )
+
+
+def _busy(problem: TaskingProblem, pairs: list[tuple[int, int]], task: Task) -> dict[str, list[str]]:
+    busy: dict[str, list[str]] = {}
+    for i, j in pairs:
+        if _overlaps(problem.tasks[j], task):
+            busy.setdefault(problem.units[i].id, []).append(problem.tasks[j].id)
+    return busy
+
+
+def why_uncovered(problem: TaskingProblem, task: Task, busy: dict[str, list[str]]) -> str:
+    """Why no unit takes ``task``: no capable unit, too far, barred by caveats (named), or all the
+    units that may take it busy with other tasks (named)."""
+    capable = [u for u in problem.units if task.capability in u.capabilities]
+    if not capable:
+        return f"no unit has the capability '{task.capability}'"
+    able = [
+        u
+        for u in capable
+        if u.vehicles >= task.vehicles and (u.strength is None or u.available(task.start, task.end) >= task.size)
+    ]
+    if not able:
+        return f"no '{task.capability}' unit has {task.size} available and {task.vehicles} vehicles on those days"
+    near = [u for u in able if u.reaches(task)]
+    if not near:
+        return f"too far: no '{task.capability}' unit is based within its reach of {task.place or 'the place'}"
+    caveats = {u.id: [c for c in problem.caveats if c.unit == u.id and not allows(c, u, task)] for u in near}
+    free = [u for u in near if not caveats[u.id]]
+    barred = "; ".join(
+        f"{u.id} by {', '.join(f'{c.id} ({c.kind})' for c in caveats[u.id])}" for u in near if caveats[u.id]
+    )
+    if not free:
+        return f"barred by caveat: {barred}"
+    busy_units = ", ".join(f"{u.id} ({', '.join(busy.get(u.id, [])[:2]) or 'another task'})" for u in free)
+    return f"all the units that may take it are busy with other tasks on those days: {busy_units}" + (
+        f"; barred by caveat: {barred}" if barred else ""
     )
 
 

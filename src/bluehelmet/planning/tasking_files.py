@@ -168,6 +168,7 @@ def tasking_plan_to_json(plan: TaskingPlan) -> dict[str, Any]:
         "priority": plan.priority,
         "assignments": [{"task": a.task, "unit": a.unit} for a in plan.assignments],
         "uncovered": list(plan.uncovered),
+        "uncovered_reasons": [{"task": t, "why": why} for t, why in zip(plan.uncovered, plan.reasons, strict=False)],
         "solver": plan.solver,
         "seconds": round(plan.seconds, 3),
     }
