@@ -260,3 +260,34 @@ def test_a_hostile_problem_file_is_refused_in_one_line(tmp_path: Path, content: 
         assert result.exit_code == 1, (command, result.output)
         assert result.stderr.count("\n") == 1 and message in result.stderr
         assert "Traceback" not in result.output
+
+
+def test_compare_a_what_if_with_the_plan_and_export_it(tmp_path: Path) -> None:
+    data = _problem([
+        _unit("INFBAT Ansongo", "Sector East", 849, 0, 60, 30, days=28),
+        _unit("CCB Gao", "Sector East", 525, 0, 60, 30, days=28),
+    ])  # fmt: skip
+    path, a, b = tmp_path / "problem.json", tmp_path / "a.json", tmp_path / "b.json"
+    path.write_text(json.dumps(data))
+    assert invoke("plan", "rotations", str(path), "--out", str(a)).exit_code == 0
+    assert invoke("plan", "rotations", str(path), "--pin", "CCB Gao=2021-06-20", "--out", str(b)).exit_code == 0
+    result = invoke("plan", "compare", str(a), str(b), "--json")
+    assert result.exit_code == 0, result.output
+    found = json.loads(result.stdout)
+    assert (
+        found["objective"]["deviation_days"]["b"] - found["objective"]["deviation_days"]["a"]
+        == (found["objective"]["deviation_days"]["difference"])
+    )
+    assert {m["unit"] for m in found["moved"]} <= {"INFBAT Ansongo", "CCB Gao"} and found["moved"]
+    assert [s["sector"] for s in found["strength"]] == ["Sector East"]
+    text = invoke("plan", "compare", str(a), str(b)).output
+    assert "start in A" in text and "Sector East: lowest available" in text
+    csv_path, ics_path = tmp_path / "plan.csv", tmp_path / "plan.ics"
+    assert invoke("plan", "export", str(b), "--format", "csv", "--out", str(csv_path)).exit_code == 0
+    rows = csv_path.read_text(encoding="utf-8").splitlines()
+    assert rows[0] == "unit,start,end,moved_days,reason" and len(rows) == 3
+    assert invoke("plan", "export", str(b), "--format", "ics", "--out", str(ics_path)).exit_code == 0
+    ics = ics_path.read_bytes().decode("utf-8")
+    assert ics.startswith("BEGIN:VCALENDAR\r\n") and ics.count("BEGIN:VEVENT") == 2
+    assert "DTSTART;VALUE=DATE:20210620\r\nDTEND;VALUE=DATE:20210718" in ics  # 28 days, end exclusive
+    assert "SUMMARY:Rotation: CCB Gao" in ics and "pinned to 2021-06-20 in Sector East by the planner\\," in ics

@@ -3,6 +3,7 @@ planners' optimisers, on a problem file or on the records. A plan that cannot ex
 
 from __future__ import annotations
 
+import csv
 from dataclasses import replace
 from datetime import date, datetime
 from pathlib import Path
@@ -14,7 +15,9 @@ from bluehelmet.cli.door import DAY, Door, emit, fail, json_option, mission_opti
 from bluehelmet.cli.output import day, table
 from bluehelmet.services import planning, planning_coverage
 
-__all__ = ["COMMANDS", "casevac", "caveat_impact", "coverage_group", "plan_group", "rotations", "tasking"]
+__all__ = [
+    "COMMANDS", "casevac", "caveat_impact", "compare", "coverage_group", "export", "plan_group", "rotations", "tasking",
+]  # fmt: skip
 
 #: The exit code of a plan that does not exist (the rules cannot all be met).
 INFEASIBLE_EXIT = 3
@@ -173,6 +176,43 @@ reach_option = click.option(
     "--reach-km", type=click.FloatRange(0, 5000), default=200.0, show_default=True,
     help="With the records: how far from its base a unit takes tasks.",
 )  # fmt: skip
+
+
+@plan_group.command("compare")
+@click.argument("plan_a", metavar="A.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("plan_b", metavar="B.json", type=click.Path(path_type=Path, dir_okay=False))
+@json_option
+def compare(plan_a: Path, plan_b: Path, as_json: bool) -> None:
+    """Two rotation plans side by side: objectives, units moved, each sector's lowest strength."""
+    data_a, data_b = planning.read_problem(plan_a), planning.read_problem(plan_b)
+    a, b = planning.rotation_plan_from_json(data_a), planning.rotation_plan_from_json(data_b)
+    found = planning.compare_plans(a, b, data_a.get("strength"), data_b.get("strength"))
+    lines = [f"status: {a.status} -> {b.status}"]
+    lines += [f"{k}: {v['a']} -> {v['b']} ({v['difference']:+g})" for k, v in found["objective"].items()]
+    lines += ["", table([(m["unit"], m["a_start"], m["b_start"], m["days"]) for m in found["moved"]],
+                        ["unit", "start in A", "start in B", "days"], empty="no unit moved")]  # fmt: skip
+    for s in found["strength"]:
+        lines.append(f"{s['sector']}: lowest available {s['a_lowest_available']} -> {s['b_lowest_available']}")
+    emit(found, as_json, "\n".join(lines))
+
+
+@plan_group.command("export")
+@click.argument("plan_file", metavar="PLAN.json", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--format", "kind", type=click.Choice(["csv", "ics"]), required=True,
+              help="csv: one row per rotation with its reason; ics: one all-day event per rotation.")  # fmt: skip
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), required=True, help="The file to write.")
+def export(plan_file: Path, kind: str, out: Path) -> None:
+    """Write a rotation plan as CSV (a spreadsheet) or iCalendar (a calendar)."""
+    plan = planning.rotation_plan_from_json(planning.read_problem(plan_file))
+    try:
+        if kind == "csv":
+            with out.open("w", newline="", encoding="utf-8") as handle:
+                csv.writer(handle).writerows(planning.plan_to_csv_rows(plan))
+        else:
+            out.write_text(planning.plan_to_ical(plan), encoding="utf-8", newline="")
+    except OSError as error:
+        fail(f"cannot write {out}: {error.strerror}")
+    click.echo(f"wrote {len(plan.rotations)} rotations to {out}")
 
 
 def _tasking_problem(

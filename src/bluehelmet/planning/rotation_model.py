@@ -97,12 +97,12 @@ def _hint(built: Model, values: list[int]) -> None:
         built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
 
 
-def _completed(built: Model, starts: dict[str, int], workers: int | None) -> list[int] | None:
+def _completed(built: Model, starts: dict[str, int], workers: int | None, seconds: float) -> list[int] | None:
     """Every variable's value in the plan of ``starts`` (None if the model refuses it)."""
     trial = built.model.clone()
     for ident, var in built.starts.items():
         trial.add(trial.get_int_var_from_proto_index(var.index) == starts[ident])
-    run = solver(5.0, workers)
+    run = solver(seconds, workers)
     if run.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return list(run.response_proto.solution)
@@ -140,7 +140,7 @@ def plan_rotations(problem: RotationProblem, *, time_limit: float = 20.0, worker
     found: dict[str, int] | None = None
     if greedy.status == FEASIBLE:
         greedy_starts = {r.unit: problem.index(r.start) for r in greedy.rotations if r.unit not in fixed}
-        values = _completed(built, greedy_starts, workers)
+        values = _completed(built, greedy_starts, workers, min(5.0, time_limit / 4))
         if values is not None:
             _hint(built, values)
             found = greedy_starts  # the plan to keep if no stage finds better in time

@@ -91,6 +91,8 @@ def _reason(problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date
             f"{head}: on its preferred day the smallest strength margin of the plan would fall from "
             f"{plan.objective.min_margin:g} to {there.min_margin:g}"
         )
+    if plan.solver == "greedy":
+        return f"{head}: no rule keeps it from its preferred day now; greedy placed it before the units after it"
     return f"{head}: no rule keeps it from its preferred day; the solver did not prove a better plan in time"
 
 

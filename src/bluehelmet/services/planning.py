@@ -23,7 +23,9 @@ from bluehelmet.domain.places import Location, Sector
 from bluehelmet.domain.rotations import OperationalPeriod, Rotation, Tempo
 from bluehelmet.domain.units import Unit, UnitType
 from bluehelmet.planning.reading import InvalidProblem
+from bluehelmet.planning.rotation_compare import compare_plans, plan_to_csv_rows, plan_to_ical
 from bluehelmet.planning.rotation_files import (
+    rotation_plan_from_json,
     rotation_plan_to_json,
     rotation_problem_from_json,
     rotation_problem_to_json,
@@ -66,8 +68,12 @@ __all__ = [
     "TaskingPlan",
     "TaskingProblem",
     "caveat_impact",
+    "compare_plans",
     "pin_rotations",
+    "plan_to_csv_rows",
+    "plan_to_ical",
     "read_problem",
+    "rotation_plan_from_json",
     "rotation_plan_to_json",
     "rotation_problem_from_db",
     "rotation_problem_from_json",
