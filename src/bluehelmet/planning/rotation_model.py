@@ -193,4 +193,5 @@ def plan_rotations(problem: RotationProblem, *, time_limit: float = 20.0, worker
     ):
         plan = replace(greedy, status=FEASIBLE, solver="cp-sat (kept the greedy plan, better within the time limit)")
     bound = RotationObjective(int(bounds[0]), bounds[1], int(bounds[2]))
-    return explain_plan(problem, replace(plan, bound=bound, seconds=time.monotonic() - began))
+    explained = explain_plan(problem, replace(plan, bound=bound))
+    return replace(explained, seconds=time.monotonic() - began)

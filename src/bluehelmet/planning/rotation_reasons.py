@@ -33,8 +33,12 @@ def explain_plan(problem: RotationProblem, plan: RotationPlan) -> RotationPlan:
         return plan
     starts = {r.unit: r.start for r in plan.rotations}
     units = {u.id: u for u in problem.units}
+    load = Load(problem)  # every planned unit where the plan puts it; each is taken out in turn
+    for unit in problem.units:
+        if not unit.fixed and unit.id in starts:
+            load.add(unit, problem.index(starts[unit.id]))
     rotations = tuple(
-        replace(r, reason=_reason(problem, units[r.unit], starts, plan)) if r.unit in units else r
+        replace(r, reason=_reason(problem, units[r.unit], starts, plan, load)) if r.unit in units else r
         for r in plan.rotations
     )
     return replace(plan, rotations=rotations, strength=sector_strength(problem, starts))
@@ -44,7 +48,9 @@ def _days(n: int) -> str:
     return f"{n} day" + ("" if n == 1 else "s")
 
 
-def _reason(problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date], plan: RotationPlan) -> str:
+def _reason(
+    problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date], plan: RotationPlan, load: Load
+) -> str:
     where = f"in {unit.sector}"
     if unit.fixed:
         end = unit.window.start + timedelta(days=unit.rotation_days - 1)
@@ -76,7 +82,7 @@ def _reason(problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date
         return f"{head}: its preferred day is outside its {window} or the horizon ({horizon})"
     step = 1 if moved < 0 else -1
     for probe in (chosen + step, preferred):
-        said = _binding(problem, unit, probe, starts)
+        said = _binding(problem, unit, probe, starts, load)
         if said:
             return f"{head}: {said}"
     high_there, high_here = _high_days(problem, unit, preferred), _high_days(problem, unit, chosen)
@@ -100,14 +106,16 @@ def _high_days(problem: RotationProblem, unit: RotatingUnit, first: int) -> int:
     return len(problem.high_days(unit.sector).intersection(range(first, first + unit.rotation_days)))
 
 
-def _binding(problem: RotationProblem, unit: RotatingUnit, first: int, starts: dict[str, date]) -> str:
-    """The rules ``unit`` starting on day ``first`` would break, with the other units named."""
+def _binding(problem: RotationProblem, unit: RotatingUnit, first: int, starts: dict[str, date], load: Load) -> str:
+    """The rules ``unit`` starting on day ``first`` would break, with the other units named
+    (``load`` holds every planned unit where the plan puts it, this one included)."""
     others = [u for u in problem.units if u.id != unit.id and u.id in starts]
-    load = Load(problem)
-    for other in others:
-        if not other.fixed:
-            load.add(other, problem.index(starts[other.id]))
-    broken = load.broken(unit, first)
+    here = problem.index(starts[unit.id])
+    load.add(unit, here, -1)
+    try:
+        broken = load.broken(unit, first)
+    finally:
+        load.add(unit, here)
     day = problem.day(first)
     span = (day, day + timedelta(days=unit.rotation_days - 1))
     parts = []

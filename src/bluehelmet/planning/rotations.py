@@ -290,12 +290,13 @@ class Load:
             broken.append("airlift")
         return broken
 
-    def add(self, unit: RotatingUnit, first: int) -> None:
+    def add(self, unit: RotatingUnit, first: int, sign: int = 1) -> None:
+        """Count ``unit`` starting on day ``first`` (``sign`` -1 takes it out again)."""
         for d in range(max(0, first), min(self.problem.horizon.days, first + unit.rotation_days)):
-            self.count[unit.sector][d] += 1
-            self.reduced[unit.sector][d] += unit.reduction
+            self.count[unit.sector][d] += sign
+            self.reduced[unit.sector][d] += sign * unit.reduction
         week = self.problem.week(first)
-        self.weekly[week] = self.weekly.get(week, 0) + unit.personnel
+        self.weekly[week] = self.weekly.get(week, 0) + sign * unit.personnel
 
 
 def evaluate_rotations(problem: RotationProblem, starts: dict[str, date]) -> tuple[RotationObjective, list[str]]:
