@@ -5,8 +5,9 @@
 - casualty-evacuation coverage of the whole of Mali at H3 resolution 7, with three more forward
   surgical teams and three more helicopters suggested.
 
-Prints times, objective values and the gap of the baseline to the optimiser.
-Run: .venv/bin/python benchmarks/planning.py [--seed N] [--time-limit S]
+Prints times, objective values and the gap of the baseline to the optimiser; for rotations, at
+each of --rotation-limits (20 and 60 s), the plan, CP-SAT's bound and gap, and the time used.
+Run: .venv/bin/python benchmarks/planning.py [--seed N] [--time-limit S] [--only rotations]
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from bluehelmet.planning.casevac import (
     coverage,
     suggest,
 )
+from bluehelmet.planning.rotation_files import rotation_problem_from_json
 from bluehelmet.planning.rotation_model import plan_rotations
-from bluehelmet.planning.rotations import baseline_rotations, rotation_problem_from_json
-from bluehelmet.planning.tasking import baseline_tasking, plan_tasking, tasking_problem_from_json
+from bluehelmet.planning.rotations import baseline_rotations
+from bluehelmet.planning.tasking import baseline_tasking, plan_tasking
+from bluehelmet.planning.tasking_files import tasking_problem_from_json
 
 START = date(2021, 6, 1)
 
@@ -158,33 +161,63 @@ def gap(best: float, baseline: float) -> str:
     return f"{(best - baseline) / abs(best):+.1%}"
 
 
+def _objective(o: Any) -> str:
+    if o is None:
+        return "-"
+    return (
+        f"high_tempo_unit_days={o.high_tempo_unit_days} min_margin={o.min_margin:g} deviation_days={o.deviation_days}"
+    )
+
+
+def _rotations(problem: Any, limits: list[float], workers: int | None) -> None:
+    """Greedy, then CP-SAT at each time limit: the plan, its bound and gap, the time used."""
+    t = time.perf_counter()
+    greedy = baseline_rotations(problem)
+    greedy_s = time.perf_counter() - t
+    print(f"rotations: {len(problem.units)} units, {len(problem.sectors)} sectors, horizon {problem.horizon.days} days")
+    print(
+        f"  greedy  {greedy_s:7.2f} s  status={greedy.status:10} {_objective(greedy.objective) if greedy.objective else greedy.explanation}"
+    )
+    for limit in limits:
+        best = plan_rotations(problem, time_limit=limit, workers=workers)
+        o, b = best.objective, best.bound
+        print(
+            f"  cp-sat  {best.seconds:7.2f} s of {limit:g} s ({best.seconds / limit:.0%} used)  status={best.status:10} {_objective(o)}"
+        )
+        if o and b:
+            print(
+                f"          bound: {_objective(b)}; gap: high_tempo {o.high_tempo_unit_days - b.high_tempo_unit_days} "
+                f"unit-days, min_margin {b.min_margin - o.min_margin:g} persons, deviation "
+                f"{o.deviation_days - b.deviation_days} days; proven optimal: {best.proven_optimal}"
+            )
+        if greedy.objective and o:
+            ratio = (
+                f"{greedy.objective.high_tempo_unit_days / o.high_tempo_unit_days:.2f}x"
+                if o.high_tempo_unit_days
+                else "n/a"
+            )
+            print(
+                f"          greedy / cp-sat high-tempo unit-days: {ratio}; gap of greedy to cp-sat: high_tempo "
+                f"{gap(o.high_tempo_unit_days, greedy.objective.high_tempo_unit_days)}, min_margin "
+                f"{o.min_margin - greedy.objective.min_margin:+g} persons, deviation {gap(o.deviation_days, greedy.objective.deviation_days)}"
+            )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--time-limit", type=float, default=60.0)
+    parser.add_argument("--rotation-limits", default="20,60", help="Time limits (s) for the rotation planner.")
+    parser.add_argument("--workers", type=int, help="CP-SAT workers (default: up to 8, one per processor).")
+    parser.add_argument("--only", choices=["rotations", "tasking", "coverage"], help="Run one planner only.")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
     problem = rotation_problem_from_json(rotation_problem(rng))
-    t = time.perf_counter()
-    greedy = baseline_rotations(problem)
-    greedy_s = time.perf_counter() - t
-    best = plan_rotations(problem, time_limit=args.time_limit)
-    print(f"rotations: {len(problem.units)} units, {len(problem.sectors)} sectors, horizon {problem.horizon.days} days")
-    for name, plan, seconds in (("greedy", greedy, greedy_s), ("cp-sat", best, best.seconds)):
-        o = plan.objective
-        shown = (
-            f"high_tempo_unit_days={o.high_tempo_unit_days} min_margin={o.min_margin:g} deviation_days={o.deviation_days}"
-            if o
-            else plan.explanation
-        )
-        print(f"  {name:7} {seconds:7.2f} s  status={plan.status:10} {shown}")
-    if greedy.objective and best.objective:
-        print(
-            f"  gap of greedy to cp-sat: high_tempo {gap(best.objective.high_tempo_unit_days, greedy.objective.high_tempo_unit_days)}, "
-            f"min_margin {best.objective.min_margin - greedy.objective.min_margin:+g} persons, "
-            f"deviation {gap(best.objective.deviation_days, greedy.objective.deviation_days)}"
-        )
+    if args.only in (None, "rotations"):
+        _rotations(problem, [float(x) for x in args.rotation_limits.split(",")], args.workers)
+    if args.only == "rotations":
+        return
 
     tasking = tasking_problem_from_json(tasking_problem(rng))
     t = time.perf_counter()

@@ -1,185 +1,172 @@
 """The rotation optimiser: CP-SAT, solved in three stages for the lexicographic objective.
 
 Each unit's start is an integer variable over its feasible days and its rotation a fixed-size
-interval. Per sector, a cumulative of 1 per interval bounds concurrent rotations, and a
-cumulative of each unit's strength reduction (in hundredths of a person, rounded up so the model
-is never looser than the rule) bounds the fall below ``min_available``, less a global margin
-variable. Per ISO week, one boolean per unit and week caps the personnel starting. High-tempo
-days are a table over the start day; deviation is an absolute value.
+interval (optional, with a presence literal, when conflicts are sought). Per sector, a
+cumulative of 1 per interval bounds concurrent rotations, and a cumulative of each unit's
+strength reduction (in hundredths of a person, rounded up so the model is never looser than the
+rule) bounds the fall below ``min_available``, less a global margin variable. Fixed (recorded)
+rotations enter as fixed intervals of what they take, capped at each rule's limit. Per ISO
+week, one boolean per unit and week caps the personnel starting. High-tempo days are a table
+over the start day; deviation is an absolute value.
 
 Stage 1 minimises high-tempo unit-days, stage 2 fixes that value and maximises the smallest
 margin, stage 3 fixes both and minimises the deviation; each stage starts from the last
-solution (the first from the greedy plan, when it finds one). A stage that runs out of time
-keeps the best value it found, and the plan is then only "feasible". If the greedy plan is
-still better, it is returned: the optimiser is never worse than the baseline.
+solution (the first from the greedy plan, when it finds one). The time limit is the whole
+run's: stage 1 may use half of it, stage 2 half of what is then left, stage 3 the rest; a stage
+that proves its optimum early leaves its time to the next, and a stage that has found nothing
+in its share goes on until its first solution (or the end of the whole time). Each stage's
+best bound is kept (``plan.bound``). If the greedy plan is still better, it is returned: the
+optimiser is never worse than it.
 
-When CP-SAT proves there is no plan, a deletion filter over the groups of rules (each sector's
-concurrency, each sector's strength, the airlift) keeps a smallest set that cannot be met
-together, which the explanation names with the units concerned.
+When CP-SAT proves there is no plan, ``rotation_conflicts`` names the clashing units.
 """
 
 from __future__ import annotations
 
 import math
-import os
+import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from ortools.sat.python import cp_model
 
 from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.planning.rotation_conflicts import explain_conflicts
+from bluehelmet.planning.rotation_cpsat import SCALE, Model, build, groups, solver
+from bluehelmet.planning.rotation_reasons import explain_plan
 from bluehelmet.planning.rotations import (
     FEASIBLE,
     INFEASIBLE,
     OPTIMAL,
+    RotationObjective,
     RotationPlan,
     RotationProblem,
     baseline_rotations,
-    feasible_starts,
     necessary_conditions,
     plan_from_starts,
 )
 
-__all__ = ["NoPlanInTime", "plan_rotations"]
+__all__ = ["STAGE_SHARES", "NoPlanInTime", "plan_rotations"]
 
-SCALE = 100
-"""Strength in the model is counted in hundredths of a person."""
+#: The share of the time left that each stage may use (a stage proven early leaves the rest).
+STAGE_SHARES = (0.5, 0.5, 1.0)
 
 
 class NoPlanInTime(BluehelmetError):
     """The solver found no plan within its time limit and did not prove that none exists."""
 
 
-Group = tuple[str, str]
+class _Stop(cp_model.CpSolverSolutionCallback):
+    """Stops the search at the stage's share of the time if a solution is in hand, else at the
+    first solution found after it (so a stage never ends with nothing while time is left)."""
+
+    def __init__(self, share: float) -> None:
+        super().__init__()
+        self.share, self.began, self.found = share, time.monotonic(), False
+
+    def on_solution_callback(self) -> None:
+        self.found = True
+        if time.monotonic() - self.began >= self.share:
+            self.stop_search()
 
 
-@dataclass
-class _Model:
-    model: cp_model.CpModel
-    starts: dict[str, cp_model.IntVar]
-    high: cp_model.LinearExpr | int
-    margin: cp_model.IntVar
-    deviation: cp_model.LinearExpr | int
+def _solve(
+    built: Model, share: float, left: float, workers: int | None
+) -> tuple[cp_model.CpSolver, cp_model.CpSolverStatus]:
+    run = solver(left, workers)
+    stop = _Stop(share)
+
+    def at_share() -> None:
+        if stop.found:
+            run.stop_search()
+
+    timer = threading.Timer(share, at_share)
+    timer.start()
+    try:
+        status = run.solve(built.model, stop)
+    finally:
+        timer.cancel()
+    return run, status
 
 
-def _groups(problem: RotationProblem) -> list[Group]:
-    groups: list[Group] = []
-    for rule in problem.sectors:
-        groups += [("max_concurrent_rotations", rule.id), ("min_available", rule.id)]
-    return [*groups, ("airlift", "")]
-
-
-def _build(problem: RotationProblem, enabled: set[Group]) -> _Model:
-    model = cp_model.CpModel()
-    starts: dict[str, cp_model.IntVar] = {}
-    intervals: dict[str, cp_model.IntervalVar] = {}
-    high_terms: list[cp_model.IntVar] = []
-    deviation_terms: list[cp_model.IntVar] = []
-    for unit in problem.units:
-        days = feasible_starts(problem, unit)
-        start = model.new_int_var(days.start, days.stop - 1, f"start {unit.id}")
-        starts[unit.id] = start
-        intervals[unit.id] = model.new_fixed_size_interval_var(start, unit.rotation_days, f"rotation {unit.id}")
-        high = problem.high_days(unit.sector)
-        costs = [len(high.intersection(range(d, d + unit.rotation_days))) for d in days]
-        if any(costs):
-            cost = model.new_int_var(min(costs), max(costs), f"high {unit.id}")
-            model.add_element(start - days.start, costs, cost)
-            high_terms.append(cost)
-        if unit.preferred_start is not None:
-            preferred = problem.index(unit.preferred_start)
-            far = max(abs(days.start - preferred), abs(days.stop - 1 - preferred))
-            gap = model.new_int_var(0, far, f"deviation {unit.id}")
-            model.add_abs_equality(gap, start - preferred)
-            deviation_terms.append(gap)
-    rooms = [math.floor((problem.total_strength(s.id) - s.min_available) * SCALE + 1e-6) for s in problem.sectors]
-    margin = model.new_int_var(0, max(0, min(rooms, default=0)), "smallest margin")
-    for rule, room in zip(problem.sectors, rooms, strict=True):
-        members = [u for u in problem.units if u.sector == rule.id]
-        if ("max_concurrent_rotations", rule.id) in enabled and len(members) > rule.max_concurrent_rotations:
-            if rule.max_concurrent_rotations == 1:
-                model.add_no_overlap([intervals[u.id] for u in members])
-            else:
-                model.add_cumulative(
-                    [intervals[u.id] for u in members], [1] * len(members), rule.max_concurrent_rotations
-                )
-        if ("min_available", rule.id) in enabled and members:
-            demands = [math.ceil(u.reduction * SCALE - 1e-6) for u in members]
-            model.add_cumulative([intervals[u.id] for u in members], demands, room - margin)
-    if ("airlift", "") in enabled and sum(u.strength for u in problem.units) > problem.personnel_per_week:
-        _airlift(problem, model, starts)
-    return _Model(model, starts, sum(high_terms), margin, sum(deviation_terms))
-
-
-def _airlift(problem: RotationProblem, model: cp_model.CpModel, starts: dict[str, cp_model.IntVar]) -> None:
-    by_week: dict[int, list[tuple[int, cp_model.IntVar]]] = {}
-    for unit in problem.units:
-        days = feasible_starts(problem, unit)
-        weeks = sorted({problem.week(d) for d in days})
-        choices = []
-        for week in weeks:
-            chosen = model.new_bool_var(f"{unit.id} starts in week {week}")
-            monday = week * 7 - problem.horizon.start.weekday()
-            first, last = max(days.start, monday), min(days.stop - 1, monday + 6)
-            model.add(starts[unit.id] >= first).only_enforce_if(chosen)
-            model.add(starts[unit.id] <= last).only_enforce_if(chosen)
-            choices.append(chosen)
-            by_week.setdefault(week, []).append((unit.strength, chosen))
-        model.add_exactly_one(choices)
-    for entries in by_week.values():
-        if sum(strength for strength, _ in entries) > problem.personnel_per_week:
-            model.add(sum(strength * chosen for strength, chosen in entries) <= problem.personnel_per_week)
-
-
-def _solver(seconds: float, workers: int | None) -> cp_model.CpSolver:
-    solver = cp_model.CpSolver()
-    solver.parameters.max_time_in_seconds = max(0.05, seconds)
-    solver.parameters.num_workers = workers or min(8, os.cpu_count() or 1)
-    solver.parameters.random_seed = 1
-    return solver
-
-
-def _hint(built: _Model, starts: dict[str, int]) -> None:
+def _hint(built: Model, values: list[int]) -> None:
+    """Hint every variable of the model (a hint of the start days alone leaves CP-SAT to rebuild
+    the rest, which it may not do in time on a large problem)."""
     built.model.clear_hints()  # type: ignore[no-untyped-call]
+    for index, value in enumerate(values):
+        built.model.add_hint(built.model.get_int_var_from_proto_index(index), value)
+
+
+def _completed(built: Model, starts: dict[str, int], workers: int | None, seconds: float) -> list[int] | None:
+    """Every variable's value in the plan of ``starts`` (None if the model refuses it)."""
+    trial = built.model.clone()
     for ident, var in built.starts.items():
-        built.model.add_hint(var, starts[ident])
+        trial.add(trial.get_int_var_from_proto_index(var.index) == starts[ident])
+    run = solver(seconds, workers)
+    if run.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return None
+    return list(run.response_proto.solution)
+
+
+def _bound(sense: str, value: float, number: int) -> float:
+    """A stage's best bound in the plan's units (the margin is modelled in hundredths)."""
+    if number == 1:
+        return math.floor(value + 1e-6) / SCALE
+    return math.ceil(value - 1e-6) if sense == "min" else math.floor(value + 1e-6)
 
 
 def plan_rotations(problem: RotationProblem, *, time_limit: float = 20.0, workers: int | None = None) -> RotationPlan:
     """The best rotation plan the solver proves (status "optimal") or finds within ``time_limit``
-    seconds ("feasible"), or status "infeasible" with the rule that cannot be met.
+    seconds ("feasible"), each rotation with its reason; or status "infeasible" naming the
+    conflicting units. ``time_limit`` is the whole run's.
 
     Raises NoPlanInTime when the time runs out before any plan is found or proven impossible.
     """
     began = time.monotonic()
+    deadline = began + time_limit
     reason = necessary_conditions(problem)
     if reason:
-        return RotationPlan(INFEASIBLE, explanation=reason, solver="cp-sat", seconds=time.monotonic() - began)
+        return RotationPlan(
+            INFEASIBLE,
+            explanation=reason,
+            solver="cp-sat",
+            seconds=time.monotonic() - began,
+            warnings=problem.warnings(),
+        )
     greedy = baseline_rotations(problem)
-    built = _build(problem, set(_groups(problem)))
-    if greedy.status == FEASIBLE:
-        _hint(built, {r.unit: problem.index(r.start) for r in greedy.rotations})
+    built = build(problem, set(groups(problem)))
+    fixed = {u.id: problem.index(u.window.start) for u in problem.units if u.fixed}
     proven = True
     found: dict[str, int] | None = None
+    if greedy.status == FEASIBLE:
+        greedy_starts = {r.unit: problem.index(r.start) for r in greedy.rotations if r.unit not in fixed}
+        values = _completed(built, greedy_starts, workers, min(5.0, time_limit / 4))
+        if values is not None:
+            _hint(built, values)
+            found = greedy_starts  # the plan to keep if no stage finds better in time
+    label = "cp-sat found nothing better than the greedy plan in time" if found else "cp-sat"
     stages: list[tuple[str, cp_model.LinearExpr | int | cp_model.IntVar]] = [
         ("min", built.high),
         ("max", built.margin),
         ("min", built.deviation),
     ]
+    bounds: list[float] = [0, built.ceiling / SCALE, 0]
     for number, (sense, objective) in enumerate(stages):
-        left = time_limit - (time.monotonic() - began)
-        if number and found is not None and left <= 0:
+        left = deadline - time.monotonic()
+        if found is not None and left <= 0.05:
             proven = False
             break
         if sense == "min":
             built.model.minimize(objective)
         else:
             built.model.maximize(objective)
-        solver = _solver(left / (len(stages) - number), workers)
-        status = solver.solve(built.model)
+        run, status = _solve(built, left * STAGE_SHARES[number], left, workers)
         if status == cp_model.INFEASIBLE:
-            explanation = _explain(problem, time_limit - (time.monotonic() - began), workers)
-            return RotationPlan(INFEASIBLE, explanation=explanation, solver="cp-sat", seconds=time.monotonic() - began)
+            explanation = explain_conflicts(problem, deadline - time.monotonic())
+            return RotationPlan(
+                INFEASIBLE, explanation=explanation, solver="cp-sat", seconds=time.monotonic() - began,
+                warnings=problem.warnings(),
+            )  # fmt: skip
         if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
             if found is None:
                 raise NoPlanInTime(
@@ -187,15 +174,16 @@ def plan_rotations(problem: RotationProblem, *, time_limit: float = 20.0, worker
                 )
             proven = False
             break
-        proven = proven and status == cp_model.OPTIMAL
-        found = {ident: int(solver.value(var)) for ident, var in built.starts.items()}
-        value = int(solver.value(objective))
+        bounds[number] = _bound(sense, run.best_objective_bound, number)
+        proven, label = proven and status == cp_model.OPTIMAL, "cp-sat"
+        found = {ident: int(run.value(var)) for ident, var in built.starts.items()}
+        value = int(run.value(objective))
         built.model.add(objective <= value if sense == "min" else objective >= value)
-        _hint(built, found)
+        _hint(built, list(run.response_proto.solution))
     assert found is not None
-    starts = {ident: problem.day(index) for ident, index in found.items()}
+    starts = {ident: problem.day(index) for ident, index in {**fixed, **found}.items()}
     plan = plan_from_starts(
-        problem, starts, OPTIMAL if proven else FEASIBLE, solver="cp-sat", seconds=time.monotonic() - began
+        problem, starts, OPTIMAL if proven else FEASIBLE, solver=label, seconds=time.monotonic() - began
     )
     if (
         greedy.status == FEASIBLE
@@ -204,41 +192,6 @@ def plan_rotations(problem: RotationProblem, *, time_limit: float = 20.0, worker
         and greedy.objective.key() < plan.objective.key()
     ):
         plan = replace(greedy, status=FEASIBLE, solver="cp-sat (kept the greedy plan, better within the time limit)")
-    return replace(plan, seconds=time.monotonic() - began)
-
-
-def _explain(problem: RotationProblem, time_left: float, workers: int | None) -> str:
-    """The smallest set of rule groups found that no plan can meet together, said in words."""
-    kept = _groups(problem)
-    budget = max(1.0, time_left) / max(1, len(kept))
-    for group in list(kept):
-        trial = set(kept) - {group}
-        built = _build(problem, trial)
-        if _solver(budget, workers).solve(built.model) == cp_model.INFEASIBLE:
-            kept.remove(group)
-    parts = []
-    for rule_name, sector in kept:
-        if rule_name == "airlift":
-            names = _names([u.id for u in sorted(problem.units, key=lambda u: -u.strength)])
-            parts.append(
-                f"airlift: at most {problem.personnel_per_week} personnel starting rotation a week "
-                f"(largest units {names})"
-            )
-            continue
-        rule = problem.sector(sector)
-        names = _names([u.id for u in problem.units if u.sector == sector])
-        if rule_name == "max_concurrent_rotations":
-            parts.append(
-                f"max_concurrent_rotations: at most {rule.max_concurrent_rotations} rotating at a time in "
-                f"sector '{sector}' (units {names})"
-            )
-        else:
-            parts.append(
-                f"min_available: at least {rule.min_available:g} available in sector '{sector}' (units {names})"
-            )
-    return "no plan keeps these rules together within the units' windows: " + "; ".join(parts or ["(the windows)"])
-
-
-def _names(ids: list[str], most: int = 8) -> str:
-    shown = ", ".join(f"'{i}'" for i in ids[:most])
-    return shown + (f" and {len(ids) - most} more" if len(ids) > most else "")
+    bound = RotationObjective(int(bounds[0]), bounds[1], int(bounds[2]))
+    explained = explain_plan(problem, replace(plan, bound=bound))
+    return replace(explained, seconds=time.monotonic() - began)

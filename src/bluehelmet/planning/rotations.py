@@ -9,6 +9,13 @@ week number at most ``airlift.personnel_per_week``. The objective, in this order
 unit-days of rotation in high-tempo periods; then the largest smallest margin (available minus
 ``min_available``) over all sectors and days; then the smallest total distance, in days, from
 the preferred start dates. The optimiser is in ``rotation_model``.
+
+A unit whose strength is unknown (``strength`` null) still rotates and keeps the concurrency
+rule, but it is never counted as 0 against the minimum strength or the airlift as if that were
+known: it adds nothing to either, and the plan's warnings name it as not checked. A ``fixed``
+unit is a rotation that already happened: it keeps its recorded day, adds nothing to the
+objective, and counts against the rules of the others only up to each rule's limit, so what has
+already happened (two battalions that did rotate together) never makes the rest impossible.
 """
 
 from __future__ import annotations
@@ -16,29 +23,29 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import Any
-
-from bluehelmet.planning.reading import Fields, InvalidProblem, as_object, unique
 
 __all__ = [
+    "Load",
     "PlannedRotation",
     "RotatingUnit",
     "RotationObjective",
     "RotationPlan",
     "RotationProblem",
     "SectorRule",
+    "SectorStrength",
     "Span",
     "baseline_rotations",
     "evaluate_rotations",
     "feasible_starts",
+    "fixed_load",
     "necessary_conditions",
-    "rotation_plan_from_json",
-    "rotation_plan_to_json",
-    "rotation_problem_from_json",
-    "rotation_problem_to_json",
+    "plan_from_starts",
 ]
 
 OPTIMAL, FEASIBLE, INFEASIBLE = "optimal", "feasible", "infeasible"
+#: The greedy baseline got stuck: it does not backtrack, so this says nothing of whether a plan exists.
+NOT_FOUND = "not_found"
+STATUSES = (OPTIMAL, FEASIBLE, INFEASIBLE, NOT_FOUND)
 
 
 @dataclass(frozen=True)
@@ -67,18 +74,29 @@ class SectorRule:
 class RotatingUnit:
     id: str
     sector: str
-    strength: int
+    #: None when the records do not say: never counted as 0 against a rule that needs it.
+    strength: int | None
     rotation_days: int
     available_fraction_during_rotation: float
     window: Span
     preferred_start: date | None = None
     #: The Rotation record the unit's rotation came from (problems built from the records).
     record_id: int | None = None
+    #: The rotation already happened (its actual start is recorded): kept on its day, not planned.
+    fixed: bool = False
+    #: A planner's what-if: the rotation must start on the one day of its window.
+    pinned: bool = False
 
     @property
     def reduction(self) -> float:
-        """How much the unit's rotation takes from its sector's available strength."""
-        return self.strength * (1.0 - self.available_fraction_during_rotation)
+        """How much the unit's rotation takes from its sector's available strength (0 when unknown:
+        the unit is then left out of the strength rule, and the plan says so)."""
+        return (self.strength or 0) * (1.0 - self.available_fraction_during_rotation)
+
+    @property
+    def personnel(self) -> int:
+        """Personnel the unit's rotation puts on the airlift (0 when unknown, said in the warnings)."""
+        return self.strength or 0
 
 
 @dataclass(frozen=True)
@@ -93,7 +111,21 @@ class RotationProblem:
 
     def total_strength(self, sector: str) -> float:
         rule = self.sector(sector)
-        return rule.base_strength + sum(u.strength for u in self.units if u.sector == sector)
+        return rule.base_strength + sum(u.personnel for u in self.units if u.sector == sector)
+
+    def unknown_strength(self) -> list[str]:
+        return [u.id for u in self.units if u.strength is None]
+
+    def warnings(self) -> tuple[str, ...]:
+        """What the plan could not check, in words a planner can act on."""
+        unknown = self.unknown_strength()
+        if not unknown:
+            return ()
+        return (
+            f"strength unknown for {len(unknown)} of {len(self.units)} rotating units ({', '.join(unknown)}): "
+            "their rotations are not checked against the minimum strength of their sector or the weekly "
+            "airlift, and the strength margins count only the units of known strength",
+        )
 
     def day(self, index: int) -> date:
         return self.horizon.start + timedelta(days=index)
@@ -120,6 +152,10 @@ class PlannedRotation:
     start: date
     #: The last day of the rotation.
     end: date
+    #: The chosen start minus the preferred start (None without a preferred start).
+    moved_days: int | None = None
+    #: Why the unit rotates when it does, naming the rule and the other units (rotation_reasons).
+    reason: str = ""
 
 
 @dataclass(frozen=True)
@@ -142,6 +178,27 @@ class RotationPlan:
     solver: str = ""
     seconds: float = 0.0
     violations: tuple[str, ...] = field(default=(), compare=False)
+    #: The best bound CP-SAT proved for each objective (given the earlier ones), when it ran.
+    bound: RotationObjective | None = field(default=None, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)
+    #: Per sector: its floor, and the available strength day by day as runs (first, last, available).
+    strength: tuple[SectorStrength, ...] = field(default=(), compare=False)
+
+    @property
+    def proven_optimal(self) -> bool:
+        return self.status == OPTIMAL
+
+
+@dataclass(frozen=True)
+class SectorStrength:
+    sector: str
+    min_available: float
+    runs: tuple[tuple[date, date, float], ...]
+
+    @property
+    def lowest(self) -> tuple[float, date] | None:
+        low = min(self.runs, key=lambda r: r[2], default=None)
+        return None if low is None else (low[2], low[0])
 
 
 def feasible_starts(problem: RotationProblem, unit: RotatingUnit) -> range:
@@ -151,49 +208,107 @@ def feasible_starts(problem: RotationProblem, unit: RotatingUnit) -> range:
     return range(first, last + 1) if last >= first else range(0)
 
 
-def necessary_conditions(problem: RotationProblem) -> str | None:
-    """The first simple rule that no plan can meet, said with its units or sector; None if none."""
-    for unit in problem.units:
-        if not feasible_starts(problem, unit):
-            return (
-                f"window: unit '{unit.id}' has no start day from {unit.window.start} to {unit.window.end} that lets "
-                f"its {unit.rotation_days}-day rotation end by the horizon's last day ({problem.horizon.end})"
-            )
-        if unit.strength > problem.personnel_per_week:
-            return (
-                f"airlift: unit '{unit.id}' ({unit.strength}) is larger than personnel_per_week "
-                f"({problem.personnel_per_week}), so it cannot start in any week"
-            )
-    for rule in problem.sectors:
-        members = [u for u in problem.units if u.sector == rule.id]
-        total = problem.total_strength(rule.id)
-        if total < rule.min_available:
-            return (
-                f"min_available: sector '{rule.id}' needs {rule.min_available:g} available but its units "
-                f"number {total:g} even when none rotates"
-            )
-        if members and rule.max_concurrent_rotations == 0:
-            names = ", ".join(f"'{u.id}'" for u in members)
-            return f"max_concurrent_rotations: sector '{rule.id}' allows no rotation but {names} must rotate"
-        for unit in members:
-            if total - unit.reduction < rule.min_available - 1e-9:
-                return (
-                    f"min_available: unit '{unit.id}' cannot rotate even alone: sector '{rule.id}' would have "
-                    f"{total - unit.reduction:g} available, below its min_available {rule.min_available:g}"
-                )
-    return None
-
-
-def evaluate_rotations(problem: RotationProblem, starts: dict[str, date]) -> tuple[RotationObjective, list[str]]:
-    """The objective of a plan and every hard rule it breaks (empty when it keeps them all)."""
-    broken: list[str] = []
+def fixed_load(problem: RotationProblem) -> tuple[dict[str, list[int]], dict[str, list[float]], dict[int, int]]:
+    """What the fixed (recorded) rotations take, each capped at its rule's limit: per sector and
+    day the units rotating and the strength taken, per week the personnel starting."""
     days = problem.horizon.days
     count = {s.id: [0] * days for s in problem.sectors}
     reduced = {s.id: [0.0] * days for s in problem.sectors}
     weekly: dict[int, int] = {}
+    for unit in problem.units:
+        if not unit.fixed:
+            continue
+        first = problem.index(unit.window.start)
+        for d in range(max(0, first), min(days, first + unit.rotation_days)):
+            count[unit.sector][d] += 1
+            reduced[unit.sector][d] += unit.reduction
+        weekly[problem.week(first)] = weekly.get(problem.week(first), 0) + unit.personnel
+    for rule in problem.sectors:
+        room = problem.total_strength(rule.id) - rule.min_available
+        count[rule.id] = [min(c, rule.max_concurrent_rotations) for c in count[rule.id]]
+        reduced[rule.id] = [min(r, max(0.0, room)) for r in reduced[rule.id]]
+    return count, reduced, {w: min(p, problem.personnel_per_week) for w, p in weekly.items()}
+
+
+def necessary_conditions(problem: RotationProblem) -> str | None:
+    """Every simple rule that no plan can meet, said with its units or sector; None if none."""
+    reasons = []
+    for unit in problem.units:
+        if unit.fixed:
+            continue
+        if not feasible_starts(problem, unit):
+            reasons.append(
+                f"window: unit '{unit.id}' has no start day from {unit.window.start} to {unit.window.end} that lets "
+                f"its {unit.rotation_days}-day rotation end by the horizon's last day ({problem.horizon.end})"
+            )
+        if unit.personnel > problem.personnel_per_week:
+            reasons.append(
+                f"airlift: unit '{unit.id}' ({unit.strength}) is larger than personnel_per_week "
+                f"({problem.personnel_per_week}), so it cannot start in any week"
+            )
+    for rule in problem.sectors:
+        members = [u for u in problem.units if u.sector == rule.id and not u.fixed]
+        total = problem.total_strength(rule.id)
+        if total < rule.min_available:
+            reasons.append(
+                f"min_available: sector '{rule.id}' needs {rule.min_available:g} available but its units "
+                f"number {total:g} even when none rotates"
+            )
+        elif members and rule.max_concurrent_rotations == 0:
+            names = ", ".join(f"'{u.id}'" for u in members)
+            reasons.append(f"max_concurrent_rotations: sector '{rule.id}' allows no rotation but {names} must rotate")
+        else:
+            for unit in members:
+                if total - unit.reduction < rule.min_available - 1e-9:
+                    reasons.append(
+                        f"min_available: unit '{unit.id}' cannot rotate even alone: sector '{rule.id}' would have "
+                        f"{total - unit.reduction:g} available, below its min_available {rule.min_available:g}"
+                    )
+    return "; ".join(reasons) or None
+
+
+class Load:
+    """Per sector and day the units rotating and the strength taken, per week the personnel
+    starting: the fixed rotations (capped, see ``fixed_load``) and the units placed so far."""
+
+    def __init__(self, problem: RotationProblem) -> None:
+        self.problem = problem
+        self.count, self.reduced, self.weekly = fixed_load(problem)
+        self.room = {s.id: problem.total_strength(s.id) - s.min_available for s in problem.sectors}
+
+    def broken(self, unit: RotatingUnit, first: int) -> list[str]:
+        """The rules (``max_concurrent_rotations``, ``min_available``, ``airlift``) that ``unit``
+        starting on day ``first`` would break with what is placed."""
+        rule, span = self.problem.sector(unit.sector), range(first, first + unit.rotation_days)
+        broken = []
+        if any(self.count[rule.id][d] >= rule.max_concurrent_rotations for d in span):
+            broken.append("max_concurrent_rotations")
+        if any(self.reduced[rule.id][d] + unit.reduction > self.room[rule.id] + 1e-6 for d in span):
+            broken.append("min_available")
+        week = self.problem.week(first)
+        if self.weekly.get(week, 0) + unit.personnel > self.problem.personnel_per_week:
+            broken.append("airlift")
+        return broken
+
+    def add(self, unit: RotatingUnit, first: int, sign: int = 1) -> None:
+        """Count ``unit`` starting on day ``first`` (``sign`` -1 takes it out again)."""
+        for d in range(max(0, first), min(self.problem.horizon.days, first + unit.rotation_days)):
+            self.count[unit.sector][d] += sign
+            self.reduced[unit.sector][d] += sign * unit.reduction
+        week = self.problem.week(first)
+        self.weekly[week] = self.weekly.get(week, 0) + sign * unit.personnel
+
+
+def evaluate_rotations(problem: RotationProblem, starts: dict[str, date]) -> tuple[RotationObjective, list[str]]:
+    """The objective of a plan and every hard rule it breaks (empty when it keeps them all).
+    Fixed units count as the model counts them: up to each rule's limit, outside the objective."""
+    broken: list[str] = []
+    load = Load(problem)
     high = {s.id: problem.high_days(s.id) for s in problem.sectors}
     high_days = deviation = 0
     for unit in problem.units:
+        if unit.fixed:
+            continue
         if unit.id not in starts:
             broken.append(f"unit '{unit.id}' does not rotate")
             continue
@@ -201,25 +316,20 @@ def evaluate_rotations(problem: RotationProblem, starts: dict[str, date]) -> tup
         if first not in feasible_starts(problem, unit):
             broken.append(f"unit '{unit.id}' starts on {starts[unit.id]}, outside its window or the horizon")
             continue
-        for d in range(first, first + unit.rotation_days):
-            count[unit.sector][d] += 1
-            reduced[unit.sector][d] += unit.reduction
+        load.add(unit, first)
         high_days += len(high[unit.sector].intersection(range(first, first + unit.rotation_days)))
         if unit.preferred_start is not None:
             deviation += abs((starts[unit.id] - unit.preferred_start).days)
-        week = problem.week(first)
-        weekly[week] = weekly.get(week, 0) + unit.strength
     margin = math.inf
     for rule in problem.sectors:
-        total = problem.total_strength(rule.id)
-        for d in range(days):
-            if count[rule.id][d] > rule.max_concurrent_rotations:
-                broken.append(f"sector '{rule.id}': {count[rule.id][d]} units rotate on {problem.day(d)}")
-            available = total - reduced[rule.id][d]
-            if available < rule.min_available - 1e-6:
-                broken.append(f"sector '{rule.id}': {available:g} available on {problem.day(d)}")
-            margin = min(margin, available - rule.min_available)
-    for week, strength in sorted(weekly.items()):
+        for d in range(problem.horizon.days):
+            if load.count[rule.id][d] > rule.max_concurrent_rotations:
+                broken.append(f"sector '{rule.id}': {load.count[rule.id][d]} units rotate on {problem.day(d)}")
+            spare = load.room[rule.id] - load.reduced[rule.id][d]
+            if spare < -1e-6:
+                broken.append(f"sector '{rule.id}': {spare + rule.min_available:g} available on {problem.day(d)}")
+            margin = min(margin, spare)
+    for week, strength in sorted(load.weekly.items()):
         if strength > problem.personnel_per_week:
             monday = problem.day(week * 7 - problem.horizon.start.weekday())
             broken.append(f"airlift: {strength} personnel start rotating in the week of {monday}")
@@ -230,19 +340,19 @@ def evaluate_rotations(problem: RotationProblem, starts: dict[str, date]) -> tup
 def baseline_rotations(problem: RotationProblem) -> RotationPlan:
     """The greedy plan: the units with the narrowest windows first, each on the start day that adds
     fewest high-tempo days (then nearest its preferred day) among those keeping every hard rule
-    with the units already placed. Never claims optimality; says so when it gets stuck."""
+    with the units already placed. It does not backtrack: when it gets stuck it says "greedy
+    found no plan" (status ``not_found``), which is not a proof that none exists."""
     reason = necessary_conditions(problem)
     if reason:
-        return RotationPlan(INFEASIBLE, explanation=reason, solver="greedy")
-    days = problem.horizon.days
-    count = {s.id: [0] * days for s in problem.sectors}
-    reduced = {s.id: [0.0] * days for s in problem.sectors}
-    room = {s.id: problem.total_strength(s.id) - s.min_available for s in problem.sectors}
-    weekly: dict[int, int] = {}
-    starts: dict[str, date] = {}
-    order = sorted(problem.units, key=lambda u: (len(feasible_starts(problem, u)), -u.strength, u.id))
+        return RotationPlan(INFEASIBLE, explanation=reason, solver="greedy", warnings=problem.warnings())
+    load = Load(problem)
+    starts = {u.id: u.window.start for u in problem.units if u.fixed}
+    order = sorted(
+        (u for u in problem.units if not u.fixed),
+        key=lambda u: (len(feasible_starts(problem, u)), -u.personnel, u.id),
+    )
     for unit in order:
-        rule, high = problem.sector(unit.sector), problem.high_days(unit.sector)
+        high = problem.high_days(unit.sector)
         preferred = problem.index(unit.preferred_start) if unit.preferred_start else None
 
         def cost(
@@ -251,184 +361,33 @@ def baseline_rotations(problem: RotationProblem) -> RotationPlan:
             span = range(first, first + unit.rotation_days)
             return (len(high.intersection(span)), abs(first - preferred) if preferred is not None else 0, first)
 
-        for first in sorted(feasible_starts(problem, unit), key=cost):
-            span = range(first, first + unit.rotation_days)
-            week = problem.week(first)
-            if weekly.get(week, 0) + unit.strength > problem.personnel_per_week:
-                continue
-            if any(count[rule.id][d] >= rule.max_concurrent_rotations for d in span):
-                continue
-            if any(reduced[rule.id][d] + unit.reduction > room[rule.id] + 1e-6 for d in span):
-                continue
-            for d in span:
-                count[rule.id][d] += 1
-                reduced[rule.id][d] += unit.reduction
-            weekly[week] = weekly.get(week, 0) + unit.strength
-            starts[unit.id] = problem.day(first)
-            break
-        else:
+        first = next((f for f in sorted(feasible_starts(problem, unit), key=cost) if not load.broken(unit, f)), None)
+        if first is None:
             return RotationPlan(
-                INFEASIBLE,
-                explanation=f"greedy: no start day for unit '{unit.id}' keeps the rules of sector '{unit.sector}' "
-                "and the airlift with the units placed before it (the baseline does not backtrack)",
+                NOT_FOUND,
+                explanation=f"greedy found no plan: no start day for unit '{unit.id}' keeps the rules of sector "
+                f"'{unit.sector}' and the airlift with the units placed before it (the baseline does not "
+                "backtrack; this is not a proof that no plan exists, the optimiser may find one)",
                 solver="greedy",
+                warnings=problem.warnings(),
             )
+        load.add(unit, first)
+        starts[unit.id] = problem.day(first)
     return plan_from_starts(problem, starts, FEASIBLE, solver="greedy")
 
 
 def plan_from_starts(
     problem: RotationProblem, starts: dict[str, date], status: str, *, solver: str, seconds: float = 0.0
 ) -> RotationPlan:
-    """A plan of the given start days, with its objective and any rule it breaks."""
+    """A plan of the given start days, with its objective, any rule it breaks and its warnings."""
     objective, broken = evaluate_rotations(problem, starts)
     rotations = tuple(
-        PlannedRotation(u.id, starts[u.id], starts[u.id] + timedelta(days=u.rotation_days - 1))
+        PlannedRotation(
+            u.id,
+            starts[u.id],
+            starts[u.id] + timedelta(days=u.rotation_days - 1),
+            None if u.preferred_start is None or u.fixed else (starts[u.id] - u.preferred_start).days,
+        )
         for u in sorted(problem.units, key=lambda u: (starts[u.id], u.id))
     )
-    return RotationPlan(status, rotations, objective, "", solver, seconds, tuple(broken))
-
-
-__all__ += ["plan_from_starts"]
-
-
-# ---------------------------------------------------------------- JSON
-
-
-def _span(fields: Fields, start: str, end: str) -> Span:
-    first, last = fields.required_day(start), fields.required_day(end)
-    if last < first:
-        raise InvalidProblem(fields.at(end), f"{last} is before {start} {first}")
-    fields.done()
-    return Span(first, last)
-
-
-def rotation_problem_from_json(data: Any) -> RotationProblem:
-    """A rotation problem from its parsed JSON, refused with the field and reason if malformed."""
-    root = as_object(data, "")
-    horizon = _span(root.object("horizon"), "start", "end")
-    sectors = []
-    for s in root.objects("sectors"):
-        periods = tuple(_span(p, "start", "end") for p in s.objects("high_tempo", required=False))
-        sectors.append(
-            SectorRule(
-                id=s.text("id"),
-                min_available=s.number("min_available", 0.0, minimum=0),
-                max_concurrent_rotations=s.integer("max_concurrent_rotations", minimum=0),
-                high_tempo=periods,
-                base_strength=s.number("base_strength", 0.0, minimum=0),
-            )
-        )
-        s.done()
-    unique([s.id for s in sectors], "sectors")
-    airlift = root.object("airlift")
-    per_week = airlift.integer("personnel_per_week", minimum=0)
-    airlift.done()
-    known = {s.id for s in sectors}
-    units = []
-    for u in root.objects("units"):
-        sector = u.text("sector")
-        if sector not in known:
-            raise InvalidProblem(u.at("sector"), f"'{sector}' is not one of the sectors")
-        units.append(
-            RotatingUnit(
-                id=u.text("id"),
-                sector=sector,
-                strength=u.integer("strength", minimum=0),
-                rotation_days=u.integer("rotation_days", minimum=1),
-                available_fraction_during_rotation=u.fraction("available_fraction_during_rotation", 0.5),
-                window=_span(u.object("window"), "earliest", "latest"),
-                preferred_start=u.day("preferred_start", required=False),
-                record_id=u.integer("record_id", minimum=1)
-                if u.has("record_id")
-                else u.raw("record_id", required=False),
-            )
-        )
-        u.done()
-    unique([u.id for u in units], "units")
-    root.done()
-    return RotationProblem(horizon, tuple(sectors), per_week, tuple(units))
-
-
-def rotation_problem_to_json(problem: RotationProblem) -> dict[str, Any]:
-    def span(s: Span, start: str = "start", end: str = "end") -> dict[str, Any]:
-        return {start: s.start.isoformat(), end: s.end.isoformat()}
-
-    def number(value: float) -> float | int:
-        return int(value) if float(value).is_integer() else value
-
-    return {
-        "horizon": span(problem.horizon),
-        "sectors": [
-            {
-                "id": s.id,
-                "min_available": number(s.min_available),
-                "max_concurrent_rotations": s.max_concurrent_rotations,
-                "high_tempo": [span(p) for p in s.high_tempo],
-                "base_strength": number(s.base_strength),
-            }
-            for s in problem.sectors
-        ],
-        "airlift": {"personnel_per_week": problem.personnel_per_week},
-        "units": [
-            {
-                "id": u.id,
-                "sector": u.sector,
-                "strength": u.strength,
-                "rotation_days": u.rotation_days,
-                "available_fraction_during_rotation": u.available_fraction_during_rotation,
-                "window": span(u.window, "earliest", "latest"),
-                **({"preferred_start": u.preferred_start.isoformat()} if u.preferred_start else {}),
-                **({"record_id": u.record_id} if u.record_id is not None else {}),
-            }
-            for u in problem.units
-        ],
-    }
-
-
-def rotation_plan_to_json(plan: RotationPlan) -> dict[str, Any]:
-    objective = plan.objective
-    margin = None if objective is None else objective.min_margin
-    return {
-        "status": plan.status,
-        "rotations": [{"unit": r.unit, "start": r.start.isoformat(), "end": r.end.isoformat()} for r in plan.rotations],
-        "objective": None
-        if objective is None
-        else {
-            "high_tempo_unit_days": objective.high_tempo_unit_days,
-            "min_margin": int(margin) if margin is not None and float(margin).is_integer() else margin,
-            "deviation_days": objective.deviation_days,
-        },
-        "explanation": plan.explanation,
-        "solver": plan.solver,
-        "seconds": round(plan.seconds, 3),
-    }
-
-
-def rotation_plan_from_json(data: Any) -> RotationPlan:
-    root = as_object(data, "")
-    status = root.text("status")
-    if status not in (OPTIMAL, FEASIBLE, INFEASIBLE):
-        raise InvalidProblem(root.at("status"), f"expected optimal, feasible or infeasible, got '{status}'")
-    rotations = []
-    for r in root.objects("rotations"):
-        rotations.append(PlannedRotation(r.text("unit"), r.required_day("start"), r.required_day("end")))
-        r.done()
-    objective = None
-    if root.has("objective"):
-        o = root.object("objective")
-        objective = RotationObjective(
-            o.integer("high_tempo_unit_days", minimum=0), o.number("min_margin"), o.integer("deviation_days", minimum=0)
-        )
-        o.done()
-    else:
-        root.raw("objective", required=False)
-    plan = RotationPlan(
-        status,
-        tuple(rotations),
-        objective,
-        root.text("explanation", ""),
-        root.text("solver", ""),
-        root.number("seconds", 0.0),
-    )
-    root.done()
-    return plan
+    return RotationPlan(status, rotations, objective, "", solver, seconds, tuple(broken), warnings=problem.warnings())

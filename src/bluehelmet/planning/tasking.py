@@ -23,17 +23,19 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
 
 from ortools.sat.python import cp_model
 
-from bluehelmet.planning.reading import InvalidProblem, as_object, unique
+from bluehelmet.domain.caveats import CaveatKind
+from bluehelmet.domain.distance import distance_km
 
 __all__ = [
+    "CAVEAT_KINDS",
     "MODELLED_KINDS",
     "Assignment",
     "CaveatImpactRow",
     "CaveatRule",
+    "PairImpact",
     "Task",
     "TaskUnit",
     "TaskingPlan",
@@ -44,14 +46,14 @@ __all__ = [
     "caveat_impact",
     "eligible_pairs",
     "plan_tasking",
-    "tasking_plan_to_json",
-    "tasking_problem_from_json",
-    "tasking_problem_to_json",
+    "why_uncovered",
 ]
 
 MODELLED_KINDS = frozenset(
     {"within_sector_movement", "geographic", "no_night_operations", "casualty_evacuation_condition", "excluded_task"}
 )
+#: Every kind a caveat may have (``CaveatKind``); the others are recorded but constrain nothing.
+CAVEAT_KINDS = tuple(str(kind) for kind in CaveatKind)
 
 
 @dataclass(frozen=True)
@@ -67,14 +69,25 @@ class TaskUnit:
     capabilities: frozenset[str]
     base: str
     sector: str
-    strength: int
+    #: None when the records do not say: the unit is then not refused a task for its size (and
+    #: the problem's warnings name it), never taken as 0 strong.
+    strength: int | None
     vehicles: int = 0
     rotations: tuple[UnitRotation, ...] = ()
+    #: Where the unit's base is (latitude, longitude), and how far from it the unit takes tasks.
+    location: tuple[float, float] | None = None
+    reach_km: float | None = None
+
+    def reaches(self, task: Task) -> bool:
+        """Whether the task's place is within the unit's reach (unknown places are not refused)."""
+        if self.reach_km is None or self.location is None or task.location is None:
+            return True
+        return distance_km(*self.location, *task.location) <= self.reach_km
 
     def available(self, start: date, end: date) -> float:
         """Strength available over every day from ``start`` to ``end``."""
         fractions = [r.available_fraction for r in self.rotations if r.start <= end and r.end >= start]
-        return self.strength * min(fractions, default=1.0)
+        return (self.strength or 0) * min(fractions, default=1.0)
 
 
 @dataclass(frozen=True)
@@ -92,6 +105,7 @@ class Task:
     #: Casualty evacuation to surgical care within one hour is available at the task's place.
     casevac_1h: bool = True
     kind: str = ""
+    location: tuple[float, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,8 @@ class TaskingProblem:
     units: tuple[TaskUnit, ...]
     tasks: tuple[Task, ...]
     caveats: tuple[CaveatRule, ...] = ()
+    #: What the problem could not know (task sizes the records do not give, places without coordinates).
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -128,6 +144,8 @@ class TaskingPlan:
     uncovered: tuple[str, ...]
     solver: str
     seconds: float = 0.0
+    #: Per uncovered task, why no unit takes it (``why_uncovered``).
+    reasons: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -164,15 +182,17 @@ def _capable(unit: TaskUnit, task: Task) -> bool:
     return (
         task.capability in unit.capabilities
         and unit.vehicles >= task.vehicles
-        and unit.available(task.start, task.end) >= task.size
+        and (unit.strength is None or unit.available(task.start, task.end) >= task.size)
+        and unit.reaches(task)
     )
 
 
-def eligible_pairs(problem: TaskingProblem, lifted: str | None = None) -> list[tuple[int, int]]:
-    """(unit index, task index) of every unit that may take a task, with caveat ``lifted`` ignored."""
+def eligible_pairs(problem: TaskingProblem, lifted: str | frozenset[str] | None = None) -> list[tuple[int, int]]:
+    """(unit index, task index) of every unit that may take a task, with the caveats ``lifted`` ignored."""
+    ignored = frozenset([lifted]) if isinstance(lifted, str) else (lifted or frozenset())
     by_unit: dict[str, list[CaveatRule]] = {}
     for c in problem.caveats:
-        if c.id != lifted:
+        if c.id not in ignored:
             by_unit.setdefault(c.unit, []).append(c)
     return [
         (i, j)
@@ -199,8 +219,48 @@ def _plan(
         tasks=len(problem.tasks),
         priority=sum(t.priority for t in problem.tasks),
         uncovered=tuple(t.id for j, t in enumerate(problem.tasks) if j not in covered),
+        reasons=tuple(
+            why_uncovered(problem, t, _busy(problem, pairs, t)) for j, t in enumerate(problem.tasks) if j not in covered
+        ),
         solver=solver,
         seconds=time.monotonic() - began,
+    )
+
+
+def _busy(problem: TaskingProblem, pairs: list[tuple[int, int]], task: Task) -> dict[str, list[str]]:
+    busy: dict[str, list[str]] = {}
+    for i, j in pairs:
+        if _overlaps(problem.tasks[j], task):
+            busy.setdefault(problem.units[i].id, []).append(problem.tasks[j].id)
+    return busy
+
+
+def why_uncovered(problem: TaskingProblem, task: Task, busy: dict[str, list[str]]) -> str:
+    """Why no unit takes ``task``: no capable unit, too far, barred by caveats (named), or all the
+    units that may take it busy with other tasks (named)."""
+    capable = [u for u in problem.units if task.capability in u.capabilities]
+    if not capable:
+        return f"no unit has the capability '{task.capability}'"
+    able = [
+        u
+        for u in capable
+        if u.vehicles >= task.vehicles and (u.strength is None or u.available(task.start, task.end) >= task.size)
+    ]
+    if not able:
+        return f"no '{task.capability}' unit has {task.size} available and {task.vehicles} vehicles on those days"
+    near = [u for u in able if u.reaches(task)]
+    if not near:
+        return f"too far: no '{task.capability}' unit is based within its reach of {task.place or 'the place'}"
+    caveats = {u.id: [c for c in problem.caveats if c.unit == u.id and not allows(c, u, task)] for u in near}
+    free = [u for u in near if not caveats[u.id]]
+    barred = "; ".join(
+        f"{u.id} by {', '.join(f'{c.id} ({c.kind})' for c in caveats[u.id])}" for u in near if caveats[u.id]
+    )
+    if not free:
+        return f"barred by caveat: {barred}"
+    busy_units = ", ".join(f"{u.id} ({', '.join(busy.get(u.id, [])[:2]) or 'another task'})" for u in free)
+    return f"all the units that may take it are busy with other tasks on those days: {busy_units}" + (
+        f"; barred by caveat: {barred}" if barred else ""
     )
 
 
@@ -282,12 +342,12 @@ def plan_tasking(
     time_limit: float = 20.0,
     workers: int | None = None,
     start_from: TaskingPlan | None = None,
-    lifted: str | None = None,
+    lifted: str | frozenset[str] | None = None,
 ) -> TaskingPlan:
     """The assignment covering the most priority-weighted tasks (CP-SAT), "optimal" when proven.
 
     It starts from ``start_from`` (else the greedy plan) and never returns less than it.
-    ``lifted`` names a caveat to ignore.
+    ``lifted`` names a caveat (or a set of them) to ignore.
     """
     began = time.monotonic()
     pairs = eligible_pairs(problem, lifted)
@@ -302,22 +362,25 @@ def plan_tasking(
 
 def caveat_impact(
     problem: TaskingProblem, *, time_limit: float = 20.0, workers: int | None = None
-) -> tuple[TaskingPlan, list[CaveatImpactRow]]:
-    """The plan under every caveat, and for each caveat what lifting it alone would gain."""
-    base = plan_tasking(problem, time_limit=time_limit / (len(problem.caveats) + 1), workers=workers)
+) -> tuple[TaskingPlan, list[CaveatImpactRow], list[PairImpact]]:
+    """The plan under every caveat; for each caveat what lifting it alone would gain; and for the
+    caveats of one unit taken two at a time, what lifting both would gain."""
+    pairs = [
+        (a, b) for i, a in enumerate(problem.caveats) for b in problem.caveats[i + 1 :] if a.unit == b.unit
+    ]  # fmt: skip
+    share = time_limit / (len(problem.caveats) + len(pairs) + 1)
+    base = plan_tasking(problem, time_limit=share, workers=workers)
     covered = {a.task for a in base.assignments}
     with_all = set(eligible_pairs(problem))
+
+    def lift(ids: frozenset[str]) -> tuple[TaskingPlan, list[str]]:
+        plan = plan_tasking(problem, time_limit=share, workers=workers, start_from=base, lifted=ids)
+        return plan, sorted({a.task for a in plan.assignments} - covered)
+
     rows = []
     for caveat in problem.caveats:
         barred = {j for i, j in set(eligible_pairs(problem, caveat.id)) - with_all}
-        lifted = plan_tasking(
-            problem,
-            time_limit=time_limit / (len(problem.caveats) + 1),
-            workers=workers,
-            start_from=base,
-            lifted=caveat.id,
-        )
-        gained = sorted({a.task for a in lifted.assignments} - covered)
+        lifted, gained = lift(frozenset([caveat.id]))
         rows.append(
             CaveatImpactRow(
                 caveat=caveat.id,
@@ -331,137 +394,27 @@ def caveat_impact(
                 modelled=caveat.kind in MODELLED_KINDS,
             )
         )
-    return base, rows
-
-
-# ---------------------------------------------------------------- JSON
-
-
-def tasking_problem_from_json(data: Any) -> TaskingProblem:
-    """A tasking problem from its parsed JSON, refused with the field and reason if malformed."""
-    root = as_object(data, "")
-    units = []
-    for u in root.objects("units"):
-        rotations = []
-        for r in u.objects("rotations", required=False):
-            fraction = r.fraction("available_fraction", 0.5)
-            rotations.append(UnitRotation(r.required_day("start"), r.required_day("end"), fraction))
-            r.done()
-        units.append(
-            TaskUnit(
-                id=u.text("id"),
-                capabilities=frozenset(u.texts("capabilities")),
-                base=u.text("base", ""),
-                sector=u.text("sector", ""),
-                strength=u.integer("strength", minimum=0),
-                vehicles=u.integer("vehicles", 0, minimum=0),
-                rotations=tuple(rotations),
+    joint = []
+    for a, b in pairs:
+        lifted, gained = lift(frozenset([a.id, b.id]))
+        joint.append(
+            PairImpact(
+                (a.id, b.id),
+                a.unit,
+                lifted.covered_tasks - base.covered_tasks,
+                lifted.covered_priority - base.covered_priority,
+                tuple(gained),
             )
         )
-        u.done()
-    unique([u.id for u in units], "units")
-    tasks = []
-    for t in root.objects("tasks"):
-        start, end = t.required_day("start"), t.required_day("end")
-        if end < start:
-            raise InvalidProblem(t.at("end"), f"{end} is before start {start}")
-        tasks.append(
-            Task(
-                id=t.text("id"),
-                place=t.text("place", ""),
-                sector=t.text("sector", ""),
-                start=start,
-                end=end,
-                capability=t.text("capability"),
-                size=t.integer("size", 0, minimum=0),
-                vehicles=t.integer("vehicles", 0, minimum=0),
-                priority=t.integer("priority", 1, minimum=1),
-                night=t.flag("night", False),
-                casevac_1h=t.flag("casevac_1h", True),
-                kind=t.text("kind", ""),
-            )
-        )
-        t.done()
-    unique([t.id for t in tasks], "tasks")
-    known = {u.id for u in units}
-    caveats = []
-    for c in root.objects("caveats", required=False):
-        unit = c.text("unit")
-        if unit not in known:
-            raise InvalidProblem(c.at("unit"), f"'{unit}' is not one of the units")
-        caveats.append(
-            CaveatRule(
-                id=c.text("id"),
-                unit=unit,
-                kind=c.text("kind"),
-                description=c.text("description", ""),
-                places=tuple(c.texts("places")),
-                task_kinds=tuple(c.texts("task_kinds")),
-            )
-        )
-        c.done()
-    unique([c.id for c in caveats], "caveats")
-    root.done()
-    return TaskingProblem(tuple(units), tuple(tasks), tuple(caveats))
+    return base, rows, joint
 
 
-def tasking_problem_to_json(problem: TaskingProblem) -> dict[str, Any]:
-    return {
-        "units": [
-            {
-                "id": u.id,
-                "capabilities": sorted(u.capabilities),
-                "base": u.base,
-                "sector": u.sector,
-                "strength": u.strength,
-                "vehicles": u.vehicles,
-                "rotations": [
-                    {"start": r.start.isoformat(), "end": r.end.isoformat(), "available_fraction": r.available_fraction}
-                    for r in u.rotations
-                ],
-            }
-            for u in problem.units
-        ],
-        "tasks": [
-            {
-                "id": t.id,
-                "place": t.place,
-                "sector": t.sector,
-                "start": t.start.isoformat(),
-                "end": t.end.isoformat(),
-                "capability": t.capability,
-                "size": t.size,
-                "vehicles": t.vehicles,
-                "priority": t.priority,
-                "night": t.night,
-                "casevac_1h": t.casevac_1h,
-                "kind": t.kind,
-            }
-            for t in problem.tasks
-        ],
-        "caveats": [
-            {
-                "id": c.id,
-                "unit": c.unit,
-                "kind": c.kind,
-                "description": c.description,
-                "places": list(c.places),
-                "task_kinds": list(c.task_kinds),
-            }
-            for c in problem.caveats
-        ],
-    }
+@dataclass(frozen=True)
+class PairImpact:
+    """What lifting two caveats of one unit together would gain (more than the two apart, at times)."""
 
-
-def tasking_plan_to_json(plan: TaskingPlan) -> dict[str, Any]:
-    return {
-        "status": plan.status,
-        "covered_tasks": plan.covered_tasks,
-        "covered_priority": plan.covered_priority,
-        "tasks": plan.tasks,
-        "priority": plan.priority,
-        "assignments": [{"task": a.task, "unit": a.unit} for a in plan.assignments],
-        "uncovered": list(plan.uncovered),
-        "solver": plan.solver,
-        "seconds": round(plan.seconds, 3),
-    }
+    caveats: tuple[str, str]
+    unit: str
+    tasks_gained_if_lifted: int
+    priority_gained_if_lifted: int
+    tasks_gained: tuple[str, ...]

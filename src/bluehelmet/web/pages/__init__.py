@@ -27,6 +27,7 @@ from bluehelmet.web.pages.frame import render_signin
 from bluehelmet.web.pages.imports import router as imports_router
 from bluehelmet.web.pages.incidents import router as incidents_router
 from bluehelmet.web.pages.operations import router as operations_router
+from bluehelmet.web.pages.planning import router as planning_router
 from bluehelmet.web.pages.reports import router as reports_router
 from bluehelmet.web.pages.rotations import router as rotations_router
 from bluehelmet.web.pages.situation import router as situation_router
@@ -71,6 +72,7 @@ for _pages in (
     operations_router,
     forces_router,
     rotations_router,
+    planning_router,
     capabilities_router,
     transition_router,
     imports_router,

@@ -53,6 +53,7 @@ NAV = (
     ("/operations", N_("Operations")),
     ("/forces", N_("Forces")),
     ("/rotations", N_("Rotations")),
+    ("/planning", N_("Planning")),
     ("/capabilities", N_("Capabilities")),
     ("/transition", N_("Transition")),
     ("/imports", N_("Imports")),
