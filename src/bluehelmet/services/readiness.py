@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from bluehelmet.analytics.equipment import EquipmentReadiness, readiness
+from bluehelmet.analytics.equipment import EquipmentReadiness, equipment_holders, readiness
 from bluehelmet.analytics.performance import PerformanceReport, performance
 from bluehelmet.domain.equipment import EquipmentCategory, EquipmentItem, EquipmentStatusChange, Inspection
 from bluehelmet.domain.errors import BluehelmetError
@@ -91,7 +91,8 @@ def equipment_readiness(
         ids = {item.id for item in items}
         changes = [c for c in _live(tx, EquipmentStatusChange) if c.equipment_id in ids]
         names = {unit.id or 0: unit.name for unit in all_units}
-        return readiness(items, changes, names, day, tx.settings.serviceability_standard)
+        holders = equipment_holders(u for u in all_units if chosen is None or u.id in chosen)
+        return readiness(items, changes, names, day, tx.settings.serviceability_standard, holders)
 
 
 def performance_report(
