@@ -25,8 +25,8 @@ __all__ = [
     "EquipmentReadiness",
     "ItemStatus",
     "UnitServiceability",
-    "equipment_holders",
     "damage_by_year",
+    "equipment_holders",
     "readiness",
     "status_on",
 ]
