@@ -1,0 +1,36 @@
+"""The pages say what their figures rest on: the coverage sentences of the Forces and Rotations
+pages on the reference mission, and the Data quality page with a sector account's scope."""
+
+from __future__ import annotations
+
+import re
+
+from fastapi.testclient import TestClient
+
+from tests.test_web_pages import app_client, db, loaded, sign_in
+
+__all__ = ["app_client", "db", "loaded"]  # the fixtures, shared with the other page tests
+
+
+def _text(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+
+
+def test_the_forces_page_words_serviceability_and_strength_on_their_coverage(app_client: TestClient) -> None:
+    sign_in(app_client, "admin")
+    page = _text(app_client.get("/forces").text)
+    assert "Of the 40 items of major equipment recorded, 22 were unserviceable." in page
+    found = re.search(r"Major equipment is recorded for 2 of the (\d+) units that hold it\.", page)
+    assert found and int(found.group(1)) > 2
+    deployed = re.search(r"deployed strength known for (\d+) of (\d+) units", page)
+    assert deployed and int(deployed.group(1)) < int(deployed.group(2))
+
+
+def test_the_rotations_page_says_for_how_many_rotating_units_strength_is_known(app_client: TestClient) -> None:
+    sign_in(app_client, "admin")
+    page = _text(app_client.get("/rotations", params={"from": "2021-01-01", "to": "2021-06-01"}).text)
+    found = re.search(r"Strength known for (\d+) of (\d+) rotating units", page)
+    assert found, page[:2000]
+    assert 0 < int(found.group(1)) < int(found.group(2))
+    assert "never counted as 0" in page
+    assert re.search(r"strength known for \d+ of \d+ units", page)
