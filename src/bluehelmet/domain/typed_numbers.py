@@ -22,11 +22,8 @@ from bluehelmet.domain.records import Record
 __all__ = ["MEASURES", "Measure", "Relation", "TypedNumber", "typed_numbers"]
 
 _NUMBER = r"(?<![\w.,/:-])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+)?)"
-_PEOPLE = re.compile(
-    _NUMBER
-    + r"[\s-]*(?:police\s+)?(?:-?strong|members?|personnel|troops|soldiers|officers|peacekeepers|staff|persons|people)\b",
-    re.IGNORECASE,
-)
+_STAFF = r"(?:-?strong|members?|personnel|troops|soldiers|officers|peacekeepers|staff|persons|people)"
+_PEOPLE = re.compile(_NUMBER + r"[\s-]*(?:police\s+)?" + _STAFF + r"\b", re.IGNORECASE)
 _HECTARES = re.compile(_NUMBER + r"[\s-]*(?:ha|hectares?|hectars?)\b", re.IGNORECASE)
 _DAYS = re.compile(_NUMBER + r"[\s-]*days?\b", re.IGNORECASE)
 _VEHICLES = re.compile(_NUMBER + r"[\s-]*(?:vehicles?|trucks?|pick-?ups?)\b", re.IGNORECASE)
