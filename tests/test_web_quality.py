@@ -34,3 +34,23 @@ def test_the_rotations_page_says_for_how_many_rotating_units_strength_is_known(a
     assert 0 < int(found.group(1)) < int(found.group(2))
     assert "never counted as 0" in page
     assert re.search(r"strength known for \d+ of \d+ units", page)
+
+
+def test_the_data_quality_page_lists_gaps_with_the_figures_they_weaken_and_links(app_client: TestClient) -> None:
+    sign_in(app_client, "admin")
+    html = app_client.get("/quality").text
+    page = _text(html)
+    assert "units in the mission area with neither a deployed nor an authorised strength" in page
+    assert "Figures this weakens:" in page and "Personnel deployed on the Forces page" in page
+    assert re.search(r'<a href="/audit\?kind=Unit&amp;id=\d+">INFBAT 2 Kidal</a>', html)
+    assert re.search(r'<a href="/audit\?kind=Location&amp;id=\d+">Echefell</a>', html)
+    assert "No number typed into quoted text repeats or contradicts a field." in page
+    assert 'href="/quality"' in html  # in the navigation
+
+
+def test_a_sector_account_sees_only_its_sectors_gaps_on_the_page(app_client: TestClient) -> None:
+    sign_in(app_client, "east")
+    page = _text(app_client.get("/quality").text)
+    assert "EOD COY Gao" in page  # Sector East, no strength recorded
+    assert "INFBAT 2 Kidal" not in page and "INFBAT Sévaré" not in page  # Sectors North and Centre
+    assert "Unit #" not in page

@@ -25,6 +25,7 @@ from bluehelmet.web.pages.frame import render_signin
 from bluehelmet.web.pages.imports import router as imports_router
 from bluehelmet.web.pages.incidents import router as incidents_router
 from bluehelmet.web.pages.operations import router as operations_router
+from bluehelmet.web.pages.quality import router as quality_router
 from bluehelmet.web.pages.reports import router as reports_router
 from bluehelmet.web.pages.rotations import router as rotations_router
 from bluehelmet.web.pages.situation import router as situation_router
@@ -72,6 +73,7 @@ for _pages in (
     capabilities_router,
     transition_router,
     imports_router,
+    quality_router,
     reports_router,
     audit_router,
     about_router,
