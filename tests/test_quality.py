@@ -37,6 +37,10 @@ def test_check_lists_the_reference_missions_gaps(reference_db: Database) -> None
     unknown = {r["label"] for r in strength["records"]}
     assert "INFBAT Sévaré" in unknown and "INFBAT Douentza" not in unknown  # 650 strong in the letter
     assert any("Forces page" in w for w in strength["weakens"])
+    # Where S/2021/520 gives no strength, Geo-PKO's estimate is shown with its source, unused.
+    notes = {r["label"]: r["note"] for r in strength["records"]}
+    assert notes["INFBAT 2 Kidal"] == "estimate, Geo-PKO v2.3 (2021 map symbols): 1100; not used in any figure"
+    assert notes["MED L2 Gao"] == ""  # Geo-PKO's 450 is for two units at Gao: not split
     assert {r["label"] for r in gaps["location_coordinates"]["records"]} >= {"Echefell"}
     assert gaps["location_coordinates"]["records"][0]["missing"] == ["latitude", "longitude"]
     # Five rotations began on 24 May 2021 and have no actual end; by 1 July they should.

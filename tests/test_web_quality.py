@@ -24,6 +24,7 @@ def test_the_forces_page_words_serviceability_and_strength_on_their_coverage(app
     assert found and int(found.group(1)) > 2
     deployed = re.search(r"deployed strength known for (\d+) of (\d+) units", page)
     assert deployed and int(deployed.group(1)) < int(deployed.group(2))
+    assert "estimate, Geo-PKO v2.3 (2021 map symbols): 1,100" in page  # INFBAT 2 Kidal, no strength recorded
 
 
 def test_the_rotations_page_says_for_how_many_rotating_units_strength_is_known(app_client: TestClient) -> None:

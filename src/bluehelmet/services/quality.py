@@ -147,7 +147,7 @@ def _estimate(r: Any) -> str:
     if estimate is None:
         return ""
     source = getattr(r, "strength_estimate_source", "") or "source not given"
-    return f"estimate {estimate} ({source}), not used in any figure"
+    return f"estimate, {source}: {estimate}; not used in any figure"
 
 
 def _holder(r: Any, s: _Scope) -> bool:
