@@ -14,25 +14,28 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 
-from bluehelmet.domain.incidents import TOLL_FIELDS
+from bluehelmet.domain.incidents import TOLL_TALLIES
 
 __all__ = [
     "DATE_KEYS",
     "TALLY_FIELDS",
     "GroupKey",
     "IedSummary",
+    "KnownSum",
     "PeriodChange",
     "RateChange",
     "Tally",
     "date_key",
     "finest_period",
     "fold",
+    "known_sum",
     "percent_change",
     "rate_change",
 ]
 
-#: The sums kept for every group, besides the number of events.
-TALLY_FIELDS = TOLL_FIELDS
+#: The sums kept for every group, besides the number of events: each toll's recorded values
+#: added up, then the number of events whose value is not recorded (``fatalities_unknown``).
+TALLY_FIELDS = TOLL_TALLIES
 
 
 class GroupKey(StrEnum):
@@ -191,3 +194,31 @@ class IedSummary:
     against_mission: int
     neutralised: int
     detonated: int
+
+
+@dataclass(frozen=True)
+class KnownSum:
+    """A toll (or tolls added together) over some events, with its gap: ``value`` adds the values
+    recorded; ``unknown`` is the number of events some of whose values are not recorded (for one
+    toll exactly; for several, at least that many: the largest of their counts, as the rows give
+    no more). ``recorded`` is False when no event has the toll recorded at all."""
+
+    value: int
+    unknown: int
+    events: int
+
+    @property
+    def complete(self) -> bool:
+        return self.unknown == 0
+
+    @property
+    def recorded(self) -> bool:
+        return self.events == 0 or self.unknown < self.events
+
+
+def known_sum(row: Mapping[str, int], tolls: Sequence[str]) -> KnownSum:
+    """The ``tolls`` of a ``stats incidents`` row (events, each toll and its ``*_unknown``) as one
+    figure that knows its gap."""
+    value = sum(int(row.get(t) or 0) for t in tolls)
+    unknown = max((int(row.get(f"{t}_unknown") or 0) for t in tolls), default=0)
+    return KnownSum(value, unknown, int(row.get("events") or 0))

@@ -10,11 +10,13 @@ import click
 
 from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.cli.output import table
+from bluehelmet.domain.incidents import ReviewStatus
 from bluehelmet.services import stats
 from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["stats_group"]
 
+_VERIFIED = frozenset({ReviewStatus.VERIFIED})
 _FILTERS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "location", "sector", "target")
 
 
@@ -58,6 +60,11 @@ def stats_group() -> None:
     "event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator).",
 )
 @_period
+@click.option(
+    "--include-drafts",
+    is_flag=True,
+    help="Count the drafts pending review too (by default only verified incidents count; rejected ones never do).",
+)
 @json_option
 @pass_door
 def incidents(
@@ -67,15 +74,22 @@ def incidents(
     date_from: datetime | None,
     date_to: datetime | None,
     mission: str | None,
+    include_drafts: bool,
     as_json: bool,
     **values: tuple[str, ...],
 ) -> None:
-    """Events and their toll, grouped; each event counted once."""  # fmt: skip
+    """Events and their toll, grouped; each event counted once. Verified incidents only unless
+    --include-drafts; a toll that is not recorded is not added, but counted in *_unknown."""  # fmt: skip
     keys = [k.strip() for k in by.split(",") if k.strip()]
-    rows = stats.incident_table(door.db, keys, _filter(date_from, date_to, values), mission=mission)
-    emit(
-        {"rows": rows}, as_json, _table(rows, [*keys, "events", "fatalities", "killed_civilians", "injured_civilians"])
-    )
+    flt = _filter(date_from, date_to, values)
+    flt = IncidentFilter(flt.date_from, flt.date_to, flt.where, None if include_drafts else _VERIFIED)
+    rows = stats.incident_table(door.db, keys, flt, mission=mission)
+    pending = stats.pending_review_count(door.db, flt, mission=mission)
+    text = _table(rows, [*keys, "events", "fatalities", "fatalities_unknown", "killed_civilians", "injured_civilians"])
+    if pending:
+        reports, be = ("report", "is") if pending == 1 else ("reports", "are")
+        text += f"\n{pending} {reports} pending review {be} {'included' if include_drafts else 'not included'}"
+    emit({"rows": rows, "pending_review": pending, "drafts_included": include_drafts}, as_json, text)
 
 
 @stats_group.command("rate")

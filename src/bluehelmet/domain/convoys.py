@@ -23,9 +23,13 @@ __all__ = [
 NOTIFICATION_VEHICLE_THRESHOLD = 5
 
 
-def requires_notification(vehicles: int, heavy_weapons: bool, threshold: int = NOTIFICATION_VEHICLE_THRESHOLD) -> bool:
-    """Whether a convoy must be notified: more than ``threshold`` vehicles and/or heavy weapons."""
-    return vehicles > threshold or heavy_weapons
+def requires_notification(
+    vehicles: int | None, heavy_weapons: bool, threshold: int = NOTIFICATION_VEHICLE_THRESHOLD
+) -> bool:
+    """Whether a convoy is known to need notice: more than ``threshold`` vehicles and/or heavy
+    weapons. A convoy whose vehicles are not recorded needs it when it carries heavy weapons; else
+    it is not known to need it (and is not counted as needing it)."""
+    return heavy_weapons or (vehicles is not None and vehicles > threshold)
 
 
 @dataclass(kw_only=True)
@@ -40,7 +44,7 @@ class ConvoyNotification(Record):
     route: str = ""
     from_location_id: int | None = ref("Location", optional=True)
     to_location_id: int | None = ref("Location", optional=True)
-    vehicles: int
+    vehicles: int | None = None
     heavy_weapons: bool = False
 
 
@@ -56,6 +60,6 @@ class ConvoyObservation(Record):
     observed_on: date
     route: str = ""
     location_id: int | None = ref("Location", optional=True)
-    vehicles: int
+    vehicles: int | None = None
     heavy_weapons: bool = False
     notification_id: int | None = ref("ConvoyNotification", optional=True)

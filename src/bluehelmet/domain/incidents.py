@@ -19,6 +19,7 @@ __all__ = [
     "REVIEW_TRANSITIONS",
     "SUB_EVENT_TYPES",
     "TOLL_FIELDS",
+    "TOLL_TALLIES",
     "EventType",
     "GeoPrecision",
     "Incident",
@@ -178,6 +179,9 @@ TOLL_FIELDS = (
     "killed_civilians",
     "injured_civilians",
 )
+#: What an analysis adds up for each toll: the sum of the values recorded, and (``*_unknown``) the
+#: number of events whose value is not recorded. Unknown is not zero: it is never added as 0.
+TOLL_TALLIES = tuple(name for toll in TOLL_FIELDS for name in (toll, f"{toll}_unknown"))
 
 
 class ReviewStatus(StrEnum):
@@ -201,7 +205,8 @@ class Incident(Record):
     The ACLED columns (actors and their associated actors, interaction codes, disorder type,
     civilian targeting, source scale, tags, ACLED's own timestamp) are kept so an ACLED file
     can be exported again without loss. ``fatalities`` is the event's total as reported; the
-    ``killed_*`` counts break down the victims the mission must report on.
+    ``killed_*`` counts break down the victims the mission must report on. A toll a report does
+    not give is None (not recorded), never 0: 0 means the report says none.
     """
 
     natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "external_id"),)
@@ -238,13 +243,13 @@ class Incident(Record):
     explosives_used: bool = False
     operation_id: int | None = ref("Operation", optional=True)
     responding_unit_ids: list[int] = refs("Unit")
-    fatalities: int = 0
-    killed_peacekeepers: int = 0
-    injured_peacekeepers: int = 0
-    killed_national_forces: int = 0
-    injured_national_forces: int = 0
-    killed_civilians: int = 0
-    injured_civilians: int = 0
+    fatalities: int | None = None
+    killed_peacekeepers: int | None = None
+    injured_peacekeepers: int | None = None
+    killed_national_forces: int | None = None
+    injured_national_forces: int | None = None
+    killed_civilians: int | None = None
+    injured_civilians: int | None = None
     attackers_estimated: int | None = None
     source: str = ""
     source_scale: str = ""

@@ -247,8 +247,10 @@ def _incident(rec: Incident, ctx: RuleContext, before: Record | None) -> list[Pr
         problems.append(Problem(who, "category", f"an {rec.category} incident has sub-event type {names}"))
     if rec.event_date > ctx.today:
         problems.append(Problem(who, "event_date", f"{rec.event_date} is in the future"))
-    killed = sum(getattr(rec, name) for name in _KILLED)
-    if killed > rec.fatalities:
+    # The victims recorded by group are at least the killed they count; a total not recorded is
+    # unknown, not fewer than anything, and a group not recorded adds nothing it does not know.
+    killed = sum(getattr(rec, name) or 0 for name in _KILLED)
+    if rec.fatalities is not None and killed > rec.fatalities:
         problems.append(
             Problem(who, "fatalities", f"{rec.fatalities} is fewer than the {killed} killed by victim group")
         )

@@ -301,7 +301,7 @@ def convert_event(
     values.update(
         interaction=row.inter("interaction"), disorder_type=row.text("disorder_type"), source=row.text("source"),
         source_scale=row.text("source_scale"), source_timestamp=row.timestamp(), tags=row.text("tags"),
-        notes=row.text("notes"), fatalities=row.integer("fatalities") or 0,
+        notes=row.text("notes"), fatalities=row.integer("fatalities"),
     )  # fmt: skip
     if origin.provenance is not None:
         values["provenance"] = origin.provenance

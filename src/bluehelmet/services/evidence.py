@@ -41,7 +41,9 @@ def incident_ids(db: Database, flt: IncidentFilter, *, mission: str | None = Non
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         stmt = select(_I.c.id).select_from(_source(flt))  # type: ignore[arg-type]
-        stmt = counted_incidents(stmt, mission_id, flt.date_from, flt.date_to, flt.where).order_by(_I.c.id)
+        stmt = counted_incidents(stmt, mission_id, flt.date_from, flt.date_to, flt.where, flt.statuses).order_by(
+            _I.c.id
+        )
         return [int(i) for i in tx.session.scalars(stmt)]
 
 
@@ -53,6 +55,6 @@ def incidents(
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         ids = select(_I.c.id).select_from(_source(flt))  # type: ignore[arg-type]
-        ids = counted_incidents(ids, mission_id, flt.date_from, flt.date_to, flt.where)
+        ids = counted_incidents(ids, mission_id, flt.date_from, flt.date_to, flt.where, flt.statuses)
         stmt = select(Incident).where(_I.c.id.in_(ids)).order_by(_I.c.event_date, _I.c.id).limit(limit)
         return list(tx.session.scalars(stmt))

@@ -67,7 +67,7 @@ def scoped_filter(db: Database, principal: Principal, flt: IncidentFilter) -> In
     else:
         asked_list = asked if isinstance(asked, list | tuple | set) else [asked]
         where["sector"] = [s for s in asked_list if s == own]
-    return IncidentFilter(flt.date_from, flt.date_to, where)
+    return IncidentFilter(flt.date_from, flt.date_to, where, flt.statuses)
 
 
 def hexagons(

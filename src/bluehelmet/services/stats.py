@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, func, select
 
 from bluehelmet.analytics.incidents import (
     DATE_KEYS,
@@ -28,19 +28,24 @@ from bluehelmet.analytics.incidents import (
     rate_change,
 )
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.domain.incidents import IncidentCategory, Target
+from bluehelmet.domain.incidents import Incident, IncidentCategory, ReviewStatus, Target
+from bluehelmet.domain.places import Location, Sector
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.storage.aggregates import (
+    COUNTED_STATUSES,
     INCIDENT_COLUMNS,
+    counted_incidents,
     folded,
     incident_answer_query,
     incident_groups_query,
     negated,
     plain_rows,
+    status_groups_query,
 )
 from bluehelmet.storage.rollup_queries import counted_outside, rollup_answer_query, rollup_groups_query
 from bluehelmet.storage.rollups import ALL_TIME, ROLLUPS, Rollup, cell_of
+from bluehelmet.storage.tables import TABLES
 
 __all__ = [
     "IncidentFilter",
@@ -48,6 +53,8 @@ __all__ = [
     "compare_with_previous_year",
     "ied_summary",
     "incident_table",
+    "pending_review",
+    "pending_review_count",
     "plain_filter",
     "split_period",
     "weekly_rate",
@@ -66,14 +73,22 @@ _DATES_OF_GRAIN = {
 
 @dataclass(frozen=True)
 class IncidentFilter:
-    """Which incidents an analysis counts: a period (inclusive) and equality filters on columns
-    (event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator)."""
+    """Which incidents an analysis counts: a period (inclusive), equality filters on columns
+    (event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator)
+    and the review ``statuses`` counted (None: draft and verified alike). A rejected report is
+    never counted, whatever ``statuses`` says: asking for it is refused."""
 
     date_from: date | None = None
     date_to: date | None = None
     where: Mapping[str, Any] | None = None
+    statuses: frozenset[ReviewStatus] | None = None
 
     def __post_init__(self) -> None:
+        if self.statuses is not None:
+            if not isinstance(self.statuses, frozenset):
+                object.__setattr__(self, "statuses", frozenset(ReviewStatus(s) for s in self.statuses))
+            if ReviewStatus.REJECTED in (self.statuses or ()):
+                raise BluehelmetError("a rejected incident is never counted: statuses may be draft and verified")
         if self.date_from and self.date_to and self.date_to < self.date_from:
             raise BluehelmetError(f"--to {self.date_to} is before --from {self.date_from}")
         unknown = sorted(set(self.where or {}) - set(INCIDENT_COLUMNS))
@@ -92,6 +107,15 @@ class IncidentFilter:
     def bounded(self) -> bool:
         """Whether the period has a bound on either side."""
         return self.date_from is not None or self.date_to is not None
+
+    @property
+    def left_out(self) -> frozenset[ReviewStatus]:
+        """The countable statuses (draft, verified) this filter leaves out."""
+        return frozenset() if self.statuses is None else COUNTED_STATUSES - self.statuses
+
+    def with_period(self, date_from: date | None, date_to: date | None) -> IncidentFilter:
+        """The same filter (columns and statuses) over another period."""
+        return IncidentFilter(date_from, date_to, self.where, self.statuses)
 
 
 def _next_month(day: date) -> date | None:
@@ -187,7 +211,52 @@ def split_period(flt: IncidentFilter, grain: str) -> PeriodSplit | None:
 
 
 def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter) -> list[tuple[Any, ...]]:
-    """The groups of the `stats incidents` contract, each as (*labels, events, *tolls), sorted."""
+    """The groups of the `stats incidents` contract, each as (*labels, events, *tolls), sorted.
+
+    The rollups and covering indexes count every status but rejected. A filter that leaves the
+    drafts out takes theirs away from that answer (drafts are few, read through their partial
+    index); one that leaves the verified incidents out reads its drafts from the incidents."""
+    left_out = flt.left_out
+    if not left_out:
+        return _every_status(tx, mission_id, keys, flt)
+    if ReviewStatus.VERIFIED in left_out:
+        return _of_statuses(tx, mission_id, keys, flt, flt.statuses or frozenset())
+    drafts = _of_statuses(tx, mission_id, keys, flt, frozenset({ReviewStatus.DRAFT}))
+    return _less(_every_status(tx, mission_id, keys, flt), drafts, len(keys))
+
+
+def _of_statuses(
+    tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter, statuses: frozenset[ReviewStatus]
+) -> list[tuple[Any, ...]]:
+    period = finest_period(keys)
+    name = period.value if period else None
+    plain = [k.value for k in keys if k not in DATE_KEYS]
+    part = status_groups_query(
+        tx.session, mission_id, plain, statuses, period=name, date_from=flt.date_from, date_to=flt.date_to,
+        where=flt.where,
+    )  # fmt: skip
+    return folded(tx.session, [part], [k.value for k in keys], name, counted_only=bool(keys))
+
+
+def _less(rows: list[tuple[Any, ...]], taken: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+    """``rows`` (sorted groups: ``width`` labels, then the measures) less the groups ``taken``
+    (of the same labels), leaving out a group with no event left (but always the one total)."""
+    less = {row[:width]: row[width:] for row in taken if row[width]}
+    if not less:
+        return rows
+    kept = []
+    for row in rows:
+        minus = less.get(row[:width])
+        group = row if minus is None else (*row[:width], *(a - b for a, b in zip(row[width:], minus, strict=True)))
+        if group[width] or not width:
+            kept.append(group)
+    return kept
+
+
+def _every_status(
+    tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter
+) -> list[tuple[Any, ...]]:
+    """The groups over every counted status (what the rollups hold)."""
     plain = [k.value for k in keys if k not in DATE_KEYS]
     period = finest_period(keys)
     name = period.value if period else None
@@ -320,7 +389,7 @@ def compare_with_previous_year(
     against the same dates a year earlier; the letter's "34 per cent fewer" is -34."""
     if flt.date_from is None or flt.date_to is None:
         raise BluehelmetError("a comparison needs --from and --to")
-    earlier = IncidentFilter(_year_earlier(flt.date_from), _year_earlier(flt.date_to), flt.where)
+    earlier = flt.with_period(_year_earlier(flt.date_from), _year_earlier(flt.date_to))
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         now, then = _total(tx, mission_id, flt), _total(tx, mission_id, earlier)
@@ -334,8 +403,8 @@ def weekly_rate(
     ``date_to`` (the letter's 10 to 2 per week in Ansongo), with their ratio."""
     if flt.date_from is None or flt.date_to is None or not flt.date_from < split <= flt.date_to:
         raise BluehelmetError("a before/after rate needs --from < --split <= --to")
-    before = IncidentFilter(flt.date_from, split - timedelta(days=1), flt.where)
-    after = IncidentFilter(split, flt.date_to, flt.where)
+    before = flt.with_period(flt.date_from, split - timedelta(days=1))
+    after = flt.with_period(split, flt.date_to)
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         before_events, after_events = _total(tx, mission_id, before).events, _total(tx, mission_id, after).events
@@ -352,10 +421,38 @@ def ied_summary(db: Database, flt: IncidentFilter, *, mission: str | None = None
         mission_id = find_mission(tx, mission).id or 0
         rows = _groups(
             tx, mission_id, [GroupKey.CATEGORY, GroupKey.TARGET],
-            IncidentFilter(flt.date_from, flt.date_to, {**(flt.where or {}), "category": ied}),
+            IncidentFilter(flt.date_from, flt.date_to, {**(flt.where or {}), "category": ied}, flt.statuses),
         )  # fmt: skip
     total = sum(_tally(row).events for row in rows)
     mission_rows = [row for row in rows if row[1] == Target.MISSION.value]
     neutralised = sum(_tally(row).events for row in mission_rows if row[0] == ied[1])
     detonated = sum(_tally(row).events for row in mission_rows if row[0] == ied[0])
     return IedSummary(total, neutralised + detonated, neutralised, detonated)
+
+
+_I = TABLES[Incident]
+_L = TABLES[Location]
+_S = TABLES[Sector]
+
+
+def pending_review(tx: Transaction, mission_id: int, flt: IncidentFilter) -> tuple[int, list[int]]:
+    """The drafts (reports pending review) in ``flt``'s period and columns, whatever its
+    statuses: how many, and their ids in ascending order. What a figure of verified incidents
+    leaves out, for the page or letter to say so."""
+    source: Any = _I
+    if "sector" in (flt.where or {}):  # an incident's sector is its own, else its location's
+        source = _I.outerjoin(_L, _L.c.id == _I.c.location_id).outerjoin(
+            _S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id)
+        )
+    stmt = select(_I.c.id).select_from(source)
+    stmt = counted_incidents(
+        stmt, mission_id, flt.date_from, flt.date_to, flt.where, frozenset({ReviewStatus.DRAFT})
+    ).order_by(_I.c.id)
+    ids = [int(i) for i in tx.session.scalars(stmt)]
+    return len(ids), ids
+
+
+def pending_review_count(db: Database, flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats") -> int:
+    """How many drafts pending review lie in ``flt``'s period and columns (``pending_review``)."""
+    with db.transaction(actor) as tx:
+        return pending_review(tx, find_mission(tx, mission).id or 0, flt)[0]

@@ -14,15 +14,28 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import date
 from typing import Any, TypeVar
 
-from sqlalchemy import BigInteger, Date, Integer, Select, String, cast, func, select, type_coerce, union_all
+from sqlalchemy import (
+    BigInteger,
+    Date,
+    Integer,
+    Select,
+    String,
+    cast,
+    func,
+    literal_column,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
-from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
+from bluehelmet.domain.incidents import TOLL_FIELDS, TOLL_TALLIES, Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.tables import FACET_INDEXES, FACETS, PLACE_PERPETRATOR_INDEX, TABLES
 
 __all__ = [
+    "COUNTED_STATUSES",
     "INCIDENT_COLUMNS",
     "TALLIED",
     "counted_incidents",
@@ -35,6 +48,8 @@ __all__ = [
     "negated",
     "period_text",
     "plain_rows",
+    "status_groups_query",
+    "tallied_sums",
 ]
 
 _I = TABLES[Incident]
@@ -53,9 +68,28 @@ INCIDENT_COLUMNS: dict[str, ColumnElement[Any]] = {
     "sector": _S.c.name,
     "explosives_used": _I.c.explosives_used,
 }
-TALLIED = TOLL_FIELDS
+TALLIED = TOLL_TALLIES
+#: The review statuses an analysis may count: a rejected report is never counted.
+COUNTED_STATUSES = frozenset({ReviewStatus.DRAFT, ReviewStatus.VERIFIED})
 #: The incident column of a key, where the analysis names it differently.
 _COLUMN_OF = {"location": "location_name"}
+
+
+def tallied_sums(columns: Any, *, wide: bool = False) -> list[ColumnElement[Any]]:
+    """Each tallied measure of a grouping of incident rows (``columns``: the incident table's
+    columns, or a source's that holds the tolls), named as ``TALLIED``: a toll's recorded values
+    added up (0 when none is), and beside it the number of rows whose value is not recorded
+    (a count of the NULLs, read from the same column: no cost beyond the sum). ``wide``: as
+    BIGINT, as an answer's measures are."""
+    measures: list[ColumnElement[Any]] = []
+    for toll in TOLL_FIELDS:
+        column = columns[toll]
+        known: ColumnElement[Any] = func.coalesce(func.sum(column), 0)
+        unknown: ColumnElement[Any] = func.count() - func.count(column)
+        if wide:
+            known, unknown = cast(known, BigInteger), cast(unknown, BigInteger)
+        measures += [known.label(toll), unknown.label(f"{toll}_unknown")]
+    return measures
 
 
 def period_text(session: Session, key: str, column: ColumnElement[Any] | None = None) -> ColumnElement[Any]:
@@ -87,15 +121,24 @@ _Query = TypeVar("_Query", bound=Select[Any])
 
 
 def counted_incidents(
-    stmt: _Query, mission_id: int, date_from: date | None, date_to: date | None, where: Mapping[str, Any] | None
+    stmt: _Query,
+    mission_id: int,
+    date_from: date | None,
+    date_to: date | None,
+    where: Mapping[str, Any] | None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> _Query:
     """``stmt`` restricted to the incidents an analysis counts: the mission's live incidents not
-    rejected in review, in the period (inclusive), matching ``where`` (a list means any of)."""
-    stmt = stmt.where(
-        _I.c.mission_id == mission_id,
-        _I.c.deleted_at.is_(None),
-        _I.c.review_status != ReviewStatus.REJECTED.value,
-    )
+    rejected in review (of ``statuses`` only, when given), in the period (inclusive), matching
+    ``where`` (a list means any of)."""
+    stmt = stmt.where(_I.c.mission_id == mission_id, _I.c.deleted_at.is_(None))
+    if statuses is None:
+        stmt = stmt.where(_I.c.review_status != ReviewStatus.REJECTED.value)
+    else:
+        # Written out, not bound: the partial index of the drafts serves only a query whose
+        # condition says, in its text, that it reads drafts (the values are the enum's own).
+        chosen = sorted(s.value for s in statuses & COUNTED_STATUSES)
+        stmt = stmt.where(_I.c.review_status.in_([literal_column(f"'{value}'") for value in chosen] or [None]))
     if date_from is not None:
         stmt = stmt.where(_I.c.event_date >= date_from)
     if date_to is not None:
@@ -163,8 +206,9 @@ def _grouped_in_order(
     (and kept to ``sector``, a name or names, when given); ``partial``, without the second
     step's grouping (for ``folded``, which groups again)."""
     first = [_I.c[name] for name in prefix]
-    sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
-    inner = counted.with_only_columns(*first, func.count().label("events"), *sums).group_by(*first).subquery()
+    inner = (
+        counted.with_only_columns(*first, func.count().label("events"), *tallied_sums(_I.c)).group_by(*first).subquery()
+    )
     source: Any = inner
     if "sector" in keys or sector is not None:
         # An incident's sector is its own, else that of the place it names.
@@ -321,9 +365,10 @@ def incident_answer_query(
     labelled = "week" if {k for k in keys if k in _DATE_KEYS} == {"week"} else period
     day = period_text(session, labelled) if labelled is not None else None
     labels = [label_of(session, k, labelled, day if k in _DATE_KEYS else INCIDENT_COLUMNS[k]) for k in keys]
-    sums = [cast(func.coalesce(func.sum(_I.c[n]), 0), BigInteger).label(n) for n in TALLIED]
     columns = [label.label(k) for label, k in zip(labels, keys, strict=True)]
-    stmt = select(*columns, cast(func.count(), BigInteger).label("events"), *sums).select_from(_source(where, keys))
+    stmt = select(*columns, cast(func.count(), BigInteger).label("events"), *tallied_sums(_I.c, wide=True)).select_from(
+        _source(where, keys)
+    )
     stmt = counted_incidents(stmt, mission_id, date_from, date_to, where)
     return _sorted_by_labels(session, stmt, labels)
 
@@ -352,6 +397,22 @@ def plain_rows(session: Session, stmt: Select[Any]) -> list[tuple[Any, ...]]:
         result.close()
 
 
+def status_groups_query(
+    session: Session,
+    mission_id: int,
+    keys: Sequence[str],
+    statuses: frozenset[ReviewStatus],
+    *,
+    period: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    where: Mapping[str, Any] | None = None,
+) -> Select[Any]:
+    """The grouping of ``incident_groups_query`` over the incidents of some review ``statuses``
+    only (the drafts: a few, found through their own partial index), from their rows."""
+    return _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where, statuses)
+
+
 def _grouped_from_rows(
     session: Session,
     mission_id: int,
@@ -360,13 +421,13 @@ def _grouped_from_rows(
     date_from: date | None,
     date_to: date | None,
     where: Mapping[str, Any] | None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> Select[Any]:
     group_cols = [INCIDENT_COLUMNS[k].label(k) for k in keys]
     if period is not None:
         group_cols.append(period_text(session, period).label(period))
-    sums = [func.coalesce(func.sum(_I.c[name]), 0).label(name) for name in TALLIED]
     stmt = counted_incidents(
-        select(*group_cols, func.count().label("events"), *sums).select_from(_source(where, keys)),
-        mission_id, date_from, date_to, where,
+        select(*group_cols, func.count().label("events"), *tallied_sums(_I.c)).select_from(_source(where, keys)),
+        mission_id, date_from, date_to, where, statuses,
     )  # fmt: skip
     return stmt.group_by(*group_cols) if group_cols else stmt

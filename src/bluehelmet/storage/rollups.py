@@ -74,9 +74,9 @@ from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeEngine
 
-from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location
-from bluehelmet.storage.aggregates import TALLIED, period_text
+from bluehelmet.storage.aggregates import TALLIED, period_text, tallied_sums
 from bluehelmet.storage.database import execute_many
 from bluehelmet.storage.tables import TABLES, metadata
 
@@ -303,7 +303,7 @@ _DERIVED = _derivations()
 _CONTRIBUTED = tuple((r.name, r.grain if r.cells else None, _picker(tuple(k.name for k in r.keys))) for r in ROLLUPS)
 #: The fields ``contribution`` reads: read from the record's own dictionary when all are there.
 _READ = frozenset({"latitude", "longitude", "location_name", "location_id", "sector_id", *ROLLUP_KEYS,
-                   "perpetrator", *TALLIED, "event_date", "mission_id"})  # fmt: skip
+                   "perpetrator", *TOLL_FIELDS, "event_date", "mission_id"})  # fmt: skip
 _GRAINS = tuple(dict.fromkeys(r.grain for r in ROLLUPS if r.cells))
 incident_month = MONTH_ROLLUP.table
 
@@ -333,7 +333,8 @@ def contribution(record: object, sector_of: Callable[[int], int | None]) -> Cont
         return None
     own = record.__dict__
     get: Callable[[str], Any] = own.__getitem__ if own.keys() >= _READ else partial(getattr, record)
-    measures = (1, *[get(name) or 0 for name in TALLIED])
+    tolls = [get(name) for name in TOLL_FIELDS]  # each: its value (None counts as not recorded)
+    measures = (1, *[n for toll in tolls for n in ((0, 1) if toll is None else (toll, 0))])
     location_id = get("location_id")
     sector = get("sector_id") or (sector_of(location_id) if location_id else None) or 0
     day = get("event_date")
@@ -444,7 +445,7 @@ def fresh_rollup_rows(session: Session, rollup: Rollup, mission_id: int | None =
         *[cell_text(session, cell).label(cell) for cell in rollup.cells],
         *[k.of_row().label(k.name) for k in rollup.keys],
     ]
-    measures = [func.count().label("events"), *[func.coalesce(func.sum(_I.c[n]), 0).label(n) for n in TALLIED]]
+    measures = [func.count().label("events"), *tallied_sums(_I.c)]
     stmt = select(*keys, *measures).where(_I.c.deleted_at.is_(None), _I.c.review_status != _REJECTED)
     if mission_id is not None:
         stmt = stmt.where(_I.c.mission_id == mission_id)

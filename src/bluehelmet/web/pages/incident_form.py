@@ -17,6 +17,7 @@ from fastapi.responses import RedirectResponse, Response
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, Problem, StaleVersion
 from bluehelmet.domain.incidents import (
+    TOLL_FIELDS,
     EventType,
     GeoPrecision,
     Incident,
@@ -131,6 +132,7 @@ def _options(tx: Transaction, principal: Principal) -> dict[str, Any]:
     places = sorted(visible(tx, principal, "Location"), key=lambda p: str(getattr(p, "name", "")))
     return {
         "choices": {k: [m.value for m in e] for k, e in _CHOICES.items()},
+        "unknowable": TOLL_FIELDS,  # counts a report may not give: empty is "not recorded", not 0
         "sectors": [(s.id, getattr(s, "name", "")) for s in sectors],
         "places": [(p.id, getattr(p, "name", "")) for p in places],
     }

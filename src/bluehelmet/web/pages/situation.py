@@ -17,14 +17,15 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
+from bluehelmet.analytics.incidents import known_sum
 from bluehelmet.domain.access import Action, Principal
-from bluehelmet.domain.incidents import EventType
+from bluehelmet.domain.incidents import EventType, ReviewStatus
 from bluehelmet.services import hotspots, stats
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need
 from bluehelmet.web.pages.frame import Period, db_of, names, render, visible
 
-__all__ = ["data_period", "router", "scope_of", "situation"]
+__all__ = ["data_period", "router", "scope_of", "situation", "statuses_of"]
 
 router = APIRouter()
 
@@ -45,6 +46,11 @@ def scope_of(db: Database, principal: Principal) -> dict[str, Any]:
         return {}
     with db.transaction(principal.name) as tx:
         return {"sector": names(tx, "Sector").get(principal.sector_id, "")}
+
+
+def statuses_of(request: Request) -> frozenset[ReviewStatus] | None:
+    """The review statuses a page counts: verified incidents, or (``?drafts=1``) drafts too."""
+    return None if request.query_params.get("drafts") == "1" else frozenset({ReviewStatus.VERIFIED})
 
 
 def data_period(db: Database, where: dict[str, Any], *, year_to_date: bool = False) -> tuple[date | None, date | None]:
@@ -85,9 +91,11 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
     db = db_of(request)
     where = scope_of(db, principal)
     period = Period.of(request, data_period(db, where))
-    flt = stats.IncidentFilter(period.date_from, period.date_to, where or None)
+    statuses = statuses_of(request)
+    flt = stats.IncidentFilter(period.date_from, period.date_to, where or None, statuses)
     totals = stats.incident_table(db, [], flt)
     total = totals[0] if totals else {"events": 0, "fatalities": 0}
+    pending = stats.pending_review_count(db, flt, actor=principal.name)
     found = hotspots.hotspots(db, flt)
     with db.transaction(principal.name) as tx:
         places = [
@@ -102,8 +110,11 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         "scope": where.get("sector"),
         "total": total,
         "ied": stats.ied_summary(db, flt),
-        "civilians": int(total.get("killed_civilians", 0)) + int(total.get("injured_civilians", 0)),
-        "peacekeepers": int(total.get("killed_peacekeepers", 0)) + int(total.get("injured_peacekeepers", 0)),
+        "fatalities": known_sum(total, ["fatalities"]),
+        "civilians": known_sum(total, ["killed_civilians", "injured_civilians"]),
+        "peacekeepers": known_sum(total, ["killed_peacekeepers", "injured_peacekeepers"]),
+        "pending": pending,
+        "drafts_included": statuses is None,
         "trend": json.dumps(_trend(db, flt)),
         "cells": [(c, _nearest(places, c.latitude, c.longitude)) for c in cells],
         "clusters": [

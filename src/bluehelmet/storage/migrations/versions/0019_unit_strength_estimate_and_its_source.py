@@ -2,7 +2,7 @@
 the estimate comes from, beside the strengths the mission records; existing units get neither.
 
 Revision ID: 0019
-Revises: 0013
+Revises: 0014
 Create Date: 2026-12-07 03:35:00.000000
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0019"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
