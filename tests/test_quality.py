@@ -51,6 +51,11 @@ def test_check_lists_the_reference_missions_gaps(reference_db: Database) -> None
     assert gaps["equipment_serviceability"]["count"] == 0
     assert gaps["evaluation_strength"]["count"] == 0
     assert json.loads(result.stdout)["typed_numbers"] == []
+    # S/2021/520 gives no toll for the complex attack on the Aguelhok camp on 2 April 2021.
+    fatalities = gaps["incident_fatalities"]
+    assert "BH-REF-0001" in {r["label"] for r in fatalities["records"]}
+    assert 0 < fatalities["count"] < fatalities["checked"]
+    assert gaps["incident_victims"]["count"] >= fatalities["count"]
     # On 1 June 2021 the rotations under way are not yet due to have ended.
     assert (
         _gaps(_run(reference_db, "--json", "--on", "2021-06-01", "--only", "rotation_dates"))["rotation_dates"]["count"]
@@ -81,7 +86,8 @@ def _create(tx: Transaction, kind: str, **values: Any) -> int:
 @pytest.fixture
 def small(db: Database) -> Iterator[Small]:
     """Two sectors; in each a place without coordinates and a battalion without strength whose
-    rotation has no actual dates; in East a company with strength and an item never reported."""
+    rotation has no actual dates; in East a company with strength and an item never reported,
+    an incident without its toll, one with it, and a rejected one without it."""
     with db.transaction("tester") as tx:
         mission = _create(tx, "Mission", name="MINUSMA", country_iso3="MLI")
         east = _create(tx, "Sector", mission_id=mission, name="Sector East")
@@ -97,6 +103,12 @@ def small(db: Database) -> Iterator[Small]:
                                  unit_type="combat_convoy_company", sector_id=east, deployed_strength=150)  # fmt: skip
         ids["item"] = _create(tx, "EquipmentItem", mission_id=mission, unit_id=ids["company"],
                               category="mine_protected_vehicle", identifier="UN-1")  # fmt: skip
+        incident = {"mission_id": mission, "event_date": "2021-04-02", "event_type": "Battles",
+                    "sub_event_type": "Armed clash", "sector_id": east}  # fmt: skip
+        ids["incident"] = _create(tx, "Incident", external_id="A-1", **incident)  # tolls omitted: unknown
+        _create(tx, "Incident", external_id="A-2", review_status="verified", fatalities=0, **incident,
+                **dict.fromkeys(quality.VICTIM_FIELDS, 0))  # fmt: skip
+        _create(tx, "Incident", external_id="A-3", review_status="rejected", **incident)  # rejected: not checked
     yield Small(mission, east, north, ids)
 
 
@@ -109,15 +121,19 @@ def _update(db: Database, kind: str, record_id: int, **values: Any) -> None:
 def test_a_kind_has_no_gap_once_its_values_are_filled(db: Database, small: Small) -> None:
     gaps = _gaps(_run(db, "--json", "--on", "2021-06-01"))
     assert {k: g["count"] for k, g in gaps.items()} == {
-        "unit_strength": 2, "unit_equipment": 2, "equipment_serviceability": 1, "incident_casualties": 0,
-        "rotation_dates": 2, "location_coordinates": 2, "evaluation_strength": 0,
+        "unit_strength": 2, "unit_equipment": 2, "equipment_serviceability": 1, "incident_fatalities": 1,
+        "incident_victims": 1, "rotation_dates": 2, "location_coordinates": 2, "evaluation_strength": 0,
     }  # fmt: skip
     for where, (lat, lon) in (("Gao", (16.27, -0.04)), ("Kidal", (18.44, 1.41))):
         _update(db, "Location", small.ids[f"place {where}"], latitude=lat, longitude=lon)
         _update(db, "Unit", small.ids[f"unit {where}"], authorised_strength=850)
         _update(db, "Rotation", small.ids[f"rotation {where}"], actual_start="2021-01-12", actual_end="2021-02-12")
+    tolls = dict.fromkeys(quality.VICTIM_FIELDS, 0)
+    _update(db, "Incident", small.ids["incident"], fatalities=3, **tolls)
     gaps = _gaps(_run(db, "--json", "--on", "2021-06-01"))
-    for kind, checked in (("unit_strength", 3), ("rotation_dates", 2), ("location_coordinates", 2)):
+    assert gaps["incident_fatalities"]["checked"] == 2  # the rejected one is not checked
+    for kind, checked in (("unit_strength", 3), ("rotation_dates", 2), ("location_coordinates", 2),
+                          ("incident_fatalities", 2), ("incident_victims", 2)):  # fmt: skip
         assert (gaps[kind]["count"], gaps[kind]["records"], gaps[kind]["checked"]) == (0, [], checked), kind
     assert gaps["unit_equipment"]["count"] == 2 and gaps["equipment_serviceability"]["count"] == 1
 
@@ -129,6 +145,7 @@ def test_check_exits_0_when_nothing_is_missing_and_1_when_it_cannot_run(db: Data
             records.delete(tx, "Unit", small.ids[f"unit {name}"])
             place = records.get(tx, "Location", small.ids[f"place {name}"])
             records.update(tx, "Location", place.id or 0, {"latitude": 16.0, "longitude": 0.5}, place.version)
+        records.delete(tx, "Incident", small.ids["incident"])
         _create(tx, "EquipmentStatusChange", equipment_id=small.ids["item"], effective_on="2021-01-05",
                 serviceability="serviceable")  # fmt: skip
     result = _run(db, "--json", "--on", "2021-06-01")

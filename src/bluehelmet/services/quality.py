@@ -33,13 +33,22 @@ from bluehelmet.services.listing import scoped_select
 from bluehelmet.services.loading import find_mission
 from bluehelmet.storage.tables import TABLES
 
-__all__ = ["CASUALTY_FIELDS", "CHECKS", "LISTED", "Check", "Gap", "GapRecord", "QualityReport", "TypedNumberFinding",
-           "quality_report"]  # fmt: skip
+__all__ = [
+    "CHECKS",
+    "LISTED",
+    "VICTIM_FIELDS",
+    "Check",
+    "Gap",
+    "GapRecord",
+    "QualityReport",
+    "TypedNumberFinding",
+    "quality_report",
+]  # fmt: skip
 
-#: An incident's casualty figures: each may be unknown (not reported), which is not zero.
-CASUALTY_FIELDS = (
-    "fatalities", "killed_peacekeepers", "injured_peacekeepers", "killed_national_forces",
-    "injured_national_forces", "killed_civilians", "injured_civilians",
+#: An incident's killed and injured by victim group: each may be unknown (not reported), not zero.
+VICTIM_FIELDS = (
+    "killed_peacekeepers", "injured_peacekeepers", "killed_national_forces", "injured_national_forces",
+    "killed_civilians", "injured_civilians",
 )  # fmt: skip
 #: At most this many records are listed per check (the count is always whole).
 LISTED = 200
@@ -113,7 +122,8 @@ class _Scope:
 @dataclass(frozen=True)
 class Check:
     """What one check reads: records of ``kind`` that should have a value (``applies``) and the
-    fields each lacks (``lacks``); ``where`` narrows the query in SQL for the kinds that grow large."""
+    fields each lacks (``lacks``); for the kinds that grow large, ``population`` (the records
+    checked) and ``where`` (those lacking a value) are conditions of the query instead."""
 
     key: str
     kind: str
@@ -122,6 +132,7 @@ class Check:
     applies: Callable[[Any, _Scope], bool]
     lacks: Callable[[Any, _Scope], list[str]]
     where: Callable[[Any], Any] | None = None
+    population: Callable[[Any], Any] | None = None
     note: Callable[[Any], str] = field(default=lambda _r: "")
 
 
@@ -178,8 +189,13 @@ def _military_evaluation(r: Any, _s: _Scope) -> bool:
     return bool(r.kind == EvaluationKind.MILITARY_UNIT_EVALUATION)
 
 
-def _casualties_where(table: Any) -> Any:
-    return or_(*(table.c[n].is_(None) for n in CASUALTY_FIELDS)) & (table.c.review_status != ReviewStatus.REJECTED)
+def _unknown(*names: str) -> Callable[[Any], Any]:
+    """The records with one of ``names`` unknown, as a condition of the query."""
+    return lambda t: or_(*(t.c[n].is_(None) for n in names))
+
+
+def _not_rejected(table: Any) -> Any:
+    return table.c.review_status != ReviewStatus.REJECTED
 
 
 CHECKS: tuple[Check, ...] = (
@@ -194,10 +210,14 @@ CHECKS: tuple[Check, ...] = (
     Check("equipment_serviceability", "EquipmentItem", "items of major equipment with no serviceability report",
           ("Equipment serviceability: an item with no report is counted serviceable, as at its arrival inspection",),
           _everything, _no_report),
-    Check("incident_casualties", "Incident", "incidents (not rejected) without their casualty figures",
-          ("Fatalities in the incident statistics and on the Situation page: an unknown toll is left out, not 0",
-           "Peacekeepers and civilians killed or injured, in the letter's paragraphs on security"),
-          _everything, _none(*CASUALTY_FIELDS), where=_casualties_where),
+    Check("incident_fatalities", "Incident", "incidents (not rejected) whose fatalities are not recorded",
+          ("Fatalities in the incident statistics and on the Situation page: an unknown toll is left out, not 0",),
+          _everything, _none("fatalities"), where=_unknown("fatalities"), population=_not_rejected),
+    Check("incident_victims", "Incident",
+          "incidents (not rejected) whose killed or injured by victim group are not all recorded",
+          ("Peacekeepers killed or injured (Situation page)",
+           "Civilians killed or injured by explosive incidents, and the year-on-year change (the letter)"),
+          _everything, _none(*VICTIM_FIELDS), where=_unknown(*VICTIM_FIELDS), population=_not_rejected),
     Check("rotation_dates", "Rotation", "rotations begun or past their planned end without their actual dates",
           ("Rotations at the same time and against the plan (Rotations page, the letter): the planned window "
            "stands in for the actual one", "Days of rotation in high-tempo periods"),
@@ -212,13 +232,20 @@ CHECKS: tuple[Check, ...] = (
 )  # fmt: skip
 
 
-def _visible(scope: _Scope, cls: type[Record], where: Callable[[Any], Any] | None = None) -> tuple[list[Any], int]:
-    """The live records of the mission that the principal may read (narrowed by ``where`` in
-    SQL), and how many records of the kind the principal may read in all."""
+def _visible(
+    scope: _Scope,
+    cls: type[Record],
+    where: Callable[[Any], Any] | None = None,
+    population: Callable[[Any], Any] | None = None,
+) -> tuple[list[Any], int]:
+    """The live records of the mission (of ``population``) that the principal may read,
+    narrowed by ``where`` in SQL, and how many of the population the principal may read in all."""
     table = TABLES[cls]
     stmt, ask_each = scoped_select(cls, scope.principal)
     if "mission_id" in table.c:
         stmt = stmt.where(table.c.mission_id == scope.mission_id)
+    if population is not None:
+        stmt = stmt.where(population(table))
     session = scope.tx.session
     if where is None:
         found = [r for r in session.scalars(stmt.order_by(table.c.id)) if _may(scope, ask_each, r)]
@@ -236,7 +263,7 @@ def _may(scope: _Scope, ask_each: bool, record: Record) -> bool:
 
 
 def _run(check: Check, scope: _Scope) -> Gap:
-    found, total = _visible(scope, entity_class(check.kind), check.where)
+    found, total = _visible(scope, entity_class(check.kind), check.where, check.population)
     applying = [r for r in found if check.applies(r, scope)]
     checked = total if check.where is not None else len(applying)
     missing = [(r, gone) for r in applying if (gone := check.lacks(r, scope))]
