@@ -18,6 +18,7 @@ from bluehelmet.cli.check import FOUND
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.services import quality, records
 from bluehelmet.services.database import Database, Transaction
+from tests.test_web_api import build_world
 
 
 def _run(db: Database, *args: str) -> Result:
@@ -181,3 +182,26 @@ def test_an_unknown_check_is_refused(db: Database, small: Small) -> None:
     assert _run(db, "--only", "nonsense").exit_code == 2
     with pytest.raises(Exception, match="unknown check nonsense"):
         quality.quality_report(db, checks=["nonsense"])
+
+
+def test_the_api_answers_the_checks_json_as_the_caller_may_read_it(db: Database) -> None:
+    world = build_world(db)
+    with db.transaction("tester") as tx:
+        for side in ("east", "west"):
+            _create(tx, "Location", mission_id=world.ids["mission"], name=f"Nowhere {side}",
+                    sector_id=world.ids[f"sector_{side}"])  # fmt: skip
+    with world.client:
+        answers = {role: world.call(role, "GET", "/api/quality", params={"only": "location_coordinates"})
+                   for role in ("admin", "sector", "viewer")}  # fmt: skip
+        refused = world.call(None, "GET", "/api/quality")
+        unknown = world.call("admin", "GET", "/api/quality", params={"only": "nonsense"})
+    assert refused.status_code == 401
+    assert unknown.status_code in (400, 422) and "unknown check nonsense" in unknown.text
+    listed = {}
+    for role, answer in answers.items():
+        assert answer.status_code == 200, answer.text
+        (gap,) = answer.json()["gaps"]
+        listed[role] = {r["label"] for r in gap["records"]}
+        assert answer.json()["clean"] is False
+    assert listed["admin"] == listed["viewer"] == {"Nowhere east", "Nowhere west"}
+    assert listed["sector"] == {"Nowhere east"}
