@@ -172,8 +172,12 @@ def test_a_sector_account_sees_only_its_sectors_gaps(db: Database, small: Small)
 
 def test_a_typed_number_is_a_finding_of_the_check(db: Database, small: Small) -> None:
     _update(db, "Unit", small.ids["company"], status_reason="Only the 120-member main body is present.")
+    _update(db, "Incident", small.ids["incident"], fatalities=2, notes="An ambush: 3 KILLED, about 40 attackers.")
     result = _run(db, "--json", "--on", "2021-06-01")
-    (found,) = json.loads(result.stdout)["typed_numbers"]
+    unit, toll, attackers = json.loads(result.stdout)["typed_numbers"]
+    assert (toll["label"], toll["quoted"], toll["relation"]) == ("A-1", "3 KILLED", "contradicts")
+    assert (attackers["quoted"], attackers["relation"]) == ("40 attackers", "not_recorded")
+    found = unit
     assert (found["label"], found["field"], found["relation"]) == ("CCC Gao", "status_reason", "contradicts")
     assert found["reason"] == 'says "120-member" but its strength is 150 (deployed_strength / authorised_strength)'
 

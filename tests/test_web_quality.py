@@ -18,7 +18,9 @@ def _text(html: str) -> str:
 
 def test_the_forces_page_words_serviceability_and_strength_on_their_coverage(app_client: TestClient) -> None:
     sign_in(app_client, "admin")
-    page = _text(app_client.get("/forces").text)
+    html = app_client.get("/forces").text
+    assert "<title>Forces · bluehelmet</title>" in html  # the units table once, in the page, not in its title
+    page = _text(html)
     assert "Of the 40 items of major equipment recorded, 22 were unserviceable." in page
     found = re.search(r"Major equipment is recorded for 2 of the (\d+) units that hold it\.", page)
     assert found and int(found.group(1)) > 2

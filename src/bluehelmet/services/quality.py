@@ -292,11 +292,19 @@ def _equipment(scope: _Scope) -> None:
     )
 
 
+#: Words without which an incident's notes hold no typed toll (read in SQL: incidents may be many).
+_TOLL_WORDS = ("killed", "dead", "death", "fatalit", "attacker", "assailant", "fighter")
+
+
+def _incident_words(table: Any) -> Any:
+    return or_(*(table.c.notes.ilike(f"%{word}%") for word in _TOLL_WORDS))
+
+
 def _typed(scope: _Scope) -> list[TypedNumberFinding]:
     found = []
     for kind in MEASURES:
         cls = entity_class(kind)
-        where = (lambda t: t.c.notes != "") if kind == "Incident" else None
+        where = _incident_words if kind == "Incident" else None
         for record in _visible(scope, cls, where)[0]:
             for n in typed_numbers(record, kind):
                 found.append(
