@@ -95,6 +95,10 @@ def test_a_draft_changes_no_verified_figure_and_is_pending_until_verified(
 def test_a_rejected_report_is_never_counted_and_cannot_be_asked_for(db: Database, mission_id: int) -> None:
     with pytest.raises(BluehelmetError, match="rejected"):
         IncidentFilter(statuses=frozenset({ReviewStatus.REJECTED}))
+    with pytest.raises(BluehelmetError, match="not review statuses"):
+        IncidentFilter(statuses=frozenset({"approved"}))  # type: ignore[arg-type]
+    as_text = IncidentFilter(statuses=frozenset({"verified"}))  # type: ignore[arg-type]
+    assert as_text.statuses == VERIFIED and all(isinstance(s, ReviewStatus) for s in as_text.statuses or ())
     every = stats.incident_table(db, [], IncidentFilter())[0]
     assert every["events"] == 12 and every["fatalities"] == sum(range(12))
     nothing = stats.incident_table(db, ["month"], IncidentFilter(statuses=frozenset()))

@@ -87,8 +87,10 @@ class IncidentFilter:
 
     def __post_init__(self) -> None:
         if self.statuses is not None:
-            if not isinstance(self.statuses, frozenset):
+            try:
                 object.__setattr__(self, "statuses", frozenset(ReviewStatus(s) for s in self.statuses))
+            except ValueError:
+                raise BluehelmetError(f"statuses {sorted(map(str, self.statuses))} are not review statuses") from None
             if ReviewStatus.REJECTED in (self.statuses or ()):
                 raise BluehelmetError("a rejected incident is never counted: statuses may be draft and verified")
         if self.date_from and self.date_to and self.date_to < self.date_from:
