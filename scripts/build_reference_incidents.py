@@ -247,10 +247,15 @@ def days_between(rng: random.Random, first: date, last: date, count: int) -> lis
 # ---------------------------------------------------------------------------- named events
 
 
+#: The casualty figures of an event S/2021/520 names without giving them: not recorded (an empty
+#: cell), never 0. Unknown is not zero.
+NOT_GIVEN: dict[str, object] = dict.fromkeys(("fatalities", "killed_civilians", "injured_civilians"), "")
+
+
 def named_events() -> list[Incident]:
     mid_lat = round((PLACES["Douentza"][0] + PLACES["Sévaré"][0]) / 2, 4)
     mid_lon = round((PLACES["Douentza"][1] + PLACES["Sévaré"][1]) / 2, 4)
-    letter = {"source": "S/2021/520", "source_scale": "Other", "source_reliability": "A"}
+    letter = {"source": "S/2021/520", "source_scale": "Other", "source_reliability": "A", **NOT_GIVEN}
     return [
         Incident(
             date(2021, 4, 2),
@@ -271,7 +276,7 @@ def named_events() -> list[Incident]:
                 "attackers_estimated": 200,
                 "notes": "Complex attack on the camp by over 200 extremist elements, robustly repelled (para. 17); "
                 "explosives used as part of the attack (para. 26). attackers_estimated holds 200 for 'over 200'. "
-                "The letter gives no casualty figures; they are left at 0.",
+                "The letter gives no casualty figures: they are not recorded (empty), not 0.",
             },
         ),
         Incident(
@@ -292,7 +297,7 @@ def named_events() -> list[Incident]:
                 "explosives_used": True,
                 "notes": "Complex attack on the temporary operating base in which explosives were used (para. 26). "
                 "The letter gives neither the date nor casualty figures: the date is the one publicly reported "
-                "for the attack; casualties are left at 0.",
+                "for the attack; casualties are not recorded (empty), not 0.",
             },
         ),
         Incident(
@@ -366,7 +371,9 @@ def equipment_ieds(rng: random.Random) -> list[Incident]:
     rows = []
     for day, place, road, vehicle in EQUIPMENT_BLASTS:
         note = f"IED struck a vehicle of a Gao combat convoy company ({vehicle}), not replaced (para. 19)."
-        rows.append(ied(rng, date.fromisoformat(day), place, detonated=True, target="mission", road=road, notes=note))
+        blast = ied(rng, date.fromisoformat(day), place, detonated=True, target="mission", road=road, notes=note)
+        blast.values.update(NOT_GIVEN)  # para. 19 counts the vehicles, not the casualties
+        rows.append(blast)
     return rows
 
 
@@ -527,7 +534,8 @@ def row_of(incident: Incident, number: int) -> dict[str, object]:
     )
     row.update(incident.values)
     for name in ("killed_civilians", "injured_civilians", "fatalities"):
-        row[name] = row[name] or 0
+        if name not in incident.values:  # made up with none; NOT_GIVEN stays empty
+            row[name] = row[name] or 0
     return {k: ("true" if v is True else "false" if v is False else v) for k, v in row.items()}
 
 

@@ -133,6 +133,14 @@ def test_the_api_gives_null_for_a_toll_not_recorded(db: Database, mission_id: in
         assert body["fatalities"] is None and body["killed_civilians"] == 0
         rows = client.get("/api/stats/incidents", headers={"Authorization": f"Bearer {issued}"}).json()["rows"]
         assert rows[0]["fatalities"] == 0 and rows[0]["fatalities_unknown"] == 1
+        with db.transaction("tester") as tx:
+            _incident(tx, mission_id, date(2021, 4, 3), fatalities=5, review_status="draft")
+        every = client.get("/api/stats/incidents", headers={"Authorization": f"Bearer {issued}"}).json()["rows"]
+        verified = client.get(
+            "/api/stats/incidents", params={"status": "verified"}, headers={"Authorization": f"Bearer {issued}"}
+        ).json()["rows"]
+        assert (every[0]["events"], every[0]["fatalities"]) == (2, 5)
+        assert (verified[0]["events"], verified[0]["fatalities"], verified[0]["fatalities_unknown"]) == (1, 0, 1)
 
 
 # ------------------------------------------------------------------ sums that know their gaps
@@ -226,3 +234,35 @@ def test_the_migration_keeps_every_value_and_counts_none_as_unknown(db: Database
         )  # type: ignore[attr-defined]
         assert kept == [(0, 0, 0), (24, 4, 0)]  # the old placeholders of the downgrade, then every value kept
         assert rollup_rows(tx.session) == rollup_rows(tx.session, fresh=True)
+
+
+def test_a_comparison_says_how_many_events_it_could_not_add(db: Database, mission_id: int) -> None:
+    with db.transaction("tester") as tx:
+        _incident(tx, mission_id, date(2020, 2, 1), killed_civilians=4, injured_civilians=2)
+        _incident(tx, mission_id, date(2020, 2, 2), killed_civilians=1)  # injured not recorded
+        _incident(tx, mission_id, date(2021, 2, 1), killed_civilians=1, injured_civilians=2)
+        _incident(tx, mission_id, date(2021, 2, 3))  # nothing recorded
+    change = stats.compare_with_previous_year(
+        db, IncidentFilter(date(2021, 1, 1), date(2021, 4, 30)), "civilian_casualties"
+    )
+    assert (change.current, change.previous, change.current_unknown, change.previous_unknown) == (3, 7, 1, 1)
+    result = CliRunner().invoke(
+        cli, ["--db", db.settings.database_url, "stats", "compare", "--measure", "fatalities", "--from", "2021-01-01",
+              "--to", "2021-04-30"],
+    )  # fmt: skip
+    assert "not recorded for 2 events in the period and 2 a year earlier" in result.stdout
+
+
+def test_a_convoy_whose_vehicles_are_not_recorded_needs_notice_only_with_heavy_weapons(
+    db: Database, mission_id: int
+) -> None:
+    from bluehelmet.domain.convoys import requires_notification  # noqa: PLC0415
+
+    with db.transaction("tester") as tx:
+        seen = records.create(tx, "ConvoyObservation", {"mission_id": mission_id, "armed_group": "CMA",
+                                                         "observed_on": "2021-03-01"})  # fmt: skip
+    with db.transaction("reader") as tx:
+        assert records.get(tx, "ConvoyObservation", seen.id or 0).vehicles is None  # type: ignore[attr-defined]
+    assert not requires_notification(None, heavy_weapons=False)
+    assert requires_notification(None, heavy_weapons=True)
+    assert requires_notification(6, heavy_weapons=False) and not requires_notification(0, heavy_weapons=False)

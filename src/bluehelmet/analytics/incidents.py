@@ -142,12 +142,16 @@ class PeriodChange:
     current: int
     previous: int
     change_percent: float | None  # None when the previous period had none
+    #: The events of each period whose measure is not recorded (``current`` and ``previous`` add
+    #: the recorded values only): a change over periods with gaps compares what is known.
+    current_unknown: int = 0
+    previous_unknown: int = 0
 
 
-def percent_change(current: int, previous: int) -> PeriodChange:
+def percent_change(current: int, previous: int, current_unknown: int = 0, previous_unknown: int = 0) -> PeriodChange:
     """``(current - previous) / previous`` in per cent (the letter's "34 per cent fewer" is -34)."""
     change = None if previous == 0 else 100.0 * (current - previous) / previous
-    return PeriodChange(current, previous, change)
+    return PeriodChange(current, previous, change, current_unknown, previous_unknown)
 
 
 @dataclass(frozen=True)

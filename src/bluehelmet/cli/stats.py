@@ -140,11 +140,11 @@ def compare(
     """A measure in the period against the same dates a year earlier, with the change in per cent."""  # fmt: skip
     result = stats.compare_with_previous_year(door.db, _filter(date_from, date_to, values), measure, mission=mission)
     change = "n/a" if result.change_percent is None else f"{result.change_percent:+.0f}%"
-    emit(
-        dataclasses.asdict(result),
-        as_json,
-        f"{measure}: {result.current} against {result.previous} a year earlier ({change})",
-    )
+    text = f"{measure}: {result.current} against {result.previous} a year earlier ({change})"
+    if result.current_unknown or result.previous_unknown:
+        text += (f"\nrecorded values only: not recorded for {result.current_unknown} events in the period and "
+                 f"{result.previous_unknown} a year earlier")  # fmt: skip
+    emit(dataclasses.asdict(result), as_json, text)
 
 
 @stats_group.command("ied")

@@ -20,7 +20,7 @@ from bluehelmet.analytics.hotspots import (
     hexagon_counts,
     near_repeat_clusters,
 )
-from bluehelmet.domain.incidents import IncidentCategory
+from bluehelmet.domain.incidents import IncidentCategory, ReviewStatus
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.stats import IncidentFilter, plain_filter, split_period
@@ -44,7 +44,27 @@ class Hotspots:
 
 def _points(tx: Transaction, mission_id: int, flt: IncidentFilter) -> Iterable[tuple[float | None, float | None, int]]:
     """Incidents counted by point: whole months from the place rollup when it holds the filter's
-    columns, the odd days at the edges (or everything, when it cannot serve) from the incidents."""
+    columns, the odd days at the edges (or everything, when it cannot serve) from the incidents.
+    Of verified incidents only: those of every status less the drafts' points (counted
+    negatively); of drafts only: read from the incidents."""
+    left_out = flt.left_out
+    if ReviewStatus.VERIFIED in left_out:
+        return coordinate_counts(
+            tx.session, mission_id, date_from=flt.date_from, date_to=flt.date_to, where=flt.where,
+            statuses=flt.statuses,
+        )  # fmt: skip
+    every = _every_status_points(tx, mission_id, flt)
+    if not left_out:
+        return every
+    drafts = coordinate_counts(
+        tx.session, mission_id, date_from=flt.date_from, date_to=flt.date_to, where=flt.where, statuses=left_out
+    )
+    return itertools.chain(every, ((latitude, longitude, -n) for latitude, longitude, n in list(drafts)))
+
+
+def _every_status_points(
+    tx: Transaction, mission_id: int, flt: IncidentFilter
+) -> Iterable[tuple[float | None, float | None, int]]:
     split = None
     if set(flt.where or {}) <= PLACE_ROLLUP.facets and plain_filter(flt):
         split = split_period(flt, PLACE_ROLLUP.grain)
@@ -65,7 +85,9 @@ def _hexagons(tx: Transaction, mission_id: int, flt: IncidentFilter, resolution:
 
 def _clusters(tx: Transaction, mission_id: int, flt: IncidentFilter, km: float, days: int, min_size: int) -> Clustering:
     where = {**(flt.where or {}), "category": list(IED_CATEGORIES)}
-    points = incident_points(tx.session, mission_id, date_from=flt.date_from, date_to=flt.date_to, where=where)
+    points = incident_points(
+        tx.session, mission_id, date_from=flt.date_from, date_to=flt.date_to, where=where, statuses=flt.statuses
+    )
     return near_repeat_clusters(points, km, days, min_size=min_size)
 
 

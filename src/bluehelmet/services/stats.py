@@ -24,6 +24,7 @@ from bluehelmet.analytics.incidents import (
     RateChange,
     Tally,
     finest_period,
+    known_sum,
     percent_change,
     rate_change,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "compare_with_previous_year",
     "ied_summary",
     "incident_table",
+    "known_sum",
     "pending_review",
     "pending_review_count",
     "plain_filter",
@@ -85,8 +87,10 @@ class IncidentFilter:
 
     def __post_init__(self) -> None:
         if self.statuses is not None:
-            if not isinstance(self.statuses, frozenset):
+            try:
                 object.__setattr__(self, "statuses", frozenset(ReviewStatus(s) for s in self.statuses))
+            except ValueError:
+                raise BluehelmetError(f"statuses {sorted(map(str, self.statuses))} are not review statuses") from None
             if ReviewStatus.REJECTED in (self.statuses or ()):
                 raise BluehelmetError("a rejected incident is never counted: statuses may be draft and verified")
         if self.date_from and self.date_to and self.date_to < self.date_from:
@@ -215,14 +219,26 @@ def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: Inc
 
     The rollups and covering indexes count every status but rejected. A filter that leaves the
     drafts out takes theirs away from that answer (drafts are few, read through their partial
-    index); one that leaves the verified incidents out reads its drafts from the incidents."""
+    index); one that leaves the verified incidents out reads its drafts from the incidents. When
+    the drafts are most of the mission's incidents (a large import not yet reviewed), the
+    verified ones are read from the incidents instead."""
     left_out = flt.left_out
     if not left_out:
         return _every_status(tx, mission_id, keys, flt)
-    if ReviewStatus.VERIFIED in left_out:
+    if ReviewStatus.VERIFIED in left_out or _drafts_are_most(tx, mission_id):
         return _of_statuses(tx, mission_id, keys, flt, flt.statuses or frozenset())
     drafts = _of_statuses(tx, mission_id, keys, flt, frozenset({ReviewStatus.DRAFT}))
     return _less(_every_status(tx, mission_id, keys, flt), drafts, len(keys))
+
+
+def _drafts_are_most(tx: Transaction, mission_id: int) -> bool:
+    """Whether the mission's drafts are more than half its counted incidents (the drafts counted
+    from their partial index, the whole from the day rollup: two small reads)."""
+    drafts = select(func.count()).select_from(_I)
+    drafts = counted_incidents(drafts, mission_id, None, None, None, frozenset({ReviewStatus.DRAFT}))
+    tx.write_rollup()
+    total = counted_outside(tx.session, mission_id, None, None)[1]
+    return 2 * int(tx.session.scalar(drafts) or 0) > total
 
 
 def _of_statuses(
@@ -375,6 +391,15 @@ def _casualties(tally: Tally, measure: str) -> int:
     return tally.sums[measure]
 
 
+def _unknown(tally: Tally, measure: str) -> int:
+    """The events of ``tally`` whose ``measure`` is not recorded (at least, for a sum of two)."""
+    if measure == "events":
+        return 0
+    if measure == "civilian_casualties":
+        return max(tally.sums["killed_civilians_unknown"], tally.sums["injured_civilians_unknown"])
+    return tally.sums[f"{measure}_unknown"]
+
+
 def _year_earlier(day: date) -> date:
     try:
         return day.replace(year=day.year - 1)
@@ -393,7 +418,9 @@ def compare_with_previous_year(
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         now, then = _total(tx, mission_id, flt), _total(tx, mission_id, earlier)
-    return percent_change(_casualties(now, measure), _casualties(then, measure))
+    return percent_change(
+        _casualties(now, measure), _casualties(then, measure), _unknown(now, measure), _unknown(then, measure)
+    )
 
 
 def weekly_rate(

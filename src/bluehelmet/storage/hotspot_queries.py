@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
-from bluehelmet.domain.incidents import Incident
+from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.storage.aggregates import counted_incidents
 from bluehelmet.storage.tables import TABLES
@@ -38,14 +38,15 @@ def _restricted(
     date_from: date | None,
     date_to: date | None,
     where: Mapping[str, Any] | None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> _Query:
-    """Live, not rejected incidents of the mission in the period, matching ``where``
-    (the filters of ``INCIDENT_COLUMNS``; a list means any of its values)."""
+    """Live, not rejected incidents of the mission (of ``statuses`` only, when given) in the
+    period, matching ``where`` (the filters of ``INCIDENT_COLUMNS``; a list means any of its values)."""
     joined = _I.outerjoin(_L, _L.c.id == _I.c.location_id)
     if "sector" in (where or {}):
         # An incident's sector is its own, else that of the place it names.
         joined = joined.outerjoin(_S, _S.c.id == func.coalesce(_I.c.sector_id, _L.c.sector_id))
-    stmt = counted_incidents(stmt.select_from(joined), mission_id, date_from, date_to, where)
+    stmt = counted_incidents(stmt.select_from(joined), mission_id, date_from, date_to, where, statuses)
     return stmt
 
 
@@ -56,9 +57,11 @@ def incident_points(
     date_from: date | None = None,
     date_to: date | None = None,
     where: Mapping[str, Any] | None = None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> Iterator[tuple[int, date, float | None, float | None]]:
     """``(id, event_date, latitude, longitude)`` of each matching incident, streamed."""
-    stmt = _restricted(select(_I.c.id, _I.c.event_date, _LATITUDE, _LONGITUDE), mission_id, date_from, date_to, where)
+    columns = select(_I.c.id, _I.c.event_date, _LATITUDE, _LONGITUDE)
+    stmt = _restricted(columns, mission_id, date_from, date_to, where, statuses)
     for ident, day, latitude, longitude in session.execute(stmt.execution_options(yield_per=_BATCH)):
         yield int(ident), day, latitude, longitude
 
@@ -70,11 +73,11 @@ def coordinate_counts(
     date_from: date | None = None,
     date_to: date | None = None,
     where: Mapping[str, Any] | None = None,
+    statuses: frozenset[ReviewStatus] | None = None,
 ) -> Iterator[tuple[float | None, float | None, int]]:
     """``(latitude, longitude, incidents)`` for each distinct point where matching incidents
     happened (None, None for those without coordinates), streamed."""
-    stmt = _restricted(select(_LATITUDE, _LONGITUDE, func.count()), mission_id, date_from, date_to, where).group_by(
-        _LATITUDE, _LONGITUDE
-    )
+    counted = select(_LATITUDE, _LONGITUDE, func.count())
+    stmt = _restricted(counted, mission_id, date_from, date_to, where, statuses).group_by(_LATITUDE, _LONGITUDE)
     for latitude, longitude, count in session.execute(stmt.execution_options(yield_per=_BATCH)):
         yield latitude, longitude, int(count)

@@ -2,14 +2,14 @@
 regions, incidents counted in H3 hexagons (aggregated in the database), places of operations."""
 
 from datetime import date
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from bluehelmet.domain.access import Action, Principal
-from bluehelmet.domain.incidents import IncidentCategory
+from bluehelmet.domain.incidents import IncidentCategory, ReviewStatus
 from bluehelmet.services import map_layers
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
@@ -54,13 +54,18 @@ def hexagons(
     date_to: To = None,
     resolution: Annotated[int, Query(ge=0, le=15)] = 7,
     category: Annotated[list[IncidentCategory] | None, Query()] = None,
+    status: Annotated[
+        list[Literal["draft", "verified"]] | None,
+        Query(description="Review statuses counted (repeatable); none: drafts and verified alike."),
+    ] = None,
     mission: Mission = None,
 ) -> JSONResponse:
     """Incidents of the period (not rejected) counted in H3 cells: a polygon per cell with its
     ``count``; the collection says ``resolution``, ``incidents`` and ``without_coordinates``."""
     _period(date_from, date_to)
     where = {"category": [c.value for c in category]} if category else None
-    flt = IncidentFilter(date_from, date_to, where)
+    statuses = frozenset(ReviewStatus(s) for s in status) if status else None
+    flt = IncidentFilter(date_from, date_to, where, statuses)
     return JSONResponse(map_layers.hexagons(db, principal, flt, resolution, mission=mission))
 
 

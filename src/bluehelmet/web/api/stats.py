@@ -18,7 +18,7 @@ from pydantic import BaseModel
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.domain.incidents import EventType, IncidentCategory, SubEventType, Target
+from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus, SubEventType, Target
 from bluehelmet.services import caveat_stats, convoy_stats, hotspots, plan_stats, readiness, rotation_stats, stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.map_layers import scoped_filter
@@ -43,6 +43,14 @@ _FILTERS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "loc
 
 class Rows(BaseModel):
     rows: list[dict[str, Any]]
+
+
+class IncidentRows(Rows):
+    """The rows, the drafts pending review in the filter's period and columns, and whether the
+    rows count them (as `bluehelmet stats incidents --json` says)."""
+
+    pending_review: int
+    drafts_included: bool
 
 
 def _returns(function: Callable[..., Any]) -> Any:
@@ -78,6 +86,10 @@ def incident_filter(
     location: Many = None,
     sector: Many = None,
     target: Annotated[list[Target] | None, Query()] = None,
+    status: Annotated[
+        list[Literal["draft", "verified"]] | None,
+        Query(description="Review statuses counted (repeatable); none: drafts and verified alike."),
+    ] = None,
 ) -> IncidentFilter:
     """The incidents an analysis counts (a sector account's: its sector's only); vocabulary
     filters take the vocabulary's values only."""
@@ -85,7 +97,8 @@ def incident_filter(
                          sector, _values(target)]  # fmt: skip
     where = {name: values for name, values in zip(_FILTERS, chosen, strict=True) if values}
     try:
-        flt = IncidentFilter(date_from, date_to, where or None)
+        statuses = frozenset(ReviewStatus(s) for s in status) if status else None
+        flt = IncidentFilter(date_from, date_to, where or None, statuses)
     except BluehelmetError as error:
         raise problems(("to", str(error))) from None
     return scoped_filter(db, principal, flt)
@@ -94,7 +107,7 @@ def incident_filter(
 Filter = Annotated[IncidentFilter, Depends(incident_filter)]
 
 
-@router.get("/incidents", response_model=Rows, responses=COMMON)
+@router.get("/incidents", response_model=IncidentRows, responses=COMMON)
 def incidents(db: Db, principal: Reader, flt: Filter, by: str = "", mission: Mission = None) -> JSONResponse:
     """Events and their toll, grouped by ``by`` (comma-separated keys: year, month, week, day,
     event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator)."""
@@ -103,7 +116,9 @@ def incidents(db: Db, principal: Reader, flt: Filter, by: str = "", mission: Mis
         rows = stats.incident_table(db, keys, flt, mission=mission, actor=principal.name)
     except BluehelmetError as error:
         raise problems(("by", str(error))) from None
-    return JSONResponse({"rows": rows})
+    pending = stats.pending_review_count(db, flt, mission=mission, actor=principal.name)
+    included = flt.statuses is None or ReviewStatus.DRAFT in flt.statuses
+    return JSONResponse({"rows": rows, "pending_review": pending, "drafts_included": included})
 
 
 @router.get("/rate", response_model=_returns(stats.weekly_rate), responses=COMMON)

@@ -17,7 +17,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bluehelmet.analytics.incidents import known_sum
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.incidents import EventType, ReviewStatus
 from bluehelmet.services import hotspots, stats
@@ -110,9 +109,9 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         "scope": where.get("sector"),
         "total": total,
         "ied": stats.ied_summary(db, flt),
-        "fatalities": known_sum(total, ["fatalities"]),
-        "civilians": known_sum(total, ["killed_civilians", "injured_civilians"]),
-        "peacekeepers": known_sum(total, ["killed_peacekeepers", "injured_peacekeepers"]),
+        "fatalities": stats.known_sum(total, ["fatalities"]),
+        "civilians": stats.known_sum(total, ["killed_civilians", "injured_civilians"]),
+        "peacekeepers": stats.known_sum(total, ["killed_peacekeepers", "injured_peacekeepers"]),
         "pending": pending,
         "drafts_included": statuses is None,
         "trend": json.dumps(_trend(db, flt)),
@@ -123,6 +122,6 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         ],
         "clustering": found.clusters,
         "hexagons": found.hexagons,
-        "map_query": json.dumps(period.query()),
+        "map_query": json.dumps({**period.query(), **({} if statuses is None else {"status": "verified"})}),
     }
     return render(request, "situation.html", context, principal=principal)
