@@ -251,3 +251,18 @@ def test_a_comparison_says_how_many_events_it_could_not_add(db: Database, missio
               "--to", "2021-04-30"],
     )  # fmt: skip
     assert "not recorded for 2 events in the period and 2 a year earlier" in result.stdout
+
+
+def test_a_convoy_whose_vehicles_are_not_recorded_needs_notice_only_with_heavy_weapons(
+    db: Database, mission_id: int
+) -> None:
+    from bluehelmet.domain.convoys import requires_notification  # noqa: PLC0415
+
+    with db.transaction("tester") as tx:
+        seen = records.create(tx, "ConvoyObservation", {"mission_id": mission_id, "armed_group": "CMA",
+                                                         "observed_on": "2021-03-01"})  # fmt: skip
+    with db.transaction("reader") as tx:
+        assert records.get(tx, "ConvoyObservation", seen.id or 0).vehicles is None  # type: ignore[attr-defined]
+    assert not requires_notification(None, heavy_weapons=False)
+    assert requires_notification(None, heavy_weapons=True)
+    assert requires_notification(6, heavy_weapons=False) and not requires_notification(0, heavy_weapons=False)

@@ -235,7 +235,10 @@ def _cli_json(world: World, *arguments: str) -> Any:
 
 #: Each topic of `bluehelmet stats`, asked of the API and of the command.
 TOPICS: list[tuple[str, dict[str, Any], list[str]]] = [
-    ("incidents", {"by": "year,event_type", "from": "2020-01-01"}, ["--by", "year,event_type", "--from", "2020-01-01"]),
+    ("incidents", {"by": "year,event_type", "from": "2020-01-01"},
+     ["--by", "year,event_type", "--from", "2020-01-01", "--include-drafts"]),
+    ("incidents", {"by": "year,event_type", "from": "2020-01-01", "status": "verified"},
+     ["--by", "year,event_type", "--from", "2020-01-01"]),
     ("rate", {"from": "2021-01-01", "to": "2021-12-31", "split": "2021-04-01"},
      ["--from", "2021-01-01", "--to", "2021-12-31", "--split", "2021-04-01"]),
     ("compare", {"from": "2021-01-01", "to": "2021-12-31", "measure": "fatalities"},

@@ -33,7 +33,7 @@ PASSWORD = "correct horse battery staple"
 ROLES = {"admin": None, "analyst": None, "east": "Sector East", "viewer": None, "evaluator": None, "reporting": None}
 PAGES = [
     "/situation", "/incidents", "/incidents/new", "/operations", "/forces", "/rotations", "/capabilities",
-    "/transition", "/imports", "/reports", "/reports/drafts", "/audit", "/about",
+    "/transition", "/imports", "/quality", "/reports", "/reports/drafts", "/audit", "/about",
 ]  # fmt: skip
 WEB = Path(__file__).parents[1] / "src" / "bluehelmet" / "web"
 

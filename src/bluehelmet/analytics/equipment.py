@@ -15,7 +15,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from bluehelmet.analytics.coverage import Coverage
 from bluehelmet.domain.equipment import EquipmentItem, EquipmentStatusChange, Serviceability
+from bluehelmet.domain.units import CIVILIAN_UNIT_TYPES, Component, DeploymentStatus, Unit, UnitType
 
 __all__ = [
     "CountRow",
@@ -24,6 +26,7 @@ __all__ = [
     "ItemStatus",
     "UnitServiceability",
     "damage_by_year",
+    "equipment_holders",
     "readiness",
     "status_on",
 ]
@@ -149,6 +152,12 @@ class EquipmentReadiness:
     damage_by_year: list[DamageRow]
     units_below_standard: list[str]
     statuses: list[ItemStatus]
+    #: Items whose state on the day rests on a reported change (the others are taken as
+    #: serviceable, as at their arrival inspection).
+    item_coverage: Coverage
+    #: Units that hold major equipment with at least one item recorded, of the units ``readiness``
+    #: was told hold it (all of them when it was told none).
+    unit_coverage: Coverage
 
 
 def _rows(statuses: Iterable[ItemStatus], key: str) -> list[CountRow]:
@@ -168,9 +177,14 @@ def readiness(
     unit_names: Mapping[int, str],
     on: date,
     standard: float,
+    holders: Mapping[int, int] | None = None,
 ) -> EquipmentReadiness:
     """Serviceability of ``items`` on ``on``, by unit (against ``standard``, a share between 0
-    and 1), by category and by cause, and damage by year up to that day."""
+    and 1), by category and by cause, and damage by year up to that day.
+
+    ``holders`` maps each unit that should hold major equipment to itself and each of its
+    sub-units to it: the units coverage counts those with an item recorded (a sub-unit's item
+    counts for its holder). Without it, the coverage speaks only of the units with items."""
     items, changes = list(items), list(changes)
     statuses = status_on(items, changes, on)
     units: dict[int, list[ItemStatus]] = {}
@@ -203,4 +217,41 @@ def readiness(
         damage_by_year=damage_by_year(items, changes, on),
         units_below_standard=[u.unit for u in by_unit if u.below_standard],
         statuses=statuses,
+        item_coverage=Coverage(sum(s.since is not None for s in statuses), len(statuses), "items"),
+        unit_coverage=_unit_coverage(statuses, holders),
     )
+
+
+#: Units in the mission area with their contingent-owned equipment (a pledged unit has none yet).
+_HOLDING = frozenset({DeploymentStatus.DEPLOYED, DeploymentStatus.ROTATING, DeploymentStatus.ADVANCE_TEAM_ONLY})
+#: Units that bring no major equipment of their own.
+_NO_MAJOR_EQUIPMENT = CIVILIAN_UNIT_TYPES | {UnitType.INDIVIDUAL_POLICE, UnitType.HEADQUARTERS}
+
+
+def equipment_holders(units: Iterable[Unit]) -> dict[int, int]:
+    """Each unit that should report major equipment (a contingent: a military or formed police
+    unit in the mission area with no parent) mapped to itself, and each of its sub-units to it."""
+    by_id = {u.id: u for u in units if u.id is not None}
+    holders: dict[int, int] = {}
+    for unit_id, unit in by_id.items():
+        top, seen = unit, {unit_id}
+        while top.parent_id is not None and top.parent_id in by_id and top.parent_id not in seen:
+            seen.add(top.parent_id)
+            top = by_id[top.parent_id]
+        if (
+            top.id is not None
+            and top.component in (Component.MILITARY, Component.POLICE)
+            and top.deployment_status in _HOLDING
+            and top.unit_type not in _NO_MAJOR_EQUIPMENT
+        ):
+            holders[unit_id] = top.id
+    return holders
+
+
+def _unit_coverage(statuses: list[ItemStatus], holders: Mapping[int, int] | None) -> Coverage:
+    with_items = {s.unit_id for s in statuses}
+    if holders is None:
+        return Coverage(len(with_items), len(with_items), "units")
+    expected = set(holders.values())
+    covered = {holders[u] for u in with_items if u in holders}
+    return Coverage(len(covered), len(expected), "units")

@@ -99,11 +99,12 @@ def rotation_facts(rotation: Rotation, *, unit: str, unit_type: str, sector: str
 
 @dataclass(frozen=True)
 class UnitStrength:
-    """A unit counted in a sector's strength (sub-units are counted within their parent)."""
+    """A unit counted in a sector's strength (sub-units are counted within their parent);
+    ``strength`` None when it is not recorded: left out of the sums, never taken as 0."""
 
     unit_id: int
     sector: str | None
-    strength: int
+    strength: int | None
 
 
 @dataclass(frozen=True)
@@ -136,7 +137,8 @@ def available_strength(
     """Each sector's deployed and available strength on each day of ``period``, by sector then day.
 
     A unit rotating counts ``available_fraction`` of the personnel the rotation affects; two
-    rotations of one unit on the same day never take away more than the unit has.
+    rotations of one unit on the same day never take away more than the unit has. A unit of
+    unknown strength adds nothing to either figure, but is counted among the rotating units.
     """
     by_unit = {u.unit_id: u for u in units}
     sectors = sorted({u.sector for u in units}, key=lambda s: (s is None, s or ""))
@@ -148,10 +150,13 @@ def available_strength(
             unit = by_unit.get(r.unit_id)
             if unit is None or not r.window.contains(day):
                 continue
+            if unit.strength is None:
+                loss.setdefault(r.unit_id, 0.0)
+                continue
             affected = unit.strength if r.affected is None else min(r.affected, unit.strength)
             loss[r.unit_id] = min(unit.strength, loss.get(r.unit_id, 0.0) + affected * (1 - r.available_fraction))
         for sector in sectors:
-            deployed = sum(u.strength for u in members[sector])
+            deployed = sum(u.strength for u in members[sector] if u.strength is not None)
             lost = sum(loss.get(u.unit_id, 0.0) for u in members[sector])
             rotating = sum(1 for u in members[sector] if u.unit_id in loss)
             result.append(SectorDay(sector, day, deployed, deployed - lost, rotating))

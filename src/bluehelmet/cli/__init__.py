@@ -8,6 +8,7 @@ import click
 
 from bluehelmet.cli import (
     backup,
+    check,
     exchange,
     maintenance,
     plan,
@@ -66,6 +67,7 @@ for _command in (
     *plan.COMMANDS,
     *synth.COMMANDS,
     *backup.COMMANDS,
+    *check.COMMANDS,
 ):
     cli.add_command(_command)
 

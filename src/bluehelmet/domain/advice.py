@@ -2,7 +2,8 @@
 
 A place with no coordinates (Echefell, in the letter) is kept so records can name it, but it
 cannot be mapped; a coordinate far from the place the record names is usually a slip (RADPKO's
-Ménaka base at longitude -2.40 instead of +2.40 lies 500 km west of Ménaka).
+Ménaka base at longitude -2.40 instead of +2.40 lies 500 km west of Ménaka); a number typed
+into quoted text that a field of the record holds (``typed_numbers``) goes stale or contradicts it.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from bluehelmet.domain.errors import Problem
 from bluehelmet.domain.places import Location
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.rules import RuleContext
+from bluehelmet.domain.typed_numbers import typed_numbers
 
 __all__ = ["FAR_FROM_PLACE_KM", "advise"]
 
@@ -38,4 +40,5 @@ def advise(record: Record, ctx: RuleContext) -> list[Problem]:
         if km > FAR_FROM_PLACE_KM:
             reason = f"({lat}, {lon}) is {km:.0f} km from {place.name} ({place.latitude}, {place.longitude})"
             warnings.append(Problem(record.label(), "latitude", reason))
+    warnings.extend(Problem(record.label(), n.field, n.reason()) for n in typed_numbers(record))
     return warnings

@@ -96,6 +96,7 @@ class Unit(Record):
     Sub-units point to their parent; a sub-unit is never larger than its parent. A unit that
     is not fully deployed (advance team only, say) says since when and why. Units assigned to
     the mission's mobile task force keep their organic parent and carry ``mobile_task_force``.
+    A strength the mission has not recorded may carry an outside estimate and its source.
     """
 
     natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "name"),)
@@ -116,3 +117,7 @@ class Unit(Record):
     status_reason_fr: str = ""  # the reason in French, quoted by the French letter (migration 0015)
     mobile_task_force: bool = False
     notes: str = ""
+    #: A size read from elsewhere than the mission's own returns (Geo-PKO's map symbols), kept
+    #: for a person's eye with where it comes from; no figure adds it to a strength.
+    strength_estimate: int | None = None
+    strength_estimate_source: str = ""

@@ -44,6 +44,7 @@ __all__ = [
     "filter_specs",
     "list_page",
     "parse_query",
+    "scoped_select",
     "sector_name",
 ]
 
@@ -219,6 +220,12 @@ def _select(
     if clause is None:
         return stmt, True
     return stmt.where(clause), False
+
+
+def scoped_select(cls: type[Record], principal: Principal) -> tuple[Select[Any], bool]:
+    """The live records of ``cls`` that ``principal`` may read, as a query, and whether each
+    must still be asked ``allowed`` (sector scoping for the services that read through it)."""
+    return _select(cls, {}, principal, include_deleted=False)
 
 
 def _narrowed(cls: type[Record], stmt: Select[Any], text: str, sector_id: int | None) -> Select[Any]:

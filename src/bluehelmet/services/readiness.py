@@ -7,23 +7,25 @@ thousands of these, not millions) and hands them to ``bluehelmet.analytics.equip
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
 
-from bluehelmet.analytics.equipment import EquipmentReadiness, readiness
+from bluehelmet.analytics.coverage import Coverage, known_sum
+from bluehelmet.analytics.equipment import EquipmentReadiness, equipment_holders, readiness
 from bluehelmet.analytics.performance import PerformanceReport, performance
 from bluehelmet.domain.equipment import EquipmentCategory, EquipmentItem, EquipmentStatusChange, Inspection
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.evaluations import Evaluation, EvaluationFinding, ImprovementAction, ImprovementPlan
 from bluehelmet.domain.records import Record
-from bluehelmet.domain.units import Unit
+from bluehelmet.domain.units import DeploymentStatus, Unit
 from bluehelmet.geography.names import normalise
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.storage import repository
 
-__all__ = ["equipment_readiness", "performance_report", "units_and_sub_units"]
+__all__ = ["DeployedStrength", "deployed_strength", "equipment_readiness", "performance_report", "units_and_sub_units"]
 
 _R = TypeVar("_R", bound=Record)
 
@@ -53,6 +55,29 @@ def units_and_sub_units(units: Sequence[Unit], names: Sequence[str]) -> set[int]
                 chosen.add(unit_id)
                 stack.extend(children.get(unit_id, []))
     return chosen
+
+
+#: Units whose personnel are in the mission area (an advance team counts its own size).
+_PRESENT = frozenset({DeploymentStatus.DEPLOYED, DeploymentStatus.ROTATING, DeploymentStatus.ADVANCE_TEAM_ONLY})
+
+
+@dataclass(frozen=True)
+class DeployedStrength:
+    """Personnel deployed: the sum of the known deployed strengths, and the units it rests on."""
+
+    personnel: int
+    coverage: Coverage
+
+
+def deployed_strength(units: Iterable[Unit]) -> DeployedStrength:
+    """The personnel of the units in the mission area, each counted once: a sub-unit is within
+    its parent when the parent is among ``units``. A unit whose deployed strength is not
+    recorded adds nothing and is counted as missing in the coverage."""
+    listed = list(units)
+    ids = {u.id for u in listed}
+    tops = [u for u in listed if u.deployment_status in _PRESENT and (u.parent_id is None or u.parent_id not in ids)]
+    personnel, coverage = known_sum((u.deployed_strength for u in tops), "units")
+    return DeployedStrength(personnel, coverage)
 
 
 def _categories(names: Sequence[str]) -> set[str]:
@@ -91,7 +116,8 @@ def equipment_readiness(
         ids = {item.id for item in items}
         changes = [c for c in _live(tx, EquipmentStatusChange) if c.equipment_id in ids]
         names = {unit.id or 0: unit.name for unit in all_units}
-        return readiness(items, changes, names, day, tx.settings.serviceability_standard)
+        holders = equipment_holders(u for u in all_units if chosen is None or u.id in chosen)
+        return readiness(items, changes, names, day, tx.settings.serviceability_standard, holders)
 
 
 def performance_report(

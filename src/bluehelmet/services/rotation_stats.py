@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date
 
+from bluehelmet.analytics.coverage import Coverage
 from bluehelmet.analytics.rotations import (
     BATTALION_TYPES,
     Deviation,
@@ -40,16 +41,26 @@ from bluehelmet.services.records import list_records
 __all__ = [
     "BATTALION_TYPES",
     "PRESENT_STATUSES",
+    "Coverage",
     "Deviation",
     "HighPeriodClash",
     "Overlap",
     "RotationReport",
+    "SectorCoverage",
     "SectorDay",
     "rotations",
 ]
 
 #: Units whose strength is in the mission area (an advance team counts its own size).
 PRESENT_STATUSES = frozenset({DeploymentStatus.DEPLOYED, DeploymentStatus.ROTATING, DeploymentStatus.ADVANCE_TEAM_ONLY})
+
+
+@dataclass(frozen=True)
+class SectorCoverage:
+    """The units of a sector (None: of no sector) in the mission area whose strength is known."""
+
+    sector: str | None
+    coverage: Coverage
 
 
 @dataclass(frozen=True)
@@ -64,8 +75,13 @@ class RotationReport:
     overlaps: RotationOverlaps
     high_periods: list[HighPeriodClash]
     deviations: list[Deviation]
-    #: Units counted with no strength on record (neither deployed, authorised nor rotating personnel).
+    #: Units with no strength on record (neither deployed, authorised nor rotating personnel):
+    #: left out of every sector's strength, never counted as 0.
     units_without_strength: list[str]
+    #: Each sector's units in the mission area whose strength is known, of all of them.
+    strength_coverage: list[SectorCoverage]
+    #: The units rotating in the period whose strength (the personnel a rotation takes away) is known.
+    rotating_coverage: Coverage
 
 
 def _top(unit: Unit, units: dict[int, Unit]) -> Unit:
@@ -105,27 +121,38 @@ def rotations(
 
     moved: dict[int, int] = {}
     for r in stored:
-        moved[r.unit_id] = max(moved.get(r.unit_id, 0), r.personnel or 0)
+        if r.personnel is not None:
+            moved[r.unit_id] = max(moved.get(r.unit_id, 0), r.personnel)
 
-    def strength(unit: Unit) -> int:
-        return unit.deployed_strength or unit.authorised_strength or moved.get(unit.id or 0, 0)
+    def strength(unit: Unit) -> int | None:
+        for known in (unit.deployed_strength, unit.authorised_strength, moved.get(unit.id or 0)):
+            if known is not None:
+                return known
+        return None
 
     def sector_of(unit: Unit) -> str | None:
         return sectors.get(unit.sector_id) if unit.sector_id is not None else None
 
     counted = [u for u in units.values() if u.parent_id not in units and u.deployment_status in PRESENT_STATUSES]
     strengths = [UnitStrength(u.id or 0, sector_of(u), strength(u)) for u in counted]
+    coverage: dict[str | None, Coverage] = {}
+    for u in counted:
+        known = Coverage(int(strength(u) is not None), 1, "units")
+        coverage[sector_of(u)] = coverage[sector_of(u)] + known if sector_of(u) in coverage else known
     facts: list[RotationFacts] = []
     windows: list[RotationWindow] = []
+    rotating: dict[int, bool] = {}
     for r in stored:
         unit = units[r.unit_id]
         top = _top(unit, units)
+        own = strength(unit)
         f = rotation_facts(r, unit=unit.name, unit_type=str(unit.unit_type), sector=sector_of(unit) or sector_of(top))
-        windows.append(
-            RotationWindow(top.id or 0, f.effective, f.available_fraction, None if top is unit else strength(unit))
-        )
+        # A sub-unit of unknown size takes away an unknown part of its parent: none is assumed.
+        affected = None if top is unit else (own if own is not None else 0)
+        windows.append(RotationWindow(top.id or 0, f.effective, f.available_fraction, affected))
         if f.planned.overlap(period) or (f.actual and f.actual.overlap(period)):
             facts.append(f)
+            rotating[unit.id or 0] = own is not None and strength(top) is not None
     facts.sort(key=lambda f: (f.planned.start, f.unit, f.rotation_id))
     daily = available_strength(strengths, windows, period)
     lowest: dict[str | None, SectorDay] = {}
@@ -146,5 +173,9 @@ def rotations(
         overlaps=rotation_overlaps(facts, unit_types),
         high_periods=high_period_clashes(facts, period_facts),
         deviations=[deviation(f, tolerance_days) for f in facts],
-        units_without_strength=sorted(u.name for u in counted if strength(u) == 0),
+        units_without_strength=sorted(u.name for u in counted if strength(u) is None),
+        strength_coverage=[
+            SectorCoverage(k, coverage[k]) for k in sorted(coverage, key=lambda s: (s is None, s or ""))
+        ],
+        rotating_coverage=Coverage(sum(rotating.values()), len(rotating), "rotating units"),
     )

@@ -3,6 +3,7 @@
 - ``records``: every kind of record: list, get, create, change, delete, restore, history
 - ``review``: the incidents' review (draft -> verified / rejected), one or a batch
 - ``stats``: the analysis, as ``bluehelmet stats TOPIC --json`` gives it
+- ``quality``: data quality, as ``bluehelmet check --json`` gives it
 - ``maps``: GeoJSON layers for the pages' map
 - ``files``: streamed exports and uploaded imports
 - ``reports``: the letter; ``drafts``: drafts of the letter
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bluehelmet.web.api import drafts, files, maps, records, reports, review, stats
+from bluehelmet.web.api import drafts, files, maps, quality, records, reports, review, stats
 
 __all__ = ["router"]
 
@@ -22,5 +23,5 @@ router = APIRouter(prefix="/api")
 # hundred, seven for each kind) come after the stats and map routes, which need not walk them,
 # and before the files and the letter (some seventy routes, for requests that take seconds),
 # which a creation need not walk.
-for _module in (review, stats, maps, records, files, reports, drafts):
+for _module in (review, stats, quality, maps, records, files, reports, drafts):
     router.include_router(_module.router)

@@ -45,6 +45,14 @@ class Rows(BaseModel):
     rows: list[dict[str, Any]]
 
 
+class IncidentRows(Rows):
+    """The rows, the drafts pending review in the filter's period and columns, and whether the
+    rows count them (as `bluehelmet stats incidents --json` says)."""
+
+    pending_review: int
+    drafts_included: bool
+
+
 def _returns(function: Callable[..., Any]) -> Any:
     """What a service returns: the schema of the answer (the service's own result type)."""
     return typing.get_type_hints(function)["return"]
@@ -99,7 +107,7 @@ def incident_filter(
 Filter = Annotated[IncidentFilter, Depends(incident_filter)]
 
 
-@router.get("/incidents", response_model=Rows, responses=COMMON)
+@router.get("/incidents", response_model=IncidentRows, responses=COMMON)
 def incidents(db: Db, principal: Reader, flt: Filter, by: str = "", mission: Mission = None) -> JSONResponse:
     """Events and their toll, grouped by ``by`` (comma-separated keys: year, month, week, day,
     event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator)."""
@@ -108,7 +116,9 @@ def incidents(db: Db, principal: Reader, flt: Filter, by: str = "", mission: Mis
         rows = stats.incident_table(db, keys, flt, mission=mission, actor=principal.name)
     except BluehelmetError as error:
         raise problems(("by", str(error))) from None
-    return JSONResponse({"rows": rows})
+    pending = stats.pending_review_count(db, flt, mission=mission, actor=principal.name)
+    included = flt.statuses is None or ReviewStatus.DRAFT in flt.statuses
+    return JSONResponse({"rows": rows, "pending_review": pending, "drafts_included": included})
 
 
 @router.get("/rate", response_model=_returns(stats.weekly_rate), responses=COMMON)

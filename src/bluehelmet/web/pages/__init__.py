@@ -28,6 +28,7 @@ from bluehelmet.web.pages.imports import router as imports_router
 from bluehelmet.web.pages.incidents import router as incidents_router
 from bluehelmet.web.pages.operations import router as operations_router
 from bluehelmet.web.pages.planning import router as planning_router
+from bluehelmet.web.pages.quality import router as quality_router
 from bluehelmet.web.pages.reports import router as reports_router
 from bluehelmet.web.pages.rotations import router as rotations_router
 from bluehelmet.web.pages.situation import router as situation_router
@@ -77,6 +78,7 @@ for _pages in (
     transition_router,
     imports_router,
     drafts_router,
+    quality_router,
     reports_router,
     audit_router,
     about_router,

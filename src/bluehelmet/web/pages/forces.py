@@ -38,14 +38,10 @@ def forces(request: Request, principal: Annotated[Principal, Depends(need(Action
     equipment = readiness.equipment_readiness(db, units=list(unit_names.values()) if principal.scoped else ())
     performance = readiness.performance_report(db)
     ids = set(unit_names)
-    strength: Counter[str] = Counter()
-    for unit in units:
-        strength[sectors.get(unit.sector_id or 0, "")] += unit.deployed_strength or 0
     context: dict[str, Any] = {
         "title": "Forces",
         "units": units,
-        "strength": sorted(strength.items()),
-        "deployed": sum(strength.values()),
+        "deployed": readiness.deployed_strength(units),
         "caveats": sorted(caveats, key=lambda c: (c.declared, unit_names.get(c.unit_id, ""))),
         "in_force": [c for c in caveats if c.lifted_on is None or c.lifted_on > today],
         "impacts": impacts,

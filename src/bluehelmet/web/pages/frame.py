@@ -57,6 +57,7 @@ NAV = (
     ("/capabilities", N_("Capabilities")),
     ("/transition", N_("Transition")),
     ("/imports", N_("Imports")),
+    ("/quality", N_("Data quality")),
     ("/reports", N_("Reports")),
     ("/audit", N_("Audit")),
     ("/about", N_("About the data")),

@@ -64,6 +64,9 @@ def rotation_timeline(
         "high_periods": mine(report.high_periods),
         "deviations": mine(report.deviations),
         "lowest": mine(report.lowest),
+        "coverage": {c.sector: c.coverage for c in mine(report.strength_coverage)},
+        # The rotating units' coverage is the whole mission's: a sector account is not shown it.
+        "rotating": None if principal.scoped else report.rotating_coverage,
     }
     return render(request, "rotations.html", context, principal=principal)
 

@@ -1,0 +1,37 @@
+"""Data quality: the values missing that a figure needs, with the figures each gap weakens and
+links to the records, and the numbers typed into quoted text. A sector account sees its
+sector's records only (the same report as `bluehelmet check`, read as the principal)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from bluehelmet.domain.access import Action, Principal
+from bluehelmet.services import quality
+from bluehelmet.web.deps import need
+from bluehelmet.web.pages.frame import actor_of, db_of, render
+
+__all__ = ["link", "router"]
+
+router = APIRouter()
+
+
+def link(kind: str, record_id: int) -> str:
+    """Where a record is shown: an incident's own page, else its history on the audit page."""
+    return f"/incidents/{record_id}" if kind == "Incident" else f"/audit?kind={kind}&id={record_id}"
+
+
+@router.get("/quality")
+def data_quality(request: Request, principal: Annotated[Principal, Depends(need(Action.READ))]) -> Response:
+    report = quality.quality_report(db_of(request), principal, actor=actor_of(principal))
+    context: dict[str, Any] = {
+        "title": "Data quality",
+        "report": report,
+        "open": [g for g in report.gaps if g.count],
+        "closed": [g for g in report.gaps if not g.count],
+        "link": link,
+    }
+    return render(request, "quality.html", context, principal=principal)
