@@ -16,8 +16,7 @@ from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.records import Record, snapshot
-from bluehelmet.services import listing, records
-from bluehelmet.services.access import allowed
+from bluehelmet.services import listing, records, scope
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
@@ -62,8 +61,7 @@ def filter_parameters(cls: type[Record]) -> list[dict[str, Any]]:
 
 
 def _scoped(tx: Transaction, principal: Principal, action: Action, record: Record, doing: str) -> None:
-    if not allowed(tx, principal, action, record):
-        raise OutsideScope(f"{record.label()}: a {principal.role} account may not {doing} it (outside its sector)")
+    scope.admit(tx, principal, action, record, doing)
 
 
 def _review_gate(principal: Principal, cls: type[Record], before: str | None, after: Any) -> None:
