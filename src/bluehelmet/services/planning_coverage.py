@@ -18,8 +18,8 @@ import shapely
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.operations import Activity
-from bluehelmet.domain.records import Record
 from bluehelmet.domain.places import Location, Mission
+from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import DeploymentStatus, Unit, UnitType
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.planning.casevac import (
@@ -182,7 +182,12 @@ def casevac_coverage(
     """Coverage of the mission area and places against 10-1-2, and where more assets would help
     most (from a sector account's own units and places only, for ``principal`` of a sector)."""
     problem = coverage_problem_from_db(
-        db, resolution=resolution, date_from=date_from, date_to=date_to, mission=mission, actor=actor,
+        db,
+        resolution=resolution,
+        date_from=date_from,
+        date_to=date_to,
+        mission=mission,
+        actor=actor,
         principal=principal,
     )
     return coverage(replace(problem, suggest_count=suggest_count), time_limit=time_limit, with_cells=with_cells)

@@ -29,8 +29,8 @@ from bluehelmet.services.loading import find_mission
 __all__ = [
     "FOREIGN_REFERENCE",
     "OutsideScope",
-    "admit",
     "Scope",
+    "admit",
     "check_references",
     "mission_for",
     "readable",
@@ -136,6 +136,7 @@ def admit(tx: Transaction, principal: Principal, action: Action, record: Record,
     on ``record`` outside its scope; a write is also refused if the record refers to a record
     the principal may not read (``check_references``)."""
     if not allowed(tx, principal, action, record):
-        raise OutsideScope(f"a {principal.role} account may not {doing} this {type(record).__name__} (outside its sector)")
+        kind = type(record).__name__
+        raise OutsideScope(f"a {principal.role} account may not {doing} this {kind} (outside its sector)")
     if action != Action.READ:
         check_references(tx, principal, record)

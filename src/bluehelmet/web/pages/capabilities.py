@@ -27,7 +27,7 @@ def capability_gaps(
     with db.transaction(actor_of(principal)) as tx:
         projects = [p for p in visible(tx, principal, "InfrastructureProject") if isinstance(p, InfrastructureProject)]
         milestones = [m for m in visible(tx, principal, "ProjectMilestone") if isinstance(m, ProjectMilestone)]
-        places, sectors = names(tx, "Location"), names(tx, "Sector")
+        places = names(tx, "Location")
         today = tx.today
     here = page_scope(request, principal)
     gaps = plan_stats.capabilities(db, mission=here.mission)

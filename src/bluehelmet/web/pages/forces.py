@@ -37,8 +37,8 @@ def forces(request: Request, principal: Annotated[Principal, Depends(need(Action
     unit_names = {u.id: u.name for u in units}
     mission = page_scope(request, principal).mission
     # A sector account's equipment is its units' (none if it has none), by id, never "all units".
-    equipment = readiness.equipment_readiness(db, unit_ids=set(unit_names) if principal.scoped else None,
-                                              mission=mission, actor=actor_of(principal))  # fmt: skip
+    own = {u.id for u in units if u.id is not None} if principal.scoped else None
+    equipment = readiness.equipment_readiness(db, unit_ids=own, mission=mission, actor=actor_of(principal))
     performance = readiness.performance_report(db, mission=mission, actor=actor_of(principal))
     ids = set(unit_names)
     strength: Counter[str] = Counter()
