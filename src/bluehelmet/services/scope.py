@@ -34,6 +34,7 @@ __all__ = [
     "check_references",
     "mission_for",
     "readable",
+    "references_of",
     "scope_of",
 ]
 
@@ -116,13 +117,24 @@ def _references(record: Record) -> Iterator[tuple[str, str, int]]:
             yield from ((f.name, many, v) for v in value if isinstance(v, int))
 
 
-def check_references(tx: Transaction, principal: Principal, record: Record) -> None:
-    """Refuse ``record`` (InvalidRecord) if it refers to a record ``principal`` may not read; the
-    refusal names the field, never the record referred to."""
+def references_of(record: Record) -> frozenset[tuple[str, str, int]]:
+    """(field, kind, id) of every record ``record`` refers to (taken before a change, to tell
+    the references it adds)."""
+    return frozenset(_references(record))
+
+
+def check_references(
+    tx: Transaction, principal: Principal, record: Record, kept: frozenset[tuple[str, str, int]] = frozenset()
+) -> None:
+    """Refuse ``record`` (InvalidRecord) if it refers to a record ``principal`` may not read,
+    other than those in ``kept`` (what it referred to before a change); the refusal names the
+    field, never the record referred to."""
     if not principal.scoped:
         return
     problems = []
     for name, kind, ident in _references(record):
+        if (name, kind, ident) in kept:
+            continue
         try:
             readable(tx, principal, kind, ident)
         except NotFound:
@@ -131,12 +143,21 @@ def check_references(tx: Transaction, principal: Principal, record: Record) -> N
         raise InvalidRecord(problems)
 
 
-def admit(tx: Transaction, principal: Principal, action: Action, record: Record, doing: str) -> None:
+def admit(
+    tx: Transaction,
+    principal: Principal,
+    action: Action,
+    record: Record,
+    doing: str,
+    *,
+    kept: frozenset[tuple[str, str, int]] = frozenset(),
+) -> None:
     """Refuse (OutsideScope, naming neither the record nor its sector) a principal's ``action``
-    on ``record`` outside its scope; a write is also refused if the record refers to a record
+    on ``record`` outside its scope; a record written (``doing`` "create" or "move", with
+    ``kept`` the references it had before) is also refused if it has come to refer to a record
     the principal may not read (``check_references``)."""
     if not allowed(tx, principal, action, record):
         kind = type(record).__name__
         raise OutsideScope(f"a {principal.role} account may not {doing} this {kind} (outside its sector)")
-    if action != Action.READ:
-        check_references(tx, principal, record)
+    if doing in ("create", "move"):
+        check_references(tx, principal, record, kept)

@@ -60,8 +60,15 @@ def filter_parameters(cls: type[Record]) -> list[dict[str, Any]]:
     return described
 
 
-def _scoped(tx: Transaction, principal: Principal, action: Action, record: Record, doing: str) -> None:
-    scope.admit(tx, principal, action, record, doing)
+def _scoped(
+    tx: Transaction,
+    principal: Principal,
+    action: Action,
+    record: Record,
+    doing: str,
+    kept: frozenset[tuple[str, str, int]] = frozenset(),
+) -> None:
+    scope.admit(tx, principal, action, record, doing, kept=kept)
 
 
 def _review_gate(principal: Principal, cls: type[Record], before: str | None, after: Any) -> None:
@@ -165,8 +172,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
                 current = records.get(tx, cls, record_id)
                 _scoped(tx, principal, Action.WRITE, current, "change")
                 _review_gate(principal, cls, getattr(current, "review_status", None), changes.get("review_status"))
+                kept = scope.references_of(current)  # what it referred to before: not refused again
                 changed = records.update(tx, cls, record_id, changes, version)
-                _scoped(tx, principal, Action.WRITE, changed, "move")
+                _scoped(tx, principal, Action.WRITE, changed, "move", kept)
                 return _json(changed)
 
         return await write_in_turn(request, update)

@@ -245,10 +245,11 @@ async def change_incident(
             record = _readable(tx, principal, record_id)
             if not allowed(tx, principal, Action.WRITE, record):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
+            kept = scope.references_of(record)
             updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
             if not allowed(tx, principal, Action.WRITE, updated):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
-            scope.check_references(tx, principal, updated)
+            scope.check_references(tx, principal, updated, kept)
 
     try:
         await write_in_turn(request, change)  # in its turn, off the event loop (web.deps.write_in_turn)
