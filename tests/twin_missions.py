@@ -38,6 +38,7 @@ class Twins:
 
     def call(self, who: str, method: str, path: str, **kwargs: Any) -> Any:
         headers = {"Authorization": f"Bearer {self.tokens[who]}"} if who else {}
+        headers.update(kwargs.pop("headers", {}))
         return self.client.request(method, path, headers=headers, **kwargs)
 
 

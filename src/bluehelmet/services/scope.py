@@ -13,8 +13,9 @@ What lies outside a principal's scope is answered exactly as what does not exist
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, Problem
@@ -106,10 +107,11 @@ def readable(tx: Transaction, principal: Principal, kind: str | type[Record], re
     return found
 
 
-def _references(record: Record) -> Iterator[tuple[str, str, int]]:
-    """(field, kind, id) of every record ``record`` refers to."""
-    for f in entity_fields(type(record)):
-        value = getattr(record, f.name, None)
+def _references(record: Record | tuple[type[Record], Mapping[str, Any]]) -> Iterator[tuple[str, str, int]]:
+    """(field, kind, id) of every record ``record`` (or the values given for a kind) refers to."""
+    cls, values = record if isinstance(record, tuple) else (type(record), None)
+    for f in entity_fields(cls):
+        value = values.get(f.name) if values is not None else getattr(record, f.name, None)
         single, many = reference_target(f), reference_list_target(f)
         if single and isinstance(value, int):
             yield f.name, single, value
@@ -123,12 +125,22 @@ def references_of(record: Record) -> frozenset[tuple[str, str, int]]:
     return frozenset(_references(record))
 
 
+def _who(record: Record | tuple[type[Record], Mapping[str, Any]]) -> str:
+    if isinstance(record, tuple):
+        return f"{record[0].__name__} (new)"
+    return f"{type(record).__name__} #{record.id or 'new'}"
+
+
 def check_references(
-    tx: Transaction, principal: Principal, record: Record, kept: frozenset[tuple[str, str, int]] = frozenset()
+    tx: Transaction,
+    principal: Principal,
+    record: Record | tuple[type[Record], Mapping[str, Any]],
+    kept: frozenset[tuple[str, str, int]] = frozenset(),
 ) -> None:
     """Refuse ``record`` (InvalidRecord) if it refers to a record ``principal`` may not read,
     other than those in ``kept`` (what it referred to before a change); the refusal names the
-    field, never the record referred to."""
+    field, never the record referred to. ``record`` may be the values sent for a kind, checked
+    before the rules run (whose messages name the records they compare)."""
     if not principal.scoped:
         return
     problems = []
@@ -138,7 +150,7 @@ def check_references(
         try:
             readable(tx, principal, kind, ident)
         except NotFound:
-            problems.append(Problem(f"{type(record).__name__} #{record.id or 'new'}", name, FOREIGN_REFERENCE))
+            problems.append(Problem(_who(record), name, FOREIGN_REFERENCE))
     if problems:
         raise InvalidRecord(problems)
 
