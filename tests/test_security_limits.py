@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fastapi.testclient import TestClient
 
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts
@@ -122,8 +123,6 @@ def test_a_gigabyte_import_with_a_token_stops_at_the_upload_limit(
 
 
 def test_a_record_body_past_the_request_limit_is_refused(app: Any, db: Database) -> None:
-    from fastapi.testclient import TestClient
-
     accounts.add_account(db, "tester", "writer", "analyst", password=PASSWORD)
     token = accounts.issue_token(db, "tester", "writer")
     with TestClient(app) as client:
