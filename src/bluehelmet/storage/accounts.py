@@ -31,8 +31,8 @@ from bluehelmet.storage.tables import metadata
 from bluehelmet.storage.types import UTCDateTime
 
 __all__ = ["account", "account_rows", "api_token", "clear_failures", "failure_counts", "find_account", "find_token",
-           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "set_account",
-           "signin_failure"]  # fmt: skip
+           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "serialise_brake",
+           "set_account", "signin_failure"]  # fmt: skip
 
 account = Table(
     "account",
@@ -124,3 +124,14 @@ def clear_failures(session: Session, digests: Sequence[str]) -> None:
 def forget_failures_before(session: Session, cutoff: datetime) -> None:
     """Remove the failures that no longer count (at or before ``cutoff``)."""
     session.execute(delete(signin_failure).where(signin_failure.c.failed_at <= cutoff))
+
+
+#: The advisory lock the brake takes on PostgreSQL, so attempts are counted one after another.
+_BRAKE_LOCK = 0x626C75_6272616B
+
+
+def serialise_brake(session: Session) -> None:
+    """Make the brake's count-and-insert one step among concurrent transactions: on PostgreSQL a
+    transaction-scoped advisory lock; on SQLite the insert that follows takes the one write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_BRAKE_LOCK)))
