@@ -48,7 +48,7 @@ _LARGE_PART = 50 * 1024**2
 
 
 try:
-    from defusedxml import DefusedXmlException
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
 except ImportError:  # refused when a workbook is read (see _read_xlsx)
 
     class DefusedXmlException(ValueError):  # type: ignore[no-redef]
