@@ -37,6 +37,11 @@ WRITES = {
     ("POST", "/incidents/new"): "create",
     ("POST", "/api/reports/letter"): "refused",
     ("POST", "/imports/{kind}"): "refused",
+    ("POST", "/accounts/{name}/{action}"): "refused",
+    ("POST", "/api/accounts/{name}/disable"): "refused",
+    ("POST", "/api/accounts/{name}/enable"): "refused",
+    ("POST", "/api/accounts/{name}/reset-password"): "refused",
+    ("POST", "/api/accounts/{name}/revoke-tokens"): "refused",
 }
 _ID = re.compile(r"\{(record_id|incident_id)(:int)?\}")
 #: The records of each account's own sector: everything else the world holds is foreign to it.
@@ -111,6 +116,7 @@ def _kind_ids(twins: Twins, path: str, who: str) -> list[int]:
 
 
 def _filled(path: str, record_id: int) -> str:
+    path = path.replace("{name}", "admin-user").replace("{action}", "disable")
     return _ID.sub(str(record_id), path).replace("{kind}", "incident").replace("{path:path}", "x")
 
 

@@ -31,8 +31,8 @@ from bluehelmet.storage.tables import metadata
 from bluehelmet.storage.types import UTCDateTime
 
 __all__ = ["account", "account_rows", "api_token", "clear_failures", "failure_counts", "find_account", "find_token",
-           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "serialise_brake",
-           "set_account", "signin_failure"]  # fmt: skip
+           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "revoke_tokens",
+           "serialise_brake", "set_account", "signin_failure"]  # fmt: skip
 
 account = Table(
     "account",
@@ -46,6 +46,7 @@ account = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("last_sign_in_at", UTCDateTime(), nullable=True),
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
 )
 
 api_token = Table(
@@ -91,6 +92,14 @@ def account_rows(session: Session) -> list[dict[str, Any]]:
 def insert_token(session: Session, account_id: int, digest: str, label: str, at: datetime) -> int:
     stmt = insert(api_token).values(account_id=account_id, digest=digest, label=label, created_at=at)
     return int(session.execute(stmt.returning(api_token.c.id)).scalar_one())
+
+
+def revoke_tokens(session: Session, account_id: int, at: datetime, label: str | None = None) -> int:
+    """Revoke the live tokens of an account (those with ``label`` only, when given); how many."""
+    stmt = update(api_token).where(api_token.c.account_id == account_id, api_token.c.revoked_at.is_(None))
+    if label is not None:
+        stmt = stmt.where(api_token.c.label == label)
+    return int(session.execute(stmt.values(revoked_at=at)).rowcount or 0)  # type: ignore[attr-defined]
 
 
 def find_token(session: Session, digest: str) -> dict[str, Any] | None:

@@ -115,7 +115,7 @@ async def principal_of(request: Request) -> Principal | None:
         if principal is None:
             raise HTTPException(401, "the API token is unknown or revoked")
     elif isinstance(name := request.session.get("account"), str):
-        principal = accounts.principal_for_name(database(request), name)
+        principal = accounts.principal_for_name(database(request), name, request.session.get("generation"))
         if principal is None:
             request.session.clear()
         elif request.method not in SAFE_METHODS:

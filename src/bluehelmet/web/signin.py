@@ -64,7 +64,7 @@ def signin_page(request: Request) -> Response:
 def signin(
     request: Request,
     name: Annotated[str, Form(max_length=100)],
-    password: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=accounts.MAX_PASSWORD_LENGTH)],
     csrf: Annotated[str, Form(alias="csrf_token")] = "",
     next_page: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
@@ -80,6 +80,7 @@ def signin(
     _brake(request).succeeded(*keys)
     request.session.clear()  # no session fixation: nothing from before sign-in survives
     request.session["account"] = account.name
+    request.session["generation"] = account.generation  # signing out, disabling, a new password advance it
     csrf_token(request)
     target = next_page if next_page.startswith("/") and not next_page.startswith("//") else "/"
     return RedirectResponse(target, status_code=303)
@@ -89,5 +90,8 @@ def signin(
 def signout(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
     if not csrf_valid(request, csrf):
         return JSONResponse({"detail": "the form is stale or forged"}, status_code=403)
+    name = request.session.get("account")
+    if isinstance(name, str):
+        accounts.end_sessions(database(request), name)  # a copy of the cookie replayed later fails too
     request.session.clear()
     return RedirectResponse("/signin", status_code=303)
