@@ -14,6 +14,7 @@ What lies outside a principal's scope is answered exactly as what does not exist
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,6 +36,7 @@ __all__ = [
     "check_references",
     "mission_for",
     "readable",
+    "references_first",
     "references_of",
     "scope_of",
 ]
@@ -173,3 +175,20 @@ def admit(
         raise OutsideScope(f"a {principal.role} account may not {doing} this {kind} (outside its sector)")
     if doing in ("create", "move"):
         check_references(tx, principal, record, kept)
+
+
+@contextmanager
+def references_first(
+    tx: Transaction,
+    principal: Principal,
+    values: tuple[type[Record], Mapping[str, Any]],
+    kept: frozenset[tuple[str, str, int]] = frozenset(),
+) -> Iterator[None]:
+    """Around a write of ``values``: if the rules refuse it, and it refers to a record
+    ``principal`` may not read, the refusal is the reference's (naming only the field), not the
+    rules' (which name the records they compare)."""
+    try:
+        yield
+    except InvalidRecord:
+        check_references(tx, principal, values, kept)
+        raise

@@ -149,8 +149,8 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
 
         def create() -> JSONResponse:
             with db.transaction(principal.name) as tx:
-                scope.check_references(tx, principal, (cls, data))  # before the rules name what they compare
-                record = records.create(tx, cls, data)
+                with scope.references_first(tx, principal, (cls, data)):  # the rules name what they compare
+                    record = records.create(tx, cls, data)
                 _scoped(tx, principal, Action.WRITE, record, "create")
                 return _json(record, 201)
 
@@ -174,8 +174,8 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
                 _scoped(tx, principal, Action.WRITE, current, "change")
                 _review_gate(principal, cls, getattr(current, "review_status", None), changes.get("review_status"))
                 kept = scope.references_of(current)  # what it referred to before: not refused again
-                scope.check_references(tx, principal, (cls, changes), kept)  # before the rules name records
-                changed = records.update(tx, cls, record_id, changes, version)
+                with scope.references_first(tx, principal, (cls, changes), kept):
+                    changed = records.update(tx, cls, record_id, changes, version)
                 _scoped(tx, principal, Action.WRITE, changed, "move", kept)
                 return _json(changed)
 

@@ -191,8 +191,8 @@ async def create_incident(
             if principal.scoped:
                 values.setdefault("sector_id", principal.sector_id)
             mission_id = scope.scope_of(tx, principal, request.query_params.get("mission"), first=True).mission_id
-            scope.check_references(tx, principal, (Incident, values))  # before the rules name what they compare
-            created = records.create(tx, "Incident", {"mission_id": mission_id, **values})
+            with scope.references_first(tx, principal, (Incident, values)):  # the rules name what they compare
+                created = records.create(tx, "Incident", {"mission_id": mission_id, **values})
             if not allowed(tx, principal, Action.WRITE, created):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
             scope.check_references(tx, principal, created)
@@ -247,8 +247,8 @@ async def change_incident(
             if not allowed(tx, principal, Action.WRITE, record):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
             kept = scope.references_of(record)
-            scope.check_references(tx, principal, (Incident, changes), kept)
-            updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
+            with scope.references_first(tx, principal, (Incident, changes), kept):
+                updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
             if not allowed(tx, principal, Action.WRITE, updated):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
             scope.check_references(tx, principal, updated, kept)
