@@ -30,6 +30,9 @@ from tests.factories import make
 
 Fresh = Callable[[str], Database]
 
+#: The secret key of the servers of these tests: their archives are signed with it.
+KEY = "a-backup-signing-key-long-and-random-0123456789"
+
 
 @pytest.fixture(scope="module")
 def spare_postgres(postgres_url: str) -> Iterator[str]:
@@ -64,7 +67,7 @@ def fresh(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Fresh]:
                 conn.execute(text("DROP SCHEMA public CASCADE"))
                 conn.execute(text("CREATE SCHEMA public"))
             engine.dispose()
-        made.append(Database(Settings(database_url=url)))
+        made.append(Database(Settings(database_url=url, secret_key=KEY)))
         return made[-1]
 
     yield new
@@ -89,7 +92,7 @@ def test_a_mission_round_trips_to_the_other_backend_and_back(
     reference_db: Database, fresh: Fresh, tmp_path: Path
 ) -> None:
     here = reference_db.engine.dialect.name
-    first = backup(reference_db, tmp_path / "mission.zip")
+    first = backup(reference_db, tmp_path / "mission.zip", key=KEY)
     assert first.tables["incident"]["rows"] > 300 and first.tables["audit_entry"]["rows"] > 900
     assert "incident_month" not in first.tables  # derived: rebuilt on restore
 
@@ -172,10 +175,10 @@ def test_a_restore_refuses_a_database_in_use_and_a_damaged_archive(db: Database,
     with db.transaction("tester") as tx:
         make(tx, "Incident")
     archive = tmp_path / "small.zip"
-    backup(db, archive)
+    backup(db, archive, key=KEY)
     before = _tables(db)
     with pytest.raises(BackupError, match=r"is not empty .*incident"):
-        restore(db, archive)
+        restore(db, archive, key=KEY)
     assert _tables(db) == before
 
     empty = fresh(db.engine.dialect.name)
@@ -183,7 +186,7 @@ def test_a_restore_refuses_a_database_in_use_and_a_damaged_archive(db: Database,
     for how, reason in DAMAGE.items():
         broken = _damaged(archive, tmp_path / f"{how}.zip", how)
         with pytest.raises(BackupError, match=reason):
-            restore(empty, broken)
+            restore(empty, broken, trust_unsigned=True)  # the checks past the signature
         assert _row_count(empty) == 0, how
     with pytest.raises(BackupError, match="does not exist"):
         read_manifest(tmp_path / "nowhere.zip")
@@ -198,7 +201,7 @@ def _group() -> click.Group:
     @click.option("--db", required=True)
     @click.pass_context
     def group(ctx: click.Context, db: str) -> None:
-        door = Door(Settings(database_url=db), "tester")
+        door = Door(Settings(database_url=db, secret_key=KEY), "tester")
         ctx.obj = door
         ctx.call_on_close(door.close)
 

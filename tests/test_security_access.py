@@ -78,13 +78,14 @@ def test_a_session_from_before_sign_in_is_not_the_session_after(world: World) ->
 def test_an_expired_or_forged_session_is_anonymous(world: World) -> None:
     client = world.client
     hours = world.db.settings.session_hours
-    fresh = _cookie({"account": "admin-user"})
+    fresh = _cookie({"account": "admin-user", "generation": 0})  # the account's session generation
     client.cookies.clear()
     client.cookies.set(COOKIE, fresh)
     assert client.get("/api/records/incident").status_code == 200  # the forgery is faithful
     for cookie in (
-        _cookie({"account": "admin-user"}, age=hours * 3600 + 60),  # past its max-age
-        _cookie({"account": "admin-user"}, secret="another key"),  # not signed by this server
+        _cookie({"account": "admin-user", "generation": 0}, age=hours * 3600 + 60),  # past its max-age
+        _cookie({"account": "admin-user", "generation": 0}, secret="another key"),  # not signed by this server
+        _cookie({"account": "admin-user"}),  # no session generation: from before it was kept, or forged
         fresh[:-3] + ("AAA" if not fresh.endswith("AAA") else "BBB"),  # tampered
         base64.b64encode(b'{"account": "admin-user"}').decode(),  # not signed at all
     ):

@@ -52,6 +52,21 @@ class Settings(BaseSettings):
         "behind HTTPS, as every deployment beyond one laptop must be.",
     )
     session_hours: int = Field(8, ge=1, le=24 * 7, description="How long a web sign-in lasts.")
+    upload_limit_mb: int = Field(
+        50, ge=1, le=10_000, description="The largest file an import takes through the web application, in MB."
+    )
+    request_limit_kb: int = Field(
+        1024,
+        ge=16,
+        le=1_048_576,
+        description="The largest request body any other route takes (records, forms, reviews), in KiB; sign-in "
+        "takes 16 KiB. Bodies are counted as they arrive and refused with 413 past the limit.",
+    )
+    trusted_proxies: tuple[str, ...] = Field(
+        (),
+        description="Addresses of the reverse proxies whose X-Forwarded-For header is believed (the sign-in "
+        "brake counts failures per client address); empty: none, the address of the connection counts.",
+    )
 
     @field_validator("database_url")
     @classmethod

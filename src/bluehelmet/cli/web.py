@@ -66,6 +66,51 @@ def user_token(door: Door, name: str, label: str, as_json: bool) -> None:
     emit({"name": name, "token": token}, as_json, token)
 
 
+@user.command("disable")
+@click.argument("name")
+@json_option
+@pass_door
+def user_disable(door: Door, name: str, as_json: bool) -> None:
+    """Disable an account: it signs in with neither password nor token, its sessions end."""
+    account = accounts.set_active(door.db, door.actor, name, False)
+    emit({"name": account.name, "active": account.active}, as_json, f"account {account.name} disabled")
+
+
+@user.command("enable")
+@click.argument("name")
+@json_option
+@pass_door
+def user_enable(door: Door, name: str, as_json: bool) -> None:
+    """Enable a disabled account again (its old sessions stay ended)."""
+    account = accounts.set_active(door.db, door.actor, name, True)
+    emit({"name": account.name, "active": account.active}, as_json, f"account {account.name} enabled")
+
+
+@user.command("reset-password")
+@click.argument("name")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
+@json_option
+@pass_door
+def user_reset_password(door: Door, name: str, password_stdin: bool, as_json: bool) -> None:
+    """Give an account a new password (generated and printed once, or read from stdin); its sessions end."""
+    given = sys.stdin.readline().rstrip("\n") if password_stdin else None
+    secret = accounts.reset_password(door.db, door.actor, name, given)
+    shown = None if password_stdin else secret
+    emit({"name": name, "password": shown}, as_json,
+         f"password of {name} changed" + (f"\npassword (shown once): {shown}" if shown else ""))  # fmt: skip
+
+
+@user.command("revoke-token")
+@click.argument("name")
+@click.option("--label", default=None, help="Revoke only the tokens with this label (default: all of them).")
+@json_option
+@pass_door
+def user_revoke_token(door: Door, name: str, label: str | None, as_json: bool) -> None:
+    """Revoke the API tokens of an account (all, or those with --label)."""
+    revoked = accounts.revoke_tokens(door.db, door.actor, name, label)
+    emit({"name": name, "revoked": revoked}, as_json, f"{revoked} token(s) of {name} revoked")
+
+
 @click.command("serve")
 @click.option("--demo", is_flag=True, help="Load the reference mission and create a demo admin (password printed).")
 @click.option("--host", default="127.0.0.1", show_default=True)

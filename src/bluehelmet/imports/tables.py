@@ -47,6 +47,14 @@ MAX_RATIO = 200
 _LARGE_PART = 50 * 1024**2
 
 
+try:
+    from defusedxml import DefusedXmlException  # type: ignore[import-untyped]
+except ImportError:  # refused when a workbook is read (see _read_xlsx)
+
+    class DefusedXmlException(ValueError):  # type: ignore[no-redef]
+        """Stands in for defusedxml's error when it is not installed."""
+
+
 class FileProblem(BluehelmetError):
     """The file as a whole cannot be read (wrong encoding, no header, not a spreadsheet)."""
 
@@ -159,8 +167,10 @@ def _cell_text(value: Any) -> str:
 
 
 def _read_xlsx(path: Path) -> Iterator[TableRow]:
-    from openpyxl import load_workbook  # noqa: PLC0415 - only spreadsheets need it
+    from openpyxl import load_workbook, xml  # noqa: PLC0415 - only spreadsheets need it
 
+    if not xml.DEFUSEDXML:  # openpyxl parses through defusedxml when it is installed (a dependency)
+        raise FileProblem(path, "cannot be read safely: defusedxml is not installed (pip install defusedxml)")
     check_workbook(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -170,6 +180,8 @@ def _read_xlsx(path: Path) -> Iterator[TableRow]:
         sheet = book.worksheets[0]
         rows = ([_cell_text(v) for v in values] for values in sheet.iter_rows(values_only=True))
         yield from _rows(path, rows)
+    except DefusedXmlException as error:  # entities, a DTD, an external reference: an XML bomb
+        raise FileProblem(path, f"holds XML that is refused ({type(error).__name__})") from None
     finally:
         book.close()
 
@@ -190,6 +202,23 @@ def check_workbook(path: Path) -> None:
         if part.file_size > _LARGE_PART and part.file_size > MAX_RATIO * max(part.compress_size, 1):
             ratio = part.file_size // max(part.compress_size, 1)
             raise FileProblem(path, f"part {part.filename} unpacks {ratio} times its size: refused as a zip bomb")
+    _refuse_declarations(path, parts)
+
+
+def _refuse_declarations(path: Path, parts: list[zipfile.ZipInfo]) -> None:
+    """Refuse a workbook whose XML declares a DTD or entities (an XML bomb, an external entity):
+    a spreadsheet never needs one. defusedxml refuses them where openpyxl parses through it;
+    this refuses them in the parts it reads with lxml (shared strings) too."""
+    with zipfile.ZipFile(path) as archive:
+        for part in parts:
+            if not part.filename.endswith((".xml", ".rels")):
+                continue
+            tail = b""
+            with archive.open(part) as handle:
+                while chunk := handle.read(1 << 20):
+                    if b"<!DOCTYPE" in (tail + chunk).upper() or b"<!ENTITY" in (tail + chunk).upper():
+                        raise FileProblem(path, f"part {part.filename} declares a DTD or entities: refused")
+                    tail = chunk[-16:]
 
 
 def count_rows(path: Path) -> int | None:

@@ -23,23 +23,27 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.places import Sector
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
+from bluehelmet.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password
 from bluehelmet.storage import accounts as store
 from bluehelmet.storage import repository
 
 __all__ = [
+    "MAX_PASSWORD_LENGTH",
     "MIN_PASSWORD_LENGTH",
     "Account",
     "account_history",
     "add_account",
     "authenticate",
+    "end_sessions",
     "issue_token",
     "list_accounts",
     "principal_for_name",
     "principal_for_token",
     "reset_password",
+    "revoke_tokens",
+    "set_active",
 ]
 
-MIN_PASSWORD_LENGTH = 12
 _HASHER = PasswordHasher()
 #: Verified against when the account does not exist, so that a wrong name takes as long as a wrong password.
 _DUMMY_HASH = _HASHER.hash("not a password of anyone")
@@ -53,6 +57,7 @@ class Account:
     sector_id: int | None
     sector: str | None
     active: bool
+    generation: int = 0
 
     @property
     def principal(self) -> Principal:
@@ -71,14 +76,12 @@ def _account(tx: Transaction, row: dict[str, Any]) -> Account:
     if row["sector_id"] is not None:
         found = repository.get(tx.session, Sector, row["sector_id"])
         sector = getattr(found, "name", None)
-    return Account(row["id"], row["name"], Role(row["role"]), row["sector_id"], sector, bool(row["active"]))
+    return Account(row["id"], row["name"], Role(row["role"]), row["sector_id"], sector, bool(row["active"]),
+                   int(row.get("session_generation") or 0))  # fmt: skip
 
 
 def _check_password(password: str) -> None:
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise BluehelmetError(f"a password has at least {MIN_PASSWORD_LENGTH} characters")
-    if password.strip() != password or len(set(password)) < 4:
-        raise BluehelmetError("a password has no leading or trailing spaces and more than three distinct characters")
+    check_password(password)  # the one rule (services.passwords)
 
 
 def add_account(
@@ -161,11 +164,55 @@ def principal_for_token(db: Database, token: str) -> Principal | None:
         return None if row is None else Principal(row["name"], Role(row["role"]), row["sector_id"])
 
 
-def principal_for_name(db: Database, name: str) -> Principal | None:
-    """The principal of the active account ``name`` (a signed-in session names its account)."""
+def principal_for_name(db: Database, name: str, generation: object = None) -> Principal | None:
+    """The principal of the active account ``name`` if ``generation`` is still its session
+    generation (a signed-in session names its account and the generation it was signed in at;
+    signing out, disabling, enabling and a new password advance it, so older cookies die)."""
     with db.transaction("session") as tx:
         row = store.find_account(tx.session, name)
-        return None if row is None or not row["active"] else Principal(row["name"], Role(row["role"]), row["sector_id"])
+        if row is None or not row["active"] or generation != row["session_generation"]:
+            return None
+        return Principal(row["name"], Role(row["role"]), row["sector_id"])
+
+
+def _live_row(tx: Transaction, name: str) -> dict[str, Any]:
+    row = store.find_account(tx.session, name)
+    if row is None:
+        raise BluehelmetError(f"no account {name!r}")
+    return row
+
+
+def _next_generation(tx: Transaction, row: dict[str, Any], **changes: Any) -> None:
+    store.set_account(tx.session, row["id"], {**changes, "session_generation": row["session_generation"] + 1})
+
+
+def set_active(db: Database, actor: str, name: str, active: bool) -> Account:
+    """Disable (or enable again) the account ``name``: a disabled account signs in with neither
+    password nor token. Both end every session of the account, so re-enabling it does not
+    revive a cookie from before."""
+    with db.transaction(actor) as tx:
+        row = _live_row(tx, name)
+        _next_generation(tx, row, active=active)
+        _audit(tx, row["id"], AuditAction.UPDATE, {"active": bool(row["active"])}, {"active": active})
+        return _account(tx, {**row, "active": active, "session_generation": row["session_generation"] + 1})
+
+
+def end_sessions(db: Database, name: str) -> None:
+    """End every session of the account ``name`` (signing out: a copy of the cookie dies too)."""
+    with db.transaction(name) as tx:
+        row = store.find_account(tx.session, name)
+        if row is not None:
+            _next_generation(tx, row)
+
+
+def revoke_tokens(db: Database, actor: str, name: str, label: str | None = None) -> int:
+    """Revoke every live API token of the account ``name`` (those with ``label`` only, when
+    given); how many were revoked."""
+    with db.transaction(actor) as tx:
+        row = _live_row(tx, name)
+        revoked = store.revoke_tokens(tx.session, row["id"], tx.now(), label)
+        _audit(tx, row["id"], AuditAction.UPDATE, None, {"tokens_revoked": revoked, "label": label})
+        return revoked
 
 
 def reset_password(db: Database, actor: str, name: str, password: str | None = None) -> str:
@@ -173,10 +220,8 @@ def reset_password(db: Database, actor: str, name: str, password: str | None = N
     secret = password if password is not None else secrets.token_urlsafe(15)
     _check_password(secret)
     with db.transaction(actor) as tx:
-        row = store.find_account(tx.session, name)
-        if row is None:
-            raise BluehelmetError(f"no account {name!r}")
-        store.set_account(tx.session, row["id"], {"password_hash": _HASHER.hash(secret)})
+        row = _live_row(tx, name)
+        _next_generation(tx, row, password_hash=_HASHER.hash(secret))  # its sessions end
         _audit(tx, row["id"], AuditAction.UPDATE, None, {"password": "changed"})
     return secret
 

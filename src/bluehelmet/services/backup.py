@@ -11,8 +11,17 @@ It is the same on SQLite and PostgreSQL, so a mission moves from a laptop to a s
 backup on one and a restore on the other. The backup reads every table in one transaction, so
 it is a consistent snapshot while the application keeps writing.
 
-A restore checks the whole archive (format, revision, every checksum and count) before it
-writes anything, refuses a database that holds any row, and writes every row in one
+The manifest is signed: an HMAC-SHA256 over its canonical JSON with the server's secret key
+(``BLUEHELMET_SECRET_KEY``), in ``signature.json``. The checksums protect against damage (a
+truncated copy, a flipped bit); they do not protect against someone who edits rows and computes
+the checksums again. The signature does: only a holder of the key can sign a manifest, so an
+edited, a foreign (signed with another key) or an unsigned archive is refused unless the
+operator says ``trust_unsigned`` (``restore --trust-unsigned``). Every table must be in the
+archive (the accounts, the tokens and the audit history included): an archive without one is
+refused whatever the operator says.
+
+A restore checks the whole archive (format, revision, signature, every table, every checksum
+and count) before it writes anything, refuses a database that holds any row, and writes every row in one
 transaction: it lands whole or not at all. Row ids are kept, so references and the audit
 history stay true (the audit table is append-only; a restore only inserts).
 """
@@ -20,6 +29,7 @@ history stay true (the audit table is append-only; a restore only inserts).
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import json
 import zipfile
@@ -42,11 +52,15 @@ from bluehelmet.storage.rollups import ROLLUPS, rebuild_incident_rollup
 from bluehelmet.storage.tables import metadata
 from bluehelmet.storage.types import UTCDateTime
 
-__all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "Manifest", "Progress", "backup", "read_manifest", "restore"]
+__all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "Manifest", "Progress", "backup", "read_manifest", "restore",
+           "signature_of"]  # fmt: skip
 
 FORMAT = "bluehelmet-backup"
 FORMAT_VERSION = 1
 _MANIFEST = "manifest.json"
+_SIGNATURE = "signature.json"
+#: The tables every archive holds, whatever its revision.
+_ALWAYS = frozenset({"account", "api_token", "audit_entry"})
 _BATCH = 1000
 #: Told of each table as it is done: its name, its rows, and how many tables of how many.
 Progress = Callable[[str, int, int, int], None]
@@ -102,8 +116,18 @@ def _snapshot(connection: Connection) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def backup(db: Database, path: Path, *, progress: Progress | None = None) -> Manifest:
-    """Write the whole database to the archive at ``path`` (replaced if it exists)."""
+def signature_of(manifest: bytes, key: str) -> dict[str, str]:
+    """The signature of a manifest's bytes with ``key``: the HMAC and the key's id (an HMAC of a
+    fixed text, so two archives say whether they were signed with the same key, revealing none)."""
+    return {"algorithm": "HMAC-SHA256",
+            "key_id": hmac.new(key.encode(), b"bluehelmet backup key", hashlib.sha256).hexdigest()[:16],
+            "signature": hmac.new(key.encode(), manifest, hashlib.sha256).hexdigest()}  # fmt: skip
+
+
+def backup(db: Database, path: Path, *, progress: Progress | None = None, key: str | None = None) -> Manifest:
+    """Write the whole database to the archive at ``path`` (replaced if it exists), its manifest
+    signed with ``key`` (default: the settings' secret key; none: unsigned)."""
+    key = db.settings.secret_key if key is None else key
     revision = db.schema_revision()
     if revision is None:
         raise BackupError(f"{db.url} holds no bluehelmet schema: nothing to back up")
@@ -124,7 +148,10 @@ def backup(db: Database, path: Path, *, progress: Progress | None = None) -> Man
             connection.rollback()
             manifest = Manifest(revision, datetime.now(UTC).isoformat(), f"bluehelmet {__version__}",
                                 db.engine.dialect.name, described)  # fmt: skip
-            archive.writestr(_MANIFEST, json.dumps(manifest.as_dict(), indent=2))
+            written = json.dumps(manifest.as_dict(), indent=2).encode()
+            archive.writestr(_MANIFEST, written)
+            if key:
+                archive.writestr(_SIGNATURE, json.dumps(signature_of(written, key), indent=2))
         partial.replace(path)  # a backup cut short never passes for a whole one
     except DBAPIError as error:
         raise BackupError(f"cannot read {db.url}: {str(error.orig or error).strip().splitlines()[0]}") from None
@@ -291,14 +318,48 @@ def _prepare(db: Database, path: Path, manifest: Manifest) -> None:
         )
 
 
-def restore(db: Database, path: Path, *, progress: Progress | None = None) -> Manifest:
+def _check_signature(path: Path, key: str, trust_unsigned: bool) -> None:
+    """Refuse an archive whose manifest this server's ``key`` did not sign, unless trusted."""
+    with _open(path) as archive:
+        try:
+            written = archive.read(_MANIFEST)
+            given = json.loads(archive.read(_SIGNATURE))
+        except KeyError:
+            given = None
+        except (ValueError, zipfile.BadZipFile, OSError, EOFError):
+            given = {}
+    if trust_unsigned:
+        return
+    if given is None:
+        raise BackupError(f"{path.name} is not signed: it may have been made or edited by anyone; restore it "
+                          "only if you know where it comes from, with --trust-unsigned")  # fmt: skip
+    if not key:
+        raise BackupError(f"{path.name} is signed, but this server has no secret key to check it with: set "
+                          "BLUEHELMET_SECRET_KEY to the key of the server that made it, or say "
+                          "--trust-unsigned")  # fmt: skip
+    expected = signature_of(written, key)
+    if not isinstance(given, dict) or not hmac.compare_digest(str(given.get("signature", "")), expected["signature"]):
+        whose = "another server's key" if isinstance(given, dict) and given.get("key_id") != expected["key_id"] else (
+            "this server's key, but its manifest was changed since")  # fmt: skip
+        raise BackupError(f"{path.name} does not carry a valid signature (signed with {whose}): it is refused; "
+                          "restore it only if you know where it comes from, with --trust-unsigned")  # fmt: skip
+
+
+def restore(
+    db: Database, path: Path, *, progress: Progress | None = None, trust_unsigned: bool = False, key: str | None = None
+) -> Manifest:
     """Restore the archive at ``path`` into the empty database ``db``, all or nothing; then bring
-    the schema up to date and rebuild the incident rollups."""
+    the schema up to date and rebuild the incident rollups. The archive must be signed with
+    ``key`` (default: the settings' secret key) unless ``trust_unsigned``, and hold every table."""
     manifest = read_manifest(path)  # every checksum, before anything is written
+    _check_signature(path, db.settings.secret_key if key is None else key, trust_unsigned)
     tables = {t.name: t for t in _kept_tables()}
     strange = sorted(set(manifest.tables) - set(tables))
     if strange:
         raise BackupError(f"{path.name} holds tables this bluehelmet does not know: {', '.join(strange)}")
+    missing = sorted(set(tables) - set(manifest.tables) - _added_after(manifest.revision))
+    if missing:
+        raise BackupError(f"{path.name} lacks tables every backup holds: {', '.join(missing)}; it is refused")
     _prepare(db, path, manifest)
     try:
         with db.engine.begin() as connection, _open(path) as archive:
@@ -330,6 +391,15 @@ def restore(db: Database, path: Path, *, progress: Progress | None = None) -> Ma
         with db.engine.begin() as connection:
             _rebuild_rollups(connection)
     return manifest
+
+
+def _added_after(revision: str) -> set[str]:
+    """The tables of today's schema an archive made at an older ``revision`` may lack (those a
+    later migration may have created): all but the accounts, the tokens and the audit history,
+    which every revision has had; none when it was made at the head."""
+    if revision == migrate.head_revision():
+        return set()
+    return {t.name for t in _kept_tables()} - _ALWAYS
 
 
 def _rebuild_rollups(connection: Connection) -> None:

@@ -133,7 +133,7 @@ def casevac(
     surgery within two), by day or by night, each a polygon with its minutes (None: out of
     reach); the collection carries the shares of the area within each target."""
     plan = planning_coverage.casevac_coverage(db, resolution=resolution, with_cells=True, suggest_count=0,
-                                              mission=mission, actor=principal.name)  # fmt: skip
+                                              mission=mission, actor=principal.name, principal=principal)  # fmt: skip
     features = []
     for cell in plan.cells:
         advanced = cell.advanced_night if night else cell.advanced_day

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create
 
 from bluehelmet.domain.errors import InvalidRecord, Problem
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, entity_fields, snapshot
+from bluehelmet.domain.text import clean_text, text_kind
 
 __all__ = ["LARGEST", "editable_values", "parse_filters", "parse_record", "parse_values", "unstorable"]
 
@@ -91,7 +92,7 @@ def parse_values(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a new ``cls`` from ``data``, typed and checked, or InvalidRecord naming
     each bad field (what :func:`parse_record` builds its record from)."""
     label_value = data.get(cls.label_field)
-    shown = label_value.replace("\x00", "") if isinstance(label_value, str) else label_value
+    shown = _printable(label_value[:100]) if isinstance(label_value, str) else label_value
     who = f"{cls.__name__} (new)" + (f" '{shown}'" if isinstance(shown, str | int) else "")
     system = sorted(set(data) & set(SYSTEM_FIELDS))
     if system:
@@ -99,6 +100,7 @@ def parse_values(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
     unstorable_fields = _unstorable_fields(who, data)
     if unstorable_fields:
         raise InvalidRecord(unstorable_fields)
+    data = _cleaned(cls, who, data)
     try:
         payload = json.dumps(dict(data), default=_json_default)
         parsed = _input_model(cls).model_validate_json(payload)
@@ -106,6 +108,36 @@ def parse_values(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
         problems = [Problem(who, ".".join(str(p) for p in e["loc"]) or "(record)", _reason(e)) for e in error.errors()]
         raise InvalidRecord(problems) from None
     return dict(parsed.__dict__)  # the fields as validated (iterating the model costs more)
+
+
+def _printable(text: str) -> str:
+    """``text`` as an answer may quote it: no NUL, no lone surrogate (replaced by "?")."""
+    return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
+
+
+def _cleaned(cls: type[Record], who: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    """``data`` with its text normalised (``domain.text``); InvalidRecord naming each field whose
+    text breaks a rule of its kind (too long, not Unicode, invisible characters in a name)."""
+    cleaned: dict[str, Any] | None = None
+    problems = []
+    for name, value in data.items():
+        text: Any
+        if isinstance(value, str):
+            text, why = clean_text(value, text_kind(str(name), cls.label_field))
+        elif isinstance(value, list) and any(isinstance(v, str) for v in value):
+            kind = text_kind(str(name), cls.label_field)
+            pairs = [clean_text(v, kind) if isinstance(v, str) else (v, None) for v in value]
+            text, why = [p[0] for p in pairs], next((p[1] for p in pairs if p[1]), None)
+        else:
+            continue
+        if why:
+            problems.append(Problem(who, str(name), why))
+        elif text != value:
+            cleaned = dict(data) if cleaned is None else cleaned
+            cleaned[name] = text
+    if problems:
+        raise InvalidRecord(problems)
+    return data if cleaned is None else cleaned
 
 
 def _json_default(value: Any) -> Any:

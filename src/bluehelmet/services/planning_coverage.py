@@ -16,8 +16,10 @@ from typing import Any
 import numpy as np
 import shapely
 
+from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.operations import Activity
 from bluehelmet.domain.places import Location, Mission
+from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import DeploymentStatus, Unit, UnitType
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.planning.casevac import (
@@ -30,6 +32,7 @@ from bluehelmet.planning.casevac import (
     point_times,
 )
 from bluehelmet.planning.casevac_files import coverage_plan_to_json, coverage_problem_from_json
+from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.records import list_records
@@ -99,12 +102,21 @@ def _area(mission: Mission) -> dict[str, Any] | None:
     return dict(shapely.geometry.mapping(outline))
 
 
-def _read(tx: Transaction, mission: str | None) -> tuple[Mission, list[Unit], dict[int, Location], list[Activity]]:
+def _read(
+    tx: Transaction, mission: str | None, principal: Principal | None = None
+) -> tuple[Mission, list[Unit], dict[int, Location], list[Activity]]:
+    """The mission's units, places and activities; for a sector account only those of its
+    sector (its coverage is computed from its own medical and air units)."""
     found = find_mission(tx, mission)
     scope = {"mission_id": found.id}
-    units = [u for u in list_records(tx, Unit, scope) if isinstance(u, Unit)]
-    locations = {loc.id or 0: loc for loc in list_records(tx, Location, scope) if isinstance(loc, Location)}
-    activities = [a for a in list_records(tx, Activity, scope) if isinstance(a, Activity)]
+
+    def kept(record: Record) -> bool:
+        return principal is None or not principal.scoped or allowed(tx, principal, Action.READ, record)
+
+    units = [u for u in list_records(tx, Unit, scope) if isinstance(u, Unit) and kept(u)]
+    locations = {loc.id or 0: loc for loc in list_records(tx, Location, scope) if isinstance(loc, Location)
+                 and kept(loc)}  # fmt: skip
+    activities = [a for a in list_records(tx, Activity, scope) if isinstance(a, Activity) and kept(a)]
     return found, units, locations, activities
 
 
@@ -116,11 +128,13 @@ def coverage_problem_from_db(
     date_to: date | None = None,
     mission: str | None = None,
     actor: str = "planning",
+    principal: Principal | None = None,
 ) -> CoverageProblem:
     """The coverage problem of the mission's records: its facilities, aircraft, bases, and the
-    places and routes of the activities from ``date_from`` to ``date_to`` (default: all)."""
+    places and routes of the activities from ``date_from`` to ``date_to`` (default: all); of
+    ``principal``'s sector only when it is a sector account."""
     with db.transaction(actor) as tx:
-        found, units, locations, activities = _read(tx, mission)
+        found, units, locations, activities = _read(tx, mission, principal)
     facilities, aviation = medical_and_aviation(units, locations)
     places: dict[str, TargetPlace] = {}
     for unit in units:
@@ -163,9 +177,17 @@ def casevac_coverage(
     time_limit: float = 10.0,
     mission: str | None = None,
     actor: str = "planning",
+    principal: Principal | None = None,
 ) -> CoveragePlan:
-    """Coverage of the mission area and places against 10-1-2, and where more assets would help most."""
+    """Coverage of the mission area and places against 10-1-2, and where more assets would help
+    most (from a sector account's own units and places only, for ``principal`` of a sector)."""
     problem = coverage_problem_from_db(
-        db, resolution=resolution, date_from=date_from, date_to=date_to, mission=mission, actor=actor
+        db,
+        resolution=resolution,
+        date_from=date_from,
+        date_to=date_to,
+        mission=mission,
+        actor=actor,
+        principal=principal,
     )
     return coverage(replace(problem, suggest_count=suggest_count), time_limit=time_limit, with_cells=with_cells)

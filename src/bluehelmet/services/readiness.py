@@ -7,7 +7,7 @@ thousands of these, not millions) and hands them to ``bluehelmet.analytics.equip
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, TypeVar
@@ -96,11 +96,13 @@ def equipment_readiness(
     *,
     units: Sequence[str] = (),
     categories: Sequence[str] = (),
+    unit_ids: Collection[int] | None = None,
     mission: str | None = None,
     actor: str = "stats",
 ) -> EquipmentReadiness:
     """Serviceability of the mission's major equipment on ``on`` (default: today, UTC) against
-    the standard of the settings; ``units`` limits it to those units and their sub-units,
+    the standard of the settings; ``units`` limits it to those units (by name) and their
+    sub-units, ``unit_ids`` (when not None, even empty) to exactly those units by id,
     ``categories`` to those categories of equipment."""
     wanted = _categories(categories)
     with db.transaction(actor) as tx:
@@ -108,6 +110,8 @@ def equipment_readiness(
         day = on or tx.today
         all_units = _live(tx, Unit, mission_id=mission_id)
         chosen = units_and_sub_units(all_units, units) if units else None
+        if unit_ids is not None:  # an empty list is no unit, never every unit
+            chosen = set(unit_ids) if chosen is None else set(chosen) & set(unit_ids)
         items = [
             item
             for item in _live(tx, EquipmentItem, mission_id=mission_id)

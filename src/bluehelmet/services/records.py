@@ -26,6 +26,7 @@ from bluehelmet.services.parsing import editable_values, parse_filters, parse_re
 from bluehelmet.storage import repository, rollups
 
 __all__ = [
+    "LARGEST_ID",
     "count",
     "create",
     "create_parsed",
@@ -38,6 +39,9 @@ __all__ = [
     "rule_context",
     "update",
 ]
+
+#: The largest id a record can have (the id columns hold 32-bit integers on PostgreSQL).
+LARGEST_ID = 2**31 - 1
 
 
 def kind_of(kind: str | type[Record]) -> type[Record]:
@@ -263,6 +267,8 @@ def restore(tx: Transaction, kind: str | type[Record], record_id: int, version: 
 
 def get(tx: Transaction, kind: str | type[Record], record_id: int, *, include_deleted: bool = False) -> Record:
     cls = kind_of(kind)
+    if not isinstance(record_id, int) or not 0 < record_id <= LARGEST_ID:
+        raise NotFound(cls.__name__, record_id)  # no record has it; the database would refuse to compare it
     record = repository.get(tx.session, cls, record_id)
     if record is None:
         raise NotFound(cls.__name__, record_id)

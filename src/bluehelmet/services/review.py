@@ -24,7 +24,7 @@ __all__ = ["review", "review_many"]
 def _review(tx: Transaction, principal: Principal, incident_id: int, version: int, status: ReviewStatus) -> Incident:
     current = records.get(tx, Incident, incident_id)
     if not allowed(tx, principal, Action.REVIEW, current):
-        raise OutsideScope(f"{current.label()} is outside what {principal.name} may review")
+        raise OutsideScope(f"Incident #{incident_id} is outside what {principal.name} may review")
     changed = records.update(tx, Incident, incident_id, {"review_status": status.value}, version)
     assert isinstance(changed, Incident)
     return changed

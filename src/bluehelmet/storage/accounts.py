@@ -31,8 +31,8 @@ from bluehelmet.storage.tables import metadata
 from bluehelmet.storage.types import UTCDateTime
 
 __all__ = ["account", "account_rows", "api_token", "clear_failures", "failure_counts", "find_account", "find_token",
-           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "set_account",
-           "signin_failure"]  # fmt: skip
+           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "revoke_tokens",
+           "serialise_brake", "set_account", "signin_failure"]  # fmt: skip
 
 account = Table(
     "account",
@@ -46,6 +46,7 @@ account = Table(
     Column("created_at", UTCDateTime(), nullable=False),
     Column("created_by", String(100), nullable=False),
     Column("last_sign_in_at", UTCDateTime(), nullable=True),
+    Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
 )
 
 api_token = Table(
@@ -93,6 +94,14 @@ def insert_token(session: Session, account_id: int, digest: str, label: str, at:
     return int(session.execute(stmt.returning(api_token.c.id)).scalar_one())
 
 
+def revoke_tokens(session: Session, account_id: int, at: datetime, label: str | None = None) -> int:
+    """Revoke the live tokens of an account (those with ``label`` only, when given); how many."""
+    stmt = update(api_token).where(api_token.c.account_id == account_id, api_token.c.revoked_at.is_(None))
+    if label is not None:
+        stmt = stmt.where(api_token.c.label == label)
+    return int(session.execute(stmt.values(revoked_at=at)).rowcount or 0)  # type: ignore[attr-defined]
+
+
 def find_token(session: Session, digest: str) -> dict[str, Any] | None:
     """The live account a live token belongs to, or None."""
     stmt = (
@@ -124,3 +133,14 @@ def clear_failures(session: Session, digests: Sequence[str]) -> None:
 def forget_failures_before(session: Session, cutoff: datetime) -> None:
     """Remove the failures that no longer count (at or before ``cutoff``)."""
     session.execute(delete(signin_failure).where(signin_failure.c.failed_at <= cutoff))
+
+
+#: The advisory lock the brake takes on PostgreSQL, so attempts are counted one after another.
+_BRAKE_LOCK = 0x626C75_6272616B
+
+
+def serialise_brake(session: Session) -> None:
+    """Make the brake's count-and-insert one step among concurrent transactions: on PostgreSQL a
+    transaction-scoped advisory lock; on SQLite the insert that follows takes the one write lock."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(_BRAKE_LOCK)))

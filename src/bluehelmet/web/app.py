@@ -21,6 +21,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.signin_brake import SignInBrake
 from bluehelmet.web import signin
 from bluehelmet.web.deps import WriterTurns
+from bluehelmet.web.limits import BodyLimit
 from bluehelmet.web.security import SecurityHeaders
 
 __all__ = ["ROUTERS", "create_app"]
@@ -48,6 +49,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
         same_site="lax",
         https_only=settings.secure_cookies,
     )
+    app.add_middleware(BodyLimit, settings=settings)  # outermost: a body is counted before anything reads it
     app.include_router(signin.router)
     for name in ROUTERS:
         try:

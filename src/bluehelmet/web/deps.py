@@ -20,18 +20,29 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Lock
-from typing import TypeVar
+from typing import Annotated, TypeVar
 
-from fastapi import HTTPException, Request
+from fastapi import Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
 
 from bluehelmet.domain.access import Action, Principal, permits
-from bluehelmet.services import accounts
+from bluehelmet.services import accounts, scope
 from bluehelmet.services.database import Database
 from bluehelmet.services.records import kind_of
 from bluehelmet.web.security import csrf_valid
 
-__all__ = ["SAFE_METHODS", "Need", "WriterTurns", "database", "need", "principal_of", "write_in_turn", "writer_turns"]
+__all__ = [
+    "SAFE_METHODS",
+    "MissionParam",
+    "Need",
+    "WriterTurns",
+    "database",
+    "need",
+    "principal_of",
+    "scoped_mission",
+    "write_in_turn",
+    "writer_turns",
+]
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 T = TypeVar("T")
@@ -104,7 +115,7 @@ async def principal_of(request: Request) -> Principal | None:
         if principal is None:
             raise HTTPException(401, "the API token is unknown or revoked")
     elif isinstance(name := request.session.get("account"), str):
-        principal = accounts.principal_for_name(database(request), name)
+        principal = accounts.principal_for_name(database(request), name, request.session.get("generation"))
         if principal is None:
             request.session.clear()
         elif request.method not in SAFE_METHODS:
@@ -150,3 +161,19 @@ def _kind_name(kind: object) -> str | None:
         return kind_of(str(kind)).__name__
     except Exception:  # an unknown kind is answered 404 by the route itself
         return str(kind)
+
+
+async def scoped_mission(
+    request: Request,
+    mission: Annotated[str | None, Query(description="The mission (default: the only one).")] = None,
+) -> str | None:
+    """The mission a request reads (``services.scope``): a sector account's own sector's
+    mission, whatever it names (another mission is answered as one that does not exist)."""
+    principal = await principal_of(request)
+    if principal is None or not principal.scoped:
+        return mission
+    return await run_in_threadpool(scope.mission_for, database(request), principal, mission)
+
+
+#: A route's ``mission`` parameter, scoped.
+MissionParam = Annotated[str | None, Depends(scoped_mission)]

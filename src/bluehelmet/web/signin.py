@@ -12,7 +12,7 @@ from bluehelmet.services.signin_brake import SignInBrake
 from bluehelmet.web.deps import database
 from bluehelmet.web.security import csrf_token, csrf_valid
 
-__all__ = ["router"]
+__all__ = ["client_address", "router"]
 
 router = APIRouter()
 
@@ -21,6 +21,21 @@ router = APIRouter()
 def healthz() -> dict[str, str]:
     """Liveness: 200 with {"status": "ok"} while the application serves. (Needs nothing.)"""
     return {"status": "ok"}
+
+
+def client_address(request: Request) -> str:
+    """The address of the client: the connection's, or, when the connection comes from a proxy
+    named in the ``trusted_proxies`` setting, the last address its X-Forwarded-For adds that is
+    not itself a trusted proxy. A header from anyone else is ignored (it is the client's word)."""
+    peer = request.client.host if request.client else "unknown"
+    trusted = set(request.app.state.settings.trusted_proxies)
+    if peer not in trusted:
+        return peer
+    hops = [h.strip() for h in request.headers.get("x-forwarded-for", "").split(",") if h.strip()]
+    for hop in reversed(hops):
+        if hop not in trusted:
+            return hop[:64]
+    return peer
 
 
 def _brake(request: Request) -> SignInBrake:
@@ -49,24 +64,23 @@ def signin_page(request: Request) -> Response:
 def signin(
     request: Request,
     name: Annotated[str, Form(max_length=100)],
-    password: Annotated[str, Form(max_length=200)],
+    password: Annotated[str, Form(max_length=accounts.MAX_PASSWORD_LENGTH)],
     csrf: Annotated[str, Form(alias="csrf_token")] = "",
     next_page: Annotated[str, Form(alias="next")] = "/",
 ) -> Response:
     """Check the password; on success start a fresh session (a new CSRF token, nothing kept from before)."""
     if not csrf_valid(request, csrf):
         return _render_signin(request, "The form had expired: please sign in again.", 403)
-    client = request.client.host if request.client else "unknown"
-    keys = (f"name:{name.lower()}", f"addr:{client}")
-    if _brake(request).blocked(*keys):
+    keys = (f"name:{name.lower()}", f"addr:{client_address(request)}")
+    if not _brake(request).attempt(*keys):  # counted before the password is checked, atomically
         return _render_signin(request, "Too many failed attempts: wait a few minutes and try again.", 429)
     account = accounts.authenticate(database(request), name, password)
     if account is None:
-        _brake(request).failed(*keys)
         return _render_signin(request, "Wrong name or password.", 401)
     _brake(request).succeeded(*keys)
     request.session.clear()  # no session fixation: nothing from before sign-in survives
     request.session["account"] = account.name
+    request.session["generation"] = account.generation  # signing out, disabling, a new password advance it
     csrf_token(request)
     target = next_page if next_page.startswith("/") and not next_page.startswith("//") else "/"
     return RedirectResponse(target, status_code=303)
@@ -76,5 +90,8 @@ def signin(
 def signout(request: Request, csrf: Annotated[str, Form(alias="csrf_token")] = "") -> Response:
     if not csrf_valid(request, csrf):
         return JSONResponse({"detail": "the form is stale or forged"}, status_code=403)
+    name = request.session.get("account")
+    if isinstance(name, str):
+        accounts.end_sessions(database(request), name)  # a copy of the cookie replayed later fails too
     request.session.clear()
     return RedirectResponse("/signin", status_code=303)

@@ -30,7 +30,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import Column
 from bluehelmet.services.exporting import ExportRow
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need, write_in_turn
+from bluehelmet.web.deps import MissionParam, database, need, write_in_turn
 
 __all__ = ["MAX_UPLOAD_BYTES", "ImportReport", "RowProblem", "encode", "router"]
 
@@ -46,7 +46,7 @@ _MEDIA = {
 }
 Format = Literal["csv", "geojson", "xlsx", "hxl"]
 Db = Annotated[Database, Depends(database)]
-Mission = Annotated[str | None, Query(description="The mission (default: the only one).")]
+Mission = MissionParam
 
 router = APIRouter(route_class=ApiRoute, tags=["files"])
 

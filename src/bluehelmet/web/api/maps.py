@@ -14,7 +14,7 @@ from bluehelmet.services import map_layers
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import MissionParam, database, need
 
 __all__ = ["FeatureCollection", "router"]
 
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/map", route_class=ApiRoute, tags=["map"])
 
 Reader = Annotated[Principal, Depends(need(Action.READ))]
 Db = Annotated[Database, Depends(database)]
-Mission = Annotated[str | None, Query(description="The mission (default: the only one).")]
+Mission = MissionParam
 From = Annotated[date | None, Query(alias="from")]
 To = Annotated[date | None, Query(alias="to")]
 

@@ -16,8 +16,7 @@ from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.records import Record, snapshot
-from bluehelmet.services import listing, records
-from bluehelmet.services.access import allowed
+from bluehelmet.services import listing, records, scope
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
@@ -61,9 +60,15 @@ def filter_parameters(cls: type[Record]) -> list[dict[str, Any]]:
     return described
 
 
-def _scoped(tx: Transaction, principal: Principal, action: Action, record: Record, doing: str) -> None:
-    if not allowed(tx, principal, action, record):
-        raise OutsideScope(f"{record.label()}: a {principal.role} account may not {doing} it (outside its sector)")
+def _scoped(
+    tx: Transaction,
+    principal: Principal,
+    action: Action,
+    record: Record,
+    doing: str,
+    kept: frozenset[tuple[str, str, int]] = frozenset(),
+) -> None:
+    scope.admit(tx, principal, action, record, doing, kept=kept)
 
 
 def _review_gate(principal: Principal, cls: type[Record], before: str | None, after: Any) -> None:
@@ -144,7 +149,8 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
 
         def create() -> JSONResponse:
             with db.transaction(principal.name) as tx:
-                record = records.create(tx, cls, data)
+                with scope.references_first(tx, principal, (cls, data)):  # the rules name what they compare
+                    record = records.create(tx, cls, data)
                 _scoped(tx, principal, Action.WRITE, record, "create")
                 return _json(record, 201)
 
@@ -167,8 +173,10 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
                 current = records.get(tx, cls, record_id)
                 _scoped(tx, principal, Action.WRITE, current, "change")
                 _review_gate(principal, cls, getattr(current, "review_status", None), changes.get("review_status"))
-                changed = records.update(tx, cls, record_id, changes, version)
-                _scoped(tx, principal, Action.WRITE, changed, "move")
+                kept = scope.references_of(current)  # what it referred to before: not refused again
+                with scope.references_first(tx, principal, (cls, changes), kept):
+                    changed = records.update(tx, cls, record_id, changes, version)
+                _scoped(tx, principal, Action.WRITE, changed, "move", kept)
                 return _json(changed)
 
         return await write_in_turn(request, update)

@@ -25,7 +25,7 @@ from bluehelmet.services.map_layers import scoped_filter
 from bluehelmet.services.results import plain
 from bluehelmet.services.stats import IncidentFilter
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import MissionParam, database, need
 
 __all__ = ["Rows", "incident_filter", "plain", "router", "whole_mission"]
 
@@ -35,7 +35,7 @@ Reader = Annotated[Principal, Depends(need(Action.READ))]
 Db = Annotated[Database, Depends(database)]
 Day = Annotated[date | None, Query()]
 Many = Annotated[list[str] | None, Query()]
-Mission = Annotated[str | None, Query(description="The mission (default: the only one).")]
+Mission = MissionParam
 #: The longest period a day-by-day analysis is asked for (ten years).
 _LONGEST_DAYS = 3653
 _FILTERS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "location", "sector", "target")

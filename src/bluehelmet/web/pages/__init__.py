@@ -18,6 +18,7 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
 from bluehelmet.web.pages.about import router as about_router
+from bluehelmet.web.pages.accounts import router as accounts_router
 from bluehelmet.web.pages.api_docs import router as api_docs_router
 from bluehelmet.web.pages.audit import router as audit_router
 from bluehelmet.web.pages.capabilities import router as capabilities_router
@@ -83,5 +84,6 @@ for _pages in (
     audit_router,
     about_router,
     api_docs_router,
+    accounts_router,
 ):
     router.include_router(_pages)

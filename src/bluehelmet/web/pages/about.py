@@ -14,7 +14,7 @@ from markupsafe import Markup, escape
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.catalogue import ENTITIES
-from bluehelmet.services import records
+from bluehelmet.services import listing, records
 from bluehelmet.web.deps import need
 from bluehelmet.web.pages.frame import actor_of, db_of, render
 
@@ -49,7 +49,11 @@ def attribution_html() -> Markup:
 
 @router.get("/about")
 def about(request: Request, principal: Annotated[Principal, Depends(need(Action.READ))]) -> Response:
-    with db_of(request).transaction(actor_of(principal)) as tx:
-        counts = [(cls.__name__, records.count(tx, cls)) for cls in ENTITIES]
+    db = db_of(request)
+    if principal.scoped:  # a sector account counts what it may read, never the whole mission
+        counts = [(cls.__name__, listing.list_page(db, principal, cls, limit=1).total) for cls in ENTITIES]
+    else:
+        with db.transaction(actor_of(principal)) as tx:
+            counts = [(cls.__name__, records.count(tx, cls)) for cls in ENTITIES]
     context = {"title": "About the data", "attribution": attribution_html(), "counts": [c for c in counts if c[1]]}
     return render(request, "about.html", context, principal=principal)

@@ -12,7 +12,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.capabilities import InfrastructureProject, ProjectMilestone
 from bluehelmet.services import plan_stats
 from bluehelmet.web.deps import need
-from bluehelmet.web.pages.frame import actor_of, db_of, names, render, visible
+from bluehelmet.web.pages.frame import actor_of, db_of, names, page_scope, render, visible
 
 __all__ = ["router"]
 
@@ -27,12 +27,12 @@ def capability_gaps(
     with db.transaction(actor_of(principal)) as tx:
         projects = [p for p in visible(tx, principal, "InfrastructureProject") if isinstance(p, InfrastructureProject)]
         milestones = [m for m in visible(tx, principal, "ProjectMilestone") if isinstance(m, ProjectMilestone)]
-        places, sectors = names(tx, "Location"), names(tx, "Sector")
+        places = names(tx, "Location")
         today = tx.today
-    gaps = plan_stats.capabilities(db)
-    if principal.scoped:
-        mine = sectors.get(principal.sector_id or 0)
-        gaps = [g for g in gaps if g.sector is not None and g.sector == mine]
+    here = page_scope(request, principal)
+    gaps = plan_stats.capabilities(db, mission=here.mission)
+    if principal.scoped:  # the sector's name within its own mission (the gaps name their sector)
+        gaps = [g for g in gaps if g.sector is not None and g.sector == here.sector]
     context: dict[str, Any] = {
         "title": "Capabilities",
         "gaps": gaps,

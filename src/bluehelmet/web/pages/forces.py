@@ -16,7 +16,7 @@ from bluehelmet.domain.evaluations import ImprovementAction, ImprovementPlan
 from bluehelmet.domain.units import Unit
 from bluehelmet.services import readiness
 from bluehelmet.web.deps import need
-from bluehelmet.web.pages.frame import actor_of, db_of, names, render, visible
+from bluehelmet.web.pages.frame import actor_of, db_of, names, page_scope, render, visible
 
 __all__ = ["router"]
 
@@ -35,8 +35,11 @@ def forces(request: Request, principal: Annotated[Principal, Depends(need(Action
         sectors, places, countries = names(tx, "Sector"), names(tx, "Location"), names(tx, "ContributingCountry")
         today = tx.today
     unit_names = {u.id: u.name for u in units}
-    equipment = readiness.equipment_readiness(db, units=list(unit_names.values()) if principal.scoped else ())
-    performance = readiness.performance_report(db)
+    mission = page_scope(request, principal).mission
+    # A sector account's equipment is its units' (none if it has none), by id, never "all units".
+    own = {u.id for u in units if u.id is not None} if principal.scoped else None
+    equipment = readiness.equipment_readiness(db, unit_ids=own, mission=mission, actor=actor_of(principal))
+    performance = readiness.performance_report(db, mission=mission, actor=actor_of(principal))
     ids = set(unit_names)
     context: dict[str, Any] = {
         "title": "Forces",

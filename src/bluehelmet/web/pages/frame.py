@@ -13,13 +13,14 @@ from datetime import date
 from typing import Any
 from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bluehelmet.domain.access import Action, Principal, permits
+from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.records import Record
-from bluehelmet.services import records
+from bluehelmet.services import records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.web.i18n import COOKIE, LANGUAGES, N_, choose_language, words
@@ -32,6 +33,7 @@ __all__ = [
     "actor_of",
     "db_of",
     "names",
+    "page_scope",
     "parse_day",
     "render",
     "render_signin",
@@ -115,6 +117,16 @@ def visible(tx: Transaction, principal: Principal, kind: str, filters: Mapping[s
     if not principal.scoped:
         return list(found)
     return [r for r in found if allowed(tx, principal, Action.READ, r)]
+
+
+def page_scope(request: Request, principal: Principal) -> scope.Scope:
+    """The mission (and, for a sector account, the sector) a page shows: the sector account's
+    own; for others the mission named by ``?mission=``, else the first (``services.scope``)."""
+    try:
+        with db_of(request).transaction(actor_of(principal)) as tx:
+            return scope.scope_of(tx, principal, request.query_params.get("mission"), first=True)
+    except BluehelmetError as error:  # a mission that is not there, or not the sector account's
+        raise HTTPException(404, str(error)) from None
 
 
 def names(tx: Transaction, kind: str, field: str = "name") -> dict[int, str]:

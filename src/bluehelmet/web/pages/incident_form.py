@@ -28,10 +28,9 @@ from bluehelmet.domain.incidents import (
     Target,
 )
 from bluehelmet.domain.records import snapshot
-from bluehelmet.services import records
+from bluehelmet.services import records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Transaction
-from bluehelmet.services.loading import find_mission
 from bluehelmet.services.parsing import editable_values
 from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import N_
@@ -193,9 +192,12 @@ async def create_incident(
         with db_of(request).transaction(actor_of(principal)) as tx:
             if principal.scoped:
                 values.setdefault("sector_id", principal.sector_id)
-            created = records.create(tx, "Incident", {"mission_id": find_mission(tx, None).id, **values})
+            mission_id = scope.scope_of(tx, principal, request.query_params.get("mission"), first=True).mission_id
+            with scope.references_first(tx, principal, (Incident, values)):  # the rules name what they compare
+                created = records.create(tx, "Incident", {"mission_id": mission_id, **values})
             if not allowed(tx, principal, Action.WRITE, created):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
+            scope.check_references(tx, principal, created)
             return created.id
 
     try:
@@ -246,9 +248,12 @@ async def change_incident(
             record = _readable(tx, principal, record_id)
             if not allowed(tx, principal, Action.WRITE, record):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
-            updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
+            kept = scope.references_of(record)
+            with scope.references_first(tx, principal, (Incident, changes), kept):
+                updated = records.update(tx, "Incident", record_id, changes, int(version) if version.isdigit() else -1)
             if not allowed(tx, principal, Action.WRITE, updated):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
+            scope.check_references(tx, principal, updated, kept)
 
     try:
         await write_in_turn(request, change)  # in its turn, off the event loop (web.deps.write_in_turn)

@@ -15,14 +15,14 @@ from functools import partial
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
 from bluehelmet.domain.access import Action, Principal
-from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.errors import BluehelmetError, NotFound
 from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus
 from bluehelmet.domain.records import Record
-from bluehelmet.services import listing, records
+from bluehelmet.services import listing, records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need, write_in_turn
@@ -101,7 +101,7 @@ def incident_list(
 def _row(request: Request, principal: Principal, record_id: int, error: str = "") -> Response:
     db = db_of(request)
     with db.transaction(actor_of(principal)) as tx:
-        record = records.get(tx, "Incident", record_id)
+        record = scope.readable(tx, principal, "Incident", record_id)
         sectors = names(tx, "Sector")
     context: dict[str, Any] = {"i": record, "places": _place_names(db, principal, [record]), "sectors": sectors}
     return render(request, "_incident_row.html", {**context, "row_error": error}, principal=principal)
@@ -109,9 +109,9 @@ def _row(request: Request, principal: Principal, record_id: int, error: str = ""
 
 def _review(principal: Principal, request: Request, record_id: int, status: str, version: int) -> None:
     with db_of(request).transaction(actor_of(principal)) as tx:
-        record = records.get(tx, "Incident", record_id)
+        record = scope.readable(tx, principal, "Incident", record_id)
         if not allowed(tx, principal, Action.REVIEW, record):
-            raise BluehelmetError(f"Incident #{record_id} is outside your sector")
+            raise BluehelmetError(f"Incident #{record_id} is outside your sector")  # readable, not reviewable
         records.update(tx, "Incident", record_id, {"review_status": status}, version)
 
 
@@ -126,6 +126,8 @@ async def review(
     try:
         status, based_on = str(form.get("status") or ""), int(version) if version.isdigit() else -1
         await write_in_turn(request, lambda: _review(principal, request, record_id, status, based_on))
+    except NotFound:  # unknown, deleted, or another sector's: the same answer, naming nothing
+        raise HTTPException(404, f"no incident #{record_id}") from None
     except BluehelmetError as refused:
         error = str(refused)
     if request.headers.get("hx-request"):

@@ -21,7 +21,7 @@ from bluehelmet.reporting.render import Format
 from bluehelmet.reporting.render import render as render_letter
 from bluehelmet.reporting.wording import LANGUAGES
 from bluehelmet.web.deps import need
-from bluehelmet.web.pages.frame import Period, db_of, render
+from bluehelmet.web.pages.frame import Period, db_of, page_scope, render
 from bluehelmet.web.pages.situation import data_period, scope_of
 
 __all__ = ["MEDIA_TYPES", "router"]
@@ -37,8 +37,8 @@ MEDIA_TYPES = {
 
 
 def _default_period(request: Request, principal: Principal) -> Period:
-    db = db_of(request)
-    return Period.of(request, data_period(db, scope_of(db, principal), year_to_date=True))
+    mission, where = scope_of(request, principal)
+    return Period.of(request, data_period(db_of(request), where, year_to_date=True, mission=mission))
 
 
 @router.get("/reports")
@@ -65,7 +65,9 @@ def letter(request: Request, principal: Annotated[Principal, Depends(need(Action
             raise BluehelmetError(f"no letter in {language!r}")
         if period.date_from is None or period.date_to is None:
             raise BluehelmetError("choose the first and the last day of the period")
-        files = render_letter(build_letter(db_of(request), period.date_from, period.date_to), chosen, language)
+        mission = page_scope(request, principal).mission
+        built = build_letter(db_of(request), period.date_from, period.date_to, mission=mission)
+        files = render_letter(built, chosen, language)
     except (BluehelmetError, ValueError) as error:
         context = {"title": "Reports", "period": period, "error": str(error), "letter_languages": list(LANGUAGES),
                    "formats": [(f, f.value) for f in Format]}  # fmt: skip

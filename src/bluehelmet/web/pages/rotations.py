@@ -15,7 +15,7 @@ from bluehelmet.domain.units import Unit
 from bluehelmet.services import rotation_stats
 from bluehelmet.web.deps import need
 from bluehelmet.web.i18n import NONE
-from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
+from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, page_scope, render, visible
 from bluehelmet.web.pages.timeline import Timeline
 
 __all__ = ["router"]
@@ -38,7 +38,7 @@ def rotation_timeline(
     ends = [r.actual_end or r.planned_end for r in found] + [r.planned_end for r in found]
     period = Period.of(request, (min(starts, default=today), max(ends, default=today + timedelta(days=30))))
     start, end = period.date_from or today, period.date_to or today
-    report = rotation_stats.rotations(db, start, end)
+    report = rotation_stats.rotations(db, start, end, mission=page_scope(request, principal).mission)
     lanes: dict[str, list[tuple[Rotation, Unit]]] = {}
     for rotation in sorted(found, key=lambda r: r.planned_start):
         unit = units.get(rotation.unit_id)

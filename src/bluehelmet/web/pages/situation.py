@@ -22,7 +22,7 @@ from bluehelmet.domain.incidents import EventType, ReviewStatus
 from bluehelmet.services import hotspots, stats
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need
-from bluehelmet.web.pages.frame import Period, db_of, names, render, visible
+from bluehelmet.web.pages.frame import Period, db_of, page_scope, render, visible
 
 __all__ = ["data_period", "router", "scope_of", "situation", "statuses_of"]
 
@@ -39,12 +39,11 @@ _COLOURS = {
 }
 
 
-def scope_of(db: Database, principal: Principal) -> dict[str, Any]:
-    """The incident filter that keeps a sector user to their sector (empty for everyone else)."""
-    if not principal.scoped or principal.sector_id is None:
-        return {}
-    with db.transaction(principal.name) as tx:
-        return {"sector": names(tx, "Sector").get(principal.sector_id, "")}
+def scope_of(request: Request, principal: Principal) -> tuple[str, dict[str, Any]]:
+    """The mission a page shows and the incident filter that keeps a sector user to their sector
+    (empty for everyone else): the sector's name is unique within its own mission."""
+    here = page_scope(request, principal)
+    return here.mission, ({"sector": here.sector} if here.sector is not None else {})
 
 
 def statuses_of(request: Request) -> frozenset[ReviewStatus] | None:
@@ -52,10 +51,13 @@ def statuses_of(request: Request) -> frozenset[ReviewStatus] | None:
     return None if request.query_params.get("drafts") == "1" else frozenset({ReviewStatus.VERIFIED})
 
 
-def data_period(db: Database, where: dict[str, Any], *, year_to_date: bool = False) -> tuple[date | None, date | None]:
+def data_period(
+    db: Database, where: dict[str, Any], *, year_to_date: bool = False, mission: str | None = None
+) -> tuple[date | None, date | None]:
     """The default period: the twelve months up to the last month with incidents (or, with
     ``year_to_date``, that month's year up to it, the period a letter usually covers)."""
-    months = [r["month"] for r in stats.incident_table(db, ["month"], stats.IncidentFilter(where=where or None))]
+    flt = stats.IncidentFilter(where=where or None)
+    months = [r["month"] for r in stats.incident_table(db, ["month"], flt, mission=mission)]
     if not months:
         return None, None
     last = date.fromisoformat(months[-1] + "-01")
@@ -66,8 +68,8 @@ def data_period(db: Database, where: dict[str, Any], *, year_to_date: bool = Fal
     return max(start, date.fromisoformat(months[0] + "-01")), end
 
 
-def _trend(db: Database, flt: stats.IncidentFilter) -> dict[str, Any]:
-    rows = stats.incident_table(db, ["month", "event_type"], flt)
+def _trend(db: Database, flt: stats.IncidentFilter, mission: str) -> dict[str, Any]:
+    rows = stats.incident_table(db, ["month", "event_type"], flt, mission=mission)
     months = sorted({r["month"] for r in rows if r["month"]})
     series = []
     for kind, colour in _COLOURS.items():
@@ -88,14 +90,14 @@ def _nearest(places: list[tuple[str, float, float]], latitude: float, longitude:
 @router.get("/situation")
 def situation(request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))]) -> Response:
     db = db_of(request)
-    where = scope_of(db, principal)
-    period = Period.of(request, data_period(db, where))
+    mission, where = scope_of(request, principal)
+    period = Period.of(request, data_period(db, where, mission=mission))
     statuses = statuses_of(request)
     flt = stats.IncidentFilter(period.date_from, period.date_to, where or None, statuses)
-    totals = stats.incident_table(db, [], flt)
+    totals = stats.incident_table(db, [], flt, mission=mission)
     total = totals[0] if totals else {"events": 0, "fatalities": 0}
-    pending = stats.pending_review_count(db, flt, actor=principal.name)
-    found = hotspots.hotspots(db, flt)
+    pending = stats.pending_review_count(db, flt, mission=mission, actor=principal.name)
+    found = hotspots.hotspots(db, flt, mission=mission)
     with db.transaction(principal.name) as tx:
         places = [
             (str(p.name), float(p.latitude), float(p.longitude))  # type: ignore[attr-defined]
@@ -108,13 +110,13 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         "period": period,
         "scope": where.get("sector"),
         "total": total,
-        "ied": stats.ied_summary(db, flt),
+        "ied": stats.ied_summary(db, flt, mission=mission),
         "fatalities": stats.known_sum(total, ["fatalities"]),
         "civilians": stats.known_sum(total, ["killed_civilians", "injured_civilians"]),
         "peacekeepers": stats.known_sum(total, ["killed_peacekeepers", "injured_peacekeepers"]),
         "pending": pending,
         "drafts_included": statuses is None,
-        "trend": json.dumps(_trend(db, flt)),
+        "trend": json.dumps(_trend(db, flt, mission)),
         "cells": [(c, _nearest(places, c.latitude, c.longitude)) for c in cells],
         "clusters": [
             (c, _nearest(places, c.latitude, c.longitude))
@@ -122,6 +124,8 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         ],
         "clustering": found.clusters,
         "hexagons": found.hexagons,
-        "map_query": json.dumps({**period.query(), **({} if statuses is None else {"status": "verified"})}),
+        "map_query": json.dumps(
+            {**period.query(), "mission": mission, **({} if statuses is None else {"status": "verified"})}
+        ),
     }
     return render(request, "situation.html", context, principal=principal)

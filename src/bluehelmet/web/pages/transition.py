@@ -12,7 +12,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.transition import JointProgramme, TransitionActivity
 from bluehelmet.services import plan_stats
 from bluehelmet.web.deps import need
-from bluehelmet.web.pages.frame import actor_of, db_of, names, render, visible
+from bluehelmet.web.pages.frame import actor_of, db_of, names, page_scope, render, visible
 
 __all__ = ["router"]
 
@@ -29,7 +29,7 @@ def transition_plan(
         programmes = [p for p in visible(tx, principal, "JointProgramme") if isinstance(p, JointProgramme)]
         places = names(tx, "Location")
     # The summary is mission-wide: shown to those who may read every activity.
-    summary = None if principal.scoped else plan_stats.transition(db)
+    summary = None if principal.scoped else plan_stats.transition(db, mission=page_scope(request, principal).mission)
     context: dict[str, Any] = {
         "title": "Transition",
         "summary": summary,

@@ -8,6 +8,24 @@
     return stops[Math.min(stops.length - 1, Math.floor(t * stops.length))];
   }
 
+  /* Popups and tooltips are built as DOM text, never as HTML from a name: a record's name that
+     holds markup is shown as the characters it is. Each line is a text node; lines are broken by <br>. */
+  function textBox(lines, strongFirst) {
+    var box = document.createElement("div");
+    lines.forEach(function (line, i) {
+      if (i > 0) { box.appendChild(document.createElement("br")); }
+      var text = document.createTextNode(String(line));
+      if (i === 0 && strongFirst) {
+        var strong = document.createElement("strong");
+        strong.appendChild(text);
+        box.appendChild(strong);
+      } else {
+        box.appendChild(text);
+      }
+    });
+    return box;
+  }
+
   function getJSON(url) {
     return fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } }).then(function (r) {
       if (!r.ok) { throw new Error(url + ": " + r.status); }
@@ -33,7 +51,7 @@
         style: { color: "#14304a", weight: 1.2, fillColor: "#ffffff", fillOpacity: 0.7 },
         onEachFeature: function (f, layer) {
           var name = f.properties && (f.properties.name || f.properties.admin1);
-          if (name) { layer.bindTooltip(String(name), { sticky: true, className: "region-tip" }); }
+          if (name) { layer.bindTooltip(textBox([name]), { sticky: true, className: "region-tip" }); }
         }
       }).addTo(map);
       regions.bringToBack();
@@ -49,7 +67,7 @@
       },
       onEachFeature: function (f, layer) {
         var n = (f.properties || {}).count || 0;
-        layer.bindPopup("<strong>" + n + "</strong> " + el.dataset.labelCount);
+        layer.bindPopup(textBox([n, el.dataset.labelCount], true));
       }
     }).addTo(map);
     layers.addOverlay(hexes, el.dataset.labelIncidents);
@@ -90,9 +108,9 @@
         },
         onEachFeature: function (f, layer) {
           var p = f.properties || {};
-          var text = [p.name || p.operation, p.location, p.start_on && (p.start_on + (p.end_on ? " – " + p.end_on : ""))]
-            .filter(Boolean).join("<br>");
-          if (text) { layer.bindPopup(text); }
+          var lines = [p.name || p.operation, p.place || p.location,
+            p.start_on && (p.start_on + (p.end_on ? " – " + p.end_on : ""))].filter(Boolean);
+          if (lines.length) { layer.bindPopup(textBox(lines)); }
         }
       }).addTo(map);
       layers.addOverlay(ops, el.dataset.labelOperations);
@@ -121,8 +139,8 @@
           },
           onEachFeature: function (f, layer) {
             var p = f.properties || {};
-            layer.bindTooltip(el.dataset.labelAdvanced + ": " + minutes(p.advanced_minutes) + "<br>" +
-              el.dataset.labelSurgery + ": " + minutes(p.surgery_minutes), { sticky: true });
+            layer.bindTooltip(textBox([el.dataset.labelAdvanced + ": " + minutes(p.advanced_minutes),
+              el.dataset.labelSurgery + ": " + minutes(p.surgery_minutes)]), { sticky: true });
           }
         }).addTo(group);
       }).catch(function () { unavailable("casevac"); });

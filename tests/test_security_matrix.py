@@ -1,0 +1,200 @@
+"""The scoping matrix: every route and fragment of the application, enumerated from the app
+itself, for mission x sector x role, over two missions whose sectors share their names
+(``tests/twin_missions.py``).
+
+Each route is classified by a rule (a read, a record by id, a create...) or by name in
+``WRITES``; a route that no rule classifies fails ``test_every_route_is_classified`` with the
+route named, so a new route is covered as soon as it is merged, or says it must be classified.
+For every class: no account of the whole mission gets a 500 (two live missions included); a
+sector account's answers never hold a record of another sector or of the other mission (each
+record's name says its mission and sector, so a leak shows as a name), and whatever it sends
+at another sector's records changes nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from fastapi.routing import iter_route_contexts
+
+from bluehelmet.domain.access import Role
+from bluehelmet.services import accounts, records
+from bluehelmet.services.database import Database
+from tests.twin_missions import MISSIONS, PASSWORD, Twins, build_twins
+
+#: Routes that need nothing: the health check, the schema and its pages, signing in and out, assets.
+OPEN = {"/healthz", "/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/api/docs/oauth2-redirect", "/signin",
+        "/signout", "/static/{path:path}", "/"}  # fmt: skip
+#: Writes that name no record in their path, each with what it is sent (by a sector account, at
+#: other sectors' records): "batch" review, "verify" ticks, "create", or "refused" (the sector
+#: role may not call it at all: imports, the letter).
+WRITES = {
+    ("POST", "/api/review/incidents"): "batch",
+    ("POST", "/incidents/verify"): "verify",
+    ("POST", "/incidents/new"): "create",
+    ("POST", "/api/reports/letter"): "refused",
+    ("POST", "/imports/{kind}"): "refused",
+    ("POST", "/accounts/{name}/{action}"): "refused",
+    ("POST", "/api/accounts/{name}/disable"): "refused",
+    ("POST", "/api/accounts/{name}/enable"): "refused",
+    ("POST", "/api/accounts/{name}/reset-password"): "refused",
+    ("POST", "/api/accounts/{name}/revoke-tokens"): "refused",
+}
+_ID = re.compile(r"\{(record_id|incident_id)(:int)?\}")
+#: The records of each account's own sector: everything else the world holds is foreign to it.
+SECTORS = {"sector": ("MINUSMA", "east"), "west": ("MINUSMA", "west"), "m2east": ("MINUSCA", "east")}
+
+
+@pytest.fixture
+def twins(db: Database) -> Iterator[Twins]:
+    built = build_twins(db)
+    accounts.add_account(db, "tester", "m2east-user", "sector", sector="Sector East", mission=MISSIONS[1],
+                         password=PASSWORD)  # fmt: skip
+    built.tokens["m2east"] = accounts.issue_token(db, "tester", "m2east-user")
+    with built.client:
+        yield built
+
+
+def _routes(twins: Twins) -> list[tuple[str, str]]:
+    found = []
+    for context in iter_route_contexts(twins.client.app.routes):  # type: ignore[attr-defined]
+        for method in sorted((context.methods or set()) - {"HEAD"}):
+            if str(context.path) not in OPEN:
+                found.append((method, str(context.path)))
+    return found
+
+
+def classify(method: str, path: str) -> str | None:
+    """How the matrix calls a route: "read", "record" (it names a record by id), "create" (a
+    new record of a kind), "import", or what ``WRITES`` says; None: not classified."""
+    if _ID.search(path):
+        return "record"
+    if (method, path) in WRITES:
+        return WRITES[(method, path)]
+    if method == "GET":
+        return "read"
+    if method == "POST" and re.fullmatch(r"/api/records/[a-z_]+", path):
+        return "create"
+    if method == "POST" and path.startswith("/api/import/"):
+        return "refused"
+    return None
+
+
+def test_every_route_is_classified(twins: Twins) -> None:
+    unclassified = [f"{m} {p}" for m, p in _routes(twins) if classify(m, p) is None]
+    assert not unclassified, (
+        "routes the scoping matrix cannot classify (add each to WRITES in tests/test_security_matrix.py, "
+        f"saying what a sector account sends it at another sector's records): {unclassified}"
+    )
+    assert len(_routes(twins)) > 300
+
+
+def _foreign(who: str) -> list[str]:
+    """The names of the records outside ``who``'s sector, as the world spells them."""
+    mission, side = SECTORS[who]
+    names = []
+    for m in MISSIONS:
+        for s in ("east", "west"):
+            if (m, s) != (mission, side):
+                names += [f"{m}-{s}", f"{m} {s} town", f"Operation {m} {s}", f"MPV-{m}-{s}"]
+    return names
+
+
+def _kind_ids(twins: Twins, path: str, who: str) -> list[int]:
+    """Ids of records outside ``who``'s sector of the kind the path is about (else an id of nothing)."""
+    kind = {"incident": "incident", "location": "location", "operation": "operation", "unit": "unit",
+            "equipment_item": "equipment", "sector": "sector"}  # fmt: skip
+    mission, side = SECTORS[who]
+    found = re.match(r"/api/records/([a-z_]+)/", path)
+    name = kind.get(found.group(1)) if found else ("incident" if "incident" in path else None)
+    own = f"{'m1' if mission == 'MINUSMA' else 'm2'}.{side}"
+    ids = [v for k, v in twins.ids.items() if name and k.endswith(f".{name}") and not k.startswith(own)]
+    return ids or [999_999]
+
+
+def _filled(path: str, record_id: int) -> str:
+    path = path.replace("{name}", "admin-user").replace("{action}", "disable")
+    return _ID.sub(str(record_id), path).replace("{kind}", "incident").replace("{path:path}", "x")
+
+
+_PARAMS = {"split": "2021-06-01", "from": "2020-01-01", "to": "2022-12-31", "by": "sector"}
+
+
+def _clean(who: str, answer: Any, route: str) -> None:
+    assert answer.status_code < 500, (who, route, answer.status_code, answer.text[:300])
+    leaked = [name for name in _foreign(who) if name in answer.text]
+    assert not leaked, (who, route, answer.status_code, leaked)
+
+
+def _write_body(path: str, record_id: int) -> dict[str, Any]:
+    if "/review" in path:
+        return {"json": {"status": "verified", "version": 1}, "data": None}
+    return {"json": {"version": 1, "notes": "mine now"}}
+
+
+@pytest.mark.parametrize("who", list(SECTORS))
+def test_a_sector_account_reaches_nothing_outside_its_sector_through_any_route(twins: Twins, who: str) -> None:
+    checked = 0
+    for method, path in _routes(twins):
+        how = classify(method, path)
+        route = f"{method} {path}"
+        if how == "read":
+            for mission in (None, *MISSIONS):
+                params = {**_PARAMS, **({"mission": mission} if mission else {})}
+                _clean(who, twins.call(who, method, _filled(path, 1), params=params), route)
+        elif how == "record":
+            for record_id in _kind_ids(twins, path, who):
+                target = _filled(path, record_id)
+                if method == "GET":
+                    answer = twins.call(who, method, target, params={"include_deleted": "true"})
+                elif path.startswith("/api/"):
+                    body = {"status": "verified", "version": 1} if "/review" in path else {"version": 1, "notes": "x"}
+                    answer = twins.call(who, method, target, json=body, params={"version": 1})
+                else:
+                    answer = twins.call(who, method, target, data={"version": "1", "status": "verified", "notes": "x"},
+                                        headers={"HX-Request": "true"})  # fmt: skip
+                _clean(who, answer, route)
+                assert method == "GET" or answer.status_code in (403, 404, 422), (who, route, answer.status_code)
+                if method == "GET" and path.startswith("/incidents/"):
+                    assert answer.status_code == 404, (who, route)
+        elif how == "batch":
+            items = [{"id": i, "version": 1} for i in _kind_ids(twins, "/incident", who)]
+            answer = twins.call(who, method, path, json={"status": "verified", "items": items})
+            _clean(who, answer, route)
+            assert answer.status_code == 422
+        elif how == "verify":
+            picks = [f"{i}:1" for i in _kind_ids(twins, "/incident", who)]
+            answer = twins.call(who, method, path, data={"pick": picks})
+            _clean(who, answer, route)
+            assert f"refused={len(picks)}" in answer.headers.get("location", ""), answer.headers
+        elif how == "create":
+            answer = twins.call(who, method, _filled(path, 0), json={"name": "x"}, data=None)
+            _clean(who, answer, route)
+            assert answer.status_code in (403, 422), (who, route, answer.status_code)
+        elif how == "refused":
+            answer = twins.call(who, method, _filled(path, 0), files={"file": ("t.csv", b"name\n", "text/csv")})
+            _clean(who, answer, route)
+            assert answer.status_code == 403, (who, route, answer.status_code)
+        checked += 1
+    assert checked > 300
+    with twins.db.transaction("tester") as tx:  # whatever was sent, no record of the world changed
+        for key, record_id in twins.ids.items():
+            kind = key.rsplit(".", 1)[-1]
+            if "." not in key or kind not in ("incident", "location", "operation", "unit"):
+                continue
+            record = records.get(tx, kind.title(), record_id)
+            assert record.version == 1, (who, key)
+
+
+@pytest.mark.parametrize("role", [r.value for r in Role if r != Role.SECTOR])
+def test_no_route_fails_an_account_of_the_whole_mission_with_two_live_missions(twins: Twins, role: str) -> None:
+    for method, path in _routes(twins):
+        if method != "GET" or _ID.search(path):
+            continue
+        for mission in (None, MISSIONS[1]):
+            params = {**_PARAMS, **({"mission": mission} if mission else {})}
+            answer = twins.call(role, method, _filled(path, 1), params=params)
+            assert answer.status_code < 500, (role, path, mission, answer.text[:300])
