@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -23,9 +24,13 @@ from bluehelmet.config import Settings
 from bluehelmet.reference.loader import load_reference
 from bluehelmet.reporting.annex import untranslated
 from bluehelmet.reporting.build import build_letter
+from bluehelmet.reporting.drafts import all_figures
 from bluehelmet.reporting.wording import Wording
+from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
+from bluehelmet.web.app import create_app
 from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.test_web_pages import PASSWORD, csrf_of
 
 FROM, TO = "2021-01-01", "2021-05-31"
 OPENING = "I have the honour to refer to Security Council resolution 2531 (2020)"
@@ -101,7 +106,7 @@ def test_a_fresh_draft_starts_with_the_opening_and_ends_with_the_closing(mission
 
 
 def test_the_export_is_the_letter_with_the_symbol_and_date_given_at_create(mission: Database, tmp_path: Path) -> None:
-    create(mission, "framed", "--symbol", "S/2021/520", "--date", "2021-06-01")
+    create(mission, "framed", "--symbol", "S/2021/520", "--date", "2021-06-04")
     out = tmp_path / "letter.md"
     result = run(mission, "export", "framed", "--format", "md", "--out", str(out))
     assert result.exit_code == 0, result.output
@@ -109,8 +114,9 @@ def test_the_export_is_the_letter_with_the_symbol_and_date_given_at_create(missi
     masthead, _, rest = md.partition("\n# ")
     assert "S/2021/520" in masthead and "S/\u2026" not in masthead
     assert rest.startswith(
-        "Letter dated 1 June 2021 from the Secretary-General addressed to the President of the Security Council"
+        "Letter dated 4 June 2021 from the Secretary-General addressed to the President of the Security Council"
     )
+    assert "4 June 2021  " in masthead  # the date the letter bears, not the day after the period
     assert md.index(OPENING) < md.index(CLOSING) < md.index("(Signed) António Guterres") < md.index("## Annex")
 
 
@@ -153,6 +159,11 @@ def test_a_french_draft_lists_the_record_text_its_letter_left_out(mission: Datab
     named = [f for f in listed if f["paragraph"]]
     assert named and all(f["paragraph"] in ids for f in named)
     assert all(f["message"].startswith(f"paragraph {f['paragraph']}: ") for f in named)
+    # a paragraph the French letter left out entirely blocks the export, and says why
+    empty = [f for f in findings(mission, "bilingual") if f["kind"] == "empty_paragraph" and f["language"] == "fr"]
+    for f in empty:
+        assert f["blocking"] and any(g["paragraph"] == f["paragraph"] for g in listed)
+        assert "the fr letter left it out for want of a fr value of its record text" in f["message"]
     # English has nothing left out: every record text has its English value
     assert not [f for f in findings(mission, "bilingual") if f["kind"] == "untranslated" and f["language"] == "en"]
 
@@ -162,9 +173,7 @@ def test_an_english_draft_lists_no_untranslated_record_text(mission: Database) -
     assert not [f for f in findings(mission, "english") if f["kind"] == "untranslated"]
 
 
-def test_rewriting_the_french_paragraph_takes_its_left_out_text_off_the_list(
-    mission: Database, tmp_path: Path
-) -> None:
+def test_rewriting_the_french_paragraph_takes_its_left_out_text_off_the_list(mission: Database, tmp_path: Path) -> None:
     create(mission, "rewritten-fr", "--lang", "en", "--lang", "fr")
     listed = [f for f in findings(mission, "rewritten-fr") if f["kind"] == "untranslated" and f["paragraph"]]
     assert listed
@@ -194,3 +203,27 @@ def test_an_edited_closing_survives_a_refresh_and_reaches_the_export(mission: Da
     md = out.read_text(encoding="utf-8")
     assert own in md and CLOSING not in md
     assert md.index(own) < md.index("(Signed) António Guterres")
+
+
+def test_the_page_shows_the_partial_strength_with_its_paragraph_and_the_symbol(mission: Database) -> None:
+    letter = build_letter(mission, date(2021, 1, 1), date(2021, 5, 31))
+    available = next(
+        f for k, f in all_figures(letter).items() if k.startswith("rotations.") and k.endswith(".available")
+    )
+    assert available.coverage is not None and not available.coverage.complete
+    accounts.add_account(mission, "tester", "writer", "reporting", password=PASSWORD)
+    with TestClient(create_app(mission.settings, db=mission), follow_redirects=False) as client:
+        token = csrf_of(client.get("/signin").text)
+        signed = client.post("/signin", data={"name": "writer", "password": PASSWORD, "csrf_token": token, "next": "/"})
+        assert signed.status_code == 303, signed.text
+        token = csrf_of(client.get("/reports/drafts").text)
+        form = {"csrf_token": token, "name": "paged", "from": FROM, "to": TO, "languages": ["en"],
+                "symbol": "S/2021/520", "date": "2021-06-01"}  # fmt: skip
+        assert client.post("/reports/drafts", data=form).status_code == 303
+        page = client.get("/reports/drafts/paged")
+        assert page.status_code == 200 and "S/2021/520" in page.text
+        assert page.text.index('id="p-opening"') < page.text.index('id="p-closing"')
+        checked = client.get("/reports/drafts/paged/check")
+        assert checked.status_code == 200
+        said = f"paragraph rotations: {{{{{available.key}}}}} is partial: {available.coverage.sentence('strength')}"
+        assert said in checked.text

@@ -11,7 +11,7 @@ last edited them, and figures the records moved since the last refresh.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import StrEnum
 from typing import Any
@@ -194,6 +194,20 @@ def _untranslated(view: DraftView, letter: Letter) -> list[Finding]:
     return out
 
 
+def _why_empty(finding: Finding, left_out: list[Finding]) -> Finding:
+    """An empty paragraph whose language's letter left its record text out says so."""
+    if finding.kind is not Kind.EMPTY or not any(
+        f.paragraph == finding.paragraph and f.language == finding.language for f in left_out
+    ):
+        return finding
+    lang = finding.language
+    return replace(
+        finding,
+        message=f"{finding.message}: the {lang} letter left it out for want of a {lang} value of its record "
+        f"text (listed below); write the paragraph in {lang}",
+    )
+
+
 def check(
     db: Database,
     name: str,
@@ -211,7 +225,9 @@ def check(
     for p in view.paragraphs:
         found.extend(_paragraph(p, languages, figures))
     found.extend(_partial(view, letter))
-    found.extend(_untranslated(view, letter))
+    left_out = _untranslated(view, letter)
+    found = [_why_empty(f, left_out) for f in found]
+    found.extend(left_out)
     placed = {k for p in view.paragraphs for t in p.text.values() for k in tokens(t)}
     for key in [*figures, *(k for k in view.figures if k not in figures)]:
         if view.figures.get(key) != figures.get(key) and key in placed:
