@@ -92,7 +92,11 @@ def test_show_json_is_the_contract_paragraphs_in_the_letters_order_with_tokens(d
     data = created(db)
     assert [set(p) for p in data["paragraphs"]] == [{"id", "text"}] * len(data["paragraphs"])
     ids = [p["id"] for p in data["paragraphs"]]
-    assert len(ids) == len(set(ids)) and ids[0].startswith("security")
+    assert len(ids) == len(set(ids))
+    # the letter's frame: its opening first, its closing formula last, the body between
+    assert ids[0] == "opening" and ids[1].startswith("security") and ids[-1] == "closing"
+    assert data["paragraphs"][0]["text"].startswith("I have the honour to refer to Security Council resolution")
+    assert data["paragraphs"][-1]["text"].startswith("I would be grateful if you could bring the present letter")
     challenges = next(p["text"] for p in data["paragraphs"] if p["id"] == ied_paragraph(data))
     assert "{{ied.total}} improvised explosive devices have been used in South Sudan" in challenges
     assert "2 improvised" not in challenges  # the figure is a token, not a number
@@ -119,7 +123,7 @@ def test_rewritten_prose_is_kept_and_its_figures_move_with_the_records(db: Datab
     text = out.read_text()
     assert "Explosive devices remain the gravest threat: " in text
     assert "were used in the country over the period" in text and "{{" not in text
-    assert "[5](#figure-" in text.replace("\\", "")  # the figure, linked to its row in the annex
+    assert "[five](#figure-" in text.replace("\\", "")  # the figure, linked to its row in the annex
 
 
 def test_a_paragraph_nobody_edited_takes_the_new_wording_on_refresh(db: Database) -> None:
@@ -128,10 +132,10 @@ def test_a_paragraph_nobody_edited_takes_the_new_wording_on_refresh(db: Database
     add_ieds(db, template, 1, "B")
     assert run(db, "refresh", "june").exit_code == 0
     after = shown(db)
-    was = next(p["text"] for p in before["paragraphs"] if p["id"] == "security.1")
-    now = next(p["text"] for p in after["paragraphs"] if p["id"] == "security.1")
-    assert "recorded {{incidents.total}} incident." in was  # one incident: the singular
-    assert "recorded {{incidents.total}} incidents." in now  # two: the plural, as the letter now words it
+    was = next(p["text"] for p in before["paragraphs"] if p["id"] == "security.incidents")
+    now = next(p["text"] for p in after["paragraphs"] if p["id"] == "security.incidents")
+    assert "recorded {{incidents.total}} incident, " in was  # one incident: the singular
+    assert "recorded {{incidents.total}} incidents, " in now  # two: the plural, as the letter now words it
     assert after["figures"]["incidents.total"] == 2 and after["edited"] == []
 
 
@@ -257,9 +261,20 @@ def test_english_and_french_are_paired_and_untranslated_prose_is_listed(db: Data
     assert set_prose(db, tmp_path, paragraph, "Les engins explosifs ({{ied.total}}) restent la menace.", "--lang", "fr")
     findings = json.loads(run(db, "check", "june", "--json").output)["findings"]
     assert not any(f["kind"] == "untranslated" and f["paragraph"] == paragraph for f in findings)
+    # the mission's name has no French value: the French letter leaves its opening out, and the
+    # draft says so and blocks the export until the officer writes it
+    empty = [f for f in findings if f["kind"] == "empty_paragraph"]
+    assert [(f["paragraph"], f["language"], f["blocking"]) for f in empty] == [("opening", "fr", True)]
+    assert "the fr letter left it out for want of a fr value" in empty[0]["message"]
+    assert any(f["kind"] == "untranslated" and f["paragraph"] == "opening" and "has no fr value" in f["message"]
+               for f in findings)  # fmt: skip
     out = tmp_path / "lettre.md"
-    assert run(db, "export", "june", "--lang", "fr", "--format", "md", "--out", str(out)).exit_code == 0
-    assert "Les engins explosifs ([2](#figure-" in out.read_text().replace("\\", "")
+    assert run(db, "export", "june", "--lang", "fr", "--format", "md", "--out", str(out)).exit_code == 1
+    opening = "J'ai l'honneur de me référer à la résolution 2531 (2020) du Conseil de sécurité."
+    assert set_prose(db, tmp_path, "opening", opening, "--lang", "fr").exit_code == 0
+    exported = run(db, "export", "june", "--lang", "fr", "--format", "md", "--out", str(out))
+    assert exported.exit_code == 0, exported.output
+    assert "Les engins explosifs ([deux](#figure-" in out.read_text().replace("\\", "")
 
 
 # ------------------------------------------------------------------------------ careless input
@@ -326,11 +341,12 @@ def test_a_sector_account_cannot_read_a_mission_wide_draft_and_a_viewer_cannot_w
     viewer = Principal("viewer", Role.VIEWER)
     assert drafts.show(db, "june", principal=viewer).draft.name == "june"
     with pytest.raises(Exception, match="may not write drafts"):
-        drafts.set_paragraph(db, "june", "security.1", "Text.", principal=viewer)
+        drafts.set_paragraph(db, "june", "security.incidents", "Text.", principal=viewer)
     reporting = Principal("officer", Role.REPORTING)
-    view = drafts.set_paragraph(db, "june", "security.1", "The Mission recorded {{incidents.total}} incidents.",
+    view = drafts.set_paragraph(db, "june", "security.incidents", "The Mission recorded {{incidents.total}} incidents.",
                                 principal=reporting)  # fmt: skip
-    assert view.paragraphs[0].text["en"].startswith("The Mission recorded")
+    edited = next(p for p in view.paragraphs if p.id == "security.incidents")
+    assert edited.text["en"].startswith("The Mission recorded") and edited.edited("en")
 
 
 # ------------------------------------------------------------------------------- pure parts

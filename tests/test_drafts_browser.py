@@ -143,6 +143,9 @@ def test_an_officer_drafts_the_letter_in_the_browser(
 
     page.click("#check")
     expect(page.locator("#findings")).to_be_visible()
+    expect(page.locator("#findings")).to_contain_text(
+        "paragraph rotations: {{rotations.Sector Centre.available}} is partial"
+    )
     page.select_option("#export select[name=format]", "pdf")
     with page.expect_download() as download:
         page.click("#export button.primary")

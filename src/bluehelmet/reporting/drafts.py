@@ -36,9 +36,11 @@ from bluehelmet.services.database import Database
 
 __all__ = [
     "MAX_PROSE",
+    "STYLE",
     "Change",
     "DraftView",
     "UnknownFigures",
+    "all_figures",
     "create",
     "delete",
     "drafted_letter",
@@ -157,7 +159,9 @@ def generated(letter: Letter, languages: Sequence[str]) -> list[DraftParagraph]:
     return out
 
 
-def _all_figures(letter: Letter) -> dict[str, Figure]:
+def all_figures(letter: Letter) -> dict[str, Figure]:
+    """Every figure of the letter by key, those its sentences state and those they nest (a
+    figure in a list): what a token may name, with its coverage."""
     found = {f.key: f for f in letter.figures}
     for section in letter.walk():
         for paragraph in section.paragraphs:
@@ -172,14 +176,28 @@ def _all_figures(letter: Letter) -> dict[str, Figure]:
 def figures_of(letter: Letter) -> dict[str, float]:
     """Every figure of the letter by key: the keys a token may name. A value that is not a
     finite number (a rate over nothing) is no figure to state."""
-    return {k: float(f.value) for k, f in _all_figures(letter).items() if math.isfinite(f.value)}
+    return {k: float(f.value) for k, f in all_figures(letter).items() if math.isfinite(f.value)}
+
+
+#: A draft is of the Secretary-General's letter: its frame (heading, opening, closing, signature).
+STYLE = "letter"
 
 
 def letter_of(db: Database, draft: Draft, today: date | None = None) -> Letter:
-    """The letter as the records make it now, for the draft's mission and period."""
+    """The letter as the records make it now, for the draft's mission and period, in the
+    letter's frame: the draft's symbol and date (the day after the period when it has none)."""
     with db.transaction("reader") as tx:
         mission = stored.mission_name(tx, draft)
-    return build_letter(db, draft.date_from, draft.date_to, mission=mission, today=today)
+    return build_letter(
+        db,
+        draft.date_from,
+        draft.date_to,
+        mission=mission,
+        today=today,
+        style=STYLE,
+        symbol=draft.symbol,
+        dated=draft.letter_date,
+    )
 
 
 # ------------------------------------------------------------------------------- the operations
@@ -215,7 +233,16 @@ def create(
     chosen = _languages(languages)
     if not stored.may_write(principal):
         raise BluehelmetError("your role may not write drafts of the letter")
-    letter = build_letter(db, date_from, date_to, mission=mission, today=today)
+    letter = build_letter(
+        db,
+        date_from,
+        date_to,
+        mission=mission,
+        today=today,
+        style=STYLE,
+        symbol=symbol.strip(),
+        dated=letter_date,
+    )
     values = {
         "name": name.strip(),
         "date_from": date_from.isoformat(),
@@ -401,7 +428,7 @@ def _sentence(prose: str, figures: dict[str, Figure]) -> Sentence:
 def drafted_letter(letter: Letter, paragraphs: Sequence[DraftParagraph], language: str) -> Letter:
     """The letter with the draft's prose in place of its paragraphs: the same sections, charts
     and figures (the annex lists the figures the prose states, then the letter's others)."""
-    figures = _all_figures(letter)
+    figures = all_figures(letter)
     missing = _missing(paragraphs, dict.fromkeys(figures, 0.0))
     if missing:
         raise UnknownFigures(missing)
@@ -439,8 +466,4 @@ def export(
     figures computed from the records now. Refused if a token names a figure the letter lacks."""
     view = show(db, name, language=language, mission=mission, principal=principal)
     letter = letter_of(db, view.draft, today)
-    if view.draft.letter_date is not None:
-        letter = dataclasses.replace(letter, generated_on=view.draft.letter_date)
-    if view.draft.symbol and "symbol" in {f.name for f in dataclasses.fields(Letter)}:
-        letter = dataclasses.replace(letter, symbol=view.draft.symbol)  # type: ignore[call-arg, unused-ignore]
     return render(drafted_letter(letter, view.paragraphs, view.language), fmt, view.language, name=stem)
