@@ -178,6 +178,13 @@ FRENCH = [
     "Un bataillon d'infanterie à Douentza et un bataillon d'infanterie à Sévaré ont effectué leur relève en même "
     "temps dans le secteur Centre",
     "Des retards ont été enregistrés dans l'analyse des risques environnementaux et les analyses de conflit",
+    # The record text these sentences quote has its French value (statements 6, 14 and 18).
+    "Les unités terrestres se déploient dans le nouveau camp, du 1er juin 2021 au 30 novembre 2021",
+    "la population locale et des dozos (chasseurs traditionnels) ont imposé deux restrictions (blocage de route)",
+    "à la suite de la tenue d'un dialogue structuré avec les populations locales et les groupes d'autodéfense, et "
+    "les patrouilles de la Mission ont repris",
+    "l'organe « équipe spéciale de lutte contre les engins explosifs improvisés » a été créé avec les Forces armées "
+    "maliennes, la Force conjointe du Groupe de cinq pays du Sahel, les forces françaises et l'EUTM Mali",
 ]
 
 

@@ -74,3 +74,4 @@ class ProjectMilestone(Record):
     start_on: date | None = None
     due_on: date
     completed_on: date | None = None
+    name_fr: str = ""  # the step in French, for the French letter

@@ -34,6 +34,9 @@ class CoordinationBody(Record):
     dissolved_on: date | None = None
     partners: list[str] = field(default_factory=list)
     purpose: str = ""
+    #: The name and the partners in French, for the French letter (partners in the same order).
+    name_fr: str = ""
+    partners_fr: list[str] = field(default_factory=list)
 
 
 @dataclass(kw_only=True)

@@ -39,3 +39,6 @@ class MovementRestriction(Record):
     lifted_through: str = ""
     patrols_resumed: bool = False
     description: str = ""
+    #: Who imposed it and how it was lifted, in French, for the French letter.
+    imposed_by_fr: str = ""
+    lifted_through_fr: str = ""

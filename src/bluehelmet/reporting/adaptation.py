@@ -126,7 +126,7 @@ def _camps(scope: Scope) -> list[Sentence]:
         out.append(Sentence(message, {**values, "day": Day(day)} if day else values))
         for m in milestones:
             if m.project_id == p.id and m.completed_on is None and m.start_on and m.due_on:
-                step = scope.quotable(m.name)
+                step = scope.quotable(m.name, m.name_fr)
                 if step is not None:
                     out.append(
                         Sentence(
@@ -188,23 +188,30 @@ def adaptation_plan(scope: Scope) -> Section:
     return Section("adaptation", N_("Implementation of the adaptation plan"), paragraphs)
 
 
+def _name(body: CoordinationBody) -> T:
+    """A body's name: a proper name when it has no French one (the Instance de coordination au
+    Mali is called so in every language), else English words with their French."""
+    return T(body.name) if not body.name_fr else T(body.name, body.name_fr)
+
+
 def coordination(scope: Scope) -> Section:
     meetings = scope.live(CoordinationMeeting)
     sentences = []
     for body in sorted(scope.live(CoordinationBody), key=lambda b: (b.established_on or date.min, b.name)):
         if not scope.overlaps(body.established_on, body.dissolved_on):
             continue
-        partners = Names(tuple(T(p, "") for p in body.partners))  # English record text: no French value yet
+        french = body.partners_fr if len(body.partners_fr) == len(body.partners) else [""] * len(body.partners)
+        partners = Names(tuple(T(p, fr) for p, fr in zip(body.partners, french, strict=True)))
         if scope.within(body.established_on):
             sentences.append(
                 Sentence(
                     N_("On {day}, the {name} was set up with {partners}."),
-                    {"day": Day(body.established_on or scope.date_from), "name": T(body.name), "partners": partners},
+                    {"day": Day(body.established_on or scope.date_from), "name": _name(body), "partners": partners},
                 )
             )
         else:
             sentences.append(
-                Sentence(N_("The {name} brings together {partners}."), {"name": T(body.name), "partners": partners})
+                Sentence(N_("The {name} brings together {partners}."), {"name": _name(body), "partners": partners})
             )
         held = [m for m in meetings if m.body_id == body.id and scope.within(m.held_on)]
         if held:

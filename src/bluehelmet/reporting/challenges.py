@@ -278,7 +278,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
                 ),
                 {
                     "start": Day(rows[0].started_on),
-                    "imposed_by": T(imposed_by, ""),  # English record text: no French value yet
+                    "imposed_by": T(imposed_by, next((r.imposed_by_fr for r in rows if r.imposed_by_fr), "")),
                     "count": n,
                     "kind": Term(kind),
                     "places": Names(tuple(T(p) for p in places if p)),
@@ -288,6 +288,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
         )
         lifted = [r for r in rows if r.lifted_on is not None and r.lifted_on <= scope.date_to]
         if lifted:
+            french = {r.lifted_through: r.lifted_through_fr for r in lifted if r.lifted_through_fr}
             through = sorted({r.lifted_through for r in lifted if r.lifted_through})
             m = figure(
                 f"restrictions.{kind}.{imposed_by}.lifted",
@@ -295,7 +296,7 @@ def _restrictions(scope: Scope) -> list[Sentence]:
                 N_("Of those, restrictions lifted by the end of the period: counted."),
                 evidence("MovementRestriction", [r.id for r in lifted]),
             )
-            values: dict[str, Value] = {"count": m, "through": Names(tuple(T(t, "") for t in through))}
+            values: dict[str, Value] = {"count": m, "through": Names(tuple(T(t, french.get(t, "")) for t in through))}
             if all(r.patrols_resumed for r in lifted):
                 message = Np_(
                     "{count} was lifted after {through}, and the Mission's patrols resumed.",
