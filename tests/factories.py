@@ -62,6 +62,10 @@ def _mission(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "max_latitude": 25.0,
         "min_longitude": -12.3,
         "max_longitude": 4.3,
+        "full_name_fr": "Mission multidimensionnelle intégrée des Nations Unies pour la stabilisation au Mali",
+        "letter_request": "to provide the Council with a letter",
+        "letter_request_fr": "de lui présenter une lettre",
+        "signatory": "António Guterres",
     }
 
 
@@ -81,7 +85,12 @@ def _admin_area(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
 
 
 def _sector(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
-    return {"mission_id": _mission_id(tx, o), "name": f"Sector East {_n()}"}
+    return {
+        "mission_id": _mission_id(tx, o),
+        "name": f"Sector East {_n()}",
+        "name_fr": "secteur Est",
+        "article_fr": "le",
+    }
 
 
 def _location(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
@@ -100,6 +109,8 @@ def _location(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "sector_id": _id(make(tx, "Sector", mission_id=mission_id)),
         "geonames_id": 2460954,
         "source": "GeoNames",
+        "name_fr": "",
+        "article_fr": "none",
     }
 
 
@@ -121,6 +132,9 @@ def _unit(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "status_reason": "",
         "mobile_task_force": True,
         "notes": "evaluated in February",
+        "status_reason_fr": "",
+        "strength_estimate": 650,
+        "strength_estimate_source": "Geo-PKO v2.3 (an estimate)",
     }
 
 
@@ -140,6 +154,8 @@ def _operation(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "components": ["military", "police"],
         "partner_forces": ["Malian Armed Forces"],
         "results": "fewer incidents",
+        "description_fr": "",
+        "results_fr": "",
     }
 
 
@@ -242,6 +258,7 @@ def _caveat(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "reported_on": "2021-02-12",
         "lifted_on": "2021-05-01",
         "source": "Force HQ U3",
+        "description_fr": "",
     }
 
 
@@ -408,6 +425,8 @@ def _restriction(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "lifted_through": "dialogue",
         "patrols_resumed": True,
         "description": "road blocked by local population and dozos",
+        "imposed_by_fr": "la population locale",
+        "lifted_through_fr": "le dialogue",
     }
 
 
@@ -447,6 +466,7 @@ def _milestone(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "start_on": "2021-06-01",
         "due_on": "2021-11-30",
         "completed_on": None,
+        "name_fr": "",
     }
 
 
@@ -489,6 +509,8 @@ def _transition(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "due_on": "2021-03-31",
         "completed_on": None,
         "delay_reason": "COVID-19 restrictions",
+        "title_fr": "",
+        "delay_reason_fr": "",
     }
 
 
@@ -502,6 +524,8 @@ def _programme(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "aims": ["food production", "livelihoods", "returnees", "dialogue"],
         "start_on": "2021-01-01",
         "end_on": "2022-12-31",
+        "name_fr": "",
+        "aims_fr": [],
     }
 
 
@@ -514,6 +538,8 @@ def _body(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "dissolved_on": None,
         "partners": ["FAMa", "G5 Sahel Joint Force", "Barkhane", "EUTM Mali"],
         "purpose": "counter-IED coordination",
+        "name_fr": "",
+        "partners_fr": [],
     }
 
 

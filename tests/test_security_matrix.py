@@ -42,6 +42,13 @@ WRITES = {
     ("POST", "/api/accounts/{name}/enable"): "refused",
     ("POST", "/api/accounts/{name}/reset-password"): "refused",
     ("POST", "/api/accounts/{name}/revoke-tokens"): "refused",
+    # Drafts of the letter are mission-wide: a sector account may neither start nor change one.
+    ("POST", "/api/reports/drafts"): "refused",
+    ("PUT", "/api/reports/drafts/{name}/paragraphs/{paragraph}"): "refused",
+    ("POST", "/api/reports/drafts/{name}/refresh"): "refused",
+    ("POST", "/reports/drafts"): "refused",
+    ("POST", "/reports/drafts/{name}/paragraphs/{paragraph}"): "refused",
+    ("POST", "/reports/drafts/{name}/refresh"): "refused",
 }
 _ID = re.compile(r"\{(record_id|incident_id)(:int)?\}")
 #: The records of each account's own sector: everything else the world holds is foreign to it.

@@ -29,12 +29,18 @@ from bluehelmet.reporting.wording import LANGUAGES
 from bluehelmet.services.drafts import NoDraft, may_write
 from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import N_
-from bluehelmet.web.pages.frame import actor_of, db_of, parse_day, render
+from bluehelmet.web.pages.frame import actor_of, db_of, page_scope, parse_day, render
 from bluehelmet.web.pages.reports import MEDIA_TYPES
 
 __all__ = ["router"]
 
 router = APIRouter()
+
+
+def _mission(request: Request, principal: Principal) -> str | None:
+    """The mission whose drafts the page shows (``?mission=``, else the account's own, else the first)."""
+    return page_scope(request, principal).mission
+
 
 _READ = need(Action.READ, "Draft")
 _WRITE = need(Action.REPORT, "Draft")
@@ -81,7 +87,9 @@ def _editor(
     status: int = 200,
 ) -> Response:
     try:
-        view = drafts.show(db_of(request), name, language=language, principal=principal)
+        view = drafts.show(
+            db_of(request), name, mission=_mission(request, principal), language=language, principal=principal
+        )
     except NoDraft:
         raise HTTPException(404, f"no draft called '{name}'") from None
     changed = {c.key for c in view.changed}
@@ -112,7 +120,7 @@ def _editor(
 
 @router.get("/reports/drafts")
 def list_page(request: Request, principal: Annotated[Principal, Depends(_READ)], error: str = "") -> Response:
-    found = drafts.list_drafts(db_of(request), principal)
+    found = drafts.list_drafts(db_of(request), principal, mission=_mission(request, principal))
     rows = [{"name": d.name, "url": _url(d.name), "draft": d} for d in found]
     context = {"title": "Drafts", "rows": rows, "letter_languages": list(LANGUAGES), "error": error,
                "may_write": may_write(principal)}  # fmt: skip
@@ -130,8 +138,9 @@ async def create(request: Request, principal: Annotated[Principal, Depends(_WRIT
         return list_page(request, principal, error=N_("Choose the first and the last day of the period."))
 
     def work() -> None:
-        drafts.create(db_of(request), name, start, end, languages=languages, symbol=str(form.get("symbol") or ""),
-                      letter_date=letter_date, principal=principal, actor=actor_of(principal))  # fmt: skip
+        drafts.create(db_of(request), name, start, end, mission=_mission(request, principal), languages=languages,
+                      symbol=str(form.get("symbol") or ""), letter_date=letter_date, principal=principal,
+                      actor=actor_of(principal))  # fmt: skip
 
     try:
         await write_in_turn(request, work)
@@ -159,6 +168,7 @@ async def set_paragraph(
     def work() -> None:
         drafts.set_paragraph(
             db_of(request), name, paragraph, str(form.get("text") or ""), language=language, principal=principal,
+            mission=_mission(request, principal),
             actor=actor_of(principal), version=int(version) if version.isdigit() else None,
         )  # fmt: skip
 
@@ -175,7 +185,9 @@ async def set_paragraph(
 @router.post("/reports/drafts/{name}/refresh")
 async def refresh(request: Request, name: str, principal: Annotated[Principal, Depends(_WRITE)]) -> Response:
     def work() -> None:
-        drafts.refresh(db_of(request), name, principal=principal, actor=actor_of(principal))
+        drafts.refresh(
+            db_of(request), name, mission=_mission(request, principal), principal=principal, actor=actor_of(principal)
+        )
 
     try:
         await write_in_turn(request, work)
@@ -202,7 +214,15 @@ def export(request: Request, name: str, principal: Annotated[Principal, Depends(
     language = given.get("draft_lang") or None
     try:
         chosen = Format(given.get("format", "pdf"))
-        files = drafts.export(db_of(request), name, chosen, language=language, principal=principal, stem="letter")
+        files = drafts.export(
+            db_of(request),
+            name,
+            chosen,
+            mission=_mission(request, principal),
+            language=language,
+            principal=principal,
+            stem="letter",
+        )
     except NoDraft:
         raise HTTPException(404, f"no draft called '{name}'") from None
     except (BluehelmetError, ValueError) as error:
