@@ -62,10 +62,11 @@ def _mission(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "max_latitude": 25.0,
         "min_longitude": -12.3,
         "max_longitude": 4.3,
-        "full_name_fr": "Mission multidimensionnelle intégrée des Nations Unies pour la stabilisation au Mali",
-        "letter_request": "to provide the Council with a letter",
-        "letter_request_fr": "de lui présenter une lettre",
-        "signatory": "António Guterres",
+        # No French name, request or signatory: the tests of the French frame rely on their absence.
+        "full_name_fr": "",
+        "letter_request": "",
+        "letter_request_fr": "",
+        "signatory": "",
     }
 
 

@@ -399,8 +399,9 @@ def test_a_draft_survives_a_backup_and_a_restore_across_backends(db: Database, t
     assert set_prose(db, tmp_path, paragraph, REWRITTEN).exit_code == 0
     before = shown(db)
     archive = tmp_path / "mission.zip"
-    backup.backup(db, archive)
-    restored = Database(Settings(database_url=f"sqlite:///{tmp_path / 'restored.db'}"))
+    key = "a key both servers share, as a mission's backups need"
+    backup.backup(db, archive, key=key)
+    restored = Database(Settings(database_url=f"sqlite:///{tmp_path / 'restored.db'}", secret_key=key))
     try:
         backup.restore(restored, archive)
         assert shown(restored) == before

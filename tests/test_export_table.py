@@ -92,6 +92,8 @@ TRICKY = [
     "", "=1+1", "+33 6 12", "-3 dead", "@here", "\tindented", "\rreturn", "comma, inside", 'quote " inside',
     "line\nbreak", "accents é ü 北京", "'already quoted", "#12", " spaced ", "semi; colon", "back\\slash", "\x1f",
 ]  # fmt: skip
+#: What a name may hold of the above: names refuse control characters (``domain.text``).
+TRICKY_NAMES = [text for text in TRICKY if text.isprintable()]
 TYPES = [
     ("Battles", "Armed clash", None),
     ("Explosions/Remote violence", "Remote explosive/landmine/IED", "ied_detonated"),
@@ -140,7 +142,8 @@ def _incidents(db: Database, n: int) -> dict[str, Any]:
                 "sector_id": rng.choice([None, sector]) if ours else None,
                 "operation_id": rng.choice([None, operation]) if ours else None,
                 "responding_unit_ids": rng.sample(units, rng.randrange(4)) if ours else [],
-                "location_name": rng.choice(TRICKY), "notes": rng.choice(TRICKY), "perpetrator": rng.choice(TRICKY),
+                "location_name": rng.choice(TRICKY_NAMES), "notes": rng.choice(TRICKY),
+                "perpetrator": rng.choice(TRICKY),
                 "source": rng.choice(TRICKY), "latitude": latitude, "longitude": longitude,
                 "target": rng.choice([None, "mission", "civilians"]), "inter1": rng.choice([None, 0, 2, 8]),
                 "fatalities": rng.randrange(5), "explosives_used": rng.random() < 0.5,

@@ -201,7 +201,7 @@ async def refresh(request: Request, name: str, principal: Annotated[Principal, D
 @router.get("/reports/drafts/{name}/check")
 def check_page(request: Request, name: str, principal: Annotated[Principal, Depends(_READ)]) -> Response:
     try:
-        found = check(db_of(request), name, principal=principal)
+        found = check(db_of(request), name, mission=_mission(request, principal), principal=principal)
     except NoDraft:
         raise HTTPException(404, f"no draft called '{name}'") from None
     return _editor(request, principal, name, language=request.query_params.get("draft_lang"), findings=found)

@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.services import quality
 from bluehelmet.web.deps import need
-from bluehelmet.web.pages.frame import actor_of, db_of, render
+from bluehelmet.web.pages.frame import actor_of, db_of, page_scope, render
 
 __all__ = ["link", "router"]
 
@@ -26,7 +26,8 @@ def link(kind: str, record_id: int) -> str:
 
 @router.get("/quality")
 def data_quality(request: Request, principal: Annotated[Principal, Depends(need(Action.READ))]) -> Response:
-    report = quality.quality_report(db_of(request), principal, actor=actor_of(principal))
+    mission = page_scope(request, principal).mission  # ?mission=, else the account's own, else the first
+    report = quality.quality_report(db_of(request), principal, mission=mission, actor=actor_of(principal))
     context: dict[str, Any] = {
         "title": "Data quality",
         "report": report,

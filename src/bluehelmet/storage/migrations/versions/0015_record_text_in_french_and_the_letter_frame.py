@@ -46,10 +46,10 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("joint_programme") as batch:
+    with op.batch_alter_table("joint_programme", recreate="never") as batch:
         batch.drop_column("aims_fr")
     for table, columns in TEXT.items():
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, recreate="never") as batch:
             if table in ARTICLE:
                 batch.drop_column("article_fr")
             for column in reversed(columns):

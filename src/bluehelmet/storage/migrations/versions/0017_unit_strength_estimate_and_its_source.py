@@ -24,6 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("unit") as batch:
+    with op.batch_alter_table("unit", recreate="never") as batch:
         batch.drop_column("strength_estimate_source")
         batch.drop_column("strength_estimate")

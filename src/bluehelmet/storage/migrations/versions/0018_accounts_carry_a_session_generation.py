@@ -25,5 +25,5 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("account") as batch:
+    with op.batch_alter_table("account", recreate="never") as batch:
         batch.drop_column("session_generation")

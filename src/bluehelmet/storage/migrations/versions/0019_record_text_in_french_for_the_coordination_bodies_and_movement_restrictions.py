@@ -37,9 +37,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("coordination_body") as batch:
+    with op.batch_alter_table("coordination_body", recreate="never") as batch:
         batch.drop_column("partners_fr")
     for table, columns in TEXT.items():
-        with op.batch_alter_table(table) as batch:
+        with op.batch_alter_table(table, recreate="never") as batch:
             for column in reversed(columns):
                 batch.drop_column(column)
