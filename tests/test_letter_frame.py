@@ -259,29 +259,49 @@ def test_the_french_letter_puts_its_articles_before_places_and_sectors(reference
 # ---------------------------------------------------------------------------- record text in French
 
 
-def test_record_text_without_french_is_left_out_and_listed(reference_letter: Letter, reference_db: Database) -> None:
-    missing = untranslated(reference_letter, Wording("fr"))
-    texts = [text for _, text in missing]
-    # an incident's place written as text has no French field: left out of French prose, listed
-    assert "road between Douentza and Sévaré" in texts
+def test_the_reference_letter_in_french_leaves_no_record_text_out(reference_letter: Letter, reference_db: Database) -> None:
     french = prose(reference_letter, "fr")
-    assert "road between Douentza and Sévaré" not in french
+    assert untranslated(reference_letter, Wording("fr")) == []
     assert untranslated(reference_letter, Wording("en")) == []
+    # the hijacking's place is words, not a name: its French value is used, the English never
+    assert "sur la route entre Douentza et Sévaré" in french
+    assert "road between Douentza and Sévaré" not in french
+    assert "road between Douentza and Sévaré" in prose(reference_letter, "en")
     # the operations' aims and results, the reasons, the sectors and the coordination bodies have
-    # their French values: used, and listed no more
+    # their French values
     assert "vise à sécuriser, protéger et stabiliser la route" in french
-    assert "secure, protect" not in french
-    assert "French forces" not in texts and "les forces françaises" in french
+    assert "secure, protect" not in french and "French forces" not in french and "les forces françaises" in french
     result = CliRunner().invoke(
         cli, ["--db", reference_db.engine.url.render_as_string(hide_password=False), "report", "letter",
               "--from", "2021-01-01", "--to", "2021-05-31", "--lang", "fr", "--check"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    lines = result.output.splitlines()
-    assert "security.attacks: road between Douentza and Sévaré" in lines
-    assert "coordination: French forces" not in lines
+    assert "security.attacks:" not in result.output and "coordination:" not in result.output
     assert "Coordination des présences sécuritaires" in render_markdown(reference_letter, Wording("fr")).text
     assert "### Coordination of security presences" in render_markdown(reference_letter, Wording("en")).text
+
+
+def test_an_incident_place_in_words_without_french_is_left_out_and_listed(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        mission = factories.make(tx, "Mission", full_name_fr="Mission d'essai", letter_request="to report")
+        unit = factories.make(
+            tx, "Unit", mission_id=mission.id, name="FPU Test", component="police", unit_type="formed_police_unit"
+        )
+        incident = factories.make(
+            tx, "Incident", mission_id=mission.id, event_date="2021-02-10", event_type="Violence against civilians",
+            sub_event_type="Attack", category="hijacking", location_id=None, location_name="track north of the wells",
+            location_name_fr="", responding_unit_ids=[unit.id], review_status="verified",
+        )  # fmt: skip
+    letter = build_letter(db, FROM, TO, mission=mission.name)  # type: ignore[attr-defined]
+    assert ("security.attacks", "track north of the wells") in untranslated(letter, Wording("fr"))
+    assert "track north of the wells" not in prose(letter, "fr")
+    assert "interrupted a hijacking on the track north of the wells" in prose(letter, "en")
+    with db.transaction("tester") as tx:
+        current = records.get(tx, "Incident", incident.id or 0)
+        records.update(tx, "Incident", current.id or 0, {"location_name_fr": "piste au nord des puits"}, current.version)
+    letter = build_letter(db, FROM, TO, mission=mission.name)  # type: ignore[attr-defined]
+    assert all(text != "track north of the wells" for _, text in untranslated(letter, Wording("fr")))
+    assert "détournement de véhicule sur la piste au nord des puits" in prose(letter, "fr")
 
 
 def test_a_french_value_entered_is_used_and_no_longer_listed(db: Database) -> None:

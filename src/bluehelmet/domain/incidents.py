@@ -223,6 +223,9 @@ class Incident(Record):
     location_id: int | None = ref("Location", optional=True)
     sector_id: int | None = ref("Sector", optional=True)
     location_name: str = ""
+    #: The place as reported, in French, when it is words rather than a name ("route entre Douentza
+    #: et Sévaré"); empty when the place is a name, the same in every language.
+    location_name_fr: str = ""
     admin1: str = ""
     admin2: str = ""
     admin3: str = ""

@@ -282,7 +282,7 @@ def _attacks(scope: Scope) -> list[Sentence]:
     for attack in attacks:
         values: dict[str, Value] = {
             "day": Day(attack.event_date),
-            "place": scope.where(attack.location_id) or T(attack.location_name, ""),
+            "place": scope.where(attack.location_id) or T(attack.location_name, attack.location_name_fr),
         }
         if attack.attackers_estimated:
             values["attackers"] = figure(
@@ -307,7 +307,7 @@ def _attacks(scope: Scope) -> list[Sentence]:
         out.append(
             Sentence(
                 N_("Explosives were used in the attacks in {places}."),
-                {"places": Names(tuple(scope.where(a.location_id) or T(a.location_name, "") for a in explosive))},
+                {"places": Names(tuple(scope.where(a.location_id) or T(a.location_name, a.location_name_fr) for a in explosive))},
             )
         )
     hijackings = records_behind.incidents(
@@ -325,7 +325,7 @@ def _attacks(scope: Scope) -> list[Sentence]:
                     {
                         "day": Day(event.event_date),
                         "component": Term(str(units[0].component)),
-                        "place": scope.where(event.location_id) or T(event.location_name, ""),
+                        "place": scope.where(event.location_id) or T(event.location_name, event.location_name_fr),
                     },
                 )
             )
