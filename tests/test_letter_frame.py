@@ -259,7 +259,9 @@ def test_the_french_letter_puts_its_articles_before_places_and_sectors(reference
 # ---------------------------------------------------------------------------- record text in French
 
 
-def test_the_reference_letter_in_french_leaves_no_record_text_out(reference_letter: Letter, reference_db: Database) -> None:
+def test_the_reference_letter_in_french_leaves_no_record_text_out(
+    reference_letter: Letter, reference_db: Database
+) -> None:
     french = prose(reference_letter, "fr")
     assert untranslated(reference_letter, Wording("fr")) == []
     assert untranslated(reference_letter, Wording("en")) == []
@@ -298,7 +300,8 @@ def test_an_incident_place_in_words_without_french_is_left_out_and_listed(db: Da
     assert "interrupted a hijacking on the track north of the wells" in prose(letter, "en")
     with db.transaction("tester") as tx:
         current = records.get(tx, "Incident", incident.id or 0)
-        records.update(tx, "Incident", current.id or 0, {"location_name_fr": "piste au nord des puits"}, current.version)
+        change = {"location_name_fr": "piste au nord des puits"}
+        records.update(tx, "Incident", current.id or 0, change, current.version)
     letter = build_letter(db, FROM, TO, mission=mission.name)  # type: ignore[attr-defined]
     assert all(text != "track north of the wells" for _, text in untranslated(letter, Wording("fr")))
     assert "détournement de véhicule sur la piste au nord des puits" in prose(letter, "fr")

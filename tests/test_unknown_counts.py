@@ -266,3 +266,42 @@ def test_a_convoy_whose_vehicles_are_not_recorded_needs_notice_only_with_heavy_w
     assert not requires_notification(None, heavy_weapons=False)
     assert requires_notification(None, heavy_weapons=True)
     assert requires_notification(6, heavy_weapons=False) and not requires_notification(0, heavy_weapons=False)
+
+
+def test_convoys_whose_need_cannot_be_judged_are_counted_apart_never_as_compliant(
+    db: Database, mission_id: int
+) -> None:
+    from bluehelmet.reporting.build import build_letter  # noqa: PLC0415
+    from bluehelmet.services import convoy_stats  # noqa: PLC0415
+    from tests.test_letter_frame import prose  # noqa: PLC0415
+
+    with db.transaction("tester") as tx:
+        for day, vehicles, heavy in (
+            ("2021-03-01", None, False),
+            ("2021-03-02", None, False),
+            ("2021-03-03", None, True),
+            ("2021-03-04", 9, False),
+            ("2021-03-05", 2, False),
+        ):
+            records.create(tx, "ConvoyObservation", {"mission_id": mission_id, "armed_group": "CMA", "observed_on": day,
+                                                     "vehicles": vehicles, "heavy_weapons": heavy})  # fmt: skip
+    result = convoy_stats.convoys(db, date_from=date(2021, 3, 1), date_to=date(2021, 3, 31))
+    total = result.total
+    assert (total.observed, total.needing_notice, total.notified, total.need_unknown) == (5, 2, 0, 2)
+    assert total.share == 0.0
+    out = CliRunner().invoke(cli, ["--db", db.settings.database_url, "stats", "convoys", "--from", "2021-03-01",
+                                   "--to", "2021-03-31"])  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "0 of 2 convoys needing notice were notified beforehand" in out.stdout
+    assert "2 more could not be judged (vehicles not recorded)" in out.stdout
+    as_json = CliRunner().invoke(cli, ["--db", db.settings.database_url, "stats", "convoys", "--from", "2021-03-01",
+                                       "--to", "2021-03-31", "--json"])  # fmt: skip
+    assert json.loads(as_json.stdout)["total"]["need_unknown"] == 2
+    letter = build_letter(db, date(2021, 3, 1), date(2021, 3, 31), mission="MINUSMA")
+    english, french = prose(letter, "en"), prose(letter, "fr")
+    assert "Of two observed convoys that required prior notification, two had not been notified." in english
+    assert (
+        "The need for notice of two further observed convoys could not be judged, as their vehicles were not recorded."
+        in english
+    )
+    assert "La nécessité d'une notification n'a pu être évaluée pour deux autres convois observés" in french

@@ -57,12 +57,15 @@ def notified_beforehand(observation: ConvoyObservation, notifications: Mapping[i
 @dataclass(frozen=True)
 class ComplianceRow:
     """Observed convoys of a group (a month, an armed group, or all): how many needed notice and
-    how many of those were notified beforehand; ``share`` is None when none needed notice."""
+    how many of those were notified beforehand; ``share`` is None when none needed notice.
+    ``need_unknown`` counts the convoys whose need cannot be judged (vehicles not recorded, no heavy
+    weapons): neither needing notice nor exempt, they are counted apart, never as compliant."""
 
     key: str | None
     observed: int
     needing_notice: int
     notified: int
+    need_unknown: int = 0
     breaches: int = field(init=False)
     share: float | None = field(init=False)
 
@@ -80,13 +83,15 @@ def compliance(
     threshold: int = NOTIFICATION_VEHICLE_THRESHOLD,
 ) -> list[ComplianceRow]:
     """Compliance grouped by ``key``, sorted by key; ``keys`` are listed even when empty."""
-    tallies: dict[str | None, list[int]] = {k: [0, 0, 0] for k in keys}
+    tallies: dict[str | None, list[int]] = {k: [0, 0, 0, 0] for k in keys}
     for obs in observations:
-        tally = tallies.setdefault(key(obs), [0, 0, 0])
+        tally = tallies.setdefault(key(obs), [0, 0, 0, 0])
         tally[0] += 1
         if requires_notification(obs.vehicles, obs.heavy_weapons, threshold):
             tally[1] += 1
             tally[2] += notified_beforehand(obs, notifications)
+        elif obs.vehicles is None:
+            tally[3] += 1
     ordered = sorted(tallies.items(), key=lambda item: (item[0] is None, item[0] or ""))
     return [ComplianceRow(k, *t) for k, t in ordered]
 

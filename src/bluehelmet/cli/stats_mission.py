@@ -135,10 +135,10 @@ def convoys(
         mission=mission, actor=door.actor,
     )  # fmt: skip
     notices = {m.month: m.notifications for m in result.notifications_by_month}
-    columns = ["observed", "needing_notice", "notified", "share"]
+    columns = ["observed", "needing_notice", "notified", "share", "need_unknown"]
 
     def row(r: convoy_stats.ComplianceRow) -> tuple[object, ...]:
-        return (r.key, r.observed, r.needing_notice, r.notified, share(r.share))
+        return (r.key, r.observed, r.needing_notice, r.notified, share(r.share), r.need_unknown)
 
     def said(name: str, t: convoy_stats.Trend) -> str:
         slope = "n/a" if t.slope_per_month is None else f"{t.slope_per_month:+.2f} a month"
@@ -152,7 +152,9 @@ def convoys(
                "no months"),
         table([row(r) for r in result.by_armed_group], ["armed_group", *columns], empty="no convoys observed"),
         f"all: {result.total.notified} of {result.total.needing_notice} convoys needing notice were notified "
-        f"beforehand ({share(result.total.share)})\n"
+        f"beforehand ({share(result.total.share)})"
+        + (f"; {result.total.need_unknown} more could not be judged (vehicles not recorded)"
+           if result.total.need_unknown else "") + "\n"
         + said("notifications", result.notification_trend) + "\n" + said("compliance", result.compliance_trend),
     ])  # fmt: skip
     emit(plain(result), as_json, text)

@@ -233,6 +233,30 @@ def _convoys(scope: Scope) -> list[Sentence]:
                 "needing",
             )
         )
+    if total.need_unknown:
+        unjudged = [
+            o
+            for o in scope.live(ConvoyObservation)
+            if o.observed_on <= scope.date_to and o.vehicles is None and not o.heavy_weapons
+        ]
+        unknown = figure(
+            "convoys.need_unknown",
+            total.need_unknown,
+            N_("Observed convoys without heavy weapons whose vehicles were not recorded: counted apart."),
+            evidence("ConvoyObservation", [o.id for o in unjudged]),
+        )
+        out.append(
+            Sentence(
+                Np_(
+                    "The need for notice of {unknown} further observed convoy could not be judged, "
+                    "as its vehicles were not recorded.",
+                    "The need for notice of {unknown} further observed convoys could not be judged, "
+                    "as their vehicles were not recorded.",
+                ),
+                {"unknown": unknown},
+                "unknown",
+            )
+        )
     return out
 
 

@@ -307,7 +307,11 @@ def _attacks(scope: Scope) -> list[Sentence]:
         out.append(
             Sentence(
                 N_("Explosives were used in the attacks in {places}."),
-                {"places": Names(tuple(scope.where(a.location_id) or T(a.location_name, a.location_name_fr) for a in explosive))},
+                {
+                    "places": Names(
+                        tuple(scope.where(a.location_id) or T(a.location_name, a.location_name_fr) for a in explosive)
+                    )
+                },
             )
         )
     hijackings = records_behind.incidents(
