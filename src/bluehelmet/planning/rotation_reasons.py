@@ -106,6 +106,7 @@ def _reason(
 def _tie(problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date]) -> str:
     """Who kept the day ``unit`` wanted, when a unit of its sector wanted the same day and kept it:
     the plans are equal on every objective, and the tie goes to the larger unit (then by name)."""
+    units_by_id = {o.id: o for o in problem.units}
     rivals = [
         o.id for o in problem.units
         if o.id != unit.id and not o.fixed and not o.pinned and o.sector == unit.sector
@@ -115,7 +116,9 @@ def _tie(problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date]) 
     if not rivals:
         return ""
     names = ", ".join(rivals)
-    return f" (tied for {unit.preferred_start} with {names}: the larger unit, then the first by name, keeps it)"
+    larger = all(units_by_id[r].personnel > unit.personnel for r in rivals)
+    rule = "the larger unit keeps it" if larger else "the larger unit, then the first by name, keeps it"
+    return f" (tied for {unit.preferred_start} with {names}: {rule})"
 
 
 def _high_days(problem: RotationProblem, unit: RotatingUnit, first: int) -> int:

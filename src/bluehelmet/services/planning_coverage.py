@@ -3,8 +3,9 @@
 Medical facilities are the units of type medical level 1/2/3 and forward surgical team, at
 their base, and the level 1 every battalion-sized contingent brings (infantry and combat convoy
 battalions, formed police units), at the battalion's base unless a level 1 of its own is recorded
-as a sub-unit; the records hold no opening hours, so each is open day and night. Aviation assets are the helicopter units (utility and armed), at their base, with
-the default cruise speed, launch delay and day-only flying (the records hold none of these).
+as a sub-unit; the records hold no opening hours, so each is open day and night. Aviation
+assets are the helicopter units (utility and armed), at their base, with the default cruise
+speed, launch delay and day-only flying (the records hold none of these).
 The area is the host country's shipped boundaries; the places are the bases of the units, the
 places of activities, and the routes of activities that went from one place to another. The
 sites where one more asset could go are the bases of the units present and the locations
