@@ -186,3 +186,38 @@ def test_a_facility_keeps_its_hours_and_a_level_1_site_saves_minutes_where_it_do
     # A night helicopter at Ansongo shortens Tessit's night even where it does not bring it within target.
     night = next(s for s in plan.suggestions if s.asset == "night_helicopter")
     assert night.sites and all(g.before is None or g.after is None or g.after < g.before for g in night.gains)
+
+
+@pytest.mark.parametrize(
+    ("command", "content", "message"),
+    [
+        (
+            ("coverage", "casevac"),
+            b'{"facilities": [], "ground_speed_kmh": NaN}',
+            "NaN is not a number a problem may hold",
+        ),
+        (
+            ("coverage", "casevac"),
+            b'{"facilities": [], "ground_speed_kmh": 1e300}',
+            "ground_speed_kmh: 1e+300 is not a",
+        ),
+        (("coverage", "casevac"), b'{"facilities": [\xff]}', "is not UTF-8"),
+        (("coverage", "casevac"), b"[" * 3000 + b"]" * 3000, "nests lists and objects deeper than 20 levels"),
+        (
+            ("coverage", "casevac"),
+            json.dumps({**PROBLEM, "resolution": 12}).encode(),
+            "resolution: H3 resolution 12 cuts the area into about",
+        ),
+        (("plan", "tasking"), b'{"units": [\xfe]}', "is not UTF-8"),
+        (("plan", "caveat-impact"), b'{"units": [], "tasks": [], "caveats": Infinity}', "Infinity is not a number"),
+    ],
+)
+def test_bad_input_is_refused_in_one_line_without_a_traceback(
+    tmp_path: Path, command: tuple[str, str], content: bytes, message: str
+) -> None:
+    path = tmp_path / "problem.json"
+    path.write_bytes(content)
+    result = invoke(*command, str(path))
+    assert result.exit_code == 1, result.output
+    assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
+    assert "Traceback" not in result.output

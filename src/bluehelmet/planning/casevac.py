@@ -10,8 +10,10 @@ saves at each place it improves.
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
+from typing import Any
 
 import h3
 import numpy as np
@@ -33,11 +35,13 @@ from bluehelmet.planning.casevac_times import (
     place_times,
     point_times,
 )
+from bluehelmet.planning.reading import InvalidProblem
 
 __all__ = [
     "ADVANCED_CARE_LEVELS",
     "ASSETS",
     "HOURS",
+    "MAX_CELLS",
     "MEASURES",
     "PLACE_KINDS",
     "SURGICAL_LEVELS",
@@ -58,6 +62,10 @@ __all__ = [
 ]
 
 
+#: The most cells a coverage is computed over (Mali at resolution 7 is about 250,000).
+MAX_CELLS = 1_000_000
+
+
 @dataclass(frozen=True)
 class CoveragePlan:
     resolution: int
@@ -75,12 +83,42 @@ class CoveragePlan:
     facilities: tuple[Facility, ...] = ()
 
 
+def _area_km2(area: dict[str, Any]) -> float:
+    """The area of a GeoJSON Polygon or MultiPolygon, in km² (each ring projected about its own
+    middle latitude: close enough to bound the cells, which is all it is for)."""
+    polygons = [area.get("coordinates") or []] if area.get("type") == "Polygon" else area.get("coordinates") or []
+    total = 0.0
+    for polygon in polygons:
+        for n, ring in enumerate(polygon):
+            points = [(float(p[0]), float(p[1])) for p in ring if len(p) >= 2]
+            if len(points) < 3:
+                continue
+            middle = math.radians(sum(p[1] for p in points) / len(points))
+            xy = [(lon * 111.32 * math.cos(middle), lat * 110.57) for lon, lat in points]
+            twice = sum(x1 * y2 - x2 * y1 for (x1, y1), (x2, y2) in zip(xy, xy[1:] + xy[:1], strict=True))
+            total += abs(twice) / 2 * (1 if n == 0 else -1)  # holes are taken out
+    return max(0.0, total)
+
+
 def grid(problem: CoverageProblem) -> list[str]:
-    """The H3 cells of the problem's area (or its cells)."""
+    """The H3 cells of the problem's area (or its cells); refused, before any is cut, when the
+    area holds more than ``MAX_CELLS`` at the resolution asked."""
     if problem.cells:
         return list(problem.cells)
     if problem.area is None:
         return []
+    estimate = _area_km2(problem.area) / h3.average_hexagon_area(problem.resolution, "km^2")
+    if estimate > MAX_CELLS:
+        finest = next(
+            (r for r in range(problem.resolution, -1, -1)
+             if _area_km2(problem.area) / h3.average_hexagon_area(r, "km^2") <= MAX_CELLS),
+            0,
+        )  # fmt: skip
+        raise InvalidProblem(
+            "resolution",
+            f"H3 resolution {problem.resolution} cuts the area into about {estimate:,.0f} cells; at most "
+            f"{MAX_CELLS:,} are computed (resolution {finest} or coarser here)",
+        )
     return sorted(h3.geo_to_cells(problem.area, problem.resolution))
 
 
