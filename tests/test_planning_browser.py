@@ -171,3 +171,24 @@ def test_a_planner_plans_pins_compares_exports_and_saves(
     expect(page.locator("#save-plan button")).to_have_text("Enregistrer ce plan comme dates prévues des relèves")
     page.screenshot(path=SHOTS / "planning-3-saved-fr.png", full_page=True)
     assert not errors
+
+
+def test_the_casevac_layer_has_a_legend_and_no_seams(browser: sync_api.Browser, served: tuple[str, Database]) -> None:
+    server, _ = served
+    page = _signed_in(browser, server, "planner")
+    page.goto("/situation")
+    page.locator(".leaflet-control-layers").hover()
+    page.get_by_label("Casualty evacuation beyond 1 h / 2 h (day)").check()
+    legend = page.locator(".casevac-legend")
+    expect(legend).to_contain_text("Surgery beyond 2 h")
+    expect(legend).to_contain_text("Surgery within 2 h, advanced care beyond 1 h")
+    cells = page.locator("path.casevac")
+    expect(cells.first).to_be_attached(timeout=60_000)
+    # The shades are filled as one outline each (no hairline between two cells); the cells on
+    # top are unfilled, there for their minutes.
+    assert page.locator("path.casevac-area").count() == 2
+    assert cells.first.get_attribute("fill-opacity") == "0"
+    page.locator("#map").screenshot(path=SHOTS / "planning-casevac-layer.png")
+    page.get_by_label("Casualty evacuation beyond 1 h / 2 h (day)").uncheck()
+    expect(legend).to_have_count(0)
+    page.context.close()

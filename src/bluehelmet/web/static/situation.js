@@ -147,13 +147,16 @@
       if (loaded) { return; }
       loaded = true;
       getJSON("/api/map/casevac?resolution=5").then(function (geo) {
+        var shade = { surgery: ["#7b3294", 0.35], advanced: ["#c2a5cf", 0.25] };
+        // Each shade's cells merged into one outline (no seams between cells), filled...
+        (geo.areas || []).forEach(function (area) {
+          var look = shade[area.shade] || shade.surgery;
+          L.geoJSON(area.geometry, { interactive: false, style: { stroke: false, className: "casevac-area",
+            fillColor: look[0], fillOpacity: look[1] } }).addTo(group);
+        });
+        // ...and the cells on top, unfilled, each with its minutes.
         L.geoJSON(geo, {
-          style: function (f) {
-            var p = f.properties || {};
-            var worst = !p.surgery_within_two_hours;
-            return { stroke: false, className: "casevac", fillColor: worst ? "#7b3294" : "#c2a5cf",
-              fillOpacity: worst ? 0.35 : 0.25 };
-          },
+          style: function () { return { stroke: false, className: "casevac", fillOpacity: 0 }; },
           onEachFeature: function (f, layer) {
             var p = f.properties || {};
             layer.bindTooltip(textBox([el.dataset.labelAdvanced + ": " + minutes(p.advanced_minutes),
