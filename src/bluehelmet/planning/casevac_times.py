@@ -38,6 +38,7 @@ __all__ = [
     "PlaceTimes",
     "TargetPlace",
     "distances",
+    "minutes",
     "place_times",
     "point_times",
     "route_points",
