@@ -14,6 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from bluehelmet.domain.places import Location
+from bluehelmet.domain.units import Component, Unit, UnitType
 from bluehelmet.planning.casevac import (
     AviationAsset,
     CoverageProblem,
@@ -27,6 +29,7 @@ from bluehelmet.planning.casevac import (
 from bluehelmet.planning.casevac_files import coverage_problem_from_json
 from bluehelmet.planning.reading import InvalidProblem
 from bluehelmet.services.database import Database
+from bluehelmet.services.planning_coverage import medical_and_aviation
 from tests.test_planning_rotations import invoke
 
 latitudes, longitudes = st.floats(14.0, 20.0), st.floats(-4.0, 4.0)
@@ -221,3 +224,26 @@ def test_bad_input_is_refused_in_one_line_without_a_traceback(
     assert result.exit_code == 1, result.output
     assert message in result.output and len(result.output.strip().splitlines()) == 1, result.output
     assert "Traceback" not in result.output
+
+
+def test_a_battalions_own_level_1_is_counted_once_and_other_units_bring_none() -> None:
+    gao = Location(id=1, mission_id=1, name="Gao", latitude=16.27, longitude=-0.04)
+    kidal = Location(id=2, mission_id=1, name="Kidal", latitude=18.44, longitude=1.41)
+
+    def unit(ident: int, name: str, kind: UnitType, base: int, parent: int | None = None) -> Unit:
+        return Unit(id=ident, mission_id=1, name=name, component=Component.MILITARY, unit_type=kind, base_id=base,
+                    parent_id=parent)  # fmt: skip
+
+    units = [
+        unit(1, "INFBAT Gao", UnitType.INFANTRY_BATTALION, 1),
+        unit(2, "INFBAT Kidal", UnitType.INFANTRY_BATTALION, 2),
+        unit(3, "INFBAT Kidal L1", UnitType.MEDICAL_LEVEL_1, 2, parent=2),  # its level 1, recorded
+        unit(4, "FPU Gao", UnitType.FORMED_POLICE_UNIT, 1),
+        unit(5, "INFCOY Gao", UnitType.INFANTRY_COMPANY, 1),  # a company brings none of its own
+    ]
+    facilities, _ = medical_and_aviation(units, {1: gao, 2: kidal})
+    assert [(f.id, f.level, f.source) for f in facilities] == [
+        ("level 1 of INFBAT Gao", "level_1", "INFBAT Gao's own level 1"),
+        ("INFBAT Kidal L1", "level_1", ""),
+        ("level 1 of FPU Gao", "level_1", "FPU Gao's own level 1"),
+    ]
