@@ -98,24 +98,17 @@ def _limits(problem: CoverageProblem) -> dict[str, float]:
     }
 
 
-def _only_new(problem: CoverageProblem, asset: str, site: TargetPlace) -> tuple[CoverageProblem, dict[str, object]]:
-    """The problem with only the new asset's ways of helping, and the asset to add: a facility is
-    reached by road or by the existing aircraft; an aircraft flies to the existing facilities."""
+def _times(problem: CoverageProblem, asset: str, site: TargetPlace, lat: Points, lon: Points) -> dict[str, Points]:
+    """The minutes the new asset alone gives at each point: a facility reached by road or by the
+    existing aircraft; an aircraft flying to the existing facilities."""
     at = site.points[0]
     if asset in ("level_1", "forward_surgical_team"):
         alone = CoverageProblem(facilities=(), aviation=problem.aviation, ground_speed_kmh=problem.ground_speed_kmh)
-        return alone, {"extra": [Facility(site.id, asset, at[0], at[1])]}
+        return point_times(alone, lat, lon, extra=[Facility(site.id, asset, at[0], at[1])])
     h = problem.helicopter
     night = asset == "night_helicopter" or h.night
     helicopter = AviationAsset(site.id, at[0], at[1], h.speed_kmh, h.launch_delay_min, True, night)
-    return replace(problem, aviation=(), ground_speed_kmh=0.0), {"extra_air": [helicopter]}
-
-
-def _times(problem: CoverageProblem, asset: str, site: TargetPlace, lat: Points, lon: Points) -> dict[str, Points]:
-    alone, added = _only_new(problem, asset, site)
-    if "extra" in added:
-        return point_times(alone, lat, lon, extra=added["extra"])  # type: ignore[arg-type]
-    return point_times(alone, lat, lon, extra_air=added["extra_air"])  # type: ignore[arg-type]
+    return point_times(replace(problem, aviation=(), ground_speed_kmh=0.0), lat, lon, extra_air=[helicopter])
 
 
 def _sites(problem: CoverageProblem) -> list[TargetPlace]:
