@@ -2,8 +2,8 @@
 
 - rotations: 150 units in 5 sectors over a year (windows of 60-120 days, high-tempo quarters);
 - tasking: 300 units and 1,000 tasks over 20 days (more tasks than units can take), with 60 caveats;
-- casualty-evacuation coverage of the whole of Mali at H3 resolution 7, with three more forward
-  surgical teams and three more helicopters suggested.
+- casualty-evacuation coverage of the whole of Mali at H3 resolution 7, with three more level 1
+  facilities, forward surgical teams, helicopters and night helicopters suggested at the camps.
 
 Prints times, objective values and the gap of the baseline to the optimiser; for rotations, at
 each of --rotation-limits (20 and 60 s), the plan, CP-SAT's bound and gap, and the time used.
@@ -23,6 +23,7 @@ import shapely
 
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.planning.casevac import (
+    ASSETS,
     AviationAsset,
     CoverageProblem,
     Facility,
@@ -244,11 +245,11 @@ def main() -> None:
         f"  day: advanced care within 1 h {plan_c.share_day['advanced_care']:.1%}, surgery within 2 h "
         f"{plan_c.share_day['surgery']:.1%}; night: {plan_c.share_night['advanced_care']:.1%} / {plan_c.share_night['surgery']:.1%}"
     )
-    for asset in ("forward_surgical_team", "helicopter"):
+    for asset in ASSETS:
         g = baseline_suggestion(cover, asset)
         s = suggest(cover, asset, time_limit=args.time_limit)
         print(
-            f"  three more {asset}: greedy {g.seconds:.2f} s covers {len(g.places_covered)} of {g.uncovered_before}"
+            f"  three more {asset} (at the {len(cover.places) - 301} camps): greedy {g.seconds:.2f} s covers {len(g.places_covered)} of {g.uncovered_before}"
             f" ({', '.join(g.sites)}); cp-sat {s.seconds:.2f} s covers {len(s.places_covered)} ({', '.join(s.sites)});"
             f" gap {gap(len(s.places_covered), len(g.places_covered))}"
         )

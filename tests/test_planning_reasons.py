@@ -74,6 +74,30 @@ def test_a_moved_unit_names_the_one_at_a_time_rule_and_the_other_unit() -> None:
     assert rotation_plan_from_json(json.loads(json.dumps(data))).rotations == plan.rotations
 
 
+def test_a_tie_on_every_objective_goes_the_same_way_on_every_run() -> None:
+    # Two units want the same day in one sector, one rotation at a time: every plan moving one of
+    # them a rotation's length ties on the three objectives. The larger keeps its day, every run,
+    # with several workers too (where CP-SAT's search order varies).
+    data = _problem([
+        _unit("BRAVO", "Sector East", 300, 0, 60, 30, days=28),
+        _unit("ALPHA", "Sector East", 500, 0, 60, 30, days=28),
+        _unit("CHARLIE", "Sector East", 300, 0, 60, 30, days=28),
+    ], days=140)  # fmt: skip
+    runs = [plan_rotations(rotation_problem_from_json(data), time_limit=5, workers=2) for _ in range(3)]
+    assert {tuple((r.unit, r.start) for r in plan.rotations) for plan in runs} == {
+        tuple((r.unit, r.start) for r in runs[0].rotations)
+    }
+    reasons = _reasons(runs[0])
+    assert reasons["ALPHA"].startswith("ALPHA keeps its preferred day 2021-07-01")
+    # Of the two equal units, the first by name moves the least (earlier, the smaller start).
+    assert reasons["BRAVO"] == (
+        "BRAVO moved 28 days earlier, from its preferred 2021-07-01 to 2021-06-03 in Sector East: one rotation "
+        "at a time in Sector East, with ALPHA (2021-07-01 to 2021-07-28) (tied for 2021-07-01 with ALPHA: the "
+        "larger unit keeps it)"
+    )
+    assert reasons["CHARLIE"].startswith("CHARLIE moved 28 days later, from its preferred 2021-07-01 to 2021-07-29")
+
+
 def test_a_unit_held_back_by_the_airlift_names_the_units_that_fill_the_week() -> None:
     problem = rotation_problem_from_json(_problem([
         _unit("INF-N", "north", 700, 14, 14, 14), _unit("INF-E", "east", 400, 14, 14, 14),
@@ -198,15 +222,18 @@ def test_the_reference_missions_moves_are_explained_and_what_happened_stays(refe
     problem = planning.rotation_problem_from_db(reference_db, date_from=date(2021, 1, 1))
     plan = planning.solve_rotations(problem, time_limit=10)
     by_unit = {r.unit: r for r in plan.rotations}
-    # INFBAT Ansongo and CCB Gao were both planned for 18 January in Sector East: one of them moves
-    # a rotation's length earlier (the two plans tie on every objective), naming the other.
-    pair = (by_unit["INFBAT Ansongo"], by_unit["CCB Gao"])
-    (moved,) = [r for r in pair if r.moved_days]
-    (other,) = [r for r in pair if not r.moved_days]
-    assert moved.reason == (
-        f"{moved.unit} moved 28 days earlier, from its preferred 2021-01-18 to 2020-12-21 in Sector East: one "
-        f"rotation at a time in Sector East, with {other.unit} (2021-01-18 to 2021-02-14)"
+    # INFBAT Ansongo (849) and CCB Gao (525) were both planned for 18 January in Sector East: the
+    # plans tie on every objective, and the tie goes to the larger unit, on every run.
+    assert by_unit["INFBAT Ansongo"].moved_days == 0
+    assert by_unit["CCB Gao"].reason == (
+        "CCB Gao moved 28 days earlier, from its preferred 2021-01-18 to 2020-12-21 in Sector East: one "
+        "rotation at a time in Sector East, with INFBAT Ansongo (2021-01-18 to 2021-02-14) (tied for "
+        "2021-01-18 with INFBAT Ansongo: the larger unit keeps it)"
     )
+    again = planning.solve_rotations(problem, time_limit=10)
+    assert [(r.unit, r.start, r.reason) for r in again.rotations] == [
+        (r.unit, r.start, r.reason) for r in plan.rotations
+    ]
     assert all(r.reason for r in plan.rotations)
     unknown = {u.id for u in problem.units if u.strength is None}
     assert unknown and all(name in plan.warnings[0] for name in unknown)

@@ -49,6 +49,8 @@ WRITES = {
     ("POST", "/reports/drafts"): "refused",
     ("POST", "/reports/drafts/{name}/paragraphs/{paragraph}"): "refused",
     ("POST", "/reports/drafts/{name}/refresh"): "refused",
+    # A saved rotation plan rewrites the planned days mission-wide (the airlift is shared).
+    ("POST", "/planning/save"): "refused",
 }
 _ID = re.compile(r"\{(record_id|incident_id)(:int)?\}")
 #: The records of each account's own sector: everything else the world holds is foreign to it.

@@ -36,6 +36,9 @@ def test_the_layer_lists_only_cells_beyond_the_targets(client: tuple[TestClient,
         assert not (p["advanced_within_hour"] and p["surgery_within_two_hours"])
         assert p["surgery_minutes"] is None or (p["surgery_minutes"] > 120) == (not p["surgery_within_two_hours"])
     assert layer["shares"]["both"] == pytest.approx(1 - len(layer["features"]) / layer["cells"], abs=0.001)
+    # Each shade's cells merged into one outline, for a fill without seams between cells.
+    assert [a["shade"] for a in layer["areas"]] == ["surgery", "advanced"]
+    assert {a["geometry"]["type"] for a in layer["areas"]} <= {"Polygon", "MultiPolygon"}
     night = c.get("/api/map/casevac?resolution=4&night=true", headers=auth).json()
     assert len(night["features"]) >= len(layer["features"])  # helicopters fly by day only, unless recorded otherwise
 

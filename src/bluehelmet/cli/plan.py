@@ -373,16 +373,44 @@ def casevac(
         lines.append(f"{period}: advanced care within 1 h over {share['advanced_care']:.0%} of the area, "
                      f"surgery within 2 h over {share['surgery']:.0%}")  # fmt: skip
     lines += ["", table(
+        [(f.id, f.level.replace("_", " "), f.hours, f"{f.latitude:.2f}, {f.longitude:.2f}") for f in result.facilities],
+        ["facility", "level", "hours", "at"], empty="no medical facility recorded",
+    )]  # fmt: skip
+    lines += ["", table(
         [(p.id, p.kind, p.advanced_day, p.surgery_day, p.advanced_night, p.surgery_night,
           "yes" if p.meets_day else "no") for p in result.places],
         ["place", "kind", "advanced_day_min", "surgery_day_min", "advanced_night_min", "surgery_night_min",
          "meets_day"], empty="no places",
     )]  # fmt: skip
-    for s in result.suggestions:
-        where = ", ".join(s.sites) or "nowhere helps"
-        lines.append(f"one more {s.asset.replace('_', ' ')}: {where} -> {len(s.places_covered)} of "
-                     f"{s.uncovered_before} uncovered tasks and routes come within both targets")  # fmt: skip
+    lines += ["", "what gives each place's time (advanced care / surgery, by day; by night):"]
+    lines += [f"- {p.id}: {p.via['advanced_day']} / {p.via['surgery_day']}; "
+              f"{p.via['advanced_night']} / {p.via['surgery_night']}" for p in result.places]  # fmt: skip
+    lines += ["", *_suggestion_lines(result)]
     emit(data, as_json, "\n".join(lines))
+
+
+_TARGETS = {
+    "level_1": "advanced care within 1 h by day",
+    "forward_surgical_team": "both targets by day",
+    "helicopter": "both targets by day",
+    "night_helicopter": "both targets by night",
+}
+
+
+def _suggestion_lines(result: planning_coverage.CoveragePlan) -> list[str]:
+    """Each suggestion, and the minutes it saves at each place it improves."""
+    lines = []
+    for s in result.suggestions:
+        asset = s.asset.replace("_", " ").replace("level 1", "level 1 facility")
+        where = ", ".join(s.sites) or "no site helps"
+        covered = f": {', '.join(s.places_covered)}" if s.places_covered else ""
+        lines.append(f"one more {asset}: {where} -> {len(s.places_covered)} of the {s.uncovered_before} places "
+                     f"outside {_TARGETS[s.asset]} come within it{covered}")  # fmt: skip
+        for g in s.gains:
+            before = "out of reach" if g.before is None else f"{g.before:g} min"
+            saved = "" if g.saved is None else f", {g.saved:g} min saved"
+            lines.append(f"  {g.place}: {g.measure.replace('_', ' by ')} {before} -> {g.after:g} min{saved}")
+    return lines
 
 
 COMMANDS = [plan_group, coverage_group]

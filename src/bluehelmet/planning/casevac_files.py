@@ -6,6 +6,7 @@ from typing import Any
 
 from bluehelmet.planning.casevac import (
     ADVANCED_CARE_LEVELS,
+    HOURS,
     PLACE_KINDS,
     AviationAsset,
     CoveragePlan,
@@ -72,7 +73,11 @@ def coverage_problem_from_json(data: Any) -> CoverageProblem:
             raise InvalidProblem(
                 f.at("level"), f"expected one of {', '.join(sorted(ADVANCED_CARE_LEVELS))}, got '{level}'"
             )
-        facilities.append(Facility(ident, level, *_coordinates(f)))
+        latitude, longitude = _coordinates(f)
+        hours = f.text("hours", "24h")
+        if hours not in HOURS:
+            raise InvalidProblem(f.at("hours"), f"expected one of {', '.join(HOURS)}, got '{hours}'")
+        facilities.append(Facility(ident, level, latitude, longitude, hours, f.text("source", "")))
         f.done()
     unique([f.id for f in facilities], "facilities")
     aviation = []
@@ -124,9 +129,7 @@ def coverage_problem_to_json(problem: CoverageProblem) -> dict[str, Any]:
         **({"area": problem.area} if problem.area is not None else {}),
         **({"cells": list(problem.cells)} if problem.cells else {}),
         "resolution": problem.resolution,
-        "facilities": [
-            {"id": f.id, "level": f.level, "latitude": f.latitude, "longitude": f.longitude} for f in problem.facilities
-        ],
+        "facilities": [_facility(f) for f in problem.facilities],
         "aviation": [
             {
                 "id": a.id,
@@ -151,11 +154,23 @@ def coverage_problem_to_json(problem: CoverageProblem) -> dict[str, Any]:
     }
 
 
+def _facility(f: Facility) -> dict[str, Any]:
+    return {
+        "id": f.id,
+        "level": f.level,
+        "latitude": f.latitude,
+        "longitude": f.longitude,
+        "hours": f.hours,
+        **({"source": f.source} if f.source else {}),
+    }
+
+
 def coverage_plan_to_json(plan: CoveragePlan, *, with_cells: bool = False) -> dict[str, Any]:
     """The plan as JSON; the cells (one row per H3 cell) only when asked: a map layer, not a summary."""
     return {
         "resolution": plan.resolution,
         "cell_count": plan.cell_count,
+        "facilities": [_facility(f) for f in plan.facilities],
         "share_within_targets": {"day": plan.share_day, "night": plan.share_night},
         "places": [vars(p) for p in plan.places],
         "outside_targets": {
@@ -170,6 +185,7 @@ def coverage_plan_to_json(plan: CoveragePlan, *, with_cells: bool = False) -> di
                 "uncovered_before": s.uncovered_before,
                 "solver": s.solver,
                 "seconds": round(s.seconds, 3),
+                "gains": [vars(g) for g in s.gains],
             }
             for s in plan.suggestions
         ],

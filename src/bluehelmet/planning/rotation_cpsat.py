@@ -11,7 +11,7 @@ from ortools.sat.python import cp_model
 
 from bluehelmet.planning.rotations import RotationProblem, feasible_starts, fixed_load
 
-__all__ = ["SCALE", "Group", "Model", "build", "groups", "solver"]
+__all__ = ["SCALE", "Group", "Model", "build", "groups", "solver", "tie_break"]
 
 SCALE = 100
 """Strength in the model is counted in hundredths of a person."""
@@ -30,6 +30,8 @@ class Model:
     presence: dict[str, cp_model.IntVar]
     #: The largest the smallest margin can be (in hundredths), before any plan.
     ceiling: int
+    #: Per unit with a preferred start: its days away from it.
+    gaps: dict[str, cp_model.IntVar]
 
 
 def groups(problem: RotationProblem) -> list[Group]:
@@ -59,6 +61,7 @@ def build(problem: RotationProblem, enabled: set[Group], *, optional: bool = Fal
     presence: dict[str, cp_model.IntVar] = {}
     intervals: dict[str, cp_model.IntervalVar] = {}
     high_terms: list[cp_model.IntVar] = []
+    gaps: dict[str, cp_model.IntVar] = {}
     deviation_terms: list[cp_model.IntVar] = []
     planned = [u for u in problem.units if not u.fixed]
     for unit in planned:
@@ -84,6 +87,7 @@ def build(problem: RotationProblem, enabled: set[Group], *, optional: bool = Fal
             gap = model.new_int_var(0, far, f"deviation {unit.id}")
             model.add_abs_equality(gap, start - preferred)
             deviation_terms.append(gap)
+            gaps[unit.id] = gap
     fixed_count, fixed_reduced, fixed_weekly = fixed_load(problem)
     rooms = [math.floor((problem.total_strength(s.id) - s.min_available) * SCALE + 1e-6) for s in problem.sectors]
     margin = model.new_int_var(0, max(0, min(rooms, default=0)), "smallest margin")
@@ -113,7 +117,9 @@ def build(problem: RotationProblem, enabled: set[Group], *, optional: bool = Fal
             )
     if ("airlift", "") in enabled:
         _airlift(problem, model, starts, presence, fixed_weekly)
-    return Model(model, starts, sum(high_terms), margin, sum(deviation_terms), presence, max(0, min(rooms, default=0)))
+    return Model(
+        model, starts, sum(high_terms), margin, sum(deviation_terms), presence, max(0, min(rooms, default=0)), gaps
+    )
 
 
 def _airlift(
@@ -153,3 +159,17 @@ def solver(seconds: float, workers: int | None) -> cp_model.CpSolver:
     found.parameters.num_workers = workers or min(8, os.cpu_count() or 1)
     found.parameters.random_seed = 1
     return found
+
+
+def tie_break(problem: RotationProblem, built: Model) -> cp_model.LinearExpr | int:
+    """The last stage's objective, which makes plans equal on the three objectives come out the
+    same on every run. Units are ranked, the largest (then the first by name) first; the days
+    each moves count by its rank, so that of two units tied for one day the smaller moves; then,
+    among equal moves, the starts count by rank (the higher-ranked unit takes the earlier day),
+    weighted so that they never outweigh one day moved."""
+    ranked = sorted((u for u in problem.units if u.id in built.starts), key=lambda u: (-u.personnel, u.id))
+    weight = {u.id: len(ranked) - rank for rank, u in enumerate(ranked)}
+    days = (problem.horizon.end - problem.horizon.start).days + 1
+    span = sum(weight.values()) * days + 1
+    moved = sum(weight[ident] * gap for ident, gap in built.gaps.items())
+    return moved * span + sum(weight[ident] * start for ident, start in built.starts.items())

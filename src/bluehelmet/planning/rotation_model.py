@@ -10,7 +10,8 @@ week, one boolean per unit and week caps the personnel starting. High-tempo days
 over the start day; deviation is an absolute value.
 
 Stage 1 minimises high-tempo unit-days, stage 2 fixes that value and maximises the smallest
-margin, stage 3 fixes both and minimises the deviation; each stage starts from the last
+margin, stage 3 fixes both and minimises the deviation; when all three are proven, a fourth
+breaks ties the same way on every run (``rotation_cpsat.tie_break``); each stage starts from the last
 solution (the first from the greedy plan, when it finds one). The time limit is the whole
 run's: stage 1 may use half of it, stage 2 half of what is then left, stage 3 the rest; a stage
 that proves its optimum early leaves its time to the next, and a stage that has found nothing
@@ -32,7 +33,7 @@ from ortools.sat.python import cp_model
 
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.planning.rotation_conflicts import explain_conflicts
-from bluehelmet.planning.rotation_cpsat import SCALE, Model, build, groups, solver
+from bluehelmet.planning.rotation_cpsat import SCALE, Model, build, groups, solver, tie_break
 from bluehelmet.planning.rotation_reasons import explain_plan
 from bluehelmet.planning.rotations import (
     FEASIBLE,
@@ -48,8 +49,9 @@ from bluehelmet.planning.rotations import (
 
 __all__ = ["STAGE_SHARES", "NoPlanInTime", "plan_rotations"]
 
-#: The share of the time left that each stage may use (a stage proven early leaves the rest).
-STAGE_SHARES = (0.5, 0.5, 1.0)
+#: The share of the time left that each stage may use (a stage proven early leaves the rest); the
+#: fourth stage only breaks ties between plans equal on the three objectives.
+STAGE_SHARES = (0.5, 0.5, 1.0, 1.0)
 
 
 class NoPlanInTime(BluehelmetError):
@@ -106,6 +108,20 @@ def _completed(built: Model, starts: dict[str, int], workers: int | None, second
     if run.solve(trial) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return None
     return list(run.response_proto.solution)
+
+
+def _tie_broken(
+    problem: RotationProblem, built: Model, found: dict[str, int], left: float, workers: int | None
+) -> dict[str, int]:
+    """Among the plans proven best on the three objectives, the one ``tie_break`` prefers, so
+    that the same problem gives the same plan (and the same reasons) on every run."""
+    if left <= 0.05:
+        return found
+    built.model.minimize(tie_break(problem, built))
+    run, status = _solve(built, left * STAGE_SHARES[3], left, workers)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        return found
+    return {ident: int(run.value(var)) for ident, var in built.starts.items()}
 
 
 def _bound(sense: str, value: float, number: int) -> float:
@@ -181,6 +197,8 @@ def plan_rotations(problem: RotationProblem, *, time_limit: float = 20.0, worker
         built.model.add(objective <= value if sense == "min" else objective >= value)
         _hint(built, list(run.response_proto.solution))
     assert found is not None
+    if proven:
+        found = _tie_broken(problem, built, found, deadline - time.monotonic(), workers)
     starts = {ident: problem.day(index) for ident, index in {**fixed, **found}.items()}
     plan = plan_from_starts(
         problem, starts, OPTIMAL if proven else FEASIBLE, solver=label, seconds=time.monotonic() - began

@@ -2,8 +2,9 @@
 
 A unit on its preferred day says so. A unit moved is explained by the rule that binds: the
 rules its rotation would break one day nearer its preferred day, with every other unit where the
-plan puts it (so "INFBAT Ansongo moved 28 days earlier, from 2021-01-18 to 2020-12-21: one
-rotation at a time in Sector East, with CCB Gao (2021-01-18 to 2021-02-14)"). When no rule binds
+plan puts it (so "CCB Gao moved 28 days earlier, from 2021-01-18 to 2020-12-21: one rotation
+at a time in Sector East, with INFBAT Ansongo (2021-01-18 to 2021-02-14)"), and who kept the
+day when the two tied for it. When no rule binds
 there, the reason is the objective: the high-tempo days its preferred day would add, or the
 strength margin it would take. A fixed unit rotated on its recorded days. Per sector, the
 available strength is given day by day (as runs of equal value) against its floor.
@@ -84,7 +85,7 @@ def _reason(
     for probe in (chosen + step, preferred):
         said = _binding(problem, unit, probe, starts, load)
         if said:
-            return f"{head}: {said}"
+            return f"{head}: {said}{_tie(problem, unit, starts)}"
     high_there, high_here = _high_days(problem, unit, preferred), _high_days(problem, unit, chosen)
     if high_there > high_here:
         return (
@@ -100,6 +101,24 @@ def _reason(
     if plan.solver == "greedy":
         return f"{head}: no rule keeps it from its preferred day now; greedy placed it before the units after it"
     return f"{head}: no rule keeps it from its preferred day; the solver did not prove a better plan in time"
+
+
+def _tie(problem: RotationProblem, unit: RotatingUnit, starts: dict[str, date]) -> str:
+    """Who kept the day ``unit`` wanted, when a unit of its sector wanted the same day and kept it:
+    the plans are equal on every objective, and the tie goes to the larger unit (then by name)."""
+    units_by_id = {o.id: o for o in problem.units}
+    rivals = [
+        o.id for o in problem.units
+        if o.id != unit.id and not o.fixed and not o.pinned and o.sector == unit.sector
+        and o.preferred_start == unit.preferred_start and starts.get(o.id) == o.preferred_start
+        and (-o.personnel, o.id) < (-unit.personnel, unit.id)
+    ]  # fmt: skip
+    if not rivals:
+        return ""
+    names = ", ".join(rivals)
+    larger = all(units_by_id[r].personnel > unit.personnel for r in rivals)
+    rule = "the larger unit keeps it" if larger else "the larger unit, then the first by name, keeps it"
+    return f" (tied for {unit.preferred_start} with {names}: {rule})"
 
 
 def _high_days(problem: RotationProblem, unit: RotatingUnit, first: int) -> int:

@@ -135,6 +135,7 @@ def casevac(
     plan = planning_coverage.casevac_coverage(db, resolution=resolution, with_cells=True, suggest_count=0,
                                               mission=mission, actor=principal.name, principal=principal)  # fmt: skip
     features = []
+    shades: dict[str, list[str]] = {"surgery": [], "advanced": []}
     for cell in plan.cells:
         advanced = cell.advanced_night if night else cell.advanced_day
         surgery = cell.surgery_night if night else cell.surgery_day
@@ -142,6 +143,7 @@ def casevac(
         within_two = surgery is not None and surgery <= 120
         if within_hour and within_two:
             continue
+        shades["advanced" if within_two else "surgery"].append(cell.cell)
         ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell.cell)]
         features.append({
             "type": "Feature",
@@ -151,4 +153,8 @@ def casevac(
             "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
         })  # fmt: skip
     shares = plan.share_night if night else plan.share_day
-    return _collection(features, resolution=plan.resolution, cells=plan.cell_count, night=night, shares=shares)
+    # The cells of each shade merged into one outline, drawn as the fill: cells drawn one by one
+    # leave an anti-aliased hairline between two neighbours; the cells stay, unfilled, for their minutes.
+    areas = [{"shade": shade, "geometry": h3.cells_to_geo(cells)} for shade, cells in shades.items() if cells]
+    return _collection(features, resolution=plan.resolution, cells=plan.cell_count, night=night, shares=shares,
+                       areas=areas)  # fmt: skip

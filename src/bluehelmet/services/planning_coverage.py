@@ -1,10 +1,15 @@
 """Casualty-evacuation coverage of the mission as the doors ask for it, built from the records.
 
 Medical facilities are the units of type medical level 1/2/3 and forward surgical team, at
-their base; aviation assets are the helicopter units (utility and armed), at their base, with
-the default cruise speed, launch delay and day-only flying (the records hold none of these).
+their base, and the level 1 every battalion-sized contingent brings (infantry and combat convoy
+battalions, formed police units), at the battalion's base unless a level 1 of its own is recorded
+as a sub-unit; the records hold no opening hours, so each is open day and night. Aviation
+assets are the helicopter units (utility and armed), at their base, with the default cruise
+speed, launch delay and day-only flying (the records hold none of these).
 The area is the host country's shipped boundaries; the places are the bases of the units, the
-places of activities, and the routes of activities that went from one place to another.
+places of activities, and the routes of activities that went from one place to another. The
+sites where one more asset could go are the bases of the units present and the locations
+recorded as camps, temporary operating bases or airfields: never a village a task went to.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import shapely
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.operations import Activity
-from bluehelmet.domain.places import Location, Mission
+from bluehelmet.domain.places import Location, LocationKind, Mission
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import DeploymentStatus, Unit, UnitType
 from bluehelmet.geography.boundaries import Boundaries
@@ -40,6 +45,8 @@ from bluehelmet.services.records import list_records
 __all__ = [
     "AVIATION_TYPES",
     "FACILITY_LEVELS",
+    "OWN_LEVEL_1",
+    "SITE_KINDS",
     "CoveragePlan",
     "CoverageProblem",
     "casevac_coverage",
@@ -58,6 +65,14 @@ FACILITY_LEVELS = {
     UnitType.FORWARD_SURGICAL_TEAM: "forward_surgical_team",
 }
 AVIATION_TYPES = frozenset({UnitType.AVIATION_UTILITY_HELICOPTER, UnitType.AVIATION_ARMED_HELICOPTER})
+#: Contingents that bring their own level 1 (UN Medical Support Manual; the FPU policy for police).
+OWN_LEVEL_1 = frozenset({UnitType.INFANTRY_BATTALION, UnitType.COMBAT_CONVOY_BATTALION, UnitType.FORMED_POLICE_UNIT})
+#: Locations where one more asset could be based, besides the bases of the units present.
+SITE_KINDS = {
+    LocationKind.CAMP: "camp",
+    LocationKind.TEMPORARY_OPERATING_BASE: "temporary operating base",
+    LocationKind.AIRFIELD: "airfield",
+}
 _PRESENT = frozenset({DeploymentStatus.DEPLOYED, DeploymentStatus.ROTATING, DeploymentStatus.ADVANCE_TEAM_ONLY})
 
 
@@ -70,8 +85,10 @@ def _point(location: Location | None) -> tuple[float, float] | None:
 def medical_and_aviation(
     units: list[Unit], locations: dict[int, Location]
 ) -> tuple[tuple[Facility, ...], tuple[AviationAsset, ...]]:
-    """The facilities and aircraft of the units present, at their bases (units without a located base are left out)."""
+    """The facilities and aircraft of the units present, at their bases (units without a located
+    base are left out), with the level 1 of each battalion-sized contingent that has none recorded."""
     facilities, aviation = [], []
+    recorded_level_1 = {u.parent_id for u in units if u.unit_type == UnitType.MEDICAL_LEVEL_1 and u.parent_id}
     for unit in units:
         point = _point(locations.get(unit.base_id or 0))
         if point is None or unit.deployment_status not in _PRESENT:
@@ -80,6 +97,10 @@ def medical_and_aviation(
             facilities.append(Facility(unit.name, FACILITY_LEVELS[unit.unit_type], *point))
         elif unit.unit_type in AVIATION_TYPES:
             aviation.append(AviationAsset(unit.name, *point))
+        elif unit.unit_type in OWN_LEVEL_1 and unit.id not in recorded_level_1:
+            facilities.append(
+                Facility(f"level 1 of {unit.name}", "level_1", *point, source=f"{unit.name}'s own level 1")
+            )
     return tuple(facilities), tuple(aviation)
 
 
@@ -157,12 +178,19 @@ def coverage_problem_from_db(
         if len(line) == 2 and ends[0] is not None and ends[1] is not None:
             name = f"route {ends[0].name} - {ends[1].name}"
             places.setdefault(name, TargetPlace(name, "route", tuple(line)))
+    sites = {p.id: p for p in places.values() if p.kind == "base"}
+    for location in locations.values():
+        point = _point(location)
+        if point and location.kind in SITE_KINDS and f"base {location.name}" not in sites:
+            name = f"{SITE_KINDS[location.kind]} {location.name}"
+            sites[name] = TargetPlace(name, "base", (point,))
     return CoverageProblem(
         facilities=facilities,
         aviation=aviation,
         places=tuple(places.values()),
         area=_area(found),
         resolution=resolution,
+        candidates=tuple(sites.values()),
     )
 
 

@@ -118,25 +118,45 @@
     addCasevac(map, layers, el, unavailable);
   }
 
-  /* Casualty evacuation (10-1-2): the cells beyond the targets, loaded when the layer is first shown. */
+  /* Casualty evacuation (10-1-2): the cells beyond the targets, loaded when the layer is first shown,
+     with a legend of its two shades while it is shown. */
   function addCasevac(map, layers, el, unavailable) {
     var group = L.layerGroup();
     var loaded = false;
     layers.addOverlay(group, el.dataset.labelCasevac);
+    var key = L.control({ position: "bottomleft" });
+    key.onAdd = function () {
+      var box = L.DomUtil.create("div", "legend casevac-legend");
+      [["#7b3294", 0.35, el.dataset.labelCasevacSurgery], ["#c2a5cf", 0.25, el.dataset.labelCasevacAdvanced]]
+        .forEach(function (row) {
+          var line = L.DomUtil.create("div", "", box);
+          var swatch = L.DomUtil.create("i", "", line);
+          swatch.style.background = row[0];
+          swatch.style.opacity = String(row[1] + 0.3);
+          line.appendChild(document.createTextNode(row[2]));
+        });
+      return box;
+    };
     function minutes(value) {
       return value === null || value === undefined ? el.dataset.labelUnreachable : Math.round(value) + " min";
     }
+    map.on("overlayremove", function (event) { if (event.layer === group) { key.remove(); } });
     map.on("overlayadd", function (event) {
-      if (event.layer !== group || loaded) { return; }
+      if (event.layer !== group) { return; }
+      key.addTo(map);
+      if (loaded) { return; }
       loaded = true;
       getJSON("/api/map/casevac?resolution=5").then(function (geo) {
+        var shade = { surgery: ["#7b3294", 0.35], advanced: ["#c2a5cf", 0.25] };
+        // Each shade's cells merged into one outline (no seams between cells), filled...
+        (geo.areas || []).forEach(function (area) {
+          var look = shade[area.shade] || shade.surgery;
+          L.geoJSON(area.geometry, { interactive: false, style: { stroke: false, className: "casevac-area",
+            fillColor: look[0], fillOpacity: look[1] } }).addTo(group);
+        });
+        // ...and the cells on top, unfilled, each with its minutes.
         L.geoJSON(geo, {
-          style: function (f) {
-            var p = f.properties || {};
-            var worst = !p.surgery_within_two_hours;
-            return { stroke: false, className: "casevac", fillColor: worst ? "#7b3294" : "#c2a5cf",
-              fillOpacity: worst ? 0.35 : 0.25 };
-          },
+          style: function () { return { stroke: false, className: "casevac", fillOpacity: 0 }; },
           onEachFeature: function (f, layer) {
             var p = f.properties || {};
             layer.bindTooltip(textBox([el.dataset.labelAdvanced + ": " + minutes(p.advanced_minutes),
