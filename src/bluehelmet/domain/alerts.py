@@ -35,6 +35,7 @@ __all__ = [
     "SurgeTest",
     "distance_to_route_km",
     "poisson_upper_tail",
+    "rule_problems",
     "surge_test",
 ]
 
@@ -207,3 +208,43 @@ def distance_to_route_km(latitude: float, longitude: float, route: Sequence[tupl
     if len(route) == 1:
         return distance_km(latitude, longitude, route[0][0], route[0][1])
     return min(_segment_km(latitude, longitude, a, b) for a, b in itertools.pairwise(route))
+
+
+#: The roles a rule may name as recipients (``domain.access.Role``'s values).
+_ROLES = frozenset({"admin", "analyst", "sector", "evaluator", "reporting", "viewer"})
+
+
+def rule_problems(rule: AlertRule, categories: frozenset[str]) -> list[tuple[str, str]]:
+    """(field, reason) for every parameter of ``rule`` that cannot work; ``categories`` are the
+    incident categories a rule may name."""
+    out: list[tuple[str, str]] = []
+    if not 1 <= rule.period_days <= 366:
+        out.append(("period_days", "must be from 1 to 366 days"))
+    if not 1 <= rule.baseline_years <= 3:
+        out.append(("baseline_years", "must be 1, 2 or 3 years"))
+    if not (0 < rule.level < 1):
+        out.append(("level", "must be between 0 and 1 (for example 0.01)"))
+    if not (0 < rule.distance_km <= 500):
+        out.append(("distance_km", "must be more than 0 and at most 500 km"))
+    if not 0 <= rule.days_ahead <= 90:
+        out.append(("days_ahead", "must be from 0 to 90 days"))
+    if not 2 <= rule.min_size <= 100:
+        out.append(("min_size", "must be from 2 to 100 incidents"))
+    if not 0 <= rule.near_repeat_days <= 90:
+        out.append(("near_repeat_days", "must be from 0 to 90 days"))
+    unknown = sorted(set(rule.categories) - categories)
+    if unknown:
+        out.append(("categories", f"unknown incident categories: {', '.join(unknown)}"))
+    targets = sorted(set(rule.targets) - {str(t) for t in ProximityTarget})
+    if targets:
+        out.append(("targets", f"unknown targets: {', '.join(targets)} (known: convoy_routes, operations, bases)"))
+    roles = sorted(set(rule.recipient_roles) - _ROLES)
+    if roles:
+        out.append(("recipient_roles", f"unknown roles: {', '.join(roles)}"))
+    for address in rule.emails:
+        if address.count("@") != 1 or any(c.isspace() or c in "<>,;" for c in address) or len(address) > 254:
+            out.append(("emails", f"'{address[:80]}' is not an e-mail address"))
+    for url in rule.webhooks:
+        if not url.startswith(("http://", "https://")) or any(c.isspace() for c in url) or len(url) > 2000:
+            out.append(("webhooks", f"'{url[:80]}' is not an http(s) address"))
+    return out
