@@ -101,7 +101,7 @@ def enqueue(tx: Transaction, rule: AlertRule, alert: Alert) -> None:
 
 def backoff(settings: Settings, attempts: int) -> timedelta:
     """The wait after the ``attempts``-th failure in a row."""
-    wait = timedelta(seconds=settings.delivery_retry_seconds) * (2 ** max(attempts - 1, 0))
+    wait: timedelta = timedelta(seconds=settings.delivery_retry_seconds) * int(2 ** max(attempts - 1, 0))
     return min(wait, MAX_WAIT)
 
 

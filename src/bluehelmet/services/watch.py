@@ -34,6 +34,7 @@ __all__ = [
     "acknowledge",
     "alerts_for",
     "create_rule",
+    "list_rules",
     "receives",
     "rules_for",
     "run",
@@ -122,6 +123,13 @@ def create_rule(tx: Transaction, values: Mapping[str, Any], principal: Principal
     rule = records.create(tx, AlertRule, values)
     assert isinstance(rule, AlertRule)
     return rule
+
+
+def list_rules(tx: Transaction, mission: str | None = None) -> list[AlertRule]:
+    """Every live rule of the mission (the command line's view), by name."""
+    found = find_mission(tx, mission)
+    rules = records.list_records(tx, AlertRule, {"mission_id": found.id})
+    return sorted((r for r in rules if isinstance(r, AlertRule)), key=lambda r: r.name)
 
 
 def receives(principal: Principal, rule: AlertRule) -> bool:
