@@ -32,6 +32,7 @@ from bluehelmet.storage import outbox
 __all__ = [
     "MAX_WAIT",
     "Delivery",
+    "DeliveryFailed",
     "DeliveryReport",
     "backoff",
     "deliver",
