@@ -159,13 +159,30 @@ def alerts_for(
     for alert in records.list_records(tx, Alert, {"mission_id": mission_id}):
         assert isinstance(alert, Alert)
         rule = rules.get(alert.rule_id)
-        if not isinstance(rule, AlertRule) or not allowed(tx, principal, Action.READ, alert):
+        if not isinstance(rule, AlertRule) or not _readable(tx, principal, alert):
             continue
         if received_only and not receives(principal, rule):
             continue
         out.append((alert, rule))
     out.sort(key=lambda pair: (pair[0].raised_on, pair[0].id or 0), reverse=True)
     return out
+
+
+def _readable(tx: Transaction, principal: Principal, alert: Alert) -> bool:
+    """An alert is read where it lies and, for a sector account, only if it may read every
+    record the alert names (a proximity alert in its sector may name another sector's route)."""
+    if not allowed(tx, principal, Action.READ, alert):
+        return False
+    if not principal.scoped:
+        return True
+    for kind, ident in alert.records:
+        try:
+            found = records.get(tx, str(kind), int(ident))
+        except (NotFound, BluehelmetError):
+            return False
+        if not allowed(tx, principal, Action.READ, found):
+            return False
+    return True
 
 
 def unacknowledged_count(tx: Transaction, principal: Principal, mission_id: int) -> int:
@@ -180,7 +197,7 @@ def acknowledge(tx: Transaction, principal: Principal, alert_id: int, version: i
         alert = records.get(tx, Alert, alert_id)
     except NotFound:
         raise NotFound("Alert", alert_id) from None
-    if not isinstance(alert, Alert) or not allowed(tx, principal, Action.READ, alert):
+    if not isinstance(alert, Alert) or not _readable(tx, principal, alert):
         raise NotFound("Alert", alert_id)
     if alert.acknowledged:
         return alert
