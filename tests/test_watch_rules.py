@@ -207,3 +207,16 @@ def test_the_tests_that_decide() -> None:
     assert distance_to_route_km(0.0, 0.5, route) == pytest.approx(0.0, abs=1e-9)
     assert distance_to_route_km(0.1, 0.5, route) == pytest.approx(11.12, abs=0.05)
     assert distance_to_route_km(0.0, 2.0, route) == pytest.approx(111.2, abs=0.2)
+
+
+def test_a_new_incident_fires_the_rules_it_can_at_once_and_an_old_one_costs_nothing(db: Database) -> None:
+    world = build(db)
+    today = date.today()
+    with world.tx() as tx:
+        world.rule(tx, "Near", "proximity", distance_km=10, targets=["bases"], period_days=7)
+        old = world.incident(tx, "2021-04-26", where="Gao", category="ied_detonated")
+        new = world.incident(tx, today.isoformat(), where="Gao", category="ied_detonated")
+    assert watch.after_incident(db, "tester", old) == []
+    (raised,) = watch.after_incident(db, "tester", new)
+    assert raised.records == [["Incident", new], ["Location", world.ids["camp"]]]
+    assert watch.after_incident(db, "tester", new) == [] and watch.run(db, "tester") == []

@@ -19,8 +19,9 @@ from datetime import date
 from typing import Any
 
 from bluehelmet.domain.access import Action, Principal, permits
-from bluehelmet.domain.alerts import Alert, AlertRule
+from bluehelmet.domain.alerts import Alert, AlertKind, AlertRule
 from bluehelmet.domain.errors import BluehelmetError, NotFound
+from bluehelmet.domain.incidents import Incident
 from bluehelmet.domain.places import Mission
 from bluehelmet.services import alert_outbox, records
 from bluehelmet.services.access import allowed
@@ -32,6 +33,7 @@ from bluehelmet.storage import repository
 __all__ = [
     "Raised",
     "acknowledge",
+    "after_incident",
     "alerts_for",
     "create_rule",
     "list_rules",
@@ -70,6 +72,38 @@ def _missions(tx: Transaction, mission: str | None) -> list[Mission]:
     return [m for m in records.list_records(tx, Mission) if isinstance(m, Mission)]
 
 
+def _evaluate(tx: Transaction, m: Mission, rules: list[AlertRule], on: date) -> list[Raised]:
+    """Raise the alerts ``rules`` of mission ``m`` find on ``on`` that were not raised before."""
+    raised: list[Raised] = []
+    if not rules:
+        return raised
+    facts = MissionFacts.load(tx, m.id or 0)
+    for rule in sorted(rules, key=lambda r: r.id or 0):
+        seen = {a.key for a in repository.find(tx.session, Alert, {"rule_id": rule.id}) if isinstance(a, Alert)}
+        for found in findings(facts, rule, on):
+            if found.key in seen:
+                continue
+            seen.add(found.key)
+            values = {
+                "mission_id": m.id,
+                "sector_id": found.sector_id,
+                "rule_id": rule.id,
+                "kind": str(rule.kind),
+                "severity": str(rule.severity),
+                "key": found.key,
+                "message": found.message,
+                "records": [list(r) for r in found.records],
+                "raised_on": on.isoformat(),
+                "latitude": found.latitude,
+                "longitude": found.longitude,
+            }
+            alert = records.create(tx, Alert, values)
+            assert isinstance(alert, Alert) and alert.id is not None
+            alert_outbox.enqueue(tx, rule, alert)
+            raised.append(Raised(alert.id, rule.name, str(rule.kind), str(rule.severity), alert.records, alert.message))
+    return raised
+
+
 def run_in(tx: Transaction, on: date, mission: str | None = None) -> list[Raised]:
     """Evaluate every enabled rule on ``on`` inside ``tx``; the alerts newly raised, in order."""
     raised: list[Raised] = []
@@ -79,35 +113,41 @@ def run_in(tx: Transaction, on: date, mission: str | None = None) -> list[Raised
             for r in records.list_records(tx, AlertRule, {"mission_id": m.id})
             if isinstance(r, AlertRule) and r.enabled
         ]
-        if not rules:
-            continue
-        facts = MissionFacts.load(tx, m.id or 0)
-        for rule in sorted(rules, key=lambda r: r.id or 0):
-            seen = {a.key for a in repository.find(tx.session, Alert, {"rule_id": rule.id}) if isinstance(a, Alert)}
-            for found in findings(facts, rule, on):
-                if found.key in seen:
-                    continue
-                seen.add(found.key)
-                values = {
-                    "mission_id": m.id,
-                    "sector_id": found.sector_id,
-                    "rule_id": rule.id,
-                    "kind": str(rule.kind),
-                    "severity": str(rule.severity),
-                    "key": found.key,
-                    "message": found.message,
-                    "records": [list(r) for r in found.records],
-                    "raised_on": on.isoformat(),
-                    "latitude": found.latitude,
-                    "longitude": found.longitude,
-                }
-                alert = records.create(tx, Alert, values)
-                assert isinstance(alert, Alert) and alert.id is not None
-                alert_outbox.enqueue(tx, rule, alert)
-                raised.append(
-                    Raised(alert.id, rule.name, str(rule.kind), str(rule.severity), alert.records, alert.message)
-                )
+        raised += _evaluate(tx, m, rules, on)
     return raised
+
+
+#: The kinds of rule a new or changed incident can make fire.
+_INCIDENT_KINDS = frozenset({AlertKind.SURGE, AlertKind.PROXIMITY, AlertKind.NEAR_REPEAT})
+
+
+def after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
+    """After an incident is written: evaluate, today, the rules it can make fire (surge,
+    proximity, near-repeat) of its mission, when it falls inside one of their windows (an
+    incident of long ago can make none fire, and costs nothing). In a transaction of its own:
+    the incident is kept whatever the rules find, and a refusal here (another writer raising the
+    same alert at the same time) is left for the next run."""
+    try:
+        return _after_incident(db, actor, incident_id)
+    except BluehelmetError:
+        return []
+
+
+def _after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
+    with db.transaction(actor) as tx:
+        incident = records.get(tx, Incident, incident_id)
+        assert isinstance(incident, Incident)
+        rules = [
+            r
+            for r in records.list_records(tx, AlertRule, {"mission_id": incident.mission_id})
+            if isinstance(r, AlertRule) and r.enabled and r.kind in _INCIDENT_KINDS
+        ]
+        today = tx.today
+        if not any(0 <= (today - incident.event_date).days < r.period_days for r in rules):
+            return []
+        mission = records.get(tx, Mission, incident.mission_id)
+        assert isinstance(mission, Mission)
+        return _evaluate(tx, mission, rules, today)
 
 
 def run(db: Database, actor: str, on: date | None = None, *, mission: str | None = None) -> list[Raised]:

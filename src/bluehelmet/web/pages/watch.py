@@ -6,14 +6,19 @@ its sector's alerts and rules only (``services.watch``)."""
 from __future__ import annotations
 
 import json
+import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from bluehelmet.domain.access import Action, Principal, Role
 from bluehelmet.domain.errors import BluehelmetError, NotFound
 from bluehelmet.services import alert_outbox, watch
+from bluehelmet.services.database import Database
 from bluehelmet.services.forecast import forecast_report
 from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import N_, choose_language, words
@@ -21,7 +26,32 @@ from bluehelmet.web.pages.frame import actor_of, db_of, page_scope, render
 
 __all__ = ["done_message", "router"]
 
-router = APIRouter()
+_LOG = logging.getLogger("bluehelmet.watch")
+
+
+def _every(db: Database, minutes: int, stop: threading.Event) -> None:
+    """Evaluate the rules and send the outbox every ``minutes`` until ``stop`` is set."""
+    while not stop.wait(minutes * 60):
+        try:
+            raised = watch.run(db, "bluehelmet watch")
+            sent = alert_outbox.deliver(db, "bluehelmet watch")
+            _LOG.info("watch: %d alert(s) raised, %d delivery(ies) sent", len(raised), sent.delivered)
+        except BluehelmetError as error:  # a refusal (a conflict with another writer): try next time
+            _LOG.warning("watch: %s", error)
+
+
+@asynccontextmanager
+async def _scheduled(app: FastAPI) -> AsyncIterator[None]:
+    """With ``watch_minutes`` set, a thread of the server evaluates the rules on a schedule."""
+    minutes = app.state.settings.watch_minutes
+    stop = threading.Event()
+    if minutes:
+        threading.Thread(target=_every, args=(app.state.db, minutes, stop), daemon=True, name="watch").start()
+    yield
+    stop.set()
+
+
+router = APIRouter(lifespan=_scheduled)
 _READ = need(Action.READ)
 
 
