@@ -17,8 +17,8 @@ from bluehelmet.config import Settings
 from bluehelmet.services import accounts, watch
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
-from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 from tests.test_watch_rules import ON, _surge_world
+from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 expect = sync_api.expect
 
