@@ -67,7 +67,9 @@ def test_a_sector_account_sees_only_its_sectors_alerts(site: tuple[TestClient, W
     page = client.get("/alerts").text
     assert "Surge Ansongo" not in page and "without prior notification" in page
     watch_page = client.get("/watch").text
-    assert "Surge Ansongo" not in watch_page and "Kidal by webhook" in watch_page
+    assert "Surge Ansongo" not in watch_page[: watch_page.index('id="forecast"')]  # the east's alert: not shown
+    rules = watch_page[watch_page.index('id="rules"') :]
+    assert "Kidal by webhook" in rules and "Surge Ansongo" in rules  # mission-wide rules it receives
 
 
 def test_acknowledging_from_the_page(site: tuple[TestClient, World], db: Database) -> None:

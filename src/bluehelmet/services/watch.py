@@ -180,11 +180,13 @@ def receives(principal: Principal, rule: AlertRule) -> bool:
 
 
 def rules_for(tx: Transaction, principal: Principal, mission_id: int) -> list[AlertRule]:
-    """The live rules of the mission that ``principal`` may read, by name."""
+    """The live rules of the mission that ``principal`` may read, by name: a sector account
+    reads its sector's rules and the mission-wide ones (which it may receive)."""
     found = [
         r
         for r in records.list_records(tx, AlertRule, {"mission_id": mission_id})
-        if isinstance(r, AlertRule) and allowed(tx, principal, Action.READ, r)
+        if isinstance(r, AlertRule)
+        and (allowed(tx, principal, Action.READ, r) or (r.sector_id is None and permits(principal, Action.READ)))
     ]
     return sorted(found, key=lambda r: r.name)
 
