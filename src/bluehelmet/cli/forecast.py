@@ -54,7 +54,7 @@ def forecast_group(
     data: dict[str, Any] = {
         "mission": report.mission,
         "measure": report.measure,
-        "history": [str(report.first_week), str(report.last_week)],
+        "history": [w.isoformat() if w else None for w in (report.first_week, report.last_week)],
         "counted": report.counted,
         "left_out": report.left_out,
         "skill": report.skill,
@@ -64,6 +64,11 @@ def forecast_group(
             for a in (shown.areas if shown else [])
         ],
     }
+    if not report.counted:
+        emit(
+            data, as_json, f"No incident of {report.mission} names an admin-2 area: there is nothing to forecast from."
+        )
+        return
     lines = [
         f"Forecast of {report.measure} per admin-2 area, {report.mission}: history {report.first_week} to "
         f"{report.last_week}, {report.counted} counted, {report.left_out} left out (no admin-2 area"

@@ -128,14 +128,12 @@ def _area(facts: MissionFacts, rule: AlertRule) -> tuple[str, Any]:
         area = records.get(facts.tx, AdminArea, rule.admin_area_id, include_deleted=True)
         assert isinstance(area, AdminArea)
         parent = records.get(facts.tx, AdminArea, area.parent_id, include_deleted=True) if area.parent_id else None
-        parent_name = parent.name if isinstance(parent, AdminArea) else None
+        above = (parent.name, str(parent.level)) if isinstance(parent, AdminArea) else None
         level = str(area.level)
 
         def inside(i: Incident) -> bool:
             own = getattr(i, level, "")
-            return (
-                bool(own) and own == area.name and (parent_name is None or level == "admin1" or i.admin1 == parent_name)
-            )
+            return bool(own) and own == area.name and (above is None or getattr(i, above[1], "") == above[0])
 
         return area.name, inside
     if rule.sector_id is not None:
