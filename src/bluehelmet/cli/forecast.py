@@ -66,7 +66,9 @@ def forecast_group(
     }
     if not report.counted:
         emit(
-            data, as_json, f"No incident of {report.mission} names an admin-2 area: there is nothing to forecast from."
+            data,
+            as_json,
+            f"No incident of {report.mission} with an admin-2 area in the history read: nothing to forecast from.",
         )
         return
     lines = [
