@@ -15,6 +15,7 @@ from bluehelmet.domain.alerts import Alert, distance_to_route_km, poisson_upper_
 from bluehelmet.domain.errors import InvalidRecord, NotFound
 from bluehelmet.services import records, watch
 from bluehelmet.services.database import Database
+from tests.factories import make
 from tests.watch_world import ANSONGO, GAO, World, build, convoy_activity
 
 ON = date(2021, 4, 28)
@@ -220,3 +221,22 @@ def test_a_new_incident_fires_the_rules_it_can_at_once_and_an_old_one_costs_noth
     (raised,) = watch.after_incident(db, "tester", new)
     assert raised.records == [["Incident", new], ["Location", world.ids["camp"]]]
     assert watch.after_incident(db, "tester", new) == [] and watch.run(db, "tester") == []
+
+
+def test_a_rotation_planned_inside_a_high_tempo_period(db: Database) -> None:
+    world = build(db)
+    mid = world.mission_id
+    with world.tx() as tx:
+        world.rule(tx, "Rotations", "rotation_in_high_tempo", days_ahead=60)
+        high = make(tx, "OperationalPeriod", mission_id=mid, sector_id=None, name="dry season", tempo="high",
+                    start_on="2021-05-10", end_on="2021-06-10")  # fmt: skip
+        make(tx, "OperationalPeriod", mission_id=mid, sector_id=None, name="rains", tempo="low",
+             start_on="2021-07-01", end_on="2021-08-31")  # fmt: skip
+        unit = make(tx, "Unit", mission_id=mid)
+        rotation = {"mission_id": mid, "unit_id": unit.id, "actual_start": None, "actual_end": None}
+        inside = make(tx, "Rotation", **rotation, planned_start="2021-05-20", planned_end="2021-06-05")
+        make(tx, "Rotation", **rotation, planned_start="2021-07-05", planned_end="2021-07-20")  # a low period
+        make(tx, "Rotation", **rotation, planned_start="2021-04-01", planned_end="2021-04-20")  # before it
+    raised = watch.run(db, "tester", ON)
+    assert [r.records for r in raised] == [[["Rotation", inside.id], ["OperationalPeriod", high.id]]]
+    assert "inside the high-tempo period dry season" in raised[0].message

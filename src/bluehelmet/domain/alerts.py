@@ -48,6 +48,7 @@ class AlertKind(StrEnum):
     NEAR_REPEAT = "near_repeat"  # an IED cluster forming
     UNNOTIFIED_CONVOY = "unnotified_convoy"  # an armed group's convoy that needed notice and had none
     CAVEAT_IMPACT = "caveat_impact"  # a caveat's impact recorded
+    ROTATION_IN_HIGH_TEMPO = "rotation_in_high_tempo"  # a rotation planned inside a high-tempo period
 
 
 class Severity(StrEnum):
@@ -85,6 +86,8 @@ class AlertRule(Record):
     - near_repeat: a cluster of at least ``min_size`` IEDs within ``distance_km`` and
       ``near_repeat_days`` of one another, its last IED in the last ``period_days``.
     - unnotified_convoy, caveat_impact: each such record of the last ``period_days``.
+    - rotation_in_high_tempo: a rotation planned to start in the next ``days_ahead`` days whose
+      planned days meet a high-tempo operational period of its sector or of the mission.
     """
 
     natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "name"),)

@@ -74,6 +74,13 @@ def default_rules(tx: Transaction, mission_id: int) -> list[dict[str, Any]]:
         },
         {
             **base,
+            "name": "Rotation planned inside a high-tempo period",
+            "kind": str(AlertKind.ROTATION_IN_HIGH_TEMPO),
+            "severity": str(Severity.WARNING),
+            "days_ahead": 90,
+        },
+        {
+            **base,
             "name": "Caveat impact recorded",
             "kind": str(AlertKind.CAVEAT_IMPACT),
             "severity": str(Severity.INFO),

@@ -29,6 +29,7 @@ from bluehelmet.domain.places import AdminArea, Location, LocationKind, Sector
 from bluehelmet.services import records
 from bluehelmet.services.access import sectors_of
 from bluehelmet.services.database import Transaction
+from bluehelmet.services.watch_patterns import rotations_in_high_tempo
 
 __all__ = ["DEFAULT_PROXIMITY_CATEGORIES", "Finding", "MissionFacts", "findings"]
 
@@ -379,12 +380,18 @@ def _caveat_impacts(facts: MissionFacts, rule: AlertRule, on: date) -> list[Find
     return out
 
 
+def _rotations(facts: MissionFacts, rule: AlertRule, on: date) -> list[Finding]:
+    found = rotations_in_high_tempo(facts.tx, facts.mission_id, rule, on)
+    return [Finding(key, message, named, sector) for key, message, named, sector in found]
+
+
 _BY_KIND = {
     AlertKind.SURGE: _surge,
     AlertKind.PROXIMITY: _proximity,
     AlertKind.NEAR_REPEAT: _near_repeat,
     AlertKind.UNNOTIFIED_CONVOY: _unnotified,
     AlertKind.CAVEAT_IMPACT: _caveat_impacts,
+    AlertKind.ROTATION_IN_HIGH_TEMPO: _rotations,
 }
 
 
