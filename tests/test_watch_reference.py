@@ -25,6 +25,7 @@ def test_the_reference_mission_ships_its_rules_once(reference_db: Database) -> N
             "near_repeat",
             "unnotified_convoy",
             "caveat_impact",
+            "rotation_in_high_tempo",
         }
         assert all(isinstance(r, AlertRule) and r.provenance for r in rules)
         assert ensure_default_rules(tx, rules[0].mission_id) == 0  # loading again adds none
