@@ -15,13 +15,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import date
 from typing import Any
 
 import pytest
 from fastapi.routing import iter_route_contexts
 
 from bluehelmet.domain.access import Role
-from bluehelmet.services import accounts, records
+from bluehelmet.services import accounts, records, watch
 from bluehelmet.services.database import Database
 from tests.twin_missions import MISSIONS, PASSWORD, Twins, build_twins
 
@@ -63,8 +64,27 @@ def twins(db: Database) -> Iterator[Twins]:
     accounts.add_account(db, "tester", "m2east-user", "sector", sector="Sector East", mission=MISSIONS[1],
                          password=PASSWORD)  # fmt: skip
     built.tokens["m2east"] = accounts.issue_token(db, "tester", "m2east-user")
+    _raise_alerts(db, built)
     with built.client:
         yield built
+
+
+def _raise_alerts(db: Database, twins: Twins) -> None:
+    """Alerts in each sector of each mission: every incident near every operation of its mission,
+    so an alert of one sector may name another sector's operation (hidden from sector accounts)."""
+    for m in ("m1", "m2"):
+        with db.transaction("tester") as tx:
+            records.create(tx, "AlertRule", {"mission_id": twins.ids[m], "name": "Near operations", "kind": "proximity",
+                                             "distance_km": 500, "targets": ["operations"]})  # fmt: skip
+    watch.run(db, "tester", date(2021, 4, 3))
+    with db.transaction("tester") as tx:
+        for alert in records.list_records(tx, "Alert"):
+            named = sorted((str(k), int(i)) for k, i in alert.records)  # type: ignore[attr-defined]
+            for key in [k for k in twins.ids if k.endswith(".incident")]:
+                prefix = key.removesuffix(".incident")
+                if named == [("Incident", twins.ids[key]), ("Operation", twins.ids[f"{prefix}.operation"])]:
+                    twins.ids[f"{prefix}.alert"] = alert.id or 0
+    assert sum(k.endswith(".alert") for k in twins.ids) == 4  # one of its own in each sector of each mission
 
 
 def _routes(twins: Twins) -> list[tuple[str, str]]:
@@ -119,6 +139,7 @@ def _kind_ids(twins: Twins, path: str, who: str) -> list[int]:
     mission, side = SECTORS[who]
     found = re.match(r"/api/records/([a-z_]+)/", path)
     name = kind.get(found.group(1)) if found else ("incident" if "incident" in path else None)
+    name = "alert" if path.startswith("/alerts/") else name
     own = f"{'m1' if mission == 'MINUSMA' else 'm2'}.{side}"
     ids = [v for k, v in twins.ids.items() if name and k.endswith(f".{name}") and not k.startswith(own)]
     return ids or [999_999]
@@ -192,7 +213,7 @@ def test_a_sector_account_reaches_nothing_outside_its_sector_through_any_route(t
     with twins.db.transaction("tester") as tx:  # whatever was sent, no record of the world changed
         for key, record_id in twins.ids.items():
             kind = key.rsplit(".", 1)[-1]
-            if "." not in key or kind not in ("incident", "location", "operation", "unit"):
+            if "." not in key or kind not in ("incident", "location", "operation", "unit", "alert"):
                 continue
             record = records.get(tx, kind.title(), record_id)
             assert record.version == 1, (who, key)

@@ -67,6 +67,34 @@ class Settings(BaseSettings):
         description="Addresses of the reverse proxies whose X-Forwarded-For header is believed (the sign-in "
         "brake counts failures per client address); empty: none, the address of the connection counts.",
     )
+    smtp_host: str = Field(
+        "",
+        description="The SMTP server that sends alerts by e-mail; empty: no e-mail is sent (deliveries to e-mail "
+        "addresses wait in the outbox, their failure shown on the Alerts page).",
+    )
+    smtp_port: int = Field(25, ge=1, le=65535, description="The SMTP server's port (587 with STARTTLS).")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before sending.")
+    smtp_user: str = Field("", description="The SMTP account to sign in as; empty: send without signing in.")
+    smtp_password: str = Field("", description="The SMTP account's password.")
+    smtp_from: str = Field("bluehelmet@localhost", description="The sender address of alert e-mails.")
+    webhook_secret: str = Field(
+        "",
+        description="The key that signs alert webhooks (HMAC-SHA256 of the body, in the X-Bluehelmet-Signature "
+        "header); empty: webhooks are not sent (they wait in the outbox, their failure shown).",
+    )
+    delivery_retry_seconds: int = Field(
+        30,
+        ge=1,
+        le=86_400,
+        description="The wait after a failed delivery; doubled after each further failure, up to an hour.",
+    )
+    watch_minutes: int = Field(
+        0,
+        ge=0,
+        le=1440,
+        description="`serve` evaluates the alert rules and sends the outbox every this many minutes; 0: never "
+        "(run `bluehelmet watch run` from a scheduler instead).",
+    )
 
     @field_validator("database_url")
     @classmethod

@@ -10,6 +10,7 @@ from bluehelmet.cli import (
     backup,
     check,
     exchange,
+    forecast,
     maintenance,
     plan,
     records,
@@ -20,6 +21,7 @@ from bluehelmet.cli import (
     stats_mission,
     stats_readiness,
     synth,
+    watch,
     web,
 )
 from bluehelmet.cli.door import Door, Guarded, print_version, settings_for
@@ -68,6 +70,8 @@ for _command in (
     *synth.COMMANDS,
     *backup.COMMANDS,
     *check.COMMANDS,
+    *watch.COMMANDS,
+    *forecast.COMMANDS,
 ):
     cli.add_command(_command)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 
+from bluehelmet.domain.alerts import Alert, AlertRule
 from bluehelmet.domain.capabilities import CapabilityRequirement, InfrastructureProject, ProjectMilestone
 from bluehelmet.domain.caveats import Caveat, CaveatImpact
 from bluehelmet.domain.convoys import ConvoyNotification, ConvoyObservation
@@ -75,7 +76,13 @@ def entity_name(cls: type[Record]) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", cls.__name__).lower()
 
 
-_BY_NAME = {**{c.__name__: c for c in ENTITIES}, **{entity_name(c): c for c in ENTITIES}}
+#: Records kept like the others (versioned, audited, referred to) but not mission data: no
+#: files, no generic API; found by name so that their references are checked like any other.
+_KEPT_APART: tuple[type[Record], ...] = (AlertRule, Alert)
+_BY_NAME = {
+    **{c.__name__: c for c in (*ENTITIES, *_KEPT_APART)},
+    **{entity_name(c): c for c in (*ENTITIES, *_KEPT_APART)},
+}
 
 
 def entity_class(name: str) -> type[Record]:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from bluehelmet.domain.alerts import AlertRule, rule_problems
 from bluehelmet.domain.caveats import Caveat
 from bluehelmet.domain.equipment import EquipmentStatusChange, Inspection, Serviceability
 from bluehelmet.domain.errors import Problem
@@ -278,6 +279,11 @@ def _transition(rec: TransitionActivity, ctx: RuleContext) -> list[Problem]:
     return []
 
 
+def _alert_rule(rec: AlertRule, ctx: RuleContext) -> list[Problem]:
+    known = frozenset(str(c) for c in IncidentCategory)
+    return [Problem(rec.label(), name, reason) for name, reason in rule_problems(rec, known)]
+
+
 _Rule = Callable[[Any, RuleContext], list[Problem]]
 _RULES: dict[type[Record], _Rule] = {
     Mission: _mission,
@@ -294,6 +300,7 @@ _RULES: dict[type[Record], _Rule] = {
     Activity: _activity,
     Rotation: _rotation,
     TransitionActivity: _transition,
+    AlertRule: _alert_rule,
 }
 
 

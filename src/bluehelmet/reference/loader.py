@@ -27,6 +27,7 @@ from bluehelmet.imports.tables import read_table
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import structured_to_values
 from bluehelmet.services.loading import LoadReport, Resolver, load_into
+from bluehelmet.services.watch_defaults import ensure_default_rules
 
 __all__ = ["MISSION_NAME", "ReferenceProblem", "data_files", "load_reference"]
 
@@ -154,6 +155,8 @@ def load_reference(db: Database, actor: str) -> LoadReport:
                     resolver.mission_id = found[0] if found else None
                 if report.problem_count:
                     raise ReferenceProblem(_describe(report))
+        if resolver.mission_id is not None:  # the alert rules it starts with (docs/watch.md), by name
+            ensure_default_rules(tx, resolver.mission_id)
     return report
 
 

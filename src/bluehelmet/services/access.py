@@ -64,7 +64,7 @@ def sectors_of(tx: Transaction, record: Record) -> set[int] | None:
     r: object = record
     if kind in REFERENCE_KINDS:
         return None
-    if kind in ("Location", "OperationalPeriod", "CapabilityRequirement"):
+    if kind in ("Location", "OperationalPeriod", "CapabilityRequirement", "AlertRule", "Alert"):
         return {r.sector_id} if r.sector_id is not None else set()  # type: ignore[attr-defined]
     if kind == "Unit":
         return _of_units(tx, [record.id])

@@ -35,6 +35,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import class_mapper, registry
 from sqlalchemy.types import TypeEngine
 
+from bluehelmet.domain.alerts import Alert, AlertRule
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
 from bluehelmet.domain.drafts import Draft
@@ -52,6 +53,7 @@ __all__ = [
     "TABLES",
     "audit_table",
     "metadata",
+    "outbox_table",
     "table_of",
     "unsaved",
 ]
@@ -119,6 +121,26 @@ def _table(cls: type[Record]) -> Table:
 TABLES: dict[type[Record], Table] = {cls: _table(cls) for cls in ENTITIES}
 # Records kept like the others (versioned, audited) but not mission data: no files, no generic API.
 TABLES[Draft] = _table(Draft)
+TABLES[AlertRule] = _table(AlertRule)
+TABLES[Alert] = _table(Alert)
+
+#: Deliveries of alerts beyond the application, written in the transaction that raises the
+#: alert and sent afterwards, in order, retried with backoff until each is delivered once.
+outbox_table = Table(
+    "alert_outbox",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("alert_id", Integer, ForeignKey("alert.id"), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("target", String(), nullable=False),
+    Column("payload", JSON(), nullable=False),
+    Column("created_at", _column_type(datetime)[0], nullable=False),
+    Column("attempts", Integer, nullable=False),
+    Column("next_attempt_at", _column_type(datetime)[0], nullable=False),
+    Column("delivered_at", _column_type(datetime)[0], nullable=True),
+    Column("last_error", String(), nullable=False),
+    Index(None, "channel", "target", "delivered_at", "id"),
+)
 
 audit_table = Table(
     "audit_entry",

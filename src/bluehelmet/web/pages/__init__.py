@@ -34,6 +34,7 @@ from bluehelmet.web.pages.reports import router as reports_router
 from bluehelmet.web.pages.rotations import router as rotations_router
 from bluehelmet.web.pages.situation import router as situation_router
 from bluehelmet.web.pages.transition import router as transition_router
+from bluehelmet.web.pages.watch import router as watch_router
 
 __all__ = ["STATIC", "install", "render_signin", "router"]
 
@@ -85,5 +86,6 @@ for _pages in (
     about_router,
     api_docs_router,
     accounts_router,
+    watch_router,
 ):
     router.include_router(_pages)

@@ -60,6 +60,7 @@ NAV = (
     ("/transition", N_("Transition")),
     ("/imports", N_("Imports")),
     ("/quality", N_("Data quality")),
+    ("/watch", N_("Watch")),
     ("/reports", N_("Reports")),
     ("/audit", N_("Audit")),
     ("/about", N_("About the data")),

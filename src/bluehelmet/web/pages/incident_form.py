@@ -28,7 +28,7 @@ from bluehelmet.domain.incidents import (
     Target,
 )
 from bluehelmet.domain.records import snapshot
-from bluehelmet.services import records, scope
+from bluehelmet.services import records, scope, watch
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.parsing import editable_values
@@ -198,7 +198,8 @@ async def create_incident(
             if not allowed(tx, principal, Action.WRITE, created):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
             scope.check_references(tx, principal, created)
-            return created.id
+        watch.after_incident(db_of(request), actor_of(principal), created.id or 0)  # the rules it can fire, now
+        return created.id
 
     try:
         new_id = await write_in_turn(request, create)  # in its turn, off the event loop (web.deps.write_in_turn)
@@ -254,6 +255,7 @@ async def change_incident(
             if not allowed(tx, principal, Action.WRITE, updated):
                 raise _OutsideSector(N_("A sector account records incidents of its own sector only."))
             scope.check_references(tx, principal, updated, kept)
+        watch.after_incident(db, actor_of(principal), record_id)  # the rules it can fire, now
 
     try:
         await write_in_turn(request, change)  # in its turn, off the event loop (web.deps.write_in_turn)

@@ -4,7 +4,7 @@ leaving the sentence out.
 
 The column is added with an empty default, so every existing value stays as it is.
 
-Revision ID: 0027
+Revision ID: 0020
 Revises: 0019
 Create Date: 2026-12-07 06:30:00.000000
 """
@@ -14,7 +14,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0027"
+revision: str = "0020"
 down_revision: str | None = "0019"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

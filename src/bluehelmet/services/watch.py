@@ -1,0 +1,250 @@
+"""Watch: evaluate the alert rules, raise each cause once, list and acknowledge the alerts.
+
+``run`` evaluates every enabled rule (of one mission, or of all) on a day and raises, in one
+transaction, an :class:`Alert` for each cause not raised before (``Alert.key`` is unique for
+its rule, deleted or acknowledged alerts included: a cause is raised once). Every alert is
+written through ``services.records`` (audited) and its deliveries by e-mail and webhook are
+written to the outbox in the same transaction (``services.alert_outbox`` sends them).
+
+A principal reads the alerts and rules ``services.access.allowed`` lets it read: a sector
+account, those of its sector. It receives a rule that names its role or its account, or that
+names no one (then everyone who may read it receives it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from bluehelmet.domain.access import Action, Principal, permits
+from bluehelmet.domain.alerts import Alert, AlertKind, AlertRule
+from bluehelmet.domain.errors import BluehelmetError, NotFound
+from bluehelmet.domain.incidents import Incident
+from bluehelmet.domain.places import Mission
+from bluehelmet.services import alert_outbox, records
+from bluehelmet.services.access import allowed
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.loading import find_mission
+from bluehelmet.services.watch_findings import MissionFacts, findings
+from bluehelmet.storage import repository
+
+__all__ = [
+    "Raised",
+    "acknowledge",
+    "after_incident",
+    "alerts_for",
+    "create_rule",
+    "list_rules",
+    "receives",
+    "rules_for",
+    "run",
+    "run_in",
+    "unacknowledged_count",
+]
+
+
+@dataclass(frozen=True)
+class Raised:
+    """An alert as ``bluehelmet watch run --json`` prints it."""
+
+    id: int
+    rule: str
+    kind: str
+    severity: str
+    records: list[list[Any]]
+    message: str
+
+    def value(self) -> dict[str, Any]:
+        return {
+            "rule": self.rule,
+            "kind": self.kind,
+            "severity": self.severity,
+            "records": self.records,
+            "message": self.message,
+        }
+
+
+def _missions(tx: Transaction, mission: str | None) -> list[Mission]:
+    if mission is not None:
+        return [find_mission(tx, mission)]
+    return [m for m in records.list_records(tx, Mission) if isinstance(m, Mission)]
+
+
+def _evaluate(tx: Transaction, m: Mission, rules: list[AlertRule], on: date) -> list[Raised]:
+    """Raise the alerts ``rules`` of mission ``m`` find on ``on`` that were not raised before."""
+    raised: list[Raised] = []
+    if not rules:
+        return raised
+    facts = MissionFacts.load(tx, m.id or 0)
+    for rule in sorted(rules, key=lambda r: r.id or 0):
+        seen = {a.key for a in repository.find(tx.session, Alert, {"rule_id": rule.id}) if isinstance(a, Alert)}
+        for found in findings(facts, rule, on):
+            if found.key in seen:
+                continue
+            seen.add(found.key)
+            values = {
+                "mission_id": m.id,
+                "sector_id": found.sector_id,
+                "rule_id": rule.id,
+                "kind": str(rule.kind),
+                "severity": str(rule.severity),
+                "key": found.key,
+                "message": found.message,
+                "records": [list(r) for r in found.records],
+                "raised_on": on.isoformat(),
+                "latitude": found.latitude,
+                "longitude": found.longitude,
+            }
+            alert = records.create(tx, Alert, values)
+            assert isinstance(alert, Alert) and alert.id is not None
+            alert_outbox.enqueue(tx, rule, alert)
+            raised.append(Raised(alert.id, rule.name, str(rule.kind), str(rule.severity), alert.records, alert.message))
+    return raised
+
+
+def run_in(tx: Transaction, on: date, mission: str | None = None) -> list[Raised]:
+    """Evaluate every enabled rule on ``on`` inside ``tx``; the alerts newly raised, in order."""
+    raised: list[Raised] = []
+    for m in _missions(tx, mission):
+        rules = [
+            r
+            for r in records.list_records(tx, AlertRule, {"mission_id": m.id})
+            if isinstance(r, AlertRule) and r.enabled
+        ]
+        raised += _evaluate(tx, m, rules, on)
+    return raised
+
+
+#: The kinds of rule a new or changed incident can make fire.
+_INCIDENT_KINDS = frozenset({AlertKind.SURGE, AlertKind.PROXIMITY, AlertKind.NEAR_REPEAT})
+
+
+def after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
+    """After an incident is written: evaluate, today, the rules it can make fire (surge,
+    proximity, near-repeat) of its mission, when it falls inside one of their windows (an
+    incident of long ago can make none fire, and costs nothing). In a transaction of its own:
+    the incident is kept whatever the rules find, and a refusal here (another writer raising the
+    same alert at the same time) is left for the next run."""
+    try:
+        return _after_incident(db, actor, incident_id)
+    except BluehelmetError:
+        return []
+
+
+def _after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
+    with db.transaction(actor) as tx:
+        incident = records.get(tx, Incident, incident_id)
+        assert isinstance(incident, Incident)
+        rules = [
+            r
+            for r in records.list_records(tx, AlertRule, {"mission_id": incident.mission_id})
+            if isinstance(r, AlertRule) and r.enabled and r.kind in _INCIDENT_KINDS
+        ]
+        today = tx.today
+        if not any(0 <= (today - incident.event_date).days < r.period_days for r in rules):
+            return []
+        mission = records.get(tx, Mission, incident.mission_id)
+        assert isinstance(mission, Mission)
+        return _evaluate(tx, mission, rules, today)
+
+
+def run(db: Database, actor: str, on: date | None = None, *, mission: str | None = None) -> list[Raised]:
+    """Evaluate every rule on ``on`` (default: today, UTC), in one transaction."""
+    with db.transaction(actor) as tx:
+        return run_in(tx, on or tx.today, mission)
+
+
+def create_rule(tx: Transaction, values: Mapping[str, Any], principal: Principal | None = None) -> AlertRule:
+    """Store a new rule (``values`` as JSON values, with ``mission_id``), checked and audited."""
+    if principal is not None and not permits(principal, Action.WRITE, "AlertRule"):
+        raise BluehelmetError("your role may not write alert rules")
+    rule = records.create(tx, AlertRule, values)
+    assert isinstance(rule, AlertRule)
+    return rule
+
+
+def list_rules(tx: Transaction, mission: str | None = None) -> list[AlertRule]:
+    """Every live rule of the mission (the command line's view), by name."""
+    found = find_mission(tx, mission)
+    rules = records.list_records(tx, AlertRule, {"mission_id": found.id})
+    return sorted((r for r in rules if isinstance(r, AlertRule)), key=lambda r: r.name)
+
+
+def receives(principal: Principal, rule: AlertRule) -> bool:
+    """Whether ``principal`` receives ``rule`` (named by role or account, or no one named)."""
+    if not rule.recipient_roles and not rule.recipient_accounts:
+        return True
+    return str(principal.role) in rule.recipient_roles or principal.name in rule.recipient_accounts
+
+
+def rules_for(tx: Transaction, principal: Principal, mission_id: int) -> list[AlertRule]:
+    """The live rules of the mission that ``principal`` may read, by name: a sector account
+    reads its sector's rules and the mission-wide ones (which it may receive)."""
+    found = [
+        r
+        for r in records.list_records(tx, AlertRule, {"mission_id": mission_id})
+        if isinstance(r, AlertRule)
+        and (allowed(tx, principal, Action.READ, r) or (r.sector_id is None and permits(principal, Action.READ)))
+    ]
+    return sorted(found, key=lambda r: r.name)
+
+
+def alerts_for(
+    tx: Transaction, principal: Principal, mission_id: int, *, received_only: bool = False
+) -> list[tuple[Alert, AlertRule]]:
+    """The live alerts of the mission ``principal`` may read (with their rules), newest first;
+    ``received_only``: only those of the rules it receives."""
+    rules = {r.id: r for r in records.list_records(tx, AlertRule, {"mission_id": mission_id}, include_deleted=True)}
+    out: list[tuple[Alert, AlertRule]] = []
+    for alert in records.list_records(tx, Alert, {"mission_id": mission_id}):
+        assert isinstance(alert, Alert)
+        rule = rules.get(alert.rule_id)
+        if not isinstance(rule, AlertRule) or not _readable(tx, principal, alert):
+            continue
+        if received_only and not receives(principal, rule):
+            continue
+        out.append((alert, rule))
+    out.sort(key=lambda pair: (pair[0].raised_on, pair[0].id or 0), reverse=True)
+    return out
+
+
+def _readable(tx: Transaction, principal: Principal, alert: Alert) -> bool:
+    """An alert is read where it lies and, for a sector account, only if it may read every
+    record the alert names (a proximity alert in its sector may name another sector's route)."""
+    if not allowed(tx, principal, Action.READ, alert):
+        return False
+    if not principal.scoped:
+        return True
+    for kind, ident in alert.records:
+        try:
+            found = records.get(tx, str(kind), int(ident))
+        except (NotFound, BluehelmetError):
+            return False
+        if not allowed(tx, principal, Action.READ, found):
+            return False
+    return True
+
+
+def unacknowledged_count(tx: Transaction, principal: Principal, mission_id: int) -> int:
+    """How many alerts of the rules ``principal`` receives wait for acknowledgement."""
+    return sum(1 for a, _ in alerts_for(tx, principal, mission_id, received_only=True) if not a.acknowledged)
+
+
+def acknowledge(tx: Transaction, principal: Principal, alert_id: int, version: int | None = None) -> Alert:
+    """Mark an alert acknowledged by ``principal`` (once; its history keeps the change). Any
+    account that may read the alert may acknowledge it; an alert it may not read is not found."""
+    try:
+        alert = records.get(tx, Alert, alert_id)
+    except NotFound:
+        raise NotFound("Alert", alert_id) from None
+    if not isinstance(alert, Alert) or not _readable(tx, principal, alert):
+        raise NotFound("Alert", alert_id)
+    if alert.acknowledged:
+        return alert
+    assert alert.id is not None and alert.version is not None
+    changes = {"acknowledged_at": tx.now().isoformat(), "acknowledged_by": principal.name}
+    updated = records.update(tx, Alert, alert.id, changes, version if version is not None else alert.version)
+    assert isinstance(updated, Alert)
+    return updated
