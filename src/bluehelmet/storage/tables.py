@@ -37,8 +37,10 @@ from sqlalchemy.types import TypeEngine
 
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
+from bluehelmet.domain.attachments import Attachment
 from bluehelmet.domain.drafts import Draft
 from bluehelmet.domain.incidents import TOLL_FIELDS
+from bluehelmet.domain.intake import Contact, IntakeMessage
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, reference_target
 from bluehelmet.storage.types import StrEnumType, UTCDateTime
 
@@ -119,6 +121,9 @@ def _table(cls: type[Record]) -> Table:
 TABLES: dict[type[Record], Table] = {cls: _table(cls) for cls in ENTITIES}
 # Records kept like the others (versioned, audited) but not mission data: no files, no generic API.
 TABLES[Draft] = _table(Draft)
+# What arrives from outside (issue 25): evidence files and field messages, audited like the rest.
+for _side in (Attachment, Contact, IntakeMessage):
+    TABLES[_side] = _table(_side)
 
 audit_table = Table(
     "audit_entry",
