@@ -46,7 +46,6 @@ class Attachment(Record):
     came with, kept for people, never trusted for the type.
     """
 
-    natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("record_kind", "record_id", "sha256"),)
     label_field: ClassVar[str] = "filename"
 
     mission_id: int = ref("Mission")

@@ -46,9 +46,6 @@ def upgrade() -> None:
         sa.Column("note", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_attachment_mission_id_mission")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_attachment")),
-        sa.UniqueConstraint(
-            "record_kind", "record_id", "sha256", name=op.f("uq_attachment_record_kind_record_id_sha256")
-        ),
     )
     with op.batch_alter_table("attachment", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_attachment_mission_id"), ["mission_id"], unique=False)
@@ -72,7 +69,6 @@ def upgrade() -> None:
         sa.Column("notes", sa.String(), nullable=False),
         sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=op.f("fk_contact_mission_id_mission")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_contact")),
-        sa.UniqueConstraint("mission_id", "address", name=op.f("uq_contact_mission_id_address")),
     )
     with op.batch_alter_table("contact", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_contact_mission_id"), ["mission_id"], unique=False)
