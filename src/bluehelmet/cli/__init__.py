@@ -10,6 +10,8 @@ from bluehelmet.cli import (
     backup,
     check,
     exchange,
+    form,
+    intake,
     maintenance,
     plan,
     records,
@@ -68,6 +70,8 @@ for _command in (
     *synth.COMMANDS,
     *backup.COMMANDS,
     *check.COMMANDS,
+    *form.COMMANDS,
+    *intake.COMMANDS,
 ):
     cli.add_command(_command)
 
