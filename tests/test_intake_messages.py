@@ -60,7 +60,9 @@ def received(db: Database) -> tuple[Database, dict[str, int], list[IntakeMessage
     return db, ids, done
 
 
-def test_every_message_of_the_corpus_becomes_what_it_says(received: tuple[Database, dict[str, int], list[IntakeMessage]]) -> None:
+def test_every_message_of_the_corpus_becomes_what_it_says(
+    received: tuple[Database, dict[str, int], list[IntakeMessage]],
+) -> None:
     db, ids, done = received
     wrong = []
     with db.transaction("tester") as tx:
@@ -82,7 +84,9 @@ def test_every_message_of_the_corpus_becomes_what_it_says(received: tuple[Databa
     assert wrong == []
 
 
-def test_duplicates_are_flagged_and_nothing_else_is(received: tuple[Database, dict[str, int], list[IntakeMessage]]) -> None:
+def test_duplicates_are_flagged_and_nothing_else_is(
+    received: tuple[Database, dict[str, int], list[IntakeMessage]],
+) -> None:
     _, _, done = received
     flagged = [m.text for m in done if m.duplicate_of_id is not None]
     expected = [" ".join(m["text"].split()) for m in MESSAGES if m.get("duplicate")]
@@ -119,7 +123,9 @@ def test_a_flood_from_one_sender_is_held_not_lost(db: Database) -> None:
     statuses = []
     for number in range(5):
         body, kind = request_body(Gateway.TWILIO, "+22370009999", f"Attaque a Gao numero {number}", f"f{number}")
-        statuses.append(intake.receive(flood, Gateway.TWILIO, body, kind, received_at=START + timedelta(minutes=number)))
+        statuses.append(
+            intake.receive(flood, Gateway.TWILIO, body, kind, received_at=START + timedelta(minutes=number))
+        )
     assert [m.status for m in statuses] == [MessageStatus.DRAFTED] * 3 + [MessageStatus.HELD] * 2
     assert "more than 3 messages" in statuses[3].reason
     released = intake.release(flood, None, statuses[4].id or 0)

@@ -71,9 +71,10 @@ def _central_zip(tmp_path: Path, ids: dict[str, int], rows: list[dict[str, str]]
 
 
 def _submission(ids: dict[str, int], uuid: str, **values: str) -> dict[str, str]:
-    return {"SubmissionDate": "2026-03-10T09:12:44.000Z", "event_date": "2026-03-09", "event_time": "06:40:00.000+00:00",
-            "event_type": "explosions_remote_violence", "sub_event_type": "remote_explosive_landmine_ied",
-            "category": "ied_detonated", "place": f"loc_{ids['Aguelhok']}", "fatalities": "", "killed_peacekeepers": "0",
+    return {"SubmissionDate": "2026-03-10T09:12:44.000Z", "event_date": "2026-03-09",
+            "event_time": "06:40:00.000+00:00", "event_type": "explosions_remote_violence",
+            "sub_event_type": "remote_explosive_landmine_ied", "category": "ied_detonated",
+            "place": f"loc_{ids['Aguelhok']}", "fatalities": "", "killed_peacekeepers": "0",
             "description": "IED sous un véhicule de la patrouille", "meta-instanceID": f"uuid:{uuid}",
             "KEY": f"uuid:{uuid}", "SubmitterName": "patrol-tessalit", "ReviewState": "", **values}  # fmt: skip
 
@@ -141,7 +142,9 @@ def test_a_bad_export_is_refused_whole_with_each_problem_named(db: Database, tmp
     assert result.exit_code == 1
     assert "3 problem(s), nothing was written" in result.output
     assert "submission 2: media: the file 'missing.jpg' is not in the export" in result.output
-    assert "submission 3: sub_event_type: 'armed_clash' is not a sub-type of Explosions/Remote violence" in result.output
+    assert (
+        "submission 3: sub_event_type: 'armed_clash' is not a sub-type of Explosions/Remote violence" in result.output
+    )
     assert "submission 4: '-3' is not a count" in result.output
     with db.transaction("tester") as tx:
         assert records.count(tx, Incident) == 0

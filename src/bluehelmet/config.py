@@ -69,7 +69,10 @@ class Settings(BaseSettings):
     )
 
     attachment_limit_mb: float = Field(
-        25, gt=0, le=2_000, description="The largest file that may be attached to a record (a photo, a recording), in MB."
+        25,
+        gt=0,
+        le=2_000,
+        description="The largest file that may be attached to a record (a photo, a recording), in MB.",
     )
     attachment_mission_limit_mb: float = Field(
         5_000,

@@ -65,9 +65,9 @@ def messages_command(door: Door, status: str | None, mission: str | None, as_jso
         found = intake.list_messages(tx, None, status=MessageStatus(status) if status else None, mission=mission)
     rows = [{"id": m.id, "received_at": m.received_at.isoformat(), "sender": m.sender, "status": m.status.value,
              "incident_id": m.incident_id, "reason": m.reason, "text": m.text} for m in found]  # fmt: skip
-    lines = [f"#{r['id']} {r['received_at'][:16]} {r['sender']} {r['status']}"
-             + (f" -> incident #{r['incident_id']}" if r["incident_id"] else "")
-             + (f" ({r['reason']})" if r["reason"] else "") for r in rows]  # fmt: skip
+    lines = [f"#{m.id} {m.received_at:%Y-%m-%d %H:%M} {m.sender} {m.status.value}"
+             + (f" -> incident #{m.incident_id}" if m.incident_id else "")
+             + (f" ({m.reason})" if m.reason else "") for m in found]  # fmt: skip
     emit(rows, as_json, "\n".join(lines) or "no messages")
 
 

@@ -81,9 +81,9 @@ def source_of(provenance: str) -> IncidentSource:
 
 @dataclass(kw_only=True)
 class Contact(Record):
-    """A known sender (one per address in a mission, checked by the service): a member of a community alert network, by phone number, with the
-    reliability the mission grades their reports with (A reliable ... F cannot be judged)."""
-
+    """A known sender: a member of a community alert network, by phone number, with the reliability
+    the mission grades their reports with (A reliable ... F cannot be judged). One per address in a
+    mission (``services.intake.add_contact`` checks it)."""
 
     mission_id: int = ref("Mission")
     name: str

@@ -97,7 +97,9 @@ def _from_zip(path: Path) -> list[Submission]:
             raise BluehelmetError(f"{path.name}: holds {len(names)} files, more than the {MAX_FILES} read")
         tables = [n for n in names if n.lower().endswith((".csv", ".json")) and "/" not in n.strip("/")]
         if len(tables) != 1:
-            raise BluehelmetError(f"{path.name}: expected one CSV or JSON of submissions at the top, found {len(tables)}")
+            raise BluehelmetError(
+                f"{path.name}: expected one CSV or JSON of submissions at the top, found {len(tables)}"
+            )
         table = tables[0]
         text = _decode(f"{path.name}:{table}", archive.read(table))
         rows = _rows_from_csv(table, text) if table.lower().endswith(".csv") else _rows_from_json(table, text)

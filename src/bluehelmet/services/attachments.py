@@ -79,7 +79,9 @@ def attach(
     target = _target(tx, kind, record_id, principal)
     limit = tx.settings.attachment_limit_mb * _MB
     if len(content) > limit:
-        raise AttachmentRefused(f"{who}: {len(content):,} bytes, over the limit of {tx.settings.attachment_limit_mb:g} MB")
+        raise AttachmentRefused(
+            f"{who}: {len(content):,} bytes, over the limit of {tx.settings.attachment_limit_mb:g} MB"
+        )
     if not content:
         raise AttachmentRefused(f"{who}: the file is empty")
     media_type = media_type_of(content)

@@ -128,9 +128,9 @@ def _duplicate(tx: Transaction, message: IntakeMessage, text: str, place: Candid
         if other.id == message.id or other.incident_id is None or not other.candidates:
             continue
         same_place = other.candidates[0].get("location_id") == place.location_id
-        if same_place and abs(other.received_at - message.received_at) <= window:
-            if similarity(other.text, text) >= DUPLICATE_SIMILARITY:
-                return other.duplicate_of_id or other.incident_id
+        close = abs(other.received_at - message.received_at) <= window
+        if same_place and close and similarity(other.text, text) >= DUPLICATE_SIMILARITY:
+            return other.duplicate_of_id or other.incident_id
     return None
 
 
@@ -245,6 +245,7 @@ def add_contact(
 ) -> Contact:  # fmt: skip
     """Record a known sender of the mission (one per address)."""
     mission_id = find_mission(tx, mission).id
+    assert mission_id is not None
     if _contact(tx, mission_id, address) is not None:
         raise BluehelmetError(f"there is already a contact with the address {address}")
     values = {"mission_id": mission_id, "name": name, "address": address, "reliability": reliability,

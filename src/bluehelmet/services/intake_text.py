@@ -40,16 +40,26 @@ __all__ = [
 FUZZY_THRESHOLD = 85.0
 _MIN_FUZZY_LENGTH = 5
 
-# A small keyword model: the commonest words of field messages in each language.
-_FRENCH = frozenset(
-    "le la les des une un et est sont à au aux près de du sur dans par avec ont été hier ce cet cette matin soir "
-    "nuit aujourd hui attaque attaqué attaquée tués tué blessés blessé morts enlèvement engin explosif route "
-    "village camp coups feu hommes armés signalé signale vers pas il y a".split()
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(normalise(word) for word in text.split())
+
+
+# A small keyword model: the commonest words of field messages in each language (English has no
+# "a": the French "à" reads "a" once accents are gone).
+_FRENCH = _words(
+    """
+    le la les des une un et est sont à au aux près de du sur dans par avec ont été hier ce cet cette
+    matin soir nuit aujourd hui attaque attaqué attaquée tués tué blessés blessé morts enlèvement engin
+    explosif route village camp coups feu hommes armés signalé signale vers pas il y a
+    """
 )
-_ENGLISH = frozenset(
-    "the a an and is are at in on of near by with have has been yesterday this morning evening night today "
-    "attack attacked killed wounded injured dead abduction explosive device road village camp shots fired "
-    "armed men reported towards no there".split()
+_ENGLISH = _words(
+    """
+    the an and is are at in on of near by with have has been yesterday this morning evening night
+    today attack attacked killed wounded injured dead abduction explosive device road village camp shots
+    fired armed men reported towards no there
+    """
 )
 
 #: Keywords (normalised) and what they mean: first match wins, so specific phrases come first.
@@ -59,7 +69,8 @@ _CATEGORIES: tuple[tuple[tuple[str, ...], IncidentCategory, EventType, SubEventT
      IncidentCategory.IED_NEUTRALISED, EventType.STRATEGIC_DEVELOPMENTS, SubEventType.DISRUPTED_WEAPONS_USE, None),
     (("ied", "engin explosif", "mine", "landmine", "explosive device", "eei", "roadside bomb", "explosion"),
      IncidentCategory.IED_DETONATED, EventType.EXPLOSIONS_REMOTE_VIOLENCE, SubEventType.REMOTE_EXPLOSIVE, None),
-    (("obus", "mortier", "mortar", "rocket", "rockets", "roquette", "roquettes", "shelling", "tirs indirects", "indirect fire"),
+    (("obus", "mortier", "mortar", "rocket", "rockets", "roquette", "roquettes", "shelling", "tirs indirects",
+      "indirect fire"),
      IncidentCategory.INDIRECT_FIRE, EventType.EXPLOSIONS_REMOTE_VIOLENCE, SubEventType.SHELLING_ARTILLERY_MISSILE,
      None),
     (("drone",), IncidentCategory.DRONE_OVER_INSTALLATION, EventType.STRATEGIC_DEVELOPMENTS, SubEventType.OTHER,
@@ -124,7 +135,7 @@ class Reading:
 
 
 def language_of(text: str) -> str:
-    """"fr" or "en" by which language's common words the text holds more of; "" if neither."""
+    """ "fr" or "en" by which language's common words the text holds more of; "" if neither."""
     words = normalise(text).split()
     french = sum(w in _FRENCH for w in words)
     english = sum(w in _ENGLISH for w in words)
@@ -174,14 +185,15 @@ def find_places(text: str, places: Iterable[KnownPlace]) -> list[Candidate]:
     candidate per place with its best confidence."""
     words = normalise(text).split()
     best: dict[tuple[int | None, str], tuple[float, int, str]] = {}
-    for place in places:
-        keys = {k for k in (normalise(s) for s in place.spellings) if k}
+    known = [(place, {k for k in (normalise(s) for s in place.spellings) if k}) for place in places]
+    exact = set().union(*(keys for _, keys in known))  # a word that is one place is no near miss of another
+    for place, keys in known:
         for key in keys:
             size = len(key.split())
             for start, gram in _grams(words, size):
                 if gram == key:
                     score = 1.0
-                elif len(key) >= _MIN_FUZZY_LENGTH and abs(len(gram) - len(key)) <= 2:
+                elif len(key) >= _MIN_FUZZY_LENGTH and abs(len(gram) - len(key)) <= 2 and gram not in exact:
                     ratio = fuzz.ratio(gram, key)
                     if ratio < FUZZY_THRESHOLD:
                         continue

@@ -45,7 +45,8 @@ def place_choice(location_id: int) -> str:
 _QUESTIONS: tuple[tuple[str, str, str, str, dict[str, str]], ...] = (
     ("start", "start", "", "", {}),
     ("end", "end", "", "", {}),
-    ("date", "event_date", "Date of the incident", "Date de l'incident", {"required": "yes", "constraint": ". <= today()"}),
+    ("date", "event_date", "Date of the incident", "Date de l'incident",
+     {"required": "yes", "constraint": ". <= today()"}),
     ("time", "event_time", "Time (if known)", "Heure (si connue)", {}),
     ("select_one event_type", "event_type", "Type of event", "Type d'événement", {"required": "yes"}),
     ("select_one sub_event_type", "sub_event_type", "Sub-type", "Sous-type",

@@ -35,9 +35,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import class_mapper, registry
 from sqlalchemy.types import TypeEngine
 
+from bluehelmet.domain.attachments import Attachment
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
-from bluehelmet.domain.attachments import Attachment
 from bluehelmet.domain.drafts import Draft
 from bluehelmet.domain.incidents import TOLL_FIELDS
 from bluehelmet.domain.intake import Contact, IntakeMessage

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 
 from bluehelmet.domain.access import Action, Principal
-from bluehelmet.domain.records import snapshot
+from bluehelmet.domain.records import JSONValue, snapshot
 from bluehelmet.services import attachments
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import COMMON, ApiRoute, responses
@@ -54,7 +54,7 @@ async def attach_to_incident(
     content = await file.read()
     name = file.filename or ""
 
-    def work() -> dict[str, object]:
+    def work() -> dict[str, JSONValue]:
         with db.transaction(principal.name) as tx:
             kept = attachments.attach(tx, "Incident", record_id, content, filename=name, principal=principal)
             return snapshot(kept)
