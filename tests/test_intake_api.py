@@ -157,7 +157,8 @@ def test_an_attachment_is_served_byte_for_byte_within_its_sector_only(world: Wor
     assert mine.headers["digest"] == "sha-256=" + base64.b64encode(hashlib.sha256(JPEG).digest()).decode()
     theirs = world.client.get(f"/api/attachments/{kept['id']}", headers=world.auth("centre"))
     assert theirs.status_code == 404 and "JFIF" not in theirs.text
+    script = ("photo.jpg", b"<script>alert(1)</script>", "image/jpeg")
     not_evidence = world.client.post(f"/api/attachments/incident/{draft.id}", headers=world.auth("north"),
-                                     files={"file": ("photo.jpg", b"<script>alert(1)</script>", "image/jpeg")})  # fmt: skip
+                                     files={"file": script})  # fmt: skip
     assert not_evidence.status_code == 422, not_evidence.text
     assert re.search(r"none of the kinds kept as evidence", not_evidence.text)

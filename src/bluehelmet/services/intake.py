@@ -22,7 +22,7 @@ from bluehelmet.domain.incidents import GeoPrecision, Incident, ReviewStatus
 from bluehelmet.domain.intake import MESSAGE_PROVENANCE, Contact, Gateway, IntakeMessage, MessageStatus
 from bluehelmet.domain.places import Location
 from bluehelmet.geography.gazetteer import Gazetteer
-from bluehelmet.services import records
+from bluehelmet.services import records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.intake_gateways import Unreadable, read_request
@@ -221,7 +221,10 @@ def list_messages(
 ) -> list[IntakeMessage]:
     """The messages of the mission, newest first, that ``principal`` may see: all of them for
     an account of the whole mission; for a sector account, those whose draft lies in its sector."""
-    mission_id = find_mission(tx, mission).id
+    if principal is None:
+        mission_id = find_mission(tx, mission).id
+    else:  # a sector account: its own mission, whatever is asked; the pages: the first of several
+        mission_id = scope.scope_of(tx, principal, mission, first=True).mission_id
     wanted: dict[str, Any] = {"mission_id": mission_id}
     if status is not None:
         wanted["status"] = status.value

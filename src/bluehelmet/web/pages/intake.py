@@ -20,11 +20,25 @@ from bluehelmet.domain.intake import IntakeMessage, MessageStatus
 from bluehelmet.services import intake, intake_review, records
 from bluehelmet.services.database import Transaction
 from bluehelmet.web.deps import need, write_in_turn
+from bluehelmet.web.i18n import N_
 from bluehelmet.web.pages.frame import actor_of, db_of, render
 
-__all__ = ["router"]
+__all__ = ["REASONS", "router"]
 
 router = APIRouter()
+
+#: The reasons ``services.intake`` gives, so the catalogue translates them (the page shows any
+#: other reason, one naming a record or a rule, as it is written).
+REASONS = (
+    N_("no place and no kind of incident recognised in the text"),
+    N_("no place recognised: locate it in the review"),
+    N_("the message is empty"),
+    N_("the request is not UTF-8 text"),
+    N_("the request is not valid JSON"),
+    N_("the request's JSON is not an object"),
+    N_("the request names no sender"),
+    N_("the message holds control characters"),
+)
 Reviewer = Annotated[Principal, Depends(need(Action.REVIEW, "Incident"))]
 
 
