@@ -4,13 +4,15 @@ their digest, limited per file and per mission, and read only by those who may r
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 
 import pytest
 
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.attachments import Attachment
 from bluehelmet.domain.errors import NotFound
-from bluehelmet.services import attachments, records
+from bluehelmet.config import Settings
+from bluehelmet.services import attachments, backup, records
 from bluehelmet.services.database import Database
 from tests.factories import make
 
@@ -90,3 +92,18 @@ def test_only_those_who_may_read_the_record_read_its_attachment(db: Database) ->
             attachments.open_attachment(tx, kept.id or 0, outside)
         with pytest.raises(NotFound):
             attachments.attach(tx, "Incident", incident_id, JPEG, principal=outside)
+
+
+def test_a_backup_carries_the_attachments_byte_for_byte(db: Database, tmp_path: Path) -> None:
+    incident_id, _ = _incident(db)
+    with db.transaction("tester") as tx:
+        kept = attachments.attach(tx, "Incident", incident_id, JPEG, filename="patrol.jpg")
+    backup.backup(db, tmp_path / "mission.zip", key="")
+    empty = Database(Settings(database_url=f"sqlite:///{tmp_path / 'restored.db'}"))
+    try:
+        empty.init_schema()
+        backup.restore(empty, tmp_path / "mission.zip", trust_unsigned=True)
+        with empty.transaction("tester") as tx:
+            assert attachments.open_attachment(tx, kept.id or 0, None).content == JPEG
+    finally:
+        empty.close()
