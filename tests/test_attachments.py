@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from bluehelmet.config import Settings
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.attachments import Attachment
 from bluehelmet.domain.errors import NotFound
-from bluehelmet.config import Settings
 from bluehelmet.services import attachments, backup, records
 from bluehelmet.services.database import Database
 from tests.factories import make

@@ -51,9 +51,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                  "Attaque contre le poste de securite a Kidal ce matin, tirs nourris!!",
                  "hello is anyone there", "Drone seen over the camp at Moptii at 21:40"):  # fmt: skip
         payload = json.dumps({"contact": {"urn": "tel:+22370001234"}, "input": {"text": text}}).encode()
-        request = urllib.request.Request(f"{server}/api/intake/messages?gateway=rapidpro", data=payload,
-                                         headers={"X-Intake-Secret": SECRET, "Content-Type": "application/json"})  # fmt: skip
-        with urllib.request.urlopen(request, timeout=30) as answer:  # noqa: S310 (loopback)
+        headers = {"X-Intake-Secret": SECRET, "Content-Type": "application/json"}
+        request = urllib.request.Request(
+            f"{server}/api/intake/messages?gateway=rapidpro", data=payload, headers=headers
+        )
+        with urllib.request.urlopen(request, timeout=30) as answer:  # the loopback server started above
             assert answer.status == 200
     yield server
     running.should_exit = True
