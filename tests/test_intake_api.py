@@ -43,7 +43,7 @@ def world(db: Database) -> Iterator[World]:
     ids = build_mission(db)
     tokens = {}
     for name, role, sector in (("analyst", "analyst", None), ("north", "sector", "Sector North"),
-                               ("centre", "sector", "Sector Centre")):  # fmt: skip
+                               ("centre", "sector", "Sector Centre"), ("viewer", "viewer", None)):  # fmt: skip
         accounts.add_account(db, "tester", name, role, sector=sector, password=PASSWORD)
         tokens[name] = accounts.issue_token(db, "tester", name)
     settings = Settings(database_url=db.settings.database_url, secret_key="k" * 40, intake_secret=SECRET,
@@ -111,6 +111,8 @@ def test_the_intake_page_in_english_and_french_and_a_merge(world: World) -> None
     french = world.client.get("/intake?lang=fr", headers=world.auth("analyst"))
     assert "possible duplicate of" in english.text and "Places found" in english.text
     assert "doublon possible de" in french.text and "Lieux trouvés" in french.text
+    looking = world.client.get("/intake?lang=en", headers=world.auth("viewer"))
+    assert "possible duplicate of" in looking.text and "Merge into" not in looking.text  # reads, may not merge
     with world.db.transaction("tester") as tx:
         first, second = sorted(records.list_records(tx, IntakeMessage), key=lambda m: m.id or 0)
         assert isinstance(second, IntakeMessage) and isinstance(first, IntakeMessage)
@@ -155,6 +157,8 @@ def test_an_attachment_is_served_byte_for_byte_within_its_sector_only(world: Wor
     assert mine.status_code == 200 and mine.content == JPEG
     assert mine.headers["content-type"] == "image/jpeg"
     assert mine.headers["digest"] == "sha-256=" + base64.b64encode(hashlib.sha256(JPEG).digest()).decode()
+    page = world.client.get(f"/incidents/{draft.id}", headers=world.auth("north"))
+    assert kept["sha256"] in page.text and f'href="/api/attachments/{kept["id"]}"' in page.text
     theirs = world.client.get(f"/api/attachments/{kept['id']}", headers=world.auth("centre"))
     assert theirs.status_code == 404 and "JFIF" not in theirs.text
     script = ("photo.jpg", b"<script>alert(1)</script>", "image/jpeg")

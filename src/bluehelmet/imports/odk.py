@@ -24,10 +24,12 @@ from pathlib import Path, PurePosixPath
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services.odk import Submission
 
-__all__ = ["MAX_FILES", "read_export"]
+__all__ = ["MAX_FILES", "MAX_MEDIA_BYTES", "read_export"]
 
 #: The most files a zip export may hold (an export of a month's patrol reports holds far fewer).
 MAX_FILES = 20_000
+#: A media file larger than this is not unpacked (the largest attachment limit the settings allow).
+MAX_MEDIA_BYTES = 2_000 * 1024 * 1024
 _MEDIA = ("photo", "recording")
 
 
@@ -104,7 +106,15 @@ def _from_zip(path: Path) -> list[Submission]:
         text = _decode(f"{path.name}:{table}", archive.read(table))
         rows = _rows_from_csv(table, text) if table.lower().endswith(".csv") else _rows_from_json(table, text)
         by_name = {PurePosixPath(n).as_posix(): n for n in names}
-        return [_submission(row, lambda rel: archive.read(by_name[rel]) if rel in by_name else None) for row in rows]
+
+        def read(relative: str) -> bytes | None:
+            if relative not in by_name:
+                return None
+            if archive.getinfo(by_name[relative]).file_size > MAX_MEDIA_BYTES:
+                raise BluehelmetError(f"{path.name}: {relative} is larger than any attachment may be")
+            return archive.read(by_name[relative])
+
+        return [_submission(row, read) for row in rows]
 
 
 def _submission(row: dict[str, str], reader: Callable[[str], bytes | None]) -> Submission:

@@ -5,8 +5,8 @@ the gateway sends it. It needs no account: the gateway proves itself with Twilio
 (``X-Twilio-Signature``, keyed with ``intake_twilio_token``) or the shared secret
 (``X-Intake-Secret``, ``intake_secret``), and is refused (403) otherwise, before anything is
 stored. An authentic request is stored verbatim first, then read into a draft incident
-(``services.intake``); the answer says what became of it. The list and the release of held
-messages are for those who review incidents.
+(``services.intake``); the answer says what became of it. The list reads as the incidents do;
+releasing a held message is for those who review incidents.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ async def receive_message(
 
 @router.get("", responses=COMMON)
 def list_messages(
-    principal: Reviewer,
+    principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))],
     db: Db,
     mission: Annotated[str | None, Depends(scoped_mission)],
     status: Annotated[Literal["received", "drafted", "unreadable", "held"] | None, Query()] = None,

@@ -3,7 +3,8 @@
 A message read into a draft links to its draft (which the Incidents page reviews); a message
 flagged as a possible duplicate offers to merge its draft into the incident it repeats; a held
 message (one of a flood) can be released; an unreadable one stays here with the reason. The
-page is for those who review incidents; a sector account sees the messages drafted in its sector.
+page reads as the incidents do (a sector account sees the messages drafted in its sector); its
+actions are for those who review incidents.
 """
 
 from __future__ import annotations
@@ -39,11 +40,12 @@ REASONS = (
     N_("the request names no sender"),
     N_("the message holds control characters"),
 )
+Reader = Annotated[Principal, Depends(need(Action.READ, "Incident"))]
 Reviewer = Annotated[Principal, Depends(need(Action.REVIEW, "Incident"))]
 
 
 @router.get("/intake")
-def intake_page(request: Request, principal: Reviewer) -> Response:
+def intake_page(request: Request, principal: Reader) -> Response:
     """The messages received (filtered by status), each with its reading and its draft."""
     chosen = request.query_params.get("status", "")
     status = MessageStatus(chosen) if chosen in {s.value for s in MessageStatus} else None
