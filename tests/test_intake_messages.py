@@ -13,7 +13,9 @@ from urllib.parse import urlencode
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
+from bluehelmet.cli import cli
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.intake import Gateway, IntakeMessage, MessageStatus
 from bluehelmet.services import intake, records
@@ -166,3 +168,25 @@ def test_the_language_is_told_apart() -> None:
     assert language_of("Des hommes armés ont attaqué le village hier") == "fr"
     assert language_of("Armed men attacked the village yesterday") == "en"
     assert language_of("12345") == ""
+
+
+def test_the_command_line_records_a_contact_and_lists_the_messages(db: Database) -> None:
+    build_mission(db)
+    runner = CliRunner()
+    added = runner.invoke(cli, ["--db", db.url, "intake", "contact", "Relais Kidal", "+22376000001", "--reliability",
+                                "C", "--network", "alerte précoce"])  # fmt: skip
+    assert added.exit_code == 0, added.output
+    again = runner.invoke(cli, ["--db", db.url, "intake", "contact", "Autre", "+22376000001"])
+    assert again.exit_code == 1 and "already a contact with the address +22376000001" in again.output
+    body, kind = request_body(Gateway.AFRICAS_TALKING, "+22376000001", "Attaque a Kidal ce matin", "c1")
+    intake.receive(db, Gateway.AFRICAS_TALKING, body, kind, received_at=START)
+    intake.receive(db, Gateway.RAPIDPRO, b"{}", "application/json", received_at=START + timedelta(minutes=1))
+    listed = runner.invoke(cli, ["--db", db.url, "intake", "messages", "--json"])
+    assert listed.exit_code == 0, listed.output
+    rows = json.loads(listed.output)
+    assert [(r["status"], r["reason"]) for r in rows] == [
+        ("unreadable", "the request has no text"),
+        ("drafted", ""),
+    ]
+    text = runner.invoke(cli, ["--db", db.url, "intake", "messages", "--status", "unreadable"])
+    assert "unreadable (the request has no text)" in text.output

@@ -39,6 +39,9 @@ REASONS = (
     N_("the request's JSON is not an object"),
     N_("the request names no sender"),
     N_("the message holds control characters"),
+    N_("the request has no text"),
+    N_("the request has no Body"),
+    N_("the request has no sender"),
 )
 Reader = Annotated[Principal, Depends(need(Action.READ, "Incident"))]
 Reviewer = Annotated[Principal, Depends(need(Action.REVIEW, "Incident"))]
