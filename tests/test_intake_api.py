@@ -90,6 +90,9 @@ def test_the_other_gateways_carry_the_shared_secret(world: World) -> None:
     unread = world.client.post("/api/intake/messages?gateway=rapidpro", json=payload,
                                headers={"X-Intake-Secret": SECRET})  # fmt: skip
     assert unread.status_code == 200 and unread.json()["status"] == "unreadable"
+    huge = world.client.post("/api/intake/messages?gateway=africastalking", content=b"text=" + b"x" * 2_000_000,
+                             headers=headers)  # fmt: skip
+    assert huge.status_code == 413  # past the body limit, refused unread
     assert _stored(world) == 2
 
 

@@ -109,11 +109,13 @@ def test_an_unreadable_message_is_kept_verbatim_with_its_reason(db: Database) ->
     nested = ("[" * 5000 + "]" * 5000).encode()
     deep = intake.receive(db, Gateway.RAPIDPRO, nested, "application/json")
     assert deep.status == MessageStatus.UNREADABLE and "JSON" in deep.reason
+    not_a_number = intake.receive(db, Gateway.RAPIDPRO, b'{"urn": "tel:+1", "text": NaN}', "application/json")
+    assert (not_a_number.status, not_a_number.reason) == (MessageStatus.UNREADABLE, "the request is not valid JSON")
     empty = intake.receive(db, Gateway.TWILIO, b"From=%2B22370000001&Body=+++", "application/x-www-form-urlencoded")
     assert (empty.status, empty.reason) == (MessageStatus.UNREADABLE, "the message is empty")
     with db.transaction("tester") as tx:
         listed = intake.list_messages(tx, None, status=MessageStatus.UNREADABLE)
-    assert [m.id for m in listed] == [empty.id, deep.id, kept.id]
+    assert [m.id for m in listed] == [empty.id, not_a_number.id, deep.id, kept.id]
 
 
 def test_a_flood_from_one_sender_is_held_not_lost(db: Database) -> None:
