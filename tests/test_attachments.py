@@ -11,8 +11,8 @@ import pytest
 from bluehelmet.config import Settings
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.attachments import Attachment
-from bluehelmet.domain.errors import NotFound
-from bluehelmet.services import attachments, backup, records
+from bluehelmet.domain.errors import BluehelmetError, NotFound
+from bluehelmet.services import attachments, backup, intake_review, records
 from bluehelmet.services.database import Database
 from tests.factories import make
 
@@ -107,3 +107,19 @@ def test_a_backup_carries_the_attachments_byte_for_byte(db: Database, tmp_path: 
             assert attachments.open_attachment(tx, kept.id or 0, None).content == JPEG
     finally:
         empty.close()
+
+
+def test_merging_a_duplicate_brings_its_files_to_the_incident_it_repeats(db: Database) -> None:
+    with db.transaction("tester") as tx:
+        kept = make(tx, "Incident", review_status="verified")
+        duplicate = make(tx, "Incident", mission_id=kept.mission_id, review_status="draft")  # type: ignore[attr-defined]
+        attachments.attach(tx, "Incident", duplicate.id or 0, JPEG, filename="same-attack.jpg")
+    with pytest.raises(BluehelmetError, match="say why"):
+        intake_review.reject(db, None, duplicate.id or 0, duplicate.version or 0, "   ")
+    intake_review.merge(db, None, duplicate.id or 0, duplicate.version or 0, kept.id or 0)
+    with db.transaction("tester") as tx:
+        moved = attachments.attachments_of(tx, "Incident", kept.id or 0)
+        rejected = records.get(tx, "Incident", duplicate.id or 0)
+    assert [(a.filename, a.sha256) for a in moved] == [("same-attack.jpg", hashlib.sha256(JPEG).hexdigest())]
+    assert rejected.review_status.value == "rejected"  # type: ignore[attr-defined]
+    assert rejected.notes.endswith(f"Rejected: duplicate of #{kept.id}")  # type: ignore[attr-defined]
