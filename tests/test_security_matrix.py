@@ -22,7 +22,7 @@ import pytest
 from fastapi.routing import iter_route_contexts
 
 from bluehelmet.domain.access import Role
-from bluehelmet.services import accounts, records, watch
+from bluehelmet.services import accounts, attachments, records, watch
 from bluehelmet.services.database import Database
 from tests.twin_missions import MISSIONS, PASSWORD, Twins, build_twins
 
@@ -52,8 +52,10 @@ WRITES = {
     ("POST", "/reports/drafts/{name}/refresh"): "refused",
     # A saved rotation plan rewrites the planned days mission-wide (the airlift is shared).
     ("POST", "/planning/save"): "refused",
+    # Gateways post messages with a shared secret or Twilio's signature, never an account's token.
+    ("POST", "/api/intake/messages"): "refused",
 }
-_ID = re.compile(r"\{(record_id|incident_id)(:int)?\}")
+_ID = re.compile(r"\{(record_id|incident_id|attachment_id)(:int)?\}")
 #: The records of each account's own sector: everything else the world holds is foreign to it.
 SECTORS = {"sector": ("MINUSMA", "east"), "west": ("MINUSMA", "west"), "m2east": ("MINUSCA", "east")}
 
@@ -65,6 +67,12 @@ def twins(db: Database) -> Iterator[Twins]:
                          password=PASSWORD)  # fmt: skip
     built.tokens["m2east"] = accounts.issue_token(db, "tester", "m2east-user")
     _raise_alerts(db, built)
+    with db.transaction("tester") as tx:  # a file on each incident, its bytes naming the incident
+        for key in [k for k in built.ids if k.endswith(".incident")]:
+            name = records.get(tx, "Incident", built.ids[key]).external_id  # type: ignore[attr-defined]
+            content = b"%PDF-1.4\n% " + name.encode() + b"\n%%EOF\n"
+            kept = attachments.attach(tx, "Incident", built.ids[key], content, filename=f"{name}.pdf")
+            built.ids[key.replace(".incident", ".attachment")] = kept.id or 0
     with built.client:
         yield built
 
@@ -140,6 +148,8 @@ def _kind_ids(twins: Twins, path: str, who: str) -> list[int]:
     found = re.match(r"/api/records/([a-z_]+)/", path)
     name = kind.get(found.group(1)) if found else ("incident" if "incident" in path else None)
     name = "alert" if path.startswith("/alerts/") else name
+    if "{attachment_id}" in path:
+        name = "attachment"
     own = f"{'m1' if mission == 'MINUSMA' else 'm2'}.{side}"
     ids = [v for k, v in twins.ids.items() if name and k.endswith(f".{name}") and not k.startswith(own)]
     return ids or [999_999]

@@ -96,6 +96,42 @@ class Settings(BaseSettings):
         "(run `bluehelmet watch run` from a scheduler instead).",
     )
 
+    attachment_limit_mb: float = Field(
+        25,
+        gt=0,
+        le=2_000,
+        description="The largest file that may be attached to a record (a photo, a recording), in MB.",
+    )
+    attachment_mission_limit_mb: float = Field(
+        5_000,
+        gt=0,
+        le=1_000_000,
+        description="The most the attachments of one mission may hold together, in MB (attachments are kept in the "
+        "database: size the database's disk for it).",
+    )
+    intake_secret: str = Field(
+        "",
+        description="The shared secret a gateway (RapidPro/TextIt, Africa's Talking) sends in the X-Intake-Secret "
+        "header of POST /api/intake/messages; empty refuses every such message. Long and random.",
+    )
+    intake_twilio_token: str = Field(
+        "",
+        description="Twilio's auth token: Twilio messages are accepted only with a valid X-Twilio-Signature made "
+        "with it; empty refuses Twilio messages.",
+    )
+    intake_url: str = Field(
+        "",
+        description="The public address gateways post to (https://host/api/intake/messages), which Twilio signs; "
+        "empty means the address of the request as the server sees it.",
+    )
+    intake_sender_limit: int = Field(
+        20,
+        ge=1,
+        le=100_000,
+        description="How many messages one sender may have read into drafts in an hour; the rest are kept, "
+        "marked held, for a person to release.",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _known_backend(cls, url: str) -> str:

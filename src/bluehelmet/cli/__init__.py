@@ -11,6 +11,8 @@ from bluehelmet.cli import (
     check,
     exchange,
     forecast,
+    form,
+    intake,
     maintenance,
     plan,
     records,
@@ -72,6 +74,8 @@ for _command in (
     *check.COMMANDS,
     *watch.COMMANDS,
     *forecast.COMMANDS,
+    *form.COMMANDS,
+    *intake.COMMANDS,
 ):
     cli.add_command(_command)
 

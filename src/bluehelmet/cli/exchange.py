@@ -10,6 +10,7 @@ from pathlib import Path
 import click
 
 from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
+from bluehelmet.cli.intake import import_odk
 from bluehelmet.domain.catalogue import entity_name
 from bluehelmet.exports.parallel import PARALLEL_FROM, export_file
 from bluehelmet.exports.writers import FORMATS, write_template
@@ -73,8 +74,14 @@ def import_command(door: Door, kind: str, path: Path, mission: str | None, dry_r
     """Import PATH as records of KIND, all or nothing.
 
     KIND is a kind of record (columns as `bluehelmet template` writes them) or a layout:
-    acled, hxl, geopko, radpko.
+    acled, hxl, geopko, radpko, or odk (an ODK Central or KoboToolbox export of the incident
+    form, media included: its submissions come in once each, as draft incidents).
     """
+    if kind == "odk":
+        if dry_run:
+            raise click.UsageError("import odk has no --dry-run: it refuses every submission or none")
+        import_odk(door, path, mission, as_json)
+        return
     importer = IMPORTERS.get(kind) or table_importer(entity_name(records.kind_of(kind)))
     update, close = _progress(count_rows(path), f"importing {path.name}")
     try:

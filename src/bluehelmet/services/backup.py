@@ -28,6 +28,7 @@ history stay true (the audit table is append-only; a restore only inserts).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import io
@@ -40,7 +41,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, Time, func, insert, select
+from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, Time, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -106,6 +107,8 @@ def _encode(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, bytes | memoryview):  # attachments' content, as base64 text
+        return base64.b64encode(bytes(value)).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
@@ -239,6 +242,8 @@ def _decoders(table: Table) -> dict[str, Callable[[Any], Any]]:
             decoders[column.name] = date.fromisoformat
         elif isinstance(kind, Time):
             decoders[column.name] = time.fromisoformat
+        elif isinstance(kind, LargeBinary):
+            decoders[column.name] = base64.b64decode
     return decoders
 
 

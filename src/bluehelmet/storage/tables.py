@@ -36,10 +36,12 @@ from sqlalchemy.orm import class_mapper, registry
 from sqlalchemy.types import TypeEngine
 
 from bluehelmet.domain.alerts import Alert, AlertRule
+from bluehelmet.domain.attachments import Attachment
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
 from bluehelmet.domain.drafts import Draft
 from bluehelmet.domain.incidents import TOLL_FIELDS
+from bluehelmet.domain.intake import Contact, IntakeMessage
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, reference_target
 from bluehelmet.storage.types import StrEnumType, UTCDateTime
 
@@ -141,6 +143,9 @@ outbox_table = Table(
     Column("last_error", String(), nullable=False),
     Index(None, "channel", "target", "delivered_at", "id"),
 )
+# What arrives from outside (issue 25): evidence files and field messages, audited like the rest.
+for _side in (Attachment, Contact, IntakeMessage):
+    TABLES[_side] = _table(_side)
 
 audit_table = Table(
     "audit_entry",

@@ -7,6 +7,7 @@ counted chunk by chunk as the application reads it, and the read that passes the
 
 - sign-in and sign-out: ``SIGNIN_LIMIT`` (16 KiB; a name, a password and a token);
 - imports (``/api/import/...``, ``/imports/...``): the ``upload_limit_mb`` setting (50 MB);
+- attachments (``/api/attachments/...``): the ``attachment_limit_mb`` setting (25 MB);
 - everything else (JSON records, forms, reviews, the letter's options): the
   ``request_limit_kb`` setting (1 MiB; a record's longest text is 20,000 characters).
 """
@@ -32,6 +33,8 @@ def limit_of(path: str, settings: Settings) -> int:
         return SIGNIN_LIMIT
     if path.startswith(_IMPORTS):
         return settings.upload_limit_mb * 1024 * 1024 + 64 * 1024  # the file and its multipart framing
+    if path.startswith("/api/attachments/"):  # a photo or recording, up to the attachments' limit
+        return int(settings.attachment_limit_mb * 1024 * 1024) + 64 * 1024
     return settings.request_limit_kb * 1024
 
 

@@ -27,6 +27,7 @@ from bluehelmet.web.pages.forces import router as forces_router
 from bluehelmet.web.pages.frame import render_signin
 from bluehelmet.web.pages.imports import router as imports_router
 from bluehelmet.web.pages.incidents import router as incidents_router
+from bluehelmet.web.pages.intake import router as intake_router
 from bluehelmet.web.pages.operations import router as operations_router
 from bluehelmet.web.pages.planning import router as planning_router
 from bluehelmet.web.pages.quality import router as quality_router
@@ -72,6 +73,7 @@ def home() -> Response:
 for _pages in (
     situation_router,
     incidents_router,
+    intake_router,
     operations_router,
     forces_router,
     rotations_router,

@@ -19,6 +19,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.intake import source_of
 from bluehelmet.domain.records import Record
 from bluehelmet.services import records, scope
 from bluehelmet.services.access import allowed
@@ -47,11 +48,13 @@ _ENV = Environment(
     trim_blocks=True,
     lstrip_blocks=True,
 )
+_ENV.globals["source_of"] = source_of  # where an incident came from, as the review queue shows it
 
 #: The pages in the navigation: path, title, and the kind whose reading the page needs.
 NAV = (
     ("/situation", N_("Situation")),
     ("/incidents", N_("Incidents")),
+    ("/intake", N_("Intake")),
     ("/operations", N_("Operations")),
     ("/forces", N_("Forces")),
     ("/rotations", N_("Rotations")),

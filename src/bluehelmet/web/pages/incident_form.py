@@ -28,7 +28,7 @@ from bluehelmet.domain.incidents import (
     Target,
 )
 from bluehelmet.domain.records import snapshot
-from bluehelmet.services import records, scope, watch
+from bluehelmet.services import attachments, records, scope, watch
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.parsing import editable_values
@@ -151,6 +151,7 @@ def _page(
     with db_of(request).transaction(actor_of(principal)) as tx:
         options = _options(tx, principal)
         history = records.history(tx, "Incident", record.id) if record and record.id else []
+        files = attachments.attachments_of(tx, "Incident", record.id) if record and record.id else []
     context = {
         "title": "Incident",
         "record": record,
@@ -162,6 +163,7 @@ def _page(
         "message": message,
         "status": status,
         "history": history,
+        "attachments": files,
         "may_write": permits(principal, Action.WRITE, "Incident"),
         "may_review": permits(principal, Action.REVIEW, "Incident"),
         **options,

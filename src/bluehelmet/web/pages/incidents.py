@@ -22,7 +22,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError, NotFound
 from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus
 from bluehelmet.domain.records import Record
-from bluehelmet.services import listing, records, scope
+from bluehelmet.services import intake_review, listing, records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need, write_in_turn
@@ -107,7 +107,12 @@ def _row(request: Request, principal: Principal, record_id: int, error: str = ""
     return render(request, "_incident_row.html", {**context, "row_error": error}, principal=principal)
 
 
-def _review(principal: Principal, request: Request, record_id: int, status: str, version: int) -> None:
+def _review(
+    principal: Principal, request: Request, record_id: int, status: str, version: int, reason: str = ""
+) -> None:
+    if status == ReviewStatus.REJECTED.value and reason.strip():  # a reason is kept in the notes
+        intake_review.reject(db_of(request), principal, record_id, version, reason)
+        return
     with db_of(request).transaction(actor_of(principal)) as tx:
         record = scope.readable(tx, principal, "Incident", record_id)
         if not allowed(tx, principal, Action.REVIEW, record):
@@ -125,7 +130,8 @@ async def review(
     error = ""
     try:
         status, based_on = str(form.get("status") or ""), int(version) if version.isdigit() else -1
-        await write_in_turn(request, lambda: _review(principal, request, record_id, status, based_on))
+        reason = str(form.get("reason") or "")
+        await write_in_turn(request, lambda: _review(principal, request, record_id, status, based_on, reason))
     except NotFound:  # unknown, deleted, or another sector's: the same answer, naming nothing
         raise HTTPException(404, f"no incident #{record_id}") from None
     except BluehelmetError as refused:
