@@ -11,7 +11,9 @@ import pkgutil
 
 import bluehelmet.domain
 from bluehelmet.domain.catalogue import ENTITIES
+from bluehelmet.domain.records import entity_fields
 from bluehelmet.web.i18n import KIND_LABELS, catalogue, words
+from bluehelmet.web.pages.audit import field_label
 
 
 def _vocabularies() -> list[type[enum.StrEnum]]:
@@ -55,3 +57,16 @@ def test_values_are_spelled_as_readers_know_them() -> None:
     assert en.term("ied_detonated") == "IED detonated" and en.term("Armed clash") == "Armed clash"
     assert fr.term("infantry_battalion") == "Bataillon d'infanterie" and fr.term("Armed clash") == "Affrontement armé"
     assert fr.term("unserviceable") == "Hors d'usage" and en.term("unserviceable") == "Unserviceable"
+
+
+def test_every_field_of_every_kind_has_a_french_label() -> None:
+    french, en = catalogue("fr"), words("en")
+    stamps = {"id", "version", "created_at", "created_by", "updated_at", "updated_by"}
+    missing = set()
+    for cls in ENTITIES:
+        for f in entity_fields(cls):
+            label = field_label(en, f.name.removesuffix("_fr"))
+            if f.name not in stamps and ((entry := french.get(label)) is None or not entry.string):
+                missing.add(label)
+    assert not missing, sorted(missing)
+    assert field_label(words("fr"), "description_fr") == "Description (français)"
