@@ -14,27 +14,95 @@ __all__ = ["COMMANDS", "cli", "main"]
 
 #: Every command of ``bluehelmet``: where it lives and what it does in one line.
 COMMANDS: dict[str, Summary] = {
-    "about": ("bluehelmet.cli.reference:about", 'About the data: the public sources bluehelmet ships, their terms and credits.'),
-    "audit": ("bluehelmet.cli.records:audit", 'The history of one record: who changed what, when, oldest first.'),
-    "backup": ("bluehelmet.cli.backup:backup_command", 'Write the whole mission record to FILE: every record, the audit history and the accounts.'),
-    "check": ("bluehelmet.cli.check:check", 'Data quality: per kind of record, the values missing that a figure needs (units without strength, incidents without casualty figures, rotations without actual dates, places without coordinates, equipment without a serviceability report...), with counts, the figures each gap weakens and the records; and every number typed into quoted text that a field of the same record holds or contradicts.'),
-    "coverage": ("bluehelmet.cli.plan:coverage_group", 'Coverage of the mission area: casualty evacuation against the 10-1-2 targets.'),
-    "demo": ("bluehelmet.cli.reference:demo", 'Load the reference mission (MINUSMA, January-May 2021, rebuilt from S/2021/520).'),
-    "export": ("bluehelmet.cli.exchange:export_command", 'Export the live records of KIND to a file, streamed (any size).'),
-    "import": ("bluehelmet.cli.exchange:import_command", 'Import PATH as records of KIND, all or nothing.'),
-    "init": ("bluehelmet.cli.records:init", 'Create the database schema, or bring it up to date (safe to run again).'),
-    "kinds": ("bluehelmet.cli.records:kinds", 'The kinds of record the mission keeps, and their fields.'),
-    "plan": ("bluehelmet.cli.plan:plan_group", 'Decision support: rotation plans, tasking under caveats, and what each caveat costs.'),
-    "record": ("bluehelmet.cli.records:record", 'Add, change, delete, restore, show and list records of any kind.'),
-    "report": ("bluehelmet.cli.groups:report_group", 'Reports generated from the records.'),
-    "restore": ("bluehelmet.cli.backup:restore_command", 'Restore FILE (made by `bluehelmet backup`) into an empty database, all or nothing.'),
-    "rollup": ("bluehelmet.cli.maintenance:rollup_group", 'The incident rollups (counts by day, week, month, place and perpetrator that the analysis reads): rebuild them, check them.'),
-    "serve": ("bluehelmet.cli.web:serve", 'Serve the web application and the REST API (several workers: on PostgreSQL).'),
-    "stats": ("bluehelmet.cli.groups:stats_group", "The mission's analysis: incidents, rates, comparisons, IEDs, hotspots, equipment, performance, caveats, rotations, convoys, capabilities and transition."),
-    "synth": ("bluehelmet.cli.synth:synth_command", "Write a synthetic mission to OUT: ACLED-layout incidents over Mali's regions and places, and the mission's sectors, places, units, equipment, evaluations and rotations in the template columns. Import them in the order listed (`bluehelmet import KIND FILE`)."),
-    "template": ("bluehelmet.cli.exchange:template_command", 'Write a blank spreadsheet for KIND: the columns, and what each one holds.'),
-    "user": ("bluehelmet.cli.web:user", 'Accounts of the web application and the REST API.'),
-}  # fmt: skip
+    "about": (
+        "bluehelmet.cli.reference:about",
+        "About the data: the public sources bluehelmet ships, their terms and credits.",
+    ),
+    "audit": (
+        "bluehelmet.cli.records:audit",
+        "The history of one record: who changed what, when, oldest first.",
+    ),
+    "backup": (
+        "bluehelmet.cli.backup:backup_command",
+        "Write the whole mission record to FILE: every record, the audit history and the accounts.",
+    ),
+    "check": (
+        "bluehelmet.cli.check:check",
+        "Data quality: per kind of record, the values missing that a figure needs (units without "
+        "strength, incidents without casualty figures, rotations without actual dates, places without "
+        "coordinates, equipment without a serviceability report...), with counts, the figures each gap "
+        "weakens and the records; and every number typed into quoted text that a field of the same record"
+        " holds or contradicts.",
+    ),
+    "coverage": (
+        "bluehelmet.cli.plan:coverage_group",
+        "Coverage of the mission area: casualty evacuation against the 10-1-2 targets.",
+    ),
+    "demo": (
+        "bluehelmet.cli.reference:demo",
+        "Load the reference mission (MINUSMA, January-May 2021, rebuilt from S/2021/520).",
+    ),
+    "export": (
+        "bluehelmet.cli.exchange:export_command",
+        "Export the live records of KIND to a file, streamed (any size).",
+    ),
+    "import": (
+        "bluehelmet.cli.exchange:import_command",
+        "Import PATH as records of KIND, all or nothing.",
+    ),
+    "init": (
+        "bluehelmet.cli.records:init",
+        "Create the database schema, or bring it up to date (safe to run again).",
+    ),
+    "kinds": (
+        "bluehelmet.cli.records:kinds",
+        "The kinds of record the mission keeps, and their fields.",
+    ),
+    "plan": (
+        "bluehelmet.cli.plan:plan_group",
+        "Decision support: rotation plans, tasking under caveats, and what each caveat costs.",
+    ),
+    "record": (
+        "bluehelmet.cli.records:record",
+        "Add, change, delete, restore, show and list records of any kind.",
+    ),
+    "report": (
+        "bluehelmet.cli.groups:report_group",
+        "Reports generated from the records.",
+    ),
+    "restore": (
+        "bluehelmet.cli.backup:restore_command",
+        "Restore FILE (made by `bluehelmet backup`) into an empty database, all or nothing.",
+    ),
+    "rollup": (
+        "bluehelmet.cli.maintenance:rollup_group",
+        "The incident rollups (counts by day, week, month, place and perpetrator that the analysis "
+        "reads): rebuild them, check them.",
+    ),
+    "serve": (
+        "bluehelmet.cli.web:serve",
+        "Serve the web application and the REST API (several workers: on PostgreSQL).",
+    ),
+    "stats": (
+        "bluehelmet.cli.groups:stats_group",
+        "The mission's analysis: incidents, rates, comparisons, IEDs, hotspots, equipment, performance, "
+        "caveats, rotations, convoys, capabilities and transition.",
+    ),
+    "synth": (
+        "bluehelmet.cli.synth:synth_command",
+        "Write a synthetic mission to OUT: ACLED-layout incidents over Mali's regions and places, and the"
+        " mission's sectors, places, units, equipment, evaluations and rotations in the template columns."
+        " Import them in the order listed (`bluehelmet import KIND FILE`).",
+    ),
+    "template": (
+        "bluehelmet.cli.exchange:template_command",
+        "Write a blank spreadsheet for KIND: the columns, and what each one holds.",
+    ),
+    "user": (
+        "bluehelmet.cli.web:user",
+        "Accounts of the web application and the REST API.",
+    ),
+}
 
 
 @click.group(cls=LazyGroup, lazy=COMMANDS, context_settings={"help_option_names": ["-h", "--help"]})

@@ -10,9 +10,9 @@ import click
 
 from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.cli.output import table
-from bluehelmet.services.filter_check import check_places
 from bluehelmet.domain.incidents import ReviewStatus
 from bluehelmet.services import stats
+from bluehelmet.services.filter_check import check_places
 from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["stats_group"]
@@ -118,7 +118,9 @@ def rate(
     **values: tuple[str, ...],
 ) -> None:
     """Weekly rate of events before and after a date, with the rate ratio and its 95% interval."""  # fmt: skip
-    result = stats.weekly_rate(door.db, split.date(), _filter(door, mission, date_from, date_to, values), mission=mission)
+    result = stats.weekly_rate(
+        door.db, split.date(), _filter(door, mission, date_from, date_to, values), mission=mission
+    )
     ratio = (
         "n/a" if result.ratio is None else f"{result.ratio:.2f} (95% {result.ratio_low:.2f}-{result.ratio_high:.2f})"
     )
@@ -148,7 +150,9 @@ def compare(
     **values: tuple[str, ...],
 ) -> None:
     """A measure in the period against the same dates a year earlier, with the change in per cent."""  # fmt: skip
-    result = stats.compare_with_previous_year(door.db, _filter(door, mission, date_from, date_to, values), measure, mission=mission)
+    result = stats.compare_with_previous_year(
+        door.db, _filter(door, mission, date_from, date_to, values), measure, mission=mission
+    )
     change = "n/a" if result.change_percent is None else f"{result.change_percent:+.0f}%"
     text = f"{measure}: {result.current} against {result.previous} a year earlier ({change})"
     if result.current_unknown or result.previous_unknown:

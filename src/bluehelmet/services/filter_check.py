@@ -23,7 +23,9 @@ def check_places(db: Database, flt: IncidentFilter, *, mission: str | None = Non
         asked = list((flt.where or {}).get(key) or [])
         if not asked:
             continue
-        known = [str(r[key]) for r in incident_table(db, [key], IncidentFilter(), mission=mission, actor=actor) if r[key]]
+        known = [
+            str(r[key]) for r in incident_table(db, [key], IncidentFilter(), mission=mission, actor=actor) if r[key]
+        ]
         by_form = {normalise(k): k for k in known}
         for value in asked:
             if value in known:
