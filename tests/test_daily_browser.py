@@ -21,6 +21,7 @@ import uvicorn
 
 import bluehelmet.domain
 from bluehelmet.config import Settings
+from bluehelmet.domain.evaluations import DEFAULT_RATING_SCALE
 from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
@@ -42,8 +43,7 @@ _SHOWN = (
 
 
 def _english_labels() -> set[str]:
-    """The vocabulary's English labels that French writes otherwise (two words or more, so that a
-    place or unit's own name is not mistaken for one)."""
+    """The vocabulary's English labels (and the ratings') that French writes otherwise."""
     fr, found = words("fr"), set()
     for info in pkgutil.iter_modules(bluehelmet.domain.__path__):
         module = importlib.import_module(f"bluehelmet.domain.{info.name}")
@@ -51,9 +51,9 @@ def _english_labels() -> set[str]:
             if inspect.isclass(value) and issubclass(value, enum.StrEnum) and value.__module__ == module.__name__:
                 for member in value:
                     english = english_term(member)
-                    if len(english.split()) >= 2 and fr.term(member) != english:
+                    if fr.term(member) != english:
                         found.add(english)
-    return found
+    return found | {english_term(r) for r in DEFAULT_RATING_SCALE}
 
 
 @pytest.fixture(scope="module")

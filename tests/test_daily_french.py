@@ -11,6 +11,7 @@ import pkgutil
 
 import bluehelmet.domain
 from bluehelmet.domain.catalogue import ENTITIES
+from bluehelmet.domain.evaluations import DEFAULT_RATING_SCALE
 from bluehelmet.domain.records import entity_fields
 from bluehelmet.web.i18n import KIND_LABELS, catalogue, words
 from bluehelmet.web.pages.audit import field_label
@@ -33,6 +34,13 @@ def test_every_vocabulary_value_has_its_french() -> None:
     missing = [f"{v.__name__}.{m.name}" for v in vocabularies for m in v
                if (entry := french.get(m.value)) is None or not entry.string or entry.fuzzy]  # fmt: skip
     assert not missing, f"vocabulary values without French in web.po: {missing}"
+
+
+def test_every_rating_of_the_default_scale_has_its_french() -> None:
+    french = catalogue("fr")
+    for rating in (*DEFAULT_RATING_SCALE, "not rated"):
+        assert (entry := french.get(rating)) is not None and entry.string, rating
+    assert words("fr").term("needs_improvement") == "À améliorer"
 
 
 def test_every_kind_of_record_is_named_in_both_languages() -> None:

@@ -68,6 +68,11 @@ class Change:
     label: str
     fields: list[FieldChange] = field(default_factory=list)
 
+    @property
+    def fields_set(self) -> int:
+        """For a creation: how many fields it set (stamps aside)."""
+        return len([k for k, v in (self.entry.after or {}).items() if k not in _STAMPS and v not in (None, "", [])])
+
 
 @dataclass(frozen=True)
 class RecentChanges:
