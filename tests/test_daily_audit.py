@@ -74,3 +74,5 @@ def test_a_sector_account_sees_its_sectors_changes_only(world: World) -> None:
     refused = world.client.get("/audit", headers=world.headers("sector"),
                                params={"kind": "Incident", "id": world.ids["incident_west"]})  # fmt: skip
     assert refused.status_code == 404
+    one = _squeezed(_page(world, "sector", kind="Incident", id=str(world.ids["incident_east"])))
+    assert "Fatalities (total): 24 → 30" in one and "Create" in one  # one record's whole history, with its fields
