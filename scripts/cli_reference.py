@@ -22,8 +22,10 @@ def _walk(command: click.Command, ctx: click.Context) -> list[click.Context]:
     command._help_option = None
     found = [ctx]
     if isinstance(command, click.Group):
-        for name in sorted(command.commands):
-            sub = command.commands[name]
+        for name in command.list_commands(ctx):  # the lazy group's too, imported here
+            sub = command.get_command(ctx, name)
+            if sub is None:
+                continue
             # A real parent context, as when the command runs, so inherited settings
             # (such as the -h help option) are the ones users see.
             found += _walk(sub, click.Context(sub, info_name=name, parent=ctx))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, NoReturn
@@ -11,41 +10,26 @@ from typing import Any, NoReturn
 import click
 from pydantic import ValidationError
 
-from bluehelmet import __version__
+from bluehelmet.cli import lazy
 from bluehelmet.config import Settings
-from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services.database import Database, Transaction
 
 __all__ = [
     "DAY",
     "Door",
-    "Guarded",
     "emit",
     "fail",
     "json_option",
     "mission_option",
     "pass_door",
-    "print_version",
     "settings_for",
 ]
 
 
-class Guarded(click.Group):
-    """Turns every refusal into one line on stderr and a non-zero exit, never a traceback."""
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except BluehelmetError as error:
-            fail(str(error))
-        except ValidationError as error:
-            first = error.errors()[0]
-            fail(f"setting {'.'.join(str(p) for p in first['loc'])}: {first['msg']}")
-
-
 def fail(message: str) -> NoReturn:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
+    """End the command with one line naming what is wrong (``{"error": ...}`` under --json)."""
+    ctx = click.get_current_context(silent=True)
+    lazy.fail(message, as_json=bool(ctx and ctx.meta.get(lazy.JSON_ASKED)))
 
 
 def settings_for(ctx: click.Context) -> Settings:
@@ -54,13 +38,6 @@ def settings_for(ctx: click.Context) -> Settings:
         return Settings(database_url=db) if db else Settings()
     except ValidationError as error:
         fail(f"setting {error.errors()[0]['loc'][0]}: {error.errors()[0]['msg']}")
-
-
-def print_version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
-    if not value or ctx.resilient_parsing:
-        return
-    click.echo(f"bluehelmet {__version__}")
-    ctx.exit()
 
 
 class Door:

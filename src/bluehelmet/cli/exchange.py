@@ -25,12 +25,15 @@ __all__ = ["COMMANDS", "export_command", "import_command", "template_command"]
 @click.argument("kind")
 @click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv", show_default=True)
 @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), help="File to write.")
-def template_command(kind: str, fmt: str, out: Path | None) -> None:
+@json_option
+def template_command(kind: str, fmt: str, out: Path | None, as_json: bool) -> None:
     """Write a blank spreadsheet for KIND: the columns, and what each one holds."""
     cls = records.kind_of(kind)
     target = out or Path(f"{entity_name(cls)}-template.{fmt}")
-    write_template(fmt, target, exchange.columns(cls))
-    click.echo(f"wrote {target}")
+    columns = exchange.columns(cls)
+    write_template(fmt, target, columns)
+    emit({"kind": entity_name(cls), "path": str(target), "format": fmt, "columns": len(columns)}, as_json,
+         f"wrote {target}")  # fmt: skip
 
 
 def _progress(total: int | None, label: str) -> tuple[Callable[[int], None], Callable[[], None]]:

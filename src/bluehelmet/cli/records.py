@@ -134,7 +134,10 @@ _data_option = click.option("--data", "json_input", metavar="JSON", help="Field 
 @json_option
 @pass_door
 def record_add(door: Door, kind: str, pairs: tuple[str, ...], json_input: str | None, as_json: bool) -> None:
-    """Add a record of KIND, e.g. `record add unit mission_id=1 name="INF-1" ...`."""
+    """Add a record of KIND from FIELD=VALUE pairs or --data.
+
+    For example: `record add unit mission_id=1 name="INF-1" ...`.
+    """
     cls = records.kind_of(kind)
     with door.transaction() as tx:
         rec = records.create(tx, cls, _values(cls, pairs, json_input))

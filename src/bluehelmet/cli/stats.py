@@ -12,6 +12,7 @@ from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pa
 from bluehelmet.cli.output import table
 from bluehelmet.domain.incidents import ReviewStatus
 from bluehelmet.services import stats
+from bluehelmet.services.filter_check import check_places
 from bluehelmet.services.stats import IncidentFilter
 
 __all__ = ["stats_group"]
@@ -36,9 +37,18 @@ def _period(command: Any) -> Any:
     return command
 
 
-def _filter(date_from: datetime | None, date_to: datetime | None, values: dict[str, tuple[str, ...]]) -> IncidentFilter:
+def _filter(
+    door: Door,
+    mission: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    values: dict[str, tuple[str, ...]],
+) -> IncidentFilter:
+    """The filter of the options; a place no incident names is refused, with the nearest names."""
     where = {name: list(chosen) for name, chosen in values.items() if chosen}
-    return IncidentFilter(date_from.date() if date_from else None, date_to.date() if date_to else None, where or None)
+    flt = IncidentFilter(date_from.date() if date_from else None, date_to.date() if date_to else None, where or None)
+    check_places(door.db, flt, mission=mission, actor=door.actor)
+    return flt
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
@@ -81,7 +91,7 @@ def incidents(
     """Events and their toll, grouped; each event counted once. Verified incidents only unless
     --include-drafts; a toll that is not recorded is not added, but counted in *_unknown."""  # fmt: skip
     keys = [k.strip() for k in by.split(",") if k.strip()]
-    flt = _filter(date_from, date_to, values)
+    flt = _filter(door, mission, date_from, date_to, values)
     flt = IncidentFilter(flt.date_from, flt.date_to, flt.where, None if include_drafts else _VERIFIED)
     rows = stats.incident_table(door.db, keys, flt, mission=mission)
     pending = stats.pending_review_count(door.db, flt, mission=mission)
@@ -108,7 +118,9 @@ def rate(
     **values: tuple[str, ...],
 ) -> None:
     """Weekly rate of events before and after a date, with the rate ratio and its 95% interval."""  # fmt: skip
-    result = stats.weekly_rate(door.db, split.date(), _filter(date_from, date_to, values), mission=mission)
+    result = stats.weekly_rate(
+        door.db, split.date(), _filter(door, mission, date_from, date_to, values), mission=mission
+    )
     ratio = (
         "n/a" if result.ratio is None else f"{result.ratio:.2f} (95% {result.ratio_low:.2f}-{result.ratio_high:.2f})"
     )
@@ -138,7 +150,9 @@ def compare(
     **values: tuple[str, ...],
 ) -> None:
     """A measure in the period against the same dates a year earlier, with the change in per cent."""  # fmt: skip
-    result = stats.compare_with_previous_year(door.db, _filter(date_from, date_to, values), measure, mission=mission)
+    result = stats.compare_with_previous_year(
+        door.db, _filter(door, mission, date_from, date_to, values), measure, mission=mission
+    )
     change = "n/a" if result.change_percent is None else f"{result.change_percent:+.0f}%"
     text = f"{measure}: {result.current} against {result.previous} a year earlier ({change})"
     if result.current_unknown or result.previous_unknown:
@@ -161,7 +175,7 @@ def ied(
     **values: tuple[str, ...],
 ) -> None:
     """IEDs: in the country, against the mission, neutralised and detonated."""  # fmt: skip
-    result = stats.ied_summary(door.db, _filter(date_from, date_to, values), mission=mission)
+    result = stats.ied_summary(door.db, _filter(door, mission, date_from, date_to, values), mission=mission)
     text = (f"IEDs in the country: {result.in_country}; against the mission: {result.against_mission} "
             f"({result.neutralised} found and neutralised, {result.detonated} detonated)")  # fmt: skip
     emit(dataclasses.asdict(result), as_json, text)

@@ -139,12 +139,21 @@ def serve(door: Door, demo: bool, host: str, port: int, workers: int) -> None:
 
         from bluehelmet.web.app import create_app  # noqa: PLC0415
 
-        uvicorn.run(create_app(door.settings, db=door.db), host=host, port=port, log_level="warning")
+        app = create_app(door.settings, db=door.db)
+        click.echo(f"bluehelmet {_address(host, port)}: serving (Ctrl+C to stop); one line per request below", err=True)
+        uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
         return
     from bluehelmet.web.workers import run_workers  # noqa: PLC0415
 
     door.close()  # each worker opens the database itself
+    click.echo(f"bluehelmet {_address(host, port)}: serving with {workers} workers (Ctrl+C to stop)", err=True)
     run_workers(door.settings, host, port, workers)
+
+
+def _address(host: str, port: int) -> str:
+    """Where the server listens, as a browser opens it (an IPv6 address in brackets)."""
+    shown = f"[{host}]" if ":" in host else host
+    return f"listening on http://{shown}:{port}/"
 
 
 COMMANDS = (user, serve)

@@ -108,7 +108,8 @@ def add_account(
             mission_id = find_mission(tx, mission).id
             found = repository.find(tx.session, Sector, {"mission_id": mission_id, "name": sector})
             if not found:
-                raise BluehelmetError(f"no sector {sector!r}")
+                known = sorted(str(s.name) for s in repository.find(tx.session, Sector, {"mission_id": mission_id}))  # type: ignore[attr-defined]
+                raise BluehelmetError(f"no sector {sector!r}; the sectors are: {', '.join(known) or '(none yet)'}")
             sector_id = found[0].id
         values = {"name": name, "password_hash": _HASHER.hash(secret), "role": chosen.value, "sector_id": sector_id,
                   "active": True, "created_at": tx.now(), "created_by": tx.actor}  # fmt: skip

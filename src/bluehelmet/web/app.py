@@ -11,8 +11,11 @@ from __future__ import annotations
 import secrets
 from importlib import import_module
 
-from fastapi import FastAPI, HTTPException, Request
-from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from starlette.exceptions import HTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from bluehelmet import __version__
@@ -64,6 +67,33 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     async def refused(request: Request, error: HTTPException) -> Response:
         if error.status_code == 401 and not _is_api(request):
             return RedirectResponse(f"/signin?next={request.url.path}", status_code=303)
-        return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+        if _is_api(request):
+            return JSONResponse({"detail": error.detail}, status_code=error.status_code, headers=error.headers)
+        return await _page(request, error.status_code, error.detail)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid(request: Request, error: RequestValidationError) -> Response:
+        if _is_api(request):
+            return await request_validation_exception_handler(request, error)
+        problems = [
+            {"field": ".".join(map(str, e.get("loc", ())[1:])), "reason": e.get("msg", "")} for e in error.errors()
+        ]
+        return await _page(request, 422, problems)
+
+    @app.exception_handler(Exception)
+    async def failed(request: Request, error: Exception) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "internal error: nothing was changed"}, status_code=500)
+        return await _page(request, 500)
 
     return app
+
+
+async def _page(request: Request, status: int, detail: object = None) -> Response:
+    """A refusal as a page in the frame (``web.pages.errors``), or plain text without the pages."""
+    try:
+        pages = import_module("bluehelmet.web.pages.errors")
+    except ModuleNotFoundError:
+        return PlainTextResponse(str(detail or status), status_code=status)
+    response: Response = await pages.error_page(request, status, detail)
+    return response

@@ -27,12 +27,91 @@ from starlette.requests import Request
 #: What a missing value shows.
 NONE = "\u2013"
 
-__all__ = ["COOKIE", "DOMAIN", "LANGUAGES", "NONE", "N_", "Words", "catalogue", "choose_language", "words"]
+__all__ = [
+    "COOKIE",
+    "DOMAIN",
+    "KIND_LABELS",
+    "LANGUAGES",
+    "NONE",
+    "N_",
+    "SPELLED",
+    "Words",
+    "catalogue",
+    "choose_language",
+    "english_term",
+    "words",
+]
 
 DOMAIN = "web"
 #: The languages of the pages and the Babel locale of each.
 LANGUAGES = {"en": "en_GB", "fr": "fr_FR"}
 COOKIE = "bluehelmet_lang"
+
+
+#: Vocabulary values whose English is not their value read aloud (``isr`` is "ISR", not "Isr").
+SPELLED = {
+    "isr": "ISR",
+    "isr_fixed_wing": "ISR fixed-wing",
+    "counter_ied": "Counter-IED",
+    "admin1": "Admin level 1",
+    "admin2": "Admin level 2",
+    "admin3": "Admin level 3",
+    "phase_1": "Phase 1",
+    "phase_2": "Phase 2",
+    "medical_level_1": "Level 1 medical facility",
+    "medical_level_2": "Level 2 hospital",
+    "medical_level_3": "Level 3 hospital",
+    "aviation_fixed_wing": "Fixed-wing aircraft",
+    "unmanned_aerial_system": "Unmanned aerial system (UAS)",
+}
+
+#: Each kind of record as a person names it (the catalogue translates these like any message).
+KIND_LABELS = {
+    "Mission": "Mission",
+    "ContributingCountry": "Contributing country",
+    "AdminArea": "Admin area",
+    "Sector": "Sector",
+    "Location": "Location",
+    "Unit": "Unit",
+    "Operation": "Operation",
+    "OperationPhase": "Operation phase",
+    "Activity": "Activity",
+    "Incident": "Incident",
+    "Caveat": "Caveat",
+    "CaveatImpact": "Caveat impact",
+    "EquipmentItem": "Equipment item",
+    "EquipmentStatusChange": "Equipment status change",
+    "Inspection": "Inspection",
+    "Evaluation": "Evaluation",
+    "EvaluationFinding": "Evaluation finding",
+    "ImprovementPlan": "Improvement plan",
+    "ImprovementAction": "Improvement action",
+    "ConvoyNotification": "Convoy notification",
+    "ConvoyObservation": "Convoy observation",
+    "MovementRestriction": "Movement restriction",
+    "CapabilityRequirement": "Capability requirement",
+    "InfrastructureProject": "Infrastructure project",
+    "ProjectMilestone": "Project milestone",
+    "Rotation": "Rotation",
+    "OperationalPeriod": "Operational period",
+    "TransitionActivity": "Transition activity",
+    "JointProgramme": "Joint programme",
+    "CoordinationBody": "Coordination body",
+    "CoordinationMeeting": "Coordination meeting",
+    "Account": "Account",
+}
+
+
+def english_term(value: object) -> str:
+    """A vocabulary value as English writes it: spelled out, else read aloud
+    (``ied_detonated`` -> ``IED detonated``); a value already in words is kept."""
+    text = str(getattr(value, "value", value))
+    if text in SPELLED:
+        return SPELLED[text]
+    if "_" not in text and not text.islower():
+        return text
+    spaced = " ".join("IED" if word == "ied" else word for word in text.split("_"))
+    return spaced[:1].upper() + spaced[1:]
 
 
 def N_(message: str) -> str:
@@ -77,13 +156,14 @@ class Words:
 
     def term(self, value: object) -> str:
         """A vocabulary value (an enum's value) as the language writes it; a value the catalogue
-        does not know is shown as readable English (``ied_detonated`` -> ``Ied detonated``)."""
+        does not know is shown as readable English (``english_term``)."""
         text = str(getattr(value, "value", value))
         translated = _translations(self.language).gettext(text)
-        if translated != text or ("_" not in text and not text.islower()):
-            return translated
-        spaced = " ".join("IED" if word == "ied" else word for word in text.split("_"))
-        return spaced[:1].upper() + spaced[1:]
+        return translated if translated != text else english_term(text)
+
+    def kind(self, name: str) -> str:
+        """A kind of record (``CapabilityRequirement``) as the language names it."""
+        return self.gettext(KIND_LABELS.get(name, name))
 
     def number(self, value: float | int | None, digits: int = 0) -> str:
         if value is None:

@@ -1,5 +1,7 @@
-"""Audit: the history of any record the principal may read — who changed what, when, with
-each change's fields before and after."""
+"""Audit: the recent changes a principal may see, newest first, filtered by kind of record,
+person, dates and sector, in words (the record's kind and name, each field's label, its value
+before and after); account changes for those who administer. With a kind and an id: that one
+record's whole history."""
 
 from __future__ import annotations
 
@@ -8,51 +10,74 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.services import records
-from bluehelmet.services.access import allowed
+from bluehelmet.services import audit_log
 from bluehelmet.web.deps import need
-from bluehelmet.web.pages.frame import actor_of, db_of, render
+from bluehelmet.web.i18n import KIND_LABELS, Words
+from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
+from bluehelmet.web.pages.incident_form import FIELDS
 
-__all__ = ["router"]
+__all__ = ["field_label", "router"]
 
 router = APIRouter()
 
+#: Labels of fields that the incident form does not name (the rest read their name aloud).
+_LABELS = {**FIELDS, "name": "Name", "password": "Password", "role": "Role", "active": "Active",
+           "token_issued": "API token issued", "tokens_revoked": "API tokens revoked", "label": "Label",
+           "review_status": "Review status", "deleted_at": "Deleted", "deleted_by": "Deleted by"}  # fmt: skip
 
-def _changes(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[tuple[str, Any, Any]]:
-    """The fields whose value differs, with the value before and after."""
-    old, new = before or {}, after or {}
-    skip = {"version", "updated_at", "updated_by", "created_at", "created_by"}
-    return [
-        (k, old.get(k), new.get(k)) for k in sorted(set(old) | set(new)) if k not in skip and old.get(k) != new.get(k)
-    ]
+
+def field_label(w: Words, name: str) -> str:
+    """A field as a person names it: its label, else its name read aloud (``unit_id`` -> "Unit")."""
+    if name in _LABELS:
+        return w.gettext(_LABELS[name])
+    if name.endswith("_fr"):
+        return w.gettext("{label} (French)", label=field_label(w, name.removesuffix("_fr")))
+    spoken = name.removesuffix("_ids").removesuffix("_id").replace("_", " ")
+    return w.gettext(spoken[:1].upper() + spoken[1:])
+
+
+def _int(text: str | None) -> int | None:
+    try:
+        return int(text) if text else None
+    except ValueError:
+        return None
 
 
 @router.get("/audit")
 def audit(request: Request, principal: Annotated[Principal, Depends(need(Action.READ))]) -> Response:
-    kind = request.query_params.get("kind", "")
-    given = request.query_params.get("id", "")
-    entries: list[Any] = []
-    error, label = "", ""
-    if kind and given:
+    given = request.query_params
+    kinds = [cls.__name__ for cls in ENTITIES] + ([audit_log.ACCOUNT] if permits(principal, Action.ADMINISTER) else [])
+    kind = given.get("kind", "") if given.get("kind", "") in kinds else ""
+    db = db_of(request)
+    with db.transaction(actor_of(principal)) as tx:
+        sectors = sorted((s.id, str(s.name)) for s in visible(tx, principal, "Sector") if s.id is not None)  # type: ignore[attr-defined]
+        sector_names = names(tx, "Sector")
+    context: dict[str, Any] = {"title": "Audit", "kinds": kinds, "kind": kind, "given": given.get("id", ""),
+                               "sectors": sectors, "kind_labels": KIND_LABELS, "field_label": field_label,
+                               "error": "", "label": "", "changes": [], "older": None,
+                               "period": Period(None, None), "person": "", "sector": None}  # fmt: skip
+    record_id = _int(given.get("id"))
+    if kind and given.get("id"):  # one record's whole history
         try:
-            with db_of(request).transaction(actor_of(principal)) as tx:
-                record = records.get(tx, kind, int(given), include_deleted=True)
-                if not allowed(tx, principal, Action.READ, record):
-                    raise BluehelmetError(f"{kind} #{given} does not exist")  # not there for this principal
-                label = record.label()
-                entries = [(e, _changes(e.before, e.after)) for e in records.history(tx, kind, int(given))]
-        except (BluehelmetError, ValueError) as refused:
-            error = str(refused)
-    context = {
-        "title": "Audit",
-        "kinds": [cls.__name__ for cls in ENTITIES],
-        "kind": kind,
-        "given": given,
-        "label": label,
-        "entries": list(reversed(entries)),
-        "error": error,
-    }
-    return render(request, "audit.html", context, status=404 if error else 200, principal=principal)
+            if record_id is None:
+                raise BluehelmetError(f"'{given.get('id')}' is not a record id")
+            context["label"], changes = audit_log.record_history(db, principal, kind, record_id)
+            context["changes"] = list(reversed(changes))
+        except BluehelmetError as refused:
+            context["error"] = str(refused)
+        return render(request, "audit.html", context, status=404 if context["error"] else 200, principal=principal)
+    period = Period.of(request)
+    sector_id = _int(given.get("sector"))
+    if principal.scoped:
+        sector_id = sector_id if sector_id == principal.sector_id else None
+    flt = audit_log.AuditFilter(kind or None, given.get("person", "").strip() or None, period.date_from,
+                                period.date_to, sector_id if sector_id in sector_names else None,
+                                _int(given.get("before")))  # fmt: skip
+    found = audit_log.recent_changes(db, principal, flt)
+    context.update(
+        changes=found.changes, older=found.older, period=period, person=flt.actor or "", sector=flt.sector_id
+    )
+    return render(request, "audit.html", context, principal=principal)

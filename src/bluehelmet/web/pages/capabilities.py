@@ -12,6 +12,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.capabilities import InfrastructureProject, ProjectMilestone
 from bluehelmet.services import plan_stats
 from bluehelmet.web.deps import need
+from bluehelmet.web.pages.as_of import as_of
 from bluehelmet.web.pages.frame import actor_of, db_of, names, page_scope, render, visible
 
 __all__ = ["router"]
@@ -28,7 +29,7 @@ def capability_gaps(
         projects = [p for p in visible(tx, principal, "InfrastructureProject") if isinstance(p, InfrastructureProject)]
         milestones = [m for m in visible(tx, principal, "ProjectMilestone") if isinstance(m, ProjectMilestone)]
         places = names(tx, "Location")
-        today = tx.today
+    today = as_of(request, principal)  # a milestone is late against the data's last day, not the clock
     here = page_scope(request, principal)
     gaps = plan_stats.capabilities(db, mission=here.mission)
     if principal.scoped:  # the sector's name within its own mission (the gaps name their sector)
@@ -43,5 +44,6 @@ def capability_gaps(
         },
         "places": places,
         "today": today,
+        "on": today.isoformat(),
     }
     return render(request, "capabilities.html", context, principal=principal)

@@ -16,6 +16,7 @@ from bluehelmet.domain.evaluations import ImprovementAction, ImprovementPlan
 from bluehelmet.domain.units import Unit
 from bluehelmet.services import readiness
 from bluehelmet.web.deps import need
+from bluehelmet.web.pages.as_of import as_of
 from bluehelmet.web.pages.frame import actor_of, db_of, names, page_scope, render, visible
 
 __all__ = ["router"]
@@ -33,13 +34,13 @@ def forces(request: Request, principal: Annotated[Principal, Depends(need(Action
         plans = [p for p in visible(tx, principal, "ImprovementPlan") if isinstance(p, ImprovementPlan)]
         actions = [a for a in visible(tx, principal, "ImprovementAction") if isinstance(a, ImprovementAction)]
         sectors, places, countries = names(tx, "Sector"), names(tx, "Location"), names(tx, "ContributingCountry")
-        today = tx.today
+    today = as_of(request, principal)  # what is in force, serviceable or overdue: on the data's last day
     unit_names = {u.id: u.name for u in units}
     mission = page_scope(request, principal).mission
     # A sector account's equipment is its units' (none if it has none), by id, never "all units".
     own = {u.id for u in units if u.id is not None} if principal.scoped else None
-    equipment = readiness.equipment_readiness(db, unit_ids=own, mission=mission, actor=actor_of(principal))
-    performance = readiness.performance_report(db, mission=mission, actor=actor_of(principal))
+    equipment = readiness.equipment_readiness(db, today, unit_ids=own, mission=mission, actor=actor_of(principal))
+    performance = readiness.performance_report(db, on=today, mission=mission, actor=actor_of(principal))
     ids = set(unit_names)
     context: dict[str, Any] = {
         "title": "Forces",
@@ -59,5 +60,6 @@ def forces(request: Request, principal: Annotated[Principal, Depends(need(Action
         "places": places,
         "countries": countries,
         "today": today,
+        "on": today.isoformat(),
     }
     return render(request, "forces.html", context, principal=principal)

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
 from bluehelmet.domain.access import Action, Principal, permits
+from bluehelmet.domain.catalogue import ENTITIES
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.intake import source_of
 from bluehelmet.domain.records import Record
@@ -29,10 +30,12 @@ from bluehelmet.web.security import csrf_token
 
 __all__ = [
     "NAV",
+    "NAV_NEEDS",
     "SIGNIN_MESSAGES",
     "Period",
     "actor_of",
     "db_of",
+    "may_open",
     "names",
     "page_scope",
     "parse_day",
@@ -68,6 +71,17 @@ NAV = (
     ("/audit", N_("Audit")),
     ("/about", N_("About the data")),
 )
+
+#: What a page of the navigation needs beyond reading, for the navigation to offer it.
+NAV_NEEDS = {"/reports": Action.REPORT, "/imports": Action.IMPORT}
+
+
+def may_open(principal: Principal | None, href: str) -> bool:
+    """Whether the navigation offers ``href`` to ``principal`` (its role may use the page)."""
+    action = NAV_NEEDS.get(href, Action.READ)
+    if action == Action.IMPORT:  # the page imports records of many kinds: one is enough
+        return any(permits(principal, action, entity.__name__) for entity in ENTITIES)
+    return permits(principal, action)
 
 
 def db_of(request: Request) -> Database:
@@ -169,8 +183,8 @@ def render(
             "lang": language,
             "languages": list(LANGUAGES),
             "principal": who,
-            "csrf": csrf_token(request),
-            "nav": NAV,
+            "csrf": csrf_token(request) if "session" in request.scope else "",  # none for a 500
+            "nav": [(href, label) for href, label in NAV if may_open(who, href)],
             "path": request.url.path,
             "query_with": lambda **changes: _query_with(request, **changes),
             "permits": lambda action, kind=None: permits(who, Action(action), kind),

@@ -3,7 +3,7 @@ units, on a timeline of the period."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
@@ -12,6 +12,7 @@ from fastapi.responses import Response
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.operations import Operation, OperationPhase
 from bluehelmet.web.deps import need
+from bluehelmet.web.pages.as_of import data_end
 from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
 from bluehelmet.web.pages.timeline import Timeline
 
@@ -30,9 +31,13 @@ def operation_list(
         places, sectors, units = names(tx, "Location"), names(tx, "Sector"), names(tx, "Unit")
         activities = len(visible(tx, principal, "Activity"))
     found.sort(key=lambda o: (o.start_on, o.name))
+    # The default period covers the data: every operation, and an operation still under way (or a
+    # phase) up to the last day with incidents in the reader's reach, not only to its start.
+    last = data_end(request, principal)
     starts = [o.start_on for o in found]
-    ends = [o.end_on or o.start_on for o in found]
-    today = date.today()
+    ends = [d for o in found for d in (o.start_on, o.end_on) if d] + [p.end_on for p in phases if p.end_on]
+    ends += [last] if last and found else []
+    today = datetime.now(UTC).date()
     period = Period.of(request, (min(starts, default=today), max(ends, default=today) + timedelta(days=1)))
     shown = [o for o in found if period.contains(o.start_on) or period.contains(o.end_on) or _spans(o, period)]
     timeline = Timeline(period.date_from or today, period.date_to or today)

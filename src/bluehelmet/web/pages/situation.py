@@ -22,6 +22,7 @@ from bluehelmet.domain.incidents import EventType, ReviewStatus
 from bluehelmet.services import hotspots, stats
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need
+from bluehelmet.web.i18n import Words, choose_language, words
 from bluehelmet.web.pages.frame import Period, db_of, page_scope, render, visible
 
 __all__ = ["data_period", "router", "scope_of", "situation", "statuses_of"]
@@ -68,14 +69,14 @@ def data_period(
     return max(start, date.fromisoformat(months[0] + "-01")), end
 
 
-def _trend(db: Database, flt: stats.IncidentFilter, mission: str) -> dict[str, Any]:
+def _trend(db: Database, flt: stats.IncidentFilter, mission: str, w: Words) -> dict[str, Any]:
     rows = stats.incident_table(db, ["month", "event_type"], flt, mission=mission)
     months = sorted({r["month"] for r in rows if r["month"]})
     series = []
     for kind, colour in _COLOURS.items():
         counts = {r["month"]: r["events"] for r in rows if r["event_type"] == kind.value}
         if counts:
-            series.append({"label": kind.value, "colour": colour, "data": [counts.get(m, 0) for m in months]})
+            series.append({"label": w.term(kind), "colour": colour, "data": [counts.get(m, 0) for m in months]})
     return {"months": months, "series": series}
 
 
@@ -116,7 +117,7 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         "peacekeepers": stats.known_sum(total, ["killed_peacekeepers", "injured_peacekeepers"]),
         "pending": pending,
         "drafts_included": statuses is None,
-        "trend": json.dumps(_trend(db, flt, mission)),
+        "trend": json.dumps(_trend(db, flt, mission, words(choose_language(request)))),
         "cells": [(c, _nearest(places, c.latitude, c.longitude)) for c in cells],
         "clusters": [
             (c, _nearest(places, c.latitude, c.longitude))

@@ -1,0 +1,136 @@
+"""Every page in English and French for the admin and a sector account, in a real browser
+(Playwright driving Debian's chromium, as tests/test_web_browser.py does): no console error, no
+raw JSON page, no horizontal overflow at 1,280 px, the navigation on one line at 1,400 px, and on
+the French pages none of the vocabulary's English labels. Screenshots of the French pages go to
+test-artifacts/screenshots/daily-*.png."""
+
+from __future__ import annotations
+
+import enum
+import importlib
+import inspect
+import pkgutil
+import re
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+import bluehelmet.domain
+from bluehelmet.config import Settings
+from bluehelmet.domain.evaluations import DEFAULT_RATING_SCALE
+from bluehelmet.reference.loader import load_reference
+from bluehelmet.services import accounts
+from bluehelmet.services.database import Database
+from bluehelmet.web.app import create_app
+from bluehelmet.web.i18n import english_term, words
+from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
+
+PAGES = ["/situation", "/incidents", "/incidents/new", "/operations", "/forces", "/rotations", "/planning",
+         "/capabilities", "/transition", "/quality", "/reports", "/reports/drafts", "/audit", "/about"]  # fmt: skip
+#: What the sector account may not open (its navigation does not offer them).
+NOT_FOR_SECTOR = {"/reports", "/reports/drafts"}
+
+
+#: The texts of the elements a page shows a vocabulary value in (a record's own text aside).
+_SHOWN = (
+    "[...document.querySelectorAll('main td, main th, main .badge, main label, main option, main h2, main h3,"
+    " main li, main dd, main dt, main legend')].map(e => e.innerText.trim())"
+)
+
+
+def _english_labels() -> set[str]:
+    """The vocabulary's English labels (and the ratings') that French writes otherwise."""
+    fr, found = words("fr"), set()
+    for info in pkgutil.iter_modules(bluehelmet.domain.__path__):
+        module = importlib.import_module(f"bluehelmet.domain.{info.name}")
+        for value in vars(module).values():
+            if inspect.isclass(value) and issubclass(value, enum.StrEnum) and value.__module__ == module.__name__:
+                for member in value:
+                    english = english_term(member)
+                    if fr.term(member) != english:
+                        found.add(english)
+    return found | {english_term(r) for r in DEFAULT_RATING_SCALE}
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    path = tmp_path_factory.mktemp("daily-browser") / "mission.db"
+    db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="d" * 40))
+    db.init_schema()
+    load_reference(db, "tester")
+    accounts.add_account(db, "tester", "chief", "admin", password=PASSWORD)
+    accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
+    port = _free_port()
+    config = uvicorn.Config(create_app(db.settings, db=db), host="127.0.0.1", port=port, log_level="warning")
+    running = uvicorn.Server(config)
+    thread = threading.Thread(target=running.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not running.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("the server did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    running.should_exit = True
+    thread.join(10)
+    db.close()
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.mark.parametrize("who", ["chief", "east"])
+def test_every_page_in_both_languages(server: str, browser: sync_api.Browser, who: str) -> None:
+    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    page.goto("/signin")
+    page.fill("input[name=name]", who)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r".*/situation.*"))
+    english = _english_labels()
+    problems: list[str] = []
+    for lang in ("en", "fr"):
+        for path in PAGES:
+            if who == "east" and path in NOT_FOR_SECTOR:
+                continue
+            answer = page.goto(f"{path}?lang={lang}")
+            assert answer is not None
+            if answer.status != 200:
+                problems.append(f"{lang} {path}: status {answer.status}")
+            text = page.inner_text("body")
+            if text.lstrip().startswith(("{", "[")):
+                problems.append(f"{lang} {path}: a raw JSON page")
+            width = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+            if width[0] > width[1]:
+                problems.append(f"{lang} {path}: wider than the window ({width[0]} > {width[1]} px)")
+            if lang == "fr":
+                shown = set(page.evaluate(_SHOWN))
+                left = sorted(english & shown)
+                if left:
+                    problems.append(f"fr {path}: English left: {left}")
+                if path in ("/situation", "/forces", "/audit"):
+                    page.screenshot(path=str(SHOTS / f"daily-{who}{path.replace('/', '-')}-fr.png"))
+    page.set_viewport_size({"width": 1400, "height": 900})
+    page.goto("/about?lang=fr")
+    tops = page.evaluate("[...document.querySelectorAll('.mainnav a')].map(a => a.getBoundingClientRect().top)")
+    if len(set(tops)) != 1:
+        problems.append(f"the navigation wraps at 1,400 px: {sorted(set(tops))}")
+    context.close()
+    assert not problems, "\n".join(problems)
+    assert not errors, "\n".join(errors)
