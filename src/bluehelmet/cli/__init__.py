@@ -11,6 +11,7 @@ from bluehelmet.cli import (
     check,
     exchange,
     maintenance,
+    node,
     plan,
     records,
     reference,
@@ -19,6 +20,7 @@ from bluehelmet.cli import (
     stats,
     stats_mission,
     stats_readiness,
+    sync,
     synth,
     web,
 )
@@ -68,6 +70,8 @@ for _command in (
     *synth.COMMANDS,
     *backup.COMMANDS,
     *check.COMMANDS,
+    *node.COMMANDS,
+    *sync.COMMANDS,
 ):
     cli.add_command(_command)
 

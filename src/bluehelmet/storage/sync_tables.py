@@ -32,6 +32,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from bluehelmet.domain.audit import AuditEntry
 from bluehelmet.domain.records import Record
@@ -43,10 +44,10 @@ __all__ = [
     "changes_after",
     "conflict_rows",
     "find_change",
-    "force_version",
     "find_conflict",
     "find_node",
     "find_peer",
+    "force_version",
     "head_of",
     "insert_change",
     "insert_conflict",
@@ -174,10 +175,11 @@ def set_peer(session: Session, values: dict[str, Any]) -> None:
     session.execute(update(sync_peer).values(**values))
 
 
-def uncaptured_audit(session: Session, limit: int) -> list[AuditEntry]:
-    """Audit entries not yet in the change log, oldest first (at most ``limit``)."""
+def uncaptured_audit(session: Session, limit: int, kinds: Sequence[str]) -> list[AuditEntry]:
+    """Audit entries of ``kinds`` not yet in the change log, oldest first (at most ``limit``)."""
     captured = select(sync_change.c.audit_id).where(sync_change.c.audit_id == audit_table.c.id)
-    stmt = select(AuditEntry).where(~captured.exists()).order_by(audit_table.c.id).limit(limit)
+    stmt = select(AuditEntry).where(audit_table.c.entity.in_(kinds), ~captured.exists())
+    stmt = stmt.order_by(audit_table.c.id).limit(limit)
     return list(session.scalars(stmt))
 
 
@@ -252,8 +254,9 @@ def uid_of(session: Session, cls: type[Record], record_id: int) -> str | None:
     return session.execute(select(table.c.uid).where(table.c.id == record_id)).scalar()
 
 
-def force_version(session: Session, cls: type[Record], record_id: int, version: int) -> None:
-    """Set a record's version as the change that made it says (a record arriving whole at a
-    later version is inserted, and an insert always starts at 1)."""
-    table = TABLES[cls]
-    session.execute(update(table).where(table.c.id == record_id).values(version=version))
+def force_version(session: Session, record: Record, version: int) -> None:
+    """Set a just-inserted record's version as the change that made it says (a record arriving
+    whole at a later version is inserted, and an insert always starts at 1)."""
+    table = TABLES[type(record)]
+    session.execute(update(table).where(table.c.id == record.id).values(version=version))
+    set_committed_value(record, "version", version)

@@ -8,13 +8,14 @@
 - ``files``: streamed exports and uploaded imports
 - ``reports``: the letter; ``drafts``: drafts of the letter
 - ``accounts``: accounts for admins: disable, enable, a new password, revoke tokens
+- ``sync``: what sector nodes push and pull (node tokens only)
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter
 
-from bluehelmet.web.api import accounts, drafts, files, maps, quality, records, reports, review, stats
+from bluehelmet.web.api import accounts, drafts, files, maps, quality, records, reports, review, stats, sync
 
 __all__ = ["router"]
 
@@ -24,5 +25,5 @@ router = APIRouter(prefix="/api")
 # hundred, seven for each kind) come after the stats and map routes, which need not walk them,
 # and before the files and the letter (some seventy routes, for requests that take seconds),
 # which a creation need not walk.
-for _module in (review, stats, quality, maps, records, files, reports, drafts, accounts):
+for _module in (review, stats, quality, maps, records, files, reports, drafts, accounts, sync):
     router.include_router(_module.router)
