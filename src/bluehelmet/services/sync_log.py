@@ -82,8 +82,8 @@ def _local_values(tx: Transaction, cls: type[Record], image: Mapping[str, Any]) 
         for uid in uids:
             found = store.by_uid(tx.session, target, str(uid))
             if found is None:
-                raise InvalidRecord([Problem(f"{cls.__name__} {image.get('uid')}", name,
-                                             f"refers to a {target.__name__} this database does not hold")])  # fmt: skip
+                why = f"refers to a {target.__name__} this database does not hold"
+                raise InvalidRecord([Problem(f"{cls.__name__} {image.get('uid')}", name, why)])
             ids.append(found.id)
         data[name] = ids if many else (ids[0] if ids else None)
     return parse_values(cls, data)
