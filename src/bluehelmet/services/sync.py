@@ -90,8 +90,9 @@ def apply_change(tx: Transaction, change: Change, principal: Principal | None = 
     log_change(tx, change, entry.id)
     if settles:
         opened = [row["id"] for row in store.open_conflicts_of(s, change.record_uid)]
-        store.set_conflicts(s, opened, {"resolution": f"settled on {change.node}", "resolved_by": change.actor,
-                                        "resolved_change": change.uid}, tx.now())  # fmt: skip
+        settled = {"resolution": "settled", "resolved_by": f"{change.actor} ({change.node})",
+                   "resolved_change": change.uid}  # fmt: skip
+        store.set_conflicts(s, opened, settled, tx.now())
     return Outcome.APPLIED, ""
 
 
