@@ -11,6 +11,7 @@ tests/test_sync_*.py files.
 from __future__ import annotations
 
 import json
+import shutil
 import threading
 import time
 from collections.abc import Iterator
@@ -93,12 +94,19 @@ def world(postgres_url: str) -> Iterator[World]:
     server.close()
 
 
-def node_db(tmp_path: Path, name: str) -> Database:
+@pytest.fixture
+def blank(sqlite_template: Path) -> Path:
+    """An empty migrated SQLite file to copy for a node (migrating one takes seconds)."""
+    return sqlite_template
+
+
+def node_db(tmp_path: Path, name: str, template: Path) -> Database:
+    shutil.copyfile(template, tmp_path / f"{name}.db")
     return Database(Settings(database_url=f"sqlite:///{tmp_path / name}.db"))
 
 
-def joined(world: World, tmp_path: Path, name: str) -> Database:
-    db = node_db(tmp_path, name)
+def joined(world: World, tmp_path: Path, name: str, template: Path) -> Database:
+    db = node_db(tmp_path, name, template)
     sync_client.join(db, f"{name}-officer", world.url, world.tokens[name])
     return db
 
@@ -149,15 +157,16 @@ def snapshot_values(values: dict[str, Any]) -> dict[str, Any]:
 
 
 def test_a_node_joins_with_its_scope_and_edits_made_offline_everywhere_reach_all_three(
-    world: World, tmp_path: Path
+    world: World, tmp_path: Path, blank: Path
 ) -> None:
     url = f"sqlite:///{tmp_path / 'kidal.db'}"
+    shutil.copyfile(blank, tmp_path / "kidal.db")
     runner = CliRunner()
     joined_out = runner.invoke(cli, ["--db", url, "--actor", "kidal-officer", "node", "join", world.url,
                                      "--token", world.tokens["kidal"], "--json"])  # fmt: skip
     assert joined_out.exit_code == 0, joined_out.output
     kidal = Database(Settings(database_url=url))
-    tessalit = joined(world, tmp_path, "tessalit")
+    tessalit = joined(world, tmp_path, "tessalit", blank)
     for node in (kidal, tessalit):  # the node's sector and the mission's frame, nothing of Sector West
         assert set(state(node, "Incident")) == {world.uids["east_incident"]}
         assert set(state(node, "Location")) == {world.uids["kidal"]}
