@@ -79,8 +79,7 @@ def serve(db: Database) -> Iterator[str]:
     thread.join(10)
 
 
-@pytest.fixture
-def world(postgres_url: str) -> Iterator[World]:
+def make_world(postgres_url: str) -> Iterator[World]:
     """The server (PostgreSQL, served on a loopback port) with the mission and three nodes
     issued: two in Sector East (kidal, tessalit), one in Sector West (gao)."""
     _empty_postgres(postgres_url)
@@ -92,6 +91,11 @@ def world(postgres_url: str) -> Iterator[World]:
     for url in serve(server):
         yield World(server, url, tokens, uids)
     server.close()
+
+
+@pytest.fixture
+def world(postgres_url: str) -> Iterator[World]:
+    yield from make_world(postgres_url)
 
 
 @pytest.fixture

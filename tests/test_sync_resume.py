@@ -10,6 +10,7 @@ records with the same histories, each change applied once.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 from collections.abc import Iterator
@@ -23,7 +24,17 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import sync_client
 from bluehelmet.services.database import Database
 from bluehelmet.storage import sync_tables
-from tests.test_sync_flow import World, blank, edit, history, joined, new_incident, state, world  # noqa: F401
+from tests.test_sync_flow import World, edit, history, joined, make_world, new_incident, state
+
+
+@pytest.fixture
+def world(postgres_url: str) -> Iterator[World]:
+    yield from make_world(postgres_url)
+
+
+@pytest.fixture
+def blank(sqlite_template: Path) -> Path:
+    return sqlite_template
 
 
 class Cut(Exception):
@@ -79,7 +90,7 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_a_sync_cut_at_every_request_resumes_with_nothing_lost_or_doubled(
     world: World,
     tmp_path: Path,
-    blank: Path,  # noqa: F811
+    blank: Path,
 ) -> None:
     node = joined(world, tmp_path, "kidal", blank)
     cuts = rounds = 0
@@ -105,7 +116,7 @@ def test_a_node_dying_before_it_commits_what_it_received_resumes(
     world: World,
     tmp_path: Path,
     blank: Path,
-    monkeypatch: pytest.MonkeyPatch,  # noqa: F811
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     node = joined(world, tmp_path, "kidal", blank)
     real = sync_tables.set_peer
@@ -113,7 +124,7 @@ def test_a_node_dying_before_it_commits_what_it_received_resumes(
         _round(world, node, at)
         calls = iter(range(100))
 
-        def dying(session: Any, values: dict[str, Any], at: int = at) -> None:
+        def dying(session: Any, values: dict[str, Any], at: int = at, calls: Iterator[int] = calls) -> None:
             if next(calls) == at:
                 raise Cut("the laptop went off")
             real(session, values)
@@ -172,10 +183,8 @@ class DroppingProxy:
         finally:
             stop.set()
             for end in (client, upstream):  # shut down first: a close alone waits for the blocked reader
-                try:
+                with contextlib.suppress(OSError):
                     end.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
                 end.close()
 
     def close(self) -> None:
@@ -183,7 +192,7 @@ class DroppingProxy:
 
 
 @pytest.fixture
-def proxy(world: World) -> Iterator[DroppingProxy]:  # noqa: F811
+def proxy(world: World) -> Iterator[DroppingProxy]:
     dropping = DroppingProxy(world.url, keep=120)
     yield dropping
     dropping.close()
@@ -193,7 +202,7 @@ def test_a_connection_dropped_mid_transfer_by_a_proxy_loses_nothing(
     world: World,
     tmp_path: Path,
     blank: Path,
-    proxy: DroppingProxy,  # noqa: F811
+    proxy: DroppingProxy,
 ) -> None:
     node = joined(world, tmp_path, "kidal", blank)
     _round(world, node, 1)
