@@ -1,0 +1,91 @@
+"""A node token reads and writes only its sector (and the mission's frame), and only node tokens
+reach /api/sync: a crafted push outside the sector is refused and kept, never applied."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from bluehelmet.services import accounts, nodes, sync_client, sync_conflicts
+from tests.test_sync_flow import World, joined, make_world, state
+
+
+@pytest.fixture
+def world(postgres_url: str) -> Iterator[World]:
+    yield from make_world(postgres_url)
+
+
+def _pull_all(world: World, token: str) -> list[dict[str, Any]]:
+    changes, since = [], 0
+    while True:
+        answer = httpx.get(f"{world.url}/api/sync/pull", params={"since": since},
+                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+        assert answer.status_code == 200, answer.text
+        body = answer.json()
+        changes += body["changes"]
+        since = body["cursor"]
+        if not body["more"]:
+            return changes
+
+
+def _push(world: World, token: str, change: dict[str, Any]) -> httpx.Response:
+    return httpx.post(f"{world.url}/api/sync/push", json={"changes": [change]},
+                      headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+
+
+def test_a_node_pulls_its_sector_and_the_frame_and_nothing_of_another_sector(world: World) -> None:
+    east = {c["record_uid"] for c in _pull_all(world, world.tokens["kidal"])}
+    west = {c["record_uid"] for c in _pull_all(world, world.tokens["gao"])}
+    u = world.uids
+    assert {u["mission"], u["east"], u["west"], u["kidal"], u["east_incident"]} <= east
+    assert not {u["gao"], u["west_incident"]} & east
+    assert {u["gao"], u["west_incident"]} <= west
+    assert not {u["kidal"], u["east_incident"]} & west
+
+
+def test_a_crafted_push_outside_the_sector_is_refused_and_kept_not_applied(world: World) -> None:
+    west = next(c for c in _pull_all(world, world.tokens["gao"]) if c["record_uid"] == world.uids["west_incident"])
+    before = state(world.server, "Incident")[world.uids["west_incident"]]
+    forged = {**west, "uid": str(uuid.uuid4()), "base": west["uid"], "version": 2, "node": "kidal",
+              "after": {**west["after"], "notes": "rewritten by Kidal"}, "at": datetime.now(UTC).isoformat()}  # fmt: skip
+    moved = {**forged, "uid": str(uuid.uuid4()), "record_uid": str(uuid.uuid4()), "action": "create", "base": None,
+             "version": 1, "after": {**forged["after"], "uid": "x"}}  # fmt: skip
+    moved["after"]["uid"] = moved["record_uid"]
+    place = next(c for c in _pull_all(world, world.tokens["kidal"]) if c["record_uid"] == world.uids["kidal"])
+    renamed = {**place, "uid": str(uuid.uuid4()), "base": place["uid"], "version": 2,
+               "after": {**place["after"], "name": "Kidal (ours)"}}  # fmt: skip
+    for change, why in ((forged, "outside the node's sector"), (moved, "outside the node's sector"),
+                        (renamed, "may not change Location")):  # fmt: skip
+        answer = _push(world, world.tokens["kidal"], change)
+        assert answer.status_code == 200, answer.text
+        (result,) = answer.json()["results"]
+        assert result["outcome"] == "refused" and why in result["reason"]
+    assert state(world.server, "Incident")[world.uids["west_incident"]] == before
+    assert moved["record_uid"] not in state(world.server, "Incident")
+    assert {r["name"] for r in state(world.server, "Location").values()} >= {"Kidal", "Gao"}
+    kept = sync_conflicts.list_conflicts(world.server, "hq-admin")
+    assert sorted(c.reasons[0].split(":")[0] for c in kept) == ["refused"] * 3
+
+
+def test_only_a_live_node_token_reaches_the_sync_api(world: World, tmp_path: Path, sqlite_template: Path) -> None:
+    accounts.add_account(world.server, "hq-admin", "chief", "admin", password="correct horse battery staple")
+    api_token = accounts.issue_token(world.server, "hq-admin", "chief")
+    for path in ("/api/sync/pull", "/api/sync/node"):
+        assert httpx.get(f"{world.url}{path}").status_code == 401
+        assert httpx.get(f"{world.url}{path}", headers={"Authorization": f"Bearer {api_token}"}).status_code == 403
+        assert httpx.get(f"{world.url}{path}", headers={"Authorization": "Bearer bhn_guess"}).status_code == 401
+    assert httpx.post(f"{world.url}/api/sync/push", json={"changes": []}).status_code == 401
+    node = joined(world, tmp_path, "kidal", sqlite_template)
+    nodes.revoke_node(world.server, "hq-admin", "kidal")
+    with pytest.raises(Exception, match="refused the node token"):
+        sync_client.sync(node, "kidal-officer")
+    listed = {n.name: n for n in nodes.list_nodes(world.server, "hq-admin")}
+    assert listed["kidal"].revoked_at is not None and listed["tessalit"].revoked_at is None
+    schema = httpx.get(f"{world.url}/openapi.json").json()
+    assert {"/api/sync/push", "/api/sync/pull", "/api/sync/node"} <= set(schema["paths"])
