@@ -10,6 +10,8 @@ from the cursors with nothing lost and nothing applied twice.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,7 +25,7 @@ from bluehelmet.services.sync import MAX_BATCH, apply_change, keep_conflict
 from bluehelmet.services.sync_log import capture, change_of_row
 from bluehelmet.storage import sync_tables as store
 
-__all__ = ["BATCH", "SyncResult", "join", "sync"]
+__all__ = ["BATCH", "SyncResult", "every", "join", "status", "sync"]
 
 #: Changes per request (the server takes at most ``MAX_BATCH``).
 BATCH = 200
@@ -152,3 +154,25 @@ def sync(db: Database, actor: str, *, transport: httpx.BaseTransport | None = No
         pushed = _push(db, actor, client, conflicted)
         pulled = _pull(db, actor, client, conflicted)
     return SyncResult(pushed, pulled, len(conflicted))
+
+
+def status(db: Database, actor: str) -> dict[str, Any] | None:
+    """Which server this node syncs with, as whom, and when it last did (None: not a node)."""
+    with db.transaction(actor) as tx:
+        peer = store.find_peer(tx.session)
+        if peer is None:
+            return None
+        waiting = len(store.changes_after(tx.session, peer["push_cursor"], MAX_BATCH, node=peer["node"]))
+        return {"node": peer["node"], "server_url": peer["server_url"], "synced_at": peer["synced_at"],
+                "waiting": waiting}  # fmt: skip
+
+
+def every(db: Database, actor: str, seconds: float, stop: threading.Event, report: Callable[[str], None]) -> None:
+    """Sync every ``seconds`` until ``stop`` is set (``serve --sync-every``); a failed sync is
+    reported and tried again at the next turn (it resumes where it was cut)."""
+    while not stop.wait(seconds):
+        try:
+            result = sync(db, actor)
+            report(f"sync: {result.pushed} pushed, {result.pulled} pulled, {result.conflicts} in conflict")
+        except BluehelmetError as error:
+            report(f"sync failed (will try again): {error}")
