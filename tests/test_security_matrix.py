@@ -49,6 +49,10 @@ WRITES = {
     ("POST", "/reports/drafts"): "refused",
     ("POST", "/reports/drafts/{name}/paragraphs/{paragraph}"): "refused",
     ("POST", "/reports/drafts/{name}/refresh"): "refused",
+    # Sync: only node tokens push (an account's token is refused); conflicts are an admin's to resolve.
+    ("POST", "/api/sync/push"): "refused",
+    ("POST", "/conflicts/sync"): "refused",
+    ("POST", "/conflicts/{record_uid}"): "refused",
 }
 _ID = re.compile(r"\{(record_id|incident_id)(:int)?\}")
 #: The records of each account's own sector: everything else the world holds is foreign to it.
