@@ -12,6 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
+from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import accounts, nodes, sync_client, sync_conflicts
 from tests.test_sync_flow import World, joined, make_world, state
 
@@ -52,8 +53,9 @@ def test_a_node_pulls_its_sector_and_the_frame_and_nothing_of_another_sector(wor
 def test_a_crafted_push_outside_the_sector_is_refused_and_kept_not_applied(world: World) -> None:
     west = next(c for c in _pull_all(world, world.tokens["gao"]) if c["record_uid"] == world.uids["west_incident"])
     before = state(world.server, "Incident")[world.uids["west_incident"]]
+    now = datetime.now(UTC).isoformat()
     forged = {**west, "uid": str(uuid.uuid4()), "base": west["uid"], "version": 2, "node": "kidal",
-              "after": {**west["after"], "notes": "rewritten by Kidal"}, "at": datetime.now(UTC).isoformat()}  # fmt: skip
+              "after": {**west["after"], "notes": "rewritten by Kidal"}, "at": now}  # fmt: skip
     moved = {**forged, "uid": str(uuid.uuid4()), "record_uid": str(uuid.uuid4()), "action": "create", "base": None,
              "version": 1, "after": {**forged["after"], "uid": "x"}}  # fmt: skip
     moved["after"]["uid"] = moved["record_uid"]
@@ -83,7 +85,7 @@ def test_only_a_live_node_token_reaches_the_sync_api(world: World, tmp_path: Pat
     assert httpx.post(f"{world.url}/api/sync/push", json={"changes": []}).status_code == 401
     node = joined(world, tmp_path, "kidal", sqlite_template)
     nodes.revoke_node(world.server, "hq-admin", "kidal")
-    with pytest.raises(Exception, match="refused the node token"):
+    with pytest.raises(BluehelmetError, match="refused the node token"):
         sync_client.sync(node, "kidal-officer")
     listed = {n.name: n for n in nodes.list_nodes(world.server, "hq-admin")}
     assert listed["kidal"].revoked_at is not None and listed["tessalit"].revoked_at is None
