@@ -3,6 +3,7 @@ reach /api/sync: a crafted push outside the sector is refused and kept, never ap
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -11,7 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from bluehelmet.cli import cli
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import accounts, nodes, sync_client, sync_conflicts
 from tests.test_sync_flow import World, joined, make_world, state
@@ -26,7 +29,7 @@ def _pull_all(world: World, token: str) -> list[dict[str, Any]]:
     changes, since = [], 0
     while True:
         answer = httpx.get(f"{world.url}/api/sync/pull", params={"since": since},
-                           headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+                           headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
         assert answer.status_code == 200, answer.text
         body = answer.json()
         changes += body["changes"]
@@ -37,7 +40,7 @@ def _pull_all(world: World, token: str) -> list[dict[str, Any]]:
 
 def _push(world: World, token: str, change: dict[str, Any]) -> httpx.Response:
     return httpx.post(f"{world.url}/api/sync/push", json={"changes": [change]},
-                      headers={"Authorization": f"Bearer {token}"})  # fmt: skip
+                      headers={"Authorization": f"Bearer {token}"}, timeout=60)  # fmt: skip
 
 
 def test_a_node_pulls_its_sector_and_the_frame_and_nothing_of_another_sector(world: World) -> None:
@@ -73,6 +76,20 @@ def test_a_crafted_push_outside_the_sector_is_refused_and_kept_not_applied(world
     assert {r["name"] for r in state(world.server, "Location").values()} >= {"Kidal", "Gao"}
     kept = sync_conflicts.list_conflicts(world.server, "hq-admin")
     assert sorted(c.reasons[0].split(":")[0] for c in kept) == ["refused"] * 3
+    # An admin closes the refused creation from the command line: keeping "mine" writes nothing.
+    listed = CliRunner().invoke(cli, ["--db", str(world.server.engine.url.render_as_string(hide_password=False)),
+                                      "conflict", "list", "--json"])  # fmt: skip
+    assert listed.exit_code == 0, listed.output
+    assert {c["record_uid"] for c in json.loads(listed.stdout)} >= {moved["record_uid"], world.uids["west_incident"]}
+    url = world.server.engine.url.render_as_string(hide_password=False)
+    closed = CliRunner().invoke(cli, ["--db", url, "--actor", "hq-admin", "conflict", "resolve", moved["record_uid"],
+                                      "--keep", "mine", "--json"])  # fmt: skip
+    assert closed.exit_code == 0, closed.output
+    assert json.loads(closed.stdout)["version"] is None
+    assert moved["record_uid"] not in state(world.server, "Incident")
+    assert len(sync_conflicts.list_conflicts(world.server, "hq-admin")) == 2
+    refused = CliRunner().invoke(cli, ["--db", url, "conflict", "resolve", moved["record_uid"], "--keep", "mine"])
+    assert refused.exit_code == 1 and refused.output.startswith("error: no open conflict")
 
 
 def test_only_a_live_node_token_reaches_the_sync_api(world: World, tmp_path: Path, sqlite_template: Path) -> None:

@@ -56,6 +56,9 @@ def conflict_resolve(door: Door, record_uid: str, keep: str, picks: tuple[str, .
             raise click.BadParameter(f"{pick!r}: write NAME=mine or NAME=theirs", param_hint="--field")
         fields[name] = Keep(side)
     change = sync_conflicts.resolve(door.db, door.actor, record_uid, Keep(keep), fields)
+    if change is None:
+        emit({"record_uid": record_uid, "version": None, "change": None}, as_json, f"record {record_uid}: closed")
+        return
     emit({"record_uid": record_uid, "version": change.version, "change": change.uid}, as_json,
          f"record {record_uid} settled at version {change.version}")  # fmt: skip
 

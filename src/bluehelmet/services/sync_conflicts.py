@@ -83,9 +83,10 @@ def list_conflicts(db: Database, actor: str, principal: Principal | None = None)
 def resolve(
     db: Database, actor: str, record_uid: str, keep: Keep, fields: Mapping[str, Keep] | None = None,
     principal: Principal | None = None,
-) -> Change:  # fmt: skip
+) -> Change | None:  # fmt: skip
     """Settle the open conflicts of a record: keep mine, keep theirs, or (``fields``) pick field
-    by field, the rest from ``keep``. Written as a new change, audited under ``actor``."""
+    by field, the rest from ``keep``. Written as a new change, audited under ``actor`` (None when
+    there is nothing to write: keeping "mine" of a record this database does not hold)."""
     with db.transaction(actor) as tx:
         capture(tx)
         rows = store.open_conflicts_of(tx.session, record_uid)
@@ -95,6 +96,12 @@ def resolve(
         theirs = dict(rows[-1]["incoming"]["after"])
         current = store.by_uid(tx.session, cls, record_uid)
         mine = global_image(tx, cls, snapshot(current)) if current is not None else None
+        if current is None and keep == Keep.MINE and not fields:
+            # Nothing here to keep (a record refused on arrival): the conflict is closed, the
+            # change it holds stays in the list, and nothing is written.
+            store.set_conflicts(tx.session, [r["id"] for r in rows],
+                                {"resolution": keep.value, "resolved_by": actor}, tx.now())  # fmt: skip
+            return None
         image = merged(mine, theirs, fields or {}, keep)
         image["uid"] = record_uid
         versions = [int(r["incoming"]["version"]) for r in rows] + [current.version or 0 if current else 0]
