@@ -59,15 +59,26 @@ def _targets(cls: type[Record]) -> list[tuple[str, type[Record], bool]]:
     return found
 
 
-def global_image(tx: Transaction, cls: type[Record], after: Mapping[str, Any]) -> dict[str, Any]:
-    """An after-image (local ids) with its references as global ids, without the local id."""
+def global_image(
+    tx: Transaction, cls: type[Record], after: Mapping[str, Any], known: dict[tuple[str, int], str | None] | None = None
+) -> dict[str, Any]:
+    """An after-image (local ids) with its references as global ids, without the local id
+    (``known``: the global ids already looked up, kept across the calls of one capture)."""
+    seen = {} if known is None else known
+
+    def uid(target: type[Record], record_id: int) -> str | None:
+        key = (target.__name__, record_id)
+        if key not in seen:
+            seen[key] = store.uid_of(tx.session, target, record_id)
+        return seen[key]
+
     image = {k: v for k, v in after.items() if k != "id"}
     for name, target, many in _targets(cls):
         value = image.get(name)
         if many:
-            image[name] = [store.uid_of(tx.session, target, int(i)) for i in value or []]
+            image[name] = [uid(target, int(i)) for i in value or []]
         elif value is not None:
-            image[name] = store.uid_of(tx.session, target, int(value))
+            image[name] = uid(target, int(value))
     return image
 
 
@@ -181,6 +192,7 @@ def capture(tx: Transaction) -> int:
     store.serialise_log(tx.session)
     node = local_node(tx)
     logged = 0
+    known: dict[tuple[str, int], str | None] = {}
     while entries := store.uncaptured_audit(tx.session, _BATCH, KINDS):
         for entry in entries:
             cls = entity_class(entry.entity)
@@ -191,9 +203,10 @@ def capture(tx: Transaction) -> int:
                 or f"{entry.entity}:{entry.record_id}"
             )
             after["uid"] = uid
+            image = global_image(tx, cls, after, known)
             change = Change(uid=new_uid(), kind=entry.entity, record_uid=str(uid), action=str(entry.action.value),
-                            version=entry.version, after=global_image(tx, cls, after), actor=entry.actor, node=node,
-                            at=entry.at, base=store.head_of(tx.session, str(uid)))  # fmt: skip
+                            version=entry.version, after=image, actor=entry.actor, node=node, at=entry.at,
+                            base=store.head_of(tx.session, str(uid)))  # fmt: skip
             assert entry.id is not None
             log_change(tx, change, entry.id)
             logged += 1
