@@ -203,8 +203,10 @@ def test_a_node_joins_with_its_scope_and_edits_made_offline_everywhere_reach_all
     assert sync_client.sync(tessalit, "tessalit-officer").as_json() == {"pushed": 0, "pulled": 0, "conflicts": 0}
 
 
-def test_the_same_record_edited_on_both_nodes_is_a_conflict_resolved_by_a_person(world: World, tmp_path: Path) -> None:
-    kidal, tessalit = joined(world, tmp_path, "kidal"), joined(world, tmp_path, "tessalit")
+def test_the_same_record_edited_on_both_nodes_is_a_conflict_resolved_by_a_person(
+    world: World, tmp_path: Path, blank: Path
+) -> None:
+    kidal, tessalit = joined(world, tmp_path, "kidal", blank), joined(world, tmp_path, "tessalit", blank)
     uid = world.uids["east_incident"]
     edit(kidal, "kidal-officer", uid, notes="Kidal: two wounded", actor2="FAMa")
     edit(tessalit, "tessalit-officer", uid, notes="Tessalit: three wounded", perpetrator="ISGS")
