@@ -30,6 +30,7 @@ from bluehelmet.domain.records import entity_fields, snapshot
 from bluehelmet.domain.sync import Keep
 from bluehelmet.services import nodes, records, sync_client, sync_conflicts
 from bluehelmet.services.database import Database
+from bluehelmet.storage import sync_tables
 from bluehelmet.web.app import create_app
 from tests.conftest import _empty_postgres
 from tests.factories import make
@@ -129,8 +130,8 @@ def history(db: Database, kind: str) -> dict[str, list[tuple[Any, ...]]]:
         for r in records.list_records(tx, kind, include_deleted=True):
             assert r.id is not None
             entries = records.history(tx, kind, r.id)
-            out[r.uid] = [(e.version, str(e.action), e.actor, e.at.isoformat(), (e.after or {}).get("notes"))
-                          for e in entries]  # fmt: skip
+            out[r.uid] = [(e.version, str(e.action), e.actor, e.at.isoformat(), (e.after or {}).get("notes"),
+                           {k: v for k, v in (e.after or {}).items() if k not in LOCAL}) for e in entries]  # fmt: skip
         return out
 
 
@@ -197,9 +198,19 @@ def test_a_node_joins_with_its_scope_and_edits_made_offline_everywhere_reach_all
         assert state(node, "Incident") == east
         audit = history(node, "Incident")
         assert audit == {uid: v for uid, v in history(world.server, "Incident").items() if uid in east}
+    for kind in ("Mission", "Sector", "Location", "AdminArea"):  # the frame and the places, with their history
+        on_server, server_history = state(world.server, kind), history(world.server, kind)
+        for node in (kidal, tessalit):
+            held = state(node, kind)
+            assert held and held == {uid: on_server[uid] for uid in held}
+            assert history(node, kind) == {uid: server_history[uid] for uid in held}
     # The history travelled: who changed what, when, and on which node.
     assert [e[:3] for e in history(tessalit, "Incident")[from_kidal]] == [
         (1, "create", "kidal-officer"), (2, "update", "kidal-officer")]  # fmt: skip
+    with tessalit.transaction("reader") as tx:  # ... and on which node each change was made
+        made_on = {(r["record_uid"], r["version"]): r["node"] for r in sync_tables.changes_after(tx.session, 0, 1000)}
+    assert made_on[(from_kidal, 2)] == "kidal" and made_on[(from_hq, 1)] == "server"
+    assert made_on[(from_tessalit, 1)] == "tessalit"
     assert sync_client.sync(tessalit, "tessalit-officer").as_json() == {"pushed": 0, "pulled": 0, "conflicts": 0}
 
 
