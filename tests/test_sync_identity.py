@@ -8,12 +8,16 @@ a state that is no longer current is kept as a conflict, not applied.
 from __future__ import annotations
 
 import re
+import shutil
 import uuid
 from dataclasses import replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from alembic import command
+from click.testing import CliRunner
 
+from bluehelmet.cli import cli
 from bluehelmet.domain.sync import Outcome
 from bluehelmet.services import records
 from bluehelmet.services.database import Database
@@ -71,3 +75,23 @@ def test_each_change_is_logged_once_and_applied_once(db: Database) -> None:
         assert [e.version for e in records.history(tx, "Incident", incident.id)] == [1, 2, 3]
         (open_conflict,) = store.conflict_rows(tx.session)
         assert open_conflict["incoming"]["after"]["notes"] == "third, based on the first"
+
+
+def test_the_node_commands_refuse_in_one_line(tmp_path: Path, sqlite_template: Path) -> None:
+    shutil.copyfile(sqlite_template, tmp_path / "laptop.db")
+    url = f"sqlite:///{tmp_path / 'laptop.db'}"
+    runner = CliRunner()
+    cases = [
+        (["sync", "--json"], "error: this database is not a sector node: run 'bluehelmet node join URL"),
+        (["node", "join", "ftp://server", "--token", "bhn_x"], "error: the server URL must start with http://"),
+        (["node", "join", "http://127.0.0.1:9", "--token", "bhn_x"], "error: cannot reach the server at http://127.0.0.1:9"),
+        (["serve", "--sync-every", "60"], "error: --sync-every needs a sector node"),
+        (["node", "add", "server", "--sector", "East"], "error: a node name is 1 to 100 letters"),
+        (["conflict", "resolve", "nothing", "--keep", "mine"], "error: no open conflict on record nothing"),
+    ]  # fmt: skip
+    for args, expected in cases:
+        result = runner.invoke(cli, ["--db", url, *args])
+        assert result.exit_code == 1, (args, result.output)
+        assert result.output.startswith(expected) and result.output.count("\n") == 1, (args, result.output)
+    assert runner.invoke(cli, ["--db", url, "conflict", "list"]).output == "no open conflicts\n"
+    assert runner.invoke(cli, ["--db", url, "node", "list", "--json"]).output.strip() == "[]"
