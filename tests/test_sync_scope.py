@@ -4,6 +4,8 @@ reach /api/sync: a crafted push outside the sector is refused and kept, never ap
 from __future__ import annotations
 
 import json
+import threading
+import time
 import uuid
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -17,7 +19,7 @@ from click.testing import CliRunner
 from bluehelmet.cli import cli
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import accounts, nodes, sync_client, sync_conflicts
-from tests.test_sync_flow import World, joined, make_world, state
+from tests.test_sync_flow import World, edit, joined, make_world, state
 
 
 @pytest.fixture
@@ -101,10 +103,28 @@ def test_only_a_live_node_token_reaches_the_sync_api(world: World, tmp_path: Pat
         assert httpx.get(f"{world.url}{path}", headers={"Authorization": "Bearer bhn_guess"}).status_code == 401
     assert httpx.post(f"{world.url}/api/sync/push", json={"changes": []}).status_code == 401
     node = joined(world, tmp_path, "kidal", sqlite_template)
+    # serve --sync-every: a sync each turn; once the node is revoked, each turn reports the refusal.
+    lines: list[str] = []
+    stop = threading.Event()
+    turns = threading.Thread(target=sync_client.every, args=(node, "kidal-officer", 0.2, stop, lines.append))
+    turns.start()
+    edit(node, "kidal-officer", world.uids["east_incident"], notes="sent by the turn")
+    _wait_for(lines, "sync: 1 pushed, 0 pulled, 0 in conflict")
     nodes.revoke_node(world.server, "hq-admin", "kidal")
+    _wait_for(lines, "sync failed (will try again): the server refused the node token (unknown or revoked)")
+    stop.set()
+    turns.join(30)
+    assert state(world.server, "Incident")[world.uids["east_incident"]]["notes"] == "sent by the turn"
     with pytest.raises(BluehelmetError, match="refused the node token"):
         sync_client.sync(node, "kidal-officer")
     listed = {n.name: n for n in nodes.list_nodes(world.server, "hq-admin")}
     assert listed["kidal"].revoked_at is not None and listed["tessalit"].revoked_at is None
     schema = httpx.get(f"{world.url}/openapi.json").json()
     assert {"/api/sync/push", "/api/sync/pull", "/api/sync/node"} <= set(schema["paths"])
+
+
+def _wait_for(lines: list[str], expected: str) -> None:
+    deadline = time.monotonic() + 60
+    while expected not in lines:
+        assert time.monotonic() < deadline, lines
+        time.sleep(0.05)
