@@ -215,3 +215,24 @@ def test_a_connection_dropped_mid_transfer_by_a_proxy_loses_nothing(
         sync_tables.set_peer(tx.session, {"server_url": world.url})
     sync_client.sync(node, "kidal-officer")
     _agree(world, node)
+
+
+def test_long_texts_are_pushed_in_several_requests_each_under_the_limit(
+    world: World, tmp_path: Path, blank: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    node = joined(world, tmp_path, "kidal", blank)
+    monkeypatch.setattr(sync_client, "PUSH_BYTES", 40_000)
+    sizes: list[int] = []
+
+    class Measured(httpx.HTTPTransport):
+        def handle_request(self, request: httpx.Request) -> httpx.Response:
+            if request.method == "POST":
+                sizes.append(len(request.read()))
+            return super().handle_request(request)
+
+    made = [new_incident(node, "kidal-officer", f"long report {n} " + "sand and wind " * 1400) for n in range(5)]
+    transport = Measured()
+    result = sync_client.sync(node, "kidal-officer", transport=transport)
+    transport.close()
+    assert result.pushed == 5 and len(sizes) >= 3 and max(sizes) < 40_000 + 25_000, sizes
+    assert set(made) <= set(state(world.server, "Incident"))

@@ -10,6 +10,7 @@ from the cursors with nothing lost and nothing applied twice.
 
 from __future__ import annotations
 
+import json
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -30,6 +31,8 @@ __all__ = ["BATCH", "SyncResult", "every", "join", "status", "sync"]
 #: Changes per request (the server takes at most ``MAX_BATCH``).
 BATCH = 200
 assert BATCH <= MAX_BATCH
+#: The most bytes of changes one push carries (the server refuses a body past ``request_limit_kb``).
+PUSH_BYTES = 512 * 1024
 _TIMEOUT = httpx.Timeout(60.0, connect=10.0)
 
 
@@ -93,6 +96,17 @@ def join(
     return sync(db, actor, transport=transport)
 
 
+def _within(rows: list[dict[str, Any]], limit: int) -> list[dict[str, Any]]:
+    """The first rows whose changes together stay under ``limit`` bytes of JSON (at least one):
+    a push of long texts stays under the server's request limit (1 MiB by default)."""
+    size = 0
+    for n, row in enumerate(rows):
+        size += len(json.dumps(change_of_row(row).as_json(), default=str)) + 2
+        if size > limit and n > 0:
+            return rows[:n]
+    return rows
+
+
 def _push(db: Database, actor: str, client: httpx.Client, conflicted: set[str]) -> int:
     pushed = 0
     while True:
@@ -102,6 +116,7 @@ def _push(db: Database, actor: str, client: httpx.Client, conflicted: set[str]) 
             rows = store.changes_after(tx.session, peer["push_cursor"], BATCH, node=peer["node"])
         if not rows:
             return pushed
+        rows = _within(rows, PUSH_BYTES)
         changes = [change_of_row(r) for r in rows]
         answer = _call(client, "POST", "/api/sync/push", json={"changes": [c.as_json() for c in changes]})
         results = {str(r.get("uid")): r for r in answer.get("results") or [] if isinstance(r, dict)}
