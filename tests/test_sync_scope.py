@@ -19,6 +19,7 @@ from click.testing import CliRunner
 from bluehelmet.cli import cli
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import accounts, nodes, sync_client, sync_conflicts
+from bluehelmet.storage import sync_tables
 from tests.test_sync_flow import World, edit, joined, make_world, state
 
 
@@ -128,3 +129,42 @@ def _wait_for(lines: list[str], expected: str) -> None:
     while expected not in lines:
         assert time.monotonic() < deadline, lines
         time.sleep(0.05)
+
+
+def test_hostile_pushes_get_a_clear_refusal_and_write_nothing(world: World) -> None:
+    token = world.tokens["kidal"]
+    own = next(c for c in _pull_all(world, token) if c["record_uid"] == world.uids["east_incident"])
+    before = state(world.server, "Incident")
+    good = {**own, "uid": str(uuid.uuid4()), "base": own["uid"], "version": 2, "after": {**own["after"], "notes": "x"}}
+    bodies = [
+        b"not json", b'{"changes": "all"}', b'{"changes": [{"uid": "x"}]}',
+        json.dumps({"changes": [{**good, "at": "yesterday"}]}).encode(),
+        json.dumps({"changes": [{**good, "kind": "Account"}]}).encode(),
+        json.dumps({"changes": [{**good, "action": "drop"}]}).encode(),
+        json.dumps({"changes": [good] * 501}).encode(),
+        json.dumps({"changes": [good], "extra": 1}).encode(),
+        b'{"changes": [' + b"[" * 5000 + b"]" * 5000 + b"]}",
+    ]  # fmt: skip
+    for body in bodies:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        answer = httpx.post(f"{world.url}/api/sync/push", content=body, timeout=60, headers=headers)
+        assert answer.status_code in (400, 413, 422), (body[:60], answer.status_code, answer.text[:200])
+        assert "Traceback" not in answer.text
+    assert state(world.server, "Incident") == before
+    # Odd values inside a change are kept as refused, not applied: NaN, a text where a number goes.
+    for odd in ({"fatalities": float("nan")}, {"fatalities": "many"}, {"uid": None}):
+        change = {**good, "uid": str(uuid.uuid4()), "after": {**good["after"], **odd}}
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        body = json.dumps({"changes": [change]}).encode()  # NaN written as JSON's NaN
+        answer = httpx.post(f"{world.url}/api/sync/push", content=body, timeout=60, headers=headers)
+        assert answer.status_code in (200, 422), answer.text
+        if answer.status_code == 200:
+            assert answer.json()["results"][0]["outcome"] in ("refused", "applied"), answer.text
+    # A node cannot pass its change off as the server's or another node's.
+    claimed = {**good, "uid": str(uuid.uuid4()), "node": "server"}
+    assert _push(world, token, claimed).json()["results"][0]["outcome"] in ("applied", "conflict")
+    with world.server.transaction("reader") as tx:
+        row = sync_tables.find_change(tx.session, claimed["uid"]) or sync_tables.find_conflict(
+            tx.session, claimed["uid"]
+        )
+        assert row is not None and row["node"] == "kidal"

@@ -11,7 +11,9 @@ the same way, refused.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from typing import Any
 
 from bluehelmet.domain.access import Action, Principal, permits
@@ -24,6 +26,7 @@ from bluehelmet.domain.sync import Change, Outcome
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.nodes import Node
+from bluehelmet.services.parsing import unstorable
 from bluehelmet.services.sync_log import KINDS, candidate, capture, change_of_row, global_image, log_change, write_state
 from bluehelmet.storage import sync_tables as store
 
@@ -58,6 +61,7 @@ def _outside(tx: Transaction, principal: Principal, cls: type[Record], change: C
 def apply_change(tx: Transaction, change: Change, principal: Principal | None = None) -> tuple[Outcome, str]:
     """Apply one change here (checked against ``principal``'s reach when a node sent it)."""
     s = tx.session
+    change = replace(change, after={**change.after, "uid": change.record_uid})  # the record's id is the change's
     if store.find_change(s, change.uid) is not None or store.find_conflict(s, change.uid) is not None:
         return Outcome.DUPLICATE, ""
     try:
@@ -81,7 +85,7 @@ def apply_change(tx: Transaction, change: Change, principal: Principal | None = 
         keep_conflict(tx, change, "stale: the record is at a later version here", current)
         return Outcome.CONFLICT, ""
     try:
-        entry = write_state(tx, cls, {**change.after, "uid": change.record_uid}, version=change.version,
+        entry = write_state(tx, cls, change.after, version=change.version,
                             actor=change.actor, at=change.at, action=action)  # fmt: skip
     except InvalidRecord as error:
         keep_conflict(tx, change, f"refused: {error}", current)
@@ -106,13 +110,27 @@ def push(db: Database, node: Node, changes: Sequence[Mapping[str, Any]]) -> list
             parsed.append(Change.from_json(data))
         except (KeyError, TypeError, ValueError) as error:
             raise BluehelmetError(f"changes.{n}: not a change ({error})") from None
+        why = unstorable(data.get("after")) or _not_finite(data.get("after"))
+        if why:  # kept whole even when refused, so it must be storable as it came
+            raise BluehelmetError(f"changes.{n}.after: {why}")
     results = []
     with db.transaction(f"node:{node.name}") as tx:
         capture(tx)  # the server's own changes are in the log before anything is compared with them
-        for change in parsed:
+        for sent in parsed:
+            change = replace(sent, node=node.name)  # made on the node the token is, whatever it says
             outcome, reason = apply_change(tx, change, node.principal)
             results.append({"uid": change.uid, "outcome": outcome.value, "reason": reason})
     return results
+
+
+def _not_finite(value: Any) -> str | None:
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{value} is not a number a record can hold"
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list):
+        return next((why for v in value if (why := _not_finite(v))), None)
+    return None
 
 
 def _mission_of(record: Record) -> int | None:
