@@ -25,7 +25,7 @@ from bluehelmet.services.loading import find_mission
 from bluehelmet.storage import repository
 from bluehelmet.storage import sync_tables as store
 
-__all__ = ["Node", "add_node", "list_nodes", "node_for_token", "revoke_node"]
+__all__ = ["PREFIX", "Node", "add_node", "list_nodes", "node_for_token", "revoke_node"]
 
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 PREFIX = "bhn_"
