@@ -16,10 +16,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy.orm.exc import StaleDataError
+
 from bluehelmet.domain import rules
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.catalogue import ENTITIES, entity_class
-from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, Problem
+from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, Problem, WriteConflict
 from bluehelmet.domain.places import Location
 from bluehelmet.domain.records import (
     Record,
@@ -153,7 +155,10 @@ def write_state(
         if version <= (current.version or 0):
             raise BluehelmetError(f"{cls.__name__} {uid}: a change cannot keep or lower the version")
         record.version = version
-        tx.session.flush()
+        try:
+            tx.session.flush()
+        except StaleDataError:  # someone changed the record meanwhile: this sync is tried again
+            raise WriteConflict(f"{cls.__name__} {uid} changed while it was being synced; sync again") from None
     rollups.add_delta(tx.rollup, counted, -1)
     rollups.add_delta(tx.rollup, rollups.contribution(record, tx.sector_of), 1)
     if isinstance(record, Location) and current is not None and old_sector != record.sector_id:
