@@ -54,6 +54,10 @@ WRITES = {
     ("POST", "/planning/save"): "refused",
     # Gateways post messages with a shared secret or Twilio's signature, never an account's token.
     ("POST", "/api/intake/messages"): "refused",
+    # Sync: only node tokens push (an account's token is refused); conflicts are an admin's to resolve.
+    ("POST", "/api/sync/push"): "refused",
+    ("POST", "/conflicts/sync"): "refused",
+    ("POST", "/conflicts/{record_uid}"): "refused",
 }
 _ID = re.compile(r"\{(record_id|incident_id|attachment_id)(:int)?\}")
 #: The records of each account's own sector: everything else the world holds is foreign to it.

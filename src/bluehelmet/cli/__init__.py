@@ -64,6 +64,18 @@ COMMANDS: dict[str, Summary] = {
         "bluehelmet.cli.intake:intake_group",
         "Messages from SMS/WhatsApp gateways and the people who send them.",
     ),
+    "node": (
+        "bluehelmet.cli.node:node",
+        "Sector nodes that work offline and sync with the mission's server.",
+    ),
+    "sync": (
+        "bluehelmet.cli.sync:sync",
+        "Push this node's changes to its server and pull the server's (resumes where a cut one stopped).",
+    ),
+    "conflict": (
+        "bluehelmet.cli.sync:conflict",
+        "Changes that arrived based on a state no longer current, kept for a person to resolve.",
+    ),
     "import": (
         "bluehelmet.cli.exchange:import_command",
         "Import PATH as records of KIND, all or nothing.",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 
 import click
 
@@ -10,7 +11,7 @@ from bluehelmet.cli.door import Door, emit, json_option, mission_option, pass_do
 from bluehelmet.cli.output import table
 from bluehelmet.domain.access import Role
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.services import accounts
+from bluehelmet.services import accounts, sync_client
 
 __all__ = ["COMMANDS", "serve", "user"]
 
@@ -117,8 +118,10 @@ def user_revoke_token(door: Door, name: str, label: str | None, as_json: bool) -
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
 @click.option("--workers", default=1, show_default=True, type=click.IntRange(1, MAX_WORKERS),
               help="Server processes sharing the port, session key and sign-in brake (PostgreSQL).")  # fmt: skip
+@click.option("--sync-every", type=click.IntRange(10, 86400), metavar="SECONDS",
+              help="On a sector node: sync with the server every SECONDS (a failed sync is tried again).")  # fmt: skip
 @pass_door
-def serve(door: Door, demo: bool, host: str, port: int, workers: int) -> None:
+def serve(door: Door, demo: bool, host: str, port: int, workers: int, sync_every: int | None) -> None:
     """Serve the web application and the REST API (several workers: on PostgreSQL)."""
     from bluehelmet.web.workers import check_workers  # noqa: PLC0415
 
@@ -134,6 +137,8 @@ def serve(door: Door, demo: bool, host: str, port: int, workers: int) -> None:
         except BluehelmetError:
             secret = accounts.reset_password(door.db, door.actor, DEMO_ADMIN)
         click.echo(f"sign in at http://{host}:{port}/ as {DEMO_ADMIN} with password: {secret}")
+    if sync_every is not None:
+        _sync_in_background(door, sync_every)
     if workers == 1:
         import uvicorn  # noqa: PLC0415 - only this command needs the server
 
@@ -154,6 +159,15 @@ def _address(host: str, port: int) -> str:
     """Where the server listens, as a browser opens it (an IPv6 address in brackets)."""
     shown = f"[{host}]" if ":" in host else host
     return f"listening on http://{shown}:{port}/"
+
+
+def _sync_in_background(door: Door, seconds: int) -> None:
+    """Sync this node every ``seconds`` in a thread of its own while the server runs."""
+    if sync_client.status(door.db, door.actor) is None:
+        raise BluehelmetError("--sync-every needs a sector node: run 'bluehelmet node join URL --token T' first")
+    stop = threading.Event()
+    args = (door.db, door.actor, seconds, stop, lambda line: click.echo(line, err=True))
+    threading.Thread(target=sync_client.every, args=args, daemon=True, name="bluehelmet-sync").start()
 
 
 COMMANDS = (user, serve)

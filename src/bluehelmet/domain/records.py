@@ -9,6 +9,7 @@ declaration instead of repeating it.
 from __future__ import annotations
 
 import dataclasses
+import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from enum import Enum
@@ -20,6 +21,7 @@ __all__ = [
     "Record",
     "entity_fields",
     "field_values",
+    "new_uid",
     "ref",
     "reference_list_target",
     "reference_target",
@@ -39,7 +41,13 @@ SYSTEM_FIELDS = (
     "updated_by",
     "deleted_at",
     "deleted_by",
+    "uid",
 )
+
+
+def new_uid() -> str:
+    """A global identity for a new record: the same on the server and on every sector node."""
+    return str(uuid.uuid4())
 
 
 def ref(entity: str, *, optional: bool = False) -> Any:
@@ -90,6 +98,9 @@ class Record:
     updated_by: str | None = None
     deleted_at: datetime | None = None
     deleted_by: str | None = None
+    #: The record's global identity (a UUID), beside the local ``id``: the same on the server
+    #: and on every sector node that holds the record (sync matches records by it).
+    uid: str = field(default_factory=new_uid)
     #: Where the record comes from: a document and paragraph, a file, or "illustrative" for a
     #: record made up to match a total that the source gives without its parts.
     provenance: str = ""

@@ -12,7 +12,7 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Engine
 
-from bluehelmet.storage import accounts, attachments, rollups  # noqa: F401  (their tables are part of the schema)
+from bluehelmet.storage import accounts, attachments, rollups, sync_tables  # noqa: F401  (their tables are part of the schema)
 from bluehelmet.storage.tables import metadata
 
 __all__ = ["alembic_config", "current_revision", "head_revision", "schema_drift", "upgrade"]

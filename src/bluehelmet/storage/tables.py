@@ -109,6 +109,9 @@ def _columns(cls: type[Record]) -> list[Column[Any]]:
             nullable = False
         elif f.name in SYSTEM_FIELDS:
             nullable = True
+        if f.name == "uid":  # the global identity sync matches records by (migration 0022)
+            columns.append(Column("uid", String(36), nullable=True, index=True, unique=True))
+            continue
         target = reference_target(f)
         args: list[Any] = [ForeignKey(f"{entity_name(entity_class(target))}.id")] if target else []
         columns.append(Column(f.name, col_type, *args, nullable=nullable, index=bool(target) or f.name in _INDEXED))

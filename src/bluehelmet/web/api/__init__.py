@@ -9,6 +9,7 @@
 - ``reports``: the letter; ``drafts``: drafts of the letter
 - ``accounts``: accounts for admins: disable, enable, a new password, revoke tokens
 - ``intake``: messages from SMS/WhatsApp gateways; ``attachments``: files kept as evidence
+- ``sync``: what sector nodes push and pull (node tokens only)
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bluehelmet.web.api import (
     reports,
     review,
     stats,
+    sync,
 )
 
 __all__ = ["router"]
@@ -37,5 +39,5 @@ router = APIRouter(prefix="/api")
 # hundred, seven for each kind) come after the stats and map routes, which need not walk them,
 # and before the files and the letter (some seventy routes, for requests that take seconds),
 # which a creation need not walk.
-for _module in (review, stats, quality, maps, records, files, reports, drafts, accounts, intake, attachments):
+for _module in (review, stats, quality, maps, records, files, reports, drafts, accounts, intake, attachments, sync):
     router.include_router(_module.router)

@@ -22,6 +22,7 @@ from bluehelmet.web.pages.accounts import router as accounts_router
 from bluehelmet.web.pages.api_docs import router as api_docs_router
 from bluehelmet.web.pages.audit import router as audit_router
 from bluehelmet.web.pages.capabilities import router as capabilities_router
+from bluehelmet.web.pages.conflicts import router as conflicts_router
 from bluehelmet.web.pages.drafts import router as drafts_router
 from bluehelmet.web.pages.forces import router as forces_router
 from bluehelmet.web.pages.frame import render_signin
@@ -89,5 +90,6 @@ for _pages in (
     api_docs_router,
     accounts_router,
     watch_router,
+    conflicts_router,
 ):
     router.include_router(_pages)
