@@ -115,7 +115,74 @@
       }).addTo(map);
       layers.addOverlay(ops, el.dataset.labelOperations);
     }).catch(function () { unavailable("operations"); });
+    addOrientation(map, layers, el, unavailable);
     addCasevac(map, layers, el, unavailable);
+  }
+
+  /* What orients the map: sector outlines with their names, place names shown from the zoom the
+     server gives each place (regions' seats first), bases and camps with the units based there. */
+  function addOrientation(map, layers, el, unavailable) {
+    var mission = JSON.parse(el.dataset.query || "{}").mission;
+    var only = mission ? "?" + new URLSearchParams({ mission: mission }).toString() : "";
+    getJSON("/api/map/sectors" + only).then(function (geo) {
+      var sectors = L.geoJSON(geo, {
+        interactive: false,
+        style: { color: "#0b5e8f", weight: 2.5, dashArray: "8 5", fill: false },
+        onEachFeature: function (f, layer) {
+          var name = (f.properties || {}).name;
+          if (name) { layer.bindTooltip(textBox([name]), { permanent: true, direction: "center", className: "sector-label" }); }
+        }
+      }).addTo(map);
+      layers.addOverlay(sectors, el.dataset.labelSectors);
+      el.dataset.sectors = String((geo.features || []).length);
+    }).catch(function () { unavailable("sectors"); });
+
+    getJSON("/api/map/places" + only).then(function (geo) {
+      var labelled = [];
+      var names = L.geoJSON(geo, {
+        pointToLayer: function (f, latlng) {
+          var rank = (f.properties || {}).rank || 3;
+          return L.circleMarker(latlng, { radius: rank === 1 ? 3.5 : 2.5, color: "#14304a", weight: 1,
+            fillColor: "#ffffff", fillOpacity: 1, interactive: false });
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties || {};
+          if (!p.name) { return; }
+          layer.bindTooltip(textBox([p.name]), { permanent: true, direction: "right", offset: [3, 0],
+            className: "place-label rank-" + (p.rank || 3) });
+          labelled.push({ layer: layer, zoom: p.label_zoom || 8 });
+        }
+      });
+      function relabel() {
+        var z = map.getZoom();
+        var shown = 0;
+        labelled.forEach(function (item) {
+          if (z >= item.zoom && map.hasLayer(names)) { item.layer.openTooltip(); shown += 1; } else { item.layer.closeTooltip(); }
+        });
+        el.dataset.placeLabels = String(shown);
+      }
+      names.addTo(map);
+      layers.addOverlay(names, el.dataset.labelPlaces);
+      map.on("zoomend overlayadd", relabel);
+      relabel();
+    }).catch(function () { unavailable("places"); });
+
+    getJSON("/api/map/bases" + only).then(function (geo) {
+      var bases = L.geoJSON(geo, {
+        pointToLayer: function (f, latlng) {
+          var icon = L.divIcon({ className: "base-icon", iconSize: [14, 14], html: "" });
+          return L.marker(latlng, { icon: icon, keyboard: false });
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties || {};
+          var lines = [p.name];
+          if (p.unit_count) { lines.push(p.unit_count + " " + el.dataset.labelUnits); }
+          layer.bindPopup(textBox(lines.concat(p.units || []), true));
+        }
+      }).addTo(map);
+      layers.addOverlay(bases, el.dataset.labelBases);
+      el.dataset.bases = String((geo.features || []).length);
+    }).catch(function () { unavailable("bases"); });
   }
 
   /* Casualty evacuation (10-1-2): the cells beyond the targets, loaded when the layer is first shown. */
