@@ -14,7 +14,7 @@ import shapely
 from shapely.geometry import shape
 
 from bluehelmet.domain.access import Principal, Role
-from bluehelmet.services import map_places, records
+from bluehelmet.services import map_layers, map_places, records
 from bluehelmet.services.database import Database
 from bluehelmet.services.map_places import HotspotName, Landmark, hotspot_names
 from bluehelmet.web.pages.situation import months_between
@@ -172,3 +172,19 @@ def test_the_map_layers_answer_over_the_api_within_the_scope(world: World) -> No
         assert "Place west" not in mine.text and "Sector West" not in mine.text, layer
         assert world.call(None, "GET", f"/api/map/{layer}").status_code == 401
     assert "Place west" in world.call("admin", "GET", "/api/map/places").text
+
+
+def test_an_operation_across_sectors_shows_a_sector_account_its_own_places_only(
+    db: Database, placed: dict[str, int]
+) -> None:
+    with db.transaction("tester") as tx:
+        both = {"sector_ids": [placed["sector_east"], placed["sector_west"]],
+                "location_ids": [placed["Gao"], placed["Kidal"]]}  # fmt: skip
+        make(tx, "Operation", mission_id=placed["mission"], name="Mongoose", start_on="2021-01-01", end_on=None, **both)
+    east = Principal("sector-user", Role.SECTOR, placed["sector_east"])
+    everyone = map_layers.operations(db, ADMIN, None, None)
+    mine = map_layers.operations(db, east, None, None)
+    assert sorted(f["properties"]["place"] for f in everyone["features"] if f["properties"]["name"] == "Mongoose") == [
+        "Gao", "Kidal",
+    ]  # fmt: skip
+    assert [f["properties"]["place"] for f in mine["features"] if f["properties"]["name"] == "Mongoose"] == ["Gao"]

@@ -124,13 +124,16 @@
   function addOrientation(map, layers, el, unavailable) {
     var mission = JSON.parse(el.dataset.query || "{}").mission;
     var only = mission ? "?" + new URLSearchParams({ mission: mission }).toString() : "";
+    // Sector names above the regions and cells but under the places and bases, so they hide no town.
+    map.createPane("sectorLabels").style.zIndex = 450;
     getJSON("/api/map/sectors" + only).then(function (geo) {
       var sectors = L.geoJSON(geo, {
         interactive: false,
         style: { color: "#0b5e8f", weight: 2.5, dashArray: "8 5", fill: false },
         onEachFeature: function (f, layer) {
           var name = (f.properties || {}).name;
-          if (name) { layer.bindTooltip(textBox([name]), { permanent: true, direction: "center", className: "sector-label" }); }
+          if (name) { layer.bindTooltip(textBox([name]), { permanent: true, direction: "center", className: "sector-label",
+            pane: "sectorLabels" }); }
         }
       }).addTo(map);
       layers.addOverlay(sectors, el.dataset.labelSectors);
@@ -147,23 +150,29 @@
         },
         onEachFeature: function (f, layer) {
           var p = f.properties || {};
-          if (!p.name) { return; }
-          layer.bindTooltip(textBox([p.name]), { permanent: true, direction: "right", offset: [3, 0],
-            className: "place-label rank-" + (p.rank || 3) });
-          labelled.push({ layer: layer, zoom: p.label_zoom || 8 });
+          if (p.name) { labelled.push({ layer: layer, name: p.name, rank: p.rank || 3, zoom: p.label_zoom || 8 }); }
         }
       });
+      /* A label is bound only while the zoom is at or past the place's own: a permanent tooltip
+         reopens whenever its marker is redrawn, so hiding one means unbinding it. */
       function relabel() {
         var z = map.getZoom();
         var shown = 0;
         labelled.forEach(function (item) {
-          if (z >= item.zoom && map.hasLayer(names)) { item.layer.openTooltip(); shown += 1; } else { item.layer.closeTooltip(); }
+          var wanted = z >= item.zoom && map.hasLayer(names);
+          if (wanted && !item.layer.getTooltip()) {
+            item.layer.bindTooltip(textBox([item.name]), { permanent: true, direction: "right", offset: [3, 0],
+              className: "place-label rank-" + item.rank });
+          } else if (!wanted && item.layer.getTooltip()) {
+            item.layer.unbindTooltip();
+          }
+          if (wanted) { shown += 1; }
         });
         el.dataset.placeLabels = String(shown);
       }
       names.addTo(map);
       layers.addOverlay(names, el.dataset.labelPlaces);
-      map.on("zoomend overlayadd", relabel);
+      map.on("zoomend overlayadd overlayremove", relabel);
       relabel();
     }).catch(function () { unavailable("places"); });
 
