@@ -9,6 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import uvicorn
@@ -19,7 +20,6 @@ from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
 from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
-from tests.test_web_browser import browser as browser  # noqa: F401  (the module's browser fixture)
 
 Page = sync_api.Page
 expect = sync_api.expect
@@ -49,6 +49,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db.close()
 
 
+@pytest.fixture(scope="module")
+def browser() -> Iterator[sync_api.Browser]:
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield launched
+        launched.close()
+
+
 def _signed_in(browser: sync_api.Browser, server: str, name: str) -> tuple[Page, list[str]]:
     context = browser.new_context(base_url=server, viewport={"width": 1440, "height": 900})
     page = context.new_page()
@@ -64,7 +75,6 @@ def _signed_in(browser: sync_api.Browser, server: str, name: str) -> tuple[Page,
 
 
 def test_the_map_shows_sectors_place_names_by_zoom_and_bases(browser: sync_api.Browser, server: str) -> None:
-    assert CHROMIUM and ARGS
     page, errors = _signed_in(browser, server, "analyst")
     expect(page.locator("#map[data-sectors='4']")).to_be_attached(timeout=15000)
     expect(page.locator("#map .sector-label")).to_have_count(4)
