@@ -112,5 +112,7 @@ def test_a_sector_accounts_map_outlines_its_own_sector_only(browser: sync_api.Br
     assert "Gao" in shown and "Kidal" not in shown
     page.wait_for_timeout(400)
     page.locator("#map").screenshot(path=SHOTS / "map-sector-east.png")
+    page.goto("/situation?lang=fr")  # the sector's French name where the record has one
+    expect(page.locator("#map .sector-label")).to_have_text(["secteur Est"], timeout=15000)
     page.context.close()
     assert not errors, errors

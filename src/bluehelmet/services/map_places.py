@@ -60,6 +60,7 @@ class Landmark:
     admin1: str
     admin2: str
     sector_id: int | None
+    name_fr: str = ""
 
 
 @dataclass(frozen=True)
@@ -100,6 +101,7 @@ def landmarks(tx: Transaction, principal: Principal, mission_id: int) -> list[La
             areas.get(p.admin1_id, ""),
             areas.get(p.admin2_id, ""),
             p.sector_id,
+            p.name_fr,
         )
         for p in _readable(tx, principal, Location, mission_id)
         if p.latitude is not None and p.longitude is not None
@@ -131,8 +133,8 @@ def places(db: Database, principal: Principal, *, mission: str | None = None) ->
         features.append({
             "type": "Feature",
             "id": place.id,
-            "properties": {"name": place.name, "kind": place.kind, "admin1": place.admin1, "admin2": place.admin2,
-                           "rank": rank, "label_zoom": _LABEL_ZOOM[rank]},
+            "properties": {"name": place.name, "name_fr": place.name_fr, "kind": place.kind, "admin1": place.admin1,
+                           "admin2": place.admin2, "rank": rank, "label_zoom": _LABEL_ZOOM[rank]},
             "geometry": _point(place.longitude, place.latitude),
         })  # fmt: skip
     return _collection(features)
@@ -206,7 +208,7 @@ def sectors(db: Database, principal: Principal, *, mission: str | None = None) -
         features.append({
             "type": "Feature",
             "id": sector.id,
-            "properties": {"name": sector.name, "regions": held,
+            "properties": {"name": sector.name, "name_fr": sector.name_fr, "regions": held,
                            "places": sum(1 for s, _, _ in everywhere if s == sector.id)},
             "geometry": json.loads(shapely.to_geojson(union)),
         })  # fmt: skip

@@ -123,6 +123,8 @@
      server gives each place (regions' seats first), bases and camps with the units based there. */
   function addOrientation(map, layers, el, unavailable) {
     var mission = JSON.parse(el.dataset.query || "{}").mission;
+    var french = document.documentElement.lang === "fr";
+    function named(p) { return (french && p.name_fr) || p.name; }  // a record's French name where it has one
     var only = mission ? "?" + new URLSearchParams({ mission: mission }).toString() : "";
     // Sector names above the regions and cells but under the places and bases, so they hide no town.
     map.createPane("sectorLabels").style.zIndex = 450;
@@ -131,7 +133,7 @@
         interactive: false,
         style: { color: "#0b5e8f", weight: 2.5, dashArray: "8 5", fill: false },
         onEachFeature: function (f, layer) {
-          var name = (f.properties || {}).name;
+          var name = named(f.properties || {});
           if (name) { layer.bindTooltip(textBox([name]), { permanent: true, direction: "center", className: "sector-label",
             pane: "sectorLabels" }); }
         }
@@ -150,7 +152,7 @@
         },
         onEachFeature: function (f, layer) {
           var p = f.properties || {};
-          if (p.name) { labelled.push({ layer: layer, name: p.name, rank: p.rank || 3, zoom: p.label_zoom || 8 }); }
+          if (p.name) { labelled.push({ layer: layer, name: named(p), rank: p.rank || 3, zoom: p.label_zoom || 8 }); }
         }
       });
       /* A label is bound only while the zoom is at or past the place's own: a permanent tooltip
