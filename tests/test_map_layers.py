@@ -188,3 +188,9 @@ def test_an_operation_across_sectors_shows_a_sector_account_its_own_places_only(
         "Gao", "Kidal",
     ]  # fmt: skip
     assert [f["properties"]["place"] for f in mine["features"] if f["properties"]["name"] == "Mongoose"] == ["Gao"]
+
+
+def test_a_hotspot_carries_its_places_french_name_for_the_french_page() -> None:
+    river = Landmark(1, "Niger River", "other", 16.0, -0.5, "Gao", "Gao", None, name_fr="fleuve Niger")
+    (name,) = hotspot_names([(16.1, -0.5)], [river])
+    assert (name.place, name.place_fr, name.bearing) == ("Niger River", "fleuve Niger", "N")

@@ -13,7 +13,7 @@ import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import shapely
@@ -73,6 +73,8 @@ class HotspotName:
     km: float | None
     bearing: str
     detail: str = ""
+    #: The place's French name where the record gives one (not part of what tells two apart).
+    place_fr: str = field(default="", compare=False)
 
 
 def _collection(features: list[dict[str, Any]], **members: Any) -> dict[str, Any]:
@@ -236,10 +238,10 @@ def hotspot_names(points: Sequence[tuple[float, float]], near: Sequence[Landmark
         km = distance_km(place.latitude, place.longitude, lat, lon)
         exact.append(km)
         if km < 1:
-            named.append(HotspotName(place.name, place.admin2, None, ""))
+            named.append(HotspotName(place.name, place.admin2, None, "", place_fr=place.name_fr))
         else:
             bearing = _bearing(place.latitude, place.longitude, lat, lon)
-            named.append(HotspotName(place.name, place.admin2, float(round(km)), bearing))
+            named.append(HotspotName(place.name, place.admin2, float(round(km)), bearing, place_fr=place.name_fr))
     for step in ("tenths", "coordinates"):
         seen = Counter(named)
         if all(count == 1 for count in seen.values()):
@@ -249,9 +251,9 @@ def hotspot_names(points: Sequence[tuple[float, float]], near: Sequence[Landmark
                 continue
             lat, lon = points[i]
             if step == "tenths" and name.km is not None:
-                named[i] = HotspotName(name.place, name.admin2, round(exact[i], 1), name.bearing)
+                named[i] = replace(name, km=round(exact[i], 1))
             elif step == "coordinates":
-                named[i] = HotspotName(name.place, name.admin2, name.km, name.bearing, f"{lat:.3f}, {lon:.3f}")
+                named[i] = replace(name, detail=f"{lat:.3f}, {lon:.3f}")
     return named
 
 
