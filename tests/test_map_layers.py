@@ -127,6 +127,7 @@ def test_hotspot_names_give_place_admin2_distance_and_direction_and_never_repeat
 def test_months_between_leave_no_month_out() -> None:
     assert months_between("2020-11", "2021-02") == ["2020-11", "2020-12", "2021-01", "2021-02"]
     assert months_between("2021-03", "2021-03") == ["2021-03"]
+    assert months_between("9999-11", "9999-12") == ["9999-11", "9999-12"]  # the last month ends the count
 
 
 def _signed_in(world: World, name: str) -> None:
@@ -155,6 +156,8 @@ def test_the_situation_page_shows_empty_months_as_zero_and_names_hotspots(world:
     assert trend["months"] == ["2021-01", "2021-02", "2021-03", "2021-04"]
     assert sum(s["data"][1] for s in trend["series"]) == 0  # February: no incident, shown as 0
     assert sum(sum(s["data"]) for s in trend["series"]) == 2
+    centuries = world.client.get("/situation", params={"from": "0001-01-01", "to": "9999-12-31"})
+    assert centuries.status_code == 200 and '"2021-02"' in centuries.text and '"1999-01"' not in centuries.text
     rows = re.findall(r'<span class="near-place">([^<]+)</span>', page)
     assert rows, "the hotspots are named by their place"
     table = re.search(r'<table class="data" id="hotspots">(.*?)</table>', page, re.S)

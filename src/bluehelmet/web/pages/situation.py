@@ -38,6 +38,8 @@ _COLOURS = {
     EventType.STRATEGIC_DEVELOPMENTS: "#78909c",
 }
 
+#: The most months the trend lists one by one (twenty years).
+_MOST_MONTHS = 240
 #: The directions a hotspot's name gives from its nearest place (``services.map_places``), as
 #: the page writes them (marked for the catalogue: the template translates them by value).
 COMPASS = (N_("N"), N_("NE"), N_("E"), N_("SE"), N_("S"), N_("SW"), N_("W"), N_("NW"))
@@ -76,8 +78,9 @@ def months_between(first: str, last: str) -> list[str]:
     """Every month from ``first`` to ``last`` ("YYYY-MM"), both included: a month without
     incidents is a month of zero, not a month left out."""
     year, month = int(first[:4]), int(first[5:7])
+    end = (int(last[:4]), int(last[5:7]))
     months = []
-    while f"{year:04d}-{month:02d}" <= last:
+    while (year, month) <= end:
         months.append(f"{year:04d}-{month:02d}")
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
@@ -86,9 +89,11 @@ def months_between(first: str, last: str) -> list[str]:
 def _trend(db: Database, flt: stats.IncidentFilter, mission: str) -> dict[str, Any]:
     rows = stats.incident_table(db, ["month", "event_type"], flt, mission=mission)
     seen = sorted({r["month"] for r in rows if r["month"]})
-    first = flt.date_from.strftime("%Y-%m") if flt.date_from else (seen[0] if seen else "")
-    last = flt.date_to.strftime("%Y-%m") if flt.date_to else (seen[-1] if seen else "")
+    first = f"{flt.date_from.year:04d}-{flt.date_from.month:02d}" if flt.date_from else (seen[0] if seen else "")
+    last = f"{flt.date_to.year:04d}-{flt.date_to.month:02d}" if flt.date_to else (seen[-1] if seen else "")
     months = months_between(first, last) if first and last else seen
+    if len(months) > _MOST_MONTHS:  # a period of centuries asked: the months that have incidents, filled
+        months = months_between(seen[0], seen[-1]) if seen else []
     series = []
     for kind, colour in _COLOURS.items():
         counts = {r["month"]: r["events"] for r in rows if r["event_type"] == kind.value}
