@@ -166,3 +166,13 @@ def test_search_text_is_cut_into_words_as_the_engines_cut_it() -> None:
 def test_the_search_leaves_no_trace_outside_its_own_names() -> None:
     assert search.is_search_table("incident_search_data")
     assert not search.is_search_table("incident")
+
+
+def test_other_kinds_are_searched_in_the_field_that_names_them_even_a_date(db: Database, small: dict[str, int]) -> None:
+    with db.transaction("tester") as tx:
+        make(tx, "ImprovementPlan")
+    for kind in ("ImprovementPlan", "Location", "Sector", "Unit"):
+        assert isinstance(listing.list_page(db, ADMIN, kind, text="0").total, int), kind
+    with db.transaction("tester") as tx:
+        named = [p for p in records.list_records(tx, "Location") if "anson" in str(getattr(p, "name", "")).casefold()]
+    assert listing.list_page(db, ADMIN, "Location", text="ANSON").total == len(named) > 0  # any case
