@@ -38,6 +38,7 @@ WRITES = {
     ("POST", "/incidents/new"): "create",
     ("POST", "/api/reports/letter"): "refused",
     ("POST", "/imports/{kind}"): "refused",
+    ("POST", "/imports/layout/{layout}"): "refused",
     ("POST", "/accounts/{name}/{action}"): "refused",
     ("POST", "/api/accounts/{name}/disable"): "refused",
     ("POST", "/api/accounts/{name}/enable"): "refused",

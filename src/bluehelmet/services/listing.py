@@ -33,6 +33,7 @@ from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import Column, columns, values_to_text
 from bluehelmet.services.exporting import ExportRow, date_field
 from bluehelmet.services.loading import Resolver, find_mission
+from bluehelmet.services.search import text_clause
 from bluehelmet.storage.tables import TABLES
 
 __all__ = [
@@ -53,8 +54,6 @@ MAX_LIMIT = 1000
 _BIGGEST = 2**31 - 1
 #: Kinds whose own ``sector_id`` column places them (filtered in the query for a sector account).
 _SECTOR_COLUMN = frozenset({"Location", "OperationalPeriod", "CapabilityRequirement"})
-#: The text fields a search looks in, by kind (others: the field that names a record).
-_SEARCHED = {"Incident": ("external_id", "location_name", "notes", "perpetrator")}
 
 
 class OutsideScope(BluehelmetError):
@@ -228,13 +227,11 @@ def scoped_select(cls: type[Record], principal: Principal) -> tuple[Select[Any],
     return _select(cls, {}, principal, include_deleted=False)
 
 
-def _narrowed(cls: type[Record], stmt: Select[Any], text: str, sector_id: int | None) -> Select[Any]:
-    """``stmt`` kept to the records whose searched fields contain ``text`` (any case) and, when
-    asked, to those in sector ``sector_id`` (placed as sector accounts see them)."""
-    table = TABLES[cls]
+def _narrowed(dialect: str, cls: type[Record], stmt: Select[Any], text: str, sector_id: int | None) -> Select[Any]:
+    """``stmt`` kept to the records that hold ``text`` (``services.search``: full text for
+    incidents) and, when asked, to those in sector ``sector_id`` (placed as sector accounts see them)."""
     if text:
-        fields = _SEARCHED.get(cls.__name__, (cls.label_field,))
-        stmt = stmt.where(or_(*(table.c[name].icontains(text, autoescape=True) for name in fields)))
+        stmt = stmt.where(text_clause(dialect, cls, text))
     if sector_id is not None:
         clause = _sector_clause(cls, sector_id)
         if clause is None:
@@ -257,14 +254,15 @@ def list_page(
     sector_id: int | None = None,
 ) -> Page:
     """The records of ``kind`` matching ``query`` that ``principal`` may read, in id order (or,
-    ``newest_first``, latest main date first, then latest id), with ``text`` in a searched field
-    and in sector ``sector_id`` when given. Only the page is read: the rest is counted in the database."""
+    ``newest_first``, latest main date first, then latest id), holding ``text`` (a full-text
+    search for incidents: every word, any case, any accents) and in sector ``sector_id`` when
+    given. Only the page is read: the rest is counted in the database."""
     cls = records.kind_of(kind)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise InvalidRecord([Problem(cls.__name__, "limit", f"must be 1 to {MAX_LIMIT}, with offset 0 or more")])
     conditions = parse_query(cls, query)
     stmt, ask_each = _select(cls, conditions, principal, include_deleted)
-    stmt = _narrowed(cls, stmt, text, sector_id)
+    stmt = _narrowed(db.engine.dialect.name, cls, stmt, text, sector_id)
     table = TABLES[cls]
     main = date_field(cls)
     order: list[ColumnElement[Any]] = [table.c.id]

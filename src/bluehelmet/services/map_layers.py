@@ -99,7 +99,7 @@ def operations(
     db: Database, principal: Principal, date_from: date | None, date_to: date | None, *, mission: str | None = None
 ) -> dict[str, Any]:
     """A point for every place of every operation running in the period (any part of it), with
-    the operation's name and type."""
+    the operation's name and type; for a sector account, only its sector's places of them."""
     features: list[Feature] = []
     with db.transaction(principal.name) as tx:
         scope = {"mission_id": find_mission(tx, mission).id}
@@ -116,6 +116,8 @@ def operations(
                 place = places.get(location_id)
                 if place is None or place.latitude is None or place.longitude is None:
                     continue
+                if principal.scoped and not allowed(tx, principal, Action.READ, place):
+                    continue  # an operation across sectors: a sector account sees its own sector's places
                 features.append({
                     "type": "Feature",
                     "properties": {"operation_id": op.id, "name": op.name, "operation_type": op.operation_type.value,

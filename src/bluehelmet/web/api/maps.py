@@ -1,5 +1,7 @@
 """Map layers for the pages under ``/api/map/``, as GeoJSON FeatureCollections: the country's
-regions, incidents counted in H3 hexagons (aggregated in the database), places of operations."""
+regions, the sectors' outlines, the places (with the zoom from which each is labelled), the
+bases and camps, incidents counted in H3 hexagons (aggregated in the database), places of
+operations. Every layer holds only what the account may read."""
 
 from datetime import date
 from typing import Annotated, Any, Literal
@@ -10,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.incidents import IncidentCategory, ReviewStatus
-from bluehelmet.services import map_layers
+from bluehelmet.services import map_layers, map_places
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
@@ -44,6 +46,27 @@ def _period(date_from: date | None, date_to: date | None) -> None:
 def boundaries(db: Db, principal: Reader, mission: Mission = None) -> JSONResponse:
     """The admin-1 regions of the mission's country (shipped with bluehelmet; properties: name, iso_3166_2)."""
     return JSONResponse(map_layers.boundaries(db, principal, mission=mission))
+
+
+@router.get("/sectors", response_model=FeatureCollection, responses=COMMON)
+def sectors(db: Db, principal: Reader, mission: Mission = None) -> JSONResponse:
+    """Each sector the account may read, outlined as the union of the admin-1 regions its places
+    lie in (properties: name, regions, places); ``without_outline`` names sectors with no placed place."""
+    return JSONResponse(map_places.sectors(db, principal, mission=mission))
+
+
+@router.get("/places", response_model=FeatureCollection, responses=COMMON)
+def places(db: Db, principal: Reader, mission: Mission = None) -> JSONResponse:
+    """A point per place with coordinates (properties: name, kind, admin1, admin2, rank 1-3 and
+    ``label_zoom``, the zoom from which the map writes its name)."""
+    return JSONResponse(map_places.places(db, principal, mission=mission))
+
+
+@router.get("/bases", response_model=FeatureCollection, responses=COMMON)
+def bases(db: Db, principal: Reader, mission: Mission = None) -> JSONResponse:
+    """A point per base or camp: places units are based at, and camps, operating bases and
+    airfields (properties: name, kind, units, unit_count)."""
+    return JSONResponse(map_places.bases(db, principal, mission=mission))
 
 
 @router.get("/hexagons", response_model=FeatureCollection, responses=COMMON)

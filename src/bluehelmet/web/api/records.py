@@ -27,7 +27,11 @@ __all__ = ["BIGGEST", "RecordId", "Version", "filter_parameters", "router"]
 
 router = APIRouter(prefix="/records", route_class=ApiRoute)
 
-_PAGING = {"limit", "offset", "include_deleted"}
+_PAGING = {"limit", "offset", "include_deleted", "q"}
+_SEARCH = (
+    "Text to find: for incidents, every word begins a word of the incident's text (any case, any "
+    "accents); for other kinds, within the name"
+)
 #: The largest integer the columns hold (INTEGER, 32 bits, in PostgreSQL).
 BIGGEST = 2**31 - 1
 RecordId = Annotated[int, Path(ge=1, le=BIGGEST)]
@@ -120,10 +124,13 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
         limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
         offset: Annotated[int, Query(ge=0, le=BIGGEST)] = 0,
         include_deleted: bool = False,
+        q: Annotated[str, Query(max_length=200, description=_SEARCH)] = "",
     ) -> JSONResponse:
         """Records matching every filter (a repeated filter: any of its values), in id order."""
         query = [(k, v) for k, v in request.query_params.multi_items() if k not in _PAGING]
-        page = listing.list_page(db, principal, cls, query, limit=limit, offset=offset, include_deleted=include_deleted)
+        page = listing.list_page(
+            db, principal, cls, query, limit=limit, offset=offset, include_deleted=include_deleted, text=q.strip()
+        )
         following = None
         if offset + limit < page.total:
             following = str(request.url.include_query_params(offset=offset + limit, limit=limit))

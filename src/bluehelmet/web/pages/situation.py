@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import calendar
 import json
-import math
 from datetime import date
 from typing import Annotated, Any
 
@@ -19,13 +18,13 @@ from fastapi.responses import Response
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.incidents import EventType, ReviewStatus
-from bluehelmet.services import hotspots, stats
+from bluehelmet.services import hotspots, map_places, stats
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need
-from bluehelmet.web.i18n import Words, choose_language, words
-from bluehelmet.web.pages.frame import Period, db_of, page_scope, render, visible
+from bluehelmet.web.i18n import N_, Words, choose_language, words
+from bluehelmet.web.pages.frame import Period, db_of, page_scope, render
 
-__all__ = ["data_period", "router", "scope_of", "situation", "statuses_of"]
+__all__ = ["data_period", "months_between", "router", "scope_of", "situation", "statuses_of"]
 
 router = APIRouter()
 
@@ -38,6 +37,12 @@ _COLOURS = {
     EventType.RIOTS: "#8e24aa",
     EventType.STRATEGIC_DEVELOPMENTS: "#78909c",
 }
+
+#: The most months the trend lists one by one (twenty years).
+_MOST_MONTHS = 240
+#: The directions a hotspot's name gives from its nearest place (``services.map_places``), as
+#: the page writes them (marked for the catalogue: the template translates them by value).
+COMPASS = (N_("N"), N_("NE"), N_("E"), N_("SE"), N_("S"), N_("SW"), N_("W"), N_("NW"))
 
 
 def scope_of(request: Request, principal: Principal) -> tuple[str, dict[str, Any]]:
@@ -69,23 +74,32 @@ def data_period(
     return max(start, date.fromisoformat(months[0] + "-01")), end
 
 
+def months_between(first: str, last: str) -> list[str]:
+    """Every month from ``first`` to ``last`` ("YYYY-MM"), both included: a month without
+    incidents is a month of zero, not a month left out."""
+    year, month = int(first[:4]), int(first[5:7])
+    end = (int(last[:4]), int(last[5:7]))
+    months = []
+    while (year, month) <= end:
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
 def _trend(db: Database, flt: stats.IncidentFilter, mission: str, w: Words) -> dict[str, Any]:
     rows = stats.incident_table(db, ["month", "event_type"], flt, mission=mission)
-    months = sorted({r["month"] for r in rows if r["month"]})
+    seen = sorted({r["month"] for r in rows if r["month"]})
+    first = f"{flt.date_from.year:04d}-{flt.date_from.month:02d}" if flt.date_from else (seen[0] if seen else "")
+    last = f"{flt.date_to.year:04d}-{flt.date_to.month:02d}" if flt.date_to else (seen[-1] if seen else "")
+    months = months_between(first, last) if first and last else seen
+    if len(months) > _MOST_MONTHS:  # a period of centuries asked: the months that have incidents, filled
+        months = months_between(seen[0], seen[-1]) if seen else []
     series = []
     for kind, colour in _COLOURS.items():
         counts = {r["month"]: r["events"] for r in rows if r["event_type"] == kind.value}
         if counts:
             series.append({"label": w.term(kind), "colour": colour, "data": [counts.get(m, 0) for m in months]})
     return {"months": months, "series": series}
-
-
-def _nearest(places: list[tuple[str, float, float]], latitude: float, longitude: float) -> str:
-    def distance(place: tuple[str, float, float]) -> float:
-        dx = (place[2] - longitude) * math.cos(math.radians(latitude))
-        return math.hypot(place[1] - latitude, dx)
-
-    return min(places, key=distance)[0] if places else ""
 
 
 @router.get("/situation")
@@ -99,13 +113,13 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
     total = totals[0] if totals else {"events": 0, "fatalities": 0}
     pending = stats.pending_review_count(db, flt, mission=mission, actor=principal.name)
     found = hotspots.hotspots(db, flt, mission=mission)
-    with db.transaction(principal.name) as tx:
-        places = [
-            (str(p.name), float(p.latitude), float(p.longitude))  # type: ignore[attr-defined]
-            for p in visible(tx, principal, "Location")
-            if getattr(p, "latitude", None) is not None and getattr(p, "longitude", None) is not None
-        ]
     cells = sorted(found.hexagons.hexagons, key=lambda h: -h.count)[:10]
+    clusters = sorted(found.clusters.clusters, key=lambda c: -c.size)[:8]
+    # Named by place, admin-2 area, distance and direction: no two rows of a table alike.
+    cell_names = map_places.name_points(db, principal, [(c.latitude, c.longitude) for c in cells], mission=mission)
+    cluster_names = map_places.name_points(
+        db, principal, [(c.latitude, c.longitude) for c in clusters], mission=mission
+    )
     context = {
         "title": "Situation",
         "period": period,
@@ -118,11 +132,8 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         "pending": pending,
         "drafts_included": statuses is None,
         "trend": json.dumps(_trend(db, flt, mission, words(choose_language(request)))),
-        "cells": [(c, _nearest(places, c.latitude, c.longitude)) for c in cells],
-        "clusters": [
-            (c, _nearest(places, c.latitude, c.longitude))
-            for c in sorted(found.clusters.clusters, key=lambda c: -c.size)[:8]
-        ],
+        "cells": list(zip(cells, cell_names, strict=True)),
+        "clusters": list(zip(clusters, cluster_names, strict=True)),
         "clustering": found.clusters,
         "hexagons": found.hexagons,
         "map_query": json.dumps(

@@ -115,7 +115,85 @@
       }).addTo(map);
       layers.addOverlay(ops, el.dataset.labelOperations);
     }).catch(function () { unavailable("operations"); });
+    addOrientation(map, layers, el, unavailable);
     addCasevac(map, layers, el, unavailable);
+  }
+
+  /* What orients the map: sector outlines with their names, place names shown from the zoom the
+     server gives each place (regions' seats first), bases and camps with the units based there. */
+  function addOrientation(map, layers, el, unavailable) {
+    var mission = JSON.parse(el.dataset.query || "{}").mission;
+    var french = document.documentElement.lang === "fr";
+    function named(p) { return (french && p.name_fr) || p.name; }  // a record's French name where it has one
+    var only = mission ? "?" + new URLSearchParams({ mission: mission }).toString() : "";
+    // Sector names above the regions and cells but under the places and bases, so they hide no town.
+    map.createPane("sectorLabels").style.zIndex = 450;
+    getJSON("/api/map/sectors" + only).then(function (geo) {
+      var sectors = L.geoJSON(geo, {
+        interactive: false,
+        style: { color: "#0b5e8f", weight: 2.5, dashArray: "8 5", fill: false },
+        onEachFeature: function (f, layer) {
+          var name = named(f.properties || {});
+          if (name) { layer.bindTooltip(textBox([name]), { permanent: true, direction: "center", className: "sector-label",
+            pane: "sectorLabels" }); }
+        }
+      }).addTo(map);
+      layers.addOverlay(sectors, el.dataset.labelSectors);
+      el.dataset.sectors = String((geo.features || []).length);
+    }).catch(function () { unavailable("sectors"); });
+
+    getJSON("/api/map/places" + only).then(function (geo) {
+      var labelled = [];
+      var names = L.geoJSON(geo, {
+        pointToLayer: function (f, latlng) {
+          var rank = (f.properties || {}).rank || 3;
+          return L.circleMarker(latlng, { radius: rank === 1 ? 3.5 : 2.5, color: "#14304a", weight: 1,
+            fillColor: "#ffffff", fillOpacity: 1, interactive: false });
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties || {};
+          if (p.name) { labelled.push({ layer: layer, name: named(p), rank: p.rank || 3, zoom: p.label_zoom || 8 }); }
+        }
+      });
+      /* A label is bound only while the zoom is at or past the place's own: a permanent tooltip
+         reopens whenever its marker is redrawn, so hiding one means unbinding it. */
+      function relabel() {
+        var z = map.getZoom();
+        var shown = 0;
+        labelled.forEach(function (item) {
+          var wanted = z >= item.zoom && map.hasLayer(names);
+          if (wanted && !item.layer.getTooltip()) {
+            item.layer.bindTooltip(textBox([item.name]), { permanent: true, direction: "right", offset: [3, 0],
+              className: "place-label rank-" + item.rank });
+          } else if (!wanted && item.layer.getTooltip()) {
+            item.layer.unbindTooltip();
+          }
+          if (wanted) { shown += 1; }
+        });
+        el.dataset.placeLabels = String(shown);
+      }
+      names.addTo(map);
+      layers.addOverlay(names, el.dataset.labelPlaces);
+      map.on("zoomend overlayadd overlayremove", relabel);
+      relabel();
+    }).catch(function () { unavailable("places"); });
+
+    getJSON("/api/map/bases" + only).then(function (geo) {
+      var bases = L.geoJSON(geo, {
+        pointToLayer: function (f, latlng) {
+          var icon = L.divIcon({ className: "base-icon", iconSize: [14, 14], html: "" });
+          return L.marker(latlng, { icon: icon, keyboard: false });
+        },
+        onEachFeature: function (f, layer) {
+          var p = f.properties || {};
+          var lines = [p.name];
+          if (p.unit_count) { lines.push(p.unit_count + " " + el.dataset.labelUnits); }
+          layer.bindPopup(textBox(lines.concat(p.units || []), true));
+        }
+      }).addTo(map);
+      layers.addOverlay(bases, el.dataset.labelBases);
+      el.dataset.bases = String((geo.features || []).length);
+    }).catch(function () { unavailable("bases"); });
   }
 
   /* Casualty evacuation (10-1-2): the cells beyond the targets, loaded when the layer is first shown,
