@@ -21,7 +21,7 @@ from __future__ import annotations
 import json
 import zlib
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import IntEnum
 from typing import Any
 
@@ -58,9 +58,14 @@ _CHANGE_STAMPS = ("version", "updated_at", "updated_by")
 
 def stamps(record_id: int, version: int, actor: str, at: datetime) -> Image:
     """A creation's stamps, as the entry's columns give them."""
-    moment = at.isoformat()
+    moment = _moment(at)
     return {"id": record_id, "version": version, "created_at": moment, "created_by": actor,
             "updated_at": moment, "updated_by": actor, "deleted_at": None, "deleted_by": None}  # fmt: skip
+
+
+def _moment(at: datetime) -> str:
+    """A moment as the images write it, and as the entry's column gives it back (in UTC)."""
+    return at.astimezone(UTC).isoformat()
 
 
 def _creation(stamped: Image, values: Mapping[str, JSONValue]) -> Image:
@@ -103,7 +108,7 @@ def _apply(version: int, actor: str, at: datetime, previous: Image, old: Image, 
         if key not in new:
             del image[key]
     image.update(new)
-    image.update(version=version, updated_at=at.isoformat(), updated_by=actor)
+    image.update(version=version, updated_at=_moment(at), updated_by=actor)
     return image
 
 
