@@ -28,6 +28,7 @@ history stay true (the audit table is append-only; a restore only inserts).
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import io
@@ -40,7 +41,7 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Table, Time, func, insert, select
+from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, Time, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -106,6 +107,8 @@ def _encode(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
+    if isinstance(value, bytes):  # the audit history's compressed blocks
+        return base64.b64encode(value).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
@@ -239,7 +242,15 @@ def _decoders(table: Table) -> dict[str, Callable[[Any], Any]]:
             decoders[column.name] = date.fromisoformat
         elif isinstance(kind, Time):
             decoders[column.name] = time.fromisoformat
+        elif isinstance(kind, LargeBinary):
+            decoders[column.name] = _binary
     return decoders
+
+
+def _binary(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("binary data is not base64 text")
+    return base64.b64decode(value, validate=True)
 
 
 def _rows(path: Path, archive: zipfile.ZipFile, table: Table, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -253,7 +264,7 @@ def _rows(path: Path, archive: zipfile.ZipFile, table: Table, entry: dict[str, A
                 if unknown:
                     raise ValueError(f"unknown columns {sorted(unknown)}")
                 yield {k: (decoders[k](v) if v is not None and k in decoders else v) for k, v in row.items()}
-            except (ValueError, TypeError) as error:
+            except (ValueError, TypeError) as error:  # a bad base64 block is a ValueError too
                 raise BackupError(f"{path.name}: line {number} of {entry['file']} is not a row of {table.name} "
                                   f"({error})") from None  # fmt: skip
 
