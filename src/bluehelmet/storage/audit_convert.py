@@ -11,15 +11,46 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select, update
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    update,
+)
 
+from bluehelmet.domain.audit import AuditAction
 from bluehelmet.storage import audit_codec
 from bluehelmet.storage.audit_codec import Form, Image
 from bluehelmet.storage.audit_store import Blocks, decode_rows
-from bluehelmet.storage.tables import audit_block_table, audit_table
+from bluehelmet.storage.tables import audit_block_table
+from bluehelmet.storage.types import StrEnumType, UTCDateTime
 
 __all__ = ["compact", "expand"]
 
+# The entries' columns as revision 0026 has them (not today's table: a later migration may add some).
+audit_table = Table(
+    "audit_entry",
+    MetaData(),
+    Column("id", Integer, primary_key=True),
+    Column("entity", String(64)),
+    Column("record_id", Integer),
+    Column("action", StrEnumType(AuditAction)),
+    Column("version", Integer),
+    Column("actor", String()),
+    Column("at", UTCDateTime()),
+    Column("before", JSON(none_as_null=True)),
+    Column("after", JSON(none_as_null=True)),
+    Column("form", Integer),
+    Column("block_id", Integer),
+)
 _RECORDS = 2000  # records read at a time
 _BLOCK = 1000  # creations a block holds at most
 
