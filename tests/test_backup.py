@@ -17,6 +17,7 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
 
 from bluehelmet.cli import backup as backup_cli
 from bluehelmet.cli.door import Door, Guarded
@@ -24,6 +25,7 @@ from bluehelmet.config import Settings
 from bluehelmet.services import accounts, records, rollups
 from bluehelmet.services.backup import BackupError, backup, read_manifest, restore
 from bluehelmet.services.database import Database
+from bluehelmet.storage.audit_store import every_entry
 from bluehelmet.storage.tables import audit_table, metadata
 from tests.conftest import POSTGRES_URL
 from tests.factories import make
@@ -84,6 +86,12 @@ def _tables(db: Database) -> dict[str, list[dict[str, Any]]]:
         }
 
 
+def _images(db: Database) -> dict[int, str]:
+    """Every audit entry's full before and after images, as the history gives them back."""
+    with Session(db.engine) as session:
+        return {e.id or 0: json.dumps([e.before, e.after], sort_keys=True) for e in every_entry(session)}
+
+
 def _other(backend: str) -> str:
     return "postgresql" if backend == "sqlite" else "sqlite"
 
@@ -101,6 +109,7 @@ def test_a_mission_round_trips_to_the_other_backend_and_back(
     restore(moved, tmp_path / "mission.zip", progress=lambda table, rows, n, of: told.append((table, rows)))
     assert dict(told)["incident"] == first.tables["incident"]["rows"]
     assert _tables(moved) == _tables(reference_db)
+    assert _images(moved) == _images(reference_db)  # every image of the history, decoded on each side
     assert rollups.check(moved) == []
 
     # The restored mission lives on: new records get new ids (sequences follow), edits are audited.
@@ -123,6 +132,7 @@ def test_a_mission_round_trips_to_the_other_backend_and_back(
     back = fresh(here)
     restore(back, tmp_path / "grown.zip")
     assert _tables(back) == _tables(moved)
+    assert _images(back) == _images(moved)
     assert rollups.check(back) == []
     assert accounts.authenticate(back, "ops", "a long enough password") is not None
 

@@ -18,7 +18,7 @@ from bluehelmet.services import batching, loading, records
 from bluehelmet.services.database import Database
 from bluehelmet.services.synth import ACLED_COLUMNS, synthesise
 from bluehelmet.storage.rollups import PLACED_SECTOR, ROLLUPS
-from bluehelmet.storage.tables import TABLES, audit_table
+from bluehelmet.storage.tables import TABLES
 
 _STAMPS = {"id", "uid", "mission_id", "created_at", "updated_at", "location_id"}  # the uid: an identity, as the id
 
@@ -84,11 +84,11 @@ def _written(db: Database, mission: str) -> dict[str, Any]:
         rows = session.execute(select(incident).where(incident.c.mission_id == mission_id)).mappings().all()
         ids = {row["id"]: row["external_id"] for row in rows}
         stored = sorted(_plain(dict(row), places) for row in rows)
-        audit = session.execute(select(audit_table).where(audit_table.c.entity == "Incident")).mappings().all()
+        audit = [e for i in ids for e in records.history(tx, "Incident", i)]  # the images whole, as stored or not
         entries = sorted(
-            json.dumps([ids[a["record_id"]], str(a["action"]), a["version"], a["actor"],
-                        _plain(a["before"], places), _plain(a["after"], places)])
-            for a in audit if a["record_id"] in ids
+            json.dumps([ids[a.record_id], str(a.action), a.version, a.actor,
+                        _plain(a.before, places), _plain(a.after, places)])
+            for a in audit
         )  # fmt: skip
         rollups = {}
         for rollup in ROLLUPS:

@@ -16,7 +16,8 @@ __all__ = ["COMMANDS", "cli", "main"]
 COMMANDS: dict[str, Summary] = {
     "about": (
         "bluehelmet.cli.reference:about",
-        "About the data: the public sources bluehelmet ships, their terms and credits.",
+        "About the data: the public sources bluehelmet ships, their terms and credits (with --storage: the "
+        "database's size by table).",
     ),
     "audit": (
         "bluehelmet.cli.records:audit",

@@ -8,7 +8,7 @@ from bluehelmet.cli.door import Door, emit, json_option, pass_door
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.geography.attribution import SOURCES, attribution_markdown
 from bluehelmet.reference.loader import MISSION_NAME, load_reference
-from bluehelmet.services import records
+from bluehelmet.services import records, storage_size
 
 __all__ = ["about", "demo"]
 
@@ -38,12 +38,37 @@ def demo(door: Door, as_json: bool) -> None:
 
 
 @click.command("about")
+@click.option("--storage", is_flag=True, help="Instead: the database's size by table, with its indexes.")
 @json_option
-def about(as_json: bool) -> None:
-    """About the data: the public sources bluehelmet ships, their terms and credits."""
+@pass_door
+def about(door: Door, storage: bool, as_json: bool) -> None:
+    """About the data: the public sources bluehelmet ships, their terms and credits (with
+    --storage: the database's size by table)."""
+    if storage:
+        size = storage_size.storage_size(door.db)
+        emit(storage_size.as_dict(size), as_json, _storage_text(size))
+        return
     emit(
         {"sources": [{"name": s.name, "terms": s.terms, "url": s.url} for s in SOURCES],
          "attribution": attribution_markdown()},
         as_json,
         attribution_markdown(),
     )  # fmt: skip
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / 1_000_000:,.1f} MB"
+
+
+def _storage_text(size: storage_size.DatabaseSize) -> str:
+    free = "" if size.free is None else f", {_megabytes(size.free)} of it free pages"
+    lines = [f"{size.backend} database: {_megabytes(size.total)} in all{free} ({size.method})"]
+    if size.tables is None:
+        return "\n".join([*lines, "  sizes by table: unknown (this SQLite has no dbstat)"])
+    width = max(len(t.name) for t in size.tables) if size.tables else 5
+    lines.append(f"  {'table':<{width}}  {'data':>12}  {'indexes':>12}  {'total':>12}  share")
+    for t in size.tables:
+        share = t.total / size.total if size.total else 0
+        lines.append(f"  {t.name:<{width}}  {_megabytes(t.data):>12}  {_megabytes(t.indexes):>12}  "
+                     f"{_megabytes(t.total):>12}  {share:6.1%}")  # fmt: skip
+    return "\n".join(lines)

@@ -107,7 +107,7 @@ def _encode(value: Any) -> Any:
         return value.astimezone(UTC).isoformat()
     if isinstance(value, date | time):
         return value.isoformat()
-    if isinstance(value, bytes | memoryview):  # attachments' content, as base64 text
+    if isinstance(value, bytes | memoryview):  # attachments' content, the history's compressed blocks
         return base64.b64encode(bytes(value)).decode("ascii")
     raise TypeError(f"{type(value).__name__} is not a JSON value")
 
@@ -243,8 +243,14 @@ def _decoders(table: Table) -> dict[str, Callable[[Any], Any]]:
         elif isinstance(kind, Time):
             decoders[column.name] = time.fromisoformat
         elif isinstance(kind, LargeBinary):
-            decoders[column.name] = base64.b64decode
+            decoders[column.name] = _binary
     return decoders
+
+
+def _binary(value: Any) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError("binary data is not base64 text")
+    return base64.b64decode(value, validate=True)
 
 
 def _rows(path: Path, archive: zipfile.ZipFile, table: Table, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
@@ -258,7 +264,7 @@ def _rows(path: Path, archive: zipfile.ZipFile, table: Table, entry: dict[str, A
                 if unknown:
                     raise ValueError(f"unknown columns {sorted(unknown)}")
                 yield {k: (decoders[k](v) if v is not None and k in decoders else v) for k, v in row.items()}
-            except (ValueError, TypeError) as error:
+            except (ValueError, TypeError) as error:  # a bad base64 block is a ValueError too
                 raise BackupError(f"{path.name}: line {number} of {entry['file']} is not a row of {table.name} "
                                   f"({error})") from None  # fmt: skip
 

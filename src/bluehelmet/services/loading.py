@@ -16,7 +16,6 @@ from sqlalchemy import select
 
 from bluehelmet.domain import rules
 from bluehelmet.domain.advice import advise
-from bluehelmet.domain.audit import AuditAction
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, Problem, StaleVersion
 from bluehelmet.domain.places import Mission
 from bluehelmet.domain.records import Record, field_values, snapshot
@@ -29,7 +28,7 @@ from bluehelmet.services.load_report import MAX_PROBLEMS, LoadReport, RowProblem
 from bluehelmet.services.parsing import parse_record, parse_values
 from bluehelmet.storage import repository, rollups
 from bluehelmet.storage.database import insert_many
-from bluehelmet.storage.tables import TABLES, audit_table, unsaved
+from bluehelmet.storage.tables import TABLES, unsaved
 
 __all__ = [
     "MAX_PROBLEMS",
@@ -404,17 +403,13 @@ class _Batch:
             (record_id, *[values[name] for name in names])
             for record_id, values in zip(ids, map(field_values, self.pending), strict=True)
         ])  # fmt: skip
-        entity, actor = self.cls.__name__, self.tx.actor
-        entries = []
+        created = []
         for record, record_id in zip(self.pending, ids, strict=True):
             record.id = record_id
             self.resolver.remember(record)
-            entries.append((entity, record_id, AuditAction.CREATE, 1, actor, record.updated_at, None, snapshot(record)))
-        insert_many(session, audit_table, _AUDIT_COLUMNS, entries)
+            created.append((record_id, record.updated_at or self.tx.now(), snapshot(record)))
+        repository.append_creations(session, self.cls.__name__, self.tx.actor, created)
         self.pending.clear()
-
-
-_AUDIT_COLUMNS = ("entity", "record_id", "action", "version", "actor", "at", "before", "after")
 
 
 def _load_batched(

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
-from datetime import date
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.audit import AuditEntry
-from bluehelmet.domain.records import Record
-from bluehelmet.storage.tables import TABLES, audit_table
+from bluehelmet.domain.records import JSONValue, Record
+from bluehelmet.storage import audit_store
+from bluehelmet.storage.tables import TABLES
 
 __all__ = [
     "append_audit",
+    "append_creations",
     "count_records",
     "find",
     "get",
@@ -117,16 +119,20 @@ def list_referrers(session: Session, cls: type[Record], column: str, record_id: 
 
 
 def append_audit(session: Session, entry: AuditEntry) -> None:
-    session.add(entry)
+    """Append ``entry`` to the history (stored in its shortest exact form: ``audit_store``)."""
+    audit_store.append(session, entry)
+
+
+def append_creations(
+    session: Session, entity: str, actor: str, created: Iterable[tuple[int, datetime, dict[str, JSONValue]]]
+) -> None:
+    """Append the creation entries of one batch of an import (record id, when, after-image)."""
+    audit_store.append_creations(session, entity, actor, created)
 
 
 def history(session: Session, entity: str, record_id: int) -> list[AuditEntry]:
-    stmt = (
-        select(AuditEntry)
-        .where(audit_table.c.entity == entity, audit_table.c.record_id == record_id)
-        .order_by(audit_table.c.id)
-    )
-    return list(session.scalars(stmt))
+    """Every change to one record, oldest first, each with its full before and after images."""
+    return audit_store.history(session, entity, record_id)
 
 
 def reserve_ids(session: Session, cls: type[Record], count: int) -> list[int]:

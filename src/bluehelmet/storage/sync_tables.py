@@ -37,6 +37,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bluehelmet.domain.audit import AuditEntry
 from bluehelmet.domain.records import Record
+from bluehelmet.storage import audit_store
 from bluehelmet.storage.tables import TABLES, audit_table, metadata
 from bluehelmet.storage.types import UTCDateTime
 
@@ -187,9 +188,15 @@ def set_peer(session: Session, values: dict[str, Any]) -> None:
 def uncaptured_audit(session: Session, limit: int, kinds: Sequence[str]) -> list[AuditEntry]:
     """Audit entries of ``kinds`` not yet in the change log, oldest first (at most ``limit``)."""
     captured = select(sync_change.c.audit_id).where(sync_change.c.audit_id == audit_table.c.id)
-    stmt = select(AuditEntry).where(audit_table.c.entity.in_(kinds), ~captured.exists())
-    stmt = stmt.order_by(audit_table.c.id).limit(limit)
-    return list(session.scalars(stmt))
+    stmt = select(audit_table.c.id, audit_table.c.entity, audit_table.c.record_id)
+    stmt = stmt.where(audit_table.c.entity.in_(kinds), ~captured.exists()).order_by(audit_table.c.id).limit(limit)
+    wanted = session.execute(stmt).all()
+    # An entry is stored in its shortest form (audit_store): its images are read whole from its
+    # record's history, one history per record of the batch.
+    whole: dict[int, AuditEntry] = {}
+    for entity, record_id in dict.fromkeys((row.entity, row.record_id) for row in wanted):
+        whole.update((e.id, e) for e in audit_store.history(session, entity, record_id) if e.id is not None)
+    return [whole[row.id] for row in wanted]
 
 
 def insert_change(session: Session, values: dict[str, Any]) -> None:

@@ -25,6 +25,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Table,
@@ -37,7 +38,7 @@ from sqlalchemy.types import TypeEngine
 
 from bluehelmet.domain.alerts import Alert, AlertRule
 from bluehelmet.domain.attachments import Attachment
-from bluehelmet.domain.audit import AuditAction, AuditEntry
+from bluehelmet.domain.audit import AuditAction
 from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
 from bluehelmet.domain.drafts import Draft
 from bluehelmet.domain.incidents import TOLL_FIELDS
@@ -53,6 +54,7 @@ __all__ = [
     "FACET_INDEXES",
     "PLACE_PERPETRATOR_INDEX",
     "TABLES",
+    "audit_block_table",
     "audit_table",
     "metadata",
     "outbox_table",
@@ -160,9 +162,21 @@ audit_table = Table(
     Column("version", Integer, nullable=False),
     Column("actor", String(), nullable=False),
     Column("at", _column_type(datetime)[0], nullable=False),
-    Column("before", JSON(), nullable=True),
-    Column("after", JSON(), nullable=True),
+    Column("before", JSON(none_as_null=True), nullable=True),
+    Column("after", JSON(none_as_null=True), nullable=True),
+    # How before and after are stored (storage/audit_codec.py: full images, a creation without
+    # its stamps, a row of an import's block, or only the fields a change changed).
+    Column("form", Integer, nullable=False, server_default="0"),
+    Column("block_id", Integer, nullable=True),
     Index(None, "entity", "record_id"),
+)
+#: The creations of one batch of an import, compressed together (append-only like the entries).
+audit_block_table = Table(
+    "audit_block",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("entity", String(64), nullable=False),
+    Column("data", LargeBinary(), nullable=False),
 )
 
 
@@ -226,7 +240,6 @@ def table_of(cls: type[Record]) -> Table:
 
 for _cls, _tbl in TABLES.items():
     mapper_registry.map_imperatively(_cls, _tbl, version_id_col=_tbl.c.version)
-mapper_registry.map_imperatively(AuditEntry, audit_table)
 
 
 def unsaved(cls: type[R], values: Mapping[str, Any]) -> R:

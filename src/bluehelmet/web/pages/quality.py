@@ -9,8 +9,8 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
-from bluehelmet.domain.access import Action, Principal
-from bluehelmet.services import quality
+from bluehelmet.domain.access import Action, Principal, Role
+from bluehelmet.services import quality, storage_size
 from bluehelmet.web.deps import need
 from bluehelmet.web.pages.frame import actor_of, db_of, page_scope, render
 
@@ -34,5 +34,7 @@ def data_quality(request: Request, principal: Annotated[Principal, Depends(need(
         "open": [g for g in report.gaps if g.count],
         "closed": [g for g in report.gaps if not g.count],
         "link": link,
+        # The sizes are of the whole database (every mission's): for an administrator only.
+        "storage": storage_size.storage_size(db_of(request)) if principal.role == Role.ADMIN else None,
     }
     return render(request, "quality.html", context, principal=principal)

@@ -1,0 +1,144 @@
+"""Appending to the audit history and reading it back with every image whole.
+
+Entries are stored in the shortest form that gives their images back exactly
+(``audit_codec``); whoever reads them here sees full before and after images, as written.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy.orm import Session
+
+from bluehelmet.domain.audit import AuditAction, AuditEntry
+from bluehelmet.storage import audit_codec
+from bluehelmet.storage.audit_codec import Form, Image
+from bluehelmet.storage.tables import audit_block_table, audit_table
+
+__all__ = ["Blocks", "append", "append_creations", "decode_rows", "every_entry", "history"]
+
+_COLUMNS = ("entity", "record_id", "action", "version", "actor", "at", "before", "after", "form", "block_id")
+_CACHE = "bluehelmet.audit_blocks"
+_CACHED_BLOCKS = 16
+
+
+class Blocks:
+    """Decoded blocks, the few used last (a record's history reads one; a re-import many in turn)."""
+
+    def __init__(self, session: Session | Connection) -> None:
+        self.session = session
+        self.cache: OrderedDict[int, dict[int, Image]] = OrderedDict()
+
+    def row(self, block_id: int, record_id: int) -> Image | None:
+        if block_id not in self.cache:
+            data = self.session.scalar(select(audit_block_table.c.data).where(audit_block_table.c.id == block_id))
+            self.cache[block_id] = audit_codec.decode_block(data) if data is not None else {}
+            while len(self.cache) > _CACHED_BLOCKS:
+                self.cache.popitem(last=False)
+        self.cache.move_to_end(block_id)
+        return self.cache[block_id].get(record_id)
+
+
+def _blocks(session: Session) -> Blocks:
+    found = session.info.get(_CACHE)
+    if not isinstance(found, Blocks):
+        found = session.info[_CACHE] = Blocks(session)
+    return found
+
+
+def _insert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.execute(insert(audit_table), list(rows))
+
+
+def _row(entry: AuditEntry, form: Form, before: Any, after: Any, block_id: int | None = None) -> dict[str, Any]:
+    return {"entity": entry.entity, "record_id": entry.record_id, "action": entry.action, "version": entry.version,
+            "actor": entry.actor, "at": entry.at, "before": before, "after": after, "form": int(form),
+            "block_id": block_id}  # fmt: skip
+
+
+def _encoded(session: Session, entry: AuditEntry) -> dict[str, Any]:
+    if entry.before is None and entry.after is not None and entry.action == AuditAction.CREATE:
+        values = audit_codec.encode_creation(entry.record_id, entry.version, entry.actor, entry.at, entry.after)
+        if values is not None:
+            return _row(entry, Form.CREATE, None, values)
+    elif entry.before is not None and entry.after is not None:
+        earlier = history(session, entry.entity, entry.record_id)
+        previous = earlier[-1].after if earlier else None
+        if previous is not None:
+            change = audit_codec.encode_change(
+                entry.version, entry.actor, entry.at, previous, entry.before, entry.after
+            )
+            if change is not None:
+                return _row(entry, Form.CHANGE, *change)
+    return _row(entry, Form.FULL, entry.before, entry.after)
+
+
+def append(session: Session, entry: AuditEntry) -> None:
+    """Append one entry, in the shortest form that gives its images back whole; ``entry.id`` is
+    set to the id it was given (the sync log names the audit entry a change was applied as)."""
+    stmt = insert(audit_table).values(**_encoded(session, entry)).returning(audit_table.c.id)
+    entry.id = int(session.execute(stmt).scalar_one())
+
+
+def append_creations(session: Session, entity: str, actor: str, created: Iterable[tuple[int, datetime, Image]]) -> None:
+    """Append the creations of one batch (record id, when, after-image; version 1 each): those
+    whose images share their keys go into one compressed block, any other is appended alone."""
+    entries = [AuditEntry(entity=entity, record_id=record_id, action=AuditAction.CREATE, version=1, actor=actor,
+                          at=at, after=image) for record_id, at, image in created]  # fmt: skip
+    values = {e.record_id: audit_codec.encode_creation(e.record_id, 1, actor, e.at, e.after or {}) for e in entries}
+    shapes: dict[tuple[str, ...], int] = {}
+    for found in values.values():
+        if found is not None:
+            shape = tuple(found)
+            shapes[shape] = shapes.get(shape, 0) + 1
+    keys = max(shapes, key=lambda shape: shapes[shape]) if shapes else ()
+    fits = {i: list(v.values()) for i, v in values.items() if v is not None and tuple(v) == keys}
+    block_id = None
+    if len(fits) > 1:
+        try:
+            data = audit_codec.encode_block(keys, fits)
+        except ValueError:  # a value JSON cannot hold (NaN): each entry alone, as written
+            fits = {}
+        else:
+            stmt = insert(audit_block_table).values(entity=entity, data=data).returning(audit_block_table.c.id)
+            block_id = int(session.execute(stmt).scalar_one())
+    else:
+        fits = {}
+    rows = [_row(e, Form.BLOCK, None, None, block_id) if e.record_id in fits else _encoded(session, e) for e in entries]
+    _insert(session, rows)
+
+
+def decode_rows(rows: Iterable[Row[Any]], blocks: Blocks) -> Iterator[AuditEntry]:
+    """Entries with their full images from stored rows in (record, id) order."""
+    previous: Image | None = None
+    record: tuple[str, int] | None = None
+    for row in rows:
+        if (row.entity, row.record_id) != record:
+            record, previous = (row.entity, row.record_id), None
+        block_row = blocks.row(row.block_id, row.record_id) if row.form == Form.BLOCK else None
+        before, after = audit_codec.decode(row.form, row.version, row.actor, row.at, row.record_id,
+                                           (row.before, row.after), previous, block_row)  # fmt: skip
+        previous = after
+        yield AuditEntry(id=row.id, entity=row.entity, record_id=row.record_id, action=row.action, version=row.version,
+                         actor=row.actor, at=row.at, before=before, after=after)  # fmt: skip
+
+
+def history(session: Session, entity: str, record_id: int) -> list[AuditEntry]:
+    """Every entry of one record, oldest first, with full images."""
+    stmt = (
+        select(audit_table)
+        .where(audit_table.c.entity == entity, audit_table.c.record_id == record_id)
+        .order_by(audit_table.c.id)
+    )
+    return list(decode_rows(session.execute(stmt), _blocks(session)))
+
+
+def every_entry(session: Session) -> Iterator[AuditEntry]:
+    """Every entry of the history with full images, record by record (for checks and tests)."""
+    stmt = select(audit_table).order_by(audit_table.c.entity, audit_table.c.record_id, audit_table.c.id)
+    yield from decode_rows(session.execute(stmt), _blocks(session))
