@@ -82,7 +82,7 @@ def test_the_node_commands_refuse_in_one_line(tmp_path: Path, sqlite_template: P
     url = f"sqlite:///{tmp_path / 'laptop.db'}"
     runner = CliRunner()
     cases = [
-        (["sync", "--json"], "error: this database is not a sector node: run 'bluehelmet node join URL"),
+        (["sync", "--json"], '{"error": "this database is not a sector node: run \'bluehelmet node join URL'),
         (["node", "join", "ftp://server", "--token", "bhn_x"], "error: the server URL must start with http://"),
         (["node", "join", "http://127.0.0.1:9", "--token", "bhn_x"], "error: cannot reach the server at http://127.0.0.1:9"),
         (["serve", "--sync-every", "60"], "error: --sync-every needs a sector node"),
