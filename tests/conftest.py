@@ -105,34 +105,99 @@ def _url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     return f"sqlite:///{path}"
 
 
-@pytest.fixture(scope="session", params=BACKENDS)
-def reference_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """The reference mission, loaded once per backend per test run into a database of its own
-    (read only: the tests that use it must not change it)."""
-    if request.param == "sqlite":
-        yield from _loaded_reference(f"sqlite:///{tmp_path_factory.mktemp('reference') / 'minusma.db'}")
-        return
+@pytest.fixture(scope="session")
+def reference_file(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
+    """The reference mission loaded once per test process into a SQLite file (closed): a test or
+    module that needs it copies the file, in milliseconds, where loading it takes seconds."""
+    path = tmp_path_factory.mktemp("reference-file") / "minusma.db"
+    shutil.copyfile(sqlite_template, path)
+    database = Database(Settings(database_url=f"sqlite:///{path}"))
+    try:
+        load_reference(database, "tester")
+    finally:
+        database.close()
+    return path
+
+
+def copy_of(source: Path, target: Path) -> Path:
+    """``source`` (a closed SQLite file) copied to ``target``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(source, target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def reference_postgres_template(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The reference mission loaded once per test process into a PostgreSQL database that no
+    test connects to, so that ``CREATE DATABASE ... TEMPLATE`` can copy it."""
     base = make_url(request.getfixturevalue("postgres_url"))
-    name = f"{base.database}_ref"
+    name = f"{base.database}_reftpl"
     admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
+    database = Database(Settings(database_url=base.set(database=name).render_as_string(hide_password=False)))
     try:
-        yield from _loaded_reference(base.set(database=name).render_as_string(hide_password=False))
+        database.init_schema()
+        load_reference(database, "tester")
+    finally:
+        database.close()
+    try:
+        yield name
     finally:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 
-def _loaded_reference(url: str) -> Iterator[Database]:
-    database = Database(Settings(database_url=url))
+@pytest.fixture(params=BACKENDS)
+def reference_copy(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """A fresh copy of the reference mission on each backend, which the test may change."""
+    if request.param == "sqlite":
+        path = copy_of(request.getfixturevalue("reference_file"), tmp_path / "minusma.db")
+        database = Database(Settings(database_url=f"sqlite:///{path}"))
+        yield database
+        database.close()
+        return
+    template = request.getfixturevalue("reference_postgres_template")
+    base = make_url(request.getfixturevalue("postgres_url"))
+    name = f"{base.database}_refcopy_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    database = Database(Settings(database_url=base.set(database=name).render_as_string(hide_password=False)))
     try:
-        database.init_schema()
-        load_reference(database, "tester")
         yield database
     finally:
         database.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def reference_db(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
+    """The reference mission, loaded once per backend per test run into a database of its own
+    (read only: the tests that use it must not change it)."""
+    if request.param == "sqlite":
+        path = copy_of(request.getfixturevalue("reference_file"), tmp_path_factory.mktemp("reference") / "minusma.db")
+        database = Database(Settings(database_url=f"sqlite:///{path}"))
+        yield database
+        database.close()
+        return
+    base = make_url(request.getfixturevalue("postgres_url"))
+    name = f"{base.database}_ref"
+    admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
+    template = request.getfixturevalue("reference_postgres_template")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    database = Database(Settings(database_url=base.set(database=name).render_as_string(hide_password=False)))
+    try:
+        yield database
+    finally:
+        database.close()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
 @pytest.fixture

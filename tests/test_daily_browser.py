@@ -22,11 +22,11 @@ import uvicorn
 import bluehelmet.domain
 from bluehelmet.config import Settings
 from bluehelmet.domain.evaluations import DEFAULT_RATING_SCALE
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
 from bluehelmet.web.i18n import english_term, words
+from tests.conftest import copy_of
 from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 PAGES = ["/situation", "/incidents", "/incidents/new", "/operations", "/forces", "/rotations", "/planning",
@@ -57,11 +57,9 @@ def _english_labels() -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("daily-browser") / "mission.db"
+def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[str]:
+    path = copy_of(reference_file, tmp_path_factory.mktemp("daily-browser") / "mission.db")
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="d" * 40))
-    db.init_schema()
-    load_reference(db, "tester")
     accounts.add_account(db, "tester", "chief", "admin", password=PASSWORD)
     accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
     port = _free_port()

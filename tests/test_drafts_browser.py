@@ -21,10 +21,10 @@ import uvicorn
 
 from bluehelmet.config import Settings
 from bluehelmet.domain.records import entity_fields, snapshot
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.conftest import copy_of
 from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 DOCS_IMAGE = Path(__file__).parents[1] / "docs" / "images" / "drafts-editor.png"
@@ -34,11 +34,9 @@ expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Database]]:
-    path = tmp_path_factory.mktemp("drafts-browser") / "mission.db"
+def served(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[tuple[str, Database]]:
+    path = copy_of(reference_file, tmp_path_factory.mktemp("drafts-browser") / "mission.db")
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="d" * 40))
-    db.init_schema()
-    load_reference(db, "tester")
     accounts.add_account(db, "tester", "officer", "reporting", password=PASSWORD)
     port = _free_port()
     config = uvicorn.Config(create_app(db.settings, db=db), host="127.0.0.1", port=port, log_level="warning")

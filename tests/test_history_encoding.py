@@ -24,7 +24,6 @@ from bluehelmet.domain.incidents import ReviewStatus
 from bluehelmet.domain.records import snapshot
 from bluehelmet.imports.acled import IMPORTER
 from bluehelmet.imports.registry import table_importer
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import loading, records, review
 from bluehelmet.services.database import Database
 from bluehelmet.services.synth import synthesise
@@ -214,6 +213,5 @@ def test_migration_0025_keeps_every_image_of_a_synthetic_mission(db: Database, t
     assert _converts_both_ways(db) > 40
 
 
-def test_migration_0025_keeps_every_image_of_the_reference_mission(db: Database) -> None:
-    load_reference(db, "tester")
-    assert _converts_both_ways(db) > 900
+def test_migration_0025_keeps_every_image_of_the_reference_mission(reference_copy: Database) -> None:
+    assert _converts_both_ways(reference_copy) > 900

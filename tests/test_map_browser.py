@@ -15,10 +15,10 @@ import pytest
 import uvicorn
 
 from bluehelmet.config import Settings
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.conftest import copy_of
 from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 Page = sync_api.Page
@@ -26,11 +26,9 @@ expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("map-browser") / "mission.db"
+def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[str]:
+    path = copy_of(reference_file, tmp_path_factory.mktemp("map-browser") / "mission.db")
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="m" * 40))
-    db.init_schema()
-    load_reference(db, "tester")
     accounts.add_account(db, "tester", "analyst", "analyst", password=PASSWORD)
     accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
     port = _free_port()

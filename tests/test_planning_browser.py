@@ -18,21 +18,19 @@ import pytest
 import uvicorn
 
 from bluehelmet.config import Settings
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.conftest import copy_of
 from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
-def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Database]]:
-    path = tmp_path_factory.mktemp("planning-browser") / "mission.db"
+def served(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[tuple[str, Database]]:
+    path = copy_of(reference_file, tmp_path_factory.mktemp("planning-browser") / "mission.db")
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="p" * 40))
-    db.init_schema()
-    load_reference(db, "tester")
     accounts.add_account(db, "tester", "planner", "admin", password=PASSWORD)
     accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
     port = _free_port()

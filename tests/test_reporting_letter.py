@@ -17,7 +17,6 @@ from click.testing import CliRunner
 
 from bluehelmet.cli import cli
 from bluehelmet.domain.records import entity_fields, snapshot
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.reporting.annex import evidence_csv, evidence_text
 from bluehelmet.reporting.build import build_letter
 from bluehelmet.reporting.markdown import render_markdown
@@ -251,8 +250,8 @@ def _figure(letter: Letter, key: str) -> Figure:
     return next(f for f in letter.figures if f.key == key)
 
 
-def test_five_more_ieds_make_the_ied_figures_five_higher(db: Database) -> None:
-    load_reference(db, "tester")
+def test_five_more_ieds_make_the_ied_figures_five_higher(reference_copy: Database) -> None:
+    db = reference_copy
     before = build_letter(db, FROM, TO)
     _clone_incidents(db, 5)
     after = build_letter(db, FROM, TO)

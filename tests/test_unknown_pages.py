@@ -10,7 +10,6 @@ from collections.abc import Iterator
 import pytest
 from fastapi.testclient import TestClient
 
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
@@ -21,8 +20,13 @@ PERIOD = "/situation?from=2021-02-01&to=2021-04-30"
 
 
 @pytest.fixture
+def db(reference_copy: Database) -> Database:
+    """The reference mission, a fresh copy for each test on each backend (the tests write)."""
+    return reference_copy
+
+
+@pytest.fixture
 def client(db: Database) -> Iterator[TestClient]:
-    load_reference(db, "tester")
     accounts.add_account(db, "tester", "analyst", "analyst", password=PASSWORD)
     with TestClient(create_app(db.settings, db=db), follow_redirects=False) as made:
         sign_in(made, "analyst")

@@ -21,10 +21,10 @@ import pytest
 import uvicorn
 
 from bluehelmet.config import Settings
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.conftest import copy_of
 
 CHROMIUM = os.environ.get("BLUEHELMET_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -48,11 +48,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    path = tmp_path_factory.mktemp("browser") / "mission.db"
+def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[str]:
+    path = copy_of(reference_file, tmp_path_factory.mktemp("browser") / "mission.db")
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="b" * 40))
-    db.init_schema()
-    load_reference(db, "tester")
     accounts.add_account(db, "tester", "analyst", "analyst", password=PASSWORD)
     port = _free_port()
     config = uvicorn.Config(create_app(db.settings, db=db), host="127.0.0.1", port=port, log_level="warning")

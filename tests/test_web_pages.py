@@ -22,12 +22,12 @@ from sqlalchemy import event
 
 from bluehelmet.config import Settings
 from bluehelmet.domain.incidents import Incident
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
 from bluehelmet.web.i18n import catalogue, words
 from bluehelmet.web.pages.incidents import PAGE_SIZE
+from tests.conftest import copy_of
 
 PASSWORD = "correct horse battery staple"
 ROLES = {"admin": None, "analyst": None, "east": "Sector East", "viewer": None, "evaluator": None, "reporting": None}
@@ -39,11 +39,9 @@ WEB = Path(__file__).parents[1] / "src" / "bluehelmet" / "web"
 
 
 @pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("web") / "reference.db"
+def loaded(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Path:
+    path = copy_of(reference_file, tmp_path_factory.mktemp("web") / "reference.db")
     db = Database(Settings(database_url=f"sqlite:///{path}"))
-    db.init_schema()
-    load_reference(db, "tester")
     for name, sector in ROLES.items():
         role = "sector" if sector else name
         accounts.add_account(db, "tester", name, role, sector=sector, password=PASSWORD)
