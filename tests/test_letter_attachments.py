@@ -104,7 +104,10 @@ def test_with_drafts_counted_the_drafts_file_is_listed_too(db: Database, tmp_pat
     assert summary["attachments"] == 2 and summary["attachments_file"] == str(tmp_path / "l-attachments.csv")
     assert summary["files"][-1] == str(tmp_path / "l-evidence.csv")  # the evidence file stays last
     rows = _rows((tmp_path / "l-attachments.csv").read_text())
-    assert {(r["id"], r["attachment"]) for r in rows} == {(str(m.counted), str(m.photo)), (str(m.draft), str(m.draft_photo))}
+    assert {(r["id"], r["attachment"]) for r in rows} == {
+        (str(m.counted), str(m.photo)),
+        (str(m.draft), str(m.draft_photo)),
+    }
     assert {r["sha256"] for r in rows if r["attachment"] == str(m.draft_photo)} == {
         hashlib.sha256(REPORT + b"%2\n").hexdigest()
     }
