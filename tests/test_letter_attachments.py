@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from bluehelmet.cli import cli
 from bluehelmet.domain.attachments import Attachment
+from bluehelmet.reporting import drafts
 from bluehelmet.reporting.annex import ATTACHMENT_COLUMNS, attachments_csv
 from bluehelmet.reporting.build import build_letter
 from bluehelmet.reporting.model import AttachedFile, Evidence, Figure, Letter
@@ -134,3 +135,14 @@ def test_a_file_name_a_spreadsheet_would_run_is_written_inert() -> None:
     assert lines[0] == ",".join(ATTACHMENT_COLUMNS)
     assert _rows(attachments_csv(letter))[0]["filename"] == '\'=HYPERLINK("http://x")'
     assert len(lines) == 2  # incident 7 holds nothing
+
+
+def test_a_drafts_export_carries_the_attachments_file_before_its_evidence(db: Database) -> None:
+    m = _mission(db)
+    drafts.create(db, "june", FROM, TO)
+    files = drafts.export(db, "june", "html", stem="june")
+    assert list(files)[-2:] == ["june-attachments.csv", "june-evidence.csv"]
+    rows = _rows(files["june-attachments.csv"].decode())
+    assert {(r["id"], r["filename"], r["sha256"]) for r in rows} == {
+        (str(m.counted), "patrol, Bor.jpg", hashlib.sha256(PHOTO).hexdigest())
+    }
