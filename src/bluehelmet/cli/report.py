@@ -104,10 +104,25 @@ def letter(
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(content)
         written.append(str(target))
-    summary = {"files": written, "figures": len(built.figures), "language": language, "format": fmt}
+    listed = len(built.attachments)
+    attached = str(out.parent / f"{out.stem}-attachments.csv") if listed else None
+    charts = len(written) - 2 - (1 if listed else 0)
+    summary = {
+        "files": written,
+        "figures": len(built.figures),
+        "language": language,
+        "format": fmt,
+        "attachments": listed,
+        "attachments_file": attached,
+    }
     emit(
         summary,
         as_json,
         f"wrote {written[0]} ({len(built.figures)} figures, {language}) and its evidence {written[-1]}"
-        + (f", with {len(written) - 2} chart images" if len(written) > 2 else ""),
+        + (f", with {charts} chart images" if charts else "")
+        + (
+            f"; {listed} attachment{'s' if listed != 1 else ''} of the records it counts, listed in {attached}"
+            if listed
+            else "; no record it counts holds an attachment"
+        ),
     )

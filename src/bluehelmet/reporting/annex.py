@@ -7,14 +7,17 @@ import io
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from bluehelmet.reporting.model import Evidence, Figure, Letter, Sentence
+from bluehelmet.reporting.model import AttachedFile, Evidence, Figure, Letter, Sentence
 from bluehelmet.reporting.wording import N_, Wording
+from bluehelmet.services.exchange import neutralise
 
 __all__ = [
+    "ATTACHMENT_COLUMNS",
     "MAX_RUNS",
     "AnnexRow",
     "annex_notes",
     "annex_rows",
+    "attachments_csv",
     "compact_ids",
     "coverage_text",
     "evidence_csv",
@@ -79,6 +82,32 @@ def evidence_csv(letter: Letter) -> str:
     for number, figure in enumerate(letter.figures, start=1):
         for e in figure.evidence:
             writer.writerows([f"F{number}", figure.key, e.kind, i] for i in sorted(set(e.ids)))
+    return out.getvalue()
+
+
+#: The columns of the attachments file: the figure and record as in the evidence file, then the file.
+ATTACHMENT_COLUMNS = ("figure", "key", "kind", "id", "attachment", "filename", "media_type", "size", "sha256")
+
+
+def attachments_csv(letter: Letter) -> str:
+    """The files attached to the records of every figure, one line per figure and attachment
+    (a record counted by two figures is listed under both): the figure and record as in the
+    evidence file, then the attachment's id, name, type, size in bytes and SHA-256. A name a
+    spreadsheet would run as a formula is written inert (a leading apostrophe)."""
+    held: dict[tuple[str, int], list[AttachedFile]] = {}
+    for a in letter.attachments:
+        held.setdefault((a.kind, a.record_id), []).append(a)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(ATTACHMENT_COLUMNS)
+    for number, figure in enumerate(letter.figures, start=1):
+        for e in figure.evidence:
+            for i in sorted(set(e.ids)):
+                writer.writerows(
+                    [f"F{number}", figure.key, e.kind, i, a.attachment_id, neutralise(a.filename), a.media_type,
+                     a.size, a.sha256]
+                    for a in held.get((e.kind, i), ())
+                )  # fmt: skip
     return out.getvalue()
 
 

@@ -123,6 +123,7 @@ def build_letter(
     sections: tuple[Section, ...] = (part_a, part_b, transition(scope))
     if style == "letter":
         sections = (opening(scope.mission, date_from, date_to), *sections, closing())
+    figures = figures_in_order(sections)
     return Letter(
         mission=scope.mission.name,
         mission_full_name=scope.mission.full_name or scope.mission.name,
@@ -130,10 +131,11 @@ def build_letter(
         date_to=date_to,
         generated_on=today or datetime.now(UTC).date(),
         sections=sections,
-        figures=figures_in_order(sections),
+        figures=figures,
         style=style,
         symbol=symbol,
         dated=dated or default_date(date_to),
         signatory=scope.mission.signatory,
         notes=tuple(scope.notes),
+        attachments=scope.attachments(figures),
     )

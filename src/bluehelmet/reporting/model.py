@@ -16,6 +16,7 @@ from enum import StrEnum
 from bluehelmet.analytics.coverage import Coverage
 
 __all__ = [
+    "AttachedFile",
     "Chart",
     "ChartKind",
     "Country",
@@ -53,6 +54,21 @@ class Evidence:
 
     kind: str
     ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class AttachedFile:
+    """A file attached to a record a figure counts (``kind`` #``record_id``), as the letter's
+    evidence lists it: the attachment's id, the name it came with, what its bytes are, its size
+    in bytes and its SHA-256 (the digest that proves, later, which file it was)."""
+
+    kind: str
+    record_id: int
+    attachment_id: int
+    filename: str
+    media_type: str
+    size: int
+    sha256: str
 
 
 @dataclass(frozen=True)
@@ -236,6 +252,9 @@ class Letter:
     signatory: str = ""
     #: What the letter leaves out and says so in its annex (English messages with their values).
     notes: tuple[Sentence, ...] = ()
+    #: The live attachments of the records its figures count, gathered while building (so that
+    #: rendering never reads the database); listed beside the evidence file.
+    attachments: tuple[AttachedFile, ...] = ()
 
     def figure_number(self) -> dict[str, int]:
         """Each figure's number (1, 2, ...) in the order the letter first states it."""

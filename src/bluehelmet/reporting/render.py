@@ -9,7 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import PurePosixPath
 
-from bluehelmet.reporting.annex import evidence_csv
+from bluehelmet.reporting.annex import attachments_csv, evidence_csv
 from bluehelmet.reporting.markdown import render_markdown
 from bluehelmet.reporting.model import Letter
 from bluehelmet.reporting.wording import Wording
@@ -27,8 +27,11 @@ class Format(StrEnum):
 def render(letter: Letter, fmt: Format | str, language: str, *, name: str = "letter") -> dict[str, bytes]:
     """The letter as files, keyed by their path relative to the main file's folder; the main
     file is ``name`` with the format's extension and comes first, the evidence of every figure
-    (``name-evidence.csv``) last."""
+    (``name-evidence.csv``) last. When records the figures count hold attachments, their list
+    (``name-attachments.csv``) comes just before the evidence; none: no such file."""
     files = _render(letter, Format(fmt), Wording(language), name)
+    if letter.attachments:
+        files[f"{name}-attachments.csv"] = attachments_csv(letter).encode()
     files[f"{name}-evidence.csv"] = evidence_csv(letter).encode()
     return files
 

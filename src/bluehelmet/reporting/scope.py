@@ -14,11 +14,12 @@ from datetime import date, timedelta
 from typing import Any, TypeVar
 
 from bluehelmet.analytics.coverage import Coverage
+from bluehelmet.domain.attachments import Attachment
 from bluehelmet.domain.incidents import ReviewStatus
 from bluehelmet.domain.places import AdminArea, Location, Mission, Sector
 from bluehelmet.domain.records import Record
 from bluehelmet.domain.units import Unit
-from bluehelmet.reporting.model import Evidence, Figure, Place, Sentence, Style, Term, Text, Value
+from bluehelmet.reporting.model import AttachedFile, Evidence, Figure, Place, Sentence, Style, Term, Text, Value
 from bluehelmet.reporting.wording import N_
 from bluehelmet.services import evidence as incident_evidence
 from bluehelmet.services import records
@@ -179,6 +180,24 @@ class Scope:
     def incident_ids(self, flt: IncidentFilter) -> tuple[int, ...]:
         """The ids of the incidents an analysis with ``flt`` counts (a figure's evidence)."""
         return tuple(incident_evidence.incident_ids(self.db, flt, mission=self.mission_name))
+
+    def attachments(self, figures: Iterable[Figure]) -> tuple[AttachedFile, ...]:
+        """The live attachments of the mission held by the records ``figures`` count (their
+        evidence), by kind, record and attachment id: only what the letter counts, nothing else."""
+        counted: dict[str, set[int]] = {}
+        for f in figures:
+            for e in f.evidence:
+                counted.setdefault(e.kind, set()).update(e.ids)
+        found: list[AttachedFile] = []
+        with self.db.transaction("report") as tx:
+            for kind in sorted(k for k, ids in counted.items() if ids):
+                held = records.list_records(tx, Attachment, {"mission_id": self.mission.id, "record_kind": kind})
+                found.extend(
+                    AttachedFile(kind, a.record_id, a.id or 0, a.filename, a.media_type, a.size, a.sha256)
+                    for a in held
+                    if isinstance(a, Attachment) and a.record_id in counted[kind]
+                )
+        return tuple(sorted(found, key=lambda a: (a.kind, a.record_id, a.attachment_id)))
 
     def unit(self, unit_id: int | None) -> Unit | None:
         return self.by_id(Unit).get(unit_id or 0)
