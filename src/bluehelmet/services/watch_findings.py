@@ -29,6 +29,7 @@ from bluehelmet.domain.places import AdminArea, Location, LocationKind, Sector
 from bluehelmet.services import records
 from bluehelmet.services.access import sectors_of
 from bluehelmet.services.database import Transaction
+from bluehelmet.services.watch_casevac import casevac_cover_lost
 from bluehelmet.services.watch_patterns import rotations_in_high_tempo
 
 __all__ = ["DEFAULT_PROXIMITY_CATEGORIES", "Finding", "MissionFacts", "findings"]
@@ -385,6 +386,14 @@ def _rotations(facts: MissionFacts, rule: AlertRule, on: date) -> list[Finding]:
     return [Finding(key, message, named, sector) for key, message, named, sector in found]
 
 
+def _casevac(facts: MissionFacts, rule: AlertRule, on: date) -> list[Finding]:
+    found = casevac_cover_lost(
+        facts.tx, facts.mission_id, on, period_days=rule.period_days, days_ahead=rule.days_ahead,
+        sector_id=rule.sector_id,
+    )  # fmt: skip
+    return [Finding(key, message, named, sector) for key, message, named, sector in found]
+
+
 _BY_KIND = {
     AlertKind.SURGE: _surge,
     AlertKind.PROXIMITY: _proximity,
@@ -392,6 +401,7 @@ _BY_KIND = {
     AlertKind.UNNOTIFIED_CONVOY: _unnotified,
     AlertKind.CAVEAT_IMPACT: _caveat_impacts,
     AlertKind.ROTATION_IN_HIGH_TEMPO: _rotations,
+    AlertKind.CASEVAC_COVER_LOST: _casevac,
 }
 
 
