@@ -8,7 +8,7 @@ alerts). The tests that decide are pure (``domain.alerts``, ``analytics.hotspots
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -61,18 +61,25 @@ class Finding:
 
 @dataclass
 class MissionFacts:
-    """The records of one mission the rules read, loaded once per run."""
+    """The records of one mission the rules read, loaded once per run, when a rule first reads
+    them (a run of the pattern rules alone never loads the incidents)."""
 
     tx: Transaction
     mission_id: int
-    incidents: list[Incident] = field(default_factory=list)
+    _incidents: list[Incident] | None = None
     _places: dict[int, Location] | None = None
 
     @classmethod
     def load(cls, tx: Transaction, mission_id: int) -> MissionFacts:
-        found = records.list_records(tx, Incident, {"mission_id": mission_id})
-        live = [i for i in found if isinstance(i, Incident) and i.review_status != ReviewStatus.REJECTED]
-        return cls(tx, mission_id, live)
+        return cls(tx, mission_id)
+
+    @property
+    def incidents(self) -> list[Incident]:
+        """The mission's incidents, rejected reports left out."""
+        if self._incidents is None:
+            found = records.list_records(self.tx, Incident, {"mission_id": self.mission_id})
+            self._incidents = [i for i in found if isinstance(i, Incident) and i.review_status != ReviewStatus.REJECTED]
+        return self._incidents
 
     @property
     def places(self) -> dict[int, Location]:
