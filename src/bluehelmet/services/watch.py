@@ -5,6 +5,8 @@ transaction, an :class:`Alert` for each cause not raised before (``Alert.key`` i
 its rule, deleted or acknowledged alerts included: a cause is raised once). Every alert is
 written through ``services.records`` (audited) and its deliveries by e-mail and webhook are
 written to the outbox in the same transaction (``services.alert_outbox`` sends them).
+``after_incident`` and ``after_change`` evaluate, after a write commits (a form, the REST API,
+an import), the rules that read what was written (``RULES_READING``).
 
 A principal reads the alerts and rules ``services.access.allowed`` lets it read: a sector
 account, those of its sector. It receives a rule that names its role or its account, or that
