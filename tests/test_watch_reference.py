@@ -3,6 +3,8 @@ convoy routes, operations and bases, one per pattern; loading it again adds none
 
 from __future__ import annotations
 
+from datetime import date
+
 from bluehelmet.domain.alerts import AlertRule
 from bluehelmet.domain.places import AdminArea, AdminLevel
 from bluehelmet.services import records, watch
@@ -26,6 +28,26 @@ def test_the_reference_mission_ships_its_rules_once(reference_db: Database) -> N
             "unnotified_convoy",
             "caveat_impact",
             "rotation_in_high_tempo",
+            "casevac_cover_lost",
         }
         assert all(isinstance(r, AlertRule) and r.provenance for r in rules)
         assert ensure_default_rules(tx, rules[0].mission_id) == 0  # loading again adds none
+
+
+def test_casevac_cover_lost_is_quiet_on_the_reference_mission_until_a_helicopter_goes(
+    reference_copy: Database,
+) -> None:
+    """Every medical and helicopter unit of the reference mission is deployed: the default rule
+    raises nothing; AVN Timbuktu repatriated, it names the one base it alone kept within 10-1-2."""
+    day = date(2021, 5, 20)
+    raised = watch.run(reference_copy, "tester", day)
+    assert raised and all(r.kind != "casevac_cover_lost" for r in raised)  # other rules fire; this one not
+    with reference_copy.transaction("tester") as tx:
+        (avn,) = [u for u in records.list_records(tx, "Unit") if getattr(u, "name", "") == "AVN Timbuktu"]
+        assert avn.id is not None
+        records.update(tx, "Unit", avn.id, {"deployment_status": "repatriated", "status_since": "2021-05-15"},
+                       avn.version or 0)  # fmt: skip
+        ber = [p.id for p in records.list_records(tx, "Location") if getattr(p, "name", "") == "Ber"]
+    (lost,) = watch.run(reference_copy, "tester", day)
+    assert lost.rule == "CASEVAC cover lost" and lost.records == [["Unit", avn.id], ["Location", *ber]]
+    assert "1 of the 18 places watched met 10-1-2 with it and no longer do: base Ber (by day" in lost.message

@@ -49,6 +49,7 @@ class AlertKind(StrEnum):
     UNNOTIFIED_CONVOY = "unnotified_convoy"  # an armed group's convoy that needed notice and had none
     CAVEAT_IMPACT = "caveat_impact"  # a caveat's impact recorded
     ROTATION_IN_HIGH_TEMPO = "rotation_in_high_tempo"  # a rotation planned inside a high-tempo period
+    CASEVAC_COVER_LOST = "casevac_cover_lost"  # an asset unavailable leaves places beyond 10-1-2
 
 
 class Severity(StrEnum):
@@ -88,6 +89,10 @@ class AlertRule(Record):
     - unnotified_convoy, caveat_impact: each such record of the last ``period_days``.
     - rotation_in_high_tempo: a rotation planned to start in the next ``days_ahead`` days whose
       planned days meet a high-tempo operational period of its sector or of the mission.
+    - casevac_cover_lost: a medical or helicopter unit unavailable on the day (repatriating or
+      repatriated, or every helicopter it has recorded unserviceable) since at most
+      ``period_days`` that leaves places (bases, camps, places and routes of the next
+      ``days_ahead`` days) beyond the 10-1-2 targets they met with it.
     """
 
     natural_keys: ClassVar[tuple[tuple[str, ...], ...]] = (("mission_id", "name"),)

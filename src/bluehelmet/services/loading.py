@@ -190,6 +190,7 @@ def load(
     result, the audit entries, the rollups and the report are those of a row-by-row load."""
     cls = records.kind_of(kind)
     report = LoadReport(source=source, kind=cls.__name__, dry_run=dry_run)
+    mission_id: int | None = None
     try:
         with db.transaction(actor) as tx:
             mission_id = find_mission(tx, mission).id if _has_mission(cls) else None
@@ -201,7 +202,18 @@ def load(
         pass
     if report.written and report.created + report.updated >= _ANALYSE_AFTER:
         db.analyse(cls)
+    if report.written and report.created + report.updated:
+        _after_load(db, actor, cls, mission_id)
     return report
+
+
+def _after_load(db: Database, actor: str, cls: type[Record], mission_id: int | None) -> None:
+    """The alert rules that read ``cls``, evaluated once for the whole import, after it
+    committed (``services.watch.after_change``: a failure there is logged, the import kept).
+    Imported here, not above: ``services.watch`` reads missions through this module."""
+    from bluehelmet.services import watch  # noqa: PLC0415
+
+    watch.after_change(db, actor, cls.__name__, mission_id)
 
 
 def load_into(

@@ -5,6 +5,8 @@ transaction, an :class:`Alert` for each cause not raised before (``Alert.key`` i
 its rule, deleted or acknowledged alerts included: a cause is raised once). Every alert is
 written through ``services.records`` (audited) and its deliveries by e-mail and webhook are
 written to the outbox in the same transaction (``services.alert_outbox`` sends them).
+``after_incident`` and ``after_change`` evaluate, after a write commits (a form, the REST API,
+an import), the rules that read what was written (``RULES_READING``).
 
 A principal reads the alerts and rules ``services.access.allowed`` lets it read: a sector
 account, those of its sector. It receives a rule that names its role or its account, or that
@@ -13,6 +15,7 @@ names no one (then everyone who may read it receives it).
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -31,8 +34,10 @@ from bluehelmet.services.watch_findings import MissionFacts, findings
 from bluehelmet.storage import repository
 
 __all__ = [
+    "RULES_READING",
     "Raised",
     "acknowledge",
+    "after_change",
     "after_incident",
     "alerts_for",
     "create_rule",
@@ -43,6 +48,8 @@ __all__ = [
     "run_in",
     "unacknowledged_count",
 ]
+
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -119,17 +126,47 @@ def run_in(tx: Transaction, on: date, mission: str | None = None) -> list[Raised
 
 #: The kinds of rule a new or changed incident can make fire.
 _INCIDENT_KINDS = frozenset({AlertKind.SURGE, AlertKind.PROXIMITY, AlertKind.NEAR_REPEAT})
+_PLACES = frozenset({AlertKind.PROXIMITY, AlertKind.CASEVAC_COVER_LOST})
+
+#: For each kind of record, the kinds of rule that read it: a change to one can make them fire.
+RULES_READING: dict[str, frozenset[AlertKind]] = {
+    "Incident": _INCIDENT_KINDS,
+    "AdminArea": frozenset({AlertKind.SURGE}),
+    "Activity": _PLACES,
+    "Operation": _PLACES,
+    "Location": _PLACES,
+    "ConvoyObservation": frozenset({AlertKind.UNNOTIFIED_CONVOY}),
+    "ConvoyNotification": frozenset({AlertKind.UNNOTIFIED_CONVOY}),
+    "Caveat": frozenset({AlertKind.CAVEAT_IMPACT}),
+    "CaveatImpact": frozenset({AlertKind.CAVEAT_IMPACT}),
+    "Rotation": frozenset({AlertKind.ROTATION_IN_HIGH_TEMPO}),
+    "OperationalPeriod": frozenset({AlertKind.ROTATION_IN_HIGH_TEMPO}),
+    "Unit": frozenset({AlertKind.ROTATION_IN_HIGH_TEMPO, AlertKind.CASEVAC_COVER_LOST}),
+    "EquipmentItem": frozenset({AlertKind.CASEVAC_COVER_LOST}),
+    "EquipmentStatusChange": frozenset({AlertKind.CASEVAC_COVER_LOST}),
+}
+
+
+def _rules_of(tx: Transaction, mission_id: int | None, kinds: frozenset[AlertKind]) -> list[AlertRule]:
+    return [
+        r
+        for r in records.list_records(tx, AlertRule, {"mission_id": mission_id})
+        if isinstance(r, AlertRule) and r.enabled and r.kind in kinds
+    ]
 
 
 def after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
     """After an incident is written: evaluate, today, the rules it can make fire (surge,
     proximity, near-repeat) of its mission, when it falls inside one of their windows (an
-    incident of long ago can make none fire, and costs nothing). In a transaction of its own:
-    the incident is kept whatever the rules find, and a refusal here (another writer raising the
-    same alert at the same time) is left for the next run."""
+    incident of long ago can make none fire, and costs nothing). In a transaction of its own,
+    after the incident's committed: the incident is kept whatever the rules find, and a failure
+    here (another writer raising the same alert at the same time, a database gone) is logged
+    and left for the next run."""
     try:
         return _after_incident(db, actor, incident_id)
-    except BluehelmetError:
+    except Exception:
+        _log.warning("watch: the rules after incident #%s were not evaluated (left for the next run)", incident_id,
+                     exc_info=True)  # fmt: skip
         return []
 
 
@@ -137,17 +174,39 @@ def _after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
     with db.transaction(actor) as tx:
         incident = records.get(tx, Incident, incident_id)
         assert isinstance(incident, Incident)
-        rules = [
-            r
-            for r in records.list_records(tx, AlertRule, {"mission_id": incident.mission_id})
-            if isinstance(r, AlertRule) and r.enabled and r.kind in _INCIDENT_KINDS
-        ]
+        rules = _rules_of(tx, incident.mission_id, _INCIDENT_KINDS)
         today = tx.today
         if not any(0 <= (today - incident.event_date).days < r.period_days for r in rules):
             return []
         mission = records.get(tx, Mission, incident.mission_id)
         assert isinstance(mission, Mission)
         return _evaluate(tx, mission, rules, today)
+
+
+def after_change(db: Database, actor: str, kind: str, mission_id: int | None = None) -> list[Raised]:
+    """After records of ``kind`` were written (created, changed, deleted or restored through the
+    API, or a whole import): evaluate, today, the rules that read that kind (``RULES_READING``;
+    none: nothing is read) of ``mission_id``, or of every mission for a kind that names none.
+    Once per call, so an import of any size costs one evaluation. In a transaction of its own,
+    after the write committed: the write is kept whatever happens here, and a failure is logged
+    and left for the next run (``watch run``, or the schedule)."""
+    kinds = RULES_READING.get(kind)
+    if not kinds:
+        return []
+    try:
+        with db.transaction(actor) as tx:
+            raised: list[Raised] = []
+            found = (
+                [records.get(tx, Mission, mission_id)] if mission_id is not None else records.list_records(tx, Mission)
+            )
+            missions = [m for m in found if isinstance(m, Mission)]
+            for m in missions:
+                raised += _evaluate(tx, m, _rules_of(tx, m.id, kinds), tx.today)
+            return raised
+    except Exception:
+        _log.warning("watch: the rules after a change of %s were not evaluated (left for the next run)", kind,
+                     exc_info=True)  # fmt: skip
+        return []
 
 
 def run(db: Database, actor: str, on: date | None = None, *, mission: str | None = None) -> list[Raised]:

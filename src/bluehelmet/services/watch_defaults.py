@@ -1,5 +1,7 @@
 """The rules a mission starts with: a surge rule per admin-2 area (cercle) it records, a
-proximity rule for its convoy routes, operations and bases, and one rule per pattern.
+proximity rule for its convoy routes, operations and bases, and one rule per pattern (CASEVAC
+cover lost among them: on the reference mission it raises nothing, as no medical or helicopter
+unit there is recorded unavailable).
 
 Added by name: a rule already there (or deleted by someone: a choice to keep) is left as it
 is, so loading the reference mission again changes nothing.
@@ -78,6 +80,17 @@ def default_rules(tx: Transaction, mission_id: int) -> list[dict[str, Any]]:
             "kind": str(AlertKind.ROTATION_IN_HIGH_TEMPO),
             "severity": str(Severity.WARNING),
             "days_ahead": 90,
+        },
+        {
+            **base,
+            "name": "CASEVAC cover lost",
+            "kind": str(AlertKind.CASEVAC_COVER_LOST),
+            "severity": str(Severity.CRITICAL),
+            "period_days": 28,
+            "days_ahead": 7,
+            "recipient_roles": ["analyst", "sector", "admin"],
+            "description": "A helicopter or medical unit repatriated, or every helicopter of its unit unserviceable, "
+            "that leaves bases, camps or the next 7 days' places and routes beyond 10-1-2.",
         },
         {
             **base,

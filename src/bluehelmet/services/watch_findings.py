@@ -8,7 +8,7 @@ alerts). The tests that decide are pure (``domain.alerts``, ``analytics.hotspots
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,6 +29,7 @@ from bluehelmet.domain.places import AdminArea, Location, LocationKind, Sector
 from bluehelmet.services import records
 from bluehelmet.services.access import sectors_of
 from bluehelmet.services.database import Transaction
+from bluehelmet.services.watch_casevac import casevac_cover_lost
 from bluehelmet.services.watch_patterns import rotations_in_high_tempo
 
 __all__ = ["DEFAULT_PROXIMITY_CATEGORIES", "Finding", "MissionFacts", "findings"]
@@ -60,18 +61,25 @@ class Finding:
 
 @dataclass
 class MissionFacts:
-    """The records of one mission the rules read, loaded once per run."""
+    """The records of one mission the rules read, loaded once per run, when a rule first reads
+    them (a run of the pattern rules alone never loads the incidents)."""
 
     tx: Transaction
     mission_id: int
-    incidents: list[Incident] = field(default_factory=list)
+    _incidents: list[Incident] | None = None
     _places: dict[int, Location] | None = None
 
     @classmethod
     def load(cls, tx: Transaction, mission_id: int) -> MissionFacts:
-        found = records.list_records(tx, Incident, {"mission_id": mission_id})
-        live = [i for i in found if isinstance(i, Incident) and i.review_status != ReviewStatus.REJECTED]
-        return cls(tx, mission_id, live)
+        return cls(tx, mission_id)
+
+    @property
+    def incidents(self) -> list[Incident]:
+        """The mission's incidents, rejected reports left out."""
+        if self._incidents is None:
+            found = records.list_records(self.tx, Incident, {"mission_id": self.mission_id})
+            self._incidents = [i for i in found if isinstance(i, Incident) and i.review_status != ReviewStatus.REJECTED]
+        return self._incidents
 
     @property
     def places(self) -> dict[int, Location]:
@@ -385,6 +393,14 @@ def _rotations(facts: MissionFacts, rule: AlertRule, on: date) -> list[Finding]:
     return [Finding(key, message, named, sector) for key, message, named, sector in found]
 
 
+def _casevac(facts: MissionFacts, rule: AlertRule, on: date) -> list[Finding]:
+    found = casevac_cover_lost(
+        facts.tx, facts.mission_id, on, period_days=rule.period_days, days_ahead=rule.days_ahead,
+        sector_id=rule.sector_id,
+    )  # fmt: skip
+    return [Finding(key, message, named, sector) for key, message, named, sector in found]
+
+
 _BY_KIND = {
     AlertKind.SURGE: _surge,
     AlertKind.PROXIMITY: _proximity,
@@ -392,6 +408,7 @@ _BY_KIND = {
     AlertKind.UNNOTIFIED_CONVOY: _unnotified,
     AlertKind.CAVEAT_IMPACT: _caveat_impacts,
     AlertKind.ROTATION_IN_HIGH_TEMPO: _rotations,
+    AlertKind.CASEVAC_COVER_LOST: _casevac,
 }
 
 

@@ -3,7 +3,8 @@
 
 Routes are made for each kind, so the schema shows each kind's fields. The role's permission is
 the route's dependency; a sector account's sector is checked on the record itself, before and
-after a change (a change may not move a record out of the sector).
+after a change (a change may not move a record out of the sector). After a write commits, the
+alert rules that read its kind are evaluated (``services.watch``), as after the incident form.
 """
 
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.records import Record, snapshot
-from bluehelmet.services import listing, records, scope
+from bluehelmet.services import listing, records, scope, watch
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
@@ -83,6 +84,25 @@ def _review_gate(principal: Principal, cls: type[Record], before: str | None, af
 
 def _json(record: Record, status: int = 200) -> JSONResponse:
     return JSONResponse(snapshot(record), status)
+
+
+#: What the alert rules need to know of a record written: its kind, id, mission, whether live.
+_Written = tuple[str, int, int | None, bool]
+
+
+def _written(record: Record) -> _Written:
+    mission_id = getattr(record, "mission_id", None)
+    return type(record).__name__, record.id or 0, mission_id, not record.is_deleted
+
+
+def _watch(db: Database, principal: Principal, written: _Written) -> None:
+    """After the write committed: the alert rules that read its kind, evaluated now (a live
+    incident: those whose window it falls in). A failure there is logged, the write kept."""
+    kind, record_id, mission_id, live = written
+    if kind == "Incident" and live:
+        watch.after_incident(db, principal.name, record_id)
+    else:
+        watch.after_change(db, principal.name, kind, mission_id)
 
 
 def _out_of_range(value: Any, where: str) -> Iterator[tuple[str, str]]:
@@ -159,7 +179,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
                 with scope.references_first(tx, principal, (cls, data)):  # the rules name what they compare
                     record = records.create(tx, cls, data)
                 _scoped(tx, principal, Action.WRITE, record, "create")
-                return _json(record, 201)
+                answer, written = _json(record, 201), _written(record)
+            _watch(db, principal, written)
+            return answer
 
         return await write_in_turn(request, create)
 
@@ -184,7 +206,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
                 with scope.references_first(tx, principal, (cls, changes), kept):
                     changed = records.update(tx, cls, record_id, changes, version)
                 _scoped(tx, principal, Action.WRITE, changed, "move", kept)
-                return _json(changed)
+                answer, written = _json(changed), _written(changed)
+            _watch(db, principal, written)
+            return answer
 
         return await write_in_turn(request, update)
 
@@ -198,7 +222,10 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
         def delete() -> JSONResponse:
             with db.transaction(principal.name) as tx:
                 _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id), "delete")
-                return _json(records.delete(tx, cls, record_id, version))
+                deleted = records.delete(tx, cls, record_id, version)
+                answer, written = _json(deleted), _written(deleted)
+            _watch(db, principal, written)
+            return answer
 
         return await write_in_turn(request, delete)
 
@@ -212,7 +239,10 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
         def restore() -> JSONResponse:
             with db.transaction(principal.name) as tx:
                 _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id, include_deleted=True), "restore")
-                return _json(records.restore(tx, cls, record_id, version))
+                restored = records.restore(tx, cls, record_id, version)
+                answer, written = _json(restored), _written(restored)
+            _watch(db, principal, written)
+            return answer
 
         return await write_in_turn(request, restore)
 
