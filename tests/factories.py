@@ -207,6 +207,7 @@ def _incident(tx: Transaction, o: dict[str, Any]) -> dict[str, Any]:
         "location_id": _id(make(tx, "Location", mission_id=mission_id, name="Aguelhok")),
         "sector_id": _id(make(tx, "Sector", mission_id=mission_id)),
         "location_name": "Aguelhok",
+        "location_name_fr": "",
         "admin1": "Kidal",
         "admin2": "Tessalit",
         "admin3": "Aguelhok",

@@ -20,7 +20,8 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bluehelmet.cli import backup as backup_cli
-from bluehelmet.cli.door import Door, Guarded
+from bluehelmet.cli.door import Door
+from bluehelmet.cli.lazy import LazyGroup
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts, records, rollups
 from bluehelmet.services.backup import BackupError, backup, read_manifest, restore
@@ -207,7 +208,7 @@ def test_a_restore_refuses_a_database_in_use_and_a_damaged_archive(db: Database,
 def _group() -> click.Group:
     """The commands under a group of their own, as the command line registers them."""
 
-    @click.group(cls=Guarded)
+    @click.group(cls=LazyGroup)
     @click.option("--db", required=True)
     @click.pass_context
     def group(ctx: click.Context, db: str) -> None:

@@ -89,7 +89,7 @@ def test_a_failure_is_a_page_that_says_nothing_changed(db: Database, monkeypatch
 NAVIGATION = {
     "admin": ({"/reports", "/imports", "/accounts", "/audit"}, set()),
     "sector": ({"/situation", "/incidents", "/audit"}, {"/reports", "/imports", "/accounts"}),
-    "viewer": ({"/situation", "/about"}, {"/reports", "/imports", "/accounts"}),
+    "viewer": ({"/situation", "/incidents"}, {"/reports", "/imports", "/accounts"}),
     "evaluator": ({"/imports"}, {"/reports", "/accounts"}),
     "reporting": ({"/reports"}, {"/imports", "/accounts"}),
 }

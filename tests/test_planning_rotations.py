@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bluehelmet.cli import cli
-from bluehelmet.cli.door import Guarded
+from bluehelmet.cli.lazy import LazyGroup
 from bluehelmet.cli.plan import COMMANDS
 from bluehelmet.domain.rotations import Rotation
 from bluehelmet.planning.reading import InvalidProblem
@@ -46,7 +46,7 @@ EXAMPLE: dict[str, Any] = {
 
 def _cli() -> click.Group:
     """The real command line with the planning commands registered (the lead wires them for good)."""
-    group = Guarded("bluehelmet", params=cli.params, callback=cli.callback)
+    group = LazyGroup("bluehelmet", params=cli.params, callback=cli.callback)
     for command in (*cli.commands.values(), *COMMANDS):
         group.add_command(command)
     return group

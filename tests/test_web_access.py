@@ -27,6 +27,8 @@ from tests.test_web_api import World, build_world, incident_body
 OPEN = {"/healthz", "/openapi.json", "/api/docs", "/docs/oauth2-redirect", "/api/docs/oauth2-redirect", "/signin",
         "/signout", "/static/{path:path}", "/", "/api/intake/messages"}  # fmt: skip
 ABSENT = 999_999
+#: The sync API: a sector node's token only (``node_of``), never an account's (tests/test_sync_scope.py).
+NODE_ONLY = "/api/sync/"
 
 
 @pytest.fixture
@@ -57,6 +59,13 @@ def _needs(context: Any) -> list[Need]:
     return [call.need for call in _dependencies(context.dependant) if hasattr(call, "need")]
 
 
+def _node_only(context: Any) -> bool:
+    """A route of the sync API: its door is the node token's, and it declares nothing else."""
+    return str(context.path).startswith(NODE_ONLY) and any(
+        getattr(call, "__name__", "") == "node_of" for call in _dependencies(context.dependant)
+    )
+
+
 def _mission_wide(context: Any) -> bool:
     return any(getattr(call, "mission_wide", False) for call in _dependencies(context.dependant))
 
@@ -69,7 +78,7 @@ def _filled(path: str) -> str:
 
 
 def test_every_route_declares_what_it_needs(world: World) -> None:
-    undeclared = [(p, m) for p, m, c in _routes(world) if p not in OPEN and not _needs(c)]
+    undeclared = [(p, m) for p, m, c in _routes(world) if p not in OPEN and not _needs(c) and not _node_only(c)]
     assert undeclared == []
     assert len([p for p, _, _ in _routes(world) if p.startswith("/api/")]) > 300
 
@@ -120,6 +129,11 @@ def test_each_role_gets_exactly_what_its_role_allows(world: World, role: str) ->
     checked = 0
     for path, method, context in _routes(world):
         if not path.startswith("/api/") or path in OPEN:
+            continue
+        if _node_only(context):  # no account, whatever its role, may use the sync API
+            answer = world.call(role, method, _filled(path), params={"since": 0})
+            assert answer.status_code == 403, (role, method, path, answer.status_code)
+            checked += 1
             continue
         (need,) = set(_needs(context))
         expected = permits(principal, need.action, need.kind) and not (principal.scoped and _mission_wide(context))

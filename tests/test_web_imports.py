@@ -81,10 +81,15 @@ def test_the_templates_are_those_the_command_line_writes(world: World, tmp_path:
         if fmt == "csv":
             assert answer.content == written.read_bytes()
         else:
-            ours = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True).active
-            theirs = openpyxl.load_workbook(written, read_only=True).active
-            assert ours is not None and theirs is not None
-            assert list(ours.values) == list(theirs.values)
+            ours_book = openpyxl.load_workbook(io.BytesIO(answer.content), read_only=True)
+            theirs_book = openpyxl.load_workbook(written, read_only=True)  # read only: open until closed
+            try:
+                ours, theirs = ours_book.active, theirs_book.active
+                assert ours is not None and theirs is not None
+                assert list(ours.values) == list(theirs.values)
+            finally:
+                ours_book.close()
+                theirs_book.close()
     assert world.client.get("/imports/template/incident", params={"format": "pdf"}).status_code == 404
     assert world.client.get("/imports/template/nothing").status_code == 404
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import unicodedata
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from bluehelmet.config import Settings
 from bluehelmet.domain.incidents import Incident
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
+from bluehelmet.storage import search
 from bluehelmet.web.app import create_app
 from bluehelmet.web.i18n import catalogue, words
 from bluehelmet.web.pages.incidents import PAGE_SIZE
@@ -342,11 +344,24 @@ def test_the_incident_list_counts_what_its_filters_match(
         place_sector = {p.id: getattr(p, "sector_id", None) for p in records.list_records(tx, "Location")}
     params = {k: str(east) if v == "SECTOR" else v for k, v in params.items()}
 
+    def fold(word: str) -> str:
+        return unicodedata.normalize("NFKD", word).encode("ascii", "ignore").decode().lower()
+
+    def found(r: Incident) -> bool:
+        """The search's promise, in Python: every word of the query begins a word of the text
+        of the fields searched, whatever the case and the accents (nothing for no word)."""
+        if "q" not in params:
+            return True
+        values = [getattr(r, name) for name in search.INCIDENT_FIELDS]
+        text = " ".join(" ".join(v) if isinstance(v, list) else str(v or "") for v in values)
+        have = [fold(w) for w in search.words(text)]
+        wanted = [fold(w) for w in search.words(params["q"])]
+        return bool(wanted) and all(any(h.startswith(w) for h in have) for w in wanted)
+
     def matches(r: Incident) -> bool:
-        seen = " ".join([r.external_id or "", r.location_name, r.notes, r.perpetrator]).lower()
         sector = r.sector_id if r.sector_id is not None else place_sector.get(r.location_id)
         return (
-            params.get("q", "").lower() in seen
+            found(r)
             and params.get("status", r.review_status) == r.review_status
             and params.get("event_type", r.event_type) == r.event_type
             and params.get("category", r.category) == r.category

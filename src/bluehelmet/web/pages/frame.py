@@ -69,8 +69,9 @@ NAV = (
     ("/watch", N_("Watch")),
     ("/reports", N_("Reports")),
     ("/audit", N_("Audit")),
-    ("/about", N_("About the data")),
 )
+#: "About the data" is in every page's footer: the navigation keeps to the work (one line at
+#: 1,400 px, in French too, with an administrator's Accounts and Conflicts).
 
 #: What a page of the navigation needs beyond reading, for the navigation to offer it.
 NAV_NEEDS = {"/reports": Action.REPORT, "/imports": Action.IMPORT}
