@@ -15,13 +15,21 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bluehelmet.config import Settings
 from bluehelmet.reference.loader import load_reference
+from bluehelmet.services import accounts as accounts_service
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.storage.tables import metadata
+
+# Accounts are made by the thousand in this suite, and a password's hash costs 50 ms or more at
+# the product's setting (services/accounts.HASH_*, which test_security_access checks): tests
+# hash theirs at argon2id's lowest cost. Nothing here is a stored password anyone could steal.
+accounts_service._HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+accounts_service._DUMMY_HASH = accounts_service._HASHER.hash("not a password of anyone")
 
 POSTGRES_URL = os.environ.get("BLUEHELMET_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 BACKENDS = [

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from argon2 import PasswordHasher
 from fastapi.routing import iter_route_contexts
 from fastapi.testclient import TestClient
 from itsdangerous import TimestampSigner
@@ -94,6 +95,20 @@ def test_an_expired_or_forged_session_is_anonymous(world: World) -> None:
         assert client.get("/situation").status_code == 303
     client.cookies.set(COOKIE, _cookie({"account": "nobody"}))  # an account that does not exist
     assert client.get("/api/records/incident").status_code == 401
+
+
+def test_the_products_password_hash_keeps_a_safe_cost() -> None:
+    """The suite hashes at the lowest cost (tests/conftest.py); the product at RFC 9106's second
+    profile, never below OWASP's least for argon2id (19 MiB, 2 passes)."""
+    from argon2 import Parameters, Type, extract_parameters  # noqa: PLC0415
+
+    from bluehelmet.services.accounts import HASH_LANES, HASH_MEMORY_KIB, HASH_TIME_COST  # noqa: PLC0415
+
+    assert HASH_MEMORY_KIB >= 19_456 and HASH_TIME_COST >= 2
+    made = PasswordHasher(time_cost=HASH_TIME_COST, memory_cost=HASH_MEMORY_KIB, parallelism=HASH_LANES).hash("x")
+    assert extract_parameters(made) == Parameters(
+        type=Type.ID, version=19, salt_len=16, hash_len=32, time_cost=3, memory_cost=65_536, parallelism=4
+    )
 
 
 def test_passwords_are_argon2id_hashes_and_never_stored_plain(world: World) -> None:
