@@ -11,21 +11,18 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from bluehelmet.config import Settings
 from bluehelmet.domain.records import entity_fields, snapshot
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
 from tests.conftest import copy_of
-from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 DOCS_IMAGE = Path(__file__).parents[1] / "docs" / "images" / "drafts-editor.png"
 FOR_DOCS = os.environ.get("BLUEHELMET_DOCS_SCREENSHOTS") == "1"
@@ -38,31 +35,14 @@ def served(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> It
     path = copy_of(reference_file, tmp_path_factory.mktemp("drafts-browser") / "mission.db")
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="d" * 40))
     accounts.add_account(db, "tester", "officer", "reporting", password=PASSWORD)
-    port = _free_port()
-    config = uvicorn.Config(create_app(db.settings, db=db), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", db
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(db.settings, db=db)) as url:
+        yield url, db
     db.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[sync_api.Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 def _more_ieds(db: Database, n: int) -> None:

@@ -7,21 +7,17 @@ test-artifacts/screenshots/intake-*.png."""
 from __future__ import annotations
 
 import json
-import threading
-import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
 from tests.intake_mission import build_mission
-from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 SECRET = "browser-intake-secret-0123456789abcdef"
 Page = sync_api.Page
@@ -36,42 +32,25 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db.init_schema()
     build_mission(db)
     accounts.add_account(db, "tester", "analyst", "analyst", password=PASSWORD)
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings, db=db), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    server = f"http://127.0.0.1:{port}"
-    for text in ("Attaque contre le poste de sécurité a Kidal ce matin, tirs nourris",
-                 "Attaque contre le poste de securite a Kidal ce matin, tirs nourris!!",
-                 "hello is anyone there", "Drone seen over the camp at Moptii at 21:40"):  # fmt: skip
-        payload = json.dumps({"contact": {"urn": "tel:+22370001234"}, "input": {"text": text}}).encode()
-        headers = {"X-Intake-Secret": SECRET, "Content-Type": "application/json"}
-        request = urllib.request.Request(
-            f"{server}/api/intake/messages?gateway=rapidpro", data=payload, headers=headers
-        )
-        with urllib.request.urlopen(request, timeout=30) as answer:  # the loopback server started above
-            assert answer.status == 200
-    yield server
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(settings, db=db)) as url:
+        server = url
+        for text in ("Attaque contre le poste de sécurité a Kidal ce matin, tirs nourris",
+                     "Attaque contre le poste de securite a Kidal ce matin, tirs nourris!!",
+                     "hello is anyone there", "Drone seen over the camp at Moptii at 21:40"):  # fmt: skip
+            payload = json.dumps({"contact": {"urn": "tel:+22370001234"}, "input": {"text": text}}).encode()
+            headers = {"X-Intake-Secret": SECRET, "Content-Type": "application/json"}
+            request = urllib.request.Request(
+                f"{server}/api/intake/messages?gateway=rapidpro", data=payload, headers=headers
+            )
+            with urllib.request.urlopen(request, timeout=30) as answer:  # the loopback server started above
+                assert answer.status == 200
+        yield server
     db.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[sync_api.Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 def _signed_in(browser: sync_api.Browser, server: str) -> Page:

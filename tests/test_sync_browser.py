@@ -17,8 +17,8 @@ import pytest
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts, sync_client, sync_conflicts
 from bluehelmet.services.database import Database
+from tests.browser import PASSWORD, SHOTS, chromium, sync_api
 from tests.test_sync_flow import World, edit, joined, make_world, serve, state
-from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, sync_api
 
 expect = sync_api.expect
 DOCS_IMAGE = Path(__file__).parents[1] / "docs" / "images" / "sync-conflicts.png"
@@ -31,13 +31,7 @@ def world(postgres_url: str) -> Iterator[World]:
 
 @pytest.fixture
 def browser() -> Iterator[sync_api.Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 def test_an_admin_on_a_node_merges_a_conflict_field_by_field_and_syncs_now(

@@ -12,15 +12,12 @@ from __future__ import annotations
 
 import json
 import shutil
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from click.testing import CliRunner
 
 from bluehelmet.cli import cli
@@ -32,9 +29,9 @@ from bluehelmet.services import nodes, records, sync_client, sync_conflicts
 from bluehelmet.services.database import Database
 from bluehelmet.storage import sync_tables
 from bluehelmet.web.app import create_app
+from tests.browser import serving
 from tests.conftest import _empty_postgres
 from tests.factories import make
-from tests.test_web_browser import _free_port
 
 #: Fields that differ between databases by nature: the local id and local references.
 LOCAL = {"id", "mission_id", "sector_id", "location_id", "admin1_id", "admin2_id", "parent_id"}
@@ -65,19 +62,9 @@ def build_mission(db: Database) -> dict[str, str]:
 
 
 def serve(db: Database) -> Iterator[str]:
-    port = _free_port()
-    config = uvicorn.Config(create_app(db.settings, db=db), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    """The application over ``db`` on a loopback port (a generator: its address, then stopped)."""
+    with serving(create_app(db.settings, db=db)) as url:
+        yield url
 
 
 def make_world(postgres_url: str) -> Iterator[World]:

@@ -5,20 +5,16 @@ Screenshots go to test-artifacts/screenshots/watch-*.png."""
 
 from __future__ import annotations
 
-import threading
-import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-import uvicorn
 
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts, watch
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
 from tests.test_watch_rules import ON, _surge_world
-from tests.test_web_browser import ARGS, CHROMIUM, PASSWORD, SHOTS, _free_port, sync_api
 
 expect = sync_api.expect
 
@@ -36,31 +32,14 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     assert len(watch.run(db, "tester", ON)) == 2
     accounts.add_account(db, "tester", "ana", "analyst", password=PASSWORD)
     accounts.add_account(db, "tester", "west", "sector", sector="Watchland west", password=PASSWORD)
-    port = _free_port()
-    config = uvicorn.Config(create_app(db.settings, db=db), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(db.settings, db=db)) as url:
+        yield url
     db.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[sync_api.Browser]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no chromium at {CHROMIUM} (apt-get install chromium)")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 def _sign_in(browser: sync_api.Browser, server: str, name: str) -> sync_api.Page:

@@ -9,42 +9,20 @@ chromium the tests are skipped with the reason, except under CI=true, where that
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
+from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
 from tests.conftest import copy_of
-
-CHROMIUM = os.environ.get("BLUEHELMET_CHROMIUM", "/usr/bin/chromium")
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]  # fmt: skip
-SHOTS = Path(__file__).parents[1] / "test-artifacts" / "screenshots"
-PASSWORD = "correct horse battery staple"
-
-sync_api = pytest.importorskip("playwright.sync_api") if os.environ.get("CI") != "true" else None
-if sync_api is None:
-    import playwright.sync_api as sync_api  # under CI=true a missing Playwright is a failure
 
 Page = sync_api.Page
 expect = sync_api.expect
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
@@ -52,34 +30,14 @@ def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> It
     path = copy_of(reference_file, tmp_path_factory.mktemp("browser") / "mission.db")
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="b" * 40))
     accounts.add_account(db, "tester", "analyst", "analyst", password=PASSWORD)
-    port = _free_port()
-    config = uvicorn.Config(create_app(db.settings, db=db), host="127.0.0.1", port=port, log_level="warning")
-    running = uvicorn.Server(config)
-    thread = threading.Thread(target=running.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not running.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("the server did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    running.should_exit = True
-    thread.join(10)
+    with serving(create_app(db.settings, db=db)) as url:
+        yield url
     db.close()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path(CHROMIUM).exists() or shutil.which(CHROMIUM) is None:
-        reason = f"no chromium at {CHROMIUM} (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: the browser tests must run)")
-        pytest.skip(reason)
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield launched
-        launched.close()
+    yield from chromium()
 
 
 @pytest.fixture
