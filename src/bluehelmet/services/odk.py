@@ -179,4 +179,8 @@ def import_submissions(
                 kept += files
         if problems:
             raise OdkRefused(source, problems)  # leaving the transaction undoes it all
+    if created:  # the alert rules that read incidents, once for the whole import, after it committed
+        from bluehelmet.services import watch  # noqa: PLC0415 - watch reads missions through loading
+
+        watch.after_change(db, actor, "Incident", mission_id)
     return OdkReport(len(submissions), len(created), already, kept, tuple(created))

@@ -168,6 +168,10 @@ def sync(db: Database, actor: str, *, transport: httpx.BaseTransport | None = No
     with _client(peer["server_url"], peer["token"], transport) as client:
         pushed = _push(db, actor, client, conflicted)
         pulled = _pull(db, actor, client, conflicted)
+    if pulled:  # what arrived may trigger the node's alert rules, as a local write does
+        from bluehelmet.services import watch  # noqa: PLC0415 - watch reads missions through loading
+
+        watch.after_changes(db, actor, watch.RULES_READING)
     return SyncResult(pushed, pulled, len(conflicted))
 
 

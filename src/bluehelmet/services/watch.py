@@ -16,7 +16,7 @@ names no one (then everyone who may read it receives it).
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -38,6 +38,7 @@ __all__ = [
     "Raised",
     "acknowledge",
     "after_change",
+    "after_changes",
     "after_incident",
     "alerts_for",
     "create_rule",
@@ -190,7 +191,14 @@ def after_change(db: Database, actor: str, kind: str, mission_id: int | None = N
     Once per call, so an import of any size costs one evaluation. In a transaction of its own,
     after the write committed: the write is kept whatever happens here, and a failure is logged
     and left for the next run (``watch run``, or the schedule)."""
-    kinds = RULES_READING.get(kind)
+    return after_changes(db, actor, (kind,), mission_id)
+
+
+def after_changes(db: Database, actor: str, written: Iterable[str], mission_id: int | None = None) -> list[Raised]:
+    """``after_change`` for records of several kinds written together (a node's sync): the rules
+    that read any of them, each evaluated once."""
+    kinds = frozenset().union(*(RULES_READING.get(k, frozenset()) for k in written))
+    kind = ", ".join(sorted(written))
     if not kinds:
         return []
     try:

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
-from bluehelmet.services import nodes
+from bluehelmet.services import nodes, watch
 from bluehelmet.services import sync as syncing
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import ApiRoute, responses
@@ -102,6 +102,8 @@ async def push(request: Request, body: Push, node: NodeDep, db: Db) -> JSONRespo
     duplicate (sent before: nothing done again), conflict or refused (kept, not applied)."""
     changes = [c.model_dump() for c in body.changes]
     results = await write_in_turn(request, lambda: syncing.push(db, node, changes))
+    if any(r["outcome"] == "applied" for r in results):  # what arrived may trigger the alert rules
+        await run_in_threadpool(watch.after_changes, db, f"node {node.name}", watch.RULES_READING)
     return JSONResponse({"results": results})
 
 
