@@ -71,7 +71,7 @@ NAV = (
     ("/audit", N_("Audit")),
 )
 #: "About the data" is in every page's footer: the navigation keeps to the work (one line at
-#: 1,400 px, in French too, with an administrator's Accounts and Conflicts).
+#: 1,280 px, in French too, with an administrator's Accounts and Conflicts).
 
 #: What a page of the navigation needs beyond reading, for the navigation to offer it.
 NAV_NEEDS = {"/reports": Action.REPORT, "/imports": Action.IMPORT}
