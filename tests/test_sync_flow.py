@@ -19,19 +19,21 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from fastapi.testclient import TestClient
 
 from bluehelmet.cli import cli
 from bluehelmet.config import Settings
 from bluehelmet.domain.incidents import Incident
 from bluehelmet.domain.records import entity_fields, snapshot
 from bluehelmet.domain.sync import Keep
-from bluehelmet.services import nodes, records, sync_client, sync_conflicts
+from bluehelmet.services import accounts, nodes, records, sync_client, sync_conflicts
 from bluehelmet.services.database import Database
 from bluehelmet.storage import sync_tables
 from bluehelmet.web.app import create_app
 from tests.browser import serving
 from tests.conftest import _empty_postgres
 from tests.factories import make
+from tests.test_web_pages import PASSWORD, sign_in
 
 #: Fields that differ between databases by nature: the local id and local references.
 LOCAL = {"id", "mission_id", "sector_id", "location_id", "admin1_id", "admin2_id", "parent_id"}
@@ -199,6 +201,16 @@ def test_a_node_joins_with_its_scope_and_edits_made_offline_everywhere_reach_all
     assert made_on[(from_kidal, 2)] == "kidal" and made_on[(from_hq, 1)] == "server"
     assert made_on[(from_tessalit, 1)] == "tessalit"
     assert sync_client.sync(tessalit, "tessalit-officer").as_json() == {"pushed": 0, "pulled": 0, "conflicts": 0}
+    # The server's review queue says where each report came from: the nodes' pushes, and its own.
+    accounts.add_account(world.server, "tester", "hq-admin", "admin", password=PASSWORD)
+    with TestClient(create_app(world.server.settings, db=world.server), follow_redirects=False) as client:
+        sign_in(client, "hq-admin")
+        page = client.get("/incidents", params={"from": "2000-01-01", "to": "2100-01-01"}).text
+    with world.server.transaction("reader") as tx:
+        ids = {r.uid: r.id for r in records.list_records(tx, "Incident") if r.uid in (from_kidal, from_hq)}
+    row = {uid: page[page.index(f'id="incident-{i}"') :].split("</tr>")[0] for uid, i in ids.items()}
+    assert 'data-source="node"' in row[from_kidal] and "Sector node" in row[from_kidal]
+    assert 'data-source="web"' in row[from_hq]
 
 
 def test_the_same_record_edited_on_both_nodes_is_a_conflict_resolved_by_a_person(

@@ -12,7 +12,7 @@ the rules, the incident rollups kept in step, and audited under the change's aut
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -38,12 +38,29 @@ from bluehelmet.services.records import rule_context
 from bluehelmet.storage import repository, rollups
 from bluehelmet.storage import sync_tables as store
 
-__all__ = ["KINDS", "candidate", "capture", "change_of_row", "global_image", "local_node", "log_change", "write_state"]
+__all__ = [
+    "KINDS",
+    "candidate",
+    "capture",
+    "change_of_row",
+    "global_image",
+    "local_node",
+    "log_change",
+    "made_on_nodes",
+    "write_state",
+]
 
 #: The kinds of record that sync (drafts of the letter and accounts stay on their own database).
 KINDS = tuple(cls.__name__ for cls in ENTITIES)
 _STAMPS = ("created_at", "created_by", "deleted_at", "deleted_by")
 _BATCH = 500
+
+
+def made_on_nodes(tx: Transaction, kind: str, records: Sequence[Record]) -> set[str]:
+    """The uids of ``records`` created on a node other than this database's own (a sector node's
+    push, as the review queue shows its source)."""
+    uids = [str(uid) for r in records if (uid := getattr(r, "uid", None))]
+    return store.created_elsewhere(tx.session, kind, uids, local_node(tx))
 
 
 def local_node(tx: Transaction) -> str:

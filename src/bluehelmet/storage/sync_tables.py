@@ -213,6 +213,17 @@ def head_of(session: Session, record_uid: str) -> str | None:
     return session.execute(_HEAD, {"record_uid": record_uid}).scalar()
 
 
+def created_elsewhere(session: Session, kind: str, record_uids: Sequence[str], here: str) -> set[str]:
+    """Of ``record_uids``, those whose creation was logged from another node than ``here``."""
+    if not record_uids:
+        return set()
+    c = sync_change.c
+    stmt = select(c.record_uid).where(
+        c.kind == kind, c.action == "create", c.record_uid.in_(list(record_uids)), c.node != here
+    )
+    return {str(uid) for uid in session.scalars(stmt)}
+
+
 def last_change_id(session: Session) -> int:
     return int(session.execute(select(func.coalesce(func.max(sync_change.c.id), 0))).scalar_one())
 

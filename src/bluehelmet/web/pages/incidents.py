@@ -22,7 +22,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError, NotFound
 from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus
 from bluehelmet.domain.records import Record
-from bluehelmet.services import intake_review, listing, records, scope
+from bluehelmet.services import intake_review, listing, records, scope, sync_log
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need, write_in_turn
@@ -78,6 +78,7 @@ def incident_list(
     with db.transaction(actor_of(principal)) as tx:
         sectors = names(tx, "Sector")
         sector_choices = [(s.id, getattr(s, "name", "")) for s in visible(tx, principal, "Sector")]
+        from_nodes = sync_log.made_on_nodes(tx, "Incident", found.records)
     pages = max(1, -(-found.total // PAGE_SIZE))
     context = {
         "title": "Incidents",
@@ -94,6 +95,7 @@ def incident_list(
         "event_types": [e.value for e in EventType],
         "categories": [c.value for c in IncidentCategory],
         "outcome": {k: request.query_params.get(k) for k in ("verified", "refused")},
+        "from_nodes": from_nodes,
     }
     return render(request, "incidents.html", context, principal=principal)
 
@@ -103,7 +105,9 @@ def _row(request: Request, principal: Principal, record_id: int, error: str = ""
     with db.transaction(actor_of(principal)) as tx:
         record = scope.readable(tx, principal, "Incident", record_id)
         sectors = names(tx, "Sector")
-    context: dict[str, Any] = {"i": record, "places": _place_names(db, principal, [record]), "sectors": sectors}
+        from_nodes = sync_log.made_on_nodes(tx, "Incident", [record])
+    context: dict[str, Any] = {"i": record, "places": _place_names(db, principal, [record]), "sectors": sectors,
+                               "from_nodes": from_nodes}  # fmt: skip
     return render(request, "_incident_row.html", {**context, "row_error": error}, principal=principal)
 
 
