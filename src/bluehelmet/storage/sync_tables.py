@@ -45,6 +45,7 @@ __all__ = [
     "by_uid",
     "changes_after",
     "conflict_rows",
+    "created_elsewhere",
     "find_change",
     "find_conflict",
     "find_node",
