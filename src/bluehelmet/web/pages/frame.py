@@ -133,7 +133,7 @@ class Period:
 def visible(tx: Transaction, principal: Principal, kind: str, filters: Mapping[str, Any] | None = None) -> list[Record]:
     """The live records of ``kind`` matching ``filters`` that ``principal`` may read."""
     found = records.list_records(tx, kind, filters)
-    if not principal.scoped:
+    if not principal.limited:
         return list(found)
     return [r for r in found if allowed(tx, principal, Action.READ, r)]
 
