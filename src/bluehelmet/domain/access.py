@@ -88,11 +88,14 @@ class Principal:
 def permits(principal: Principal | None, action: Action, kind: str | None = None) -> bool:
     """Whether ``principal`` may do ``action`` on records of ``kind`` (None: not about one kind).
 
-    Anonymous callers may do nothing. A sector user's permission still has to be checked against
+    Anonymous callers may do nothing. An account granted some missions (not every one) neither
+    administers accounts nor imports: both reach across missions. A sector user's permission still has to be checked against
     each record's sector (``services.access``)."""
     if principal is None:
         return False
     role = principal.role
+    if action in (Action.ADMINISTER, Action.IMPORT) and principal.missions is not None:
+        return False  # accounts and imports reach across missions: for accounts of every mission
     if role == Role.ADMIN:
         return True
     if action == Action.READ:
