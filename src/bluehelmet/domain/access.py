@@ -89,8 +89,8 @@ def permits(principal: Principal | None, action: Action, kind: str | None = None
     """Whether ``principal`` may do ``action`` on records of ``kind`` (None: not about one kind).
 
     Anonymous callers may do nothing. An account granted some missions (not every one) neither
-    administers accounts nor imports: both reach across missions. A sector user's permission still has to be checked against
-    each record's sector (``services.access``)."""
+    administers accounts nor imports: both reach across missions. A sector user's permission
+    still has to be checked against each record's sector (``services.access``)."""
     if principal is None:
         return False
     role = principal.role

@@ -35,6 +35,7 @@ __all__ = [
     "add_account",
     "authenticate",
     "end_sessions",
+    "grant_choices",
     "issue_token",
     "list_accounts",
     "principal_for_name",
@@ -179,6 +180,12 @@ def update_account(
                {"role": before_role.value, "grants": _audited_grants(before)},
                {"role": chosen.value, "grants": _audited_grants(rows)})  # fmt: skip
         return _account(tx, {**row, "role": chosen.value}, rows)
+
+
+def grant_choices(db: Database, actor: str) -> list[tuple[str, list[str]]]:
+    """The missions an account may be granted, each with its sectors (``MISSION:SECTOR``)."""
+    with db.transaction(actor) as tx:
+        return granting.choices(tx)
 
 
 def list_accounts(db: Database, actor: str) -> list[Account]:

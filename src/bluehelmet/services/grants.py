@@ -19,7 +19,7 @@ from bluehelmet.domain.places import Mission, Sector
 from bluehelmet.services import records
 from bluehelmet.services.database import Transaction
 
-__all__ = ["SEPARATOR", "Grant", "principal_from", "resolve", "shown"]
+__all__ = ["SEPARATOR", "Grant", "choices", "principal_from", "resolve", "shown"]
 
 #: Between a mission's name and a sector's, where a sector's name alone is ambiguous.
 SEPARATOR = ":"
@@ -86,6 +86,13 @@ def resolve(
     if bare:
         raise BluehelmetError(f"a sector account needs its sector in each of its missions (none in {bare[0]})")
     return sorted(grants.items())
+
+
+def choices(tx: Transaction) -> list[tuple[str, list[str]]]:
+    """Every live mission by name with its sectors as a grant names them (``MISSION:SECTOR``)."""
+    sectors = [s for s in _live(tx, Sector) if isinstance(s, Sector)]
+    return [(m.name, sorted(f"{m.name}{SEPARATOR}{s.name}" for s in sectors if s.mission_id == m.id))
+            for m in _live(tx, Mission) if isinstance(m, Mission)]  # fmt: skip
 
 
 def shown(tx: Transaction, rows: Sequence[tuple[int, int | None]]) -> tuple[Grant, ...]:
