@@ -74,8 +74,10 @@ def _foreign_ids(twins: Twins, path: str, who: str) -> list[int]:
         name = "attachment"
     inside = {f"{'m1' if m == A else 'm2'}.{s}" for m, s in REACH[who]}
     ids = [v for k, v in twins.ids.items() if name and k.endswith(f".{name}") and k.rsplit(".", 1)[0] not in inside]
-    if name == "mission" and who.startswith("a-"):
-        ids = [twins.ids["m2"]]
+    if name in ("sector", "mission"):  # the frame every account reads within its own missions
+        missions = {f"{'m1' if m == A else 'm2'}" for m, _ in REACH[who]}
+        ids = [v for k, v in twins.ids.items() if k.endswith(f".{name}") and k.split(".")[0] not in missions]
+        ids += [twins.ids["m2"]] if name == "mission" and "m2" not in missions else []
     return ids or [999_999]
 
 
