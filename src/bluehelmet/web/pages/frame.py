@@ -205,7 +205,7 @@ def _missions(request: Request, principal: Principal | None) -> tuple[str | None
     try:
         with db_of(request).transaction(actor_of(principal)) as tx:
             reached = [s.mission for s in scope.reachable(tx, principal)]
-    except BluehelmetError:
+    except Exception:  # the frame of an error page (the database gone, say) is drawn without the switch
         return None, []
     here = getattr(request.state, "scope", None)
     current = here.mission if isinstance(here, scope.Scope) else chosen_mission(request)
