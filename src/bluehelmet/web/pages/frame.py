@@ -192,9 +192,10 @@ def may_compare(principal: Principal | None, reached: list[str]) -> bool:
 def mission_query(request: Request, principal: Principal) -> list[tuple[str, str]]:
     """A list's condition keeping it to the mission the page reads, for an account reaching
     several (one reaching a single mission lists only that mission's records already)."""
+    here = page_scope(request, principal)  # a mission named that the account does not reach: 404
     with db_of(request).transaction(actor_of(principal)) as tx:
         several = len(scope.reachable(tx, principal)) > 1
-    return [("mission_id", str(page_scope(request, principal).mission_id))] if several else []
+    return [("mission_id", str(here.mission_id))] if several else []
 
 
 def _missions(request: Request, principal: Principal | None) -> tuple[str | None, list[str]]:
