@@ -166,3 +166,13 @@ def test_a_sector_account_of_two_missions_reads_its_sector_of_each(twins: Twins)
         assert twins.call("twosector", "GET", f"/api/records/incident/{twins.ids[record]}").status_code == status
     answer = twins.call("twosector", "GET", "/api/records/incident").json()
     assert sorted(i["external_id"] for i in answer["records"]) == sorted([f"{A}-east", f"{B}-west"])
+
+
+def test_a_sector_account_of_two_missions_counts_its_own_sector_in_each_analysis(twins: Twins) -> None:
+    """Sector names repeat across missions: the account's sector of the mission asked is counted,
+    never the sector of the same name it holds in the other mission."""
+    for mission, own, other in ((A, "Sector East", "Sector West"), (B, "Sector West", "Sector East")):
+        answer = twins.call("twosector", "GET", "/api/stats/incidents", params={"mission": mission, "by": "sector"})
+        assert answer.status_code == 200 and own in answer.text and other not in answer.text, (mission, answer.text)
+        cells = twins.call("twosector", "GET", "/api/map/hexagons", params={"mission": mission, "resolution": 5})
+        assert sum(f["properties"]["count"] for f in cells.json()["features"]) == 1, (mission, cells.text[:300])

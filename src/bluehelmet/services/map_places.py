@@ -185,7 +185,7 @@ def sectors(db: Database, principal: Principal, *, mission: str | None = None) -
             (
                 s
                 for s in _readable(tx, principal, Sector, mission_id)
-                if not principal.scoped or s.id == principal.sector_id
+                if not principal.scoped or s.id in principal.sectors
             ),
             key=lambda s: s.name,
         )

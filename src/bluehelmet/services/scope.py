@@ -1,10 +1,13 @@
-"""The one place that says what a principal may reach: a mission by id, a sector by id.
+"""The one place that says what a principal may reach: the missions it was granted (every one
+when it was granted none, unless it is a sector account) and, for a sector account, its sector
+in each, by id (``services.grants``).
 
 Every door asks here: the API's analyses and map layers (which mission, and which sector of
 it), the pages and their htmx fragments (a record by id: there and readable, or not found),
-the writes (every record a new or changed record refers to must be readable too). A sector
-account reaches one sector of one mission: the mission its sector belongs to, whatever mission a
-request names, and within it only what ``services.access.allowed`` places in that sector.
+the writes (every record a new or changed record refers to must be readable too). A mission a
+principal was not granted is answered as one that does not exist, whatever a request names; a
+sector account reads, in each of its missions, only what ``services.access.allowed`` places in
+its sector there.
 Sector names are never compared across missions: two missions may both have a "Sector East".
 
 What lies outside a principal's scope is answered exactly as what does not exist: the same
