@@ -7,7 +7,7 @@ import threading
 
 import click
 
-from bluehelmet.cli.door import Door, emit, json_option, mission_option, pass_door
+from bluehelmet.cli.door import Door, emit, json_option, pass_door
 from bluehelmet.cli.output import table
 from bluehelmet.domain.access import Role
 from bluehelmet.domain.errors import BluehelmetError
@@ -24,36 +24,76 @@ def user() -> None:
     """Accounts of the web application and the REST API."""
 
 
+_MISSIONS = click.option("--mission", "missions", metavar="NAME", multiple=True,
+                         help="A mission the account reaches (repeat for several; none: every mission).")  # fmt: skip
+_SECTORS = click.option("--sector", "sectors", metavar="NAME", multiple=True,
+                        help="A sector account's sector, one in each of its missions (MISSION:SECTOR when "
+                             "several missions have one of that name).")  # fmt: skip
+
+
+def _shown(account: accounts.Account) -> dict[str, object]:
+    return {"name": account.name, "role": account.role.value, "missions": account.missions,
+            "sector": account.sector, "grants": [str(g) for g in account.grants], "active": account.active}  # fmt: skip
+
+
+def _reach(account: accounts.Account) -> str:
+    return ", ".join(str(g) for g in account.grants) or (
+        "no sector" if account.role == Role.SECTOR else "every mission"
+    )
+
+
 @user.command("add")
 @click.argument("name")
 @click.option("--role", type=click.Choice([r.value for r in Role]), required=True)
-@click.option("--sector", metavar="NAME", help="The sector of a sector account.")
+@_SECTORS
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input instead of generating one.")
-@mission_option
+@_MISSIONS
 @json_option
 @pass_door
 def user_add(
-    door: Door, name: str, role: str, sector: str | None, password_stdin: bool, mission: str | None, as_json: bool
-) -> None:
+    door: Door, name: str, role: str, sectors: tuple[str, ...], password_stdin: bool, missions: tuple[str, ...],
+    as_json: bool,
+) -> None:  # fmt: skip
     """Create an account; a generated password is printed once."""
     given = sys.stdin.readline().rstrip("\n") if password_stdin else None
-    account, secret = accounts.add_account(door.db, door.actor, name, role, sector=sector, password=given,
-                                           mission=mission)  # fmt: skip
+    account, secret = accounts.add_account(door.db, door.actor, name, role, password=given, missions=missions,
+                                           sectors=sectors)  # fmt: skip
     shown = None if password_stdin else secret
-    data = {"name": account.name, "role": account.role.value, "sector": account.sector, "password": shown}
-    text = f"account {account.name} ({account.role}{', ' + account.sector if account.sector else ''}) created"
-    emit(data, as_json, text + (f"\npassword (shown once): {shown}" if shown else ""))
+    text = f"account {account.name} ({account.role}: {_reach(account)}) created"
+    emit({**_shown(account), "password": shown}, as_json,
+         text + (f"\npassword (shown once): {shown}" if shown else ""))  # fmt: skip
+
+
+@user.command("update")
+@click.argument("name")
+@click.option("--role", type=click.Choice([r.value for r in Role]), help="A new role.")
+@_MISSIONS
+@_SECTORS
+@click.option("--all-missions", is_flag=True, help="Grant every mission (forget the missions granted).")
+@json_option
+@pass_door
+def user_update(
+    door: Door, name: str, role: str | None, missions: tuple[str, ...], sectors: tuple[str, ...], all_missions: bool,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Change an account's role, missions or sectors (each given replaces what it had); audited."""
+    if all_missions and missions:
+        raise BluehelmetError("--all-missions or --mission, not both")
+    account = accounts.update_account(door.db, door.actor, name, role=role,
+                                      missions=[] if all_missions else (list(missions) or None),
+                                      sectors=list(sectors) or None)  # fmt: skip
+    emit(_shown(account), as_json, f"account {account.name} ({account.role}: {_reach(account)})")
 
 
 @user.command("list")
 @json_option
 @pass_door
 def user_list(door: Door, as_json: bool) -> None:
-    """Every account with its role and sector."""
+    """Every account with its role, missions and sectors."""
     rows = accounts.list_accounts(door.db, door.actor)
-    data = [{"name": a.name, "role": a.role.value, "sector": a.sector, "active": a.active} for a in rows]
-    emit(data, as_json, table([[a.name, a.role, a.sector or "", a.active] for a in rows],
-                              ["name", "role", "sector", "active"], empty="no accounts"))  # fmt: skip
+    shown = table([[a.name, a.role, _reach(a), a.active] for a in rows], ["name", "role", "reaches", "active"],
+                  empty="no accounts")  # fmt: skip
+    emit([_shown(a) for a in rows], as_json, shown)
 
 
 @user.command("token")

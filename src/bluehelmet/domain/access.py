@@ -55,26 +55,47 @@ _ANALYST_WRITES = frozenset({"Incident", "Location", "ConvoyObservation", "Convo
 
 @dataclass(frozen=True)
 class Principal:
-    """Who is asking: an account's name, role and (for the sector role) sector id."""
+    """Who is asking: an account's name, role and grants.
+
+    ``missions``: the ids of the missions the account was granted (None: every mission of the
+    database, what an account with no grant reaches unless it has the sector role).
+    ``sectors``: for the sector role, the ids of its sectors (at most one in each mission);
+    ``sector_id`` is the first of them (given alone, it is the only one)."""
 
     name: str
     role: Role
     sector_id: int | None = None
+    missions: frozenset[int] | None = None
+    sectors: frozenset[int] = frozenset()
+
+    def __post_init__(self) -> None:
+        if self.sector_id is not None and self.sector_id not in self.sectors:
+            object.__setattr__(self, "sectors", self.sectors | {self.sector_id})
+        if self.sector_id is None and self.sectors:
+            object.__setattr__(self, "sector_id", min(self.sectors))
 
     @property
     def scoped(self) -> bool:
-        """Whether what this principal sees is limited to one sector."""
+        """Whether what this principal sees is limited to its sectors."""
         return self.role == Role.SECTOR
+
+    @property
+    def limited(self) -> bool:
+        """Whether this principal reaches less than every mission and sector of the database."""
+        return self.scoped or self.missions is not None
 
 
 def permits(principal: Principal | None, action: Action, kind: str | None = None) -> bool:
     """Whether ``principal`` may do ``action`` on records of ``kind`` (None: not about one kind).
 
-    Anonymous callers may do nothing. A sector user's permission still has to be checked against
-    each record's sector (``services.access``)."""
+    Anonymous callers may do nothing. An account granted some missions (not every one) neither
+    administers accounts nor imports: both reach across missions. A sector user's permission
+    still has to be checked against each record's sector (``services.access``)."""
     if principal is None:
         return False
     role = principal.role
+    if action in (Action.ADMINISTER, Action.IMPORT) and principal.missions is not None:
+        return False  # accounts and imports reach across missions: for accounts of every mission
     if role == Role.ADMIN:
         return True
     if action == Action.READ:

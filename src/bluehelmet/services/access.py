@@ -1,6 +1,9 @@
-"""Sector scoping: which sectors a record belongs to, and whether a principal may see or change it.
+"""Mission and sector scoping: which mission and sectors a record belongs to, and whether a
+principal may see or change it.
 
 The roles' permissions are in ``domain.access``; this adds the records' side. A record belongs
+to one mission (its ``mission_id``, else its parent record's; a contributing country belongs to
+none and is seen by all): an account granted some missions reaches nothing of the others. A record belongs
 to the sectors it names or that its place, its units or its parent record belong to (an
 incident: its own sector, else its location's). A record of no sector (a mission-wide
 capability, the transition plan) is outside every sector, so a sector user does not see it;
@@ -16,7 +19,7 @@ from bluehelmet.domain.records import Record
 from bluehelmet.services import records
 from bluehelmet.services.database import Transaction
 
-__all__ = ["allowed", "sectors_of"]
+__all__ = ["allowed", "mission_of", "reachable_missions", "sectors_of"]
 
 #: Kinds that belong where their parent record belongs: the parent's kind and the field naming it.
 _PARENTS = {
@@ -58,6 +61,38 @@ def _of_units(tx: Transaction, ids: Iterable[int | None]) -> set[int]:
     return out
 
 
+#: Kinds with no mission of their own that belong to their parent's: its kind and the field naming it.
+_MISSION_PARENTS = {**_PARENTS, "OperationPhase": ("Operation", "operation_id"),
+                    "CoordinationMeeting": ("CoordinationBody", "body_id")}  # fmt: skip
+
+
+def mission_of(tx: Transaction, record: Record) -> int | None:
+    """The id of the mission ``record`` belongs to; None for a kind shared by every mission (a
+    contributing country) or a record whose parent is gone."""
+    kind = type(record).__name__
+    if kind == "Mission":
+        return record.id
+    own = getattr(record, "mission_id", None)
+    if isinstance(own, int):
+        return own
+    if kind in _MISSION_PARENTS:
+        parent_kind, field = _MISSION_PARENTS[kind]
+        parent = _get(tx, parent_kind, getattr(record, field))
+        return mission_of(tx, parent) if parent is not None else None
+    return None
+
+
+def reachable_missions(tx: Transaction, principal: Principal) -> frozenset[int] | None:
+    """The ids of the missions ``principal`` reaches (None: every one): its grants, else, for a
+    sector principal given only its sectors (a sector node), the missions of those sectors."""
+    if principal.missions is not None:
+        return principal.missions
+    if not principal.scoped:
+        return None
+    found = (_get(tx, "Sector", s) for s in principal.sectors)
+    return frozenset(int(s.mission_id) for s in found if s is not None)  # type: ignore[attr-defined]
+
+
 def sectors_of(tx: Transaction, record: Record) -> set[int] | None:
     """The sectors a record belongs to; None for the reference kinds, which belong to all."""
     kind = type(record).__name__
@@ -95,15 +130,22 @@ def sectors_of(tx: Transaction, record: Record) -> set[int] | None:
 
 
 def allowed(tx: Transaction, principal: Principal | None, action: Action, record: Record) -> bool:
-    """Whether ``principal`` may do ``action`` on this very record: the role's permission, and,
-    for a sector user, the record lying in their sector."""
+    """Whether ``principal`` may do ``action`` on this very record: the role's permission, the
+    record lying in a mission the principal reaches, and, for a sector user, in one of their sectors."""
     kind = type(record).__name__
     if not permits(principal, action, kind):
         return False
     assert principal is not None
+    if not principal.limited:
+        return True
+    missions = reachable_missions(tx, principal)
+    if missions is not None:
+        mission = mission_of(tx, record)
+        if mission is not None and mission not in missions:
+            return False
     if not principal.scoped:
         return True
     sectors = sectors_of(tx, record)
     if sectors is None:
         return action == Action.READ
-    return principal.sector_id in sectors
+    return bool(sectors & principal.sectors)

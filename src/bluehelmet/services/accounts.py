@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -20,9 +21,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.domain.places import Sector
+from bluehelmet.services import grants as granting
 from bluehelmet.services.database import Database, Transaction
-from bluehelmet.services.loading import find_mission
 from bluehelmet.services.passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH, check_password
 from bluehelmet.storage import accounts as store
 from bluehelmet.storage import repository
@@ -35,6 +35,7 @@ __all__ = [
     "add_account",
     "authenticate",
     "end_sessions",
+    "grant_choices",
     "issue_token",
     "list_accounts",
     "principal_for_name",
@@ -42,6 +43,7 @@ __all__ = [
     "reset_password",
     "revoke_tokens",
     "set_active",
+    "update_account",
 ]
 
 #: The cost of a password's hash: argon2id with RFC 9106's second recommended profile (3 passes
@@ -54,17 +56,40 @@ _DUMMY_HASH = _HASHER.hash("not a password of anyone")
 
 @dataclass(frozen=True)
 class Account:
+    """An account as its administrators see it: ``grants`` empty means every mission (or, for
+    the sector role, nothing)."""
+
     id: int
     name: str
     role: Role
-    sector_id: int | None
-    sector: str | None
+    grants: tuple[granting.Grant, ...]
     active: bool
     generation: int = 0
 
     @property
+    def sector_id(self) -> int | None:
+        """The account's first sector (a sector account's only one, in one mission)."""
+        return next((g.sector_id for g in self.grants if g.sector_id is not None), None)
+
+    @property
+    def sector(self) -> str | None:
+        """The names of the account's sectors, with their missions' when it has several."""
+        named = [g for g in self.grants if g.sector]
+        if len(named) > 1:
+            return ", ".join(str(g) for g in named)
+        return named[0].sector if named else None
+
+    @property
+    def missions(self) -> list[str] | None:
+        """The names of the missions the account reaches (None: every one)."""
+        if not self.grants and self.role != Role.SECTOR:
+            return None
+        return [g.mission for g in self.grants]
+
+    @property
     def principal(self) -> Principal:
-        return Principal(self.name, self.role, self.sector_id)
+        return granting.principal_from(self.name, self.role,
+                                       [(g.mission_id, g.sector_id) for g in self.grants])  # fmt: skip
 
 
 def _audit(tx: Transaction, account_id: int, action: AuditAction, before: Any, after: Any) -> None:
@@ -74,57 +99,99 @@ def _audit(tx: Transaction, account_id: int, action: AuditAction, before: Any, a
     ))  # fmt: skip
 
 
-def _account(tx: Transaction, row: dict[str, Any]) -> Account:
-    sector = None
-    if row["sector_id"] is not None:
-        found = repository.get(tx.session, Sector, row["sector_id"])
-        sector = getattr(found, "name", None)
-    return Account(row["id"], row["name"], Role(row["role"]), row["sector_id"], sector, bool(row["active"]),
+def _account(tx: Transaction, row: dict[str, Any], rows: list[tuple[int, int | None]] | None = None) -> Account:
+    if rows is None:
+        rows = store.grant_rows(tx.session, [row["id"]]).get(row["id"], [])
+    return Account(row["id"], row["name"], Role(row["role"]), granting.shown(tx, rows), bool(row["active"]),
                    int(row.get("session_generation") or 0))  # fmt: skip
+
+
+def _principal(tx: Transaction, row: dict[str, Any]) -> Principal:
+    rows = store.grant_rows(tx.session, [row["id"]]).get(row["id"], [])
+    return granting.principal_from(row["name"], Role(row["role"]), rows)
+
+
+def _audited_grants(rows: list[tuple[int, int | None]]) -> list[list[int | None]]:
+    return [[m, s] for m, s in rows]
 
 
 def _check_password(password: str) -> None:
     check_password(password)  # the one rule (services.passwords)
 
 
+def _role(role: str) -> Role:
+    try:
+        return Role(role)
+    except ValueError:
+        raise BluehelmetError(f"no role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
+
+
 def add_account(
     db: Database, actor: str, name: str, role: str, *, sector: str | None = None, password: str | None = None,
-    mission: str | None = None,
+    mission: str | None = None, missions: Sequence[str] = (), sectors: Sequence[str] = (),
 ) -> tuple[Account, str]:  # fmt: skip
-    """Create an account; the password given, or a generated one, is returned once."""
+    """Create an account granted ``missions`` (none: every mission) and, for the sector role,
+    ``sectors`` (one in each mission; ``mission`` and ``sector`` add one of each); the
+    password given, or a generated one, is returned once."""
     name = name.strip()
     if not name or len(name) > 100:
         raise BluehelmetError("an account name has 1 to 100 characters")
-    try:
-        chosen = Role(role)
-    except ValueError:
-        raise BluehelmetError(f"no role {role!r}; roles: {', '.join(r.value for r in Role)}") from None
-    if (chosen == Role.SECTOR) != (sector is not None):
-        raise BluehelmetError("a sector account needs --sector, and only a sector account has one")
+    chosen = _role(role)
+    wanted_missions = [*missions, *([mission] if mission else [])]
+    wanted_sectors = [*sectors, *([sector] if sector else [])]
     secret = password if password is not None else secrets.token_urlsafe(15)
     _check_password(secret)
     with db.transaction(actor) as tx:
         if store.find_account(tx.session, name) is not None:
             raise BluehelmetError(f"there is already an account {name!r}")
-        sector_id = None
-        if sector is not None:
-            mission_id = find_mission(tx, mission).id
-            found = repository.find(tx.session, Sector, {"mission_id": mission_id, "name": sector})
-            if not found:
-                known = sorted(str(s.name) for s in repository.find(tx.session, Sector, {"mission_id": mission_id}))  # type: ignore[attr-defined]
-                raise BluehelmetError(f"no sector {sector!r}; the sectors are: {', '.join(known) or '(none yet)'}")
-            sector_id = found[0].id
-        values = {"name": name, "password_hash": _HASHER.hash(secret), "role": chosen.value, "sector_id": sector_id,
+        rows = granting.resolve(tx, chosen, wanted_missions, wanted_sectors)
+        values = {"name": name, "password_hash": _HASHER.hash(secret), "role": chosen.value, "sector_id": None,
                   "active": True, "created_at": tx.now(), "created_by": tx.actor}  # fmt: skip
         account_id = store.insert_account(tx.session, values)
+        store.set_grants(tx.session, account_id, rows)
         _audit(tx, account_id, AuditAction.CREATE, None,
-               {"name": name, "role": chosen.value, "sector_id": sector_id, "active": True})  # fmt: skip
-        return _account(tx, {**values, "id": account_id}), secret
+               {"name": name, "role": chosen.value, "grants": _audited_grants(rows), "active": True})  # fmt: skip
+        return _account(tx, {**values, "id": account_id}, rows), secret
+
+
+def update_account(
+    db: Database, actor: str, name: str, *, role: str | None = None, missions: Sequence[str] | None = None,
+    sectors: Sequence[str] | None = None,
+) -> Account:  # fmt: skip
+    """Change the role and grants of the account ``name``: ``missions`` (an empty list: every
+    mission) and ``sectors`` replace its grants when either is given; the role alone keeps the
+    missions (and, for a sector account staying one, its sectors). Audited with before and after."""
+    with db.transaction(actor) as tx:
+        row = _live_row(tx, name)
+        before_role = Role(row["role"])
+        chosen = _role(role) if role is not None else before_role
+        before = store.grant_rows(tx.session, [row["id"]]).get(row["id"], [])
+        kept = granting.shown(tx, before)
+        if missions is None:
+            missions = sorted({g.mission for g in kept}) if sectors is None or chosen != Role.SECTOR else []
+        if sectors is None:
+            sectors = [str(g) for g in kept if g.sector] if chosen == Role.SECTOR else []
+        rows = granting.resolve(tx, chosen, missions, sectors)
+        if chosen == before_role and rows == before:
+            return _account(tx, row, rows)
+        store.set_account(tx.session, row["id"], {"role": chosen.value})
+        store.set_grants(tx.session, row["id"], rows)
+        _audit(tx, row["id"], AuditAction.UPDATE,
+               {"role": before_role.value, "grants": _audited_grants(before)},
+               {"role": chosen.value, "grants": _audited_grants(rows)})  # fmt: skip
+        return _account(tx, {**row, "role": chosen.value}, rows)
+
+
+def grant_choices(db: Database, actor: str) -> list[tuple[str, list[str]]]:
+    """The missions an account may be granted, each with its sectors (``MISSION:SECTOR``)."""
+    with db.transaction(actor) as tx:
+        return granting.choices(tx)
 
 
 def list_accounts(db: Database, actor: str) -> list[Account]:
     with db.transaction(actor) as tx:
-        return [_account(tx, row) for row in store.account_rows(tx.session)]
+        every = store.grant_rows(tx.session)
+        return [_account(tx, row, every.get(row["id"], [])) for row in store.account_rows(tx.session)]
 
 
 def authenticate(db: Database, name: str, password: str, *, at: datetime | None = None) -> Account | None:
@@ -165,7 +232,7 @@ def principal_for_token(db: Database, token: str) -> Principal | None:
         return None
     with db.transaction("token") as tx:
         row = store.find_token(tx.session, _digest(token))
-        return None if row is None else Principal(row["name"], Role(row["role"]), row["sector_id"])
+        return None if row is None else _principal(tx, row)
 
 
 def principal_for_name(db: Database, name: str, generation: object = None) -> Principal | None:
@@ -176,7 +243,7 @@ def principal_for_name(db: Database, name: str, generation: object = None) -> Pr
         row = store.find_account(tx.session, name)
         if row is None or not row["active"] or generation != row["session_generation"]:
             return None
-        return Principal(row["name"], Role(row["role"]), row["sector_id"])
+        return _principal(tx, row)
 
 
 def _live_row(tx: Transaction, name: str) -> dict[str, Any]:

@@ -19,7 +19,7 @@ from bluehelmet.domain.places import Mission
 from bluehelmet.services import records
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Transaction
-from bluehelmet.services.loading import find_mission
+from bluehelmet.services.scope import mission_named
 from bluehelmet.storage import repository
 
 __all__ = ["MAX_NAME", "NoDraft", "create", "delete", "find", "list_drafts", "may_write", "mission_name", "update"]
@@ -47,7 +47,7 @@ def _writer(principal: Principal | None) -> None:
 
 def list_drafts(tx: Transaction, principal: Principal | None = None, *, mission: str | None = None) -> list[Draft]:
     """The live drafts of the mission that ``principal`` may read, by name."""
-    found = find_mission(tx, mission)
+    found = mission_named(tx, principal, mission)
     drafts = repository.select_records(tx.session, Draft, {"mission_id": found.id})
     readable = [d for d in drafts if isinstance(d, Draft) and _readable(tx, principal, d)]
     return sorted(readable, key=lambda d: d.name)
@@ -59,7 +59,7 @@ def _readable(tx: Transaction, principal: Principal | None, draft: Draft) -> boo
 
 def find(tx: Transaction, name: str, principal: Principal | None = None, *, mission: str | None = None) -> Draft:
     """The live draft called ``name`` of the mission, if ``principal`` may read it."""
-    found = find_mission(tx, mission)
+    found = mission_named(tx, principal, mission)
     for draft in repository.find(tx.session, Draft, {"mission_id": found.id, "name": name}):
         if isinstance(draft, Draft) and not draft.is_deleted and _readable(tx, principal, draft):
             return draft
@@ -83,7 +83,7 @@ def create(
         raise BluehelmetError("a draft needs a name")
     if len(name) > MAX_NAME or "/" in name or any(ord(c) < 32 for c in name):
         raise BluehelmetError(f"a draft's name has at most {MAX_NAME} characters, no '/' and no control character")
-    found = find_mission(tx, mission)
+    found = mission_named(tx, principal, mission)
     if any(
         isinstance(d, Draft) and d.name == name
         for d in repository.select_records(tx.session, Draft, {"mission_id": found.id})

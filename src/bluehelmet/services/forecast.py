@@ -79,7 +79,7 @@ def forecast_report(
             if isinstance(i, Incident)
             and i.review_status != ReviewStatus.REJECTED
             and (until is None or i.event_date <= until)
-            and (principal is None or not principal.scoped or allowed(tx, principal, Action.READ, i))
+            and (principal is None or not principal.limited or allowed(tx, principal, Action.READ, i))
         ]
     placed = [i for i in incidents if i.admin2]
     if measure == Measure.FATALITIES:

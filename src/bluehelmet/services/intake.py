@@ -213,6 +213,9 @@ def release(db: Database, principal: Principal | None, message_id: int) -> Intak
     """Read a held message now (a person judged the flood genuine)."""
     if principal is not None and principal.scoped:
         raise NotFound("IntakeMessage", message_id)
+    if principal is not None and principal.limited:
+        with db.transaction(principal.name) as tx:
+            scope.readable(tx, principal, IntakeMessage, message_id)  # another mission's: not found
     return process(db, message_id, release_held=True)
 
 

@@ -190,18 +190,29 @@ def _where(cls: type[Record], conditions: Mapping[str, list[tuple[str, Any]]]) -
     return clauses
 
 
-def _sector_clause(cls: type[Record], sector_id: int) -> Any | None:
+def _sector_clause(cls: type[Record], sector_ids: frozenset[int]) -> Any | None:
     """The query's side of sector scoping, for the kinds it can be written for (else None)."""
     table = TABLES[cls]
     name = cls.__name__
+    wanted = sorted(sector_ids)
     if name == "Incident":
-        places = select(TABLES[Location].c.id).where(TABLES[Location].c.sector_id == sector_id)
+        places = select(TABLES[Location].c.id).where(TABLES[Location].c.sector_id.in_(wanted))
         own = table.c.sector_id
-        return or_(own == sector_id, own.is_(None) & table.c.location_id.in_(places))
+        return or_(own.in_(wanted), own.is_(None) & table.c.location_id.in_(places))
     if name in _SECTOR_COLUMN:
-        return table.c.sector_id == sector_id
+        return table.c.sector_id.in_(wanted)
     if name == "Sector":
-        return table.c.id == sector_id
+        return table.c.id.in_(wanted)
+    return None
+
+
+def _mission_clause(cls: type[Record], missions: frozenset[int]) -> Any | None:
+    """The query's side of mission scoping, for the kinds with a mission of their own (else None)."""
+    table = TABLES[cls]
+    if cls.__name__ == "Mission":
+        return table.c.id.in_(sorted(missions))
+    if "mission_id" in table.c:
+        return table.c.mission_id.in_(sorted(missions))
     return None
 
 
@@ -213,12 +224,16 @@ def _select(
     stmt = select(cls).where(*_where(cls, conditions))
     if not include_deleted:
         stmt = stmt.where(table.c.deleted_at.is_(None))
+    ask_each = False
+    if principal.missions is not None and cls.__name__ != "ContributingCountry":
+        clause = _mission_clause(cls, principal.missions)
+        stmt, ask_each = (stmt, True) if clause is None else (stmt.where(clause), False)
     if not principal.scoped or cls.__name__ in REFERENCE_KINDS - {"Sector"}:
-        return stmt, False
-    clause = _sector_clause(cls, principal.sector_id or 0)
+        return stmt, ask_each or (principal.scoped and cls.__name__ in REFERENCE_KINDS)
+    clause = _sector_clause(cls, principal.sectors)
     if clause is None:
         return stmt, True
-    return stmt.where(clause), False
+    return stmt.where(clause), ask_each
 
 
 def scoped_select(cls: type[Record], principal: Principal) -> tuple[Select[Any], bool]:
@@ -233,7 +248,7 @@ def _narrowed(dialect: str, cls: type[Record], stmt: Select[Any], text: str, sec
     if text:
         stmt = stmt.where(text_clause(dialect, cls, text))
     if sector_id is not None:
-        clause = _sector_clause(cls, sector_id)
+        clause = _sector_clause(cls, frozenset({sector_id}))
         if clause is None:
             raise BluehelmetError(f"{cls.__name__} records cannot be listed by sector")
         stmt = stmt.where(clause)

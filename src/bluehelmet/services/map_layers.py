@@ -19,10 +19,9 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.operations import Operation
 from bluehelmet.domain.places import Location
 from bluehelmet.geography.boundaries import Boundaries
-from bluehelmet.services import hotspots, planning_coverage, records
+from bluehelmet.services import hotspots, planning_coverage, records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
-from bluehelmet.services.listing import sector_name
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.stats import IncidentFilter
 
@@ -53,13 +52,15 @@ def boundaries(db: Database, principal: Principal, *, mission: str | None = None
     return _collection(features, country_iso3=country)
 
 
-def scoped_filter(db: Database, principal: Principal, flt: IncidentFilter) -> IncidentFilter:
-    """``flt`` narrowed to the principal's sector (unchanged for accounts of the whole mission);
-    a sector filter naming other sectors then matches nothing."""
+def scoped_filter(
+    db: Database, principal: Principal, flt: IncidentFilter, *, mission: str | None = None
+) -> IncidentFilter:
+    """``flt`` narrowed to the principal's sector in ``mission`` (unchanged for accounts of the
+    whole mission); a sector filter naming other sectors then matches nothing."""
     if not principal.scoped:
         return flt
     with db.transaction(principal.name) as tx:
-        own = sector_name(tx, principal) or ""
+        own = scope.scope_of(tx, principal, mission, first=True).sector or ""
     where = dict(flt.where or {})
     asked = where.get("sector")
     if asked is None:
@@ -75,7 +76,7 @@ def hexagons(
 ) -> dict[str, Any]:
     """Incidents counted in H3 cells of ``resolution``, each cell a polygon with its ``count``."""
     counted = hotspots.hexagons(
-        db, scoped_filter(db, principal, flt), resolution, mission=mission, actor=principal.name
+        db, scoped_filter(db, principal, flt, mission=mission), resolution, mission=mission, actor=principal.name
     )
     features = []
     for cell in counted.hexagons:

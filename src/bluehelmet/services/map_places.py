@@ -87,7 +87,7 @@ def _point(longitude: float, latitude: float) -> dict[str, Any]:
 
 def _readable(tx: Transaction, principal: Principal, cls: type[Any], mission_id: int) -> list[Any]:
     found = [r for r in records.list_records(tx, cls, {"mission_id": mission_id}) if isinstance(r, cls)]
-    return found if not principal.scoped else [r for r in found if allowed(tx, principal, Action.READ, r)]
+    return found if not principal.limited else [r for r in found if allowed(tx, principal, Action.READ, r)]
 
 
 def landmarks(tx: Transaction, principal: Principal, mission_id: int) -> list[Landmark]:
@@ -185,7 +185,7 @@ def sectors(db: Database, principal: Principal, *, mission: str | None = None) -
             (
                 s
                 for s in _readable(tx, principal, Sector, mission_id)
-                if not principal.scoped or s.id == principal.sector_id
+                if not principal.scoped or s.id in principal.sectors
             ),
             key=lambda s: s.name,
         )

@@ -132,7 +132,7 @@ def _read(
     scope = {"mission_id": found.id}
 
     def kept(record: Record) -> bool:
-        return principal is None or not principal.scoped or allowed(tx, principal, Action.READ, record)
+        return principal is None or not principal.limited or allowed(tx, principal, Action.READ, record)
 
     units = [u for u in list_records(tx, Unit, scope) if isinstance(u, Unit) and kept(u)]
     locations = {loc.id or 0: loc for loc in list_records(tx, Location, scope) if isinstance(loc, Location)

@@ -24,7 +24,7 @@ def last_changed(
     with db.transaction(actor) as tx:
         for ident in record_ids:
             record = get(tx, Rotation, ident)
-            if principal.scoped and not allowed(tx, principal, Action.READ, record):
+            if principal.limited and not allowed(tx, principal, Action.READ, record):
                 continue
             found[ident] = (record.updated_by or record.created_by, record.updated_at or record.created_at)
     return found

@@ -30,7 +30,7 @@ from bluehelmet.domain.units import Component, DeploymentStatus, Unit
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import scoped_select
-from bluehelmet.services.loading import find_mission
+from bluehelmet.services.scope import mission_named
 from bluehelmet.storage.tables import TABLES
 
 __all__ = [
@@ -330,7 +330,7 @@ def quality_report(
     if unknown:
         raise BluehelmetError(f"unknown check {', '.join(unknown)}; checks: {', '.join(sorted(known))}")
     with db.transaction(actor) as tx:
-        found = find_mission(tx, mission)
+        found = mission_named(tx, principal, mission)
         who = principal or Principal(actor, Role.ADMIN)
         scope = _Scope(tx, who, found.id or 0, on or tx.today)
         _equipment(scope)

@@ -1,10 +1,13 @@
-"""The one place that says what a principal may reach: a mission by id, a sector by id.
+"""The one place that says what a principal may reach: the missions it was granted (every one
+when it was granted none, unless it is a sector account) and, for a sector account, its sector
+in each, by id (``services.grants``).
 
 Every door asks here: the API's analyses and map layers (which mission, and which sector of
 it), the pages and their htmx fragments (a record by id: there and readable, or not found),
-the writes (every record a new or changed record refers to must be readable too). A sector
-account reaches one sector of one mission: the mission its sector belongs to, whatever mission a
-request names, and within it only what ``services.access.allowed`` places in that sector.
+the writes (every record a new or changed record refers to must be readable too). A mission a
+principal was not granted is answered as one that does not exist, whatever a request names; a
+sector account reads, in each of its missions, only what ``services.access.allowed`` places in
+its sector there.
 Sector names are never compared across missions: two missions may both have a "Sector East".
 
 What lies outside a principal's scope is answered exactly as what does not exist: the same
@@ -23,7 +26,7 @@ from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, P
 from bluehelmet.domain.places import Mission, Sector
 from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target
 from bluehelmet.services import records
-from bluehelmet.services.access import allowed
+from bluehelmet.services.access import allowed, reachable_missions
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import OutsideScope
 from bluehelmet.services.loading import find_mission
@@ -35,6 +38,8 @@ __all__ = [
     "admit",
     "check_references",
     "mission_for",
+    "mission_named",
+    "reachable",
     "readable",
     "references_first",
     "references_of",
@@ -42,7 +47,7 @@ __all__ = [
 ]
 
 #: What a write that refers to a record outside the principal's scope is told (naming nothing).
-FOREIGN_REFERENCE = "refers to a record that does not exist or is outside your sector"
+FOREIGN_REFERENCE = "refers to a record that does not exist or is outside your sector or missions"
 
 
 @dataclass(frozen=True)
@@ -56,15 +61,6 @@ class Scope:
     sector: str | None = None
 
 
-def _own_sector(tx: Transaction, principal: Principal) -> Sector:
-    try:
-        sector = records.get(tx, Sector, principal.sector_id or 0, include_deleted=True)
-    except NotFound:
-        raise NotFound("Mission", 0) from None  # an account of a sector that is gone reaches nothing
-    assert isinstance(sector, Sector)
-    return sector
-
-
 def _mission_of(tx: Transaction, name: str | None, *, first: bool) -> Mission:
     if name is None and first:
         missions = sorted((m for m in records.list_records(tx, Mission) if isinstance(m, Mission)),
@@ -74,20 +70,63 @@ def _mission_of(tx: Transaction, name: str | None, *, first: bool) -> Mission:
     return find_mission(tx, name)
 
 
+def _missions(tx: Transaction, principal: Principal) -> list[Mission]:
+    """The live missions ``principal`` reaches, oldest first."""
+    reach = reachable_missions(tx, principal)
+    found = (m for m in records.list_records(tx, Mission) if isinstance(m, Mission))
+    return sorted((m for m in found if reach is None or m.id in reach), key=lambda m: m.id or 0)
+
+
+def reachable(tx: Transaction, principal: Principal) -> list[Scope]:
+    """Every mission ``principal`` reaches (and, for a sector account, its sector in each),
+    oldest mission first: what the header's switch and the comparison page offer."""
+    return [_scope(tx, principal, m) for m in _missions(tx, principal)]
+
+
+def _scope(tx: Transaction, principal: Principal, mission: Mission) -> Scope:
+    if not principal.scoped:
+        return Scope(mission.id or 0, mission.name)
+    for sector_id in sorted(principal.sectors):
+        try:
+            sector = records.get(tx, Sector, sector_id, include_deleted=True)
+        except NotFound:
+            continue  # a sector that is gone reaches nothing
+        if isinstance(sector, Sector) and sector.mission_id == mission.id:
+            return Scope(mission.id or 0, mission.name, sector.id, sector.name)
+    raise NotFound("Mission", 0)
+
+
 def scope_of(tx: Transaction, principal: Principal, mission: str | None = None, *, first: bool = False) -> Scope:
-    """The scope of ``principal`` in the mission called ``mission``. A sector account is always
-    in its own sector's mission: naming another mission is answered as a mission that does not
-    exist. For an account of the whole mission, ``mission`` None means the only mission (or,
-    with ``first``, the first when there are several, as the pages show before one is chosen)."""
-    if principal.scoped:
-        sector = _own_sector(tx, principal)
-        own = records.get(tx, Mission, sector.mission_id, include_deleted=True)
-        assert isinstance(own, Mission)
-        if mission is not None and mission != own.name:
+    """The scope of ``principal`` in the mission called ``mission``: a mission the principal
+    was not granted is answered exactly as a mission that does not exist. ``mission`` None
+    means the only mission the principal reaches (or, with ``first``, the first when there are
+    several, as the pages show before one is chosen); a sector account reads its sector of it."""
+    reach = reachable_missions(tx, principal)
+    if reach is None:
+        return _scope(tx, principal, _mission_of(tx, mission, first=first))
+    mine = _missions(tx, principal)
+    if mission is not None:
+        named = [m for m in mine if m.name == mission]
+        if not named:
             raise BluehelmetError(f"no mission called '{mission}'")
-        return Scope(own.id or 0, own.name, sector.id, sector.name)
-    found = _mission_of(tx, mission, first=first)
-    return Scope(found.id or 0, found.name)
+        return _scope(tx, principal, named[0])
+    if not mine:
+        raise NotFound("Mission", 0)  # an account whose missions are all gone reaches nothing
+    if len(mine) > 1 and not first:
+        names = ", ".join(m.name for m in mine)
+        raise BluehelmetError(f"say which mission with --mission (missions here: {names})")
+    return _scope(tx, principal, mine[0])
+
+
+def mission_named(tx: Transaction, principal: Principal | None, name: str | None) -> Mission:
+    """The mission called ``name`` (None: the only one) as ``principal`` reaches it: for a
+    principal limited to some missions, another mission is one that does not exist; with no
+    principal (the command line, as the database's own user), any mission."""
+    if principal is None or not principal.limited:
+        return find_mission(tx, name)
+    found = records.get(tx, Mission, scope_of(tx, principal, name).mission_id, include_deleted=True)
+    assert isinstance(found, Mission)
+    return found
 
 
 def mission_for(db: Database, principal: Principal, mission: str | None, *, first: bool = False) -> str:
@@ -143,7 +182,7 @@ def check_references(
     other than those in ``kept`` (what it referred to before a change); the refusal names the
     field, never the record referred to. ``record`` may be the values sent for a kind, checked
     before the rules run (whose messages name the records they compare)."""
-    if not principal.scoped:
+    if not principal.limited:
         return
     problems = []
     for name, kind, ident in _references(record):
@@ -172,7 +211,7 @@ def admit(
     the principal may not read (``check_references``)."""
     if not allowed(tx, principal, action, record):
         kind = type(record).__name__
-        raise OutsideScope(f"a {principal.role} account may not {doing} this {kind} (outside its sector)")
+        raise OutsideScope(f"a {principal.role} account may not {doing} this {kind} (outside its sector or missions)")
     if doing in ("create", "move"):
         check_references(tx, principal, record, kept)
 

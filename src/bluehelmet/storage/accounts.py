@@ -19,6 +19,7 @@ from sqlalchemy import (
     Integer,
     String,
     Table,
+    UniqueConstraint,
     delete,
     func,
     insert,
@@ -30,9 +31,26 @@ from sqlalchemy.orm import Session
 from bluehelmet.storage.tables import metadata
 from bluehelmet.storage.types import UTCDateTime
 
-__all__ = ["account", "account_rows", "api_token", "clear_failures", "failure_counts", "find_account", "find_token",
-           "forget_failures_before", "insert_account", "insert_failures", "insert_token", "revoke_tokens",
-           "serialise_brake", "set_account", "signin_failure"]  # fmt: skip
+__all__ = [
+    "account",
+    "account_grant",
+    "account_rows",
+    "api_token",
+    "clear_failures",
+    "failure_counts",
+    "find_account",
+    "find_token",
+    "forget_failures_before",
+    "grant_rows",
+    "insert_account",
+    "insert_failures",
+    "insert_token",
+    "revoke_tokens",
+    "serialise_brake",
+    "set_account",
+    "set_grants",
+    "signin_failure",
+]  # fmt: skip
 
 account = Table(
     "account",
@@ -47,6 +65,19 @@ account = Table(
     Column("created_by", String(100), nullable=False),
     Column("last_sign_in_at", UTCDateTime(), nullable=True),
     Column("session_generation", Integer, nullable=False, default=0, server_default="0"),
+)
+
+#: The missions an account is granted (one row each) and, for the sector role, its sector in
+#: each. An account with no row reaches every mission, unless it has the sector role (then
+#: nothing); ``account.sector_id`` is no longer read (migration 0026 moved it here).
+account_grant = Table(
+    "account_grant",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("account_id", Integer, ForeignKey("account.id"), nullable=False, index=True),
+    Column("mission_id", Integer, ForeignKey("mission.id"), nullable=False),
+    Column("sector_id", Integer, ForeignKey("sector.id"), nullable=True),
+    UniqueConstraint("account_id", "mission_id"),
 )
 
 api_token = Table(
@@ -87,6 +118,26 @@ def find_account(session: Session, name: str) -> dict[str, Any] | None:
 
 def account_rows(session: Session) -> list[dict[str, Any]]:
     return [dict(r) for r in session.execute(select(account).order_by(account.c.name)).mappings()]
+
+
+def grant_rows(session: Session, account_ids: Sequence[int] | None = None) -> dict[int, list[tuple[int, int | None]]]:
+    """The grants of the accounts ``account_ids`` (None: of every account): for each account,
+    its (mission id, sector id or None) pairs in mission order."""
+    stmt = select(account_grant.c.account_id, account_grant.c.mission_id, account_grant.c.sector_id)
+    if account_ids is not None:
+        stmt = stmt.where(account_grant.c.account_id.in_(account_ids))
+    out: dict[int, list[tuple[int, int | None]]] = {}
+    for account_id, mission_id, sector_id in session.execute(stmt.order_by(account_grant.c.mission_id)):
+        out.setdefault(int(account_id), []).append((int(mission_id), sector_id))
+    return out
+
+
+def set_grants(session: Session, account_id: int, grants: Sequence[tuple[int, int | None]]) -> None:
+    """Replace the grants of an account by ``grants`` ((mission id, sector id or None) pairs)."""
+    session.execute(delete(account_grant).where(account_grant.c.account_id == account_id))
+    if grants:
+        rows = [{"account_id": account_id, "mission_id": m, "sector_id": s} for m, s in grants]
+        session.execute(insert(account_grant), rows)
 
 
 def insert_token(session: Session, account_id: int, digest: str, label: str, at: datetime) -> int:

@@ -170,7 +170,7 @@ async def scoped_mission(
     """The mission a request reads (``services.scope``): a sector account's own sector's
     mission, whatever it names (another mission is answered as one that does not exist)."""
     principal = await principal_of(request)
-    if principal is None or not principal.scoped:
+    if principal is None or not principal.limited:
         return mission
     return await run_in_threadpool(scope.mission_for, database(request), principal, mission)
 

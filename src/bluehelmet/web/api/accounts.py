@@ -23,12 +23,13 @@ Db = Annotated[Database, Depends(database)]
 
 
 def _shown(account: accounts.Account) -> dict[str, Any]:
-    return {"name": account.name, "role": account.role.value, "sector": account.sector, "active": account.active}
+    return {"name": account.name, "role": account.role.value, "missions": account.missions, "sector": account.sector,
+            "grants": [str(g) for g in account.grants], "active": account.active}  # fmt: skip
 
 
 @router.get("", response_model=dict[str, list[dict[str, Any]]], responses=COMMON)
 def list_accounts(principal: Admin, db: Db) -> JSONResponse:
-    """Every account with its role, sector and whether it is active."""
+    """Every account with its role, its missions (null: every mission), its sectors and whether it is active."""
     return JSONResponse({"accounts": [_shown(a) for a in accounts.list_accounts(db, principal.name)]})
 
 

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.reporting.build import build_letter
 from bluehelmet.reporting.render import render
+from bluehelmet.services import scope
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
 from bluehelmet.web.deps import database, need
@@ -58,7 +59,8 @@ def letter(
     """Draft the letter from the records: every figure computed, with an annex of how and from which records."""
     if wanted.date_to < wanted.date_from:
         raise problems(("to", f"{wanted.date_to} is before from {wanted.date_from}"))
-    built = build_letter(db, wanted.date_from, wanted.date_to, mission=wanted.mission)
+    mission = scope.mission_for(db, principal, wanted.mission) if principal.limited else wanted.mission
+    built = build_letter(db, wanted.date_from, wanted.date_to, mission=mission)
     name = f"letter-{wanted.date_from}-{wanted.date_to}-{wanted.lang}"
     files = render(built, wanted.format, wanted.lang, name=name)
     main = f"{name}.{wanted.format}"

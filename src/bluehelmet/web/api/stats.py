@@ -76,6 +76,7 @@ def _values(chosen: Sequence[StrEnum] | None) -> list[str] | None:
 def incident_filter(
     db: Db,
     principal: Reader,
+    mission: Mission = None,
     date_from: Annotated[date | None, Query(alias="from")] = None,
     date_to: Annotated[date | None, Query(alias="to")] = None,
     event_type: Annotated[list[EventType] | None, Query()] = None,
@@ -101,7 +102,7 @@ def incident_filter(
         flt = IncidentFilter(date_from, date_to, where or None, statuses)
     except BluehelmetError as error:
         raise problems(("to", str(error))) from None
-    return scoped_filter(db, principal, flt)
+    return scoped_filter(db, principal, flt, mission=mission)
 
 
 Filter = Annotated[IncidentFilter, Depends(incident_filter)]

@@ -29,6 +29,7 @@ from bluehelmet.web.pages.frame import render_signin
 from bluehelmet.web.pages.imports import router as imports_router
 from bluehelmet.web.pages.incidents import router as incidents_router
 from bluehelmet.web.pages.intake import router as intake_router
+from bluehelmet.web.pages.missions import router as missions_router
 from bluehelmet.web.pages.operations import router as operations_router
 from bluehelmet.web.pages.planning import router as planning_router
 from bluehelmet.web.pages.quality import router as quality_router
@@ -91,5 +92,6 @@ for _pages in (
     accounts_router,
     watch_router,
     conflicts_router,
+    missions_router,
 ):
     router.include_router(_pages)

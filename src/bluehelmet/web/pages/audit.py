@@ -72,7 +72,7 @@ def audit(request: Request, principal: Annotated[Principal, Depends(need(Action.
     period = Period.of(request)
     sector_id = _int(given.get("sector"))
     if principal.scoped:
-        sector_id = sector_id if sector_id == principal.sector_id else None
+        sector_id = sector_id if sector_id in principal.sectors else None
     flt = audit_log.AuditFilter(kind or None, given.get("person", "").strip() or None, period.date_from,
                                 period.date_to, sector_id if sector_id in sector_names else None,
                                 _int(given.get("before")))  # fmt: skip

@@ -17,7 +17,7 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from bluehelmet.domain.access import Action, Principal, permits
+from bluehelmet.domain.access import Action, Principal, Role, permits
 from bluehelmet.domain.catalogue import ENTITIES
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.intake import source_of
@@ -29,13 +29,18 @@ from bluehelmet.web.i18n import COOKIE, LANGUAGES, N_, choose_language, words
 from bluehelmet.web.security import csrf_token
 
 __all__ = [
+    "COMPARING_ROLES",
+    "MISSION_KEY",
     "NAV",
     "NAV_NEEDS",
     "SIGNIN_MESSAGES",
     "Period",
     "actor_of",
+    "chosen_mission",
     "db_of",
+    "may_compare",
     "may_open",
+    "mission_query",
     "names",
     "page_scope",
     "parse_day",
@@ -133,19 +138,81 @@ class Period:
 def visible(tx: Transaction, principal: Principal, kind: str, filters: Mapping[str, Any] | None = None) -> list[Record]:
     """The live records of ``kind`` matching ``filters`` that ``principal`` may read."""
     found = records.list_records(tx, kind, filters)
-    if not principal.scoped:
+    if not principal.limited:
         return list(found)
     return [r for r in found if allowed(tx, principal, Action.READ, r)]
 
 
+#: The session's key for the mission the pages read, once one was chosen in the header.
+MISSION_KEY = "mission"
+
+
+def chosen_mission(request: Request) -> str | None:
+    """The mission the request names (``?mission=``), else the one last chosen (the session)."""
+    named = request.query_params.get("mission")
+    if named:
+        return named
+    kept = request.session.get(MISSION_KEY) if "session" in request.scope else None
+    return kept if isinstance(kept, str) else None
+
+
 def page_scope(request: Request, principal: Principal) -> scope.Scope:
-    """The mission (and, for a sector account, the sector) a page shows: the sector account's
-    own; for others the mission named by ``?mission=``, else the first (``services.scope``)."""
+    """The mission (and, for a sector account, its sector there) a page shows: the mission named
+    by ``?mission=`` (kept in the session, so every page after it reads it too), else the one
+    kept, else the first the account reaches (``services.scope``). A mission the account may not
+    reach is not found; one kept in the session that it no longer reaches is forgotten."""
+    named = request.query_params.get("mission") or None
+    wanted = chosen_mission(request)
     try:
         with db_of(request).transaction(actor_of(principal)) as tx:
-            return scope.scope_of(tx, principal, request.query_params.get("mission"), first=True)
-    except BluehelmetError as error:  # a mission that is not there, or not the sector account's
+            try:
+                here = scope.scope_of(tx, principal, wanted, first=True)
+            except BluehelmetError:
+                if named is not None or wanted is None:
+                    raise
+                request.session.pop(MISSION_KEY, None)  # kept from before, no longer reached
+                here = scope.scope_of(tx, principal, None, first=True)
+    except BluehelmetError as error:  # a mission that is not there, or not the account's
         raise HTTPException(404, str(error)) from None
+    if named is not None and "session" in request.scope:
+        request.session[MISSION_KEY] = here.mission
+    request.state.scope = here
+    return here
+
+
+#: The roles of a headquarters that compare the missions they follow (``/missions``).
+COMPARING_ROLES = frozenset({Role.ADMIN, Role.ANALYST, Role.REPORTING, Role.VIEWER})
+
+
+def may_compare(principal: Principal | None, reached: list[str]) -> bool:
+    """Whether the comparison of the missions is offered: to a headquarters role reaching two or more."""
+    return principal is not None and principal.role in COMPARING_ROLES and len(reached) >= 2
+
+
+def mission_query(request: Request, principal: Principal) -> list[tuple[str, str]]:
+    """A list's condition keeping it to the mission the page reads, for an account reaching
+    several (one reaching a single mission lists only that mission's records already)."""
+    here = page_scope(request, principal)  # a mission named that the account does not reach: 404
+    with db_of(request).transaction(actor_of(principal)) as tx:
+        several = len(scope.reachable(tx, principal)) > 1
+    return [("mission_id", str(here.mission_id))] if several else []
+
+
+def _missions(request: Request, principal: Principal | None) -> tuple[str | None, list[str]]:
+    """The mission the page reads (None when the page reads none) and every mission the account
+    reaches, for the header's switch."""
+    if principal is None:
+        return None, []
+    try:
+        with db_of(request).transaction(actor_of(principal)) as tx:
+            reached = [s.mission for s in scope.reachable(tx, principal)]
+    except Exception:  # the frame of an error page (the database gone, say) is drawn without the switch
+        return None, []
+    here = getattr(request.state, "scope", None)
+    current = here.mission if isinstance(here, scope.Scope) else chosen_mission(request)
+    if current not in reached:
+        current = reached[0] if reached else None
+    return current, reached
 
 
 def names(tx: Transaction, kind: str, field: str = "name") -> dict[int, str]:
@@ -175,6 +242,7 @@ def render(
     language = choose_language(request)
     w = words(language)
     who = principal if principal is not None else getattr(request.state, "principal", None)
+    current, reached = _missions(request, who) if template != "signin.html" else (None, [])
     html = _ENV.get_template(template).render(
         {
             "request": request,
@@ -189,6 +257,9 @@ def render(
             "path": request.url.path,
             "query_with": lambda **changes: _query_with(request, **changes),
             "permits": lambda action, kind=None: permits(who, Action(action), kind),
+            "mission_here": current,
+            "missions_reached": reached,
+            "compare_missions": may_compare(who, reached),
             **(context or {}),
         }
     )

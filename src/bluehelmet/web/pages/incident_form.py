@@ -27,6 +27,7 @@ from bluehelmet.domain.incidents import (
     SubEventType,
     Target,
 )
+from bluehelmet.domain.places import Mission
 from bluehelmet.domain.records import snapshot
 from bluehelmet.services import attachments, records, scope, watch
 from bluehelmet.services.access import allowed
@@ -34,7 +35,7 @@ from bluehelmet.services.database import Transaction
 from bluehelmet.services.parsing import editable_values
 from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import N_
-from bluehelmet.web.pages.frame import actor_of, db_of, render, visible
+from bluehelmet.web.pages.frame import actor_of, chosen_mission, db_of, page_scope, render, visible
 
 __all__ = ["FIELDS", "form_values", "router"]
 
@@ -124,17 +125,30 @@ def form_values(form: typing.Mapping[str, Any], *, creating: bool) -> dict[str, 
     return values
 
 
-def _options(tx: Transaction, principal: Principal) -> dict[str, Any]:
-    sectors = visible(tx, principal, "Sector")
+def _options(tx: Transaction, principal: Principal, here: scope.Scope) -> dict[str, Any]:
+    """The choices of the form, within the mission the page reads (and a sector account's sector there)."""
+    own = {"mission_id": here.mission_id}
+    sectors = visible(tx, principal, "Sector", own)
     if principal.scoped:
-        sectors = [s for s in sectors if s.id == principal.sector_id]
-    places = sorted(visible(tx, principal, "Location"), key=lambda p: str(getattr(p, "name", "")))
+        sectors = [s for s in sectors if s.id == here.sector_id]
+    places = sorted(visible(tx, principal, "Location", own), key=lambda p: str(getattr(p, "name", "")))
     return {
         "choices": {k: [m.value for m in e] for k, e in _CHOICES.items()},
         "unknowable": TOLL_FIELDS,  # counts a report may not give: empty is "not recorded", not 0
         "sectors": [(s.id, getattr(s, "name", "")) for s in sectors],
         "places": [(p.id, getattr(p, "name", "")) for p in places],
     }
+
+
+def _here(tx: Transaction, request: Request, principal: Principal, record: Incident | None) -> scope.Scope:
+    """The mission the form is in: the incident's own, else the one the pages read."""
+    if record is not None:
+        mission = records.get(tx, Mission, record.mission_id, include_deleted=True)
+        return scope.scope_of(tx, principal, str(getattr(mission, "name", "")))
+    try:
+        return scope.scope_of(tx, principal, chosen_mission(request), first=True)
+    except BluehelmetError:  # a mission kept in the session that is no longer reached
+        return scope.scope_of(tx, principal, None, first=True)
 
 
 def _page(
@@ -149,7 +163,7 @@ def _page(
     status: int = 200,
 ) -> Response:
     with db_of(request).transaction(actor_of(principal)) as tx:
-        options = _options(tx, principal)
+        options = _options(tx, principal, _here(tx, request, principal, record))
         history = records.history(tx, "Incident", record.id) if record and record.id else []
         files = attachments.attachments_of(tx, "Incident", record.id) if record and record.id else []
     context = {
@@ -179,7 +193,8 @@ class _OutsideSector(BluehelmetError):
 def new_incident(
     request: Request, principal: Annotated[Principal, Depends(need(Action.WRITE, "Incident"))]
 ) -> Response:
-    values: dict[str, Any] = {"event_date": date.today().isoformat(), "sector_id": principal.sector_id}
+    here = page_scope(request, principal)
+    values: dict[str, Any] = {"event_date": date.today().isoformat(), "sector_id": here.sector_id}
     return _page(request, principal, values)
 
 
@@ -192,9 +207,10 @@ async def create_incident(
 
     def create() -> int | None:
         with db_of(request).transaction(actor_of(principal)) as tx:
+            here = scope.scope_of(tx, principal, chosen_mission(request), first=True)
             if principal.scoped:
-                values.setdefault("sector_id", principal.sector_id)
-            mission_id = scope.scope_of(tx, principal, request.query_params.get("mission"), first=True).mission_id
+                values.setdefault("sector_id", here.sector_id)
+            mission_id = here.mission_id
             with scope.references_first(tx, principal, (Incident, values)):  # the rules name what they compare
                 created = records.create(tx, "Incident", {"mission_id": mission_id, **values})
             if not allowed(tx, principal, Action.WRITE, created):

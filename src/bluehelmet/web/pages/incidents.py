@@ -20,14 +20,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError, NotFound
-from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus
+from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus, Target
 from bluehelmet.domain.records import Record
 from bluehelmet.services import intake_review, listing, records, scope, sync_log
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.pages import incident_form
-from bluehelmet.web.pages.frame import Period, actor_of, db_of, names, render, visible
+from bluehelmet.web.pages.frame import Period, actor_of, db_of, mission_query, names, render, visible
 
 __all__ = ["PAGE_SIZE", "router"]
 
@@ -42,6 +42,7 @@ def _query(request: Request, period: Period) -> list[tuple[str, str]]:
         "review_status": (given.get("status", ""), {s.value for s in ReviewStatus}),
         "event_type": (given.get("event_type", ""), {e.value for e in EventType}),
         "category": (given.get("category", ""), {c.value for c in IncidentCategory}),
+        "target": (given.get("target", ""), {t.value for t in Target}),
     }
     picked = [(field, value) for field, (value, known) in chosen.items() if value in known]
     return [*picked, *period.query().items()]
@@ -72,7 +73,8 @@ def incident_list(
     except ValueError:
         page = 1
     found = listing.list_page(
-        db, principal, "Incident", _query(request, period), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
+        db, principal, "Incident", [*_query(request, period), *mission_query(request, principal)], limit=PAGE_SIZE,
+        offset=(page - 1) * PAGE_SIZE,
         newest_first=True, text=text, sector_id=sector,
     )  # fmt: skip
     with db.transaction(actor_of(principal)) as tx:

@@ -24,7 +24,7 @@ from bluehelmet.domain.units import Unit
 from bluehelmet.services import planning, planning_records
 from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import choose_language, words
-from bluehelmet.web.pages.frame import actor_of, db_of, render, visible
+from bluehelmet.web.pages.frame import actor_of, db_of, page_scope, render, visible
 from bluehelmet.web.pages.planning_gantt import GanttLabels, gantt_svg
 
 __all__ = ["PAGE_TIME_LIMIT", "router"]
@@ -88,7 +88,8 @@ def _plan(request: Request, principal: Principal, chosen: dict[str, Any]) -> _Pl
     db = db_of(request)
     with db.transaction(actor_of(principal)) as tx:
         mine = {u.name for u in visible(tx, principal, "Unit") if isinstance(u, Unit)}
-    problem = planning.rotation_problem_from_db(db, date_from=chosen["from"], actor=actor_of(principal))
+    here = page_scope(request, principal).mission
+    problem = planning.rotation_problem_from_db(db, date_from=chosen["from"], actor=actor_of(principal), mission=here)
     if principal.scoped:
         problem = _own_sectors(problem, mine)
     units = sorted(u.id for u in problem.units if not u.fixed)
@@ -201,7 +202,8 @@ async def save(request: Request, principal: Annotated[Principal, Depends(_WRITE)
         raise HTTPException(422, str(error)) from None
 
     def work() -> list[int]:
-        return planning.save_rotation_plan(db_of(request), actor_of(principal), planned.problem, planned.plan)
+        return planning.save_rotation_plan(db_of(request), actor_of(principal), planned.problem, planned.plan,
+                                           mission=page_scope(request, principal).mission)  # fmt: skip
 
     try:
         written = await write_in_turn(request, work)

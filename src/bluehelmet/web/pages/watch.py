@@ -146,5 +146,6 @@ def watch_page(request: Request, principal: Annotated[Principal, Depends(_READ)]
         "rules": rules,
         "report": report,
         "no_skill": _NO_SKILL,
+        "mission": scope.mission,
     }
     return render(request, "watch.html", context, principal=principal)

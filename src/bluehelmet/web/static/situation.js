@@ -46,7 +46,10 @@
       if (status) { status.textContent = " " + el.dataset.labelUnavailable + " (" + name + ")"; }
     }
 
-    getJSON("/api/map/boundaries").then(function (geo) {
+    // The layers drawn whatever the period are of the page's mission too (several may be reached).
+    var mission = JSON.parse(el.dataset.query || "{}").mission;
+    var ofMission = mission ? "mission=" + encodeURIComponent(mission) : "";
+    getJSON("/api/map/boundaries" + (ofMission ? "?" + ofMission : "")).then(function (geo) {
       var regions = L.geoJSON(geo, {
         style: { color: "#14304a", weight: 1.2, fillColor: "#ffffff", fillOpacity: 0.7 },
         onEachFeature: function (f, layer) {
@@ -224,7 +227,8 @@
       key.addTo(map);
       if (loaded) { return; }
       loaded = true;
-      getJSON("/api/map/casevac?resolution=5").then(function (geo) {
+      var mission = JSON.parse(el.dataset.query || "{}").mission;
+      getJSON("/api/map/casevac?resolution=5" + (mission ? "&mission=" + encodeURIComponent(mission) : "")).then(function (geo) {
         var shade = { surgery: ["#7b3294", 0.35], advanced: ["#c2a5cf", 0.25] };
         // Each shade's cells merged into one outline (no seams between cells), filled...
         (geo.areas || []).forEach(function (area) {

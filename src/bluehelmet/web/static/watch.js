@@ -29,7 +29,8 @@
     map.attributionControl.setPrefix(false);
     map.attributionControl.addAttribution("Natural Earth");
     var status = document.getElementById("map-status");
-    fetch("/api/map/boundaries", { credentials: "same-origin", headers: { Accept: "application/json" } })
+    var mission = el.dataset.mission ? "?mission=" + encodeURIComponent(el.dataset.mission) : "";
+    fetch("/api/map/boundaries" + mission, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) { throw new Error(String(r.status)); } return r.json(); })
       .then(function (geo) {
         var regions = L.geoJSON(geo, { style: { color: "#14304a", weight: 1.2, fillColor: "#ffffff", fillOpacity: 0.7 } }).addTo(map);
