@@ -43,7 +43,7 @@ from bluehelmet.domain.incidents import Incident
 from bluehelmet.services import accounts, records, rollups
 from bluehelmet.services.database import Database
 from bluehelmet.storage.tables import TABLES
-from bluehelmet.web.app import create_app
+from bluehelmet.web.app import create_app, routes_ready
 
 sys.path.insert(0, str(Path(__file__).parent))
 from stats_incidents import _places, _rows  # a script beside this one
@@ -168,7 +168,7 @@ class Drafts:
 
 def _client(url: str) -> tuple[Database, TestClient]:
     db = Database(Settings(database_url=url, secret_key="b" * 40))
-    return db, TestClient(create_app(db.settings, db=db), follow_redirects=False)
+    return db, TestClient(routes_ready(create_app(db.settings, db=db)), follow_redirects=False)  # as `serve` does
 
 
 Request = Callable[[TestClient, str], Response]
