@@ -113,6 +113,9 @@ def _build(n: int, path: Path) -> str:
         row["uid"] = str(uuid.uuid4())  # the shared script's rows share one (its default, made once)
         if number % 10 == 3:  # one in ten waits for review, as a day's intake does, at a point
             row["review_status"] = "draft"  # inside the country (the synthetic box is wider): verifiable
+            killed = sum(int(row[f"killed_{who}"] or 0) for who in ("peacekeepers", "national_forces", "civilians"))  # type: ignore[call-overload]
+            if row["fatalities"] is not None:  # and no fewer fatalities than the killed it names
+                row["fatalities"] = max(int(row["fatalities"]), killed)  # type: ignore[call-overload]
             if row["latitude"] is not None:
                 row["latitude"] = round(15.8 + (float(row["latitude"]) - 10.5) / 8.2, 4)  # type: ignore[arg-type]
                 row["longitude"] = round(-3.5 + (float(row["longitude"]) + 11.5) / 5.2, 4)  # type: ignore[arg-type]

@@ -3,7 +3,8 @@ and back to draft) and the verification of many at once.
 
 The list filters with htmx (the form's changes fetch the page again and swap the results); it
 works the same without JavaScript. Filtering, counting and paging happen in the database
-(``services.listing``), so a page costs about the same with 300 incidents or a million. Each
+(``services.listing``), so a page costs about the same with 300 incidents or a million; the
+next and previous pages start from a cursor (the last or first incident shown), not an offset. Each
 review carries the version it was based on, so a review of a record someone has just changed is
 refused rather than applied blind.
 """
@@ -68,12 +69,16 @@ def incident_list(
     sector_text = request.query_params.get("sector", "")
     sector = int(sector_text) if sector_text.isdigit() and len(sector_text) < 10 else None
     try:
-        page = max(1, int(request.query_params.get("page", "1")))
+        page = max(1, min(int(request.query_params.get("page", "1")), 10**7))
     except ValueError:
         page = 1
+    given = request.query_params
+    cursor = listing.Cursor.parse(given.get("after", "")) or listing.Cursor.parse(
+        given.get("before", ""), backwards=True
+    )
     found = listing.list_page(
-        db, principal, "Incident", _query(request, period), limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE,
-        newest_first=True, text=text, sector_id=sector,
+        db, principal, "Incident", _query(request, period), limit=PAGE_SIZE,
+        offset=0 if cursor else (page - 1) * PAGE_SIZE, newest_first=True, text=text, sector_id=sector, cursor=cursor,
     )  # fmt: skip
     with db.transaction(actor_of(principal)) as tx:
         sectors = names(tx, "Sector")
@@ -86,6 +91,10 @@ def incident_list(
         "total": found.total,
         "page": page,
         "pages": pages,
+        # The next and previous pages start from this page's last and first incidents (a
+        # cursor: no OFFSET walks the incidents before them); a page number alone is a jump.
+        "next_cursor": listing.Cursor.of(found.records[-1], "event_date").text() if found.records else "",
+        "previous_cursor": listing.Cursor.of(found.records[0], "event_date").text() if found.records else "",
         "period": period,
         "filters": dict(request.query_params),
         "places": _place_names(db, principal, found.records),
