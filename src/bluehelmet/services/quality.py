@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from bluehelmet.analytics.equipment import equipment_holders
 from bluehelmet.domain.access import Action, Principal, Role
@@ -277,13 +277,12 @@ def _counted(scope: _Scope, cls: type[Record], check: Check) -> tuple[list[Any],
         stmt = stmt.where(table.c.mission_id == scope.mission_id)
     if check.population is not None:
         stmt = stmt.where(check.population(table))
-    narrowed = stmt.where(check.where(table))
+    lacking = check.where(table)
     session = scope.tx.session
-    count = int(
-        session.scalar(select(func.count()).select_from(narrowed.with_only_columns(table.c.id).subquery())) or 0
-    )
-    total = int(session.scalar(select(func.count()).select_from(stmt.with_only_columns(table.c.id).subquery())) or 0)
-    return list(session.scalars(narrowed.order_by(table.c.id).limit(LISTED))), count, total
+    both = stmt.with_only_columns(func.count(case((lacking, 1))), func.count()).order_by(None)  # one pass
+    count, total = session.execute(both).one()
+    first = session.scalars(stmt.where(lacking).order_by(table.c.id).limit(LISTED))
+    return list(first), int(count or 0), int(total or 0)
 
 
 def _run(check: Check, scope: _Scope) -> Gap:
