@@ -5,8 +5,10 @@ layer keeps a sector account to its sector."""
 from __future__ import annotations
 
 import json
+import random
 import re
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -14,6 +16,7 @@ import shapely
 from shapely.geometry import shape
 
 from bluehelmet.domain.access import Principal, Role
+from bluehelmet.domain.distance import distance_km
 from bluehelmet.services import map_layers, map_places, records
 from bluehelmet.services.database import Database
 from bluehelmet.services.map_places import HotspotName, Landmark, hotspot_names
@@ -122,6 +125,21 @@ def test_hotspot_names_give_place_admin2_distance_and_direction_and_never_repeat
     same = hotspot_names([(15.0, 1.0), (15.0, 1.0)], near)
     assert same[0] != same[1] or same[0].detail  # the very same point: the coordinates say it
     assert hotspot_names([(15.0, 1.0)], [])[0].detail == "15.000, 1.000"
+
+
+def test_among_thousands_of_places_a_hotspot_is_named_by_the_nearest_as_one_by_one() -> None:
+    """With many places the distances are worked out all at once; the name is the one the exact,
+    one-by-one comparison gives (ties to the name, then the id), twins included."""
+    rng = random.Random(5)
+    near = [Landmark(n, f"P{n % 700}", "town", round(rng.uniform(14, 18), 3), round(rng.uniform(-4, 2), 3), "", "",
+                     None) for n in range(1500)]  # fmt: skip
+    near.append(replace(near[10], id=5000, name="A twin"))  # the same point as P10, a name before it
+    points = [(rng.uniform(14, 18), rng.uniform(-4, 2)) for _ in range(60)] + [(near[10].latitude, near[10].longitude)]
+    names = hotspot_names(points, near)
+    for (lat, lon), name in zip(points, names, strict=True):
+        best = min(near, key=lambda p: (distance_km(lat, lon, p.latitude, p.longitude), p.name, p.id))
+        assert name.place == best.name
+    assert names[-1].place == "A twin"
 
 
 def test_months_between_leave_no_month_out() -> None:

@@ -139,6 +139,26 @@ def test_a_kind_has_no_gap_once_its_values_are_filled(db: Database, small: Small
     assert gaps["unit_equipment"]["count"] == 2 and gaps["equipment_serviceability"]["count"] == 1
 
 
+def test_an_incident_gap_is_counted_whole_and_lists_the_first_records(
+    db: Database, small: Small, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Incidents may be a million: the gap counts every one lacking the value, in the database,
+    and reads only the records it lists (the first ``LISTED``, by id)."""
+    monkeypatch.setattr(quality, "LISTED", 2)
+    with db.transaction("tester") as tx:
+        extra = [_create(tx, "Incident", mission_id=small.mission, event_date="2021-04-03", event_type="Battles",
+                         sub_event_type="Armed clash", sector_id=small.east, external_id=f"B-{n}")
+                 for n in range(3)]  # fmt: skip
+    gaps = {g.check: g for g in quality.quality_report(db, on=date(2021, 6, 1)).gaps}
+    fatalities = gaps["incident_fatalities"]
+    assert (fatalities.count, fatalities.checked) == (4, 5)  # A-1 and the three above; A-2 has its toll
+    assert [r.record_id for r in fatalities.records] == [small.ids["incident"], extra[0]]
+    assert fatalities.records[0].missing == ["fatalities"]
+    assert gaps["incident_victims"].count == 4 and len(gaps["incident_victims"].records) == 2
+    north = quality.quality_report(db, Principal("north", Role.SECTOR, small.north), on=date(2021, 6, 1))
+    assert next(g for g in north.gaps if g.check == "incident_fatalities").count == 0  # all in the East
+
+
 def test_check_exits_0_when_nothing_is_missing_and_1_when_it_cannot_run(db: Database, small: Small) -> None:
     with db.transaction("tester") as tx:
         for name in ("Gao", "Kidal"):

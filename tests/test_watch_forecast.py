@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections import OrderedDict
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from fastapi.testclient import TestClient
 
 from bluehelmet.analytics.forecast import BASELINES, backtest, forecast, poisson_deviance
 from bluehelmet.cli import cli
+from bluehelmet.domain.alerts import Measure
 from bluehelmet.services import accounts, records
+from bluehelmet.services import forecast as service
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
 from tests.test_web_pages import PASSWORD, csrf_of
@@ -93,3 +96,32 @@ def test_the_scores_and_intervals() -> None:
     assert all(lo <= 4 <= hi for area in result.areas for lo, hi in zip(area.low, area.high, strict=True))
     short = backtest(np.ones((1, 10)), ["a"], list(range(10)), {})
     assert short.skill is False and "too little history" in short.reason
+
+
+def test_the_history_is_counted_in_the_database_and_the_model_computed_once_per_state(
+    db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The Watch page asks for the forecast on every view: the weekly history is added up in
+    the database, and the model is fitted again only when that history has changed."""
+    _mission(db, tmp_path, rising=True)
+    fitted: list[int] = []
+    real = service.backtest
+    monkeypatch.setattr(service, "backtest", lambda *a, **k: fitted.append(1) or real(*a, **k))
+    monkeypatch.setattr(service, "_MODELS", OrderedDict())
+    first = service.forecast_report(db, "tester")
+    assert (first.first_week, first.last_week) == (START, START + timedelta(weeks=WEEKS - 1))
+    assert first.left_out == 0 and first.areas == [f"{a} (Gao)" for a in AREAS]
+    again = service.forecast_report(db, "tester")
+    assert fitted == [1] and again.backtest == first.backtest and again.counted == first.counted
+    with db.transaction("tester") as tx:
+        mission = records.list_records(tx, "Mission")[0].id
+        records.create(tx, "Incident", {"mission_id": mission, "event_date": START.isoformat(), "admin1": "Gao",
+                                        "event_type": "Battles", "sub_event_type": "Armed clash",
+                                        "provenance": "test"})  # no cercle: left out, and counted as such  # fmt: skip
+        records.create(tx, "Incident", {"mission_id": mission, "event_date": START.isoformat(), "admin1": "Gao",
+                                        "admin2": "Tessit", "event_type": "Battles", "sub_event_type": "Armed clash",
+                                        "provenance": "test", "fatalities": 4})  # fmt: skip
+    changed = service.forecast_report(db, "tester")
+    assert fitted == [1, 1] and (changed.counted, changed.left_out) == (first.counted + 1, 1)
+    dead = service.forecast_report(db, "tester", measure=Measure.FATALITIES)
+    assert dead.counted == 1 and dead.left_out == first.counted + 1  # only one has its fatalities recorded

@@ -328,6 +328,49 @@ def test_the_incident_list_reads_one_page_however_many_incidents(app_client: Tes
     assert last_loaded == (_shown_total(more) - 1) % PAGE_SIZE + 1
 
 
+def test_the_next_and_previous_pages_start_from_a_cursor_not_an_offset(app_client: TestClient, db: Database) -> None:
+    """Next, from the first page to the last, shows every incident once, newest first, each page
+    read from where the one before ended (no OFFSET in its query); Previous gives them back."""
+    sign_in(app_client, "admin")
+    offsets: list[object] = []  # what each statement's OFFSET skips (SQLite always writes one, with 0)
+
+    def on_execute(conn: object, cursor: object, statement: str, parameters: object, *args: object) -> None:
+        if "OFFSET" in statement.upper():
+            offsets.append(parameters[-1] if isinstance(parameters, (list, tuple)) else parameters)
+
+    event.listen(db.engine, "before_cursor_execute", on_execute)
+
+    def rows(html: str) -> list[str]:
+        return re.findall(r'<tr id="incident-(\d+)">', html)
+
+    def link(html: str, label: str) -> str | None:
+        found = re.search(rf'<a href="([^"]+)">[^<]*{label}', html)
+        return found.group(1).replace("&amp;", "&") if found else None
+
+    try:
+        html = app_client.get("/incidents", params={"status": "verified"}).text
+        pages = [rows(html)]
+        while (following := link(html, "Next")) is not None:
+            offsets.clear()
+            html = app_client.get(following).text
+            assert "after=" in following and all(skipped == 0 for skipped in offsets), offsets
+            pages.append(rows(html))
+        backwards = [rows(html)]
+        while (preceding := link(html, "Previous")) is not None:
+            html = app_client.get(preceding).text
+            backwards.append(rows(html))
+    finally:
+        event.remove(db.engine, "before_cursor_execute", on_execute)
+    shown = [i for page in pages for i in page]
+    with db.transaction("tester") as tx:
+        verified = [
+            i for i in records.list_records(tx, "Incident", {"review_status": "verified"}) if isinstance(i, Incident)
+        ]
+    newest_first = sorted(verified, key=lambda i: (i.event_date, i.id or 0), reverse=True)
+    assert len(pages) > 2 and shown == [str(i.id) for i in newest_first]
+    assert backwards[::-1] == pages and all(len(p) == PAGE_SIZE for p in pages[:-1])
+
+
 @pytest.mark.parametrize(
     "params",
     [{}, {"q": "ansongo"}, {"status": "draft"}, {"event_type": "Battles", "from": "2021-01-01", "to": "2021-06-30"},

@@ -23,7 +23,7 @@ import httpx
 import pytest
 import uvicorn
 from click.testing import CliRunner
-from fastapi import FastAPI
+from fastapi import FastAPI, routing
 from fastapi.testclient import TestClient
 
 from bluehelmet.cli import cli
@@ -32,7 +32,7 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web import workers
-from bluehelmet.web.app import create_app
+from bluehelmet.web.app import create_app, routes_ready
 from bluehelmet.web.security import MAX_FAILURES
 from bluehelmet.web.workers import (
     WORKER_SETTINGS,
@@ -184,6 +184,30 @@ def test_serve_with_one_worker_serves_in_its_own_process(db: Database, monkeypat
     assert os.environ[WORKER_SETTINGS] == ""  # nothing handed down
     refused, _ = _serve(db, monkeypatch, "--workers", "0")
     assert refused.exit_code == 2 and "--workers" in refused.output
+
+
+def test_a_server_prepares_every_route_before_its_first_request(
+    boss: Database, monkeypatch: pytest.MonkeyPatch, apps: list[FastAPI]
+) -> None:
+    """FastAPI prepares a route the first time a request walks past it (seconds for the first
+    page after a start); ``routes_ready``, which `serve` and every worker call, does it before."""
+    prepare = routing.get_dependant
+    prepared: list[str] = []
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        prepared.append(str(kwargs.get("path", "")))
+        return prepare(*args, **kwargs)
+
+    ready = routes_ready(create_app(boss.settings))
+    monkeypatch.setattr(routing, "get_dependant", counted)
+    apps.append(ready)
+    with TestClient(ready) as client:
+        assert _sign_in(client) == 303 and client.get("/audit").status_code == 200
+    assert prepared == []
+    apps.append(late := create_app(boss.settings))
+    with TestClient(late) as client:
+        assert client.get("/audit", follow_redirects=False).status_code == 303  # to sign in
+    assert "/audit" in prepared  # without it, the first request prepares the routes on its way
 
 
 def test_a_port_in_use_is_one_line_of_error() -> None:

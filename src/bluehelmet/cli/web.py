@@ -182,9 +182,9 @@ def serve(door: Door, demo: bool, host: str, port: int, workers: int, sync_every
     if workers == 1:
         import uvicorn  # noqa: PLC0415 - only this command needs the server
 
-        from bluehelmet.web.app import create_app  # noqa: PLC0415
+        from bluehelmet.web.app import create_app, routes_ready  # noqa: PLC0415
 
-        app = create_app(door.settings, db=door.db)
+        app = routes_ready(create_app(door.settings, db=door.db))
         click.echo(f"bluehelmet {_address(host, port)}: serving (Ctrl+C to stop); one line per request below", err=True)
         uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
         return

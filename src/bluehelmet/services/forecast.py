@@ -10,21 +10,26 @@ incident (or ``until``): weeks after the records end are not known to be quiet.
 
 from __future__ import annotations
 
+import hashlib
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from threading import Lock
 
 import numpy as np
+from sqlalchemy import func, select
 
 from bluehelmet.analytics.forecast import Backtest, Forecast, backtest, forecast
-from bluehelmet.domain.access import Action, Principal
+from bluehelmet.domain.access import Principal
 from bluehelmet.domain.alerts import Measure
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.incidents import Incident, ReviewStatus
-from bluehelmet.services import records
-from bluehelmet.services.access import allowed
-from bluehelmet.services.database import Database
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.listing import scoped_select
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.scope import scope_of
+from bluehelmet.storage.aggregates import WEEK_ZERO, week_number
+from bluehelmet.storage.tables import TABLES
 
 __all__ = ["ForecastReport", "forecast_report"]
 
@@ -52,6 +57,59 @@ def _monday(day: date) -> date:
     return day - timedelta(days=day.weekday())
 
 
+def _weekly(
+    tx: Transaction, principal: Principal | None, mission_id: int, measure: Measure, until: date | None
+) -> tuple[int, list[tuple[str, str, int, int, float]]]:
+    """How many incidents there are (not rejected, as the principal may read them), and per
+    admin-2 area and week (``aggregates.week_number``) those placed there and the measure,
+    added up in the database: the incidents never travel to Python one by one."""
+    table = TABLES[Incident]
+    stmt = scoped_select(Incident, principal)[0] if principal is not None else select(Incident)
+    stmt = stmt.where(table.c.deleted_at.is_(None), table.c.mission_id == mission_id,
+                      table.c.review_status != ReviewStatus.REJECTED.value)  # fmt: skip
+    if until is not None:
+        stmt = stmt.where(table.c.event_date <= until)
+    where = stmt.whereclause
+    assert where is not None
+    session = tx.session
+    incidents = int(session.scalar(select(func.count()).select_from(table).where(where)) or 0)
+    placed = [where, table.c.admin2.is_not(None), table.c.admin2 != ""]
+    if measure == Measure.FATALITIES:
+        placed.append(table.c.fatalities.is_not(None))
+    week = week_number(session, table.c.event_date)
+    area = (table.c.admin1, table.c.admin2, week)
+    grouped = select(*area, func.count(), func.sum(table.c.fatalities)).where(*placed).group_by(*area)
+    rows = session.execute(grouped)
+    return incidents, [(a1 or "", a2, int(w), int(n), float(dead or 0)) for a1, a2, w, n, dead in rows]
+
+
+#: Backtests and forecasts by what they were computed from (the model is a pure function of its
+#: input, so an answer kept is the answer): the Watch page computes them once per state of the
+#: incidents, not on every view.
+_MODELS: OrderedDict[bytes, tuple[Backtest, Forecast | None]] = OrderedDict()
+_KEPT = 8
+_MODELS_LOCK = Lock()
+
+
+def _modelled(
+    counts: np.ndarray, labels: list[str], woy: list[int], neighbours: dict[str, list[str]], weeks_ahead: int
+) -> tuple[Backtest, Forecast | None]:
+    key = hashlib.sha256(
+        b"|".join([counts.tobytes(), repr((counts.shape, labels, woy, neighbours, weeks_ahead)).encode()])
+    ).digest()
+    with _MODELS_LOCK:
+        if key in _MODELS:
+            _MODELS.move_to_end(key)
+            return _MODELS[key]
+    tested = backtest(counts, labels, woy, neighbours, weeks_ahead)
+    predicted = forecast(counts, labels, woy, neighbours, weeks_ahead) if counts.shape[1] > 8 else None
+    with _MODELS_LOCK:
+        _MODELS[key] = (tested, predicted)
+        while len(_MODELS) > _KEPT:
+            _MODELS.popitem(last=False)
+    return tested, predicted
+
+
 def forecast_report(
     db: Database,
     actor: str,
@@ -73,40 +131,29 @@ def forecast_report(
         else:
             found = find_mission(tx, mission)
             mission_id, mission_name = found.id or 0, found.name
-        incidents = [
-            i
-            for i in records.list_records(tx, Incident, {"mission_id": mission_id})
-            if isinstance(i, Incident)
-            and i.review_status != ReviewStatus.REJECTED
-            and (until is None or i.event_date <= until)
-            and (principal is None or not principal.limited or allowed(tx, principal, Action.READ, i))
-        ]
-    placed = [i for i in incidents if i.admin2]
-    if measure == Measure.FATALITIES:
-        placed = [i for i in placed if i.fatalities is not None]
-    left_out = len(incidents) - len(placed)
-    if not placed:
+        incidents, weekly = _weekly(tx, principal, mission_id, measure, until)
+    counted = sum(n for *_, n, _ in weekly)
+    if not weekly:
         empty = backtest(np.zeros((0, 0)), [], [], {})
-        return ForecastReport(mission_name, str(measure), None, None, [], 0, left_out, empty, None, [])
-    first = _monday(min(i.event_date for i in placed))
-    last = _monday(until or max(i.event_date for i in placed))
+        return ForecastReport(mission_name, str(measure), None, None, [], 0, incidents, empty, None, [])
+    first = WEEK_ZERO + timedelta(weeks=min(w for _, _, w, _, _ in weekly))
+    last = _monday(until) if until is not None else WEEK_ZERO + timedelta(weeks=max(w for _, _, w, _, _ in weekly))
     n_weeks = (last - first).days // 7 + 1
-    keys = sorted({(i.admin1, i.admin2) for i in placed})
+    keys = sorted({(a1, a2) for a1, a2, *_ in weekly})
     labels = [f"{a2} ({a1})" if a1 else a2 for a1, a2 in keys]
     index = {k: n for n, k in enumerate(keys)}
     counts = np.zeros((len(keys), n_weeks))
-    for i in placed:
-        week = (_monday(i.event_date) - first).days // 7
-        if 0 <= week < n_weeks:
-            counts[index[(i.admin1, i.admin2)], week] += 1 if measure == Measure.INCIDENTS else (i.fatalities or 0)
+    offset = (first - WEEK_ZERO).days // 7
+    for a1, a2, w, n, dead in weekly:
+        if 0 <= w - offset < n_weeks:
+            counts[index[(a1, a2)], w - offset] += n if measure == Measure.INCIDENTS else dead
     woy = [(first + timedelta(weeks=w)).isocalendar().week - 1 for w in range(n_weeks)]
     neighbours = {
         labels[n]: [labels[m] for m, other in enumerate(keys) if other[0] == k[0] and m != n]
         for n, k in enumerate(keys)
     }
-    tested = backtest(counts, labels, woy, neighbours, weeks_ahead)
-    predicted = forecast(counts, labels, woy, neighbours, weeks_ahead) if n_weeks > 8 else None
+    tested, predicted = _modelled(counts, labels, woy, neighbours, weeks_ahead)
     ahead = [last + timedelta(weeks=k) for k in range(1, weeks_ahead + 1)]
     return ForecastReport(
-        mission_name, str(measure), first, last, labels, len(placed), left_out, tested, predicted, ahead
+        mission_name, str(measure), first, last, labels, counted, incidents - counted, tested, predicted, ahead
     )

@@ -16,17 +16,20 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import numpy as np
 import shapely
 
 from bluehelmet.domain.access import Action, Principal
-from bluehelmet.domain.distance import distance_km
+from bluehelmet.domain.distance import EARTH_RADIUS_KM, distance_km
 from bluehelmet.domain.places import AdminArea, Location, LocationKind, Sector
 from bluehelmet.domain.units import Unit
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.services import records
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.listing import scoped_select
 from bluehelmet.services.loading import find_mission
+from bluehelmet.storage.tables import TABLES
 
 __all__ = [
     "BASE_KINDS",
@@ -91,8 +94,22 @@ def _readable(tx: Transaction, principal: Principal, cls: type[Any], mission_id:
 
 
 def landmarks(tx: Transaction, principal: Principal, mission_id: int) -> list[Landmark]:
-    """The places of the mission that ``principal`` may read and that have coordinates."""
+    """The places of the mission that ``principal`` may read and that have coordinates: their
+    columns only, scoped in the query (a gazetteer may hold thousands of places)."""
     areas = {a.id: a.name for a in records.list_records(tx, AdminArea, {"mission_id": mission_id})}  # type: ignore[attr-defined]
+    table = TABLES[Location]
+    stmt, ask_each = scoped_select(Location, principal)
+    if not ask_each:
+        wanted = ("id", "name", "kind", "latitude", "longitude", "admin1_id", "admin2_id", "sector_id", "name_fr")
+        rows = tx.session.execute(
+            stmt.with_only_columns(*(table.c[c] for c in wanted))
+            .where(table.c.mission_id == mission_id, table.c.latitude.is_not(None), table.c.longitude.is_not(None))
+            .order_by(table.c.id)
+        )
+        return [
+            Landmark(i, name, kind.value, lat, lon, areas.get(a1, ""), areas.get(a2, ""), sector, name_fr or "")
+            for i, name, kind, lat, lon, a1, a2, sector, name_fr in rows
+        ]
     return [
         Landmark(
             p.id or 0,
@@ -224,6 +241,20 @@ def _bearing(from_lat: float, from_lon: float, to_lat: float, to_lon: float) -> 
     return _COMPASS[round(degrees / 45) % 8]
 
 
+def _nearest(lat: float, lon: float, near: Sequence[Landmark]) -> list[Landmark]:
+    """The places of ``near`` at the shortest distance from (``lat``, ``lon``), and any within a
+    metre of it: the candidates the exact comparison chooses among (a map has thousands of
+    places; the distances to all of them are worked out at once, with the haversine's formula)."""
+    if len(near) < 64:
+        return list(near)
+    lats = np.radians(np.fromiter((p.latitude for p in near), float, len(near)))
+    lons = np.fromiter((p.longitude for p in near), float, len(near))
+    phi = math.radians(lat)
+    h = np.sin((lats - phi) / 2) ** 2 + math.cos(phi) * np.cos(lats) * np.sin(np.radians(lons - lon) / 2) ** 2
+    km = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
+    return [near[int(i)] for i in np.flatnonzero(km <= km.min() + 0.001)]
+
+
 def hotspot_names(points: Sequence[tuple[float, float]], near: Sequence[Landmark]) -> list[HotspotName]:
     """A name for each (latitude, longitude): the nearest place, its admin-2 area, the distance in
     km and the compass direction from it; no two names alike (the distance to a tenth of a
@@ -234,7 +265,9 @@ def hotspot_names(points: Sequence[tuple[float, float]], near: Sequence[Landmark
     named: list[HotspotName] = []
     exact: list[float] = []
     for lat, lon in points:
-        place = min(near, key=lambda p: (distance_km(lat, lon, p.latitude, p.longitude), p.name, p.id))
+        place = min(
+            _nearest(lat, lon, near), key=lambda p: (distance_km(lat, lon, p.latitude, p.longitude), p.name, p.id)
+        )
         km = distance_km(place.latitude, place.longitude, lat, lon)
         exact.append(km)
         if km < 1:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import case, func, or_, select
 
 from bluehelmet.analytics.equipment import equipment_holders
 from bluehelmet.domain.access import Action, Principal, Role
@@ -123,7 +123,8 @@ class _Scope:
 class Check:
     """What one check reads: records of ``kind`` that should have a value (``applies``) and the
     fields each lacks (``lacks``); for the kinds that grow large, ``population`` (the records
-    checked) and ``where`` (those lacking a value) are conditions of the query instead."""
+    checked) and ``where`` (those lacking a value) are conditions of the query instead, and such a
+    check applies to its whole population (counted in the database, only the listed records read)."""
 
     key: str
     kind: str
@@ -262,8 +263,37 @@ def _may(scope: _Scope, ask_each: bool, record: Record) -> bool:
     return not ask_each or allowed(scope.tx, scope.principal, Action.READ, record)
 
 
+def _counted(scope: _Scope, cls: type[Record], check: Check) -> tuple[list[Any], int, int] | None:
+    """For a check written as conditions (``where``: it applies to its whole ``population``):
+    the first ``LISTED`` records lacking the value, how many lack it and how many were checked,
+    counted in the database (the incidents may be a million: only the listed ones are read).
+    None when the kind's records must each be asked whether the principal may read them."""
+    assert check.where is not None
+    table = TABLES[cls]
+    stmt, ask_each = scoped_select(cls, scope.principal)
+    if ask_each:
+        return None
+    if "mission_id" in table.c:
+        stmt = stmt.where(table.c.mission_id == scope.mission_id)
+    if check.population is not None:
+        stmt = stmt.where(check.population(table))
+    lacking = check.where(table)
+    session = scope.tx.session
+    both = stmt.with_only_columns(func.count(case((lacking, 1))), func.count()).order_by(None)  # one pass
+    count, total = session.execute(both).one()
+    first = session.scalars(stmt.where(lacking).order_by(table.c.id).limit(LISTED))
+    return list(first), int(count or 0), int(total or 0)
+
+
 def _run(check: Check, scope: _Scope) -> Gap:
-    found, total = _visible(scope, entity_class(check.kind), check.where, check.population)
+    cls = entity_class(check.kind)
+    counted = _counted(scope, cls, check) if check.where is not None else None
+    if counted is not None:
+        first, count, total = counted
+        lacking = [(r, check.lacks(r, scope)) for r in first]
+        listed = [GapRecord(check.kind, r.id or 0, _name(r, scope), gone, check.note(r)) for r, gone in lacking]
+        return Gap(check.key, check.kind, check.missing, list(check.weakens), count, total, listed)
+    found, total = _visible(scope, cls, check.where, check.population)
     applying = [r for r in found if check.applies(r, scope)]
     checked = total if check.where is not None else len(applying)
     missing = [(r, gone) for r in applying if (gone := check.lacks(r, scope))]

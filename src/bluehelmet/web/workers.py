@@ -33,7 +33,7 @@ from uvicorn.supervisors import Multiprocess
 
 from bluehelmet.config import Settings
 from bluehelmet.domain.errors import BluehelmetError
-from bluehelmet.web.app import create_app
+from bluehelmet.web.app import create_app, routes_ready
 
 __all__ = ["WORKER_SETTINGS", "check_workers", "create_worker_app", "listening_socket", "run_workers",
            "shared_settings", "worker_environment"]  # fmt: skip
@@ -68,7 +68,7 @@ def create_worker_app() -> FastAPI:
     given = os.environ.get(WORKER_SETTINGS)
     if not given:
         raise RuntimeError(f"{WORKER_SETTINGS} is not set: start the workers with `bluehelmet serve --workers N`")
-    return create_app(Settings.model_validate_json(given))
+    return routes_ready(create_app(Settings.model_validate_json(given)))
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -3,15 +3,16 @@ and back to draft) and the verification of many at once.
 
 The list filters with htmx (the form's changes fetch the page again and swap the results); it
 works the same without JavaScript. Filtering, counting and paging happen in the database
-(``services.listing``), so a page costs about the same with 300 incidents or a million. Each
+(``services.listing``), so a page costs about the same with 300 incidents or a million; the
+next and previous pages start from a cursor (the last or first incident shown), not an offset. Each
 review carries the version it was based on, so a review of a record someone has just changed is
 refused rather than applied blind.
 """
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
-from functools import partial
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -69,13 +70,16 @@ def incident_list(
     sector_text = request.query_params.get("sector", "")
     sector = int(sector_text) if sector_text.isdigit() and len(sector_text) < 10 else None
     try:
-        page = max(1, int(request.query_params.get("page", "1")))
+        page = max(1, min(int(request.query_params.get("page", "1")), 10**7))
     except ValueError:
         page = 1
+    given = request.query_params
+    cursor = listing.Cursor.parse(given.get("after", "")) or listing.Cursor.parse(
+        given.get("before", ""), backwards=True
+    )
     found = listing.list_page(
         db, principal, "Incident", [*_query(request, period), *mission_query(request, principal)], limit=PAGE_SIZE,
-        offset=(page - 1) * PAGE_SIZE,
-        newest_first=True, text=text, sector_id=sector,
+        offset=0 if cursor else (page - 1) * PAGE_SIZE, newest_first=True, text=text, sector_id=sector, cursor=cursor,
     )  # fmt: skip
     with db.transaction(actor_of(principal)) as tx:
         sectors = names(tx, "Sector")
@@ -88,6 +92,10 @@ def incident_list(
         "total": found.total,
         "page": page,
         "pages": pages,
+        # The next and previous pages start from this page's last and first incidents (a
+        # cursor: no OFFSET walks the incidents before them); a page number alone is a jump.
+        "next_cursor": listing.Cursor.of(found.records[-1], "event_date").text() if found.records else "",
+        "previous_cursor": listing.Cursor.of(found.records[0], "event_date").text() if found.records else "",
         "period": period,
         "filters": dict(request.query_params),
         "places": _place_names(db, principal, found.records),
@@ -155,18 +163,19 @@ async def verify_many(
 ) -> Response:
     """Verify every incident ticked (each ``ID:VERSION``); each is verified or refused on its own."""
     form = await request.form()
-    verified, refused = 0, 0
-    for picked in form.getlist("pick"):
-        record_id, _, version = str(picked).partition(":")
-        if not (record_id.isdigit() and version.isdigit()):
-            refused += 1
-            continue
-        try:
-            verify = partial(_review, principal, request, int(record_id), ReviewStatus.VERIFIED.value, int(version))
-            await write_in_turn(request, verify)
-            verified += 1
-        except BluehelmetError:
-            refused += 1
+    picked = [str(p).partition(":") for p in form.getlist("pick")]
+    wanted = [(int(i), int(v)) for i, _, v in picked if i.isdigit() and v.isdigit() and len(i + v) < 20]
+
+    def verify_each() -> int:  # one turn of the writer for them all, each in its own transaction
+        done = 0
+        for record_id, version in wanted:
+            with contextlib.suppress(BluehelmetError):
+                _review(principal, request, record_id, ReviewStatus.VERIFIED.value, version)
+                done += 1
+        return done
+
+    verified = await write_in_turn(request, verify_each)
+    refused = len(picked) - verified
     back = str(form.get("back") or "")
     query = {k: v for k, v in parse_qsl(back) if k not in ("verified", "refused")}
     query.update({"verified": str(verified), "refused": str(refused)})

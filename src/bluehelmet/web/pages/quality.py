@@ -35,6 +35,8 @@ def data_quality(request: Request, principal: Annotated[Principal, Depends(need(
         "closed": [g for g in report.gaps if not g.count],
         "link": link,
         # The sizes are of the whole database (every mission's): for an administrator only.
-        "storage": storage_size.storage_size(db_of(request)) if principal.role == Role.ADMIN else None,
+        "storage": storage_size.storage_size(db_of(request), max_age=storage_size.PAGE_MAX_AGE)
+        if principal.role == Role.ADMIN
+        else None,
     }
     return render(request, "quality.html", context, principal=principal)
