@@ -60,7 +60,7 @@ _PARENTS = {
     "ImprovementAction": ("plan_id", "ImprovementPlan"), "ProjectMilestone": ("project_id", "InfrastructureProject"),
     "CoordinationMeeting": ("body_id", "CoordinationBody"),
 }  # fmt: skip
-#: The page that shows each kind ({id}, {name}: the record's); a kind no page shows has none.
+#: The page that shows each kind ({id}, {name}: the record's); a kind no page shows: its history.
 _PAGES = {
     "Incident": "/incidents/{id}", "Operation": "/operations", "OperationPhase": "/operations",
     "Activity": "/operations", "Caveat": "/forces", "ImprovementPlan": "/forces", "ImprovementAction": "/forces",
@@ -74,14 +74,14 @@ _TITLE_LENGTH = 90
 @dataclass(frozen=True)
 class Hit:
     """A record found: its kind (as files name it), id, title, an excerpt with the matches
-    marked, how well it matches (0-1) and the page that shows it (None: no page shows its kind)."""
+    marked, how well it matches (0-1) and the page that shows it."""
 
     kind: str
     id: int
     title: str
     excerpt: Excerpt
     score: float
-    page: str | None
+    page: str
 
     def as_json(self) -> dict[str, Any]:
         return {"kind": self.kind, "id": self.id, "title": self.title, "snippet": self.excerpt.text,
@@ -120,12 +120,11 @@ def kind_named(name: str) -> type[Record]:
         raise BluehelmetError(f"no kind of record '{name}' to search; the kinds: {known}") from None
 
 
-def page_of(record: Record) -> str | None:
-    """The path of the page that shows ``record`` (None when no page shows its kind)."""
-    path = _PAGES.get(type(record).__name__)
-    if path is None:
-        return None
-    return path.format(id=record.id, name=quote(str(getattr(record, "name", "")), safe=""))
+def page_of(record: Record) -> str:
+    """The path of the page that shows ``record`` (its history on the audit page when no page
+    shows its kind)."""
+    path = _PAGES.get(type(record).__name__, "/audit?kind={kind}&id={id}")
+    return path.format(id=record.id, kind=type(record).__name__, name=quote(str(getattr(record, "name", "")), safe=""))
 
 
 def _text_of(record: Record) -> str:
@@ -138,7 +137,7 @@ def _text_of(record: Record) -> str:
         value = getattr(record, name, None)
         if (table, name) in LISTS and isinstance(value, list | tuple):
             value = ", ".join(str(v) for v in value)
-        if value:
+        if value and str(value) not in parts:  # an incident's place often repeats as its region
             parts.append(str(value))
     return " · ".join(parts)
 
