@@ -7,6 +7,7 @@ command line and the page."""
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from datetime import date
@@ -24,11 +25,14 @@ from bluehelmet.domain.intake import Gateway, IntakeMessage
 from bluehelmet.domain.records import Record
 from bluehelmet.services import accounts, drafts, intake, records, scope, search, watch
 from bluehelmet.services.database import Database
+from bluehelmet.storage import migrate
+from bluehelmet.storage import search as storage_search
 from bluehelmet.storage.search import LISTS, SEARCHED
-from bluehelmet.storage.tables import TABLES
+from bluehelmet.storage.tables import TABLES, metadata
 from tests.twin_missions import MISSIONS, PASSWORD, build_twins
 
 ADMIN = Principal("admin-user", Role.ADMIN)
+TABLES_BY_NAME = metadata.tables
 
 
 def _tag(i: int) -> str:
@@ -232,3 +236,20 @@ def test_the_command_line_searches_and_says_its_errors_in_json(
     refused = runner.invoke(cli, ["--db", url, "search", "x", "--kind", "nothing", "--json"])
     assert refused.exit_code != 0 and "error" in json.loads(refused.output)
     assert date.today()  # the search reads no clock
+
+
+def test_the_query_searches_the_fields_migration_0026_indexes_and_nothing_else_is_kept() -> None:
+    path = next((migrate.MIGRATIONS / "versions").glob("0026_*.py"))
+    spec = importlib.util.spec_from_file_location("m0026", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert {"incident": storage_search.INCIDENT_FIELDS, **module.FIELDS} == SEARCHED
+    assert module.LISTS == LISTS
+    for table, fields in SEARCHED.items():  # every field is a column, and a list exactly when JSON
+        columns = TABLES_BY_NAME[table].c
+        assert all((str(columns[f].type) == "JSON") == ((table, f) in LISTS) for f in fields), table
+    assert {entity_name(c) for c in search.KINDS} == {*SEARCHED, "draft"}
+    assert storage_search.is_search_table("movement_restriction_search_idx")
+    assert storage_search.is_search_table("ix_alert_rule_search")
+    assert not storage_search.is_search_table("movement_restriction")
