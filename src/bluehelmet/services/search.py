@@ -150,8 +150,9 @@ def _title_of(record: Record) -> str:
     if table == "incident":
         place = getattr(record, "location_name", "")
         first = f"{first} · {place} · {getattr(record, 'event_date', '')}" if place else first
-    title = str(first) if first else (record.label() if hasattr(record, "label") else "")
-    title = " ".join(title.split()) or f"#{record.id}"
+    if not first:  # then its naming field (a date for some kinds), else its id
+        first = getattr(record, record.label_field, None)
+    title = " ".join(str(first or "").split()) or f"#{record.id}"
     return title if len(title) <= _TITLE_LENGTH else title[: _TITLE_LENGTH - 1].rstrip() + "…"
 
 
