@@ -194,7 +194,7 @@ def _of_kind(tx: Transaction, principal: Principal, cls: type[Record], query: st
     stmt = stmt.where(text_clause(dialect, table, query), _in_mission(cls, mission_id))
     main = date_field(cls) or ("received_at" if cls is IntakeMessage else None)
     order = [*([table.c[main].desc()] if main else []), table.c.id.desc()]
-    if ask_each or cls in (IntakeMessage, Alert, AlertRule):
+    if ask_each or (principal.scoped and cls in (IntakeMessage, Alert, AlertRule)):  # each asked as its page asks
         found = [r for r in tx.session.scalars(stmt.order_by(*order)) if _may_read(tx, principal, r)]
         return len(found), found[:pool]
     total = int(tx.session.scalar(select(func.count()).select_from(stmt.with_only_columns(table.c.id).subquery())) or 0)
