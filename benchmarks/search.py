@@ -4,7 +4,7 @@ replaced; and the search across every kind (``services.search``: the incidents a
 kinds of migration 0026, for an administrator and for a sector account) against the incidents'
 full-text list in the same run (the ratio says what searching every kind adds).
 
-Usage: python benchmarks/search.py [N] [--postgres URL]
+Usage: python benchmarks/search.py [N] [--postgres URL [--no-sqlite]]
 
 The incidents are those of ``benchmarks/stats_incidents.py`` with notes of a few French and
 English words each, written straight into the table (the search's triggers fill the index as
@@ -116,8 +116,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=200_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL database URL to fill and time too (emptied)")
+    parser.add_argument("--no-sqlite", action="store_true", help="time PostgreSQL alone")
     args = parser.parse_args()
-    urls = [f"sqlite:///{Path(tempfile.mkdtemp()) / 'search.db'}"] + ([args.postgres] if args.postgres else [])
+    urls = [] if args.no_sqlite else [f"sqlite:///{Path(tempfile.mkdtemp()) / 'search.db'}"]
+    urls += [args.postgres] if args.postgres else []
     for url in urls:
         _fill(url, args.n)
         print(f"search on {args.n:,} incidents, {url.split(':')[0]}:")
