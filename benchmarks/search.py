@@ -1,8 +1,10 @@
-"""Time the incidents' text search on N synthetic incidents (default 200,000): the full-text
-index (migration 0024: SQLite FTS5, PostgreSQL tsvector) against the ILIKE over four fields it
-replaced.
+"""Time the text search on N synthetic incidents (default 200,000): the full-text index
+(migration 0024: SQLite FTS5, PostgreSQL tsvector) against the ILIKE over four fields it
+replaced; and the search across every kind (``services.search``: the incidents and the 29 other
+kinds of migration 0026, for an administrator and for a sector account) against the incidents'
+full-text list in the same run (the ratio says what searching every kind adds).
 
-Usage: python benchmarks/search.py [N] [--postgres URL]
+Usage: python benchmarks/search.py [N] [--postgres URL [--no-sqlite]]
 
 The incidents are those of ``benchmarks/stats_incidents.py`` with notes of a few French and
 English words each, written straight into the table (the search's triggers fill the index as
@@ -18,6 +20,7 @@ import random
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -27,7 +30,7 @@ from sqlalchemy import func, insert, or_, select, text
 from bluehelmet.config import Settings
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.incidents import Incident
-from bluehelmet.services import listing, records
+from bluehelmet.services import listing, records, search
 from bluehelmet.services.database import Database
 from bluehelmet.storage.tables import TABLES
 
@@ -55,6 +58,7 @@ def _fill(url: str, n: int) -> None:
     rng = random.Random(43)
     for row in rows:
         row["notes"] = " ".join(rng.sample(WORDS, 4))
+        row["uid"] = str(uuid.UUID(int=rng.getrandbits(128), version=4))  # each its own (migration 0023)
     print(f"writing {n:,} incidents to {url.rsplit('@', 1)[-1]} ...", file=sys.stderr)
     start = time.perf_counter()
     with db.engine.begin() as conn:
@@ -83,6 +87,18 @@ def _full_text(db: Database, query: str) -> tuple[int, int]:
     return page.total, len(page.records)
 
 
+def _everywhere(db: Database, query: str) -> tuple[int, int]:
+    found = search.search(db, ADMIN, query)
+    return found.total, len(found.hits)
+
+
+def _everywhere_sector(db: Database, query: str) -> tuple[int, int]:
+    with db.transaction("bench") as tx:
+        sector = min(s.id or 0 for s in records.list_records(tx, "Sector"))
+    found = search.search(db, Principal("bench-sector", Role.SECTOR, sector), query)
+    return found.total, len(found.hits)
+
+
 def _timed(url: str, how: Callable[[Database, str], tuple[int, int]], query: str) -> tuple[float, float, Any]:
     db = Database(Settings(database_url=url))
     try:
@@ -100,8 +116,10 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("n", nargs="?", type=int, default=200_000)
     parser.add_argument("--postgres", default="", help="a PostgreSQL database URL to fill and time too (emptied)")
+    parser.add_argument("--no-sqlite", action="store_true", help="time PostgreSQL alone")
     args = parser.parse_args()
-    urls = [f"sqlite:///{Path(tempfile.mkdtemp()) / 'search.db'}"] + ([args.postgres] if args.postgres else [])
+    urls = [] if args.no_sqlite else [f"sqlite:///{Path(tempfile.mkdtemp()) / 'search.db'}"]
+    urls += [args.postgres] if args.postgres else []
     for url in urls:
         _fill(url, args.n)
         print(f"search on {args.n:,} incidents, {url.split(':')[0]}:")
@@ -110,6 +128,13 @@ def main() -> None:
             new_cold, new_warm, (new_total, _) = _timed(url, _full_text, query)
             print(f"  {query!r:<22} full text cold {new_cold:6.3f} s warm {new_warm:6.3f} s ({new_total:>7,} found)"
                   f"   ILIKE cold {old_cold:6.3f} s warm {old_warm:6.3f} s ({old_total:>7,} found)")  # fmt: skip
+        print("  every kind (services.search, 10 of each kind) against the incidents' list above:")
+        for query in SEARCHES:
+            _, base, _ = _timed(url, _full_text, query)
+            for who, how in (("admin", _everywhere), ("sector", _everywhere_sector)):
+                cold, warm, (total, _) = _timed(url, how, query)
+                print(f"    {query!r:<22} {who:<6} cold {cold:6.3f} s warm {warm:6.3f} s ({total:>7,} found)"
+                      f"  x{warm / base if base else 0:5.2f} the incidents' list ({base:.3f} s)")  # fmt: skip
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
 from tests.conftest import copy_of
 
 PAGES = ["/situation", "/incidents", "/incidents/new", "/operations", "/forces", "/rotations", "/planning",
-         "/capabilities", "/transition", "/quality", "/reports", "/reports/drafts", "/audit", "/about"]  # fmt: skip
+         "/capabilities", "/transition", "/quality", "/reports", "/reports/drafts", "/audit", "/search",
+         "/about"]  # fmt: skip
 #: What the sector account may not open (its navigation does not offer them).
 NOT_FOR_SECTOR = {"/reports", "/reports/drafts"}
 

@@ -110,6 +110,12 @@ COMMANDS: dict[str, Summary] = {
         "The incident rollups (counts by day, week, month, place and perpetrator that the analysis "
         "reads): rebuild them, check them.",
     ),
+    "search": (
+        "bluehelmet.cli.search:search",
+        "Search the records' text: incidents, operations and activities, caveats, evaluation findings, "
+        "improvement actions, movement restrictions, convoys, the transition, projects, intake messages, "
+        "alerts and drafts of the letter.",
+    ),
     "serve": (
         "bluehelmet.cli.web:serve",
         "Serve the web application and the REST API (several workers: on PostgreSQL).",

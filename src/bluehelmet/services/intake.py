@@ -35,6 +35,7 @@ __all__ = [
     "add_contact",
     "known_places",
     "list_messages",
+    "may_read",
     "process",
     "raw_bytes",
     "receive",
@@ -233,8 +234,16 @@ def list_messages(
         wanted["status"] = status.value
     found = [m for m in repository.find(tx.session, IntakeMessage, wanted) if isinstance(m, IntakeMessage)]
     if principal is not None and principal.scoped:
-        found = [m for m in found if m.incident_id is not None and _readable(tx, principal, m.incident_id)]
+        found = [m for m in found if may_read(tx, principal, m)]
     return sorted(found, key=lambda m: (m.received_at, m.id or 0), reverse=True)
+
+
+def may_read(tx: Transaction, principal: Principal, message: IntakeMessage) -> bool:
+    """Whether ``principal`` may see ``message``: an account of the whole mission, any; a
+    sector account, one whose draft lies in its sector."""
+    if not principal.scoped:
+        return True
+    return message.incident_id is not None and _readable(tx, principal, message.incident_id)
 
 
 def _readable(tx: Transaction, principal: Principal, incident_id: int) -> bool:

@@ -33,7 +33,7 @@ from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.exchange import Column, columns, values_to_text
 from bluehelmet.services.exporting import ExportRow, date_field
 from bluehelmet.services.loading import Resolver, find_mission
-from bluehelmet.services.search import text_clause
+from bluehelmet.storage.search import list_clause
 from bluehelmet.storage.tables import TABLES
 
 __all__ = [
@@ -276,10 +276,10 @@ def scoped_select(cls: type[Record], principal: Principal) -> tuple[Select[Any],
 
 
 def _narrowed(dialect: str, cls: type[Record], stmt: Select[Any], text: str, sector_id: int | None) -> Select[Any]:
-    """``stmt`` kept to the records that hold ``text`` (``services.search``: full text for
-    incidents) and, when asked, to those in sector ``sector_id`` (placed as sector accounts see them)."""
+    """``stmt`` kept to the records that hold ``text`` (``storage.search``: the full-text
+    index) and, when asked, to those in sector ``sector_id`` (placed as sector accounts see them)."""
     if text:
-        stmt = stmt.where(text_clause(dialect, cls, text))
+        stmt = stmt.where(list_clause(dialect, cls, text))
     if sector_id is not None:
         clause = _sector_clause(cls, frozenset({sector_id}))
         if clause is None:

@@ -43,6 +43,7 @@ __all__ = [
     "alerts_for",
     "create_rule",
     "list_rules",
+    "may_read",
     "receives",
     "rules_for",
     "run",
@@ -268,7 +269,7 @@ def alerts_for(
     for alert in records.list_records(tx, Alert, {"mission_id": mission_id}):
         assert isinstance(alert, Alert)
         rule = rules.get(alert.rule_id)
-        if not isinstance(rule, AlertRule) or not _readable(tx, principal, alert):
+        if not isinstance(rule, AlertRule) or not may_read(tx, principal, alert):
             continue
         if received_only and not receives(principal, rule):
             continue
@@ -277,7 +278,7 @@ def alerts_for(
     return out
 
 
-def _readable(tx: Transaction, principal: Principal, alert: Alert) -> bool:
+def may_read(tx: Transaction, principal: Principal, alert: Alert) -> bool:
     """An alert is read where it lies and, for a sector account, only if it may read every
     record the alert names (a proximity alert in its sector may name another sector's route)."""
     if not allowed(tx, principal, Action.READ, alert):
@@ -306,7 +307,7 @@ def acknowledge(tx: Transaction, principal: Principal, alert_id: int, version: i
         alert = records.get(tx, Alert, alert_id)
     except NotFound:
         raise NotFound("Alert", alert_id) from None
-    if not isinstance(alert, Alert) or not _readable(tx, principal, alert):
+    if not isinstance(alert, Alert) or not may_read(tx, principal, alert):
         raise NotFound("Alert", alert_id)
     if alert.acknowledged:
         return alert

@@ -4,6 +4,7 @@
 - ``review``: the incidents' review (draft -> verified / rejected), one or a batch
 - ``stats``: the analysis, as ``bluehelmet stats TOPIC --json`` gives it
 - ``quality``: data quality, as ``bluehelmet check --json`` gives it
+- ``search``: full-text search across the kinds, as ``bluehelmet search --json`` gives it
 - ``maps``: GeoJSON layers for the pages' map
 - ``files``: streamed exports and uploaded imports
 - ``reports``: the letter; ``drafts``: drafts of the letter
@@ -27,6 +28,7 @@ from bluehelmet.web.api import (
     records,
     reports,
     review,
+    search,
     stats,
     sync,
 )
@@ -39,5 +41,19 @@ router = APIRouter(prefix="/api")
 # hundred, seven for each kind) come after the stats and map routes, which need not walk them,
 # and before the files and the letter (some seventy routes, for requests that take seconds),
 # which a creation need not walk.
-for _module in (review, stats, quality, maps, records, files, reports, drafts, accounts, intake, attachments, sync):
+for _module in (
+    review,
+    stats,
+    quality,
+    search,
+    maps,
+    records,
+    files,
+    reports,
+    drafts,
+    accounts,
+    intake,
+    attachments,
+    sync,
+):
     router.include_router(_module.router)

@@ -35,6 +35,7 @@ from bluehelmet.web.pages.planning import router as planning_router
 from bluehelmet.web.pages.quality import router as quality_router
 from bluehelmet.web.pages.reports import router as reports_router
 from bluehelmet.web.pages.rotations import router as rotations_router
+from bluehelmet.web.pages.search import router as search_router
 from bluehelmet.web.pages.situation import router as situation_router
 from bluehelmet.web.pages.transition import router as transition_router
 from bluehelmet.web.pages.watch import router as watch_router
@@ -87,6 +88,7 @@ for _pages in (
     quality_router,
     reports_router,
     audit_router,
+    search_router,
     about_router,
     api_docs_router,
     accounts_router,
