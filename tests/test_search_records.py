@@ -1,5 +1,5 @@
 """Search across the kinds of record (services/search.py over the full-text indexes of
-migrations 0024 and 0026), on both backends: every kind found by its text, any case, any
+migrations 0024 and 0027), on both backends: every kind found by its text, any case, any
 accents, French and English; a changed record found by its new words only; deleted records never
 found; a sector account finds, counts and reads only what its pages show it; hostile queries
 answered with nothing found or a clear refusal, never a 500, through the service, the API, the
@@ -238,9 +238,9 @@ def test_the_command_line_searches_and_says_its_errors_in_json(
     assert date.today()  # the search reads no clock
 
 
-def test_the_query_searches_the_fields_migration_0026_indexes_and_nothing_else_is_kept() -> None:
-    path = next((migrate.MIGRATIONS / "versions").glob("0026_*.py"))
-    spec = importlib.util.spec_from_file_location("m0026", path)
+def test_the_query_searches_the_fields_migration_0027_indexes_and_nothing_else_is_kept() -> None:
+    path = next((migrate.MIGRATIONS / "versions").glob("0027_*.py"))
+    spec = importlib.util.spec_from_file_location("m0027", path)
     assert spec and spec.loader
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)

@@ -1,5 +1,5 @@
 """Full-text search over the records' text, in SQL (the indexes themselves: migrations 0024 for
-the incidents, 0026 for the other kinds).
+the incidents, 0027 for the other kinds).
 
 SQLite holds the words of each kind in an FTS5 table ``<table>_search`` (rowid = the record's
 id), PostgreSQL in a GIN index over ``to_tsvector('simple', bluehelmet_fold(...))`` of the same
@@ -35,7 +35,7 @@ INCIDENT_FIELDS = (
     "external_id", "location_name", "admin1", "admin2", "admin3", "perpetrator", "actor1", "assoc_actor1",
     "actor2", "assoc_actor2", "source", "tags", "notes",
 )  # fmt: skip
-#: Every table searched and its fields, in the order migrations 0024 and 0026 index them (a test
+#: Every table searched and its fields, in the order migrations 0024 and 0027 index them (a test
 #: keeps them equal). The first field of each is its title's.
 SEARCHED: dict[str, tuple[str, ...]] = {
     "incident": INCIDENT_FIELDS,

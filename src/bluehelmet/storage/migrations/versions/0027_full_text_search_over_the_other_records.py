@@ -8,8 +8,8 @@ there; a field holding a list of text (JSON) is indexed as its items joined. Pos
 immutable ``bluehelmet_json_text(json)`` (a list's items joined) and a GIN index per kind over
 ``to_tsvector('simple', bluehelmet_fold(...))`` of the same text.
 
-Revision ID: 0026
-Revises: 0025
+Revision ID: 0027
+Revises: 0026
 Create Date: 2026-12-07 09:45:00.000000
 """
 
@@ -17,8 +17,8 @@ from collections.abc import Sequence
 
 from alembic import op
 
-revision: str = "0026"
-down_revision: str | None = "0025"
+revision: str = "0027"
+down_revision: str | None = "0026"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
