@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.audit import AuditEntry
@@ -18,15 +18,33 @@ __all__ = [
     "append_audit",
     "append_creations",
     "count_records",
+    "existing_keys",
     "find",
     "get",
     "history",
     "list_referrers",
+    "live_values",
     "referrers",
     "reserve_ids",
     "select_records",
     "stream_records",
 ]
+
+
+def existing_keys(
+    session: Session, cls: type[Record], columns: Sequence[str], keys: Iterable[tuple[Any, ...]], *, chunk: int = 500
+) -> set[tuple[Any, ...]]:
+    """Which of ``keys`` (values of ``columns``, in that order) records of ``cls`` already hold,
+    deleted ones included: one query per ``chunk`` keys, for a natural key of a whole batch."""
+    table = TABLES[cls]
+    wanted = list(dict.fromkeys(keys))
+    found: set[tuple[Any, ...]] = set()
+    selected = [table.c[name] for name in columns]
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        stmt = select(*selected).where(tuple_(*selected).in_(part))
+        found.update(tuple(row) for row in session.execute(stmt))
+    return found
 
 
 def get(session: Session, cls: type[Record], record_id: int) -> Record | None:
@@ -98,6 +116,18 @@ def count_records(session: Session, cls: type[Record], *, include_deleted: bool 
     if not include_deleted:
         stmt = stmt.where(table.c.deleted_at.is_(None))
     return int(session.scalar(stmt) or 0)
+
+
+def live_values(
+    session: Session, cls: type[Record], columns: Sequence[str], filters: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The values of ``columns`` of the live records of ``cls`` whose columns equal ``filters``
+    (plain rows: no record is built, for a check that needs a few columns of many records)."""
+    table = TABLES[cls]
+    stmt = select(*(table.c[name] for name in columns)).where(
+        table.c.deleted_at.is_(None), *(table.c[k] == v for k, v in filters.items())
+    )
+    return [tuple(row) for row in session.execute(stmt)]
 
 
 def referrers(session: Session, cls: type[Record], column: str, record_id: int) -> list[int]:
