@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text, tuple_
+from sqlalchemy import Select, bindparam, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.audit import AuditEntry
@@ -51,12 +51,35 @@ def get(session: Session, cls: type[Record], record_id: int) -> Record | None:
     return session.get(cls, record_id)
 
 
+_STATEMENTS: dict[tuple[type[Record], tuple[str, ...], tuple[tuple[str, bool], ...], bool], Select[Any]] = {}
+
+
+def _matching(
+    cls: type[Record], columns: tuple[str, ...], names: tuple[tuple[str, bool], ...], live: bool
+) -> Select[Any]:
+    """The SELECT of ``columns`` (none: the records) of ``cls`` whose columns equal parameters of
+    their names (or, flagged, are NULL), built once for each shape: a creation looks its natural
+    key up and the alert rules' windows with the same statements every time, and building one
+    costs more than running it."""
+    key = (cls, columns, names, live)
+    if key not in _STATEMENTS:
+        table = TABLES[cls]
+        chosen: Any = [table.c[name] for name in columns] if columns else [cls]
+        equal = [table.c[k].is_(None) if null else table.c[k] == bindparam(k) for k, null in names]
+        stmt = select(*chosen).where(*equal)
+        _STATEMENTS[key] = stmt.where(table.c.deleted_at.is_(None)) if live else stmt
+    return _STATEMENTS[key]
+
+
+def _shape(values: Mapping[str, Any]) -> tuple[tuple[tuple[str, bool], ...], dict[str, Any]]:
+    return tuple((k, v is None) for k, v in values.items()), {k: v for k, v in values.items() if v is not None}
+
+
 def find(session: Session, cls: type[Record], values: Mapping[str, Any]) -> list[Record]:
     """Records of ``cls``, deleted included, whose columns equal ``values``."""
-    table = TABLES[cls]
-    stmt = select(cls).where(*(table.c[k] == v for k, v in values.items()))
+    names, params = _shape(values)
     with session.no_autoflush:
-        return list(session.scalars(stmt))
+        return list(session.scalars(_matching(cls, (), names, False), params))
 
 
 def select_records(
@@ -123,11 +146,8 @@ def live_values(
 ) -> list[tuple[Any, ...]]:
     """The values of ``columns`` of the live records of ``cls`` whose columns equal ``filters``
     (plain rows: no record is built, for a check that needs a few columns of many records)."""
-    table = TABLES[cls]
-    stmt = select(*(table.c[name] for name in columns)).where(
-        table.c.deleted_at.is_(None), *(table.c[k] == v for k, v in filters.items())
-    )
-    return [tuple(row) for row in session.execute(stmt)]
+    names, params = _shape(filters)
+    return [tuple(row) for row in session.execute(_matching(cls, tuple(columns), names, True), params)]
 
 
 def referrers(session: Session, cls: type[Record], column: str, record_id: int) -> list[int]:
