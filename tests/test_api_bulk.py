@@ -15,7 +15,7 @@ import pytest
 from bluehelmet.domain.alerts import Alert
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.domain.records import snapshot
-from bluehelmet.services import bulk, records, rollups
+from bluehelmet.services import bulk, records, rollups, watch
 from bluehelmet.services.database import Database
 from bluehelmet.web.limits import BULK_LIMIT
 from tests.factories import data
@@ -237,3 +237,26 @@ def test_a_bulk_of_incidents_raises_the_alerts_they_make_fire(
     assert made.status_code == 201, made.text
     (alert,) = [a for a in _alerts(db) if isinstance(a, Alert)]
     assert alert.records[0] == ["Incident", made.json()["ids"][1]]
+
+
+def test_a_write_while_an_evaluation_waits_is_covered_by_it(
+    db: Database,
+    api: Any,  # noqa: F811 - the fixture of tests/test_watch_triggers.py
+) -> None:
+    client, watch_world, headers = api
+    waiting = client.app.state.after_writes
+    key = ("Incident", watch_world.mission_id)
+    assert waiting.queue(key, ("Incident", 0, watch_world.mission_id, True))  # an evaluation is waiting
+    made = client.post("/api/records/incident", json=_ied(watch_world, _today(db)), headers=headers)
+    assert made.status_code == 201, made.text
+    assert _alerts(db) == []  # not evaluated a second time: the waiting evaluation covers it
+    covered = waiting.take(key)
+    assert covered == ("Incident", made.json()["id"], watch_world.mission_id, True)  # the latest write
+    assert waiting.take(key) is None and waiting.queue(key, covered)  # taken: the next write schedules one
+    waiting.take(key)
+    watch.after_incident(db, "ana", covered[1])  # what the waiting evaluation runs
+    (alert,) = _alerts(db)
+    assert alert.records[0] == ["Incident", made.json()["id"]]
+    again = client.post("/api/records/incident", json=_ied(watch_world, _today(db), external_id="X2"),
+                        headers=headers)  # fmt: skip
+    assert again.status_code == 201 and len(_alerts(db)) == 2  # nothing waiting: evaluated after its answer

@@ -13,7 +13,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
-from starlette.background import BackgroundTask
+from starlette.background import BackgroundTasks
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
@@ -25,7 +25,7 @@ from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.bodies import strict_json
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need, write_in_turn
+from bluehelmet.web.deps import AfterWrites, database, need, write_in_turn
 
 __all__ = ["BIGGEST", "RecordId", "Version", "filter_parameters", "router"]
 
@@ -116,12 +116,24 @@ def _answered(
     request: Request, db: Database, principal: Principal, done: tuple[JSONResponse, _Written | None]
 ) -> JSONResponse:
     """The answer of a write, with the alert rules it may make fire evaluated once it is sent
-    (in the writers' turn, so SQLite's writes still go one at a time): the client does not wait
-    for them, and an alert is still raised before the next write in turn."""
+    (in the writers' turn, so SQLite's writes still go one at a time, and coalesced with the
+    writes of the same kind and mission still waiting: ``AfterWrites``): the client does not
+    wait for them, and an alert is raised before the next write in turn."""
     answer, written = done
     if written is not None:
-        answer.background = BackgroundTask(write_in_turn, request, partial(_watch, db, principal, written))
+        waiting: AfterWrites = request.app.state.after_writes
+        key = (written[0], written[2])
+        if waiting.queue(key, written):
+            if not isinstance(answer.background, BackgroundTasks):
+                answer.background = BackgroundTasks()
+            answer.background.add_task(write_in_turn, request, partial(_evaluate, db, principal, waiting, key))
     return answer
+
+
+def _evaluate(db: Database, principal: Principal, waiting: AfterWrites, key: tuple[str, int | None]) -> None:
+    written = waiting.take(key)
+    if written is not None:
+        _watch(db, principal, written)
 
 
 def _out_of_range(value: Any, where: str) -> Iterator[tuple[str, str]]:
@@ -238,12 +250,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
                 missions = sorted({getattr(record, "mission_id", None) or 0 for record in made})
             return JSONResponse({"created": len(ids), "ids": ids}, 201), [m or None for m in missions]
 
-        def evaluate(missions: list[int | None]) -> None:
-            for mission_id in missions:  # once per mission, as after an import
-                watch.after_change(db, principal.name, name, mission_id)
-
         answer, missions = await write_in_turn(request, create)
-        answer.background = BackgroundTask(write_in_turn, request, partial(evaluate, missions))
+        for mission_id in missions:  # once per mission, as after an import
+            _answered(request, db, principal, (answer, (name, 0, mission_id, False)))
         return answer
 
     @router.patch(path + "/{record_id}", name=f"update_{kind}", response_model=schemas.record_model(cls), tags=tags,
