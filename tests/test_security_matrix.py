@@ -111,7 +111,8 @@ def _routes(twins: Twins) -> list[tuple[str, str]]:
 
 def classify(method: str, path: str) -> str | None:
     """How the matrix calls a route: "read", "record" (it names a record by id), "create" (a
-    new record of a kind), "import", or what ``WRITES`` says; None: not classified."""
+    new record of a kind), "bulk" (new records of a kind, all or nothing), "import", or what
+    ``WRITES`` says; None: not classified."""
     if _ID.search(path):
         return "record"
     if (method, path) in WRITES:
@@ -120,6 +121,8 @@ def classify(method: str, path: str) -> str | None:
         return "read"
     if method == "POST" and re.fullmatch(r"/api/records/[a-z_]+", path):
         return "create"
+    if method == "POST" and re.fullmatch(r"/api/records/[a-z_]+/bulk", path):
+        return "bulk"
     if method == "POST" and path.startswith("/api/import/"):
         return "refused"
     return None
@@ -220,6 +223,14 @@ def test_a_sector_account_reaches_nothing_outside_its_sector_through_any_route(t
             assert f"refused={len(picks)}" in answer.headers.get("location", ""), answer.headers
         elif how == "create":
             answer = twins.call(who, method, _filled(path, 0), json={"name": "x"}, data=None)
+            _clean(who, answer, route)
+            assert answer.status_code in (403, 422), (who, route, answer.status_code)
+        elif how == "bulk":  # records placed in other sectors, beside one that names nothing
+            places = _kind_ids(twins, "/api/records/location/", who)
+            sectors = _kind_ids(twins, "/api/records/sector/", who)
+            sent = [{"name": "x"}, *({"name": f"x{n}", "location_id": p, "sector_id": s}
+                                      for n, (p, s) in enumerate(zip(places, sectors, strict=False)))]  # fmt: skip
+            answer = twins.call(who, method, path, json={"records": sent})
             _clean(who, answer, route)
             assert answer.status_code in (403, 422), (who, route, answer.status_code)
         elif how == "refused":

@@ -117,6 +117,8 @@ def _representative(world: World, path: str, method: str, operation: dict[str, A
         payload = {"items": [{"id": ABSENT, "version": 1}]}
     elif path.startswith("/api/review/"):
         payload = {"status": "verified", "version": 1}
+    elif path.endswith("/bulk"):  # new records of a kind: one with no fields, refused by its rules
+        payload = {"records": [{}]}
     else:
         payload = {"version": 1} if method == "PATCH" else {}
     return {"params": params, "json": payload}

@@ -40,7 +40,7 @@ from bluehelmet.domain.units import (
     UnitType,
 )
 
-__all__ = ["RuleContext", "check"]
+__all__ = ["RuleContext", "check", "checked_alone"]
 
 _ISO3 = re.compile(r"^[A-Z]{3}$")
 
@@ -302,6 +302,13 @@ _RULES: dict[type[Record], _Rule] = {
     TransitionActivity: _transition,
     AlertRule: _alert_rule,
 }
+
+
+def checked_alone(cls: type[Record]) -> bool:
+    """Whether a new record of ``cls`` breaks no rule that reads other records of its kind (the
+    generic rules and the incident's read the record and the records it refers to), so a batch
+    of them may be checked against what is stored before any is written, natural keys apart."""
+    return cls not in _RULES
 
 
 def check(

@@ -40,6 +40,7 @@ __all__ = [
     "after_change",
     "after_changes",
     "after_incident",
+    "after_incident_needed",
     "alerts_for",
     "create_rule",
     "list_rules",
@@ -183,6 +184,17 @@ def _after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
         mission = records.get(tx, Mission, incident.mission_id)
         assert isinstance(mission, Mission)
         return _evaluate(tx, mission, rules, today)
+
+
+def after_incident_needed(tx: Transaction, incident: Incident) -> bool:
+    """Whether :func:`after_incident` could find anything for ``incident`` today: it falls inside
+    the window of an enabled rule of its mission that an incident can make fire. Asked inside the
+    write's own transaction, of a few columns of the rules, so that writing an incident of long
+    ago costs neither the evaluation nor its transaction."""
+    days = (tx.today - incident.event_date).days
+    windows = repository.live_values(tx.session, AlertRule, ("kind", "period_days"),
+                                     {"mission_id": incident.mission_id, "enabled": True})  # fmt: skip
+    return any(kind in _INCIDENT_KINDS and 0 <= days < period for kind, period in windows)
 
 
 def after_change(db: Database, actor: str, kind: str, mission_id: int | None = None) -> list[Raised]:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select, text
+from sqlalchemy import Select, bindparam, func, select, text, tuple_
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.audit import AuditEntry
@@ -18,10 +18,12 @@ __all__ = [
     "append_audit",
     "append_creations",
     "count_records",
+    "existing_keys",
     "find",
     "get",
     "history",
     "list_referrers",
+    "live_values",
     "referrers",
     "reserve_ids",
     "select_records",
@@ -29,16 +31,55 @@ __all__ = [
 ]
 
 
+def existing_keys(
+    session: Session, cls: type[Record], columns: Sequence[str], keys: Iterable[tuple[Any, ...]], *, chunk: int = 500
+) -> set[tuple[Any, ...]]:
+    """Which of ``keys`` (values of ``columns``, in that order) records of ``cls`` already hold,
+    deleted ones included: one query per ``chunk`` keys, for a natural key of a whole batch."""
+    table = TABLES[cls]
+    wanted = list(dict.fromkeys(keys))
+    found: set[tuple[Any, ...]] = set()
+    selected = [table.c[name] for name in columns]
+    for start in range(0, len(wanted), chunk):
+        part = wanted[start : start + chunk]
+        stmt = select(*selected).where(tuple_(*selected).in_(part))
+        found.update(tuple(row) for row in session.execute(stmt))
+    return found
+
+
 def get(session: Session, cls: type[Record], record_id: int) -> Record | None:
     return session.get(cls, record_id)
 
 
+_STATEMENTS: dict[tuple[type[Record], tuple[str, ...], tuple[tuple[str, bool], ...], bool], Select[Any]] = {}
+
+
+def _matching(
+    cls: type[Record], columns: tuple[str, ...], names: tuple[tuple[str, bool], ...], live: bool
+) -> Select[Any]:
+    """The SELECT of ``columns`` (none: the records) of ``cls`` whose columns equal parameters of
+    their names (or, flagged, are NULL), built once for each shape: a creation looks its natural
+    key up and the alert rules' windows with the same statements every time, and building one
+    costs more than running it."""
+    key = (cls, columns, names, live)
+    if key not in _STATEMENTS:
+        table = TABLES[cls]
+        chosen: Any = [table.c[name] for name in columns] if columns else [cls]
+        equal = [table.c[k].is_(None) if null else table.c[k] == bindparam(k) for k, null in names]
+        stmt = select(*chosen).where(*equal)
+        _STATEMENTS[key] = stmt.where(table.c.deleted_at.is_(None)) if live else stmt
+    return _STATEMENTS[key]
+
+
+def _shape(values: Mapping[str, Any]) -> tuple[tuple[tuple[str, bool], ...], dict[str, Any]]:
+    return tuple((k, v is None) for k, v in values.items()), {k: v for k, v in values.items() if v is not None}
+
+
 def find(session: Session, cls: type[Record], values: Mapping[str, Any]) -> list[Record]:
     """Records of ``cls``, deleted included, whose columns equal ``values``."""
-    table = TABLES[cls]
-    stmt = select(cls).where(*(table.c[k] == v for k, v in values.items()))
+    names, params = _shape(values)
     with session.no_autoflush:
-        return list(session.scalars(stmt))
+        return list(session.scalars(_matching(cls, (), names, False), params))
 
 
 def select_records(
@@ -98,6 +139,15 @@ def count_records(session: Session, cls: type[Record], *, include_deleted: bool 
     if not include_deleted:
         stmt = stmt.where(table.c.deleted_at.is_(None))
     return int(session.scalar(stmt) or 0)
+
+
+def live_values(
+    session: Session, cls: type[Record], columns: Sequence[str], filters: Mapping[str, Any]
+) -> list[tuple[Any, ...]]:
+    """The values of ``columns`` of the live records of ``cls`` whose columns equal ``filters``
+    (plain rows: no record is built, for a check that needs a few columns of many records)."""
+    names, params = _shape(filters)
+    return [tuple(row) for row in session.execute(_matching(cls, tuple(columns), names, True), params)]
 
 
 def referrers(session: Session, cls: type[Record], column: str, record_id: int) -> list[int]:

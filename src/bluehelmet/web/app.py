@@ -23,7 +23,7 @@ from bluehelmet.config import Settings
 from bluehelmet.services.database import Database
 from bluehelmet.services.signin_brake import SignInBrake
 from bluehelmet.web import signin
-from bluehelmet.web.deps import WriterTurns
+from bluehelmet.web.deps import AfterWrites, WriterTurns
 from bluehelmet.web.limits import BodyLimit
 from bluehelmet.web.security import SecurityHeaders
 
@@ -43,6 +43,7 @@ def create_app(settings: Settings, *, db: Database | None = None) -> FastAPI:
     app.state.db = db or Database(settings)
     app.state.brake = SignInBrake(app.state.db)
     app.state.writers = WriterTurns.for_database(app.state.db)
+    app.state.after_writes = AfterWrites()
     app.add_middleware(SecurityHeaders)
     app.add_middleware(
         SessionMiddleware,

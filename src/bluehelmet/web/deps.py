@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from threading import Lock
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from fastapi import Depends, HTTPException, Query, Request
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +33,7 @@ from bluehelmet.web.security import csrf_valid
 
 __all__ = [
     "SAFE_METHODS",
+    "AfterWrites",
     "MissionParam",
     "Need",
     "WriterTurns",
@@ -86,6 +87,31 @@ class WriterTurns:
             if self._thread is not None:
                 self._thread.shutdown(wait=True)
                 self._thread = None
+
+
+@dataclass
+class AfterWrites:
+    """The alert rules' evaluations waiting to run after writes, one per key (a kind of record in
+    a mission): a write whose key is already waiting adds nothing but its record (the latest is
+    kept), since the evaluation that waits runs after its commit and reads it. Under a stream of
+    writes the rules of a mission are evaluated as often as one evaluation takes, not once per
+    write; each still runs after the writes it covers, in the writers' turn."""
+
+    _pending: dict[tuple[str, int | None], Any] = field(default_factory=dict, repr=False)
+    _lock: Lock = field(default_factory=Lock, repr=False)
+
+    def queue(self, key: tuple[str, int | None], written: Any) -> bool:
+        """Note ``written`` under ``key``; True when no evaluation of ``key`` was waiting (the
+        caller schedules one), False when the waiting one covers it."""
+        with self._lock:
+            first = key not in self._pending
+            self._pending[key] = written
+            return first
+
+    def take(self, key: tuple[str, int | None]) -> Any:
+        """What the evaluation of ``key`` starting now covers (the latest written), or None."""
+        with self._lock:
+            return self._pending.pop(key, None)
 
 
 def writer_turns(request: Request) -> WriterTurns:

@@ -8,6 +8,8 @@ counted chunk by chunk as the application reads it, and the read that passes the
 - sign-in and sign-out: ``SIGNIN_LIMIT`` (16 KiB; a name, a password and a token);
 - imports (``/api/import/...``, ``/imports/...``): the ``upload_limit_mb`` setting (50 MB);
 - attachments (``/api/attachments/...``): the ``attachment_limit_mb`` setting (25 MB);
+- bulk creations (``/api/records/KIND/bulk``): ``BULK_LIMIT`` (16 MiB; 10,000 records of a
+  few hundred bytes each, with room for long notes);
 - everything else (JSON records, forms, reviews, the letter's options): the
   ``request_limit_kb`` setting (1 MiB; a record's longest text is 20,000 characters).
 """
@@ -21,9 +23,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bluehelmet.config import Settings
 
-__all__ = ["SIGNIN_LIMIT", "BodyLimit", "limit_of"]
+__all__ = ["BULK_LIMIT", "SIGNIN_LIMIT", "BodyLimit", "limit_of"]
 
 SIGNIN_LIMIT = 16 * 1024
+BULK_LIMIT = 16 * 1024 * 1024
 _IMPORTS = ("/api/import/", "/imports/")
 
 
@@ -35,6 +38,8 @@ def limit_of(path: str, settings: Settings) -> int:
         return settings.upload_limit_mb * 1024 * 1024 + 64 * 1024  # the file and its multipart framing
     if path.startswith("/api/attachments/"):  # a photo or recording, up to the attachments' limit
         return int(settings.attachment_limit_mb * 1024 * 1024) + 64 * 1024
+    if path.startswith("/api/records/") and path.endswith("/bulk"):
+        return BULK_LIMIT
     return settings.request_limit_kb * 1024
 
 

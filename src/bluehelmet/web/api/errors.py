@@ -27,6 +27,7 @@ from bluehelmet.domain.errors import (
     StaleVersion,
     WriteConflict,
 )
+from bluehelmet.services.bulk import BulkRefused
 from bluehelmet.services.listing import OutsideScope
 
 __all__ = [
@@ -46,6 +47,8 @@ class FieldProblem(BaseModel):
     field: str
     reason: str
     record: str | None = None
+    #: In a bulk creation: the place of the refused record in the list sent, from 0.
+    index: int | None = None
 
 
 class Problems(BaseModel):
@@ -72,7 +75,7 @@ def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         403: (Message, "The role, or the sector of a sector account, does not allow this."),
         404: (Message, "No such record (or it is deleted)."),
         409: (Stale, "The version is stale (with the current record), or the database refused the change."),
-        413: (Message, "The upload is larger than the limit."),
+        413: (Message, "The body, or the number of records in it, is larger than the limit."),
         422: (Problems, "The input or a record broke a rule; every problem names its field."),
         503: (Message, "The database cannot be reached."),
     }
@@ -101,6 +104,10 @@ def answer(error: Exception) -> JSONResponse | None:
         detail = [{"field": _field(e.get("loc", ())), "reason": str(e.get("msg", "is not valid"))}
                   for e in error.errors()]  # fmt: skip
         return JSONResponse({"detail": detail}, 422)
+    if isinstance(error, BulkRefused):
+        indexed = [{"index": i.index, "field": i.problem.field, "reason": i.problem.reason,
+                    "record": i.problem.record} for i in error.indexed]  # fmt: skip
+        return JSONResponse({"detail": indexed}, 422)
     if isinstance(error, InvalidRecord):
         detail = [{"field": p.field, "reason": p.reason, "record": p.record} for p in error.problems]
         return JSONResponse({"detail": detail}, 422)

@@ -8,21 +8,24 @@ alert rules that read its kind are evaluated (``services.watch``), as after the 
 """
 
 from collections.abc import Iterator
+from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
+from starlette.background import BackgroundTasks
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.records import Record, snapshot
-from bluehelmet.services import listing, records, scope, watch
+from bluehelmet.services import bulk, listing, records, scope, watch
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
+from bluehelmet.web.api.bodies import strict_json
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import database, need, write_in_turn
+from bluehelmet.web.deps import AfterWrites, database, need, write_in_turn
 
 __all__ = ["BIGGEST", "RecordId", "Version", "filter_parameters", "router"]
 
@@ -90,7 +93,11 @@ def _json(record: Record, status: int = 200) -> JSONResponse:
 _Written = tuple[str, int, int | None, bool]
 
 
-def _written(record: Record) -> _Written:
+def _written(tx: Transaction, record: Record) -> _Written | None:
+    """What to evaluate once the write of ``record`` commits; None when no rule could fire (a
+    live incident outside every window of its mission's incident rules)."""
+    if isinstance(record, Incident) and not record.is_deleted and not watch.after_incident_needed(tx, record):
+        return None
     mission_id = getattr(record, "mission_id", None)
     return type(record).__name__, record.id or 0, mission_id, not record.is_deleted
 
@@ -103,6 +110,30 @@ def _watch(db: Database, principal: Principal, written: _Written) -> None:
         watch.after_incident(db, principal.name, record_id)
     else:
         watch.after_change(db, principal.name, kind, mission_id)
+
+
+def _answered(
+    request: Request, db: Database, principal: Principal, done: tuple[JSONResponse, _Written | None]
+) -> JSONResponse:
+    """The answer of a write, with the alert rules it may make fire evaluated once it is sent
+    (in the writers' turn, so SQLite's writes still go one at a time, and coalesced with the
+    writes of the same kind and mission still waiting: ``AfterWrites``): the client does not
+    wait for them, and an alert is raised before the next write in turn."""
+    answer, written = done
+    if written is not None:
+        waiting: AfterWrites = request.app.state.after_writes
+        key = (written[0], written[2])
+        if waiting.queue(key, written):
+            if not isinstance(answer.background, BackgroundTasks):
+                answer.background = BackgroundTasks()
+            answer.background.add_task(write_in_turn, request, partial(_evaluate, db, principal, waiting, key))
+    return answer
+
+
+def _evaluate(db: Database, principal: Principal, waiting: AfterWrites, key: tuple[str, int | None]) -> None:
+    written = waiting.take(key)
+    if written is not None:
+        _watch(db, principal, written)
 
 
 def _out_of_range(value: Any, where: str) -> Iterator[tuple[str, str]]:
@@ -124,6 +155,18 @@ def _body(body: Any) -> dict[str, Any]:
     if found:
         raise problems(*found)
     return body
+
+
+def _bulk_items(body: Any) -> list[Any]:
+    """The records of a bulk body ``{"records": [...]}``; 413 past :data:`bulk.MAX_RECORDS`."""
+    if not isinstance(body, dict) or set(body) != {"records"} or not isinstance(body["records"], list):
+        raise problems(("records", 'the body is {"records": [...]}, a list of new records'))
+    items: list[Any] = body["records"]
+    if not items:
+        raise problems(("records", "is empty: send at least one record"))
+    if len(items) > bulk.MAX_RECORDS:
+        raise HTTPException(413, f"{len(items):,} records: a bulk creation takes at most {bulk.MAX_RECORDS:,}")
+    return items
 
 
 def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small function per route
@@ -174,16 +217,43 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
         data = _body(body)
         _review_gate(principal, cls, ReviewStatus.DRAFT.value, data.get("review_status"))
 
-        def create() -> JSONResponse:
+        def create() -> tuple[JSONResponse, _Written | None]:
             with db.transaction(principal.name) as tx:
                 with scope.references_first(tx, principal, (cls, data)):  # the rules name what they compare
                     record = records.create(tx, cls, data)
                 _scoped(tx, principal, Action.WRITE, record, "create")
-                answer, written = _json(record, 201), _written(record)
-            _watch(db, principal, written)
-            return answer
+                return _json(record, 201), _written(tx, record)
 
-        return await write_in_turn(request, create)
+        return _answered(request, db, principal, await write_in_turn(request, create))
+
+    many = {"application/json": {"schema": schemas.bulk_schema(cls, bulk.MAX_RECORDS)}}
+
+    @router.post(path + "/bulk", name=f"bulk_create_{kind}", status_code=201, response_model=schemas.BulkCreated,
+                 tags=tags, responses={**COMMON, **responses(409, 413)},
+                 openapi_extra={"requestBody": {"required": True, "content": many}})  # fmt: skip
+    async def create_records(request: Request, principal: Write, db: Db) -> JSONResponse:
+        """Many new records in one transaction, all or nothing: each checked as a single creation
+        is; if any is refused, nothing is written and the 422 names each problem with the
+        record's ``index`` in the list. Answers the ids created, in the order sent."""
+        items = _bulk_items(strict_json(await request.body()))
+
+        def gate(index: int, values: Any) -> None:
+            try:
+                _review_gate(principal, cls, ReviewStatus.DRAFT.value, values.get("review_status"))
+            except OutsideScope as error:
+                raise OutsideScope(f"records[{index}]: {error}") from None
+
+        def create() -> tuple[JSONResponse, list[int | None]]:
+            with db.transaction(principal.name) as tx:
+                made = bulk.create_many(tx, principal, cls, items, gate=gate)
+                ids = [record.id or 0 for record in made]
+                missions = sorted({getattr(record, "mission_id", None) or 0 for record in made})
+            return JSONResponse({"created": len(ids), "ids": ids}, 201), [m or None for m in missions]
+
+        answer, missions = await write_in_turn(request, create)
+        for mission_id in missions:  # once per mission, as after an import
+            _answered(request, db, principal, (answer, (name, 0, mission_id, False)))
+        return answer
 
     @router.patch(path + "/{record_id}", name=f"update_{kind}", response_model=schemas.record_model(cls), tags=tags,
                   responses={**COMMON, **responses(404, 409)}, openapi_extra={"requestBody": {"required": True,
@@ -197,7 +267,7 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
         if type(version) is not int:
             raise problems(("version", "is required: the version (an integer) the change is based on"))
 
-        def update() -> JSONResponse:
+        def update() -> tuple[JSONResponse, _Written | None]:
             with db.transaction(principal.name) as tx:
                 current = records.get(tx, cls, record_id)
                 _scoped(tx, principal, Action.WRITE, current, "change")
@@ -206,11 +276,9 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
                 with scope.references_first(tx, principal, (cls, changes), kept):
                     changed = records.update(tx, cls, record_id, changes, version)
                 _scoped(tx, principal, Action.WRITE, changed, "move", kept)
-                answer, written = _json(changed), _written(changed)
-            _watch(db, principal, written)
-            return answer
+                return _json(changed), _written(tx, changed)
 
-        return await write_in_turn(request, update)
+        return _answered(request, db, principal, await write_in_turn(request, update))
 
     @router.delete(path + "/{record_id}", name=f"delete_{kind}", response_model=schemas.record_model(cls),
                    tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
@@ -219,15 +287,13 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
     ) -> JSONResponse:
         """Mark the record deleted (it stays, with its history, and can be restored)."""
 
-        def delete() -> JSONResponse:
+        def delete() -> tuple[JSONResponse, _Written | None]:
             with db.transaction(principal.name) as tx:
                 _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id), "delete")
                 deleted = records.delete(tx, cls, record_id, version)
-                answer, written = _json(deleted), _written(deleted)
-            _watch(db, principal, written)
-            return answer
+                return _json(deleted), _written(tx, deleted)
 
-        return await write_in_turn(request, delete)
+        return _answered(request, db, principal, await write_in_turn(request, delete))
 
     @router.post(path + "/{record_id}/restore", name=f"restore_{kind}", response_model=schemas.record_model(cls),
                  tags=tags, responses={**COMMON, **responses(404, 409)})  # fmt: skip
@@ -236,15 +302,13 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
     ) -> JSONResponse:
         """Undo a soft delete, if the record is still at ``version``."""
 
-        def restore() -> JSONResponse:
+        def restore() -> tuple[JSONResponse, _Written | None]:
             with db.transaction(principal.name) as tx:
                 _scoped(tx, principal, Action.WRITE, records.get(tx, cls, record_id, include_deleted=True), "restore")
                 restored = records.restore(tx, cls, record_id, version)
-                answer, written = _json(restored), _written(restored)
-            _watch(db, principal, written)
-            return answer
+                return _json(restored), _written(tx, restored)
 
-        return await write_in_turn(request, restore)
+        return _answered(request, db, principal, await write_in_turn(request, restore))
 
     @router.get(path + "/{record_id}/history", name=f"history_{kind}", response_model=schemas.history_model(cls),
                 tags=tags, responses={**COMMON, **responses(404)})  # fmt: skip

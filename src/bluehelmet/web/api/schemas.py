@@ -23,6 +23,8 @@ from bluehelmet.services import parsing
 __all__ = [
     "CLOCK_PATTERN",
     "AuditModel",
+    "BulkCreated",
+    "bulk_schema",
     "create_schema",
     "history_model",
     "inline",
@@ -119,6 +121,21 @@ def _input_schema(cls: type[Record]) -> dict[str, Any]:
 def create_schema(cls: type[Record]) -> dict[str, Any]:
     """The body of a new record of ``cls``."""
     return _input_schema(cls)
+
+
+def bulk_schema(cls: type[Record], most: int) -> dict[str, Any]:
+    """The body of a bulk creation: ``records``, a list of new records of ``cls``."""
+    one = _input_schema(cls)
+    items = {"type": "array", "items": one, "minItems": 1, "maxItems": most, "title": "Records"}
+    return {"type": "object", "title": f"{cls.__name__}Bulk", "properties": {"records": items},
+            "required": ["records"], "additionalProperties": False}  # fmt: skip
+
+
+class BulkCreated(BaseModel):
+    """What a bulk creation answers: how many records it created, and their ids in the order sent."""
+
+    created: int
+    ids: list[int]
 
 
 def update_schema(cls: type[Record]) -> dict[str, Any]:
