@@ -148,7 +148,7 @@ def test_a_long_table_tells_its_progress_as_it_goes(
     monkeypatch.setattr(backups.backup_format, "CHUNK", 10)
     told: list[tuple[str, int]] = []
     backup(db, tmp_path / "b.zip", key=KEY, progress=lambda table, rows, n, of: told.append((table, rows)))
-    assert [rows for table, rows in told if table == "incident"] == [10, 20, 30, 30]
+    assert [rows for table, rows in told if table == "incident"] == [10, 20, 30]
     told.clear()
     restore(fresh(db.engine.dialect.name), tmp_path / "b.zip", progress=lambda t, rows, n, of: told.append((t, rows)))
-    assert [rows for table, rows in told if table == "incident"] == [10, 20, 30, 30]
+    assert [rows for table, rows in told if table == "incident"] == [10, 20, 30]

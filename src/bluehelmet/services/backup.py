@@ -138,10 +138,9 @@ def backup(db: Database, path: Path, *, progress: Progress | None = None, key: s
         ):
             _snapshot(connection)
             for number, table in enumerate(tables, start=1):
-                told = _teller(progress, table.name, number, len(tables))
+                told = _Teller(progress, table.name, number, len(tables))
                 described[table.name] = backup_format.write_table(connection, table, archive, told)
-                if progress is not None:
-                    progress(table.name, described[table.name]["rows"], number, len(tables))
+                told.done(described[table.name]["rows"])
             connection.rollback()
             manifest = Manifest(revision, datetime.now(UTC).isoformat(), f"bluehelmet {__version__}",
                                 db.engine.dialect.name, described)  # fmt: skip
@@ -159,16 +158,21 @@ def backup(db: Database, path: Path, *, progress: Progress | None = None, key: s
     return manifest
 
 
-def _teller(progress: Progress | None, table: str, number: int, tables: int) -> Callable[[int], None]:
-    """What a table's writer or reader calls with its rows so far: told every ``_TELL_EVERY``."""
-    last = [0]
+class _Teller:
+    """A table's progress: its rows so far every ``_TELL_EVERY`` as it goes, then its rows."""
 
-    def tell(rows: int) -> None:
-        if progress is not None and rows - last[0] >= _TELL_EVERY:
-            last[0] = rows
-            progress(table, rows, number, tables)
+    def __init__(self, progress: Progress | None, table: str, number: int, tables: int) -> None:
+        self.progress, self.table, self.number, self.tables = progress, table, number, tables
+        self.told = -1
 
-    return tell
+    def __call__(self, rows: int) -> None:
+        if rows - max(self.told, 0) >= _TELL_EVERY:
+            self.done(rows)
+
+    def done(self, rows: int) -> None:
+        if self.progress is not None and rows != self.told:
+            self.progress(self.table, rows, self.number, self.tables)
+        self.told = rows
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -359,7 +363,7 @@ def restore(
             order += [audit_block_table] if audit_block_table.name in manifest.tables else []
             for number, table in enumerate(order, start=1):
                 entry = manifest.tables[table.name]
-                told = _teller(progress, table.name, number, len(order))
+                told = _Teller(progress, table.name, number, len(order))
                 rows: Iterable[dict[str, Any]] = _rows(path, archive, table, manifest, connection, told)
                 if any(fk.column.table is table for fk in table.foreign_keys):
                     rows = _parents_first(table, list(rows))
@@ -368,8 +372,7 @@ def restore(
                 if entry["rows"] and connection.dialect.name == "postgresql" and "id" in table.c:
                     sequence = func.pg_get_serial_sequence(table.name, "id")
                     connection.execute(select(func.setval(sequence, select(func.max(table.c.id)).scalar_subquery())))
-                if progress is not None:
-                    progress(table.name, int(entry["rows"]), number, len(order))
+                told.done(int(entry["rows"]))
             if manifest.revision == migrate.head_revision():
                 _rebuild_rollups(connection)  # in the same transaction: the restore lands whole
     except DBAPIError as error:
