@@ -122,6 +122,7 @@ def _rows(mission_id: int, places: list[dict[str, object]], n: int, seed: int) -
         linked, own_point = rng.random() < 0.5, rng.random() < 0.85
         rows.append({
             **defaults, "mission_id": mission_id, "external_id": f"B{i}", "review_status": "verified",
+            "uid": f"00000000-0000-4000-8000-{i:012d}",  # unique (the sync's global id), not from rng
             "event_date": start + timedelta(days=rng.randrange(3650)), "event_type": event_type,
             "sub_event_type": sub, "category": category, "location_name": place["name"],
             "location_id": place["id"] if linked else None, "admin1": place["admin1"], "admin2": place["admin2"],

@@ -10,8 +10,10 @@ the empty PostgreSQL database at --db. Then measures, in one run:
 - after: the sizes by table (SQLite dbstat after VACUUM; PostgreSQL pg_total_relation_size after
   VACUUM FULL), the database in all, the audit history (entries and blocks) against the
   incident table, and a backup (`bluehelmet backup`) against the gzipped CSV;
-- before: the same database with every audit entry written back as full images (downgraded to
-  revision 0024, the encoding of the history before migration 0025), so the two encodings are
+- then the same database stepped down, revision by revision (``--down``, default 0025 then 0024):
+  at 0025 the indexes as they were before migration 0028 (which dropped the covering indexes
+  no query used any more), at 0024 every audit entry written back as full images (the encoding
+  of the history before migration 0025); "before" is the last, so every change of issue 29 is
   measured on the same records.
 """
 
@@ -80,7 +82,7 @@ def _indexes(url: str) -> dict[str, int]:
             )
         found = {str(name): int(size) for name, size in conn.execute(text(stmt))}
     engine.dispose()
-    return dict(sorted(found.items(), key=lambda kv: -kv[1])[:12])
+    return dict(sorted(found.items(), key=lambda kv: -kv[1])[:16])
 
 
 def _summary(size: dict[str, Any], csv_bytes: int) -> dict[str, Any]:
@@ -94,13 +96,13 @@ def _summary(size: dict[str, Any], csv_bytes: int) -> dict[str, Any]:
             "largest": sorted(tables.items(), key=lambda kv: -kv[1])[:12]}  # fmt: skip
 
 
-def _downgrade(url: str) -> float:
+def _downgrade(url: str, revision: str) -> float:
     started = time.perf_counter()
     engine = create_engine(url)
     config = migrate.alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.downgrade(config, "0024")
+        command.downgrade(config, revision)
     engine.dispose()
     return time.perf_counter() - started
 
@@ -110,6 +112,7 @@ def main() -> None:
     parser.add_argument("n", nargs="?", type=int, default=100_000)
     parser.add_argument("--db", help="an empty PostgreSQL database (default: a new SQLite file in --work)")
     parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--down", default="0025,0024", help="the revisions to step down to, measured at each")
     args = parser.parse_args()
     work = args.work or Path(tempfile.mkdtemp(prefix="bluehelmet-storage-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -136,14 +139,21 @@ def main() -> None:
     backup_seconds = time.perf_counter() - started
     db.close()
     backup_after = (work / "mission.zip").stat().st_size
-    downgrade_seconds = _downgrade(url)
-    before = _sizes(url)
+    stepped: dict[str, Any] = {}
+    at, seconds_down = after, 0.0  # with --down '', "before" is the database as it is
+    for revision in [r for r in args.down.split(",") if r]:
+        seconds_down = _downgrade(url, revision)
+        at = _sizes(url)
+        stepped[revision] = {**_summary(at, csv_bytes), "downgrade_seconds": round(seconds_down, 1),
+                             "indexes": _indexes(url)}  # fmt: skip
+    before = at
+    downgrade_seconds = seconds_down
     result = {
         "incidents": args.n, "backend": after["backend"], "csv_bytes": csv_bytes, "csv_gzip_bytes": gz_bytes,
         "import_seconds": seconds, "after": _summary(after, csv_bytes), "before": _summary(before, csv_bytes),
         "backup_bytes": backup_after, "backup_over_gzip_csv": round(backup_after / gz_bytes, 2),
         "backup_seconds": round(backup_seconds, 1), "downgrade_to_full_images_seconds": round(downgrade_seconds, 1),
-        "largest_indexes": indexes,
+        "largest_indexes": indexes, "by_revision": stepped,
     }  # fmt: skip
     print(json.dumps(result, indent=2))
 

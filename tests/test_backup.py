@@ -5,6 +5,7 @@ refuses a database that holds anything and an archive that is damaged, and write
 from __future__ import annotations
 
 import json
+import lzma
 import uuid
 import zipfile
 from collections.abc import Callable, Iterator
@@ -138,6 +139,16 @@ def test_a_mission_round_trips_to_the_other_backend_and_back(
     assert accounts.authenticate(back, "ops", "a long enough password") is not None
 
 
+def lines_of(parts: dict[str, bytes], table: str) -> list[Any]:
+    """A table's lines in an archive of format 2: its column names, then chunks of columns."""
+    return [json.loads(line) for line in lzma.decompress(parts[f"tables/{table}.jsonl.xz"]).splitlines()]
+
+
+def set_lines(parts: dict[str, bytes], table: str, lines: list[Any]) -> None:
+    text = "".join(json.dumps(line, separators=(",", ":")) + "\n" for line in lines)
+    parts[f"tables/{table}.jsonl.xz"] = lzma.compress(text.encode())
+
+
 def _damaged(archive: Path, target: Path, how: str) -> Path:
     """A copy of ``archive`` broken in one way."""
     with zipfile.ZipFile(archive) as source:
@@ -147,9 +158,14 @@ def _damaged(archive: Path, target: Path, how: str) -> Path:
         target.write_bytes(archive.read_bytes()[: archive.stat().st_size // 2])
         return target
     if how == "a changed row":
-        parts["tables/incident.jsonl"] = parts["tables/incident.jsonl"].replace(b'"version": 1', b'"version": 2', 1)
+        lines = lines_of(parts, "incident")
+        lines[1][lines[0].index("version")][0] += 1
+        set_lines(parts, "incident", lines)
     elif how == "a missing row":
-        parts["tables/sector.jsonl"] = b"".join(parts["tables/sector.jsonl"].splitlines(keepends=True)[1:])
+        lines = lines_of(parts, "sector")
+        set_lines(parts, "sector", [lines[0], [column[1:] for column in lines[1]]])
+    elif how == "not xz":
+        parts["tables/sector.jsonl.xz"] = b"plain text, not xz"
     elif how == "no manifest":
         del parts["manifest.json"]
     elif how == "a newer format":
@@ -158,7 +174,7 @@ def _damaged(archive: Path, target: Path, how: str) -> Path:
         parts["manifest.json"] = json.dumps({**manifest, "schema_revision": "9999"}).encode()
     elif how == "an unknown table":
         parts["manifest.json"] = json.dumps({**manifest, "tables": {**manifest["tables"], "secrets": {
-            "file": "tables/incident.jsonl", "rows": manifest["tables"]["incident"]["rows"],
+            "file": "tables/incident.jsonl.xz", "rows": manifest["tables"]["incident"]["rows"],
             "sha256": manifest["tables"]["incident"]["sha256"]}}}).encode()  # fmt: skip
     with zipfile.ZipFile(target, "w") as out:
         for name, data in parts.items():
@@ -170,6 +186,7 @@ DAMAGE = {
     "truncated": "not a bluehelmet backup",
     "a changed row": "does not match its checksum",
     "a missing row": "does not match its checksum",
+    "not xz": "tables/sector.jsonl.xz cannot be read",
     "no manifest": "has no manifest.json",
     "a newer format": "format version 99",
     "an unknown revision": "revision 9999",

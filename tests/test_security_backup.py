@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import lzma
 import zipfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -18,6 +19,7 @@ from bluehelmet.services import accounts, records
 from bluehelmet.services.backup import BackupError, backup, restore
 from bluehelmet.services.database import Database
 from tests.factories import make
+from tests.test_backup import lines_of, set_lines
 
 KEY = "the-servers-secret-key-long-and-random-0123456789"
 PASSWORD = "a sound passphrase 42"
@@ -60,8 +62,8 @@ def _rewrite(path: Path, out: Path, change: Callable[[dict[str, bytes]], None]) 
         if entry["file"] not in files:
             del manifest["tables"][name]
             continue
-        body = files[entry["file"]]
-        entry["rows"] = body.count(b"\n")
+        body = lzma.decompress(files[entry["file"]])
+        entry["rows"] = sum(len(json.loads(line)[0]) for line in body.splitlines()[1:])
         entry["sha256"] = hashlib.sha256(body).hexdigest()
     files["manifest.json"] = json.dumps(manifest, indent=2).encode()
     with zipfile.ZipFile(out, "w") as archive:
@@ -80,12 +82,12 @@ def test_a_signed_backup_restores_and_carries_its_signature(source: Path, target
 
 def test_rows_edited_with_checksums_recomputed_are_refused(source: Path, target: Callable[[], Database]) -> None:
     def edit(files: dict[str, bytes]) -> None:
-        rows = [json.loads(line) for line in files["tables/incident.jsonl"].splitlines()]
-        rows[0]["notes"] = "rewritten by someone"
-        files["tables/incident.jsonl"] = b"".join(json.dumps(r).encode() + b"\n" for r in rows)
-        audit = [json.loads(line) for line in files["tables/audit_entry.jsonl"].splitlines()]
-        audit[0]["actor"] = "nobody"
-        files["tables/audit_entry.jsonl"] = b"".join(json.dumps(r).encode() + b"\n" for r in audit)
+        rows = lines_of(files, "incident")
+        rows[1][rows[0].index("notes")][0] = "rewritten by someone"
+        set_lines(files, "incident", rows)
+        audit = lines_of(files, "audit_entry")
+        audit[1][audit[0].index("actor")][0] = "nobody"
+        set_lines(files, "audit_entry", audit)
 
     edited = _rewrite(source, source.with_name("edited.zip"), edit)
     with pytest.raises(BackupError, match="changed since"):
@@ -113,7 +115,7 @@ def test_an_unsigned_or_foreign_archive_is_refused_unless_trusted(
 def test_an_archive_without_accounts_tokens_or_audit_is_refused(
     source: Path, target: Callable[[], Database], table: str, tmp_path: Path
 ) -> None:
-    lacking = _rewrite(source, tmp_path / f"without-{table}.zip", lambda files: files.pop(f"tables/{table}.jsonl"))
+    lacking = _rewrite(source, tmp_path / f"without-{table}.zip", lambda files: files.pop(f"tables/{table}.jsonl.xz"))
     for trust in (False, True):
         with pytest.raises(BackupError, match=f"lacks tables every backup holds: {table}|changed since"):
             restore(target(), lacking, trust_unsigned=trust)

@@ -32,8 +32,9 @@ def _summary(manifest: backups.Manifest, path: Path) -> dict[str, object]:
 def backup_command(door: Door, file: Path, quiet: bool, as_json: bool) -> None:
     """Write the whole mission record to FILE: every record, the audit history and the accounts.
 
-    A zip of JSON Lines with a manifest (schema revision, counts, checksums), the same from
-    SQLite and PostgreSQL. It holds password hashes: keep it as safe as the database. Its
+    A zip of one xz-compressed file of JSON lines per table (its rows by column) with a manifest
+    (schema revision, counts, checksums), the same from SQLite and PostgreSQL; a long table's
+    progress is told every 100,000 rows. It holds password hashes: keep it as safe as the database. Its
     manifest is signed with BLUEHELMET_SECRET_KEY (unsigned when no key is set)."""
     manifest = backups.backup(door.db, file, progress=None if quiet else _progress("backed up"))
     signed = "" if door.settings.secret_key else " (unsigned: no BLUEHELMET_SECRET_KEY is set)"

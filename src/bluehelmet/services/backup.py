@@ -1,8 +1,9 @@
 """Backing a mission up to one portable file, and restoring it: ``bluehelmet backup|restore``.
 
-The archive is a zip of JSON Lines, one file per table (``tables/<table>.jsonl``, one row per
-line, columns by name, dates and times in ISO 8601, moments in UTC) and ``manifest.json``: the
-archive format and its version, the schema revision, and each table's row count and SHA-256.
+The archive is a zip of one file per table and ``manifest.json``: the archive format and its
+version, the schema revision, and each table's row count and SHA-256. Format 2 (written) holds a
+table as an xz stream of JSON lines, its column names then chunks of rows by column; format 1
+(read still) held JSON Lines, a row a line with its columns by name (``backup_format``).
 It holds everything: the records, their audit history, the accounts (password hashes and token
 digests included: keep the file as safe as the database). The incident rollups are derived
 data: they are left out and rebuilt from the incidents on restore.
@@ -28,42 +29,45 @@ history stay true (the audit table is append-only; a restore only inserts).
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import io
 import json
+import lzma
 import zipfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from enum import Enum
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, LargeBinary, Table, Time, func, insert, select
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from bluehelmet import __version__
 from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.services import backup_format
 from bluehelmet.services.database import Database
 from bluehelmet.storage import migrate
 from bluehelmet.storage.rollups import ROLLUPS, rebuild_incident_rollup
-from bluehelmet.storage.tables import metadata
-from bluehelmet.storage.types import UTCDateTime
+from bluehelmet.storage.tables import audit_block_table, metadata
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "BackupError", "Manifest", "Progress", "backup", "read_manifest", "restore",
            "signature_of"]  # fmt: skip
 
 FORMAT = "bluehelmet-backup"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+#: The versions a restore reads.
+_READ = (1, 2)
 _MANIFEST = "manifest.json"
 _SIGNATURE = "signature.json"
 #: The tables every archive holds, whatever its revision.
 _ALWAYS = frozenset({"account", "api_token", "audit_entry"})
-_BATCH = 1000
-#: Told of each table as it is done: its name, its rows, and how many tables of how many.
+_BATCH = backup_format.CHUNK
+#: How often a long table's progress is told (rows).
+_TELL_EVERY = 100_000
+#: Told of each table as it is done: its name, its rows, and how many tables of how many; and
+#: of a long table every 100,000 rows as it goes (the rows so far).
 Progress = Callable[[str, int, int, int], None]
 
 
@@ -80,13 +84,14 @@ class Manifest:
     made_by: str
     backend: str
     tables: dict[str, dict[str, Any]]
+    format_version: int = FORMAT_VERSION
 
     @property
     def rows(self) -> int:
         return sum(int(t["rows"]) for t in self.tables.values())
 
     def as_dict(self) -> dict[str, Any]:
-        return {"format": FORMAT, "format_version": FORMAT_VERSION, "schema_revision": self.revision,
+        return {"format": FORMAT, "format_version": self.format_version, "schema_revision": self.revision,
                 "created_at": self.created_at, "made_by": self.made_by, "backend": self.backend,
                 "tables": self.tables}  # fmt: skip
 
@@ -98,18 +103,6 @@ def _derived() -> set[str]:
 def _kept_tables() -> list[Table]:
     """The tables an archive holds, parents before children (so a restore can insert in order)."""
     return [t for t in metadata.sorted_tables if t.name not in _derived()]
-
-
-def _encode(value: Any) -> Any:
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).isoformat()
-    if isinstance(value, date | time):
-        return value.isoformat()
-    if isinstance(value, bytes | memoryview):  # attachments' content, the history's compressed blocks
-        return base64.b64encode(bytes(value)).decode("ascii")
-    raise TypeError(f"{type(value).__name__} is not a JSON value")
 
 
 def _snapshot(connection: Connection) -> None:
@@ -145,9 +138,9 @@ def backup(db: Database, path: Path, *, progress: Progress | None = None, key: s
         ):
             _snapshot(connection)
             for number, table in enumerate(tables, start=1):
-                described[table.name] = _write_table(connection, table, archive)
-                if progress is not None:
-                    progress(table.name, described[table.name]["rows"], number, len(tables))
+                told = _Teller(progress, table.name, number, len(tables))
+                described[table.name] = backup_format.write_table(connection, table, archive, told)
+                told.done(described[table.name]["rows"])
             connection.rollback()
             manifest = Manifest(revision, datetime.now(UTC).isoformat(), f"bluehelmet {__version__}",
                                 db.engine.dialect.name, described)  # fmt: skip
@@ -158,25 +151,28 @@ def backup(db: Database, path: Path, *, progress: Progress | None = None, key: s
         partial.replace(path)  # a backup cut short never passes for a whole one
     except DBAPIError as error:
         raise BackupError(f"cannot read {db.url}: {str(error.orig or error).strip().splitlines()[0]}") from None
-    except OSError as error:
-        raise BackupError(f"cannot write {path}: {error.strerror or error}") from None
+    except (OSError, lzma.LZMAError) as error:
+        raise BackupError(f"cannot write {path}: {getattr(error, 'strerror', None) or error}") from None
     finally:
         partial.unlink(missing_ok=True)
     return manifest
 
 
-def _write_table(connection: Connection, table: Table, archive: zipfile.ZipFile) -> dict[str, Any]:
-    digest = hashlib.sha256()
-    rows = 0
-    name = f"tables/{table.name}.jsonl"
-    stmt = select(table).order_by(*table.primary_key.columns)
-    with archive.open(name, "w", force_zip64=True) as entry:
-        for row in connection.execution_options(yield_per=_BATCH).execute(stmt).mappings():
-            line = (json.dumps(dict(row), default=_encode, ensure_ascii=False, allow_nan=False) + "\n").encode()
-            digest.update(line)
-            entry.write(line)
-            rows += 1
-    return {"file": name, "rows": rows, "sha256": digest.hexdigest()}
+class _Teller:
+    """A table's progress: its rows so far every ``_TELL_EVERY`` as it goes, then its rows."""
+
+    def __init__(self, progress: Progress | None, table: str, number: int, tables: int) -> None:
+        self.progress, self.table, self.number, self.tables = progress, table, number, tables
+        self.told = -1
+
+    def __call__(self, rows: int) -> None:
+        if rows - max(self.told, 0) >= _TELL_EVERY:
+            self.done(rows)
+
+    def done(self, rows: int) -> None:
+        if self.progress is not None and rows != self.told:
+            self.progress(self.table, rows, self.number, self.tables)
+        self.told = rows
 
 
 def read_manifest(path: Path) -> Manifest:
@@ -186,16 +182,11 @@ def read_manifest(path: Path) -> Manifest:
     with archive:
         manifest = _parse_manifest(path, archive)
         for name, entry in manifest.tables.items():
-            digest = hashlib.sha256()
-            rows = 0
             try:
-                with archive.open(str(entry["file"])) as handle:
-                    for line in handle:
-                        digest.update(line)
-                        rows += 1
-            except (KeyError, zipfile.BadZipFile, OSError, EOFError) as error:
+                rows, digest = backup_format.count(archive, entry, manifest.format_version)
+            except (KeyError, ValueError, zipfile.BadZipFile, OSError, EOFError, lzma.LZMAError) as error:
                 raise BackupError(f"{path.name} is damaged: {entry['file']} cannot be read ({error})") from None
-            if rows != entry["rows"] or digest.hexdigest() != entry["sha256"]:
+            if rows != entry["rows"] or digest != entry["sha256"]:
                 raise BackupError(f"{path.name} is damaged: table {name} does not match its checksum in the manifest")
     return manifest
 
@@ -218,9 +209,10 @@ def _parse_manifest(path: Path, archive: zipfile.ZipFile) -> Manifest:
         raise BackupError(f"{path.name} is damaged: its manifest cannot be read ({error})") from None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise BackupError(f"{path.name} is not a bluehelmet backup (its manifest names no {FORMAT})")
-    if data.get("format_version") != FORMAT_VERSION:
-        raise BackupError(f"{path.name} is a backup of format version {data.get('format_version')}; "
-                          f"this bluehelmet reads version {FORMAT_VERSION}")  # fmt: skip
+    version = data.get("format_version")
+    if version not in _READ or isinstance(version, bool):
+        raise BackupError(f"{path.name} is a backup of format version {version}; this bluehelmet reads "
+                          f"versions {' and '.join(map(str, _READ))}")  # fmt: skip
     tables = data.get("tables")
     valid = isinstance(tables, dict) and all(
         isinstance(t, dict) and isinstance(t.get("file"), str) and isinstance(t.get("rows"), int)
@@ -229,44 +221,31 @@ def _parse_manifest(path: Path, archive: zipfile.ZipFile) -> Manifest:
     if not isinstance(tables, dict) or not valid or not isinstance(data.get("schema_revision"), str):
         raise BackupError(f"{path.name} is damaged: its manifest does not list the tables")
     return Manifest(data["schema_revision"], str(data.get("created_at", "")), str(data.get("made_by", "")),
-                    str(data.get("backend", "")), tables)  # fmt: skip
+                    str(data.get("backend", "")), tables, int(version))  # fmt: skip
 
 
-def _decoders(table: Table) -> dict[str, Callable[[Any], Any]]:
-    decoders: dict[str, Callable[[Any], Any]] = {}
-    for column in table.columns:
-        kind = column.type
-        if isinstance(kind, UTCDateTime | DateTime):
-            decoders[column.name] = datetime.fromisoformat
-        elif isinstance(kind, Date):
-            decoders[column.name] = date.fromisoformat
-        elif isinstance(kind, Time):
-            decoders[column.name] = time.fromisoformat
-        elif isinstance(kind, LargeBinary):
-            decoders[column.name] = _binary
-    return decoders
-
-
-def _binary(value: Any) -> bytes:
-    if not isinstance(value, str):
-        raise ValueError("binary data is not base64 text")
-    return base64.b64decode(value, validate=True)
-
-
-def _rows(path: Path, archive: zipfile.ZipFile, table: Table, entry: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    decoders = _decoders(table)
-    known = set(table.columns.keys())
-    with archive.open(str(entry["file"])) as handle:
-        for number, line in enumerate(io.TextIOWrapper(handle, encoding="utf-8"), start=1):
-            try:
-                row = json.loads(line)
-                unknown = set(row) - known
-                if unknown:
-                    raise ValueError(f"unknown columns {sorted(unknown)}")
-                yield {k: (decoders[k](v) if v is not None and k in decoders else v) for k, v in row.items()}
-            except (ValueError, TypeError) as error:  # a bad base64 block is a ValueError too
-                raise BackupError(f"{path.name}: line {number} of {entry['file']} is not a row of {table.name} "
-                                  f"({error})") from None  # fmt: skip
+def _rows(
+    path: Path,
+    archive: zipfile.ZipFile,
+    table: Table,
+    manifest: Manifest,
+    connection: Connection,
+    tell: Callable[[int], None],
+) -> Iterator[dict[str, Any]]:
+    entry = manifest.tables[table.name]
+    done = 0
+    try:
+        for row in backup_format.read_rows(archive, table, entry, manifest.format_version, connection):
+            yield row
+            done += 1
+            tell(done)
+    except backup_format.RowError as error:
+        raise BackupError(f"{path.name}: {error.where} of {entry['file']} is not a row of {table.name} "
+                          f"({error.reason})") from None  # fmt: skip
+    except (ValueError, TypeError) as error:
+        raise BackupError(f"{path.name} is damaged: {entry['file']} cannot be read ({error})") from None
+    except (zipfile.BadZipFile, OSError, EOFError, lzma.LZMAError) as error:
+        raise BackupError(f"{path.name} is damaged: {entry['file']} cannot be read ({error})") from None
 
 
 def _parents_first(table: Table, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -379,10 +358,13 @@ def restore(
                 listed = ", ".join(f"{n} {name}" for name, n in sorted(held.items()))
                 raise BackupError(f"{db.url} is not empty ({listed}): a backup is restored only into an empty "
                                   "database, so that nothing in it is mixed or lost")  # fmt: skip
-            order = [t for t in tables.values() if t.name in manifest.tables]
+            # The history's blocks last: a block is rebuilt from the rows of the records it created.
+            order = [t for t in tables.values() if t.name in manifest.tables and t is not audit_block_table]
+            order += [audit_block_table] if audit_block_table.name in manifest.tables else []
             for number, table in enumerate(order, start=1):
                 entry = manifest.tables[table.name]
-                rows: Iterable[dict[str, Any]] = _rows(path, archive, table, entry)
+                told = _Teller(progress, table.name, number, len(order))
+                rows: Iterable[dict[str, Any]] = _rows(path, archive, table, manifest, connection, told)
                 if any(fk.column.table is table for fk in table.foreign_keys):
                     rows = _parents_first(table, list(rows))
                 for batch in _batches(rows):
@@ -390,8 +372,7 @@ def restore(
                 if entry["rows"] and connection.dialect.name == "postgresql" and "id" in table.c:
                     sequence = func.pg_get_serial_sequence(table.name, "id")
                     connection.execute(select(func.setval(sequence, select(func.max(table.c.id)).scalar_subquery())))
-                if progress is not None:
-                    progress(table.name, int(entry["rows"]), number, len(order))
+                told.done(int(entry["rows"]))
             if manifest.revision == migrate.head_revision():
                 _rebuild_rollups(connection)  # in the same transaction: the restore lands whole
     except DBAPIError as error:

@@ -1,9 +1,8 @@
 """Grouped counts computed in the database, so a million incidents never travel to Python.
 
-A grouping whose keys an ordered covering index holds (``tables.FACET_INDEXES``: a place, a
-perpetrator or the day, then the incident's types, category, target and regions; or a place
-with a perpetrator, ``tables.PLACE_PERPETRATOR_INDEX``) is added up in
-two steps: along the index's first columns, read in order with no sort, then by the keys asked.
+A grouping whose keys an ordered covering index holds (``tables.FACET_INDEXES``: the day, then
+the incident's types, category, target and regions) is added up in two steps: along the
+index's first columns, read in order with no sort, then by the keys asked.
 Any other grouping is counted from the incident rows. ``folded`` adds such groups (and those
 of the rollups) up by the labels of the keys asked and sorts them, also in the database, so
 that Python only receives the answer's rows."""
@@ -33,7 +32,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.incidents import TOLL_FIELDS, TOLL_TALLIES, Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
-from bluehelmet.storage.tables import FACET_INDEXES, FACETS, PLACE_PERPETRATOR_INDEX, TABLES
+from bluehelmet.storage.tables import FACET_INDEXES, FACETS, TABLES
 
 __all__ = [
     "COUNTED_STATUSES",
@@ -170,43 +169,19 @@ def _matching(column: ColumnElement[Any], value: Any) -> ColumnElement[bool]:
     return column.in_(value) if isinstance(value, list | tuple | set) else column == value
 
 
-def _dated(date_from: date | None, date_to: date | None) -> bool:
-    """Whether the period has a bound, so that its incidents are read as a range of the day index
-    (which holds every column a grouping reads) rather than along a whole place or perpetrator
-    index: on a million incidents, from about half the time for a year to two thirds of it for
-    eight years of ten (docs/analytics.md)."""
-    return date_from is not None or date_to is not None
-
-
-def _ordered_prefix(
-    keys: Sequence[str], period: str | None, where: Mapping[str, Any] | None, *, dated: bool = False
-) -> list[str] | None:
-    """The leading columns of an ordered index (``tables.FACET_INDEXES``) that hold every key of
-    the grouping, as few as can be, or None when no such index holds all its keys and filters
-    (or, for a ``dated`` period, when the index does not lead with the date)."""
-    asked = {*keys, *(where or {})}
-    if asked == {"location", "perpetrator"} and period is None and not dated:
-        return list(PLACE_PERPETRATOR_INDEX[1])
-    leads = {"location": "ix_incident_place_facets", "sector": "ix_incident_place_facets"}
-    leads |= {"perpetrator": "ix_incident_perpetrator_facets"}
-    chosen = {leads[k] for k in [*keys, *(where or {})] if k in leads}
-    if period is not None or not chosen:
-        chosen.add("ix_incident_day_facets")
-    if len(chosen) != 1:
-        return None
-    (index,) = chosen
-    if dated and index != "ix_incident_day_facets":
-        return None
-    held = set(FACETS) | {k for k, name in leads.items() if name == index}
-    if not set(keys) | set(where or {}) <= held:
+def _ordered_prefix(keys: Sequence[str], where: Mapping[str, Any] | None) -> list[str] | None:
+    """The leading columns of the day index (``tables.FACET_INDEXES``, the only ordered one
+    since migration 0028) that hold every key of the grouping, as few as can be, or None when
+    it does not hold all its keys and filters."""
+    if not set(keys) | set(where or {}) <= set(FACETS):
         return None
     deepest = max((FACETS.index(k) + 1 for k in keys if k in FACETS), default=0)
-    if index == "ix_incident_day_facets" and deepest > FACETS.index("admin1"):
+    if deepest > FACETS.index("admin1"):
         # A day holds a few hundred incidents: down to its regions the day index has about as
         # many groups as incidents, and grouping them twice costs twice grouping the rows once
         # (which read the same covering index, then sort).
         return None
-    return [*FACET_INDEXES[index], *FACETS[:deepest]]
+    return [*FACET_INDEXES["ix_incident_day_facets"], *FACETS[:deepest]]
 
 
 def _grouped_in_order(
@@ -261,7 +236,7 @@ def incident_groups_query(
     """The grouping ``incident_groups`` reads, as a statement whose columns are named by the
     keys, the period, ``events`` and the tallied tolls. ``partial``: a group's values may come
     in more than one row (to be added up by ``folded``), which spares a step."""
-    prefix = _ordered_prefix(keys, period, where, dated=_dated(date_from, date_to))
+    prefix = _ordered_prefix(keys, where)
     if prefix is None:
         return _grouped_from_rows(session, mission_id, keys, period, date_from, date_to, where)
     plain_where = {k: v for k, v in (where or {}).items() if k != "sector"}
@@ -377,7 +352,7 @@ def incident_answer_query(
     groups that are nearly as many as the rows (a day and a place: 760,000 groups of a million
     incidents), which at that size costs a third of the time."""
     plain = [k for k in keys if k not in _DATE_KEYS]
-    if _ordered_prefix(plain, period, where, dated=_dated(date_from, date_to)) is not None:
+    if _ordered_prefix(plain, where) is not None:
         return None
     # A week alone is labelled straight from the event date; with another date key, from the day.
     labelled = "week" if {k for k in keys if k in _DATE_KEYS} == {"week"} else period

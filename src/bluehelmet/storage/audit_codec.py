@@ -31,6 +31,7 @@ __all__ = [
     "STAMPS",
     "Form",
     "Image",
+    "block_text",
     "decode",
     "decode_block",
     "encode_block",
@@ -144,9 +145,13 @@ def decode(
 
 def encode_block(keys: Sequence[str], rows: Mapping[int, Sequence[JSONValue]]) -> bytes:
     """Creations' values (by record id, in ``keys`` order) as one compressed block."""
+    return zlib.compress(block_text(keys, rows), 6)
+
+
+def block_text(keys: Sequence[str], rows: Mapping[int, Sequence[JSONValue]]) -> bytes:
+    """A block's text before it is compressed (a backup rebuilds it from the records' rows)."""
     document = {"keys": list(keys), "ids": list(rows), "rows": list(rows.values())}
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return zlib.compress(text.encode(), 6)
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
 
 
 def decode_block(data: bytes) -> dict[int, Image]:

@@ -52,7 +52,6 @@ __all__ = [
     "DAY_INDEX_TAIL",
     "FACETS",
     "FACET_INDEXES",
-    "PLACE_PERPETRATOR_INDEX",
     "TABLES",
     "audit_block_table",
     "audit_table",
@@ -194,19 +193,16 @@ Index(
 )
 
 
-# Groupings that mix a place, a perpetrator or a day with the incident's types, category, regions
-# or target have no rollup (one holding both would have about as many rows as the incidents).
-# Each of these narrow indexes holds everything such a grouping reads, ordered by its first key
-# and then the incident's types: the grouping reads the index in order and adds up neighbouring
-# entries, instead of reading the wide rows and sorting a million of them (storage/aggregates.py).
+# The day index holds everything a grouping reads, ordered by the day and then the incident's
+# types: a period is read as a range of it, and a grouping of the days with the types adds up
+# neighbouring entries instead of sorting the rows (storage/aggregates.py). The place and
+# perpetrator indexes ordered the same way, and the place with perpetrator one, were dropped
+# (migration 0028): since the rollups of all time (migration 0012) no query of the benchmark
+# read them, and they were a fifth of the database (docs/analytics.md).
 FACETS = ("event_type", "sub_event_type", "category", "target", "admin1", "admin2")
 _COUNTED = ("deleted_at", "review_status")
 #: The ordered covering indexes of the incidents: name, and the columns before the ``FACETS``.
-FACET_INDEXES = {
-    "ix_incident_place_facets": ("location_name", "location_id", "sector_id"),
-    "ix_incident_perpetrator_facets": ("perpetrator",),
-    "ix_incident_day_facets": ("event_date",),
-}
+FACET_INDEXES = {"ix_incident_day_facets": ("event_date",)}
 #: What the day index holds after the tolls, in no useful order: the place, the perpetrator and
 #: whether explosives were used, so that a period's range of days is read from the index alone
 #: whatever the grouping or filter (without visiting the table, whose rows lie in the order they came).
@@ -224,13 +220,6 @@ Index(
     *(_INCIDENT.c[c] for c in ("mission_id", "event_date")),
     sqlite_where=_DRAFT,
     postgresql_where=_DRAFT,
-)
-# A place with a perpetrator: neither the place index nor the perpetrator index holds both (and
-# putting one after the other's first columns would split the groupings each serves).
-PLACE_PERPETRATOR_INDEX = ("ix_incident_place_perpetrator", ("location_name", "perpetrator"))
-Index(
-    PLACE_PERPETRATOR_INDEX[0],
-    *(_INCIDENT.c[c] for c in ("mission_id", *PLACE_PERPETRATOR_INDEX[1], "event_date", *_COUNTED, *TOLL_FIELDS)),
 )
 
 
