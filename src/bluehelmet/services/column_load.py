@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bluehelmet.domain.records import Record
 from bluehelmet.services import records
@@ -33,12 +34,16 @@ from bluehelmet.services.loading import Converter, Resolver, after_load, find_mi
 from bluehelmet.storage import bulk, repository
 from bluehelmet.storage.audit_codec import STAMPS
 from bluehelmet.storage.audit_store import append_block_of_rows
+from bluehelmet.storage.bulk import Same
 from bluehelmet.storage.tables import TABLES
 
 __all__ = ["ColumnBatch", "ColumnContext", "ColumnReader", "load_columns"]
 
 #: A load that writes this many records refreshes the planner's statistics afterwards.
 _ANALYSE_AFTER = 10_000
+#: A file of more than one batch into a table of fewer rows than this has its secondary indexes
+#: built once after the rows are in, rather than kept row by row (SQLite).
+_SMALL_TABLE = 200_000
 
 
 @dataclass
@@ -113,12 +118,16 @@ def load_columns(
             resolver = Resolver(tx, mission_id, report)
             context = ColumnContext(tx, cls, resolver, BatchContext(tx, cls))
             writer = _Writer(tx, cls, mission_id)
-            for batch in reader(context):
-                writer.write(batch, report)
-                if batch.slow:
-                    load_batched(tx, cls, batch.slow, report, resolver, convert, None)
-                if progress is not None and batch.last_number:
-                    progress(batch.last_number)
+            small = (tx.session.scalar(select(func.count()).select_from(TABLES[cls])) or 0) < _SMALL_TABLE
+            with ExitStack() as suspended:
+                for number, batch in enumerate(reader(context)):
+                    if number == 1 and small:  # a second batch: a large file into a small table
+                        suspended.enter_context(bulk.indexes_suspended(tx.session, TABLES[cls], suspend=True))
+                    writer.write(batch, report)
+                    if batch.slow:
+                        load_batched(tx, cls, batch.slow, report, resolver, convert, None)
+                    if progress is not None and batch.last_number:
+                        progress(batch.last_number)
             if not report.written:
                 raise _RollBack
     except _RollBack:
@@ -130,20 +139,13 @@ def load_columns(
     return report
 
 
-@dataclass(frozen=True)
-class _One:
-    """A column with one value for every row."""
-
-    value: Any
-
-
-def _default(f: dataclasses.Field[Any]) -> _One | Callable[[], Any] | None:
+def _default(f: dataclasses.Field[Any]) -> Same | Callable[[], Any] | None:
     """A field's default for every row, or the factory that makes one a row (a uid), or None."""
     if f.default is not dataclasses.MISSING:
-        return _One(f.default)
+        return Same(f.default)
     if f.default_factory is not dataclasses.MISSING:
         factory = f.default_factory
-        return _One(factory()) if factory() == factory() else factory
+        return Same(factory()) if factory() == factory() else factory
     return None  # required: the reader gives it (or the mission, for mission_id)
 
 
@@ -165,7 +167,7 @@ class _Writer:
             raise AssertionError("the audit's block rows expect the stamps first")
         self.defaults = {f.name: _default(f) for f in dataclasses.fields(cls)}
         if "mission_id" in self.fields:
-            self.defaults["mission_id"] = _One(mission_id)
+            self.defaults["mission_id"] = Same(mission_id)
 
     def write(self, batch: ColumnBatch, report: LoadReport) -> None:
         count = len(batch.numbers)
@@ -174,18 +176,17 @@ class _Writer:
             return
         session, now, actor = self.tx.session, self.tx.now(), self.tx.actor
         ids = repository.reserve_ids(session, self.cls, count)
-        stamped: dict[str, list[Any] | _One] = {
-            "id": ids, "version": _One(1), "created_at": _One(now), "created_by": _One(actor),
-            "updated_at": _One(now), "updated_by": _One(actor), "deleted_at": _One(None), "deleted_by": _One(None),
+        stamped: dict[str, list[Any] | Same] = {
+            "id": ids, "version": Same(1), "created_at": Same(now), "created_by": Same(actor),
+            "updated_at": Same(now), "updated_by": Same(actor), "deleted_at": Same(None), "deleted_by": Same(None),
         }  # fmt: skip
-        columns: dict[str, list[Any] | _One] = {}
+        columns: dict[str, list[Any] | Same] = {}
         for name in self.fields:
             given = stamped.get(name) or batch.values.get(name) or self.defaults.get(name)
             if given is None:
                 raise ValueError(f"the reader gave no {name} column")
-            columns[name] = given if isinstance(given, list | _One) else [given() for _ in range(count)]
-        names = tuple(c.name for c in self.table.columns)
-        bulk.write_rows(session, self.table, names, _rows(columns, names, count))
+            columns[name] = given if isinstance(given, list | Same) else [given() for _ in range(count)]
+        bulk.write_rows(session, self.table, {c.name: columns[c.name] for c in self.table.columns}, count)
         keys = [name for name in self.fields if name not in STAMPS]
         audit_rows = _rows({k: _audit_column(columns[k], count) for k in keys}, tuple(keys), count)
         append_block_of_rows(session, self.table, self.cls.__name__, actor, now, ids, keys, audit_rows)
@@ -193,15 +194,15 @@ class _Writer:
         report.created += count
 
 
-def _audit_column(column: list[Any] | _One, count: int) -> list[Any] | _One:
-    if isinstance(column, _One):
-        return _One(_json(column.value))
+def _audit_column(column: list[Any] | Same, count: int) -> list[Any] | Same:
+    if isinstance(column, Same):
+        return Same(_json(column.value))
     if any(isinstance(v, date) for v in column[:1]):
         return [_json(v) for v in column]
     return column
 
 
-def _rows(columns: Mapping[str, list[Any] | _One], names: tuple[str, ...], count: int) -> list[tuple[Any, ...]]:
+def _rows(columns: Mapping[str, list[Any] | Same], names: tuple[str, ...], count: int) -> list[tuple[Any, ...]]:
     """Rows from columns given as lists (one value a row) or as one value for every row."""
-    parts = [repeat(c.value, count) if isinstance(c := columns[n], _One) else c for n in names]
+    parts = [repeat(c.value, count) if isinstance(c := columns[n], Same) else c for n in names]
     return list(zip(*parts, strict=False))
