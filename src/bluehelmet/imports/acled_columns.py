@@ -153,11 +153,14 @@ class _Batches:
                     raise NotColumnar("a row of another width, or a blank line")
                 pending.append(chunk)
                 count += chunk.num_rows
-                if count >= BATCH_ROWS:
+                while count >= BATCH_ROWS:
                     table = pa.Table.from_batches(pending)
-                    pending, count = [], 0
                     if held is not None:
                         table = pa.concat_tables([held, table])
+                    rest = table.slice(len(held) if held is not None else 0)  # what stays pending
+                    table = table.slice(0, (len(held) if held is not None else 0) + BATCH_ROWS)
+                    left = rest.slice(BATCH_ROWS)
+                    pending, count = left.to_batches(), left.num_rows
                     table, held = _hold_last_event(table, self.names.index("event_id_cnty"))
                     yield self.convert(table, number)
                     number += table.num_rows
@@ -165,11 +168,11 @@ class _Batches:
             raise NotColumnar(str(error)) from None
         if irregular:
             raise NotColumnar("a row of another width, or a blank line")
-        rest = [held] if held is not None else []
+        tail = [held] if held is not None else []
         if pending:
-            rest.append(pa.Table.from_batches(pending))
-        if rest:
-            table = pa.concat_tables(rest)
+            tail.append(pa.Table.from_batches(pending, schema=reader.schema))
+        if tail:
+            table = pa.concat_tables(tail)
             if table.num_rows:
                 yield self.convert(table, number)
 
@@ -394,12 +397,24 @@ class _Batches:
         slow: list[tuple[int, Mapping[str, Any]]] = []
         if len(slow_at):
             rows = table.take(pa.array(slow_at)).to_pylist()
-            events = (
+            events = [
                 (int(numbers[i]), AcledEvent(int(numbers[i]), _cells(self.header, row)))
                 for i, row in zip(slow_at.tolist(), rows, strict=True)
-            )
-            slow = list(group_events(events))
+            ]
+            slow = list(_adjacent_events(events))
         return ColumnBatch([int(numbers[i]) for i in fast], chosen, slow, last)
+
+
+def _adjacent_events(events: list[tuple[int, AcledEvent]]) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    """``group_events`` over rows of the file that follow each other only (rows proved between
+    two rows of one event keep them apart, as in the file)."""
+    run: list[tuple[int, AcledEvent]] = []
+    for number, event in events:
+        if run and number != run[-1][0] + 1:
+            yield from group_events(run)
+            run = []
+        run.append((number, event))
+    yield from group_events(run)
 
 
 def _cells(header: list[str], row: dict[str, Any]) -> dict[str, str]:
