@@ -8,6 +8,7 @@ database by the columnar path, then compares everything each wrote (ids and stam
 from __future__ import annotations
 
 import itertools
+import re
 import signal
 import subprocess
 import sys
@@ -37,16 +38,25 @@ _BASE = _events(12)
 _COUNTER = itertools.count()
 
 
+def _without_ids(report: loading.LoadReport) -> dict[str, Any]:
+    """The report, a record named by its id (``Incident #348``) named without it: the two
+    missions of one database give the same incident different ids."""
+    found = report.as_dict()
+    for name in ("problems", "warnings"):
+        found[name] = [{**p, "reason": re.sub(r"#\d+", "#N", p["reason"])} for p in found[name]]
+    return found
+
+
 def _row_path(db: Database, path: Path, mission: str) -> dict[str, Any]:
     report = loading.load(db, "analyst", "Incident", IMPORTER.rows(path), mission=mission,
                           source=f"acled import: {path.name}", convert=IMPORTER.convert)  # fmt: skip
-    return report.as_dict()
+    return _without_ids(report)
 
 
 def _column_path(db: Database, path: Path, mission: str) -> dict[str, Any]:
     report = load_columns(db, "analyst", "Incident", acled_columns.acled_columns(path), mission=mission,
                           source=f"acled import: {path.name}", convert=IMPORTER.convert)  # fmt: skip
-    return report.as_dict()
+    return _without_ids(report)
 
 
 def _rollups_clean(db: Database) -> None:
@@ -105,16 +115,17 @@ def acled_files(draw: st.DrawFn) -> list[dict[str, str]]:
     return rows
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(rows=acled_files())
 def test_the_columnar_and_row_paths_write_and_report_the_same(
     two_missions: Database, tmp_path_factory: pytest.TempPathFactory, rows: list[dict[str, str]]
 ) -> None:
     path = write_acled(tmp_path_factory.mktemp("acled") / "acled.csv", rows)
-    by_rows = _row_path(two_missions, path, "A")
-    by_columns = _column_path(two_missions, path, "B")
-    assert by_columns == by_rows
-    assert _written(two_missions, "B") == _written(two_missions, "A")
+    for _ in range(2):  # and again: nothing changed, or the updates the row path makes
+        by_rows = _row_path(two_missions, path, "A")
+        by_columns = _column_path(two_missions, path, "B")
+        assert by_columns == by_rows
+        assert _written(two_missions, "B") == _written(two_missions, "A")
     _rollups_clean(two_missions)
 
 
@@ -138,6 +149,10 @@ def test_clean_rows_are_written_in_bulk(
     assert len(proved) > 3 and sum(proved) >= 0.9 * len(rows)
     assert _written(two_missions, "B") == _written(two_missions, "A")
     _rollups_clean(two_missions)
+    entries = _counts(two_missions)[1]
+    again = _column_path(two_missions, path, "B")
+    assert again == _row_path(two_missions, path, "A")
+    assert again["unchanged"] == again["rows"] > 0 and _counts(two_missions)[1] == entries  # no audit entry
 
 
 def _counts(db: Database) -> tuple[int, int, int]:

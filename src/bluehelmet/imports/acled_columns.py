@@ -71,6 +71,8 @@ _TYPED_NUMBER = (
 )
 _DECIMAL = r"^-?[0-9]{1,3}(\.[0-9]{1,15})?$"
 _COUNT = r"^[0-9]{1,10}$"
+#: Fields the row path leaves as stored when it has no value for them (an update sets only what it derives).
+_KEPT_WHEN_NONE = frozenset({"location_id", "category", "target", "latitude", "longitude"})
 _TEXT_COLUMNS = ("disorder_type", "source", "source_scale", "tags", "notes", "admin1", "admin2", "admin3")
 
 
@@ -220,7 +222,7 @@ class _Batches:
                 ok &= ~pc.match_substring_regex(array, _INVISIBLE).to_numpy(zero_copy_only=False)
         ids = get(table, "event_id_cnty")
         id_list = ids.to_pylist()
-        ok &= self.single_new_events(id_list, ok)
+        new, again = self.first_meetings(id_list)
         values: dict[str, Any] = {"external_id": id_list}
         ok &= self.kinds(table, values)
         ok &= self.place(table, values)
@@ -232,26 +234,36 @@ class _Batches:
         values["provenance"] = ["ACLED"] * n
         assert ACLED.review_status is not None and ACLED.provenance == "ACLED"
         values["review_status"] = [ACLED.review_status.value] * n
-        return self.split(table, numbers, ok, values, first_number + n)
+        fast, unchanged = ok & new, np.zeros(n, dtype=bool)
+        if (ok & again).any():
+            at = np.flatnonzero(ok & again)
+            compared = {k: [v[i] for i in at.tolist()] for k, v in values.items() if k != "review_status"}
+            unchanged[at] = self.context.unchanged("external_id", compared, _KEPT_WHEN_NONE)
+        bloom = self.state.seen
+        for i in np.flatnonzero(fast | unchanged).tolist():
+            bloom.add(id_list[i])  # as the row path's conversion would have
+        return self.split(table, numbers, fast, unchanged, values, first_number + n)
 
-    def single_new_events(self, ids: list[str], ok: np.ndarray) -> np.ndarray:
-        """Rows of an event of one row, whose id is met for the first time (not stored either)."""
+    def first_meetings(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Rows of an event of one row whose id is met for the first time in the file: not
+        stored (new), and stored (perhaps unchanged)."""
         n = len(ids)
-        result = np.array([bool(i) for i in ids], dtype=bool)
+        single = np.array([bool(i) for i in ids], dtype=bool)
         for i in range(1, n):  # adjacent rows of one event: merged by the row path
             if ids[i] and ids[i] == ids[i - 1]:
-                result[i] = result[i - 1] = False
+                single[i] = single[i - 1] = False
         stored = self.context.stored("external_id", [i for i in ids if i])
-        seen, bloom = self.seen, self.state.seen
+        new, again = single.copy(), np.zeros(n, dtype=bool)
+        seen = self.seen
         for i, event_id in enumerate(ids):
             if not event_id:
                 continue
-            if event_id in seen or event_id in stored:
-                result[i] = False
+            if event_id in seen:
+                new[i] = False
+            elif event_id in stored:
+                again[i], new[i] = single[i], False
             seen.add(event_id)
-            if result[i] and ok[i]:
-                bloom.add(event_id)  # as the row path's conversion would have
-        return result
+        return new, again
 
     def kinds(self, table: pa.Table, values: dict[str, Any]) -> np.ndarray:
         get = self.column
@@ -389,11 +401,17 @@ class _Batches:
         return ok
 
     def split(
-        self, table: pa.Table, numbers: np.ndarray, ok: np.ndarray, values: dict[str, Any], last: int
+        self,
+        table: pa.Table,
+        numbers: np.ndarray,
+        ok: np.ndarray,
+        unchanged: np.ndarray,
+        values: dict[str, Any],
+        last: int,
     ) -> ColumnBatch:
         fast = np.flatnonzero(ok).tolist()
         chosen = {name: [column[i] for i in fast] for name, column in values.items()}
-        slow_at = np.flatnonzero(~ok)
+        slow_at = np.flatnonzero(~(ok | unchanged))
         slow: list[tuple[int, Mapping[str, Any]]] = []
         if len(slow_at):
             rows = table.take(pa.array(slow_at)).to_pylist()
@@ -402,7 +420,7 @@ class _Batches:
                 for i, row in zip(slow_at.tolist(), rows, strict=True)
             ]
             slow = list(_adjacent_events(events))
-        return ColumnBatch([int(numbers[i]) for i in fast], chosen, slow, last)
+        return ColumnBatch([int(numbers[i]) for i in fast], chosen, slow, last, int(unchanged.sum()))
 
 
 def _adjacent_events(events: list[tuple[int, AcledEvent]]) -> Iterator[tuple[int, Mapping[str, Any]]]:

@@ -56,6 +56,8 @@ class ColumnBatch:
     values: dict[str, list[Any]]
     slow: list[tuple[int, Mapping[str, Any]]] = field(default_factory=list)
     last_number: int = 0
+    #: Rows proved to be stored already exactly as the row path would leave them (no write).
+    unchanged: int = 0
 
 
 @dataclass
@@ -84,6 +86,31 @@ class ColumnContext:
                 stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
             found.update(str(v) for v in self.tx.session.scalars(stmt))
         return found
+
+    def unchanged(self, key: str, rows: Mapping[str, list[Any]], kept_when_none: frozenset[str]) -> list[bool]:
+        """For each row (fields by name, ``key`` among them), whether the live record of the
+        mission with that key holds exactly those values already; a field in ``kept_when_none``
+        whose value is None is not compared (the row path would leave it as stored)."""
+        table, names = TABLES[self.cls], list(rows)
+        keys, at = rows[key], names.index(key)
+        stored: dict[Any, Any] = {}
+        wanted = sorted(set(keys))
+        for start in range(0, len(wanted), 5000):
+            stmt = select(*[table.c[n] for n in names]).where(
+                table.c[key].in_(wanted[start : start + 5000]), table.c.deleted_at.is_(None)
+            )
+            if self.resolver.mission_id is not None and "mission_id" in table.c:
+                stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
+            stored.update((row[at], row) for row in self.tx.session.execute(stmt))
+        columns = [(j, rows[n], n in kept_when_none) for j, n in enumerate(names)]
+        same = []
+        for i, value in enumerate(keys):
+            row = stored.get(value)
+            same.append(
+                row is not None
+                and all((kept and column[i] is None) or row[j] == column[i] for j, column, kept in columns)
+            )
+        return same
 
 
 #: A file read in columns: given the context, its batches in file order.
@@ -124,6 +151,8 @@ def load_columns(
                     if number == 1 and small:  # a second batch: a large file into a small table
                         suspended.enter_context(bulk.indexes_suspended(tx.session, TABLES[cls], suspend=True))
                     writer.write(batch, report)
+                    report.rows += batch.unchanged
+                    report.unchanged += batch.unchanged
                     if batch.slow:
                         load_batched(tx, cls, batch.slow, report, resolver, convert, None)
                     if progress is not None and batch.last_number:
