@@ -14,7 +14,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.load_report import LoadReport
 from bluehelmet.services.loading import Converter
 
-__all__ = ["IMPORTERS", "Importer", "import_file", "register", "table_importer"]
+__all__ = ["IMPORTERS", "Importer", "NotColumnar", "import_file", "register", "table_importer"]
 
 
 @dataclass(frozen=True)
