@@ -75,7 +75,7 @@ def step_synth(out: str, incidents: str) -> dict[str, Any]:
 def step_bluehelmet_import(out: str, url: str) -> dict[str, Any]:
     from bluehelmet.config import Settings  # noqa: PLC0415
     from bluehelmet.imports.acled import IMPORTER  # noqa: PLC0415
-    from bluehelmet.imports.registry import table_importer  # noqa: PLC0415
+    from bluehelmet.imports.registry import import_file, table_importer  # noqa: PLC0415
     from bluehelmet.services import loading  # noqa: PLC0415
     from bluehelmet.services.database import Database  # noqa: PLC0415
 
@@ -87,7 +87,7 @@ def step_bluehelmet_import(out: str, url: str) -> dict[str, Any]:
     path = Path(out) / "incidents.csv"
     rows = sum(1 for _ in path.open(encoding="utf-8")) - 1
     started = time.perf_counter()
-    report = loading.load(db, "bench", "Incident", IMPORTER.rows(path), source="acled", convert=IMPORTER.convert)
+    report = import_file(db, "bench", IMPORTER, path)  # as `bluehelmet import acled`: in columns
     seconds = time.perf_counter() - started
     assert report.written, report.problems[:3]
     db.close()

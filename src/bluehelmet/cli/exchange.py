@@ -14,9 +14,9 @@ from bluehelmet.cli.intake import import_odk
 from bluehelmet.domain.catalogue import entity_name
 from bluehelmet.exports.parallel import PARALLEL_FROM, export_file
 from bluehelmet.exports.writers import FORMATS, write_template
-from bluehelmet.imports.registry import IMPORTERS, table_importer
+from bluehelmet.imports.registry import IMPORTERS, import_file, table_importer
 from bluehelmet.imports.tables import count_rows
-from bluehelmet.services import exchange, exporting, loading, records
+from bluehelmet.services import exchange, exporting, records
 
 __all__ = ["COMMANDS", "export_command", "import_command", "template_command"]
 
@@ -88,11 +88,7 @@ def import_command(door: Door, kind: str, path: Path, mission: str | None, dry_r
     importer = IMPORTERS.get(kind) or table_importer(entity_name(records.kind_of(kind)))
     update, close = _progress(count_rows(path), f"importing {path.name}")
     try:
-        report = loading.load(
-            door.db, door.actor, importer.kind, importer.rows(path), mission=mission,
-            source=f"{importer.name} import: {path.name}", dry_run=dry_run, convert=importer.convert,
-            progress=update,
-        )  # fmt: skip
+        report = import_file(door.db, door.actor, importer, path, mission=mission, dry_run=dry_run, progress=update)
     finally:
         close()
     counts = f"{report.rows} rows: {report.created} new, {report.updated} changed, {report.unchanged} unchanged"

@@ -35,6 +35,7 @@ from bluehelmet.geography import normalise
 from bluehelmet.imports.acled_mapping import ACLED, convert_event
 from bluehelmet.imports.registry import Importer, register
 from bluehelmet.imports.tables import FileProblem, read_table
+from bluehelmet.services.column_load import ColumnReader
 from bluehelmet.services.loading import Resolver
 
 __all__ = [
@@ -196,6 +197,15 @@ class _AcledConverter:
 convert_acled = _AcledConverter()
 
 
+def _columns(path: Path) -> ColumnReader:
+    """The file read in columns. Imported when used: pyarrow takes a while to load."""
+    from bluehelmet.imports.acled_columns import acled_columns  # noqa: PLC0415
+
+    return acled_columns(path)
+
+
 IMPORTER = register(
-    Importer("acled", "Incident", "ACLED exports (classic, newer, or one row per actor)", acled_rows, convert_acled)
+    Importer(
+        "acled", "Incident", "ACLED exports (classic, newer, or one row per actor)", acled_rows, convert_acled, _columns
+    )
 )

@@ -42,7 +42,7 @@ from bluehelmet.services.loading import Resolver
 if TYPE_CHECKING:
     from bluehelmet.imports.acled import AcledEvent
 
-__all__ = ["ACLED", "Origin", "convert_event", "parse_acled_date"]
+__all__ = ["ACLED", "Origin", "convert_event", "inter_code", "load_state", "parse_acled_date"]
 
 _PRECISION = {"time_precision": ("day", "week", "month"), "geo_precision": ("exact", "near", "region")}
 # ACLED's actor types, for files that write inter1/inter2/interaction as words (2024 onwards),
@@ -82,6 +82,20 @@ def parse_acled_date(text: str) -> date | None:
         return date(int(match.group(3)), month, int(match.group(1)))
     except ValueError:
         return None
+
+
+def inter_code(text: str, column: str) -> int | None:
+    """The code of an actor type (``inter1``, ``inter2``) or an interaction written as ACLED's
+    number or as words ("State forces-Civilians"); ValueError if it is neither."""
+    if not text or text.isdigit():
+        return int(text) if text else None
+    words = [normalise(part).removesuffix(" only").removesuffix("s") for part in text.split("-")]
+    codes = sorted(code for code in (_INTER.get(w) for w in words) if code is not None)
+    if len(codes) != len(words) or len(codes) > (2 if column == "interaction" else 1):
+        raise ValueError(text)
+    if column != "interaction":
+        return codes[0]
+    return codes[0] * 10 + (codes[1] if len(codes) == 2 else 0)  # "Rebel group only" is 20
 
 
 @dataclass(frozen=True)
@@ -127,7 +141,7 @@ class _LoadState:
 _STATES: WeakKeyDictionary[Resolver, _LoadState] = WeakKeyDictionary()
 
 
-def _state(resolver: Resolver) -> _LoadState:
+def load_state(resolver: Resolver) -> _LoadState:
     state = _STATES.get(resolver)
     if state is None:
         mission = records.get(resolver.tx, Mission, resolver.mission_id) if resolver.mission_id else None
@@ -170,17 +184,11 @@ class _Row:
 
     def inter(self, column: str) -> int | None:
         """An actor type or an interaction: ACLED's code, or words ("State forces-Civilians")."""
-        text = self.text(column)
-        if not text or text.isdigit():
-            return int(text) if text else None
-        words = [normalise(part).removesuffix(" only").removesuffix("s") for part in text.split("-")]
-        codes = sorted(code for code in (_INTER.get(w) for w in words) if code is not None)
-        if len(codes) != len(words) or len(codes) > (2 if column == "interaction" else 1):
+        try:
+            return inter_code(self.text(column), column)
+        except ValueError:
             self.refuse(column, "is not an ACLED actor type or interaction code")
             return None
-        if column != "interaction":
-            return codes[0]
-        return codes[0] * 10 + (codes[1] if len(codes) == 2 else 0)  # "Rebel group only" is 20
 
     def timestamp(self) -> int | None:
         text = self.text("timestamp")
@@ -276,7 +284,7 @@ def convert_event(
     Warnings are recorded on the resolver, at the event's first row. Needs the resolver of a
     load into a mission (``resolver.mission_id`` set).
     """
-    state = _state(resolver)
+    state = load_state(resolver)
     external_id = event.event_id or None
     stored = _stored(resolver, external_id)
     if external_id is not None and state.seen.add(external_id) and stored is not None:

@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import Any
 
 from bluehelmet.imports.tables import TableRow, read_table, with_rows
+from bluehelmet.services import loading
+from bluehelmet.services.column_load import ColumnReader, load_columns
+from bluehelmet.services.database import Database
+from bluehelmet.services.load_report import LoadReport
 from bluehelmet.services.loading import Converter
 
-__all__ = ["IMPORTERS", "Importer", "register", "table_importer"]
+__all__ = ["IMPORTERS", "Importer", "NotColumnar", "import_file", "register", "table_importer"]
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class Importer:
     description: str
     rows: Callable[[Path], Iterator[tuple[int, Mapping[str, Any]]]]
     convert: Converter | None = None
+    #: The file read in columns (``services/column_load.py``), for layouts that have it.
+    columns: Callable[[Path], ColumnReader] | None = None
 
 
 IMPORTERS: dict[str, Importer] = {}
@@ -39,3 +45,31 @@ def table_importer(kind: str) -> Importer:
         return with_rows(path, read_table(path))
 
     return Importer(kind, kind, f"{kind} records in bluehelmet's columns", rows)
+
+
+class NotColumnar(Exception):
+    """A reader in columns cannot read this file as the row path does: it is read row by row."""
+
+
+def import_file(
+    db: Database,
+    actor: str,
+    importer: Importer,
+    path: Path,
+    *,
+    mission: str | None = None,
+    dry_run: bool = False,
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Load ``path`` with ``importer``, all or nothing: in columns when the layout has a
+    columnar reader and the file suits it, else row by row. The report is the same either way."""
+    source = f"{importer.name} import: {path.name}"
+    if importer.columns is not None and importer.convert is not None:
+        try:
+            reader = importer.columns(path)
+            return load_columns(db, actor, importer.kind, reader, mission=mission, source=source, dry_run=dry_run,
+                                convert=importer.convert, progress=progress)  # fmt: skip
+        except NotColumnar:
+            pass  # nothing was written: the transaction rolled back
+    return loading.load(db, actor, importer.kind, importer.rows(path), mission=mission, source=source,
+                        dry_run=dry_run, convert=importer.convert, progress=progress)  # fmt: skip

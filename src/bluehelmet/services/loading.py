@@ -36,8 +36,10 @@ __all__ = [
     "LoadReport",
     "Resolver",
     "RowProblem",
+    "after_load",
     "find_mission",
     "load",
+    "load_batched",
     "load_into",
 ]
 
@@ -203,11 +205,11 @@ def load(
     if report.written and report.created + report.updated >= _ANALYSE_AFTER:
         db.analyse(cls)
     if report.written and report.created + report.updated:
-        _after_load(db, actor, cls, mission_id)
+        after_load(db, actor, cls, mission_id)
     return report
 
 
-def _after_load(db: Database, actor: str, cls: type[Record], mission_id: int | None) -> None:
+def after_load(db: Database, actor: str, cls: type[Record], mission_id: int | None) -> None:
     """The alert rules that read ``cls``, evaluated once for the whole import, after it
     committed (``services.watch.after_change``: a failure there is logged, the import kept).
     Imported here, not above: ``services.watch`` reads missions through this module."""
@@ -235,7 +237,7 @@ def load_into(
     otherwise nothing is kept, so any number of rows loads in constant memory."""
     convert = convert or _text_converter
     if batched and not keep and parent is None and can_batch(cls):
-        _load_batched(tx, cls, rows, report, resolver, convert, progress)
+        load_batched(tx, cls, rows, report, resolver, convert, progress)
         return []
     written: list[Record] = []
     resolver.report = report
@@ -424,7 +426,7 @@ class _Batch:
         self.pending.clear()
 
 
-def _load_batched(
+def load_batched(
     tx: Transaction,
     cls: type[Record],
     rows: Iterable[tuple[int, Mapping[str, Any]]],

@@ -11,15 +11,16 @@ from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, insert, select
+from sqlalchemy import Connection, Row, Table, insert, literal, select
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.audit import AuditAction, AuditEntry
+from bluehelmet.domain.records import JSONValue
 from bluehelmet.storage import audit_codec
 from bluehelmet.storage.audit_codec import Form, Image
 from bluehelmet.storage.tables import audit_block_table, audit_table
 
-__all__ = ["Blocks", "append", "append_creations", "decode_rows", "every_entry", "history"]
+__all__ = ["Blocks", "append", "append_block_of_rows", "append_creations", "decode_rows", "every_entry", "history"]
 
 _COLUMNS = ("entity", "record_id", "action", "version", "actor", "at", "before", "after", "form", "block_id")
 _CACHE = "bluehelmet.audit_blocks"
@@ -111,6 +112,48 @@ def append_creations(session: Session, entity: str, actor: str, created: Iterabl
         fits = {}
     rows = [_row(e, Form.BLOCK, None, None, block_id) if e.record_id in fits else _encoded(session, e) for e in entries]
     _insert(session, rows)
+
+
+def append_block_of_rows(
+    session: Session,
+    table: Table,
+    entity: str,
+    actor: str,
+    at: datetime,
+    ids: Sequence[int],
+    keys: Sequence[str],
+    rows: Sequence[Sequence[JSONValue]],
+) -> None:
+    """Append the creations of rows just written to ``table`` with ``ids`` (version 1, by
+    ``actor`` at ``at``): their values (``keys`` in the images' order, stamps left out, as JSON
+    values) as one block, and one entry a row written by the database from the rows themselves
+    (``INSERT ... SELECT``), as :func:`append_creations` stores a batch whose images share their keys."""
+    if not ids:
+        return
+    data = audit_codec.encode_block(keys, dict(zip(ids, rows, strict=True)))
+    stmt = insert(audit_block_table).values(entity=entity, data=data).returning(audit_block_table.c.id)
+    block_id = int(session.execute(stmt).scalar_one())
+    constants = [
+        literal(entity, audit_table.c.entity.type).label("entity"),
+        table.c.id.label("record_id"),
+        literal(AuditAction.CREATE, audit_table.c.action.type).label("action"),
+        literal(1, audit_table.c.version.type).label("version"),
+        literal(actor, audit_table.c.actor.type).label("actor"),
+        literal(at, audit_table.c.at.type).label("at"),
+        literal(int(Form.BLOCK), audit_table.c.form.type).label("form"),
+        literal(block_id, audit_table.c.block_id.type).label("block_id"),
+    ]
+    written = select(*constants).where(_among(table.c.id, ids)).order_by(table.c.id)
+    names = ["entity", "record_id", "action", "version", "actor", "at", "form", "block_id"]
+    session.execute(insert(audit_table).from_select(names, written))
+
+
+def _among(column: Any, ids: Sequence[int]) -> Any:
+    """``column`` is one of ``ids``: a range when they follow each other (as reserved)."""
+    first, last = min(ids), max(ids)
+    if last - first + 1 == len(ids):
+        return column.between(first, last)
+    return column.in_(list(ids))
 
 
 def decode_rows(rows: Iterable[Row[Any]], blocks: Blocks) -> Iterator[AuditEntry]:

@@ -1,0 +1,237 @@
+"""Loading a large file of new records in columns, all or nothing, with set-based writes.
+
+A reader (a door: ``imports/acled_columns.py``) converts a file a batch of rows at a time in
+columns and sorts its rows in two: those it has proved the row-by-row path would write as new
+records, unchanged, with no problem and no warning (``ColumnBatch.values``), and all the others
+(``ColumnBatch.slow``), which go through that path itself (``loading.load_batched``), so that
+their problems, warnings and updates are the row path's own, word for word.
+
+The proved rows of a batch are written together: the records by the driver in bulk
+(``storage/bulk.py``: ``executemany`` on SQLite, ``COPY`` on PostgreSQL), their audit entries
+as one compressed block of creations and one ``INSERT ... SELECT`` over the rows just written,
+and the rollups by one ``INSERT ... SELECT ... GROUP BY ... ON CONFLICT`` a rollup over the
+same rows. Everything is in the load's one transaction: a problem anywhere rolls all of it back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import ExitStack
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import repeat
+from typing import Any
+
+from sqlalchemy import func, select
+
+from bluehelmet.domain.records import Record
+from bluehelmet.services import records
+from bluehelmet.services.batching import BatchContext
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.services.load_report import LoadReport
+from bluehelmet.services.loading import Converter, Resolver, after_load, find_mission, load_batched
+from bluehelmet.storage import bulk, repository
+from bluehelmet.storage.audit_codec import STAMPS
+from bluehelmet.storage.audit_store import append_block_of_rows
+from bluehelmet.storage.bulk import Same
+from bluehelmet.storage.tables import TABLES
+
+__all__ = ["ColumnBatch", "ColumnContext", "ColumnReader", "load_columns"]
+
+#: A load that writes this many records refreshes the planner's statistics afterwards.
+_ANALYSE_AFTER = 10_000
+#: A file of more than one batch into a table of fewer rows than this has its secondary indexes
+#: built once after the rows are in, rather than kept row by row (SQLite).
+_SMALL_TABLE = 200_000
+
+
+@dataclass
+class ColumnBatch:
+    """One batch of a file: the rows proved new and clean, as columns of field values (dates as
+    dates, choices as their text), with their row numbers; the other rows for the row path, in
+    file order; and the last row number the batch reached (for progress)."""
+
+    numbers: list[int]
+    values: dict[str, list[Any]]
+    slow: list[tuple[int, Mapping[str, Any]]] = field(default_factory=list)
+    last_number: int = 0
+    #: Rows proved to be stored already exactly as the row path would leave them (no write).
+    unchanged: int = 0
+
+
+@dataclass
+class ColumnContext:
+    """What a reader may ask while it converts: the load's resolver (names, the mission), the
+    rules' context (records of other kinds), today, and which natural keys are stored."""
+
+    tx: Transaction
+    cls: type[Record]
+    resolver: Resolver
+    rules: BatchContext
+
+    @property
+    def today(self) -> date:
+        return self.rules.today
+
+    def stored(self, column: str, values: Sequence[str]) -> set[str]:
+        """The ``values`` of ``column`` that a record of the kind in this mission already has
+        (deleted ones included: the row path would update or refuse them)."""
+        table = TABLES[self.cls]
+        found: set[str] = set()
+        wanted = sorted(set(values))
+        for start in range(0, len(wanted), 5000):
+            stmt = select(table.c[column]).where(table.c[column].in_(wanted[start : start + 5000]))
+            if self.resolver.mission_id is not None and "mission_id" in table.c:
+                stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
+            found.update(str(v) for v in self.tx.session.scalars(stmt))
+        return found
+
+    def unchanged(self, key: str, rows: Mapping[str, list[Any]], kept_when_none: frozenset[str]) -> list[bool]:
+        """For each row (fields by name, ``key`` among them), whether the live record of the
+        mission with that key holds exactly those values already; a field in ``kept_when_none``
+        whose value is None is not compared (the row path would leave it as stored)."""
+        table, names = TABLES[self.cls], list(rows)
+        keys, at = rows[key], names.index(key)
+        stored: dict[Any, Any] = {}
+        wanted = sorted(set(keys))
+        for start in range(0, len(wanted), 5000):
+            stmt = select(*[table.c[n] for n in names]).where(
+                table.c[key].in_(wanted[start : start + 5000]), table.c.deleted_at.is_(None)
+            )
+            if self.resolver.mission_id is not None and "mission_id" in table.c:
+                stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
+            stored.update((row[at], row) for row in self.tx.session.execute(stmt))
+        columns = [(j, rows[n], n in kept_when_none) for j, n in enumerate(names)]
+        same = []
+        for i, value in enumerate(keys):
+            row = stored.get(value)
+            same.append(
+                row is not None
+                and all((kept and column[i] is None) or row[j] == column[i] for j, column, kept in columns)
+            )
+        return same
+
+
+#: A file read in columns: given the context, its batches in file order.
+ColumnReader = Callable[[ColumnContext], Iterator[ColumnBatch]]
+
+
+class _RollBack(Exception):
+    """Raised inside the transaction to undo a dry run or a refused load."""
+
+
+def load_columns(
+    db: Database,
+    actor: str,
+    kind: str | type[Record],
+    reader: ColumnReader,
+    *,
+    mission: str | None = None,
+    source: str = "",
+    dry_run: bool = False,
+    convert: Converter,
+    progress: Callable[[int], None] | None = None,
+) -> LoadReport:
+    """Load a file read in columns as records of ``kind``, all or nothing; ``convert`` is the
+    row path's converter for the rows the reader leaves to it. The report is the one
+    ``loading.load`` gives for the same file."""
+    cls = records.kind_of(kind)
+    report = LoadReport(source=source, kind=cls.__name__, dry_run=dry_run)
+    mission_id: int | None = None
+    try:
+        with db.transaction(actor) as tx:
+            mission_id = find_mission(tx, mission).id if "mission_id" in cls.__dataclass_fields__ else None
+            resolver = Resolver(tx, mission_id, report)
+            context = ColumnContext(tx, cls, resolver, BatchContext(tx, cls))
+            writer = _Writer(tx, cls, mission_id)
+            small = (tx.session.scalar(select(func.count()).select_from(TABLES[cls])) or 0) < _SMALL_TABLE
+            with ExitStack() as suspended:
+                for number, batch in enumerate(reader(context)):
+                    if number == 1 and small:  # a second batch: a large file into a small table
+                        suspended.enter_context(bulk.indexes_suspended(tx.session, TABLES[cls], suspend=True))
+                    writer.write(batch, report)
+                    report.rows += batch.unchanged
+                    report.unchanged += batch.unchanged
+                    if batch.slow:
+                        load_batched(tx, cls, batch.slow, report, resolver, convert, None)
+                    if progress is not None and batch.last_number:
+                        progress(batch.last_number)
+            if not report.written:
+                raise _RollBack
+    except _RollBack:
+        pass
+    if report.written and report.created + report.updated >= _ANALYSE_AFTER:
+        db.analyse(cls)
+    if report.written and report.created + report.updated:
+        after_load(db, actor, cls, mission_id)
+    return report
+
+
+def _default(f: dataclasses.Field[Any]) -> Same | Callable[[], Any] | None:
+    """A field's default for every row, or the factory that makes one a row (a uid), or None."""
+    if f.default is not dataclasses.MISSING:
+        return Same(f.default)
+    if f.default_factory is not dataclasses.MISSING:
+        factory = f.default_factory
+        return Same(factory()) if factory() == factory() else factory
+    return None  # required: the reader gives it (or the mission, for mission_id)
+
+
+def _json(value: Any) -> Any:
+    """A field value as the audit's images hold it (snapshot's JSON values)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+class _Writer:
+    """Writes the proved rows of each batch: records, audit, rollups."""
+
+    def __init__(self, tx: Transaction, cls: type[Record], mission_id: int | None) -> None:
+        self.tx, self.cls, self.mission_id = tx, cls, mission_id
+        self.table = TABLES[cls]
+        self.fields = [f.name for f in dataclasses.fields(cls)]
+        if tuple(self.fields[: len(STAMPS)]) != STAMPS:
+            raise AssertionError("the audit's block rows expect the stamps first")
+        self.defaults = {f.name: _default(f) for f in dataclasses.fields(cls)}
+        if "mission_id" in self.fields:
+            self.defaults["mission_id"] = Same(mission_id)
+
+    def write(self, batch: ColumnBatch, report: LoadReport) -> None:
+        count = len(batch.numbers)
+        report.rows += count  # the row path counts the slow rows itself
+        if not count:
+            return
+        session, now, actor = self.tx.session, self.tx.now(), self.tx.actor
+        ids = repository.reserve_ids(session, self.cls, count)
+        stamped: dict[str, list[Any] | Same] = {
+            "id": ids, "version": Same(1), "created_at": Same(now), "created_by": Same(actor),
+            "updated_at": Same(now), "updated_by": Same(actor), "deleted_at": Same(None), "deleted_by": Same(None),
+        }  # fmt: skip
+        columns: dict[str, list[Any] | Same] = {}
+        for name in self.fields:
+            given = stamped.get(name) or batch.values.get(name) or self.defaults.get(name)
+            if given is None:
+                raise ValueError(f"the reader gave no {name} column")
+            columns[name] = given if isinstance(given, list | Same) else [given() for _ in range(count)]
+        bulk.write_rows(session, self.table, {c.name: columns[c.name] for c in self.table.columns}, count)
+        keys = [name for name in self.fields if name not in STAMPS]
+        audit_rows = _rows({k: _audit_column(columns[k], count) for k in keys}, tuple(keys), count)
+        append_block_of_rows(session, self.table, self.cls.__name__, actor, now, ids, keys, audit_rows)
+        bulk.count_in_rollups(session, self.table.c.id, ids)
+        report.created += count
+
+
+def _audit_column(column: list[Any] | Same, count: int) -> list[Any] | Same:
+    if isinstance(column, Same):
+        return Same(_json(column.value))
+    if any(isinstance(v, date) for v in column[:1]):
+        return [_json(v) for v in column]
+    return column
+
+
+def _rows(columns: Mapping[str, list[Any] | Same], names: tuple[str, ...], count: int) -> list[tuple[Any, ...]]:
+    """Rows from columns given as lists (one value a row) or as one value for every row."""
+    parts = [repeat(c.value, count) if isinstance(c := columns[n], Same) else c for n in names]
+    return list(zip(*parts, strict=False))

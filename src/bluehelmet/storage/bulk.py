@@ -1,0 +1,202 @@
+"""Writing many new rows at once: the driver's ``executemany`` on SQLite (one transaction),
+``COPY ... FROM STDIN`` on PostgreSQL (psycopg 3), the fastest way in for each."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import cache, partial
+from itertools import repeat
+from typing import Any
+
+from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, delete, func, insert, literal_column, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
+from bluehelmet.storage.aggregates import tallied_sums
+from bluehelmet.storage.database import execute_many
+from bluehelmet.storage.rollups import MEASURES, ROLLUPS, cell_text
+from bluehelmet.storage.search import INCIDENT_FIELDS
+from bluehelmet.storage.tables import TABLES
+from bluehelmet.storage.types import StrEnumType
+
+__all__ = ["Columns", "Same", "count_in_rollups", "indexes_suspended", "write_rows"]
+
+
+@dataclass(frozen=True)
+class Same:
+    """A column with one value for every row."""
+
+    value: Any
+
+
+#: Columns by name: a list of one value a row, or the one value of every row.
+Columns = Mapping[str, "list[Any] | Same"]
+
+
+def write_rows(session: Session, table: Table, columns: Columns, count: int) -> None:
+    """INSERT ``count`` rows given as ``columns`` (Python values, ``id`` among them) into
+    ``table``. Each column is converted for the driver once (a value for every row once, a
+    choice given as its text not at all). On SQLite the incidents' full-text index is filled
+    by one statement over the rows written rather than by its trigger once a row."""
+    if not count:
+        return
+    dialect = session.get_bind().dialect
+    names = tuple(columns)
+    converted = [_driver_column(dialect, table.c[name].type, columns[name], count) for name in names]
+    rows = list(zip(*converted, strict=True))
+    if dialect.name == "postgresql":
+        _copy(session, table, names, rows)
+        return
+    trigger = _search_trigger(session) if table.name == "incident" else None
+    connection = session.connection()
+    if trigger is not None:
+        connection.exec_driver_sql(f"DROP TRIGGER {_SEARCH_TRIGGER}")
+    execute_many(session, insert(table), names, rows)
+    if trigger is not None:
+        ids = columns["id"]
+        assert isinstance(ids, list)
+        if max(ids) - min(ids) + 1 != len(ids):
+            raise ValueError("the rows' ids do not follow each other")
+        body = " || ' ' || ".join(f"coalesce({name}, '')" for name in INCIDENT_FIELDS)
+        filled = f"INSERT INTO incident_search(rowid, body) SELECT id, {body} FROM incident WHERE id BETWEEN ? AND ?"  # noqa: S608
+        connection.exec_driver_sql(filled, (min(ids), max(ids)))
+        connection.exec_driver_sql(trigger)
+
+
+def _driver_column(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | Same, count: int) -> Iterable[Any]:
+    """A column's values as the driver takes them (COPY's on PostgreSQL)."""
+    convert = _converter(dialect, kind)
+    if isinstance(column, Same):
+        return repeat(column.value if convert is None else convert(column.value), count)
+    if convert is None or isinstance(kind, StrEnumType):  # a choice's text is what is stored
+        return column
+    return [convert(value) for value in column]
+
+
+def _converter(dialect: Dialect, kind: TypeEngine[Any]) -> Callable[[Any], Any] | None:
+    if dialect.name != "postgresql":
+        processor: Callable[[Any], Any] | None = kind.dialect_impl(dialect).bind_processor(dialect)
+        return processor
+    if isinstance(kind, JSON):
+        return _json_text
+    if isinstance(kind, TypeDecorator):
+        return partial(_decorated, kind, dialect)
+    return None
+
+
+def _copy(session: Session, table: Table, names: tuple[str, ...], rows: list[tuple[Any, ...]]) -> None:
+    dialect = session.get_bind().dialect
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None
+    columns = ", ".join(dialect.identifier_preparer.quote(n) for n in names)
+    target = dialect.identifier_preparer.format_table(table)
+    with raw.cursor() as cursor, cursor.copy(f"COPY {target} ({columns}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+        for row in rows:
+            copy.write_row(row)
+
+
+_SEARCH_TRIGGER = "incident_search_insert"
+
+
+def _search_trigger(session: Session) -> str | None:
+    """The SQL of the trigger that adds an incident to the full-text index (None: none here)."""
+    found = session.connection().exec_driver_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (_SEARCH_TRIGGER,)
+    )
+    row = found.first()
+    return None if row is None else str(row[0])
+
+
+@contextmanager
+def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator[None]:
+    """With ``suspend`` on SQLite, the table's secondary indexes (not those that keep a key
+    unique) dropped while the block writes, and built again from the rows after it: sorting a
+    million rows once is far cheaper than a million insertions into a dozen indexes. All in the
+    caller's transaction: a load that fails or is killed gives them back as they were."""
+    if not suspend or session.get_bind().dialect.name != "sqlite":
+        yield
+        return
+    connection = session.connection()
+    found = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table.name,),
+    ).all()
+    kept = [(str(name), str(sql)) for name, sql in found if not str(sql).upper().startswith("CREATE UNIQUE")]
+    for name, _ in kept:
+        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+    yield
+    for _, sql in kept:
+        connection.exec_driver_sql(sql)
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
+
+
+def _decorated(kind: TypeDecorator[Any], dialect: Dialect, value: Any) -> Any:
+    return kind.process_bind_param(value, dialect)
+
+
+def count_in_rollups(session: Session, id_column: ColumnElement[Any], ids: Sequence[int]) -> None:
+    """Count incidents just written (ids ``ids``, not yet counted) into every rollup: their
+    keys worked out once (``_KEYS``: every key and cell the rollups keep, as a recount works
+    them out) into a temporary table, then one ``INSERT ... SELECT ... GROUP BY ... ON CONFLICT
+    DO UPDATE`` a rollup from it."""
+    if not ids:
+        return
+    first, last = min(ids), max(ids)
+    among = id_column.between(first, last) if last - first + 1 == len(ids) else id_column.in_(list(ids))
+    dialect = session.get_bind().dialect.name
+    keys = _rollup_keys()
+    staged = _staging_table()
+    connection = session.connection()
+    staged.create(connection, checkfirst=True)
+    connection.execute(delete(staged))
+    source = select(
+        _INCIDENT.c.mission_id,
+        *[cell_text(session, grain).label(grain) for grain in _GRAINS],
+        *[key.of_row().label(name) for name, key in keys.items()],
+        *[_INCIDENT.c[toll] for toll in TOLL_FIELDS],
+    ).where(among, _INCIDENT.c.deleted_at.is_(None), _INCIDENT.c.review_status != ReviewStatus.REJECTED.value)
+    connection.execute(insert(staged).from_select([c.name for c in staged.columns], source))
+    for rollup in ROLLUPS:
+        group = [staged.c.mission_id, *[staged.c[g] for g in rollup.cells], *[staged.c[k.name] for k in rollup.keys]]
+        fresh = select(*group, func.count().label("events"), *tallied_sums(staged.c)).group_by(*group)
+        stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(rollup.table)
+        adding = {name: rollup.table.c[name] + stmt.excluded[name] for name in MEASURES}
+        upsert = stmt.from_select([*rollup.key_columns, *MEASURES], fresh.where(literal_column("1") == 1))
+        session.execute(upsert.on_conflict_do_update(index_elements=list(rollup.key_columns), set_=adding))
+    connection.execute(delete(staged))
+
+
+_INCIDENT = TABLES[Incident]
+_GRAINS = ("day", "week", "month")
+_STAGING = MetaData()
+
+
+@cache
+def _rollup_keys() -> dict[str, Any]:
+    """Every key column any rollup keeps, once (one name is one value whichever keeps it)."""
+    return {key.name: key for rollup in ROLLUPS for key in rollup.keys}
+
+
+@cache
+def _staging_table() -> Table:
+    """The temporary table of a batch's incidents as the rollups count them."""
+    keys = _rollup_keys()
+    return Table(
+        "bulk_rollup_rows",
+        _STAGING,
+        Column("mission_id", Integer),
+        *[Column(grain, String) for grain in _GRAINS],
+        *[Column(name, key.type) for name, key in keys.items()],
+        *[Column(toll, Integer) for toll in TOLL_FIELDS],
+        prefixes=["TEMPORARY"],
+    )
