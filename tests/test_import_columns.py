@@ -20,14 +20,15 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text, update
+from sqlalchemy.exc import OperationalError
 
 from bluehelmet.imports import acled_columns
 from bluehelmet.imports.acled import IMPORTER
 from bluehelmet.services import loading, records
 from bluehelmet.services.column_load import load_columns
 from bluehelmet.services.database import Database
-from bluehelmet.storage import audit_store, rollups
+from bluehelmet.storage import audit_store, bulk, rollups
 from bluehelmet.storage.tables import TABLES
 from tests.test_import_batched import _events, _written, two_missions
 from tests.test_import_batched import _write as write_acled
@@ -226,3 +227,34 @@ def test_an_import_killed_mid_file_leaves_nothing(two_missions: Database, tmp_pa
     assert _counts(db)[0] == 60
     _rollups_clean(db)
     db.close()
+
+
+@pytest.mark.parametrize("db", [pytest.param("postgresql", marks=pytest.mark.postgresql)], indirect=True)
+def test_the_places_a_batch_counts_under_are_locked_for_share_on_postgresql(
+    two_missions: Database, tmp_path: Path
+) -> None:
+    """As on the row path: while a batch's incidents are being counted into the rollups under
+    the sector of their place, a change of that place's sector waits for the batch's commit (so
+    it moves what the batch counted), on PostgreSQL; SQLite writes one transaction at a time."""
+    assert two_missions.engine.dialect.name == "postgresql"
+    path = write_acled(tmp_path / "acled.csv", _events(6))
+    _column_path(two_missions, path, "B")
+    incident, location = TABLES[records.kind_of("Incident")], TABLES[records.kind_of("Location")]
+    with two_missions.transaction("reader") as tx:
+        placed = tx.session.execute(
+            select(incident.c.id, incident.c.location_id).where(
+                incident.c.location_id.is_not(None), incident.c.sector_id.is_(None)
+            )
+        ).all()
+    assert placed, "the synthetic file places its incidents through their places"
+    ids, place = [i for i, _ in placed], placed[0][1]
+    with two_missions.transaction("importer") as tx:
+        bulk.count_in_rollups(tx.session, incident.c.id, ids)
+        with two_missions.engine.connect() as other:
+            other.execute(text("SET lock_timeout = '300ms'"))
+            with pytest.raises(OperationalError, match="lock"):
+                other.execute(update(location).where(location.c.id == place).values(sector_id=None))
+        tx.session.rollback()
+    with two_missions.engine.begin() as free:  # after the batch, the place can change
+        free.execute(text("SET LOCAL lock_timeout = '300ms'"))
+        free.execute(select(location.c.id).where(location.c.id == place).with_for_update())

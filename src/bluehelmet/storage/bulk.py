@@ -19,6 +19,7 @@ from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
+from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import tallied_sums
 from bluehelmet.storage.database import execute_many
 from bluehelmet.storage.rollups import MEASURES, ROLLUPS, cell_text
@@ -156,6 +157,12 @@ def count_in_rollups(session: Session, id_column: ColumnElement[Any], ids: Seque
     dialect = session.get_bind().dialect.name
     keys = _rollup_keys()
     staged = _staging_table()
+    if dialect == "postgresql":
+        # As the row path does (rollups.location_sector): the places whose sector the batch's
+        # incidents take are locked for share until the commit, so that a concurrent change of a
+        # place's sector waits for (and then moves) what this batch counts under it.
+        placed = select(_INCIDENT.c.location_id).where(among, _INCIDENT.c.sector_id.is_(None))
+        session.execute(select(_LOCATION.c.id).where(_LOCATION.c.id.in_(placed)).with_for_update(read=True))
     connection = session.connection()
     staged.create(connection, checkfirst=True)
     connection.execute(delete(staged))
@@ -177,6 +184,7 @@ def count_in_rollups(session: Session, id_column: ColumnElement[Any], ids: Seque
 
 
 _INCIDENT = TABLES[Incident]
+_LOCATION = TABLES[Location]
 _GRAINS = ("day", "week", "month")
 _STAGING = MetaData()
 
