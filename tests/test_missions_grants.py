@@ -115,7 +115,7 @@ def test_every_change_of_grants_is_audited_and_takes_effect_at_once(twins: Twins
     entry = accounts.account_history(db, "tester", changed.id)[-1]
     assert entry.actor == "boss" and entry.before == {"role": "viewer", "grants": []}
     assert entry.after == {"role": "viewer", "grants": [[twins.ids["m2"], None]]}
-    assert twins.call("viewer", "GET", f"/api/records/incident/{twins.ids['m1.east.incident']}").status_code == 403
+    assert twins.call("viewer", "GET", f"/api/records/incident/{twins.ids['m1.east.incident']}").status_code == 404
     with pytest.raises(BluehelmetError, match="needs --sector"):
         accounts.update_account(db, "boss", "viewer-user", role="sector")
     moved = accounts.update_account(db, "boss", "viewer-user", role="sector", sectors=[f"{B}:Sector West"])

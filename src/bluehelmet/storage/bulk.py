@@ -15,6 +15,7 @@ from sqlalchemy import JSON, Column, Integer, MetaData, String, Table, delete, f
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import DropIndex, Index
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -58,7 +59,7 @@ def write_rows(session: Session, table: Table, columns: Columns, count: int) -> 
     trigger = _search_trigger(session) if table.name == "incident" else None
     connection = session.connection()
     if trigger is not None:
-        connection.exec_driver_sql(f"DROP TRIGGER {_SEARCH_TRIGGER}")
+        connection.exec_driver_sql(_DROP_SEARCH_TRIGGER)
     execute_many(session, insert(table), names, rows)
     if trigger is not None:
         ids = columns["id"]
@@ -104,6 +105,7 @@ def _copy(session: Session, table: Table, names: tuple[str, ...], rows: list[tup
 
 
 _SEARCH_TRIGGER = "incident_search_insert"
+_DROP_SEARCH_TRIGGER = "DROP TRIGGER incident_search_insert"
 
 
 def _search_trigger(session: Session) -> str | None:
@@ -131,7 +133,7 @@ def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator
     ).all()
     kept = [(str(name), str(sql)) for name, sql in found if not str(sql).upper().startswith("CREATE UNIQUE")]
     for name, _ in kept:
-        connection.exec_driver_sql(f'DROP INDEX "{name}"')
+        connection.execute(DropIndex(Index(name)))
     yield
     for _, sql in kept:
         connection.exec_driver_sql(sql)

@@ -14,7 +14,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sqlalchemy import Select, String, Table, cast, false, literal_column, or_, select, text
+from sqlalchemy import Select, String, Table, bindparam, cast, false, literal_column, or_, select, text
+from sqlalchemy import table as sql_table
 
 from bluehelmet.domain.records import Record
 from bluehelmet.storage.tables import TABLES
@@ -116,8 +117,8 @@ def text_clause(dialect: str, table: Table, query: str) -> Any:
         index = f"{table.name}_search"
         ids: Select[Any] = (
             select(literal_column("rowid"))
-            .select_from(text(index))
-            .where(text(f"{index} MATCH :search_words").bindparams(search_words=match))
+            .select_from(sql_table(index))
+            .where(literal_column(index).op("MATCH")(bindparam("search_words", match)))
         )
         return table.c.id.in_(ids)
     tsquery = " & ".join(f"{w}:*" for w in found)

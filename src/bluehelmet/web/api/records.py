@@ -17,9 +17,11 @@ from starlette.background import BackgroundTasks
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
+from bluehelmet.domain.errors import NotFound
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.records import Record, snapshot
 from bluehelmet.services import bulk, listing, records, scope, watch
+from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
 from bluehelmet.web.api import schemas
@@ -76,6 +78,12 @@ def _scoped(
     doing: str,
     kept: frozenset[tuple[str, str, int]] = frozenset(),
 ) -> None:
+    """Refuse ``doing`` ``action`` on ``record``: a record the principal may not even read is
+    answered as one that does not exist (404, so that ids cannot be walked to learn what lies
+    in another sector or mission); one it reads but may not change, or creates or moves outside
+    its scope, 403."""
+    if doing not in ("create", "move") and not allowed(tx, principal, Action.READ, record):
+        raise NotFound(type(record).__name__, record.id or 0)
     scope.admit(tx, principal, action, record, doing, kept=kept)
 
 
