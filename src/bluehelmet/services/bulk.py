@@ -23,7 +23,7 @@ from bluehelmet.domain import rules
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import InvalidRecord, Problem
 from bluehelmet.domain.incidents import Incident
-from bluehelmet.domain.records import Record, field_values, snapshot
+from bluehelmet.domain.records import Record, field_values, json_value, snapshot
 from bluehelmet.services import records, scope
 from bluehelmet.services.batching import BatchContext
 from bluehelmet.services.database import Transaction
@@ -202,21 +202,27 @@ def _write(tx: Transaction, cls: type[Record], candidates: Sequence[Record]) -> 
     now = tx.now()
     ids = repository.reserve_ids(session, cls, len(candidates))  # one range: the FTS is filled over it
     stamps = {"version": 1, "created_at": now, "updated_at": now, "created_by": tx.actor, "updated_by": tx.actor}
-    rows = []
     for record, record_id in zip(candidates, ids, strict=True):
         record.__dict__.update(stamps, id=record_id)
-        rows.append(field_values(record))
-    names = [c.name for c in table.columns]
-    write_rows(session, table, {name: [row[name] for row in rows] for name in names}, len(rows))
-    keys = [name for name in rows[0] if name not in STAMPS]
+    rows = [field_values(record) for record in candidates]
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    write_rows(session, table, {c.name: columns[c.name] for c in table.columns}, len(rows))
+    keys = [name for name in columns if name not in STAMPS]
+    images = [_json_column(columns[key]) for key in keys]  # as snapshot() gives them, a column at a time
     for start in range(0, len(candidates), _CHUNK):
-        part = candidates[start : start + _CHUNK]
-        images = [snapshot(record) for record in part]
+        end = start + _CHUNK
+        values = list(zip(*[image[start:end] for image in images], strict=True))
         try:
-            values = [[image[key] for key in keys] for image in images]
-            append_block_of_rows(session, table, cls.__name__, tx.actor, now, ids[start : start + _CHUNK], keys, values)
+            append_block_of_rows(session, table, cls.__name__, tx.actor, now, ids[start:end], keys, values)
         except ValueError:  # a value JSON cannot hold (NaN) in a block: as a batched import writes them
-            created = [(record.id or 0, now, image) for record, image in zip(part, images, strict=True)]
+            created = [(record.id or 0, now, snapshot(record)) for record in candidates[start:end]]
             repository.append_creations(session, cls.__name__, tx.actor, created)
     if cls is Incident:
         count_in_rollups(session, table.c.id, ids)
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _json_column(column: list[Any]) -> list[Any]:
+    return [value if type(value) in _PLAIN else json_value(value) for value in column]
