@@ -206,6 +206,36 @@ def test_a_bulk_record_is_the_record_and_audit_a_single_creation_makes(world: Wo
     assert single.json() == snapshot_of(world, single.json()["id"])
 
 
+def test_a_bulk_of_varied_incidents_stores_what_creating_them_one_by_one_stores(world: World) -> None:
+    """Written in bulk (rows by the driver, audit from the rows, rollups by set), the records,
+    their after-images and the rollups are those of the same incidents created one at a time."""
+    base = incident_body(world, responding_unit_ids=[])
+    varied = [
+        {**base, "event_date": f"2021-0{1 + n % 9}-{10 + n % 17}", "fatalities": None if n % 3 == 0 else 4 + n,
+         "notes": f"Note {n}, Café" if n % 2 else ""}
+        | ({"sector_id": None} if n % 4 == 1 else {})  # the sector the rollups count comes from the place
+        for n in range(40)
+    ]  # fmt: skip
+    many = world.call("analyst", "POST", BULK, json={"records": [{**b, "external_id": f"M-{n}"} for n, b in
+                                                                 enumerate(varied)]})  # fmt: skip
+    assert many.status_code == 201, many.text
+    singles = []
+    for n, body in enumerate(varied):
+        answer = world.call("analyst", "POST", "/api/records/incident", json={**body, "external_id": f"S-{n}"})
+        assert answer.status_code == 201, answer.text
+        singles.append(answer.json()["id"])
+    with world.db.transaction("tester") as tx:
+        for bulk_id, single_id in zip(many.json()["ids"], singles, strict=True):
+            pair = []
+            for record_id in (bulk_id, single_id):
+                stored = snapshot(records.get(tx, "Incident", record_id))
+                (entry,) = records.history(tx, "Incident", record_id)
+                assert entry.after == stored and (entry.action, entry.actor) == ("create", "analyst-user")
+                pair.append(_without(stored, STAMPS | {"external_id"}))
+            assert pair[0] == pair[1]
+    assert rollups.check(world.db) == []
+
+
 def snapshot_of(world: World, record_id: int) -> dict[str, Any]:
     with world.db.transaction("tester") as tx:
         return snapshot(records.get(tx, "Incident", record_id))

@@ -16,7 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 from bluehelmet.cli import cli
-from bluehelmet.services import records
+from bluehelmet.imports import registry
+from bluehelmet.services import column_load, loading, records, rollups
 from bluehelmet.web.pages import imports as imports_page
 from tests.test_imports_external import acled_row
 from tests.test_web_api import PASSWORD, World, build_world
@@ -128,6 +129,46 @@ def test_an_acled_file_loads_through_its_layout_with_a_dry_run_first(world: Worl
     loaded = _post(world, token, "/imports/layout/acled", "acled-mali.csv", content)
     assert "acled import: acled-mali.csv: 2 rows read; 2 created" in loaded.text  # type: ignore[attr-defined]
     assert _incident_count(world) == before + 2
+
+
+def _acled_csv(ids: list[str]) -> bytes:
+    rows = [acled_row(event_id) for event_id in ids]
+    header = list(rows[0])
+    lines = [",".join(header)] + [",".join(f'"{row[c]}"' for c in header) for row in rows]
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_an_acled_upload_on_the_page_or_the_api_is_written_in_columns(
+    world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Both web doors take the command line's entry (``import_file``): an ACLED file's clean new
+    rows go in by the columnar path's set-based writer, not row by row, with the same report."""
+    written: list[int] = []
+    row_by_row: list[str] = []
+    write, load = column_load._Writer.write, loading.load
+
+    def counted(self: column_load._Writer, batch: column_load.ColumnBatch, report: loading.LoadReport) -> None:
+        written.append(len(batch.numbers))
+        write(self, batch, report)
+
+    def refused(*args: object, **kwargs: object) -> loading.LoadReport:
+        row_by_row.append(str(kwargs.get("source")))
+        return load(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(column_load._Writer, "write", counted)
+    monkeypatch.setattr(registry.loading, "load", refused)
+    token = _signed_in(world, "analyst-user")
+    before = _incident_count(world)
+    page = _post(world, token, "/imports/layout/acled", "acled-gao.csv", _acled_csv(["MLI9101", "MLI9102", "MLI9103"]))
+    assert page.status_code == 200, page.text[:800]  # type: ignore[attr-defined]
+    assert "acled import: acled-gao.csv: 3 rows read; 3 created" in page.text  # type: ignore[attr-defined]
+    assert sum(written) == 3 and row_by_row == []
+    api = world.call("analyst", "POST", "/api/import/acled", files={"file": ("acled-kidal.csv", _acled_csv(
+        ["MLI9201", "MLI9202"]), CSV_TYPE)})  # fmt: skip
+    assert api.status_code == 200, api.text
+    assert (api.json()["source"], api.json()["created"]) == ("acled import: acled-kidal.csv", 2)
+    assert sum(written) == 5 and row_by_row == [] and _incident_count(world) == before + 5
+    assert rollups.check(world.db) == []
 
 
 @pytest.mark.parametrize(

@@ -21,6 +21,7 @@ __all__ = [
     "Record",
     "entity_fields",
     "field_values",
+    "json_value",
     "new_uid",
     "ref",
     "reference_list_target",
@@ -145,6 +146,11 @@ def _jsonable(value: Any) -> JSONValue:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     raise TypeError(f"cannot represent {type(value).__name__} in a snapshot")
+
+
+def json_value(value: Any) -> JSONValue:
+    """One field value as a snapshot holds it (a choice as its text, a date in ISO form)."""
+    return _jsonable(value)
 
 
 def snapshot(record: Record) -> dict[str, JSONValue]:

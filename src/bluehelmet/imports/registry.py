@@ -60,10 +60,12 @@ def import_file(
     mission: str | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    source: str | None = None,
 ) -> LoadReport:
     """Load ``path`` with ``importer``, all or nothing: in columns when the layout has a
-    columnar reader and the file suits it, else row by row. The report is the same either way."""
-    source = f"{importer.name} import: {path.name}"
+    columnar reader and the file suits it, else row by row. The report is the same either way;
+    its ``source`` is ``source`` if given (an upload's own name), else the importer's and the file's."""
+    source = source or f"{importer.name} import: {path.name}"
     if importer.columns is not None and importer.convert is not None:
         try:
             reader = importer.columns(path)

@@ -5,10 +5,12 @@ creation through :func:`services.records.create`; if any is refused, nothing is 
 refused record's problems are named with its place in the list. Records whose rules read only
 themselves and what they refer to (``rules.checked_alone``: incidents among them) are checked
 against what is stored, their natural keys looked up for the whole batch at once and compared
-with each other, then written together: one multi-row INSERT, the creations' audit entries in
-compressed blocks as an import writes them (``repository.append_creations``), the rollups'
-deltas applied once at the commit. Other kinds are created one after another in the same
-transaction, each seeing those before it, as their rules need.
+with each other, then written together by the set-based writes of a columnar import
+(``storage/bulk.py``): the rows by the driver in bulk (``executemany``, ``COPY``) with the
+full-text index filled once, the audit entries by one ``INSERT ... SELECT`` a block of images,
+the incidents counted by one ``INSERT ... SELECT ... GROUP BY ... ON CONFLICT`` a rollup.
+Other kinds are created one after another in the same transaction, each seeing those before
+it, as their rules need.
 """
 
 from __future__ import annotations
@@ -20,14 +22,17 @@ from typing import Any
 from bluehelmet.domain import rules
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import InvalidRecord, Problem
-from bluehelmet.domain.records import Record, field_values, snapshot
+from bluehelmet.domain.incidents import Incident
+from bluehelmet.domain.records import Record, field_values, json_value, snapshot
 from bluehelmet.services import records, scope
 from bluehelmet.services.batching import BatchContext
 from bluehelmet.services.database import Transaction
 from bluehelmet.services.listing import OutsideScope
 from bluehelmet.services.parsing import parse_values
-from bluehelmet.storage import repository, rollups
-from bluehelmet.storage.database import insert_many
+from bluehelmet.storage import repository
+from bluehelmet.storage.audit_codec import STAMPS
+from bluehelmet.storage.audit_store import append_block_of_rows
+from bluehelmet.storage.bulk import count_in_rollups, write_rows
 from bluehelmet.storage.tables import TABLES, unsaved
 
 __all__ = ["MAX_RECORDS", "BulkRefused", "IndexedProblem", "create_many"]
@@ -186,20 +191,38 @@ def _key_clashes(tx: Transaction, cls: type[Record], candidates: Sequence[Record
 
 
 def _write(tx: Transaction, cls: type[Record], candidates: Sequence[Record]) -> None:
-    """Insert the records with ids reserved for them, audit their creations, count them."""
+    """Insert the records with ids reserved for them, audit their creations, count them: the
+    set-based writes of a columnar import (``storage/bulk.py``), so the rows go in by the
+    driver in bulk (the full-text index filled once), the audit's entries are written by the
+    database from the rows (their images in blocks of ``_CHUNK``), and the incidents are counted
+    in the rollups by one statement a rollup."""
+    if not candidates:
+        return
     session, table = tx.session, TABLES[cls]
-    names = tuple(c.name for c in table.columns if c.name != "id")
     now = tx.now()
+    ids = repository.reserve_ids(session, cls, len(candidates))  # one range: the FTS is filled over it
+    stamps = {"version": 1, "created_at": now, "updated_at": now, "created_by": tx.actor, "updated_by": tx.actor}
+    for record, record_id in zip(candidates, ids, strict=True):
+        record.__dict__.update(stamps, id=record_id)
+    rows = [field_values(record) for record in candidates]
+    columns = {name: [row[name] for row in rows] for name in rows[0]}
+    write_rows(session, table, {c.name: columns[c.name] for c in table.columns}, len(rows))
+    keys = [name for name in columns if name not in STAMPS]
+    images = [_json_column(columns[key]) for key in keys]  # as snapshot() gives them, a column at a time
     for start in range(0, len(candidates), _CHUNK):
-        part = candidates[start : start + _CHUNK]
-        ids = repository.reserve_ids(session, cls, len(part))
-        rows = []
-        for record, record_id in zip(part, ids, strict=True):
-            record.__dict__.update(id=record_id, version=1, created_at=now, updated_at=now, created_by=tx.actor,
-                                   updated_by=tx.actor)  # fmt: skip
-            values = field_values(record)
-            rows.append((record_id, *[values[name] for name in names]))
-            rollups.add_delta(tx.rollup, rollups.contribution(record, tx.sector_of), 1)
-        insert_many(session, table, ("id", *names), rows)
-        created = [(record.id or 0, now, snapshot(record)) for record in part]
-        repository.append_creations(session, cls.__name__, tx.actor, created)
+        end = start + _CHUNK
+        values = list(zip(*[image[start:end] for image in images], strict=True))
+        try:
+            append_block_of_rows(session, table, cls.__name__, tx.actor, now, ids[start:end], keys, values)
+        except ValueError:  # a value JSON cannot hold (NaN) in a block: as a batched import writes them
+            created = [(record.id or 0, now, snapshot(record)) for record in candidates[start:end]]
+            repository.append_creations(session, cls.__name__, tx.actor, created)
+    if cls is Incident:
+        count_in_rollups(session, table.c.id, ids)
+
+
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def _json_column(column: list[Any]) -> list[Any]:
+    return [value if type(value) in _PLAIN else json_value(value) for value in column]

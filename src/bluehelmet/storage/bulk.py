@@ -75,11 +75,20 @@ def write_rows(session: Session, table: Table, columns: Columns, count: int) -> 
 def _driver_column(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | Same, count: int) -> Iterable[Any]:
     """A column's values as the driver takes them (COPY's on PostgreSQL)."""
     convert = _converter(dialect, kind)
+    if convert is not None and not isinstance(column, Same) and _one_value(column):
+        column = Same(column[0])  # converted once (a list of no units in every row, say)
     if isinstance(column, Same):
         return repeat(column.value if convert is None else convert(column.value), count)
     if convert is None or isinstance(kind, StrEnumType):  # a choice's text is what is stored
         return column
     return [convert(value) for value in column]
+
+
+def _one_value(column: list[Any]) -> bool:
+    """Whether every value of ``column`` is the first one (of its type too: 1 is not True)."""
+    first = column[0] if column else None
+    kind = type(first)
+    return bool(column) and all(type(value) is kind and value == first for value in column)
 
 
 def _converter(dialect: Dialect, kind: TypeEngine[Any]) -> Callable[[Any], Any] | None:

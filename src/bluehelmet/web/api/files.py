@@ -24,7 +24,7 @@ from bluehelmet.domain.catalogue import ENTITIES, entity_class, entity_name
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.records import Record
 from bluehelmet.exports.writers import csv_chunks, geojson_chunks, write
-from bluehelmet.imports.registry import IMPORTERS, Importer, table_importer
+from bluehelmet.imports.registry import IMPORTERS, Importer, import_file, table_importer
 from bluehelmet.services import exporting, listing, loading
 from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import Column
@@ -188,9 +188,8 @@ def _add_import(name: str, importer: Importer) -> None:
             path, original = await _saved_upload(request, Path(folder))
 
             def load() -> loading.LoadReport:
-                return loading.load(db, principal.name, importer.kind, importer.rows(path), mission=mission,
-                                    source=f"{importer.name} import: {original}", dry_run=dry_run,
-                                    convert=importer.convert)  # fmt: skip
+                return import_file(db, principal.name, importer, path, mission=mission, dry_run=dry_run,
+                                   source=f"{importer.name} import: {original}")  # fmt: skip
 
             try:
                 report = await write_in_turn(request, load)  # once the upload is in, not while it comes

@@ -25,8 +25,8 @@ from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES, entity_name
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.exports.writers import write_template
-from bluehelmet.imports.registry import IMPORTERS, Importer, table_importer
-from bluehelmet.services import exchange, loading, records
+from bluehelmet.imports.registry import IMPORTERS, Importer, import_file, table_importer
+from bluehelmet.services import exchange, records
 from bluehelmet.web.deps import need, write_in_turn
 from bluehelmet.web.i18n import N_
 from bluehelmet.web.pages.frame import actor_of, db_of, render
@@ -155,10 +155,9 @@ def _load(
     request: Request, principal: Principal, chosen: str, importer: Importer, path: Path, original: str, dry_run: bool
 ) -> Response:
     try:
-        report = loading.load(
-            db_of(request), actor_of(principal), importer.kind, importer.rows(path),
+        report = import_file(
+            db_of(request), actor_of(principal), importer, path, dry_run=dry_run,
             source=original if importer.name == importer.kind else f"{importer.name} import: {original}",
-            dry_run=dry_run, convert=importer.convert,
         )  # fmt: skip
     except BluehelmetError as error:
         return _page(request, principal, chosen=chosen, error=str(error).replace(path.name, original), status=422)
