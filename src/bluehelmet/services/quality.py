@@ -137,9 +137,10 @@ class Check:
     where: Callable[[Any], Any] | None = None
     population: Callable[[Any], Any] | None = None
     note: Callable[[Any], str] = field(default=lambda _r: "")
-    #: The incident toll whose records without it the rollups count (``storage.rollups``
-    #: MEASURES, ``<toll>_unknown``): the check is counted from the day rollup, not the table.
-    rolled: str = ""
+    #: The incident tolls whose "not recorded" counts the rollups keep (``storage.rollups``
+    #: MEASURES, ``<toll>_unknown``): the check (a record lacks any of them) is counted from the
+    #: day rollup when those counts settle it, else from the table.
+    rolled: tuple[str, ...] = ()
 
 
 def _none(*names: str) -> Callable[[Any, _Scope], list[str]]:
@@ -219,12 +220,13 @@ CHECKS: tuple[Check, ...] = (
     Check("incident_fatalities", "Incident", "incidents (not rejected) whose fatalities are not recorded",
           ("Fatalities in the incident statistics and on the Situation page: an unknown toll is left out, not 0",),
           _everything, _none("fatalities"), where=_unknown("fatalities"), population=_not_rejected,
-          rolled="fatalities"),
+          rolled=("fatalities",)),
     Check("incident_victims", "Incident",
           "incidents (not rejected) whose killed or injured by victim group are not all recorded",
           ("Peacekeepers killed or injured (Situation page)",
            "Civilians killed or injured by explosive incidents, and the year-on-year change (the letter)"),
-          _everything, _none(*VICTIM_FIELDS), where=_unknown(*VICTIM_FIELDS), population=_not_rejected),
+          _everything, _none(*VICTIM_FIELDS), where=_unknown(*VICTIM_FIELDS), population=_not_rejected,
+          rolled=VICTIM_FIELDS),
     Check("rotation_dates", "Rotation", "rotations begun or past their planned end without their actual dates",
           ("Rotations at the same time and against the plan (Rotations page, the letter): the planned window "
            "stands in for the actual one", "Days of rotation in high-tempo periods"),
@@ -285,8 +287,9 @@ def _counted(scope: _Scope, cls: type[Record], check: Check) -> tuple[list[Any],
         stmt = stmt.where(check.population(table))
     lacking = check.where(table)
     session = scope.tx.session
-    if check.rolled:
-        count, total = _rolled_counts(scope, check.rolled)
+    rolled = _rolled_counts(scope, check.rolled) if check.rolled else None
+    if rolled is not None:
+        count, total = rolled
     else:
         both = stmt.with_only_columns(func.count(case((lacking, 1))), func.count()).order_by(None)  # one pass
         count, total = session.execute(both).one()
@@ -294,17 +297,21 @@ def _counted(scope: _Scope, cls: type[Record], check: Check) -> tuple[list[Any],
     return list(first), int(count or 0), int(total or 0)
 
 
-def _rolled_counts(scope: _Scope, toll: str) -> tuple[int, int]:
-    """How many of the mission's live, not rejected incidents lack ``toll``, and how many there
-    are, as the principal may read them: from the day rollup (a few thousand rows), which keeps
-    both per day and the sector an incident is placed in (the sector a sector account reads by)."""
+def _rolled_counts(scope: _Scope, tolls: tuple[str, ...]) -> tuple[int, int] | None:
+    """How many of the mission's live, not rejected incidents lack any of ``tolls``, and how
+    many there are, as the principal may read them: from the day rollup (a few thousand rows),
+    which keeps each toll's count not recorded per day and the sector an incident is placed in
+    (the sector a sector account reads by). The rollup counts each toll apart: for several, the
+    count is settled only when one of them is lacking everywhere (else None: count the table)."""
     days = DAY_ROLLUP.table
-    stmt = select(func.sum(days.c[f"{toll}_unknown"]), func.sum(days.c.events))
+    stmt = select(func.sum(days.c.events), *(func.sum(days.c[f"{toll}_unknown"]) for toll in tolls))
     stmt = stmt.where(days.c.mission_id == scope.mission_id)
     if scope.principal.scoped:
         stmt = stmt.where(days.c[PLACED_SECTOR].in_(sorted(scope.principal.sectors)))
-    count, total = scope.tx.session.execute(stmt).one()
-    return int(count or 0), int(total or 0)
+    total, *lacking = (int(n or 0) for n in scope.tx.session.execute(stmt).one())
+    if len(lacking) == 1 or max(lacking) == total:
+        return max(lacking), total
+    return None
 
 
 def _run(check: Check, scope: _Scope) -> Gap:
