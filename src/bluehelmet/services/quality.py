@@ -234,7 +234,7 @@ CHECKS: tuple[Check, ...] = (
     Check("location_coordinates", "Location", "places without coordinates",
           ("Maps, hotspots and near-repeat clusters: incidents placed there cannot be mapped",
            "Casualty-evacuation distances from bases there"),
-          _everything, _none("latitude", "longitude")),
+          _everything, _none("latitude", "longitude"), where=_unknown("latitude", "longitude")),
     Check("evaluation_strength", "Evaluation", "military unit evaluations without the evaluated strength",
           ("The strengths of the units evaluated, in the letter's paragraph on performance",),
           _military_evaluation, _none("evaluated_strength")),
