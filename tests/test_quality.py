@@ -229,3 +229,42 @@ def test_the_api_answers_the_checks_json_as_the_caller_may_read_it(db: Database)
         assert answer.json()["clean"] is False
     assert listed["admin"] == listed["viewer"] == {"Nowhere east", "Nowhere west"}
     assert listed["sector"] == {"Nowhere east"}
+
+
+def test_the_tolls_not_recorded_are_counted_from_the_rollups_as_a_recount_finds_them(
+    db: Database, small: Small
+) -> None:
+    """The incidents lacking their fatalities are counted from the day rollup: the same count and
+    population as the incidents themselves give, for the mission and for each sector account,
+    with an incident placed in the North through its place only and a deleted one left out."""
+    with db.transaction("tester") as tx:
+        _create(tx, "Incident", mission_id=small.mission, event_date="2021-05-01", event_type="Battles",
+                sub_event_type="Armed clash", location_id=small.ids["place Kidal"], external_id="K-1")  # fmt: skip
+        gone = _create(tx, "Incident", mission_id=small.mission, event_date="2021-05-02", event_type="Battles",
+                       sub_event_type="Armed clash", sector_id=small.east, external_id="K-2")  # fmt: skip
+        records.delete(tx, "Incident", gone)
+        _create(tx, "Incident", mission_id=small.mission, event_date="2021-05-03", event_type="Battles",
+                sub_event_type="Armed clash", location_id=small.ids["place Kidal"], external_id="K-3",
+                fatalities=1, killed_civilians=1)  # fmt: skip  # its other victims not recorded
+    # (principal, (fatalities lacking, victims lacking, checked)); the North's victims are settled
+    # by the rollup (every one of its incidents lacks the peacekeepers killed), the others counted.
+    for principal, expected in ((None, (2, 3, 4)), (Principal("east", Role.SECTOR, small.east), (1, 1, 2)),
+                                (Principal("north", Role.SECTOR, small.north), (1, 2, 2))):  # fmt: skip
+        gaps = {g.check: g for g in quality.quality_report(db, principal, on=date(2021, 6, 1)).gaps}
+        fatalities, victims = gaps["incident_fatalities"], gaps["incident_victims"]
+        assert (fatalities.count, victims.count, fatalities.checked) == expected
+        assert len(fatalities.records) == fatalities.count  # the listed ones are the counted ones
+        assert len(victims.records) == victims.count and victims.checked == fatalities.checked
+
+
+def test_typed_tolls_in_incident_notes_are_found_through_the_full_text_index(db: Database, small: Small) -> None:
+    """Only incidents whose text holds a toll word are read for typed numbers (the full-text
+    index, any case and accents); a figure without such a word is no toll."""
+    _update(db, "Incident", small.ids["incident"], notes="Embuscade près d'Ansongo: 4 DEAD, 12-fatalities reported.")
+    with db.transaction("tester") as tx:
+        _create(tx, "Incident", mission_id=small.mission, event_date="2021-04-04", event_type="Battles",
+                sub_event_type="Armed clash", sector_id=small.east, external_id="C-1",
+                notes="Convoy of 12 trucks delayed 3 days.")  # fmt: skip
+    found = quality.quality_report(db, on=date(2021, 6, 1)).typed_numbers
+    incidents = sorted((f.label, f.quoted) for f in found if f.kind == "Incident")
+    assert incidents == [("A-1", "12-fatalities"), ("A-1", "4 DEAD")]

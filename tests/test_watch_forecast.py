@@ -17,6 +17,7 @@ from fastapi.testclient import TestClient
 
 from bluehelmet.analytics.forecast import BASELINES, backtest, forecast, poisson_deviance
 from bluehelmet.cli import cli
+from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.alerts import Measure
 from bluehelmet.services import accounts, records
 from bluehelmet.services import forecast as service
@@ -125,3 +126,38 @@ def test_the_history_is_counted_in_the_database_and_the_model_computed_once_per_
     assert fitted == [1, 1] and (changed.counted, changed.left_out) == (first.counted + 1, 1)
     dead = service.forecast_report(db, "tester", measure=Measure.FATALITIES)
     assert dead.counted == 1 and dead.left_out == first.counted + 1  # only one has its fatalities recorded
+
+
+def test_the_weekly_history_from_the_rollup_equals_a_recount_of_the_incidents(reference_copy: Database) -> None:
+    """The Watch page reads the weeks per cercle from the weekly rollup of the regions (admin1 x
+    admin2 x week x the sector an incident is placed in); the answer is the incidents' own
+    count, for the whole mission and for a sector account, incidents and fatalities alike,
+    after a rejection, a deletion and an incident placed in a sector through its location."""
+    db = reference_copy
+    with db.transaction("tester") as tx:
+        mission = records.list_records(tx, "Mission")[0]
+        sectors = [s for s in records.list_records(tx, "Sector") if s.mission_id == mission.id]
+        incidents = [i for i in records.list_records(tx, "Incident") if i.admin2]
+        place = next(p for p in records.list_records(tx, "Location") if p.sector_id == sectors[0].id)
+        records.create(tx, "Incident", {"mission_id": mission.id, "event_date": "2021-03-03", "admin1": "Gao",
+                                        "admin2": "Ansongo", "event_type": "Battles", "location_id": place.id,
+                                        "sub_event_type": "Armed clash", "provenance": "test"})  # fmt: skip
+        draft = next((i for i in incidents if i.review_status == "draft"), None)
+        if draft is None:
+            draft = records.create(tx, "Incident", {"mission_id": mission.id, "event_date": "2021-03-04",
+                                                    "admin1": "Gao", "admin2": "Gao", "event_type": "Battles",
+                                                    "sub_event_type": "Armed clash", "review_status": "draft",
+                                                    "provenance": "test"})  # fmt: skip
+        records.update(tx, "Incident", draft.id, {"review_status": "rejected"}, version=draft.version)
+        records.delete(tx, "Incident", incidents[-1].id, version=incidents[-1].version)
+    principals = [None, Principal("east", Role.SECTOR, sectors[0].id), Principal("west", Role.SECTOR, sectors[-1].id)]
+    answers = []
+    with db.transaction("tester") as tx:
+        for principal in principals:
+            for measure in (Measure.INCIDENTS, Measure.FATALITIES):
+                rolled = service._weekly_from_rollup(tx, principal, mission.id, measure)
+                recount = service._weekly_from_incidents(tx, principal, mission.id, measure, None)
+                assert rolled[0] == recount[0] and sorted(rolled[1]) == sorted(recount[1])
+                answers.append(rolled)
+    assert answers[0][0] > answers[2][0] > 0 and answers[0][1] != answers[2][1]  # a sector sees less
+    assert sum(n for *_, n, _ in answers[1][1]) < sum(n for *_, n, _ in answers[0][1])

@@ -1,5 +1,6 @@
 """The early-warning forecast of a mission as the doors ask for it: weekly counts per admin-2
-area read from the incidents, the backtest, and the forecast (``analytics.forecast``).
+area read from the weekly rollup of the regions (or, for a history cut at ``until``, from the
+incidents), the backtest, and the forecast (``analytics.forecast``).
 
 Areas are the admin-2 areas (cercles) the incidents name, within their admin-1 region; the
 neighbours of an area are the other cercles of its region (the shipped geography has no
@@ -29,6 +30,7 @@ from bluehelmet.services.listing import scoped_select
 from bluehelmet.services.loading import find_mission
 from bluehelmet.services.scope import scope_of
 from bluehelmet.storage.aggregates import WEEK_ZERO, week_number
+from bluehelmet.storage.rollups import DAY_ROLLUP, PLACED_SECTOR, REGION_WEEK_ROLLUP
 from bluehelmet.storage.tables import TABLES
 
 __all__ = ["ForecastReport", "forecast_report"]
@@ -58,6 +60,46 @@ def _monday(day: date) -> date:
 
 
 def _weekly(
+    tx: Transaction, principal: Principal | None, mission_id: int, measure: Measure, until: date | None
+) -> tuple[int, list[tuple[str, str, int, int, float]]]:
+    """How many incidents there are (not rejected, as the principal may read them), and per
+    admin-2 area and week (``aggregates.week_number``) those placed there and the measure: from
+    the weekly rollup of the regions, which holds admin1 x admin2 x ISO week x the sector an
+    incident is placed in (the sector a sector account reads by), when the history runs to the
+    last record; else (``until``: a week may be cut) from the incidents."""
+    if until is not None:
+        return _weekly_from_incidents(tx, principal, mission_id, measure, until)
+    return _weekly_from_rollup(tx, principal, mission_id, measure)
+
+
+def _week_of_cell(cell: str) -> int:
+    """The ``week_number`` of a rollup's ISO week cell (2021-W13): ISO weeks begin on Monday."""
+    year, week = cell.split("-W")
+    return (date.fromisocalendar(int(year), int(week), 1) - WEEK_ZERO).days // 7
+
+
+def _weekly_from_rollup(
+    tx: Transaction, principal: Principal | None, mission_id: int, measure: Measure
+) -> tuple[int, list[tuple[str, str, int, int, float]]]:
+    days, weeks = DAY_ROLLUP.table, REGION_WEEK_ROLLUP.table
+    sectors = sorted(principal.sectors) if principal is not None and principal.scoped else None
+    session = tx.session
+    total = select(func.sum(days.c.events)).where(days.c.mission_id == mission_id)
+    if sectors is not None:
+        total = total.where(days.c[PLACED_SECTOR].in_(sectors))
+    incidents = int(session.scalar(total) or 0)
+    counted = weeks.c.events - weeks.c.fatalities_unknown if measure == Measure.FATALITIES else weeks.c.events
+    area = (weeks.c.admin1, weeks.c.admin2, weeks.c.week)
+    grouped = select(*area, func.sum(counted), func.sum(weeks.c.fatalities))
+    grouped = grouped.where(weeks.c.mission_id == mission_id, weeks.c.admin2 != "").group_by(*area)
+    if sectors is not None:
+        grouped = grouped.where(weeks.c[PLACED_SECTOR].in_(sectors))
+    rows = session.execute(grouped)
+    weekly = [(a1, a2, _week_of_cell(w), int(n), float(dead or 0)) for a1, a2, w, n, dead in rows]
+    return incidents, [row for row in weekly if row[3] > 0]
+
+
+def _weekly_from_incidents(
     tx: Transaction, principal: Principal | None, mission_id: int, measure: Measure, until: date | None
 ) -> tuple[int, list[tuple[str, str, int, int, float]]]:
     """How many incidents there are (not rejected, as the principal may read them), and per

@@ -19,7 +19,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.operations import Operation
 from bluehelmet.domain.places import Location
 from bluehelmet.geography.boundaries import Boundaries
-from bluehelmet.services import hotspots, planning_coverage, records, scope
+from bluehelmet.services import answer_cache, hotspots, planning_coverage, records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
 from bluehelmet.services.loading import find_mission
@@ -74,10 +74,19 @@ def scoped_filter(
 def hexagons(
     db: Database, principal: Principal, flt: IncidentFilter, resolution: int, *, mission: str | None = None
 ) -> dict[str, Any]:
-    """Incidents counted in H3 cells of ``resolution``, each cell a polygon with its ``count``."""
-    counted = hotspots.hexagons(
-        db, scoped_filter(db, principal, flt, mission=mission), resolution, mission=mission, actor=principal.name
+    """Incidents counted in H3 cells of ``resolution``, each cell a polygon with its ``count``;
+    kept per state of the data (``answer_cache``) for the filter as narrowed to the principal's scope."""
+    scoped = scoped_filter(db, principal, flt, mission=mission)
+    question = ("map_layers.hexagons", repr(scoped), resolution, mission)
+    return answer_cache.kept(
+        db, principal.name, question, lambda: _hexagons(db, principal, scoped, resolution, mission)
     )
+
+
+def _hexagons(
+    db: Database, principal: Principal, scoped: IncidentFilter, resolution: int, mission: str | None
+) -> dict[str, Any]:
+    counted = hotspots.hexagons(db, scoped, resolution, mission=mission, actor=principal.name)
     features = []
     for cell in counted.hexagons:
         ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell.cell)]

@@ -31,6 +31,8 @@ from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import scoped_select
 from bluehelmet.services.scope import mission_named
+from bluehelmet.storage.rollups import DAY_ROLLUP, PLACED_SECTOR
+from bluehelmet.storage.search import any_word_clause
 from bluehelmet.storage.tables import TABLES
 
 __all__ = [
@@ -135,6 +137,10 @@ class Check:
     where: Callable[[Any], Any] | None = None
     population: Callable[[Any], Any] | None = None
     note: Callable[[Any], str] = field(default=lambda _r: "")
+    #: The incident tolls whose "not recorded" counts the rollups keep (``storage.rollups``
+    #: MEASURES, ``<toll>_unknown``): the check (a record lacks any of them) is counted from the
+    #: day rollup when those counts settle it, else from the table.
+    rolled: tuple[str, ...] = ()
 
 
 def _none(*names: str) -> Callable[[Any, _Scope], list[str]]:
@@ -213,12 +219,14 @@ CHECKS: tuple[Check, ...] = (
           _everything, _no_report),
     Check("incident_fatalities", "Incident", "incidents (not rejected) whose fatalities are not recorded",
           ("Fatalities in the incident statistics and on the Situation page: an unknown toll is left out, not 0",),
-          _everything, _none("fatalities"), where=_unknown("fatalities"), population=_not_rejected),
+          _everything, _none("fatalities"), where=_unknown("fatalities"), population=_not_rejected,
+          rolled=("fatalities",)),
     Check("incident_victims", "Incident",
           "incidents (not rejected) whose killed or injured by victim group are not all recorded",
           ("Peacekeepers killed or injured (Situation page)",
            "Civilians killed or injured by explosive incidents, and the year-on-year change (the letter)"),
-          _everything, _none(*VICTIM_FIELDS), where=_unknown(*VICTIM_FIELDS), population=_not_rejected),
+          _everything, _none(*VICTIM_FIELDS), where=_unknown(*VICTIM_FIELDS), population=_not_rejected,
+          rolled=VICTIM_FIELDS),
     Check("rotation_dates", "Rotation", "rotations begun or past their planned end without their actual dates",
           ("Rotations at the same time and against the plan (Rotations page, the letter): the planned window "
            "stands in for the actual one", "Days of rotation in high-tempo periods"),
@@ -226,7 +234,7 @@ CHECKS: tuple[Check, ...] = (
     Check("location_coordinates", "Location", "places without coordinates",
           ("Maps, hotspots and near-repeat clusters: incidents placed there cannot be mapped",
            "Casualty-evacuation distances from bases there"),
-          _everything, _none("latitude", "longitude")),
+          _everything, _none("latitude", "longitude"), where=_unknown("latitude", "longitude")),
     Check("evaluation_strength", "Evaluation", "military unit evaluations without the evaluated strength",
           ("The strengths of the units evaluated, in the letter's paragraph on performance",),
           _military_evaluation, _none("evaluated_strength")),
@@ -279,10 +287,31 @@ def _counted(scope: _Scope, cls: type[Record], check: Check) -> tuple[list[Any],
         stmt = stmt.where(check.population(table))
     lacking = check.where(table)
     session = scope.tx.session
-    both = stmt.with_only_columns(func.count(case((lacking, 1))), func.count()).order_by(None)  # one pass
-    count, total = session.execute(both).one()
+    rolled = _rolled_counts(scope, check.rolled) if check.rolled else None
+    if rolled is not None:
+        count, total = rolled
+    else:
+        both = stmt.with_only_columns(func.count(case((lacking, 1))), func.count()).order_by(None)  # one pass
+        count, total = session.execute(both).one()
     first = session.scalars(stmt.where(lacking).order_by(table.c.id).limit(LISTED))
     return list(first), int(count or 0), int(total or 0)
+
+
+def _rolled_counts(scope: _Scope, tolls: tuple[str, ...]) -> tuple[int, int] | None:
+    """How many of the mission's live, not rejected incidents lack any of ``tolls``, and how
+    many there are, as the principal may read them: from the day rollup (a few thousand rows),
+    which keeps each toll's count not recorded per day and the sector an incident is placed in
+    (the sector a sector account reads by). The rollup counts each toll apart: for several, the
+    count is settled only when one of them is lacking everywhere (else None: count the table)."""
+    days = DAY_ROLLUP.table
+    stmt = select(func.sum(days.c.events), *(func.sum(days.c[f"{toll}_unknown"]) for toll in tolls))
+    stmt = stmt.where(days.c.mission_id == scope.mission_id)
+    if scope.principal.scoped:
+        stmt = stmt.where(days.c[PLACED_SECTOR].in_(sorted(scope.principal.sectors)))
+    total, *lacking = (int(n or 0) for n in scope.tx.session.execute(stmt).one())
+    if len(lacking) == 1 or max(lacking) == total:
+        return max(lacking), total
+    return None
 
 
 def _run(check: Check, scope: _Scope) -> Gap:
@@ -326,15 +355,19 @@ def _equipment(scope: _Scope) -> None:
 _TOLL_WORDS = ("killed", "dead", "death", "fatalit", "attacker", "assailant", "fighter")
 
 
-def _incident_words(table: Any) -> Any:
-    return or_(*(table.c.notes.ilike(f"%{word}%") for word in _TOLL_WORDS))
+def _incident_words(dialect: str) -> Callable[[Any], Any]:
+    """The incidents whose text holds a word beginning with one of ``_TOLL_WORDS``, from the
+    full-text index (``storage.search``) rather than a scan of every incident's notes; the notes
+    are then read for the typed numbers themselves. A toll glued to its number ("12killed", one
+    word to the index) is not found by this; "12 killed" and "12-killed" are."""
+    return lambda table: any_word_clause(dialect, table, _TOLL_WORDS)
 
 
 def _typed(scope: _Scope) -> list[TypedNumberFinding]:
     found = []
     for kind in MEASURES:
         cls = entity_class(kind)
-        where = _incident_words if kind == "Incident" else None
+        where = _incident_words(scope.tx.session.get_bind().dialect.name) if kind == "Incident" else None
         for record in _visible(scope, cls, where)[0]:
             for n in typed_numbers(record, kind):
                 found.append(

@@ -24,6 +24,7 @@ __all__ = [
     "INCIDENT_FIELDS",
     "LISTS",
     "SEARCHED",
+    "any_word_clause",
     "incident_clause",
     "is_search_table",
     "list_clause",
@@ -123,6 +124,24 @@ def text_clause(dialect: str, table: Table, query: str) -> Any:
         return table.c.id.in_(ids)
     tsquery = " & ".join(f"{w}:*" for w in found)
     return text(_PG_MATCH[table.name]).bindparams(search_words=tsquery)
+
+
+def any_word_clause(dialect: str, table: Table, prefixes: tuple[str, ...]) -> Any:
+    """The condition "the record's text holds a word beginning with any of ``prefixes``" (each a
+    single plain word) for a record of a searched ``table``: one query of the index."""
+    found = [w for prefix in prefixes for w in words(prefix)]
+    if not found:
+        return false()
+    if dialect == "sqlite":
+        index = f"{table.name}_search"
+        match = " OR ".join('"' + w + '"*' for w in found)
+        ids: Select[Any] = (
+            select(literal_column("rowid"))
+            .select_from(text(index))
+            .where(text(f"{index} MATCH :search_words").bindparams(search_words=match))
+        )
+        return table.c.id.in_(ids)
+    return text(_PG_MATCH[table.name]).bindparams(search_words=" | ".join(f"{w}:*" for w in found))
 
 
 def incident_clause(dialect: str, table: Table, query: str) -> Any:

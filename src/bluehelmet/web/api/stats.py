@@ -19,7 +19,16 @@ from pydantic import BaseModel
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus, SubEventType, Target
-from bluehelmet.services import caveat_stats, convoy_stats, hotspots, plan_stats, readiness, rotation_stats, stats
+from bluehelmet.services import (
+    answer_cache,
+    caveat_stats,
+    convoy_stats,
+    hotspots,
+    plan_stats,
+    readiness,
+    rotation_stats,
+    stats,
+)
 from bluehelmet.services.database import Database
 from bluehelmet.services.map_layers import scoped_filter
 from bluehelmet.services.results import plain
@@ -114,10 +123,9 @@ def incidents(db: Db, principal: Reader, flt: Filter, by: str = "", mission: Mis
     event_type, sub_event_type, category, admin1, admin2, location, sector, target, perpetrator)."""
     keys = [k.strip() for k in by.split(",") if k.strip()]
     try:
-        rows = stats.incident_table(db, keys, flt, mission=mission, actor=principal.name)
+        rows, pending = answer_cache.incident_table(db, principal.name, keys, flt, mission)
     except BluehelmetError as error:
         raise problems(("by", str(error))) from None
-    pending = stats.pending_review_count(db, flt, mission=mission, actor=principal.name)
     included = flt.statuses is None or ReviewStatus.DRAFT in flt.statuses
     return JSONResponse({"rows": rows, "pending_review": pending, "drafts_included": included})
 

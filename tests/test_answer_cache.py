@@ -1,0 +1,71 @@
+"""Answers kept per state of the data (services/answer_cache.py): the map's hexagons and the
+incident tables over all years are computed once per state and equal the uncached answer."""
+
+from __future__ import annotations
+
+import pytest
+
+from bluehelmet.domain.access import Principal, Role
+from bluehelmet.services import answer_cache, map_layers, records, stats
+from bluehelmet.services.database import Database
+from bluehelmet.services.stats import IncidentFilter
+
+
+@pytest.fixture(autouse=True)
+def _nothing_kept() -> None:
+    answer_cache.clear()
+
+
+def _add_incident(db: Database, latitude: float, longitude: float) -> None:
+    with db.transaction("tester") as tx:
+        mission = records.list_records(tx, "Mission")[0]
+        records.create(tx, "Incident", {"mission_id": mission.id, "event_date": "2021-03-03", "admin1": "Gao",
+                                        "admin2": "Ansongo", "event_type": "Battles", "latitude": latitude,
+                                        "longitude": longitude, "sub_event_type": "Armed clash",
+                                        "provenance": "test"})  # fmt: skip
+
+
+def test_the_hexagons_are_kept_per_state_and_scope_and_equal_the_uncached_answer(reference_copy: Database) -> None:
+    db = reference_copy
+    with db.transaction("tester") as tx:
+        sector = records.list_records(tx, "Sector")[0]
+    admin, east = Principal("admin", Role.ADMIN), Principal("east", Role.SECTOR, sector.id)
+    everything = IncidentFilter()
+    first = map_layers.hexagons(db, admin, everything, 5)
+    assert first == map_layers._hexagons(db, admin, everything, 5, None) and first["features"]
+    assert map_layers.hexagons(db, admin, everything, 5) is first  # read from memory: same state
+    own = map_layers.hexagons(db, east, everything, 5)  # another scope: its own answer
+    assert own["incidents"] < first["incidents"]
+    assert own == map_layers._hexagons(db, east, map_layers.scoped_filter(db, east, everything), 5, None)
+    _add_incident(db, 16.27, -0.04)  # a write: a new state
+    after = map_layers.hexagons(db, admin, everything, 5)
+    assert after is not first and after["incidents"] == first["incidents"] + 1
+    assert after == map_layers._hexagons(db, admin, everything, 5, None)
+
+
+def test_the_incident_table_is_kept_per_state_and_equals_the_uncached_answer(reference_copy: Database) -> None:
+    db = reference_copy
+    everything, keys = IncidentFilter(), ["month", "event_type"]
+    rows, pending = answer_cache.incident_table(db, "tester", keys, everything, None)
+    assert rows == stats.incident_table(db, keys, everything) and rows
+    assert pending == stats.pending_review_count(db, everything)
+    assert answer_cache.incident_table(db, "tester", keys, everything, None)[0] is rows
+    _add_incident(db, 16.27, -0.04)
+    again, _ = answer_cache.incident_table(db, "tester", keys, everything, None)
+    assert again == stats.incident_table(db, keys, everything) and again != rows
+    assert sum(r["events"] for r in again) == sum(r["events"] for r in rows) + 1
+
+
+def test_an_answer_computed_while_a_write_commits_is_not_kept(reference_copy: Database) -> None:
+    db = reference_copy
+    computed: list[int] = []
+
+    def racing() -> int:
+        computed.append(1)
+        _add_incident(db, 16.0, 0.5)  # committed while the answer is computed: its state is not known
+        return len(computed)
+
+    assert answer_cache.kept(db, "tester", ("racing",), racing) == 1
+    assert answer_cache.kept(db, "tester", ("racing",), racing) == 2  # not kept: computed again
+    assert answer_cache.kept(db, "tester", ("steady",), lambda: 7) == 7
+    assert answer_cache.kept(db, "tester", ("steady",), lambda: 8) == 7  # kept: nothing was written
