@@ -20,11 +20,12 @@ from enum import Enum
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal_column, or_, select
 from sqlalchemy.sql.elements import ColumnElement
 
 from bluehelmet.domain.access import REFERENCE_KINDS, Action, Principal
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, Problem
+from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.domain.places import Location, Sector
 from bluehelmet.domain.records import Record, entity_fields, reference_list_target
 from bluehelmet.services import records
@@ -214,7 +215,11 @@ def _where(cls: type[Record], conditions: Mapping[str, list[tuple[str, Any]]]) -
     for field_name, wanted in conditions.items():
         column = table.c[field_name]
         equal = [v.value if isinstance(v, Enum) else v for op, v in wanted if op == "eq"]
-        if len(equal) == 1:
+        if len(equal) == 1 and cls is Incident and field_name == "review_status" and equal[0] is not None:
+            # Written out, not bound (a value of the enum, checked): the drafts' partial index,
+            # whose condition says 'draft', then counts them alone, without reading their rows.
+            clauses.append(column == literal_column(f"'{ReviewStatus(equal[0]).value}'"))
+        elif len(equal) == 1:
             clauses.append(column.is_(None) if equal[0] is None else column == equal[0])
         elif equal:
             clauses.append(column.in_(equal))

@@ -1,0 +1,134 @@
+"""The page actions made faster at 200,000 incidents (docs/performance.md, "Page actions, second
+pass") keep their answers: the drafts are counted from their partial index alone and a deleted
+draft is never counted; the situation asks once whether the drafts are most of the mission's
+incidents, and that answer chooses the way, never the figures."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import func, select
+
+from bluehelmet.config import Settings
+from bluehelmet.domain.access import Principal, Role
+from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.services import accounts, listing, records, stats
+from bluehelmet.services.database import Database, Transaction
+from bluehelmet.storage.aggregates import counted_incidents
+from bluehelmet.storage.tables import TABLES
+from bluehelmet.web.app import create_app
+from tests.test_rollups import TYPES, _incident, _mission
+from tests.test_web_pages import PASSWORD, sign_in
+
+ADMIN = Principal("tester", Role.ADMIN)
+
+
+@pytest.fixture
+def sqlite_db(sqlite_template: Path, tmp_path: Path) -> Iterator[Database]:
+    path = tmp_path / "mission.db"
+    shutil.copyfile(sqlite_template, path)
+    db = Database(Settings(database_url=f"sqlite:///{path}"))
+    yield db
+    db.close()
+
+
+def _drafts_and_verified(db: Database, drafts: int, verified: int) -> tuple[int, str, list[int]]:
+    """A new mission with ``drafts`` drafts and ``verified`` verified incidents in 2020: its id,
+    its name and the drafts' ids."""
+    mission_id, name = _mission(db)
+    ids = []
+    with db.transaction("tester") as tx:
+        for n in range(drafts + verified):
+            status = "draft" if n < drafts else "verified"
+            made = _incident(tx, mission_id, date(2020, 1, 1) + timedelta(days=n), n % len(TYPES), review_status=status)
+            if status == "draft":
+                ids.append(int(made.id or 0))
+    return mission_id, name, ids
+
+
+def _reads_rows(tx: Transaction, stmt: object) -> bool:
+    """Whether SQLite, running ``stmt``, reads a column of the incident rows themselves (its
+    bytecode: a ``Column`` of a cursor opened on the table), rather than an index alone."""
+    compiled = stmt.compile(tx.session.get_bind(), compile_kwargs={"literal_binds": True})  # type: ignore[attr-defined]
+    conn = tx.session.connection()
+    root = conn.exec_driver_sql("SELECT rootpage FROM sqlite_master WHERE name = 'incident'").scalar_one()
+    program = list(conn.exec_driver_sql(f"EXPLAIN {compiled}"))
+    on_table = {row[2] for row in program if row[1] == "OpenRead" and row[3] == root}
+    assert program and on_table, "the statement does not read the incidents"
+    return any(row[1] == "Column" and row[2] in on_table for row in program)
+
+
+def test_the_drafts_are_counted_from_their_index_alone_and_a_deleted_one_is_not(sqlite_db: Database) -> None:
+    mission_id, name, drafts = _drafts_and_verified(sqlite_db, 6, 4)
+    with sqlite_db.transaction("tester") as tx:
+        records.delete(tx, "Incident", drafts[0])
+    with sqlite_db.engine.begin() as conn:
+        conn.exec_driver_sql("ANALYZE")  # as a maintained database
+    incident = TABLES[Incident]
+    count = counted_incidents(
+        select(func.count()).select_from(incident), mission_id, None, None, None, frozenset({ReviewStatus.DRAFT})
+    )
+    with sqlite_db.transaction("tester") as tx:
+        assert not _reads_rows(tx, count)
+        assert tx.session.scalar(count) == 5
+    # The incidents' list filtered to drafts: its count reads the index alone too.
+    with sqlite_db.transaction("tester") as tx:
+        stmt, _ = listing._select(Incident, listing.parse_query(Incident, [("review_status", "draft")]), ADMIN, False)
+        counted = select(func.count()).select_from(stmt.with_only_columns(incident.c.id).subquery())
+        assert not _reads_rows(tx, counted)
+        # Written out, not bound: SQLite's planner could not tell a bound value is 'draft'.
+        assert "review_status = 'draft'" in str(counted.compile(tx.session.get_bind()))
+        assert _reads_rows(tx, count.where(incident.c.fatalities > 0))  # the test can tell
+    page = listing.list_page(
+        sqlite_db, ADMIN, "Incident", [("review_status", "draft"), ("mission_id", str(mission_id))], newest_first=True
+    )
+    assert page.total == 5
+    assert [r.id for r in page.records] == sorted(drafts[1:], reverse=True)  # newest first, the deleted one left out
+    flt = stats.IncidentFilter(statuses=frozenset({ReviewStatus.VERIFIED}))
+    assert stats.pending_review_count(sqlite_db, flt, mission=name) == 5
+    assert stats.drafts_are_most(sqlite_db, mission=name)  # 5 drafts of 9 counted incidents
+
+
+@pytest.mark.parametrize(("drafts", "verified"), [(6, 4), (2, 8)])
+def test_the_answer_on_drafts_chooses_the_way_never_the_figures(
+    sqlite_db: Database, drafts: int, verified: int
+) -> None:
+    _, name, _ = _drafts_and_verified(sqlite_db, drafts, verified)
+    assert stats.drafts_are_most(sqlite_db, mission=name) == (drafts > verified)
+    flt = stats.IncidentFilter(date(2020, 1, 1), date(2020, 12, 31), statuses=frozenset({ReviewStatus.VERIFIED}))
+    for keys in ([], ["month", "event_type"]):
+        asked = stats.incident_table(sqlite_db, keys, flt, mission=name)
+        for most in (True, False):
+            assert stats.incident_table(sqlite_db, keys, flt, mission=name, drafts_most=most) == asked
+    assert sum(r["events"] for r in stats.incident_table(sqlite_db, ["month"], flt, mission=name)) == verified
+    for most in (True, False):
+        assert stats.ied_summary(sqlite_db, flt, mission=name, drafts_most=most) == stats.ied_summary(
+            sqlite_db, flt, mission=name
+        )
+
+
+def test_the_situation_asks_once_whether_the_drafts_are_most(
+    reference_copy: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    asked: list[int] = []
+    counting = stats._drafts_are_most
+
+    def counted(tx: Transaction, mission_id: int) -> bool:
+        asked.append(mission_id)
+        return counting(tx, mission_id)
+
+    monkeypatch.setattr(stats, "_drafts_are_most", counted)
+    accounts.add_account(reference_copy, "tester", "analyst", "analyst", password=PASSWORD)
+    with TestClient(create_app(reference_copy.settings, db=reference_copy), follow_redirects=False) as client:
+        sign_in(client, "analyst")
+        page = client.get("/situation")
+        assert page.status_code == 200
+        assert len(asked) == 1  # verified incidents only: the totals, the IEDs and the trend
+        asked.clear()
+        assert client.get("/situation?drafts=1").status_code == 200
+        assert asked == []  # drafts counted too: nothing to take away
