@@ -5,6 +5,7 @@ incidents, and that answer chooses the way, never the figures."""
 
 from __future__ import annotations
 
+import re
 import shutil
 from collections.abc import Iterator
 from datetime import date, timedelta
@@ -16,16 +17,19 @@ from sqlalchemy import func, select
 
 from bluehelmet.config import Settings
 from bluehelmet.domain.access import Principal, Role
+from bluehelmet.domain.errors import InvalidRecord
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.services import accounts, listing, records, stats
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.storage.aggregates import counted_incidents
 from bluehelmet.storage.tables import TABLES
 from bluehelmet.web.app import create_app
+from bluehelmet.web.pages import incidents as incident_pages
 from tests.test_rollups import TYPES, _incident, _mission
 from tests.test_web_pages import PASSWORD, sign_in
 
 ADMIN = Principal("tester", Role.ADMIN)
+WELLS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf")
 
 
 @pytest.fixture
@@ -132,3 +136,40 @@ def test_the_situation_asks_once_whether_the_drafts_are_most(
         asked.clear()
         assert client.get("/situation?drafts=1").status_code == 200
         assert asked == []  # drafts counted too: nothing to take away
+
+
+def test_a_search_counts_its_matches_up_to_a_cap_and_says_more(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mission_id, _, _ = _drafts_and_verified(sqlite_db, 0, 2)  # two that do not match
+    with sqlite_db.transaction("tester") as tx:
+        for n in range(7):
+            _incident(tx, mission_id, date(2021, 3, 1) + timedelta(days=n), notes=f"ambush near well {WELLS[n]}")
+    query = [("mission_id", str(mission_id))]
+    full = listing.list_page(sqlite_db, ADMIN, "Incident", query, limit=2, newest_first=True, text="ambush")
+    assert (full.total, full.more) == (7, False)
+    for cap, told in ((3, (3, True)), (6, (6, True)), (7, (7, False)), (50, (7, False))):
+        capped = listing.list_page(
+            sqlite_db, ADMIN, "Incident", query, limit=2, newest_first=True, text="ambush", count_up_to=cap
+        )
+        assert (capped.total, capped.more) == told, cap
+        assert [r.id for r in capped.records] == [r.id for r in full.records]  # the same page, whatever the cap
+    with pytest.raises(InvalidRecord):
+        listing.list_page(sqlite_db, ADMIN, "Incident", query, text="ambush", count_up_to=0)
+
+    monkeypatch.setattr(incident_pages, "SEARCH_COUNT_UP_TO", 3)
+    accounts.add_account(sqlite_db, "tester", "analyst", "analyst", password=PASSWORD)
+    with TestClient(create_app(sqlite_db.settings, db=sqlite_db), follow_redirects=False) as client:
+        sign_in(client, "analyst")
+        english = client.get("/incidents?q=ambush").text
+        assert _count_shown(english) == "3+ incidents"
+        assert "Page 1 of 1+" in english and "Next" in english  # the pages after it are still reached
+        assert _count_shown(client.get("/incidents?q=ambush&lang=fr").text) == "plus de 3 incidents"
+        assert _count_shown(client.get("/incidents?lang=en").text) == "9 incidents"  # no search: every one counted
+        assert _count_shown(client.get("/incidents?q=ambush+charlie").text) == "1 incident"  # under the cap: exact
+
+
+def _count_shown(html: str) -> str:
+    found = re.search(r'id="incident-count">(.*?)</strong>', html, re.S)
+    assert found, "no count on the page"
+    return re.sub(r"\s+", " ", found.group(1)).strip()

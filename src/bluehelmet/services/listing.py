@@ -107,12 +107,14 @@ class Cursor:
 
 @dataclass(frozen=True)
 class Page:
-    """One page of a list: the records, how many match in all, and where the page starts."""
+    """One page of a list: the records, how many match in all, and where the page starts.
+    ``more``: the count stopped at ``total`` (``list_page``'s ``count_up_to``) and more match."""
 
     records: Sequence[Record]
     total: int
     limit: int
     offset: int
+    more: bool = False
 
 
 def _base(hint: Any) -> list[Any]:
@@ -306,15 +308,20 @@ def list_page(
     text: str = "",
     sector_id: int | None = None,
     cursor: Cursor | None = None,
+    count_up_to: int | None = None,
 ) -> Page:
     """The records of ``kind`` matching ``query`` that ``principal`` may read, in id order (or,
     ``newest_first``, latest main date first, then latest id), holding ``text`` (a full-text
     search for incidents: every word, any case, any accents) and in sector ``sector_id`` when
     given; with a ``cursor`` (newest first only, instead of an offset), the page after it or,
-    backwards, the page before it. Only the page is read: the rest is counted in the database."""
+    backwards, the page before it. Only the page is read: the rest is counted in the database,
+    up to ``count_up_to`` when given (a search matching thousands: the page says "1,000+",
+    ``Page.more``, rather than counting every match)."""
     cls = records.kind_of(kind)
     if not 1 <= limit <= MAX_LIMIT or offset < 0:
         raise InvalidRecord([Problem(cls.__name__, "limit", f"must be 1 to {MAX_LIMIT}, with offset 0 or more")])
+    if count_up_to is not None and count_up_to < 1:
+        raise InvalidRecord([Problem(cls.__name__, "count_up_to", "must be 1 or more")])
     if cursor is not None and (not newest_first or offset):
         raise InvalidRecord([Problem(cls.__name__, "cursor", "pages a newest-first list, instead of an offset")])
     conditions = parse_query(cls, query)
@@ -330,12 +337,16 @@ def list_page(
             # Kinds placed through their units or places: few records, each asked.
             visible = [r for r in tx.session.scalars(stmt.order_by(*order)) if allowed(tx, principal, Action.READ, r)]
             return Page(visible[offset : offset + limit], len(visible), limit, offset)
-        counted = stmt.with_only_columns(table.c.id).subquery()
-        total = int(tx.session.scalar(select(func.count()).select_from(counted)) or 0)
+        matching = stmt.with_only_columns(table.c.id)
+        if count_up_to is not None:  # one more than the cap: whether more match, without counting them
+            matching = matching.limit(count_up_to + 1)
+        total = int(tx.session.scalar(select(func.count()).select_from(matching.subquery())) or 0)
+        more = count_up_to is not None and total > count_up_to
+        total = min(total, count_up_to) if more and count_up_to is not None else total
         if cursor is not None:
-            return Page(_from_cursor(tx, stmt, table, main, cursor, limit), total, limit, 0)
+            return Page(_from_cursor(tx, stmt, table, main, cursor, limit), total, limit, 0, more)
         page = tx.session.scalars(stmt.order_by(*order).offset(offset or None).limit(limit)).all()
-        return Page(page, total, limit, offset)
+        return Page(page, total, limit, offset, more)
 
 
 def _from_cursor(
