@@ -19,12 +19,13 @@ from bluehelmet.config import Settings
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.errors import InvalidRecord
 from bluehelmet.domain.incidents import Incident, ReviewStatus
-from bluehelmet.services import accounts, listing, records, stats
+from bluehelmet.services import accounts, audit_log, listing, records, stats
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.storage.aggregates import counted_incidents
 from bluehelmet.storage.tables import TABLES
 from bluehelmet.web.app import create_app
 from bluehelmet.web.pages import incidents as incident_pages
+from tests import factories
 from tests.test_rollups import TYPES, _incident, _mission
 from tests.test_web_pages import PASSWORD, sign_in
 
@@ -173,3 +174,33 @@ def _count_shown(html: str) -> str:
     found = re.search(r'id="incident-count">(.*?)</strong>', html, re.S)
     assert found, "no count on the page"
     return re.sub(r"\s+", " ", found.group(1)).strip()
+
+
+def test_a_sector_account_finds_its_changes_behind_many_of_other_sectors(
+    sqlite_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    mission_id, _ = _mission(sqlite_db)
+    with sqlite_db.transaction("tester") as tx:
+        east = int(factories.make(tx, "Sector", mission_id=mission_id, name="East").id or 0)
+        west = int(factories.make(tx, "Sector", mission_id=mission_id, name="West").id or 0)
+        in_east = int(factories.make(tx, "Location", mission_id=mission_id, sector_id=east).id or 0)
+        own = _incident(tx, mission_id, date(2021, 1, 1), sector_id=east)  # its own sector
+        placed = _incident(tx, mission_id, date(2021, 1, 2), location_id=in_east)  # its place's
+        _incident(tx, mission_id, date(2021, 1, 3), location_id=in_east, sector_id=west)  # own wins
+        for n in range(8):  # newer changes, all of another sector
+            _incident(tx, mission_id, date(2021, 2, 1) + timedelta(days=n), sector_id=west)
+    monkeypatch.setattr(audit_log, "_SCAN", 5)  # a page reads at most five entries one by one
+    east_account = Principal("east", Role.SECTOR, sector_id=east)
+    seen = audit_log.recent_changes(sqlite_db, east_account, audit_log.AuditFilter(kind="Incident"))
+    ids = {c.entry.record_id for c in seen.changes}
+    assert ids == {own.id, placed.id}, ids  # not the West ones, nor the one moved to the West
+    # An administrator's filter by sector: the East's the same; the West's, five (the page's
+    # reading) of its nine, none of the East.
+    by_east = audit_log.recent_changes(sqlite_db, ADMIN, audit_log.AuditFilter(kind="Incident", sector_id=east))
+    assert {c.entry.record_id for c in by_east.changes} == {own.id, placed.id}
+    by_west = audit_log.recent_changes(sqlite_db, ADMIN, audit_log.AuditFilter(kind="Incident", sector_id=west))
+    assert len(by_west.changes) == 5
+    assert not {c.entry.record_id for c in by_west.changes} & {own.id, placed.id}
+    # The sector account asking for the West's sector sees nothing of it.
+    other = audit_log.recent_changes(sqlite_db, east_account, audit_log.AuditFilter(kind="Incident", sector_id=west))
+    assert other.changes == []

@@ -48,6 +48,7 @@ __all__ = [
     "list_page",
     "parse_query",
     "scoped_select",
+    "sector_clause",
     "sector_name",
 ]
 
@@ -230,8 +231,9 @@ def _where(cls: type[Record], conditions: Mapping[str, list[tuple[str, Any]]]) -
     return clauses
 
 
-def _sector_clause(cls: type[Record], sector_ids: frozenset[int]) -> Any | None:
-    """The query's side of sector scoping, for the kinds it can be written for (else None)."""
+def sector_clause(cls: type[Record], sector_ids: frozenset[int]) -> Any | None:
+    """The query's side of sector scoping (the records of ``cls`` in any of ``sector_ids``, as
+    ``access.sectors_of`` places them), for the kinds it can be written for (else None)."""
     table = TABLES[cls]
     name = cls.__name__
     wanted = sorted(sector_ids)
@@ -270,7 +272,7 @@ def _select(
         stmt, ask_each = (stmt, True) if clause is None else (stmt.where(clause), False)
     if not principal.scoped or cls.__name__ in REFERENCE_KINDS - {"Sector"}:
         return stmt, ask_each or (principal.scoped and cls.__name__ in REFERENCE_KINDS)
-    clause = _sector_clause(cls, principal.sectors)
+    clause = sector_clause(cls, principal.sectors)
     if clause is None:
         return stmt, True
     return stmt.where(clause), ask_each
@@ -288,7 +290,7 @@ def _narrowed(dialect: str, cls: type[Record], stmt: Select[Any], text: str, sec
     if text:
         stmt = stmt.where(list_clause(dialect, cls, text))
     if sector_id is not None:
-        clause = _sector_clause(cls, frozenset({sector_id}))
+        clause = sector_clause(cls, frozenset({sector_id}))
         if clause is None:
             raise BluehelmetError(f"{cls.__name__} records cannot be listed by sector")
         stmt = stmt.where(clause)
