@@ -204,3 +204,30 @@ def test_a_sector_account_finds_its_changes_behind_many_of_other_sectors(
     # The sector account asking for the West's sector sees nothing of it.
     other = audit_log.recent_changes(sqlite_db, east_account, audit_log.AuditFilter(kind="Incident", sector_id=west))
     assert other.changes == []
+
+
+def test_a_sector_account_jumping_to_a_page_gets_the_same_incidents_as_walking_there(sqlite_db: Database) -> None:
+    mission_id, _ = _mission(sqlite_db)
+    with sqlite_db.transaction("tester") as tx:
+        east = int(factories.make(tx, "Sector", mission_id=mission_id, name="East").id or 0)
+        west = int(factories.make(tx, "Sector", mission_id=mission_id, name="West").id or 0)
+        in_east = int(factories.make(tx, "Location", mission_id=mission_id, sector_id=east).id or 0)
+        for n in range(90):  # several on a day, in both sectors, placed either way
+            where = ({"sector_id": east}, {"location_id": in_east}, {"sector_id": west})[n % 3]
+            _incident(tx, mission_id, date(2021, 1, 1) + timedelta(days=n // 4), **where)
+    east_account = Principal("east", Role.SECTOR, sector_id=east)
+    query = [("mission_id", str(mission_id))]
+    whole = listing.list_page(sqlite_db, east_account, "Incident", query, limit=1000, newest_first=True).records
+    assert len(whole) == 60
+    newest_first = sorted(whole, key=lambda r: (r.event_date, r.id), reverse=True)  # type: ignore[attr-defined]
+    assert [r.id for r in whole] == [r.id for r in newest_first]
+    for offset in (7, 25, 50, 59, 60):
+        page = listing.list_page(sqlite_db, east_account, "Incident", query, limit=10, offset=offset, newest_first=True)
+        assert [r.id for r in page.records] == [r.id for r in whole[offset : offset + 10]], offset
+        assert page.total == 60
+    # An administrator asking for the East by sector: the same pages.
+    for offset in (13, 42):
+        page = listing.list_page(
+            sqlite_db, ADMIN, "Incident", query, limit=10, offset=offset, newest_first=True, sector_id=east
+        )
+        assert [r.id for r in page.records] == [r.id for r in whole[offset : offset + 10]]
