@@ -224,8 +224,7 @@ def _groups(
     drafts out takes theirs away from that answer (drafts are few, read through their partial
     index); one that leaves the verified incidents out reads its drafts from the incidents. When
     the drafts are most of the mission's incidents (a large import not yet reviewed), the
-    verified ones are read from the incidents instead. ``drafts_most``, when given, is that
-    answer already found (``drafts_are_most``): it chooses the way, never what is found."""
+    verified ones are read from the incidents instead (``drafts_most``: that answer, found before)."""
     left_out = flt.left_out
     if not left_out:
         return _every_status(tx, mission_id, keys, flt)
@@ -236,10 +235,7 @@ def _groups(
 
 
 def drafts_are_most(db: Database, *, mission: str | None = None, actor: str = "stats") -> bool:
-    """Whether the mission's drafts are more than half its counted incidents: which way an
-    analysis of verified incidents reads them (``_groups``), never what it finds. A page of
-    several analyses asks once and hands the answer to each (``drafts_most``); were it out of
-    date by the next analysis, that analysis would only take the slower way to the same figures."""
+    """Whether drafts are most of the mission's incidents: ``_groups``' way, never its figures."""
     with db.transaction(actor) as tx:
         return _drafts_are_most(tx, find_mission(tx, mission).id or 0)
 
@@ -370,16 +366,10 @@ def _from_incidents(
 
 
 def incident_table(
-    db: Database,
-    keys: Sequence[str],
-    flt: IncidentFilter,
-    *,
-    mission: str | None = None,
-    actor: str = "stats",
+    db: Database, keys: Sequence[str], flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats",
     drafts_most: bool | None = None,
-) -> list[dict[str, Any]]:
-    """Events and tolls grouped by ``keys``, sorted by the keys in order (the `stats incidents`
-    contract); ``drafts_most``: ``drafts_are_most`` asked before, so as not to count again."""
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Events and tolls grouped by ``keys``, sorted by the keys in order (the `stats incidents` contract)."""
     try:
         group_keys = [GroupKey(k) for k in keys]
     except ValueError:
@@ -461,15 +451,11 @@ def weekly_rate(
 
 
 def ied_summary(
-    db: Database,
-    flt: IncidentFilter,
-    *,
-    mission: str | None = None,
-    actor: str = "stats",
+    db: Database, flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats",
     drafts_most: bool | None = None,
-) -> IedSummary:
+) -> IedSummary:  # fmt: skip
     """IEDs in the period: every IED event in the country (detonated or found), those against
-    the mission, and how those ended (``drafts_most`` as for ``incident_table``)."""
+    the mission, and how those ended."""
     ied = [IncidentCategory.IED_DETONATED.value, IncidentCategory.IED_NEUTRALISED.value]
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
