@@ -171,7 +171,7 @@ def test_a_search_counts_its_matches_up_to_a_cap_and_says_more(
 
 
 def _count_shown(html: str) -> str:
-    found = re.search(r'id="incident-count">(.*?)</strong>', html, re.S)
+    found = re.search(r'<div class="toolbar">\s*<strong>(.*?)</strong>', html, re.S)
     assert found, "no count on the page"
     return re.sub(r"\s+", " ", found.group(1)).strip()
 
