@@ -52,6 +52,7 @@ __all__ = [
     "IncidentFilter",
     "PeriodSplit",
     "compare_with_previous_year",
+    "drafts_are_most",
     "ied_summary",
     "incident_table",
     "known_sum",
@@ -214,21 +215,29 @@ def split_period(flt: IncidentFilter, grain: str) -> PeriodSplit | None:
     return PeriodSplit(_cell(grain, first), _cell(grain, last), tuple(edges))
 
 
-def _groups(tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter) -> list[tuple[Any, ...]]:
+def _groups(
+    tx: Transaction, mission_id: int, keys: Sequence[GroupKey], flt: IncidentFilter, drafts_most: bool | None = None
+) -> list[tuple[Any, ...]]:
     """The groups of the `stats incidents` contract, each as (*labels, events, *tolls), sorted.
 
     The rollups and covering indexes count every status but rejected. A filter that leaves the
     drafts out takes theirs away from that answer (drafts are few, read through their partial
     index); one that leaves the verified incidents out reads its drafts from the incidents. When
     the drafts are most of the mission's incidents (a large import not yet reviewed), the
-    verified ones are read from the incidents instead."""
+    verified ones are read from the incidents instead (``drafts_most``: that answer, found before)."""
     left_out = flt.left_out
     if not left_out:
         return _every_status(tx, mission_id, keys, flt)
-    if ReviewStatus.VERIFIED in left_out or _drafts_are_most(tx, mission_id):
+    if ReviewStatus.VERIFIED in left_out or (_drafts_are_most(tx, mission_id) if drafts_most is None else drafts_most):
         return _of_statuses(tx, mission_id, keys, flt, flt.statuses or frozenset())
     drafts = _of_statuses(tx, mission_id, keys, flt, frozenset({ReviewStatus.DRAFT}))
     return _less(_every_status(tx, mission_id, keys, flt), drafts, len(keys))
+
+
+def drafts_are_most(db: Database, *, mission: str | None = None, actor: str = "stats") -> bool:
+    """Whether drafts are most of the mission's incidents: ``_groups``' way, never its figures."""
+    with db.transaction(actor) as tx:
+        return _drafts_are_most(tx, find_mission(tx, mission).id or 0)
 
 
 def _drafts_are_most(tx: Transaction, mission_id: int) -> bool:
@@ -357,8 +366,9 @@ def _from_incidents(
 
 
 def incident_table(
-    db: Database, keys: Sequence[str], flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats"
-) -> list[dict[str, Any]]:
+    db: Database, keys: Sequence[str], flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats",
+    drafts_most: bool | None = None,
+) -> list[dict[str, Any]]:  # fmt: skip
     """Events and tolls grouped by ``keys``, sorted by the keys in order (the `stats incidents` contract)."""
     try:
         group_keys = [GroupKey(k) for k in keys]
@@ -366,7 +376,7 @@ def incident_table(
         known = ", ".join(k.value for k in GroupKey)
         raise BluehelmetError(f"cannot group incidents by {', '.join(keys)}; keys: {known}") from None
     with db.transaction(actor) as tx:
-        groups = _groups(tx, find_mission(tx, mission).id or 0, group_keys, flt)
+        groups = _groups(tx, find_mission(tx, mission).id or 0, group_keys, flt, drafts_most)
     names = (*(k.value for k in group_keys), "events", *TALLY_FIELDS)
     # A group has these columns: no check (zip's strict=False, the default, would cost a fifth more).
     return list(map(dict, map(zip, itertools.repeat(names), groups)))
@@ -440,7 +450,10 @@ def weekly_rate(
     return rate_change(before_events, weeks_before, after_events, weeks_after)
 
 
-def ied_summary(db: Database, flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats") -> IedSummary:
+def ied_summary(
+    db: Database, flt: IncidentFilter, *, mission: str | None = None, actor: str = "stats",
+    drafts_most: bool | None = None,
+) -> IedSummary:  # fmt: skip
     """IEDs in the period: every IED event in the country (detonated or found), those against
     the mission, and how those ended."""
     ied = [IncidentCategory.IED_DETONATED.value, IncidentCategory.IED_NEUTRALISED.value]
@@ -449,6 +462,7 @@ def ied_summary(db: Database, flt: IncidentFilter, *, mission: str | None = None
         rows = _groups(
             tx, mission_id, [GroupKey.CATEGORY, GroupKey.TARGET],
             IncidentFilter(flt.date_from, flt.date_to, {**(flt.where or {}), "category": ied}, flt.statuses),
+            drafts_most,
         )  # fmt: skip
     total = sum(_tally(row).events for row in rows)
     mission_rows = [row for row in rows if row[1] == Target.MISSION.value]

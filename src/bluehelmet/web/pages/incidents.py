@@ -34,6 +34,9 @@ __all__ = ["PAGE_SIZE", "router"]
 
 router = APIRouter()
 PAGE_SIZE = 50
+#: A text search counts its matches up to this many; beyond, the page says "1,000+" (counting
+#: every one of 60,000 matches of a common word took most of the page's time).
+SEARCH_COUNT_UP_TO = 1000
 
 
 def _query(request: Request, period: Period) -> list[tuple[str, str]]:
@@ -80,16 +83,20 @@ def incident_list(
     found = listing.list_page(
         db, principal, "Incident", [*_query(request, period), *mission_query(request, principal)], limit=PAGE_SIZE,
         offset=0 if cursor else (page - 1) * PAGE_SIZE, newest_first=True, text=text, sector_id=sector, cursor=cursor,
+        count_up_to=SEARCH_COUNT_UP_TO if text else None,
     )  # fmt: skip
     with db.transaction(actor_of(principal)) as tx:
         sectors = names(tx, "Sector")
         sector_choices = [(s.id, getattr(s, "name", "")) for s in visible(tx, principal, "Sector")]
         from_nodes = sync_log.made_on_nodes(tx, "Incident", found.records)
     pages = max(1, -(-found.total // PAGE_SIZE))
+    if found.more:  # counted up to a cap: at least as many pages as this one's number
+        pages = max(pages, page)
     context = {
         "title": "Incidents",
         "incidents": found.records,
         "total": found.total,
+        "more": found.more,
         "page": page,
         "pages": pages,
         # The next and previous pages start from this page's last and first incidents (a

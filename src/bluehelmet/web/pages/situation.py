@@ -86,8 +86,10 @@ def months_between(first: str, last: str) -> list[str]:
     return months
 
 
-def _trend(db: Database, flt: stats.IncidentFilter, mission: str, w: Words) -> dict[str, Any]:
-    rows = stats.incident_table(db, ["month", "event_type"], flt, mission=mission)
+def _trend(
+    db: Database, flt: stats.IncidentFilter, mission: str, w: Words, drafts_most: bool | None = None
+) -> dict[str, Any]:
+    rows = stats.incident_table(db, ["month", "event_type"], flt, mission=mission, drafts_most=drafts_most)
     seen = sorted({r["month"] for r in rows if r["month"]})
     first = f"{flt.date_from.year:04d}-{flt.date_from.month:02d}" if flt.date_from else (seen[0] if seen else "")
     last = f"{flt.date_to.year:04d}-{flt.date_to.month:02d}" if flt.date_to else (seen[-1] if seen else "")
@@ -109,7 +111,10 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
     period = Period.of(request, data_period(db, where, mission=mission))
     statuses = statuses_of(request)
     flt = stats.IncidentFilter(period.date_from, period.date_to, where or None, statuses)
-    totals = stats.incident_table(db, [], flt, mission=mission)
+    # Whether the drafts are most of the mission's incidents decides how each analysis of
+    # verified incidents reads them: asked once for the page's panels, not by each of them.
+    most = None if not flt.left_out else stats.drafts_are_most(db, mission=mission)
+    totals = stats.incident_table(db, [], flt, mission=mission, drafts_most=most)
     total = totals[0] if totals else {"events": 0, "fatalities": 0}
     pending = stats.pending_review_count(db, flt, mission=mission, actor=principal.name)
     found = hotspots.hotspots(db, flt, mission=mission)
@@ -125,13 +130,13 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
         "period": period,
         "scope": where.get("sector"),
         "total": total,
-        "ied": stats.ied_summary(db, flt, mission=mission),
+        "ied": stats.ied_summary(db, flt, mission=mission, drafts_most=most),
         "fatalities": stats.known_sum(total, ["fatalities"]),
         "civilians": stats.known_sum(total, ["killed_civilians", "injured_civilians"]),
         "peacekeepers": stats.known_sum(total, ["killed_peacekeepers", "injured_peacekeepers"]),
         "pending": pending,
         "drafts_included": statuses is None,
-        "trend": json.dumps(_trend(db, flt, mission, words(choose_language(request)))),
+        "trend": json.dumps(_trend(db, flt, mission, words(choose_language(request)), most)),
         "cells": list(zip(cells, cell_names, strict=True)),
         "clusters": list(zip(clusters, cluster_names, strict=True)),
         "clustering": found.clusters,
