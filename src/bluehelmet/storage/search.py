@@ -116,14 +116,19 @@ def text_clause(dialect: str, table: Table, query: str) -> Any:
         # Each word quoted (no FTS5 operator can slip in) and taken as a prefix.
         match = " ".join('"' + w + '"*' for w in found)
         index = f"{table.name}_search"
-        ids: Select[Any] = (
-            select(literal_column("rowid"))
-            .select_from(sql_table(index))
-            .where(literal_column(index).op("MATCH")(bindparam("search_words", match)))
-        )
-        return table.c.id.in_(ids)
+        return table.c.id.in_(_fts_rowids(index, match))
     tsquery = " & ".join(f"{w}:*" for w in found)
     return text(_PG_MATCH[table.name]).bindparams(search_words=tsquery)
+
+
+def _fts_rowids(index: str, match: str) -> Select[Any]:
+    """The rowids of the SQLite FTS5 table ``index`` (a name of the schema's own) matching the
+    FTS5 query ``match`` (bound as a parameter: every word quoted by the callers)."""
+    return (
+        select(literal_column("rowid"))
+        .select_from(sql_table(index))
+        .where(literal_column(index).op("MATCH")(bindparam("search_words", match)))
+    )
 
 
 def any_word_clause(dialect: str, table: Table, prefixes: tuple[str, ...]) -> Any:
@@ -135,12 +140,7 @@ def any_word_clause(dialect: str, table: Table, prefixes: tuple[str, ...]) -> An
     if dialect == "sqlite":
         index = f"{table.name}_search"
         match = " OR ".join('"' + w + '"*' for w in found)
-        ids: Select[Any] = (
-            select(literal_column("rowid"))
-            .select_from(text(index))
-            .where(text(f"{index} MATCH :search_words").bindparams(search_words=match))
-        )
-        return table.c.id.in_(ids)
+        return table.c.id.in_(_fts_rowids(index, match))
     return text(_PG_MATCH[table.name]).bindparams(search_words=" | ".join(f"{w}:*" for w in found))
 
 
