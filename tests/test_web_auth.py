@@ -49,7 +49,7 @@ def test_passwords_are_hashed_checked_and_audited(db: Database) -> None:
     assert accounts.authenticate(db, "analyst1", secret + "x") is None
     assert accounts.authenticate(db, "nobody", secret) is None
     (entry,) = accounts.account_history(db, "tester", account.id)
-    assert entry.after == {"name": "analyst1", "role": "analyst", "sector_id": None, "active": True}
+    assert entry.after == {"name": "analyst1", "role": "analyst", "grants": [], "active": True}
     assert "password_hash" not in str(entry.after)
 
 
