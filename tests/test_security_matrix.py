@@ -100,7 +100,7 @@ def _raise_alerts(db: Database, twins: Twins) -> None:
     assert sum(k.endswith(".alert") for k in twins.ids) == 4  # one of its own in each sector of each mission
 
 
-def _routes(twins: Twins) -> list[tuple[str, str]]:
+def routes(twins: Twins) -> list[tuple[str, str]]:
     found = []
     for context in iter_route_contexts(twins.client.app.routes):  # type: ignore[attr-defined]
         for method in sorted((context.methods or set()) - {"HEAD"}):
@@ -129,131 +129,144 @@ def classify(method: str, path: str) -> str | None:
 
 
 def test_every_route_is_classified(twins: Twins) -> None:
-    unclassified = [f"{m} {p}" for m, p in _routes(twins) if classify(m, p) is None]
+    unclassified = [f"{m} {p}" for m, p in routes(twins) if classify(m, p) is None]
     assert not unclassified, (
         "routes the scoping matrix cannot classify (add each to WRITES in tests/test_security_matrix.py, "
         f"saying what a sector account sends it at another sector's records): {unclassified}"
     )
-    assert len(_routes(twins)) > 300
+    assert len(routes(twins)) > 300
 
 
-def _foreign(who: str) -> list[str]:
-    """The names of the records outside ``who``'s sector, as the world spells them."""
-    mission, side = SECTORS[who]
+SIDES = ("east", "west")
+_PREFIX = dict(zip(MISSIONS, ("m1", "m2"), strict=True))  # how ``Twins.ids`` keys name each mission
+_KINDS = {"incident": "incident", "location": "location", "operation": "operation", "unit": "unit",
+          "equipment_item": "equipment", "sector": "sector", "mission": "mission"}  # fmt: skip
+
+
+def foreign_names(reach: set[tuple[str, str]]) -> list[str]:
+    """The names of the records outside ``reach`` (mission, side), as the world spells them."""
     names = []
     for m in MISSIONS:
-        for s in ("east", "west"):
-            if (m, s) != (mission, side):
+        for s in SIDES:
+            if (m, s) not in reach:
                 names += [f"{m}-{s}", f"{m} {s} town", f"Operation {m} {s}", f"MPV-{m}-{s}"]
     return names
 
 
-def _kind_ids(twins: Twins, path: str, who: str) -> list[int]:
-    """Ids of records outside ``who``'s sector of the kind the path is about (else an id of nothing)."""
-    kind = {"incident": "incident", "location": "location", "operation": "operation", "unit": "unit",
-            "equipment_item": "equipment", "sector": "sector"}  # fmt: skip
-    mission, side = SECTORS[who]
+def record_kind(path: str) -> str | None:
+    """The kind of record a route's path is about, as ``Twins.ids`` keys end (None: none)."""
     found = re.match(r"/api/records/([a-z_]+)/", path)
-    name = kind.get(found.group(1)) if found else ("incident" if "incident" in path else None)
+    name = _KINDS.get(found.group(1)) if found else ("incident" if "incident" in path else None)
     name = "alert" if path.startswith("/alerts/") else name
-    if "{attachment_id}" in path:
-        name = "attachment"
-    own = f"{'m1' if mission == 'MINUSMA' else 'm2'}.{side}"
-    ids = [v for k, v in twins.ids.items() if name and k.endswith(f".{name}") and not k.startswith(own)]
+    return "attachment" if "{attachment_id}" in path else name
+
+
+def foreign_ids(twins: Twins, path: str, reach: set[tuple[str, str]]) -> list[int]:
+    """Ids of records outside ``reach`` of the kind the path is about (else an id of nothing)."""
+    name = record_kind(path)
+    inside = {f"{_PREFIX[m]}.{s}" for m, s in reach}
+    ids = [v for k, v in twins.ids.items() if name and k.endswith(f".{name}") and k.rsplit(".", 1)[0] not in inside]
     return ids or [999_999]
 
 
-def _filled(path: str, record_id: int) -> str:
+def filled(path: str, record_id: int) -> str:
     path = path.replace("{name}", "admin-user").replace("{action}", "disable")
     return _ID.sub(str(record_id), path).replace("{kind}", "incident").replace("{path:path}", "x")
 
 
-_PARAMS = {"split": "2021-06-01", "from": "2020-01-01", "to": "2022-12-31", "by": "sector"}
-#: What a read route is asked beside ``_PARAMS``: the search looks for a word every mission's and
+PARAMS = {"split": "2021-06-01", "from": "2020-01-01", "to": "2022-12-31", "by": "sector"}
+#: What a read route is asked beside ``PARAMS``: the search looks for a word every mission's and
 #: sector's records hold (tests/test_search_records.py asks more words).
 _ASKED = {"/api/search": {"q": "town", "limit": "100"}, "/search": {"q": "Operation"}}
 
 
-def _clean(who: str, answer: Any, route: str) -> None:
+def assert_clean(who: str, reach: set[tuple[str, str]], answer: Any, route: str) -> None:
+    """The answer did not fail and names no record outside ``reach``."""
     assert answer.status_code < 500, (who, route, answer.status_code, answer.text[:300])
-    leaked = [name for name in _foreign(who) if name in answer.text]
-    assert not leaked, (who, route, answer.status_code, leaked)
+    leaked = [name for name in foreign_names(reach) if name in answer.text]
+    assert not leaked, (who, route, answer.status_code, leaked, answer.text[:300])
 
 
-def _write_body(path: str, record_id: int) -> dict[str, Any]:
-    if "/review" in path:
-        return {"json": {"status": "verified", "version": 1}, "data": None}
-    return {"json": {"version": 1, "notes": "mine now"}}
+def send_at_record(twins: Twins, who: str, reach: set[tuple[str, str]], method: str, path: str, record_id: int) -> Any:
+    """``who`` reads or changes a record outside its reach through the route (the API's JSON, or a
+    page's form as htmx sends it): nothing leaks, a change is refused, an incident's page is 404."""
+    route, target = f"{method} {path}", filled(path, record_id)
+    if method == "GET":
+        answer = twins.call(who, method, target, params={"include_deleted": "true"})
+    elif path.startswith("/api/"):
+        body = {"status": "verified", "version": 1} if "/review" in path else {"version": 1, "notes": "x"}
+        answer = twins.call(who, method, target, json=body, params={"version": 1})
+    else:
+        answer = twins.call(who, method, target, data={"version": "1", "status": "verified", "notes": "x"},
+                            headers={"HX-Request": "true"})  # fmt: skip
+    assert_clean(who, reach, answer, route)
+    assert method == "GET" or answer.status_code in (403, 404, 422), (who, route, answer.status_code)
+    if method == "GET" and path.startswith("/incidents/"):
+        assert answer.status_code == 404, (who, route, answer.status_code)
+    return answer
 
 
-@pytest.mark.parametrize("who", list(SECTORS))
-def test_a_sector_account_reaches_nothing_outside_its_sector_through_any_route(twins: Twins, who: str) -> None:
-    checked = 0
-    for method, path in _routes(twins):
-        how = classify(method, path)
-        route = f"{method} {path}"
-        if how == "read":
-            for mission in (None, *MISSIONS):
-                params = {**_PARAMS, **_ASKED.get(path, {}), **({"mission": mission} if mission else {})}
-                _clean(who, twins.call(who, method, _filled(path, 1), params=params), route)
-        elif how == "record":
-            for record_id in _kind_ids(twins, path, who):
-                target = _filled(path, record_id)
-                if method == "GET":
-                    answer = twins.call(who, method, target, params={"include_deleted": "true"})
-                elif path.startswith("/api/"):
-                    body = {"status": "verified", "version": 1} if "/review" in path else {"version": 1, "notes": "x"}
-                    answer = twins.call(who, method, target, json=body, params={"version": 1})
-                else:
-                    answer = twins.call(who, method, target, data={"version": "1", "status": "verified", "notes": "x"},
-                                        headers={"HX-Request": "true"})  # fmt: skip
-                _clean(who, answer, route)
-                assert method == "GET" or answer.status_code in (403, 404, 422), (who, route, answer.status_code)
-                if method == "GET" and path.startswith("/incidents/"):
-                    assert answer.status_code == 404, (who, route)
-        elif how == "batch":
-            items = [{"id": i, "version": 1} for i in _kind_ids(twins, "/incident", who)]
-            answer = twins.call(who, method, path, json={"status": "verified", "items": items})
-            _clean(who, answer, route)
-            assert answer.status_code == 422
-        elif how == "verify":
-            picks = [f"{i}:1" for i in _kind_ids(twins, "/incident", who)]
-            answer = twins.call(who, method, path, data={"pick": picks})
-            _clean(who, answer, route)
-            assert f"refused={len(picks)}" in answer.headers.get("location", ""), answer.headers
-        elif how == "create":
-            answer = twins.call(who, method, _filled(path, 0), json={"name": "x"}, data=None)
-            _clean(who, answer, route)
-            assert answer.status_code in (403, 422), (who, route, answer.status_code)
-        elif how == "bulk":  # records placed in other sectors, beside one that names nothing
-            places = _kind_ids(twins, "/api/records/location/", who)
-            sectors = _kind_ids(twins, "/api/records/sector/", who)
-            sent = [{"name": "x"}, *({"name": f"x{n}", "location_id": p, "sector_id": s}
-                                      for n, (p, s) in enumerate(zip(places, sectors, strict=False)))]  # fmt: skip
-            answer = twins.call(who, method, path, json={"records": sent})
-            _clean(who, answer, route)
-            assert answer.status_code in (403, 422), (who, route, answer.status_code)
-        elif how == "refused":
-            answer = twins.call(who, method, _filled(path, 0), files={"file": ("t.csv", b"name\n", "text/csv")})
-            _clean(who, answer, route)
-            assert answer.status_code == 403, (who, route, answer.status_code)
-        checked += 1
-    assert checked > 300
-    with twins.db.transaction("tester") as tx:  # whatever was sent, no record of the world changed
+def assert_nothing_changed(twins: Twins, who: str) -> None:
+    """Whatever ``who`` sent, every record of the world is at its first version."""
+    with twins.db.transaction("tester") as tx:
         for key, record_id in twins.ids.items():
             kind = key.rsplit(".", 1)[-1]
             if "." not in key or kind not in ("incident", "location", "operation", "unit", "alert"):
                 continue
-            record = records.get(tx, kind.title(), record_id)
-            assert record.version == 1, (who, key)
+            assert records.get(tx, kind.title(), record_id).version == 1, (who, key)
+
+
+@pytest.mark.parametrize("who", list(SECTORS))
+def test_a_sector_account_reaches_nothing_outside_its_sector_through_any_route(twins: Twins, who: str) -> None:
+    reach = {SECTORS[who]}
+    checked = 0
+    for method, path in routes(twins):
+        how = classify(method, path)
+        route = f"{method} {path}"
+        if how == "read":
+            for mission in (None, *MISSIONS):
+                params = {**PARAMS, **_ASKED.get(path, {}), **({"mission": mission} if mission else {})}
+                assert_clean(who, reach, twins.call(who, method, filled(path, 1), params=params), route)
+        elif how == "record":
+            for record_id in foreign_ids(twins, path, reach):
+                send_at_record(twins, who, reach, method, path, record_id)
+        elif how == "batch":
+            items = [{"id": i, "version": 1} for i in foreign_ids(twins, "/incident", reach)]
+            answer = twins.call(who, method, path, json={"status": "verified", "items": items})
+            assert_clean(who, reach, answer, route)
+            assert answer.status_code == 422
+        elif how == "verify":
+            picks = [f"{i}:1" for i in foreign_ids(twins, "/incident", reach)]
+            answer = twins.call(who, method, path, data={"pick": picks})
+            assert_clean(who, reach, answer, route)
+            assert f"refused={len(picks)}" in answer.headers.get("location", ""), answer.headers
+        elif how == "create":
+            answer = twins.call(who, method, filled(path, 0), json={"name": "x"}, data=None)
+            assert_clean(who, reach, answer, route)
+            assert answer.status_code in (403, 422), (who, route, answer.status_code)
+        elif how == "bulk":  # records placed in other sectors, beside one that names nothing
+            places = foreign_ids(twins, "/api/records/location/", reach)
+            sectors = foreign_ids(twins, "/api/records/sector/", reach)
+            sent = [{"name": "x"}, *({"name": f"x{n}", "location_id": p, "sector_id": s}
+                                      for n, (p, s) in enumerate(zip(places, sectors, strict=False)))]  # fmt: skip
+            answer = twins.call(who, method, path, json={"records": sent})
+            assert_clean(who, reach, answer, route)
+            assert answer.status_code in (403, 422), (who, route, answer.status_code)
+        elif how == "refused":
+            answer = twins.call(who, method, filled(path, 0), files={"file": ("t.csv", b"name\n", "text/csv")})
+            assert_clean(who, reach, answer, route)
+            assert answer.status_code == 403, (who, route, answer.status_code)
+        checked += 1
+    assert checked > 300
+    assert_nothing_changed(twins, who)
 
 
 @pytest.mark.parametrize("role", [r.value for r in Role if r != Role.SECTOR])
 def test_no_route_fails_an_account_of_the_whole_mission_with_two_live_missions(twins: Twins, role: str) -> None:
-    for method, path in _routes(twins):
+    for method, path in routes(twins):
         if method != "GET" or _ID.search(path):
             continue
         for mission in (None, MISSIONS[1]):
-            params = {**_PARAMS, **({"mission": mission} if mission else {})}
-            answer = twins.call(role, method, _filled(path, 1), params=params)
+            params = {**PARAMS, **({"mission": mission} if mission else {})}
+            answer = twins.call(role, method, filled(path, 1), params=params)
             assert answer.status_code < 500, (role, path, mission, answer.text[:300])
