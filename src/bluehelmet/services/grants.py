@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TypeVar
 
 from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.errors import BluehelmetError
@@ -38,13 +39,15 @@ class Grant:
         return f"{self.mission}{SEPARATOR}{self.sector}" if self.sector else self.mission
 
 
-def _live(tx: Transaction, cls: type[Mission] | type[Sector]) -> list[Mission] | list[Sector]:
-    return sorted((r for r in records.list_records(tx, cls) if isinstance(r, cls)), key=lambda r: r.id or 0)  # type: ignore[return-value]
+_Frame = TypeVar("_Frame", Mission, Sector)
+
+
+def _live(tx: Transaction, cls: type[_Frame]) -> list[_Frame]:
+    return sorted((r for r in records.list_records(tx, cls) if isinstance(r, cls)), key=lambda r: r.id or 0)
 
 
 def _missions(tx: Transaction, names: Sequence[str]) -> list[Mission]:
-    every: list[Mission] = _live(tx, Mission)  # type: ignore[assignment]
-    by_name = {m.name: m for m in every}
+    by_name = {m.name: m for m in _live(tx, Mission)}
     unknown = [n for n in names if n not in by_name]
     if unknown:
         known = ", ".join(by_name) or "(none yet)"
@@ -54,14 +57,14 @@ def _missions(tx: Transaction, names: Sequence[str]) -> list[Mission]:
 
 def _sector(tx: Transaction, name: str, among: list[Mission]) -> Sector:
     missions = {m.id: m.name for m in among}
-    choices = [s for s in _live(tx, Sector) if isinstance(s, Sector) and s.mission_id in missions]
+    choices = [s for s in _live(tx, Sector) if s.mission_id in missions]
     mission, _, alone = name.rpartition(SEPARATOR)
     found = [s for s in choices if s.name == alone and (not mission or missions[s.mission_id] == mission)]
     if len(found) == 1:
         return found[0]
     named = sorted(f"{missions[s.mission_id]}{SEPARATOR}{s.name}" if len(missions) > 1 else s.name for s in choices)
     if found:
-        raise BluehelmetError(f"sector {name!r} is in several missions; say which: {', '.join(sorted(named))}")
+        raise BluehelmetError(f"sector {name!r} is in several missions; say which: {', '.join(named)}")
     raise BluehelmetError(f"no sector {name!r}; the sectors are: {', '.join(named) or '(none yet)'}")
 
 
@@ -76,7 +79,7 @@ def resolve(
     chosen = _missions(tx, missions)
     if role != Role.SECTOR:
         return [(m.id or 0, None) for m in chosen]
-    found = [_sector(tx, name, chosen or _live(tx, Mission)) for name in dict.fromkeys(sectors)]  # type: ignore[arg-type]
+    found = [_sector(tx, name, chosen or _live(tx, Mission)) for name in dict.fromkeys(sectors)]
     grants: dict[int, int | None] = {}
     for sector in found:
         if sector.mission_id in grants:
@@ -90,9 +93,9 @@ def resolve(
 
 def choices(tx: Transaction) -> list[tuple[str, list[str]]]:
     """Every live mission by name with its sectors as a grant names them (``MISSION:SECTOR``)."""
-    sectors = [s for s in _live(tx, Sector) if isinstance(s, Sector)]
+    sectors = _live(tx, Sector)
     return [(m.name, sorted(f"{m.name}{SEPARATOR}{s.name}" for s in sectors if s.mission_id == m.id))
-            for m in _live(tx, Mission) if isinstance(m, Mission)]  # fmt: skip
+            for m in _live(tx, Mission)]  # fmt: skip
 
 
 def shown(tx: Transaction, rows: Sequence[tuple[int, int | None]]) -> tuple[Grant, ...]:
