@@ -99,15 +99,19 @@ def _audit(tx: Transaction, account_id: int, action: AuditAction, before: Any, a
     ))  # fmt: skip
 
 
+def _grant_rows(tx: Transaction, account_id: int) -> list[tuple[int, int | None]]:
+    return store.grant_rows(tx.session, [account_id]).get(account_id, [])
+
+
 def _account(tx: Transaction, row: dict[str, Any], rows: list[tuple[int, int | None]] | None = None) -> Account:
     if rows is None:
-        rows = store.grant_rows(tx.session, [row["id"]]).get(row["id"], [])
+        rows = _grant_rows(tx, row["id"])
     return Account(row["id"], row["name"], Role(row["role"]), granting.shown(tx, rows), bool(row["active"]),
                    int(row.get("session_generation") or 0))  # fmt: skip
 
 
 def _principal(tx: Transaction, row: dict[str, Any]) -> Principal:
-    rows = store.grant_rows(tx.session, [row["id"]]).get(row["id"], [])
+    rows = _grant_rows(tx, row["id"])
     return granting.principal_from(row["name"], Role(row["role"]), rows)
 
 
@@ -165,7 +169,7 @@ def update_account(
         row = _live_row(tx, name)
         before_role = Role(row["role"])
         chosen = _role(role) if role is not None else before_role
-        before = store.grant_rows(tx.session, [row["id"]]).get(row["id"], [])
+        before = _grant_rows(tx, row["id"])
         kept = granting.shown(tx, before)
         if missions is None:
             missions = sorted({g.mission for g in kept}) if sectors is None or chosen != Role.SECTOR else []
