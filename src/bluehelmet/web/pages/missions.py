@@ -24,7 +24,7 @@ __all__ = ["router"]
 router = APIRouter()
 
 
-def _default(request: Request, principal: Principal, missions: list[str]) -> Period:
+def _default(request: Request, missions: list[str]) -> Period:
     """The period every mission is compared over by default: from the earliest to the latest of
     the missions' own default periods (the twelve months up to each one's last incidents)."""
     spans = [data_period(db_of(request), {}, mission=m) for m in missions]
@@ -52,7 +52,7 @@ def missions(request: Request, principal: Annotated[Principal, Depends(need(Acti
         raise HTTPException(403, f"the {principal.role} role does not compare missions")
     with db_of(request).transaction(actor_of(principal)) as tx:
         reached = [s.mission for s in scope.reachable(tx, principal)]
-    period = _default(request, principal, reached)
+    period = _default(request, reached)
     statuses = statuses_of(request)
     start, end = period.date_from or date.today(), period.date_to or date.today()
     error, shown = "", []
