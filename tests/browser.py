@@ -1,6 +1,8 @@
 """What the browser tests share: the application served from a thread on a free loopback port
-(uvicorn), and Debian's chromium driven by Playwright. Without chromium or Playwright the tests
-are skipped with the reason, except under CI=true, where that is a failure."""
+(uvicorn), over a module's own copy of the reference mission with the accounts it signs in as;
+a page watched for console errors; the sign-in form filled; and Debian's chromium driven by
+Playwright. Without chromium or Playwright the tests are skipped with the reason, except under
+CI=true, where that is a failure."""
 
 from __future__ import annotations
 
@@ -15,6 +17,12 @@ from typing import Any
 
 import pytest
 import uvicorn
+
+from bluehelmet.config import Settings
+from bluehelmet.services import accounts
+from bluehelmet.services.database import Database
+from bluehelmet.web.app import create_app
+from tests.conftest import copy_of
 
 CHROMIUM = os.environ.get("BLUEHELMET_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -51,6 +59,40 @@ def serving(app: Any) -> Iterator[str]:
     finally:
         running.should_exit = True
         thread.join(10)
+
+
+def reference_copy(tmp_path_factory: pytest.TempPathFactory, reference_file: Path, name: str) -> Database:
+    """A copy of the reference mission of its own for a module's browser tests."""
+    path = copy_of(reference_file, tmp_path_factory.mktemp(name) / "mission.db")
+    return Database(Settings(database_url=f"sqlite:///{path}", secret_key="b" * 40))
+
+
+def served_with(db: Database, *people: tuple[str, str, str | None]) -> Iterator[str]:
+    """The application over ``db`` served for a module's tests (a fixture's body: ``yield from``),
+    with an account of ``PASSWORD`` for each of ``people`` (name, role, sector); ``db`` closed after."""
+    for name, role, sector in people:
+        accounts.add_account(db, "tester", name, role, sector=sector, password=PASSWORD)
+    with serving(create_app(db.settings, db=db)) as url:
+        yield url
+    db.close()
+
+
+def watched(browser: Any, server: str, width: int = 1280) -> tuple[Any, list[str]]:
+    """A new page of ``server`` in a window ``width`` px wide, and the list its console errors and
+    uncaught exceptions are added to (each after the page's address)."""
+    page = browser.new_context(base_url=server, viewport={"width": width, "height": 900}).new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
+    return page, errors
+
+
+def sign_in(page: Any, name: str, at: str = "/signin") -> None:
+    """Open ``at`` (the sign-in form, or a page that asks for it) and sign in as ``name``."""
+    page.goto(at)
+    page.fill("input[name=name]", name)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button.primary")
 
 
 def chromium() -> Iterator[Any]:

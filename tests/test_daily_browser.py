@@ -17,14 +17,9 @@ from pathlib import Path
 import pytest
 
 import bluehelmet.domain
-from bluehelmet.config import Settings
 from bluehelmet.domain.evaluations import DEFAULT_RATING_SCALE
-from bluehelmet.services import accounts
-from bluehelmet.services.database import Database
-from bluehelmet.web.app import create_app
 from bluehelmet.web.i18n import english_term, words
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
-from tests.conftest import copy_of
+from tests.browser import SHOTS, chromium, reference_copy, served_with, sign_in, sync_api, watched
 
 PAGES = ["/situation", "/incidents", "/incidents/new", "/operations", "/forces", "/rotations", "/planning",
          "/capabilities", "/transition", "/quality", "/reports", "/reports/drafts", "/audit", "/search",
@@ -56,13 +51,8 @@ def _english_labels() -> set[str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[str]:
-    path = copy_of(reference_file, tmp_path_factory.mktemp("daily-browser") / "mission.db")
-    db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="d" * 40))
-    accounts.add_account(db, "tester", "chief", "admin", password=PASSWORD)
-    accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
-    with serving(create_app(db.settings, db=db)) as url:
-        yield url
-    db.close()
+    db = reference_copy(tmp_path_factory, reference_file, "daily-browser")
+    yield from served_with(db, ("chief", "admin", None), ("east", "sector", "Sector East"))
 
 
 @pytest.fixture(scope="module")
@@ -72,15 +62,8 @@ def browser() -> Iterator[sync_api.Browser]:
 
 @pytest.mark.parametrize("who", ["chief", "east"])
 def test_every_page_in_both_languages(server: str, browser: sync_api.Browser, who: str) -> None:
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-    page.goto("/signin")
-    page.fill("input[name=name]", who)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    page, errors = watched(browser, server)
+    sign_in(page, who)
     page.wait_for_url(re.compile(r".*/situation.*"))
     english = _english_labels()
     problems: list[str] = []
@@ -110,6 +93,6 @@ def test_every_page_in_both_languages(server: str, browser: sync_api.Browser, wh
     tops = page.evaluate("[...document.querySelectorAll('.mainnav a')].map(a => a.getBoundingClientRect().top)")
     if len(set(tops)) != 1:
         problems.append(f"the navigation wraps at 1,280 px: {sorted(set(tops))}")
-    context.close()
+    page.context.close()
     assert not problems, "\n".join(problems)
     assert not errors, "\n".join(errors)

@@ -16,13 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from bluehelmet.config import Settings
 from bluehelmet.domain.records import entity_fields, snapshot
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
-from tests.conftest import copy_of
+from tests.browser import PASSWORD, SHOTS, chromium, reference_copy, serving, sign_in, sync_api
 
 DOCS_IMAGE = Path(__file__).parents[1] / "docs" / "images" / "drafts-editor.png"
 FOR_DOCS = os.environ.get("BLUEHELMET_DOCS_SCREENSHOTS") == "1"
@@ -32,8 +30,7 @@ expect = sync_api.expect
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[tuple[str, Database]]:
-    path = copy_of(reference_file, tmp_path_factory.mktemp("drafts-browser") / "mission.db")
-    db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="d" * 40))
+    db = reference_copy(tmp_path_factory, reference_file, "drafts-browser")
     accounts.add_account(db, "tester", "officer", "reporting", password=PASSWORD)
     with serving(create_app(db.settings, db=db)) as url:
         yield url, db
@@ -67,10 +64,7 @@ def test_an_officer_drafts_the_letter_in_the_browser(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/reports")
-    page.fill("input[name=name]", "officer")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    sign_in(page, "officer", "/reports")
     page.click("#drafts-link")
     expect(page).to_have_url(f"{server}/reports/drafts")
 

@@ -16,7 +16,7 @@ from bluehelmet.config import Settings
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
+from tests.browser import PASSWORD, SHOTS, chromium, serving, sign_in, sync_api
 from tests.intake_mission import build_mission
 
 SECRET = "browser-intake-secret-0123456789abcdef"
@@ -56,10 +56,7 @@ def browser() -> Iterator[sync_api.Browser]:
 def _signed_in(browser: sync_api.Browser, server: str) -> Page:
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto("/intake")
-    page.fill("input[name=name]", "analyst")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    sign_in(page, "analyst", "/intake")
     expect(page).to_have_url(f"{server}/intake")
     return page
 

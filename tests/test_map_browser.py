@@ -11,12 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from bluehelmet.config import Settings
-from bluehelmet.services import accounts
-from bluehelmet.services.database import Database
-from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
-from tests.conftest import copy_of
+from tests.browser import SHOTS, chromium, reference_copy, served_with, sign_in, sync_api, watched
 
 Page = sync_api.Page
 expect = sync_api.expect
@@ -24,13 +19,8 @@ expect = sync_api.expect
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[str]:
-    path = copy_of(reference_file, tmp_path_factory.mktemp("map-browser") / "mission.db")
-    db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="m" * 40))
-    accounts.add_account(db, "tester", "analyst", "analyst", password=PASSWORD)
-    accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
-    with serving(create_app(db.settings, db=db)) as url:
-        yield url
-    db.close()
+    db = reference_copy(tmp_path_factory, reference_file, "map-browser")
+    yield from served_with(db, ("analyst", "analyst", None), ("east", "sector", "Sector East"))
 
 
 @pytest.fixture(scope="module")
@@ -39,15 +29,8 @@ def browser() -> Iterator[sync_api.Browser]:
 
 
 def _signed_in(browser: sync_api.Browser, server: str, name: str) -> tuple[Page, list[str]]:
-    context = browser.new_context(base_url=server, viewport={"width": 1440, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.goto("/signin?next=/situation")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    page, errors = watched(browser, server, 1440)
+    sign_in(page, name, "/signin?next=/situation")
     expect(page).to_have_url(f"{server}/situation")
     return page, errors
 

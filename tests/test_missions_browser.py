@@ -15,8 +15,7 @@ import pytest
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
-from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
+from tests.browser import PASSWORD, SHOTS, chromium, served_with, sign_in, sync_api, watched
 from tests.twin_missions import MISSIONS, build_twins
 
 A, B = MISSIONS
@@ -29,9 +28,7 @@ def server(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> I
     db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="m" * 40))
     build_twins(db)
     accounts.add_account(db, "tester", "hq", "analyst", missions=[A, B], password=PASSWORD)
-    with serving(create_app(db.settings, db=db)) as url:
-        yield url
-    db.close()
+    yield from served_with(db)
 
 
 @pytest.fixture(scope="module")
@@ -52,15 +49,8 @@ def _fits(page: sync_api.Page) -> list[str]:
 
 @pytest.mark.parametrize("lang", ["en", "fr"])
 def test_switching_missions_in_the_header_and_comparing_them(server: str, browser: sync_api.Browser, lang: str) -> None:
-    context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(f"{page.url}: {m.text}") if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(f"{page.url}: {e}"))
-    page.goto(f"/signin?lang={lang}")
-    page.fill("input[name=name]", "hq")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    page, errors = watched(browser, server)
+    sign_in(page, "hq", f"/signin?lang={lang}")
     page.wait_for_url(re.compile(r".*/situation.*"))
     page.goto("/incidents?from=2020-01-01")
     switch = page.locator("#mission-switch")
@@ -86,6 +76,6 @@ def test_switching_missions_in_the_header_and_comparing_them(server: str, browse
     assert columns[1:] == [A, B]
     problems += _fits(page)
     page.screenshot(path=str(SHOTS / f"missions-compared-{lang}.png"), full_page=True)
-    context.close()
+    page.context.close()
     assert not problems, "\n".join(problems)
     assert not errors, "\n".join(errors)

@@ -14,20 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from bluehelmet.config import Settings
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
-from tests.conftest import copy_of
+from tests.browser import PASSWORD, SHOTS, chromium, reference_copy, serving, sign_in, sync_api
 
 expect = sync_api.expect
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[tuple[str, Database]]:
-    path = copy_of(reference_file, tmp_path_factory.mktemp("planning-browser") / "mission.db")
-    db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="p" * 40))
+    db = reference_copy(tmp_path_factory, reference_file, "planning-browser")
     accounts.add_account(db, "tester", "planner", "admin", password=PASSWORD)
     accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
     with serving(create_app(db.settings, db=db)) as url:
@@ -43,10 +40,7 @@ def browser() -> Iterator[sync_api.Browser]:
 def _signed_in(browser: sync_api.Browser, server: str, name: str) -> sync_api.Page:
     context = browser.new_context(base_url=server, viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     page = context.new_page()
-    page.goto("/planning?from=2021-01-01")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    sign_in(page, name, "/planning?from=2021-01-01")
     expect(page).to_have_url(f"{server}/planning")  # the sign-in keeps the path
     page.fill("input[name=from]", "2021-01-01")
     page.click("form.filters button[type=submit]")

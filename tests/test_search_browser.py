@@ -11,23 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from bluehelmet.config import Settings
-from bluehelmet.services import accounts
-from bluehelmet.services.database import Database
-from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
-from tests.conftest import copy_of
+from tests.browser import SHOTS, chromium, reference_copy, served_with, sign_in, sync_api, watched
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[str]:
-    path = copy_of(reference_file, tmp_path_factory.mktemp("search-browser") / "mission.db")
-    db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="s" * 40))
-    accounts.add_account(db, "tester", "chief", "admin", password=PASSWORD)
-    accounts.add_account(db, "tester", "east", "sector", sector="Sector East", password=PASSWORD)
-    with serving(create_app(db.settings, db=db)) as url:
-        yield url
-    db.close()
+    db = reference_copy(tmp_path_factory, reference_file, "search-browser")
+    yield from served_with(db, ("chief", "admin", None), ("east", "sector", "Sector East"))
 
 
 @pytest.fixture(scope="module")
@@ -36,14 +26,8 @@ def browser() -> Iterator[sync_api.Browser]:
 
 
 def _signed_in(browser: sync_api.Browser, server: str, who: str) -> tuple[sync_api.Page, list[str]]:
-    page = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900}).new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto("/signin")
-    page.fill("input[name=name]", who)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    page, errors = watched(browser, server)
+    sign_in(page, who)
     page.wait_for_url(re.compile(r".*/situation.*"))
     return page, errors
 

@@ -17,7 +17,7 @@ import pytest
 from bluehelmet.config import Settings
 from bluehelmet.services import accounts, sync_client, sync_conflicts
 from bluehelmet.services.database import Database
-from tests.browser import PASSWORD, SHOTS, chromium, sync_api
+from tests.browser import PASSWORD, SHOTS, chromium, sign_in, sync_api
 from tests.test_sync_flow import World, edit, joined, make_world, serve, state
 
 expect = sync_api.expect
@@ -52,10 +52,7 @@ def test_an_admin_on_a_node_merges_a_conflict_field_by_field_and_syncs_now(
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
-    page.goto("/conflicts")
-    page.fill("input[name=name]", "node-admin")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    sign_in(page, "node-admin", "/conflicts")
     page.goto("/conflicts")
     card = page.locator("section.conflict")
     expect(card).to_have_count(1)

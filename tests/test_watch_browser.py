@@ -10,10 +10,9 @@ from collections.abc import Iterator
 import pytest
 
 from bluehelmet.config import Settings
-from bluehelmet.services import accounts, watch
+from bluehelmet.services import watch
 from bluehelmet.services.database import Database
-from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
+from tests.browser import SHOTS, chromium, served_with, sign_in, sync_api
 from tests.test_watch_rules import ON, _surge_world
 
 expect = sync_api.expect
@@ -30,11 +29,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         world.incident(tx, "2021-04-20", where="Kidal", category="ied_detonated")  # no base near: nothing
         world.incident(tx, "2021-04-21", where="Gao", category="ied_detonated")  # by Gao camp (the east)
     assert len(watch.run(db, "tester", ON)) == 2
-    accounts.add_account(db, "tester", "ana", "analyst", password=PASSWORD)
-    accounts.add_account(db, "tester", "west", "sector", sector="Watchland west", password=PASSWORD)
-    with serving(create_app(db.settings, db=db)) as url:
-        yield url
-    db.close()
+    yield from served_with(db, ("ana", "analyst", None), ("west", "sector", "Watchland west"))
 
 
 @pytest.fixture(scope="module")
@@ -45,10 +40,7 @@ def browser() -> Iterator[sync_api.Browser]:
 def _sign_in(browser: sync_api.Browser, server: str, name: str) -> sync_api.Page:
     context = browser.new_context(base_url=server, viewport={"width": 1280, "height": 900})
     page = context.new_page()
-    page.goto("/watch")
-    page.fill("input[name=name]", name)
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
+    sign_in(page, name, "/watch")
     expect(page).to_have_url(f"{server}/watch")
     return page
 

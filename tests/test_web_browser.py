@@ -14,12 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bluehelmet.config import Settings
-from bluehelmet.services import accounts
-from bluehelmet.services.database import Database
-from bluehelmet.web.app import create_app
-from tests.browser import PASSWORD, SHOTS, chromium, serving, sync_api
-from tests.conftest import copy_of
+from tests.browser import PASSWORD, SHOTS, chromium, reference_copy, served_with, sign_in, sync_api
 
 Page = sync_api.Page
 expect = sync_api.expect
@@ -27,12 +22,8 @@ expect = sync_api.expect
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory, reference_file: Path) -> Iterator[str]:
-    path = copy_of(reference_file, tmp_path_factory.mktemp("browser") / "mission.db")
-    db = Database(Settings(database_url=f"sqlite:///{path}", secret_key="b" * 40))
-    accounts.add_account(db, "tester", "analyst", "analyst", password=PASSWORD)
-    with serving(create_app(db.settings, db=db)) as url:
-        yield url
-    db.close()
+    db = reference_copy(tmp_path_factory, reference_file, "browser")
+    yield from served_with(db, ("analyst", "analyst", None))
 
 
 @pytest.fixture(scope="module")
@@ -120,10 +111,7 @@ def test_the_casevac_layer_shows_where_10_1_2_is_not_met(page: Page) -> None:
 def test_a_stale_edit_is_refused(page: Page, browser: sync_api.Browser, server: str) -> None:
     url = _create(page, "BROWSER-STALE", "2021-05-28")
     other = browser.new_context(base_url=server).new_page()
-    other.goto("/signin")
-    other.fill("input[name=name]", "analyst")
-    other.fill("input[name=password]", PASSWORD)
-    other.click("button.primary")
+    sign_in(other, "analyst")
     other.goto(url)
     page.goto(url)
     other.fill("input[name=fatalities]", "5")
