@@ -5,45 +5,21 @@ keeps digests, not what was typed."""
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.services.signin_brake import SignInBrake
 from bluehelmet.storage.accounts import signin_failure
 from bluehelmet.web.app import create_app
 from bluehelmet.web.security import MAX_FAILURES
+from tests.test_web_workers import apps, boss, sign_in
 
-PASSWORD = "correct horse battery staple"
-
-
-@pytest.fixture
-def boss(db: Database) -> Database:
-    accounts.add_account(db, "tester", "boss", "admin", password=PASSWORD)
-    return db
-
-
-@pytest.fixture
-def apps() -> Iterator[list[FastAPI]]:
-    """The applications a test builds; their databases are closed after it."""
-    built: list[FastAPI] = []
-    yield built
-    for app in built:
-        app.state.db.close()
-
-
-def _sign_in(client: TestClient, password: str = PASSWORD, name: str = "boss") -> int:
-    match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
-    assert match
-    form = {"name": name, "password": password, "csrf_token": match.group(1)}
-    return client.post("/signin", data=form, follow_redirects=False).status_code
+#: The account, the applications' fixture and the sign-in of the workers' tests: the same brake.
+__all__ = ["apps", "boss"]
 
 
 def test_the_brake_counts_the_failures_made_through_two_workers_together(boss: Database,
@@ -52,8 +28,8 @@ def test_the_brake_counts_the_failures_made_through_two_workers_together(boss: D
     apps += [one, other]
     with TestClient(one) as first, TestClient(other) as second:
         for n in range(MAX_FAILURES):
-            assert _sign_in(first if n % 2 else second, "wrong password!") == 401
-        assert _sign_in(first) == 429 and _sign_in(second) == 429  # even the right password waits
+            assert sign_in(first if n % 2 else second, "wrong password!") == 401
+        assert sign_in(first) == 429 and sign_in(second) == 429  # even the right password waits
 
 
 def test_the_brake_forgets_failures_after_the_window_and_after_a_right_password(boss: Database) -> None:

@@ -61,7 +61,7 @@ def apps() -> Iterator[list[FastAPI]]:
         app.state.db.close()
 
 
-def _sign_in(client: TestClient, password: str = PASSWORD, name: str = "boss") -> int:
+def sign_in(client: TestClient, password: str = PASSWORD, name: str = "boss") -> int:
     match = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
     assert match
     form = {"name": name, "password": password, "csrf_token": match.group(1)}
@@ -71,7 +71,7 @@ def _sign_in(client: TestClient, password: str = PASSWORD, name: str = "boss") -
 def _session_of(app: FastAPI) -> str:
     """A signed-in session cookie made by ``app``."""
     with TestClient(app) as client:
-        assert _sign_in(client) == 303
+        assert sign_in(client) == 303
         cookie = client.cookies.get(COOKIE)
     assert cookie
     return cookie
@@ -202,7 +202,7 @@ def test_a_server_prepares_every_route_before_its_first_request(
     monkeypatch.setattr(routing, "get_dependant", counted)
     apps.append(ready)
     with TestClient(ready) as client:
-        assert _sign_in(client) == 303 and client.get("/audit").status_code == 200
+        assert sign_in(client) == 303 and client.get("/audit").status_code == 200
     assert prepared == []
     apps.append(late := create_app(boss.settings))
     with TestClient(late) as client:
