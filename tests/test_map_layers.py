@@ -23,6 +23,7 @@ from bluehelmet.services.map_places import HotspotName, Landmark, hotspot_names
 from bluehelmet.web.pages.situation import months_between
 from tests.factories import make
 from tests.test_web_api import PASSWORD, World, build_world
+from tests.test_web_pages import csrf_of
 
 ADMIN = Principal("admin-user", Role.ADMIN)
 #: (sector side, place, kind, latitude, longitude, admin-1, admin-2): real places of Mali.
@@ -149,9 +150,8 @@ def test_months_between_leave_no_month_out() -> None:
 
 
 def _signed_in(world: World, name: str) -> None:
-    token = re.search(r'name="csrf_token" value="([^"]+)"', world.client.get("/signin").text)
-    assert token
-    answer = world.client.post("/signin", data={"name": name, "password": PASSWORD, "csrf_token": token.group(1)})
+    token = csrf_of(world.client.get("/signin").text)
+    answer = world.client.post("/signin", data={"name": name, "password": PASSWORD, "csrf_token": token})
     assert answer.status_code in (200, 303)
 
 

@@ -18,6 +18,7 @@ from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.storage import migrate
+from tests.test_web_pages import csrf_of
 from tests.twin_missions import MISSIONS, PASSWORD, Twins, build_twins
 
 A, B = MISSIONS
@@ -36,17 +37,10 @@ def twins(db: Database) -> Iterator[Twins]:
 
 def _client(twins: Twins, name: str) -> TestClient:
     client = TestClient(twins.client.app, follow_redirects=False)
-    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
-    assert token
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD, "csrf_token": token.group(1)})
+    token = csrf_of(client.get("/signin").text)
+    answer = client.post("/signin", data={"name": name, "password": PASSWORD, "csrf_token": token})
     assert answer.status_code == 303, answer.text[:300]
     return client
-
-
-def _csrf(page: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert found
-    return found.group(1)
 
 
 def test_the_migration_keeps_what_every_account_reached_and_the_downgrade_puts_sectors_back(twins: Twins) -> None:
@@ -126,12 +120,12 @@ def test_the_accounts_page_shows_and_edits_the_grants(twins: Twins) -> None:
     admin = _client(twins, "admin-user")
     page = admin.get("/accounts").text
     assert "every mission" in page and "MINUSMA · Sector East" in page
-    answer = admin.post("/accounts/viewer-user/grants", data={"csrf_token": _csrf(page), "role": "analyst",
+    answer = admin.post("/accounts/viewer-user/grants", data={"csrf_token": csrf_of(page), "role": "analyst",
                                                              "mission": [A]})  # fmt: skip
     assert answer.status_code == 200 and "role and missions are changed" in answer.text
     (viewer,) = [a for a in accounts.list_accounts(twins.db, "tester") if a.name == "viewer-user"]
     assert viewer.role == "analyst" and viewer.missions == [A]
-    wrong = admin.post("/accounts/viewer-user/grants", data={"csrf_token": _csrf(page), "role": "sector"})
+    wrong = admin.post("/accounts/viewer-user/grants", data={"csrf_token": csrf_of(page), "role": "sector"})
     assert wrong.status_code == 422 and "needs --sector" in wrong.text
     # An administrator granted some missions does not administer accounts (they reach across missions).
     assert _client(twins, "a-admin").get("/accounts").status_code == 403

@@ -6,7 +6,6 @@ through the service, the API or the Incidents page."""
 from __future__ import annotations
 
 import importlib.util
-import re
 from collections.abc import Iterator
 
 import pytest
@@ -21,6 +20,7 @@ from bluehelmet.services.search_text import matches
 from bluehelmet.storage import migrate, search
 from tests.factories import make
 from tests.test_web_api import PASSWORD, World, build_world
+from tests.test_web_pages import csrf_of
 
 ADMIN = Principal("admin-user", Role.ADMIN)
 NOTES = {  # place (also the admin-1 region here), notes
@@ -127,10 +127,8 @@ def test_the_api_and_the_incidents_page_search_in_full_text_within_the_scope(wor
 
 
 def _signed_in(client: TestClient, name: str) -> None:
-    page = client.get("/signin").text
-    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
-    assert token
-    answer = client.post("/signin", data={"name": name, "password": PASSWORD, "csrf_token": token.group(1)})
+    token = csrf_of(client.get("/signin").text)
+    answer = client.post("/signin", data={"name": name, "password": PASSWORD, "csrf_token": token})
     assert answer.status_code in (200, 303), answer.text[:300]
 
 

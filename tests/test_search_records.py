@@ -29,6 +29,7 @@ from bluehelmet.storage import migrate
 from bluehelmet.storage import search as storage_search
 from bluehelmet.storage.search import LISTS, SEARCHED
 from bluehelmet.storage.tables import TABLES, metadata
+from tests.test_web_pages import csrf_of
 from tests.twin_missions import MISSIONS, PASSWORD, build_twins
 
 ADMIN = Principal("admin-user", Role.ADMIN)
@@ -208,9 +209,7 @@ def test_the_api_and_the_page_answer_within_the_accounts_sector_and_never_fail(d
         for raw in ("/api/search?q=%FF%FE", "/api/search?q=%00", "/api/search?q=caf%C3", "/api/search?kind=x&q=a"):
             assert client.get(raw, headers=own).status_code in (200, 400, 404, 422), raw
         assert client.get("/api/search", params={"q": "a", "kind": "nothing"}, headers=own).status_code == 422
-        signin = re.search(r'name="csrf_token" value="([^"]+)"', client.get("/signin").text)
-        assert signin
-        form = {"name": "sector-user", "password": PASSWORD, "csrf_token": signin.group(1)}
+        form = {"name": "sector-user", "password": PASSWORD, "csrf_token": csrf_of(client.get("/signin").text)}
         assert client.post("/signin", data=form).status_code in (200, 303)
         page = client.get("/search", params={"q": "town"})
         assert page.status_code == 200 and "<mark>town</mark>" in page.text and "MINUSMA east town" in page.text

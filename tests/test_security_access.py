@@ -8,7 +8,6 @@ from __future__ import annotations
 import ast
 import base64
 import json
-import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +26,7 @@ from bluehelmet.storage.accounts import account
 from bluehelmet.web.app import create_app
 from bluehelmet.web.security import MAX_FAILURES
 from tests.test_web_api import PASSWORD, World, build_world
+from tests.test_web_pages import csrf_of
 
 SECRET = "a-test-secret-key-long-and-random-enough-0123456789"
 COOKIE = "bluehelmet_session"
@@ -41,14 +41,8 @@ def world(db: Database) -> Iterator[World]:
         yield built
 
 
-def _csrf(html: str) -> str:
-    found = re.search(r'name="csrf_token" value="([^"]+)"', html)
-    assert found, html[:300]
-    return found.group(1)
-
-
 def _sign_in(client: TestClient, name: str, password: str = PASSWORD) -> int:
-    token = _csrf(client.get("/signin").text)
+    token = csrf_of(client.get("/signin").text)
     return client.post("/signin", data={"name": name, "password": password, "csrf_token": token}).status_code
 
 
@@ -150,7 +144,7 @@ def _page_forms(world: World) -> list[str]:
 def test_every_page_form_needs_the_csrf_token(world: World) -> None:
     client = world.client
     assert _sign_in(client, "admin-user") == 303
-    token = _csrf(client.get("/incidents/new").text)
+    token = csrf_of(client.get("/incidents/new").text)
     forms = _page_forms(world)
     assert len(forms) >= 7, forms
     for path in forms:
@@ -172,7 +166,7 @@ def test_every_page_form_needs_the_csrf_token(world: World) -> None:
 def test_a_sector_account_reaches_no_other_sectors_record_through_the_pages(world: World) -> None:
     client = world.client
     assert _sign_in(client, "sector-user") == 303
-    token = _csrf(client.get("/incidents/new").text)
+    token = csrf_of(client.get("/incidents/new").text)
     west = world.ids["incident_west"]
     assert client.get(f"/incidents/{west}").status_code == 404
     assert client.get("/audit", params={"kind": "Incident", "id": west}).status_code == 404
