@@ -20,8 +20,9 @@ from enum import Enum
 from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
-from sqlalchemy import Select, and_, func, literal_column, or_, select
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy import Select, and_, func, literal, or_, select
+from sqlalchemy.sql.elements import ColumnElement, UnaryExpression
+from sqlalchemy.sql.operators import custom_op
 
 from bluehelmet.domain.access import REFERENCE_KINDS, Action, Principal
 from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, Problem
@@ -221,7 +222,7 @@ def _where(cls: type[Record], conditions: Mapping[str, list[tuple[str, Any]]]) -
         if len(equal) == 1 and cls is Incident and field_name == "review_status" and equal[0] is not None:
             # Written out, not bound (a value of the enum, checked): the drafts' partial index,
             # whose condition says 'draft', then counts them alone, without reading their rows.
-            clauses.append(column == literal_column(f"'{ReviewStatus(equal[0]).value}'"))
+            clauses.append(column == literal(ReviewStatus(equal[0]).value, literal_execute=True))
         elif len(equal) == 1:
             clauses.append(column.is_(None) if equal[0] is None else column == equal[0])
         elif equal:
@@ -375,7 +376,9 @@ def _jumped(tx: Transaction, stmt: Select[Any], table: Any, offset: int, limit: 
     """The page at ``offset`` of a newest-first list: its ids sorted with the day written
     ``+event_date`` (SQLite's unary plus, the same value), which keeps the planner from walking
     the date index; then its records."""
-    day: ColumnElement[Any] = literal_column(f"+{table.name}.event_date")
+    day: ColumnElement[Any] = UnaryExpression(
+        table.c.event_date, operator=custom_op("+"), type_=table.c.event_date.type
+    )
     ids_stmt = stmt.with_only_columns(table.c.id).order_by(day.desc(), table.c.id.desc())
     ids = [int(i) for i in tx.session.scalars(ids_stmt.offset(offset).limit(limit))]
     found = {r.id: r for r in tx.session.scalars(stmt.where(table.c.id.in_(ids)))}

@@ -21,7 +21,7 @@ from sqlalchemy import (
     String,
     cast,
     func,
-    literal_column,
+    literal,
     null,
     select,
     type_coerce,
@@ -128,7 +128,7 @@ def week_number(session: Session, day: ColumnElement[Any]) -> ColumnElement[Any]
     a Monday: an integer to group by, cheaper than the ISO week's text."""
     if session.get_bind().dialect.name == "sqlite":  # the Julian day number of 1900-01-01 is 2415021
         return (cast(func.julianday(day) + 0.5, Integer) - 2415021) // 7
-    return (cast(day, Date) - cast(literal_column(f"'{WEEK_ZERO.isoformat()}'"), Date)) // 7
+    return (cast(day, Date) - cast(literal(WEEK_ZERO.isoformat(), literal_execute=True), Date)) // 7
 
 
 _Query = TypeVar("_Query", bound=Select[Any])
@@ -151,7 +151,9 @@ def counted_incidents(
     else:
         # Written out, not bound: the partial index of the drafts serves only a query whose
         # condition says, in its text, that it reads drafts (the values are the enum's own).
-        chosen: list[ColumnElement[Any]] = [literal_column(f"'{s.value}'") for s in sorted(statuses & COUNTED_STATUSES)]
+        chosen: list[ColumnElement[Any]] = [
+            literal(s.value, literal_execute=True) for s in sorted(statuses & COUNTED_STATUSES)
+        ]
         if len(chosen) == 1:  # "=": what the partial index's condition says
             stmt = stmt.where(_I.c.review_status == chosen[0])
         else:
