@@ -141,7 +141,7 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
     [
         ("incident_day", ["day"], None),
         ("incident_day", ["year", "week"], None),
-        ("incident_type_day", ["week", "event_type"], None),
+        ("incident_week", ["week", "event_type"], None),
         ("incident_location_month", ["location"], None),
         ("incident_location_month", ["month", "location"], None),
         ("incident_day", ["day", "sector"], None),
@@ -150,7 +150,7 @@ def test_every_key_filter_and_hexagon_count_is_the_same_with_the_rollups(
         ("incident_month", ["sector", "month", "target"], None),
         ("incident_month", ["month", "sector", "category"], None),
         ("incident_month", ["year", "target"], {"sector": "East"}),
-        ("incident_type_day", ["week", "sector", "event_type"], None),
+        ("incident_week", ["week", "sector", "event_type"], None),
         ("incident_place_month", ["sector", "location"], None),
         ("incident_location_month", [], {"location": "Ansongo"}),
         ("incident_place_month", [], {"location": "Ansongo", "sector": "East"}),
@@ -289,11 +289,7 @@ def test_a_location_moving_sector_moves_its_incidents_in_the_rollups(db: Databas
     def by_sector() -> dict[str | None, int]:
         """Events by sector, as each rollup that keeps the sector gives them (and all agree)."""
         answers = []
-        readers = [
-            (["day"], "incident_day"),
-            (["category"], "incident_month"),
-            (["week", "target"], "incident_type_day"),
-        ]
+        readers = [(["day"], "incident_day"), (["category"], "incident_month"), (["week", "target"], "incident_week")]
         readers += [(["day", "admin1"], "incident_region_day"), (["week", "admin2"], "incident_region_week")]
         readers += [(["day", "perpetrator"], "incident_perpetrator_day")]
         readers += [(["perpetrator"], "incident_perpetrator_month")]
@@ -333,7 +329,7 @@ def test_the_migration_fills_the_sector_of_the_rollups(db: Database) -> None:
     finally:
         migrate.upgrade(db.engine)
     assert rollups_of(db) == expected
-    placed = ("incident_day", "incident_month", "incident_type_day", "incident_perpetrator_month")
+    placed = ("incident_day", "incident_month", "incident_week", "incident_perpetrator_month")
     regions = ("incident_region_day", "incident_region_week", "incident_perpetrator_day", "incident_perpetrator_week")
     for name in (*placed, *regions):
         assert {key[-1] for key in expected if key[0] == name} == {0, *sectors}, name

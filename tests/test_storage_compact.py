@@ -1,6 +1,5 @@
-"""Migration 0030 (issue 29): the rollups stored once in their key on SQLite, the week rollup
-dropped and the sector kept by the day rollup of the types, the incident's sparse references
-indexed where they name a record. Down and up again, every rollup row, every record
+"""Migration 0030 (issue 29): the rollups stored once in their key on SQLite, the incident's sparse
+references indexed where they name a record. Down and up again, every rollup row, every record
 and every answer stays the same, on a synthetic mission and on the reference mission."""
 
 from __future__ import annotations
@@ -20,47 +19,22 @@ from bluehelmet.services import loading, records, rollups
 from bluehelmet.services.database import Database
 from bluehelmet.services.synth import synthesise
 from bluehelmet.storage import migrate
-from bluehelmet.storage.rollups import MEASURES, ROLLUPS
+from bluehelmet.storage.rollups import ROLLUPS
 from bluehelmet.storage.tables import metadata
 from tests.conftest import copy_of
 
 SPARSE = {"ix_incident_location_id", "ix_incident_sector_id", "ix_incident_operation_id"}
 
 
-def _state(db: Database, *, but: str = "") -> dict[str, Any]:
-    """Every rollup's rows (``but`` one) and every incident row, in key order."""
+def _state(db: Database) -> dict[str, Any]:
+    """Every rollup's rows and every incident row, in key order."""
     with Session(db.engine) as session:
         state: dict[str, Any] = {
-            r.name: session.execute(select(r.table).order_by(*r.table.primary_key.columns)).all()
-            for r in ROLLUPS
-            if r.name != but
+            r.name: session.execute(select(r.table).order_by(*r.table.primary_key.columns)).all() for r in ROLLUPS
         }
         incident = metadata.tables["incident"]
         state["incident"] = session.execute(select(incident).order_by(incident.c.id)).all()
     return state
-
-
-_TYPES = ("mission_id", "day", "event_type", "sub_event_type", "category", "target")
-
-
-def _by_types(rows: list[Any]) -> dict[tuple[Any, ...], list[int]]:
-    """Rows of the day rollup of the types added up without the sector (as before 0030)."""
-    found: dict[tuple[Any, ...], list[int]] = {}
-    for row in rows:
-        values = row._mapping
-        key = tuple(values[k] for k in _TYPES)
-        added = found.get(key, [0] * len(MEASURES))
-        found[key] = [a + values[m] for a, m in zip(added, MEASURES, strict=True)]
-    return found
-
-
-def _old_rollups(db: Database) -> tuple[dict[tuple[Any, ...], list[int]], int, int]:
-    """At 0029: the day rollup of the types, and the events of the week rollup and the day one."""
-    with db.engine.connect() as conn:
-        rows = conn.execute(text(f"SELECT {', '.join((*_TYPES, *MEASURES))} FROM incident_type_day")).all()
-        week = conn.execute(text("SELECT sum(events) FROM incident_week")).scalar_one()
-        day = conn.execute(text("SELECT sum(events) FROM incident_day")).scalar_one()
-    return _by_types(rows), int(week), int(day)
 
 
 def _layout(db: Database) -> tuple[set[str], set[str], bool]:
@@ -88,7 +62,7 @@ def _partial(db: Database, name: str) -> bool:
 def _down_and_up(db: Database) -> int:
     names = {r.name for r in ROLLUPS}
     at_head = _state(db)
-    assert at_head["incident"] and all(at_head[n] for n in ("incident_day", "incident_type_day", "incident_month"))
+    assert at_head["incident"] and all(at_head[n] for n in ("incident_day", "incident_week", "incident_month"))
     stored, indexes, mission_indexed = _layout(db)
     assert stored == (names if db.engine.dialect.name == "sqlite" else set())
     assert indexes >= SPARSE and not mission_indexed
@@ -98,9 +72,7 @@ def _down_and_up(db: Database) -> int:
     with db.engine.begin() as connection:
         config.attributes["connection"] = connection
         command.downgrade(config, "0029")
-    assert _state(db, but="incident_type_day") == {k: v for k, v in at_head.items() if k != "incident_type_day"}
-    types, week, day = _old_rollups(db)
-    assert types == _by_types(at_head["incident_type_day"]) and week == day > 0  # counted again, the same
+    assert _state(db) == at_head
     stored, indexes, mission_indexed = _layout(db)
     assert stored == set() and indexes >= SPARSE and mission_indexed
     assert not any(_partial(db, name) for name in SPARSE)

@@ -7,9 +7,8 @@ current by the services, which add each change's delta before the transaction co
 
 - ``incident_day``: the day and the sector, for groupings by dates (any of day, week, month,
   year) and sector;
-- ``incident_month``: the month with the incident's types, category, regions, target and
-  sector (its week twin, ``incident_week``, was dropped by migration 0030: the day rollup of
-  the types below, with the sector since then, answers a week with a type from fewer rows);
+- ``incident_month`` and ``incident_week``: the month, or the ISO week, with the incident's
+  types, category, regions, target and sector;
 - ``incident_place_month``: the month with the place as the incident names it (its location
   name, location, own sector and own coordinates), for groupings by location or sector and for
   hexagon counts. What an incident takes from its location (the sector, the coordinates) is
@@ -22,8 +21,8 @@ current by the services, which add each change's delta before the transaction co
   a million incidents;
 - ``incident_location_month``: the month with the location name alone, for groupings by
   location and by location and month or year, from as many rows as such an answer has;
-- ``incident_type_day``: the day with the incident's types, category, target and sector (no
-  region), for a day or a week with any of those, which would otherwise read every incident;
+- ``incident_type_day``: the day with the incident's types, category and target (no region,
+  no sector), for a day with any of those, which would otherwise read every incident;
 - ``incident_perpetrator_type_month``: the month with the perpetrator, the incident's types,
   category and target, for "who does what" (a perpetrator with a type or a target), which
   would otherwise walk a million entries of the perpetrator index;
@@ -227,6 +226,7 @@ _TYPED = (*(_text_key(name) for name in ROLLUP_KEYS), _PLACED)
 _TYPED_FACETS = frozenset({*ROLLUP_KEYS, "sector"})
 DAY_ROLLUP = _rollup("incident_day", "day", (_PLACED,), frozenset({"sector"}))
 MONTH_ROLLUP = _rollup("incident_month", "month", _TYPED, _TYPED_FACETS)
+WEEK_ROLLUP = _rollup("incident_week", "week", _TYPED, _TYPED_FACETS)
 PLACE_ROLLUP = _rollup("incident_place_month", "month", _PLACE_KEYS, frozenset({"location", "sector"}))
 _REGION = (_text_key("admin1"), _text_key("admin2"), _PLACED)
 _REGION_FACETS = frozenset({"admin1", "admin2", "sector"})
@@ -241,9 +241,7 @@ LOCATION_ROLLUP = _rollup(
     "incident_location_month", "month", (_text_key("location", "location_name"),), frozenset({"location"})
 )
 _TYPES = ("event_type", "sub_event_type", "category", "target")
-TYPE_DAY_ROLLUP = _rollup(
-    "incident_type_day", "day", (*(_text_key(n) for n in _TYPES), _PLACED), frozenset({*_TYPES, "sector"})
-)
+TYPE_DAY_ROLLUP = _rollup("incident_type_day", "day", tuple(_text_key(n) for n in _TYPES), frozenset(_TYPES))
 PERPETRATOR_TYPE_ROLLUP = _rollup(
     "incident_perpetrator_type_month",
     "month",
@@ -277,7 +275,8 @@ ROLLUPS = (
     REGION_DAY_ROLLUP,
     PERPETRATOR_DAY_ROLLUP,
     LOCATION_ROLLUP,
-    TYPE_DAY_ROLLUP,  # also a week with a type or a target, from its days (fewer rows than weeks with regions)
+    WEEK_ROLLUP,
+    TYPE_DAY_ROLLUP,  # after the week rollup, which gives a week with a type from its own cells
     PERPETRATOR_REGION_ROLLUP,  # all time: a bounded period is the whole record less what is outside it
     LOCATION_PERPETRATOR_ROLLUP,
     LOCATION_FACETS_ROLLUP,

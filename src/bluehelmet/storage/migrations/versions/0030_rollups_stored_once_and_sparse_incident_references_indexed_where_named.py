@@ -6,11 +6,6 @@
   of their 35 MB at 100,000 incidents). Their rows are unchanged: each table is written again,
   row for row, under its own definition plus ``WITHOUT ROWID``. PostgreSQL has no such storage
   (a table is a heap beside its key's index): nothing changes there.
-- The weekly rollup of the types, regions, target and sector (``incident_week``, the largest
-  rollup) goes, and the daily rollup of the types (``incident_type_day``) keeps the sector: a
-  week with a type, a target or a sector is then added up from the days, which are fewer rows
-  than the weeks split by regions (65,000 against 225,000 at 300,000 incidents). Both are
-  counted again from the incidents, as ``bluehelmet rollup rebuild`` would.
 - The incident's indexes of its operation, own sector and location hold only the incidents that
   name one (partial): nearly every incident names no operation and no sector of its own, and
   a lookup by one is all any query asks of them. The index of its mission alone goes: the
@@ -37,6 +32,7 @@ depends_on: str | Sequence[str] | None = None
 ROLLUPS = (
     "incident_day",
     "incident_month",
+    "incident_week",
     "incident_place_month",
     "incident_perpetrator_month",
     "incident_region_day",
@@ -44,6 +40,7 @@ ROLLUPS = (
     "incident_perpetrator_day",
     "incident_perpetrator_week",
     "incident_location_month",
+    "incident_type_day",
     "incident_perpetrator_type_month",
     "incident_location_facets",
     "incident_location_perpetrator",
@@ -76,64 +73,6 @@ def _rewrite(without_rowid: bool) -> None:
 
 
 SPARSE = ("location_id", "sector_id", "operation_id")
-TALLIED = (
-    "fatalities",
-    "killed_peacekeepers",
-    "injured_peacekeepers",
-    "killed_national_forces",
-    "injured_national_forces",
-    "killed_civilians",
-    "injured_civilians",
-)
-TYPES = ("event_type", "sub_event_type", "category", "target")
-WEEK_KEYS = ("event_type", "sub_event_type", "category", "admin1", "admin2", "target")
-PLACED = "placed_sector_id"
-incident = sa.table("incident", *[sa.column(n) for n in ("mission_id", "event_date", "deleted_at", "review_status",
-                                                         "sector_id", "location_id", *WEEK_KEYS, *TALLIED)])  # fmt: skip
-location = sa.table("location", sa.column("id"), sa.column("sector_id"))
-i = incident.c
-
-
-def _cell(grain: str) -> sa.ColumnElement[str]:
-    """The event date as a rollup's cell: its day (YYYY-MM-DD) or its ISO week (YYYY-Www)."""
-    sqlite = op.get_bind().dialect.name == "sqlite"
-    if grain == "day":
-        return sa.func.substr(i.event_date, 1, 10) if sqlite else sa.func.to_char(i.event_date, "YYYY-MM-DD")
-    if not sqlite:
-        return sa.func.to_char(i.event_date, 'IYYY-"W"IW')
-    thursday = sa.func.date(i.event_date, "-3 days", "weekday 4")  # the ISO week is its Thursday's
-    week = (sa.cast(sa.func.strftime("%j", thursday), sa.Integer) + 6) / 7
-    return sa.func.printf("%s-W%02d", sa.func.strftime("%Y", thursday), week)
-
-
-def _counted(name: str, grain: str, keys: tuple[str, ...], *, without_rowid: bool, defaults: bool) -> None:
-    """The rollup ``name`` created and counted from the live, not rejected incidents (a sum of a
-    toll 0 when none is recorded, beside the number of incidents that do not record it)."""
-    unknown = [f"{t}_unknown" for t in TALLIED]
-    default = "0" if defaults else None  # as migration 0014 added them
-    table = op.create_table(
-        name,
-        sa.Column("mission_id", sa.Integer(), nullable=False),
-        sa.Column(grain, sa.String(length=10 if grain == "day" else 8), nullable=False),
-        *[sa.Column(k, sa.Integer() if k == PLACED else sa.String(), nullable=False) for k in keys],
-        *[sa.Column(n, sa.Integer(), nullable=False) for n in ("events", *TALLIED)],
-        *[sa.Column(n, sa.Integer(), nullable=False, server_default=default) for n in unknown],
-        sa.ForeignKeyConstraint(["mission_id"], ["mission.id"], name=f"fk_{name}_mission_id_mission"),
-        sa.PrimaryKeyConstraint("mission_id", grain, *keys, name=f"pk_{name}"),
-        sqlite_with_rowid=not without_rowid,
-    )
-    own = sa.select(location.c.sector_id).where(location.c.id == i.location_id).scalar_subquery()
-    placed = sa.func.coalesce(i.sector_id, own, 0)
-    grouped = [i.mission_id, _cell(grain)]
-    grouped += [placed if k == PLACED else sa.func.coalesce(sa.cast(i[k], sa.String()), "") for k in keys]
-    sums: list[sa.ColumnElement[int]] = [sa.func.count(), *[sa.func.coalesce(sa.func.sum(i[t]), 0) for t in TALLIED]]
-    sums += [sa.func.count() - sa.func.count(i[t]) for t in TALLIED]
-    live = sa.and_(i.deleted_at.is_(None), i.review_status != "rejected")
-    counted = sa.select(*grouped, *sums).where(live).group_by(*grouped)
-    op.execute(sa.insert(table).from_select([c.name for c in table.columns], counted))
-    bind = op.get_bind()
-    if bind.dialect.name == "sqlite" and sa.inspect(bind).has_table("sqlite_stat1"):
-        op.execute(f"ANALYZE {name}")  # measured like the tables beside it, for SQLite's planner
 
 
 def _index(column: str, partial: bool) -> None:
@@ -153,9 +92,6 @@ def _analyse() -> None:
 
 def upgrade() -> None:
     _rewrite(without_rowid=True)
-    op.drop_table("incident_week")
-    op.drop_table("incident_type_day")
-    _counted("incident_type_day", "day", (*TYPES, PLACED), without_rowid=True, defaults=False)
     for column in SPARSE:
         _index(column, partial=True)
     op.drop_index("ix_incident_mission_id", table_name="incident")
@@ -170,6 +106,3 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite" and sa.inspect(op.get_bind()).has_table("sqlite_stat1"):
         op.execute("ANALYZE ix_incident_mission_id")
     _rewrite(without_rowid=False)
-    op.drop_table("incident_type_day")
-    _counted("incident_type_day", "day", TYPES, without_rowid=False, defaults=True)
-    _counted("incident_week", "week", (*WEEK_KEYS, PLACED), without_rowid=False, defaults=True)
