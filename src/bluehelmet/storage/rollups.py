@@ -213,6 +213,10 @@ def _rollup(name: str, grain: str, keys: tuple[_Key, ...], facets: frozenset[str
         *[Column(k.name, k.type, nullable=False) for k in keys],
         *[Column(name, Integer, nullable=False) for name in MEASURES],
         PrimaryKeyConstraint("mission_id", *(c.name for c in cells), *(k.name for k in keys)),
+        # On SQLite the rows are kept in the primary key's b-tree itself (migration 0030): with
+        # a rowid, the keys were stored twice, in the table and in the key's index, nearly
+        # doubling every rollup, and a read in key order visited both.
+        sqlite_with_rowid=False,
     )
     return Rollup(table, grain, keys, facets)
 

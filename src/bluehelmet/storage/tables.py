@@ -81,6 +81,13 @@ _SCALARS: dict[Any, TypeEngine[Any]] = {
 }
 # Columns worth an index beyond references: the dates analyses filter on.
 _INDEXED = frozenset({"event_date", "start_on", "planned_start", "observed_on", "notified_on", "effective_on"})
+# References of a large table that most of its rows leave empty: indexed only where they name a
+# record (a lookup by one is all any query asks of them), so the index holds no row of the many
+# without (migration 0030: the incidents' operation and own sector are empty in nearly every row).
+_SPARSE = {"incident": frozenset({"location_id", "sector_id", "operation_id"})}
+# References whose index another one already serves: the incident's mission leads its natural
+# key (mission, external id) and every covering index (migration 0030).
+_UNINDEXED = {"incident": frozenset({"mission_id"})}
 
 
 def _column_type(tp: Any) -> tuple[TypeEngine[Any], bool]:
@@ -101,6 +108,7 @@ def _column_type(tp: Any) -> tuple[TypeEngine[Any], bool]:
 
 def _columns(cls: type[Record]) -> list[Column[Any]]:
     hints = typing.get_type_hints(cls)
+    unindexed = _SPARSE.get(entity_name(cls), frozenset()) | _UNINDEXED.get(entity_name(cls), frozenset())
     columns: list[Column[Any]] = [Column("id", Integer, primary_key=True, autoincrement=True)]
     for f in dataclasses.fields(cls):
         if f.name == "id":
@@ -115,13 +123,18 @@ def _columns(cls: type[Record]) -> list[Column[Any]]:
             continue
         target = reference_target(f)
         args: list[Any] = [ForeignKey(f"{entity_name(entity_class(target))}.id")] if target else []
-        columns.append(Column(f.name, col_type, *args, nullable=nullable, index=bool(target) or f.name in _INDEXED))
+        indexed = (bool(target) or f.name in _INDEXED) and f.name not in unindexed
+        columns.append(Column(f.name, col_type, *args, nullable=nullable, index=indexed))
     return columns
 
 
 def _table(cls: type[Record]) -> Table:
     constraints = [UniqueConstraint(*key) for key in cls.natural_keys]
-    return Table(entity_name(cls), metadata, *_columns(cls), *constraints)
+    table = Table(entity_name(cls), metadata, *_columns(cls), *constraints)
+    for name in sorted(_SPARSE.get(table.name, ())):
+        named = table.c[name].is_not(None)
+        Index(None, table.c[name], sqlite_where=named, postgresql_where=named)
+    return table
 
 
 TABLES: dict[type[Record], Table] = {cls: _table(cls) for cls in ENTITIES}
