@@ -115,7 +115,7 @@ def _fit(x: Array, y: Array, ridge: float = 1e-2, iterations: int = 50, start: A
     """Poisson regression coefficients by IRLS (the intercept is not penalised). ``start``: the
     coefficients to begin from (the fit of a neighbouring problem, as the backtest's previous
     origin: the penalised likelihood has one optimum, so the answer is the same to the
-    tolerance, in a few iterations instead of a dozen or more)."""
+    tolerance, in about three iterations instead of six)."""
     beta: Array = np.zeros(x.shape[1])
     if start is not None and np.all(np.isfinite(start)):
         beta = np.array(start, dtype=np.float64)
