@@ -9,11 +9,15 @@ later runs (``--db`` names another, made by this script before). Everything is a
 application in process (no network), signed in as an administrator and as a sector account
 (East): every page of the navigation, the map's layers, the statistics behind the pages, and
 the actions: signing in, the incidents' first and next pages, filters, a search, opening an
-incident, verifying one, verifying 50 at once.
+incident, verifying one, verifying 50 at once; and the views that read a state of the data kept
+in memory, each right after a write (a draft verified or rejected before each request, outside
+the clock).
 
 Each action is timed cold (the first request of a fresh application on a freshly opened
 database) and warm (the best of two more); the baseline, timed the same way in the same run, is
 ``/healthz`` through the same client, and a plain indexed SELECT of the newest 50 incidents.
+Beside the warm clock time, the processor time the process spent on that request (the
+application runs in this process): on a loaded machine, the steadier measure of the work.
 An action whose warm time is over 300 ms is marked ``SLOW``. The password hash alone is timed
 too: it is the floor of a sign-in.
 """
@@ -100,6 +104,9 @@ class Timing:
     cold: float
     warm: float
     status: int
+    #: The processor time of the warm request's process (the application runs in it, in its
+    #: threads): what the action costs, less what waiting for a loaded machine's cores adds.
+    warm_cpu: float = 0.0
 
 
 def _build(n: int, path: Path) -> str:
@@ -144,10 +151,11 @@ def _sign_in(client: TestClient, name: str) -> Response:
     return answer
 
 
-def _timed(call: Callable[[], Response]) -> tuple[float, int]:
-    start = time.perf_counter()
+def _timed(call: Callable[[], Response]) -> tuple[float, int, float]:
+    """Clock time, HTTP status and the process's processor time of one request."""
+    start, cpu = time.perf_counter(), time.process_time()
     status = call().status_code
-    return time.perf_counter() - start, status
+    return time.perf_counter() - start, status, time.process_time() - cpu
 
 
 class Drafts:
@@ -179,28 +187,57 @@ def _client(url: str) -> tuple[Database, TestClient]:
 
 Request = Callable[[TestClient, str], Response]
 Prepare = Callable[[TestClient], None]
+#: A write made before each timed request, outside the clock (the "after a write" actions).
+Write = Callable[[TestClient, str], None]
 
 
-def _measure(url: str, who: str, label: str, request: Request, prepare: Prepare | None, profile: bool) -> Timing:
+def _measure(
+    url: str, who: str, label: str, request: Request, prepare: Prepare | None, profile: bool,
+    write: Write | None = None,
+) -> Timing:  # fmt: skip
     """Cold (first of a fresh application and database connection) and warm (best of two);
-    with ``profile``, where a fourth request spends its time (cProfile, printed)."""
+    with ``profile``, where a fourth request spends its time (cProfile, printed). With
+    ``write``, each request follows a write of its own, made before the clock starts."""
     db, client = _client(url)
     with client:
         _sign_in(client, who)
         csrf = _token(client.get("/signin?next=/"))  # the session's token, as every form carries it
         if prepare is not None:
             prepare(client)
-        times = [_timed(lambda: request(client, csrf)) for _ in range(3)]
+        times = []
+        for _ in range(3):
+            if write is not None:
+                write(client, csrf)
+            times.append(_timed(lambda: request(client, csrf)))
         if profile:
+            if write is not None:
+                write(client, csrf)
             profiler = cProfile.Profile()
             profiler.runcall(request, client, csrf)
             pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
     db.close()
-    statuses = {s for _, s in times}
-    return Timing(label, times[0][0], min(t for t, _ in times[1:]), max(statuses))
+    statuses = {s for _, s, _ in times}
+    best = min(times[1:])
+    return Timing(label, times[0][0], best[0], max(statuses), best[2])
 
 
-def _actions(url: str, who: str, sector: int | None, incident: int) -> list[tuple[str, Request, Prepare | None]]:
+Action = tuple[str, Request, Prepare | None, Write | None]
+#: Views timed right after a write (each of their three requests follows a write of its own):
+#: verifying a draft changes the verified incidents' maps and tables; rejecting one changes the
+#: incidents counted at all, and so the Watch page's weekly history and its forecast.
+AFTER_VERIFY = [
+    ("situation", "/situation"),
+    ("map: hexagons of verified incidents", "/api/map/hexagons?resolution=5&status=verified"),
+    ("stats: verified incidents by month x type", "/api/stats/incidents?by=month,event_type&status=verified"),
+]
+AFTER_REJECT = [
+    ("watch", "/watch"),
+    ("map: hexagons, all years", "/api/map/hexagons?resolution=5"),
+    ("stats: incidents by month x type", "/api/stats/incidents?by=month,event_type"),
+]
+
+
+def _actions(url: str, who: str, sector: int | None, incident: int) -> list[Action]:
     drafts = Drafts(url, sector)
     links: dict[str, str] = {}
 
@@ -232,17 +269,26 @@ def _actions(url: str, who: str, sector: int | None, incident: int) -> list[tupl
         assert "refused=0" in answer.headers.get("location", ""), answer.headers.get("location")
         return answer
 
+    def review_one(status: str) -> Write:
+        def write(client: TestClient, csrf: str) -> None:
+            ((record_id, version),) = drafts.take(1)
+            form = {"csrf_token": csrf, "version": str(version), "status": status, "reason": ""}
+            answer = client.post(f"/incidents/{record_id}/review", data=form, headers={"hx-request": "true"})
+            assert f"badge {status}" in answer.text, answer.text[:300]
+
+        return write
+
     context = {"sector": str(sector or 2), "incident": str(incident)}
-    pages: list[tuple[str, Request, Prepare | None]] = [
-        (label, get(path.format(**context)), None) for label, path in PAGES
-    ]
+    pages: list[Action] = [(label, get(path.format(**context)), None, None) for label, path in PAGES]
     return [
-        ("sign-in (POST /signin)", sign_in, None),
+        ("sign-in (POST /signin)", sign_in, None, None),
         *pages[:2],
-        ("incidents, next page", next_page, first_page_link),
+        ("incidents, next page", next_page, first_page_link, None),
         *pages[2:],
-        ("verify one (htmx row)", verify_one, None),
-        ("verify 50 at once", verify_many, None),
+        ("verify one (htmx row)", verify_one, None, None),
+        ("verify 50 at once", verify_many, None, None),
+        *[(f"{label}, after a verify", get(path), None, review_one("verified")) for label, path in AFTER_VERIFY],
+        *[(f"{label}, after a rejection", get(path), None, review_one("rejected")) for label, path in AFTER_REJECT],
     ]
 
 
@@ -251,7 +297,7 @@ def _baseline(url: str) -> tuple[Timing, Timing]:
     with client:
         times = [_timed(lambda: client.get("/healthz")) for _ in range(3)]
     db.close()
-    health = Timing("baseline: /healthz", times[0][0], min(t for t, _ in times[1:]), times[0][1])
+    health = Timing("baseline: /healthz", times[0][0], min(t for t, _, _ in times[1:]), times[0][1])
     db = Database(Settings(database_url=url))
     sql = text("SELECT * FROM incident WHERE deleted_at IS NULL ORDER BY event_date DESC, id DESC LIMIT 50")
     spent = []
@@ -311,16 +357,16 @@ def main() -> None:
     slow: list[str] = []
     for who, _role, sector in USERS:
         print(f"as {who} (load average {_load()}):")
-        print(f"  {'action':<40} {'cold':>10} {'warm':>10} {'x /healthz':>10}  HTTP")
-        for label, request, prepare in _actions(url, who, east if sector else None, in_east):
+        print(f"  {'action':<40} {'cold':>10} {'warm':>10} {'warm cpu':>10} {'x /healthz':>10}  HTTP")
+        for label, request, prepare, write in _actions(url, who, east if sector else None, in_east):
             if args.only and args.only not in label:
                 continue
-            timing = _measure(url, who, label, request, prepare, args.profile)
+            timing = _measure(url, who, label, request, prepare, args.profile, write)
             mark = "SLOW" if timing.warm > GOAL else ""
             if mark:
                 slow.append(f"{who}: {label}")
             print(f"  {label:<40} {timing.cold * 1000:7.1f} ms {timing.warm * 1000:7.1f} ms "
-                  f"{timing.warm / health.warm:9.0f}x  {timing.status} {mark}")  # fmt: skip
+                  f"{timing.warm_cpu * 1000:7.1f} ms {timing.warm / health.warm:9.0f}x  {timing.status} {mark}")  # fmt: skip
     print(f"over {GOAL * 1000:.0f} ms warm: {', '.join(slow) or 'none'}; load average {_load()}")
 
 

@@ -15,7 +15,7 @@ from bluehelmet.domain.errors import DatabaseUnavailable, WriteConflict
 from bluehelmet.domain.incidents import Incident
 from bluehelmet.domain.records import Record
 from bluehelmet.storage import migrate
-from bluehelmet.storage.database import analyse, make_engine, make_sessionmaker
+from bluehelmet.storage.database import analyse, begun, make_engine, make_sessionmaker
 from bluehelmet.storage.rollups import ROLLUPS, Deltas, apply_deltas, location_sector
 from bluehelmet.storage.tables import TABLES, audit_table
 
@@ -42,6 +42,24 @@ class Transaction:
         if location_id not in self.location_sectors:
             self.location_sectors[location_id] = location_sector(self.session, location_id)
         return self.location_sectors[location_id]
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """A part of the transaction undone on its own when it raises (the exception goes on):
+        its rows, audit entries and rollup deltas are taken back, what came before is kept and
+        committed with the rest. Many changes each refused or kept on its own then commit once."""
+        begun(self.session)
+        rollup = {key: list(values) for key, values in self.rollup.items()}
+        sectors = dict(self.location_sectors)
+        try:
+            with self.session.begin_nested():
+                yield
+        except BaseException:
+            self.rollup.clear()
+            self.rollup.update(rollup)
+            self.location_sectors.clear()
+            self.location_sectors.update(sectors)
+            raise
 
     def write_rollup(self) -> None:
         """Bring the rollup up to date with the changes made so far in this transaction."""

@@ -15,6 +15,7 @@ import hashlib
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from threading import Lock
 
 import numpy as np
@@ -25,6 +26,7 @@ from bluehelmet.domain.access import Principal
 from bluehelmet.domain.alerts import Measure
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.incidents import Incident, ReviewStatus
+from bluehelmet.services import answer_cache
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import scoped_select
 from bluehelmet.services.loading import find_mission
@@ -72,6 +74,7 @@ def _weekly(
     return _weekly_from_rollup(tx, principal, mission_id, measure)
 
 
+@lru_cache(maxsize=4096)
 def _week_of_cell(cell: str) -> int:
     """The ``week_number`` of a rollup's ISO week cell (2021-W13): ISO weeks begin on Monday."""
     year, week = cell.split("-W")
@@ -163,9 +166,31 @@ def forecast_report(
     until: date | None = None,
 ) -> ForecastReport:
     """Read the weekly history, backtest the model and forecast ``weeks_ahead`` weeks after it
-    (the forecast is computed either way; the doors show it only where the backtest shows skill)."""
+    (the forecast is computed either way; the doors show it only where the backtest shows skill).
+
+    The report of the whole history (no ``until``) is kept per state of the data
+    (``answer_cache``), for the principal's reach (role, missions, sectors: never another
+    scope's), so the Watch page reads it again without reading the history."""
     if not 1 <= weeks_ahead <= 4:
         raise BluehelmetError("the forecast looks 1 to 4 weeks ahead")
+    if until is not None:
+        return _report(db, actor, principal, mission, measure, weeks_ahead, until)
+    reach = None if principal is None else (str(principal.role), principal.missions, principal.sectors)
+    question = ("forecast.forecast_report", reach, mission, str(measure), weeks_ahead)
+    return answer_cache.kept(
+        db, actor, question, lambda: _report(db, actor, principal, mission, measure, weeks_ahead, None)
+    )
+
+
+def _report(
+    db: Database,
+    actor: str,
+    principal: Principal | None,
+    mission: str | None,
+    measure: Measure,
+    weeks_ahead: int,
+    until: date | None,
+) -> ForecastReport:
     with db.transaction(actor) as tx:
         if principal is not None:
             scope = scope_of(tx, principal, mission, first=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 import h3
@@ -83,19 +84,26 @@ def hexagons(
     )
 
 
+@lru_cache(maxsize=65_536)
+def _ring(cell: str) -> tuple[tuple[float, float], ...]:
+    """A cell's outline as GeoJSON writes it (longitude first, closed): the same for every map."""
+    ring = tuple((lng, lat) for lat, lng in h3.cell_to_boundary(cell))
+    return (*ring, ring[0])
+
+
 def _hexagons(
     db: Database, principal: Principal, scoped: IncidentFilter, resolution: int, mission: str | None
 ) -> dict[str, Any]:
     counted = hotspots.hexagons(db, scoped, resolution, mission=mission, actor=principal.name)
     features = []
     for cell in counted.hexagons:
-        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell.cell)]
+        ring = _ring(cell.cell)
         features.append({
             "type": "Feature",
             "id": cell.cell,
             "properties": {"cell": cell.cell, "count": cell.count, "latitude": cell.latitude,
                            "longitude": cell.longitude},
-            "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
         })  # fmt: skip
     return _collection(
         features,
@@ -156,13 +164,13 @@ def casevac(
         if within_hour and within_two:
             continue
         shades["advanced" if within_two else "surgery"].append(cell.cell)
-        ring = [[lng, lat] for lat, lng in h3.cell_to_boundary(cell.cell)]
+        ring = _ring(cell.cell)
         features.append({
             "type": "Feature",
             "id": cell.cell,
             "properties": {"cell": cell.cell, "advanced_minutes": advanced, "surgery_minutes": surgery,
                            "advanced_within_hour": within_hour, "surgery_within_two_hours": within_two},
-            "geometry": {"type": "Polygon", "coordinates": [[*ring, ring[0]]]},
+            "geometry": {"type": "Polygon", "coordinates": [ring]},
         })  # fmt: skip
     shares = plan.share_night if night else plan.share_day
     # The cells of each shade merged into one outline, drawn as the fill: cells drawn one by one

@@ -2,8 +2,10 @@
 
 Each change carries the version it was based on, and goes through ``services.records.update``
 (so the rules' ``REVIEW_TRANSITIONS`` decide what may follow what, and every change is audited).
-A batch is all or nothing: every incident is tried, and if any is refused nothing is written
-and every refusal is reported, each naming its item.
+A batch is all or nothing (``review_many``: every incident is tried, and if any is refused
+nothing is written and every refusal is reported, each naming its item), or each on its own
+(``review_each``: one transaction, a savepoint per incident, so a refused one takes back only
+its own change and the rest commit together).
 """
 
 from __future__ import annotations
@@ -11,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from bluehelmet.domain.access import Action, Principal
-from bluehelmet.domain.errors import InvalidRecord, NotFound, Problem, StaleVersion
+from bluehelmet.domain.errors import BluehelmetError, InvalidRecord, NotFound, Problem, StaleVersion
 from bluehelmet.domain.incidents import Incident, ReviewStatus
 from bluehelmet.services import records
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import OutsideScope
 
-__all__ = ["review", "review_many"]
+__all__ = ["review", "review_each", "review_many"]
 
 
 def _review(tx: Transaction, principal: Principal, incident_id: int, version: int, status: ReviewStatus) -> Incident:
@@ -55,3 +57,21 @@ def review_many(
         if problems:
             raise InvalidRecord(problems)  # leaving the transaction undoes what was done
         return done
+
+
+def review_each(
+    db: Database, principal: Principal, items: Sequence[tuple[int, int]], status: ReviewStatus
+) -> list[Incident | BluehelmetError]:
+    """Move every incident ``(id, version)`` to ``status``, each kept or refused on its own: for
+    each item, the incident as changed or the refusal (stale, outside the principal's scope,
+    unknown, against a rule). Every change is audited; all are committed at once, in one
+    transaction (one write of the rollups, one commit), with a savepoint per incident."""
+    outcomes: list[Incident | BluehelmetError] = []
+    with db.transaction(principal.name) as tx:
+        for incident_id, version in items:
+            try:
+                with tx.savepoint():
+                    outcomes.append(_review(tx, principal, incident_id, version, status))
+            except BluehelmetError as refused:
+                outcomes.append(refused)
+    return outcomes

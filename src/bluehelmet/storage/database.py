@@ -13,7 +13,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ClauseElement, Executable
 from sqlalchemy.sql.compiler import SQLCompiler
 
-__all__ = ["analyse", "analyse_on", "driver_rows", "execute_many", "insert_many", "make_engine", "make_sessionmaker"]
+__all__ = [
+    "analyse",
+    "analyse_on",
+    "begun",
+    "driver_rows",
+    "execute_many",
+    "insert_many",
+    "make_engine",
+    "make_sessionmaker",
+]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -38,6 +47,19 @@ def make_engine(url: str) -> Engine:
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     # Records stay readable after commit, so a service can return what it wrote.
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def begun(session: Session) -> None:
+    """Make sure the session's transaction is open in the database itself, so that a savepoint
+    taken next is a part of it. Python's sqlite3 driver (in its default mode) sends BEGIN only
+    before the first INSERT, UPDATE or DELETE: a SAVEPOINT sent before any would open a
+    transaction of its own, and its RELEASE would commit it, whatever the session does after."""
+    connection = session.connection()
+    if connection.dialect.name != "sqlite":
+        return
+    driver = connection.connection.driver_connection
+    if driver is not None and not driver.in_transaction:
+        connection.exec_driver_sql("BEGIN")
 
 
 def analyse(engine: Engine, tables: Iterable[Table]) -> None:

@@ -11,7 +11,6 @@ refused rather than applied blind.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Sequence
 from typing import Annotated, Any
 from urllib.parse import parse_qsl, urlencode
@@ -24,6 +23,7 @@ from bluehelmet.domain.errors import BluehelmetError, NotFound
 from bluehelmet.domain.incidents import EventType, IncidentCategory, ReviewStatus, Target
 from bluehelmet.domain.records import Record
 from bluehelmet.services import intake_review, listing, records, scope, sync_log
+from bluehelmet.services import review as reviewing
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need, write_in_turn
@@ -173,13 +173,9 @@ async def verify_many(
     picked = [str(p).partition(":") for p in form.getlist("pick")]
     wanted = [(int(i), int(v)) for i, _, v in picked if i.isdigit() and v.isdigit() and len(i + v) < 20]
 
-    def verify_each() -> int:  # one turn of the writer for them all, each in its own transaction
-        done = 0
-        for record_id, version in wanted:
-            with contextlib.suppress(BluehelmetError):
-                _review(principal, request, record_id, ReviewStatus.VERIFIED.value, version)
-                done += 1
-        return done
+    def verify_each() -> int:  # one turn of the writer, one transaction: each kept or refused on its own
+        outcomes = reviewing.review_each(db_of(request), principal, wanted, ReviewStatus.VERIFIED)
+        return sum(1 for outcome in outcomes if not isinstance(outcome, BluehelmetError))
 
     verified = await write_in_turn(request, verify_each)
     refused = len(picked) - verified

@@ -18,7 +18,7 @@ from fastapi.responses import Response
 
 from bluehelmet.domain.access import Action, Principal
 from bluehelmet.domain.incidents import EventType, ReviewStatus
-from bluehelmet.services import hotspots, map_places, stats
+from bluehelmet.services import answer_cache, hotspots, map_places, stats
 from bluehelmet.services.database import Database
 from bluehelmet.web.deps import need
 from bluehelmet.web.i18n import N_, Words, choose_language, words
@@ -86,10 +86,7 @@ def months_between(first: str, last: str) -> list[str]:
     return months
 
 
-def _trend(
-    db: Database, flt: stats.IncidentFilter, mission: str, w: Words, drafts_most: bool | None = None
-) -> dict[str, Any]:
-    rows = stats.incident_table(db, ["month", "event_type"], flt, mission=mission, drafts_most=drafts_most)
+def _trend(rows: list[dict[str, Any]], flt: stats.IncidentFilter, w: Words) -> dict[str, Any]:
     seen = sorted({r["month"] for r in rows if r["month"]})
     first = f"{flt.date_from.year:04d}-{flt.date_from.month:02d}" if flt.date_from else (seen[0] if seen else "")
     last = f"{flt.date_to.year:04d}-{flt.date_to.month:02d}" if flt.date_to else (seen[-1] if seen else "")
@@ -104,19 +101,13 @@ def _trend(
     return {"months": months, "series": series}
 
 
-@router.get("/situation")
-def situation(request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))]) -> Response:
-    db = db_of(request)
-    mission, where = scope_of(request, principal)
-    period = Period.of(request, data_period(db, where, mission=mission))
-    statuses = statuses_of(request)
-    flt = stats.IncidentFilter(period.date_from, period.date_to, where or None, statuses)
+def _figures(db: Database, principal: Principal, flt: stats.IncidentFilter, mission: str) -> dict[str, Any]:
+    """What the page shows of ``flt`` (already the principal's scope), in no language yet."""
     # Whether the drafts are most of the mission's incidents decides how each analysis of
     # verified incidents reads them: asked once for the page's panels, not by each of them.
     most = None if not flt.left_out else stats.drafts_are_most(db, mission=mission)
     totals = stats.incident_table(db, [], flt, mission=mission, drafts_most=most)
     total = totals[0] if totals else {"events": 0, "fatalities": 0}
-    pending = stats.pending_review_count(db, flt, mission=mission, actor=principal.name)
     found = hotspots.hotspots(db, flt, mission=mission)
     cells = sorted(found.hexagons.hexagons, key=lambda h: -h.count)[:10]
     clusters = sorted(found.clusters.clusters, key=lambda c: -c.size)[:8]
@@ -125,22 +116,52 @@ def situation(request: Request, principal: Annotated[Principal, Depends(need(Act
     cluster_names = map_places.name_points(
         db, principal, [(c.latitude, c.longitude) for c in clusters], mission=mission
     )
+    return {
+        "total": total,
+        "pending": stats.pending_review_count(db, flt, mission=mission, actor=principal.name),
+        "ied": stats.ied_summary(db, flt, mission=mission, drafts_most=most),
+        "trend_rows": stats.incident_table(db, ["month", "event_type"], flt, mission=mission, drafts_most=most),
+        "cells": list(zip(cells, cell_names, strict=True)),
+        "clusters": list(zip(clusters, cluster_names, strict=True)),
+        "clustering": found.clusters,
+        "hexagons": found.hexagons,
+    }
+
+
+@router.get("/situation")
+def situation(request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))]) -> Response:
+    db = db_of(request)
+    mission, where = scope_of(request, principal)
+    actor = principal.name
+    default = answer_cache.kept(
+        db, actor, ("situation.data_period", mission, repr(where)), lambda: data_period(db, where, mission=mission)
+    )
+    period = Period.of(request, default)
+    statuses = statuses_of(request)
+    flt = stats.IncidentFilter(period.date_from, period.date_to, where or None, statuses)
+    # Kept per state of the data, for the account's reach (the hotspots are named among the
+    # places it may read): a view with nothing changed since is read from memory.
+    reach = (str(principal.role), principal.missions, principal.sectors)
+    figures = answer_cache.kept(
+        db, actor, ("situation", reach, mission, repr(flt)), lambda: _figures(db, principal, flt, mission)
+    )
+    total = figures["total"]
     context = {
         "title": "Situation",
         "period": period,
         "scope": where.get("sector"),
         "total": total,
-        "ied": stats.ied_summary(db, flt, mission=mission, drafts_most=most),
+        "ied": figures["ied"],
         "fatalities": stats.known_sum(total, ["fatalities"]),
         "civilians": stats.known_sum(total, ["killed_civilians", "injured_civilians"]),
         "peacekeepers": stats.known_sum(total, ["killed_peacekeepers", "injured_peacekeepers"]),
-        "pending": pending,
+        "pending": figures["pending"],
         "drafts_included": statuses is None,
-        "trend": json.dumps(_trend(db, flt, mission, words(choose_language(request)), most)),
-        "cells": list(zip(cells, cell_names, strict=True)),
-        "clusters": list(zip(clusters, cluster_names, strict=True)),
-        "clustering": found.clusters,
-        "hexagons": found.hexagons,
+        "trend": json.dumps(_trend(figures["trend_rows"], flt, words(choose_language(request)))),
+        "cells": figures["cells"],
+        "clusters": figures["clusters"],
+        "clustering": figures["clustering"],
+        "hexagons": figures["hexagons"],
         "map_query": json.dumps(
             {**period.query(), "mission": mission, **({} if statuses is None else {"status": "verified"})}
         ),
