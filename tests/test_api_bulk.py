@@ -236,6 +236,59 @@ def test_a_bulk_of_varied_incidents_stores_what_creating_them_one_by_one_stores(
     assert rollups.check(world.db) == []
 
 
+def test_a_bulk_and_single_creations_give_the_same_records_and_the_same_problems(world: World) -> None:
+    """A mix of good bodies and bodies wrong in every way a parse or a rule refuses: the bulk
+    names, for each bad one, exactly the problems its single creation is answered with, and
+    writes nothing; the good ones, sent in bulk, are the records their single creations are."""
+    base = incident_body(world, responding_unit_ids=[])
+    without_date = {k: v for k, v in base.items() if k != "event_date"}
+    mixed = [
+        {**base, "fatalities": 7, "notes": "Café, Gao"},
+        {**base, "fatalities": "3"},  # text is not a number
+        {**base, "event_date": "2021-3-4"},  # not YYYY-MM-DD
+        {**base, "event_type": "battles"},  # not a choice, as spelled
+        {**base, "colour": "red"},  # no such field
+        {**base, "fatalities": None, "event_date": "2021-02-03", "event_time": "06:30"},
+        {**base, "fatalities": -1, "sub_event_type": "Peaceful protest"},  # two rules broken
+        {**base, "longitude": None},  # a latitude alone
+        without_date,  # a required field missing
+        {**base, "location_id": 2**31 - 2},  # no such place
+        {**base, "killed_civilians": 2, "tags": "a;b", "latitude": 16.27, "longitude": -0.04},
+        {**base, "fatalities": True, "event_date": "2021-02-30"},  # a truth is no number; no such day
+    ]
+    bodies = [{**body, "external_id": f"MIX-{n}"} for n, body in enumerate(mixed)]
+    before, audited = _count(world), _audit_count(world)
+    many = world.call("analyst", "POST", BULK, json={"records": bodies})
+    assert many.status_code == 422, many.text
+    assert (_count(world), _audit_count(world)) == (before, audited)
+    by_index: dict[int, list[dict[str, Any]]] = {}
+    for problem in many.json()["detail"]:
+        by_index.setdefault(problem.pop("index"), []).append(problem)
+    singles: dict[int, int] = {}
+    for n, body in enumerate(bodies):
+        alone = world.call("analyst", "POST", "/api/records/incident", json=body)
+        if alone.status_code == 201:
+            assert n not in by_index, (n, by_index.get(n))
+            singles[n] = alone.json()["id"]
+        else:
+            assert alone.status_code == 422, alone.text
+            assert by_index.pop(n) == alone.json()["detail"], n
+    assert by_index == {} and sorted(singles) == [0, 5, 10]
+    good = [{**bodies[n], "external_id": f"MIX-BULK-{n}"} for n in singles]
+    again = world.call("analyst", "POST", BULK, json={"records": good})
+    assert again.status_code == 201, again.text
+    with world.db.transaction("tester") as tx:
+        for bulk_id, single_id in zip(again.json()["ids"], singles.values(), strict=True):
+            pair = []
+            for record_id in (bulk_id, single_id):
+                stored = snapshot(records.get(tx, "Incident", record_id))
+                (entry,) = records.history(tx, "Incident", record_id)
+                assert entry.after == stored and (entry.action, entry.version) == ("create", 1)
+                pair.append(_without(stored, STAMPS | {"external_id"}))
+            assert pair[0] == pair[1]
+    assert rollups.check(world.db) == []
+
+
 def snapshot_of(world: World, record_id: int) -> dict[str, Any]:
     with world.db.transaction("tester") as tx:
         return snapshot(records.get(tx, "Incident", record_id))

@@ -235,8 +235,11 @@ def principal_for_token(db: Database, token: str) -> Principal | None:
     if not token.startswith("bh_"):
         return None
     with db.transaction("token") as tx:
-        row = store.find_token(tx.session, _digest(token))
-        return None if row is None else _principal(tx, row)
+        found = store.find_token(tx.session, _digest(token))
+    if found is None:
+        return None
+    name, role, grants = found
+    return granting.principal_from(name, Role(role), grants)
 
 
 def principal_for_name(db: Database, name: str, generation: object = None) -> Principal | None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
+from enum import Enum
 from typing import Any
 
 from bluehelmet.domain import rules
@@ -204,9 +206,9 @@ def _write(tx: Transaction, cls: type[Record], candidates: Sequence[Record]) -> 
     stamps = {"version": 1, "created_at": now, "updated_at": now, "created_by": tx.actor, "updated_by": tx.actor}
     for record, record_id in zip(candidates, ids, strict=True):
         record.__dict__.update(stamps, id=record_id)
-    rows = [field_values(record) for record in candidates]
-    columns = {name: [row[name] for row in rows] for name in rows[0]}
-    write_rows(session, table, {c.name: columns[c.name] for c in table.columns}, len(rows))
+    owns = [record.__dict__ for record in candidates]  # unsaved() put every field there
+    columns = {name: [own[name] for own in owns] for name in field_values(candidates[0])}
+    write_rows(session, table, {c.name: columns[c.name] for c in table.columns}, len(owns))
     keys = [name for name in columns if name not in STAMPS]
     images = [_json_column(columns[key]) for key in keys]  # as snapshot() gives them, a column at a time
     for start in range(0, len(candidates), _CHUNK):
@@ -225,4 +227,15 @@ _PLAIN = (str, int, float, bool, type(None))
 
 
 def _json_column(column: list[Any]) -> list[Any]:
+    """A column's values as snapshot() gives them: converted a column at a time when every
+    value is of one kind (a choice, a date) or none, else one at a time."""
+    kinds = {type(value) for value in column} - {type(None)}
+    if kinds.issubset(_PLAIN):
+        return column
+    if len(kinds) == 1:
+        (kind,) = kinds
+        if issubclass(kind, Enum):
+            return [None if value is None else str(value.value) for value in column]
+        if kind is date:
+            return [None if value is None else value.isoformat() for value in column]
     return [value if type(value) in _PLAIN else json_value(value) for value in column]

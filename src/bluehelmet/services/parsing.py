@@ -2,14 +2,29 @@
 
 Strict: ``false`` is not a number, ``"12"`` is not an integer, an unknown field is an error.
 Dates and vocabulary values come as the strings JSON would carry.
+
+What decides is pydantic's strict validation of the values as JSON. The values a request brings
+are already decoded, so a record whose every value is plainly what its field takes (text for
+text, a whole number for an integer, ``"2021-03-04"`` for a date, a choice's exact value...) is
+converted directly, by converters worked out once per kind (``_plan``), with the result the
+JSON validation gives; any other value (a wrong type, a date in another form, a field not of
+the kind, a required field missing) sends the record through the JSON validation, which names
+what is wrong exactly as before.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import math
+import re
+import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import date, time
+from enum import Enum
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError, create_model
@@ -79,8 +94,8 @@ def unstorable(value: Any) -> str | None:
     return None
 
 
-def _unstorable_fields(who: str, data: Mapping[str, Any]) -> list[Problem]:
-    return [Problem(who, str(name), why) for name, value in data.items() if (why := unstorable(value))]
+def _unstorable_fields(data: Mapping[str, Any]) -> list[tuple[str, str]]:
+    return [(str(name), why) for name, value in data.items() if (why := unstorable(value))]
 
 
 def parse_record(cls: type[Record], data: Mapping[str, Any]) -> Record:
@@ -88,26 +103,193 @@ def parse_record(cls: type[Record], data: Mapping[str, Any]) -> Record:
     return cls(**parse_values(cls, data))
 
 
+_SYSTEM = frozenset(SYSTEM_FIELDS)
+
+
 def parse_values(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any]:
     """The fields of a new ``cls`` from ``data``, typed and checked, or InvalidRecord naming
     each bad field (what :func:`parse_record` builds its record from)."""
-    label_value = data.get(cls.label_field)
-    shown = _printable(label_value[:100]) if isinstance(label_value, str) else label_value
-    who = f"{cls.__name__} (new)" + (f" '{shown}'" if isinstance(shown, str | int) else "")
-    system = sorted(set(data) & set(SYSTEM_FIELDS))
-    if system:
-        raise InvalidRecord([Problem(who, name, "is kept by the system and cannot be set") for name in system])
-    unstorable_fields = _unstorable_fields(who, data)
-    if unstorable_fields:
-        raise InvalidRecord(unstorable_fields)
-    data = _cleaned(cls, who, data)
+    if not _SYSTEM.isdisjoint(data):
+        who, reason = _who(cls, data), "is kept by the system and cannot be set"
+        raise InvalidRecord([Problem(who, name, reason) for name in sorted(_SYSTEM.intersection(data))])
+    found = _unstorable_fields(data)
+    if found:
+        raise InvalidRecord([Problem(_who(cls, data), name, why) for name, why in found])
+    cleaned = _cleaned(cls, data)
+    plain = _plainly(cls, cleaned)
+    if plain is not None:
+        return plain
     try:
-        payload = json.dumps(dict(data), default=_json_default)
+        payload = json.dumps(dict(cleaned), default=_json_default)
         parsed = _input_model(cls).model_validate_json(payload)
     except ValidationError as error:
+        who = _who(cls, data)  # as sent
         problems = [Problem(who, ".".join(str(p) for p in e["loc"]) or "(record)", _reason(e)) for e in error.errors()]
         raise InvalidRecord(problems) from None
     return dict(parsed.__dict__)  # the fields as validated (iterating the model costs more)
+
+
+def _who(cls: type[Record], data: Mapping[str, Any]) -> str:
+    """How a problem names the new record: its kind and, when it has one, its label."""
+    label_value = data.get(cls.label_field)
+    shown = _printable(label_value[:100]) if isinstance(label_value, str) else label_value
+    return f"{cls.__name__} (new)" + (f" '{shown}'" if isinstance(shown, str | int) else "")
+
+
+class _Undecided(Exception):
+    """A value the plain conversion does not decide: the JSON validation decides it."""
+
+
+Convert = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """How the fields of a kind are converted when plainly right: worked out once per kind."""
+
+    converters: dict[str, Convert]
+    #: Every field in order: its default when it has one that is shared safely, else _NONE.
+    start: dict[str, Any]
+    required: frozenset[str]
+    #: The fields whose default is made anew for each record (a list, a mapping).
+    factories: tuple[tuple[str, Callable[[], Any]], ...]
+
+
+_NONE = object()
+_PLANS: dict[type[Record], _Plan | None] = {}
+
+
+def _plan(cls: type[Record]) -> _Plan | None:
+    """The converters of ``cls``'s fields (None: a field of a type not converted plainly)."""
+    if cls not in _PLANS:
+        hints = typing.get_type_hints(cls)
+        fields = entity_fields(cls)
+        converters = {f.name: _converter(hints[f.name]) for f in fields}
+        start = {f.name: _NONE if f.default is dataclasses.MISSING else f.default for f in fields}
+        factories = tuple((f.name, f.default_factory) for f in fields if f.default_factory is not dataclasses.MISSING)
+        required = frozenset(name for name, value in start.items() if value is _NONE) - {n for n, _ in factories}
+        plan = _Plan({n: c for n, c in converters.items() if c is not None}, start, required, factories)
+        _PLANS[cls] = None if None in converters.values() else plan
+    return _PLANS[cls]
+
+
+def _plainly(cls: type[Record], data: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The fields of a new ``cls`` from ``data`` when every value is plainly what its field
+    takes, as the JSON validation would give them; None when it must decide."""
+    plan = _plan(cls)
+    if plan is None or not plan.required.issubset(data.keys()):
+        return None
+    converters = plan.converters
+    values = plan.start.copy()
+    try:
+        for name, value in data.items():
+            convert = converters.get(name)  # a key that is no text is no field either: None
+            if convert is None:
+                return None
+            values[name] = convert(value)
+    except _Undecided:
+        return None
+    for name, factory in plan.factories:
+        if name not in data:
+            values[name] = factory()
+    return values
+
+
+def _converter(hint: Any) -> Convert | None:
+    """The plain conversion of a field of type ``hint`` (None: the JSON validation does all)."""
+    simple: dict[Any, Convert] = {str: _text, int: _whole, float: _number, bool: _truth, date: _date, time: _time}
+    if hint in simple:
+        return simple[hint]
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        if all(isinstance(member.value, str) for member in hint):
+            return partial(_choice, hint)
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType) and len(args) == 2 and type(None) in args:
+        inner = _converter(next(a for a in args if a is not type(None)))
+        return None if inner is None else partial(_optional, inner)
+    if origin is list and len(args) == 1:
+        inner = _converter(args[0])
+        return None if inner is None else partial(_listed, inner)
+    if origin is dict and args == (str, str):
+        return _text_map
+    return None
+
+
+def _text(value: Any) -> Any:
+    if type(value) is str:
+        return value
+    raise _Undecided
+
+
+def _whole(value: Any) -> Any:
+    if type(value) is int:
+        return value
+    raise _Undecided
+
+
+def _number(value: Any) -> Any:
+    if type(value) is float and math.isfinite(value):
+        return value
+    if type(value) is int:  # JSON's 3 is the number 3.0
+        return float(value)
+    raise _Undecided
+
+
+def _truth(value: Any) -> Any:
+    if type(value) is bool:
+        return value
+    raise _Undecided
+
+
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_HOUR = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
+
+
+def _date(value: Any) -> Any:
+    if type(value) is date:
+        return value
+    if type(value) is str and _DAY.fullmatch(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            raise _Undecided from None
+    raise _Undecided
+
+
+def _time(value: Any) -> Any:
+    if type(value) is time and value.tzinfo is None and not value.microsecond:
+        return value
+    if type(value) is str and _HOUR.fullmatch(value):
+        try:
+            return time.fromisoformat(value)
+        except ValueError:
+            raise _Undecided from None
+    raise _Undecided
+
+
+def _choice(kind: type[Enum], value: Any) -> Any:
+    if type(value) is kind:
+        return value
+    if type(value) is str and (member := kind._value2member_map_.get(value)) is not None:
+        return member
+    raise _Undecided
+
+
+def _optional(inner: Convert, value: Any) -> Any:
+    return None if value is None else inner(value)
+
+
+def _listed(inner: Convert, value: Any) -> Any:
+    if type(value) is list:
+        return [inner(item) for item in value]
+    raise _Undecided
+
+
+def _text_map(value: Any) -> Any:
+    if type(value) is dict and all(type(k) is str and type(v) is str for k, v in value.items()):
+        return dict(value)
+    raise _Undecided
 
 
 def _printable(text: str) -> str:
@@ -115,14 +297,17 @@ def _printable(text: str) -> str:
     return text.replace("\x00", "").encode("utf-8", "replace").decode("utf-8")
 
 
-def _cleaned(cls: type[Record], who: str, data: Mapping[str, Any]) -> Mapping[str, Any]:
+def _cleaned(cls: type[Record], data: Mapping[str, Any]) -> Mapping[str, Any]:
     """``data`` with its text normalised (``domain.text``); InvalidRecord naming each field whose
     text breaks a rule of its kind (too long, not Unicode, invisible characters in a name)."""
     cleaned: dict[str, Any] | None = None
     problems = []
+    kinds = _text_kinds(cls)
     for name, value in data.items():
         text: Any
-        if isinstance(value, str):
+        if type(value) is str:
+            text, why = clean_text(value, kinds.get(name) or text_kind(str(name), cls.label_field))
+        elif isinstance(value, str):
             text, why = clean_text(value, text_kind(str(name), cls.label_field))
         elif isinstance(value, list) and any(isinstance(v, str) for v in value):
             kind = text_kind(str(name), cls.label_field)
@@ -131,13 +316,24 @@ def _cleaned(cls: type[Record], who: str, data: Mapping[str, Any]) -> Mapping[st
         else:
             continue
         if why:
-            problems.append(Problem(who, str(name), why))
+            problems.append((str(name), why))
         elif text != value:
             cleaned = dict(data) if cleaned is None else cleaned
             cleaned[name] = text
     if problems:
-        raise InvalidRecord(problems)
+        who = _who(cls, data)
+        raise InvalidRecord([Problem(who, name, why) for name, why in problems])
     return data if cleaned is None else cleaned
+
+
+_KINDS: dict[type[Record], dict[str, str]] = {}
+
+
+def _text_kinds(cls: type[Record]) -> dict[str, str]:
+    """The text kind of each of ``cls``'s fields (``domain.text``), worked out once."""
+    if cls not in _KINDS:
+        _KINDS[cls] = {f.name: text_kind(f.name, cls.label_field) for f in entity_fields(cls)}
+    return _KINDS[cls]
 
 
 def _json_default(value: Any) -> Any:

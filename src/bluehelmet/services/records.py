@@ -50,9 +50,12 @@ def kind_of(kind: str | type[Record]) -> type[Record]:
 
 @dataclass
 class _Context:
-    """The rules' view of the database, inside the caller's transaction."""
+    """The rules' view of the database, inside the caller's transaction. With ``seen`` (one
+    check of one record, during which nothing is written), each record read is read once: the
+    rules ask for a mission for each reference and again for the coordinates."""
 
     tx: Transaction
+    seen: dict[tuple[str, int], Record | None] | None = None
 
     @property
     def today(self) -> date:
@@ -63,8 +66,14 @@ class _Context:
         return self.tx.settings.rating_scale
 
     def get(self, entity: str, record_id: int) -> Record | None:
+        key = (entity, record_id)
+        if self.seen is not None and key in self.seen:
+            return self.seen[key]
         with self.tx.session.no_autoflush:
-            return repository.get(self.tx.session, entity_class(entity), record_id)
+            found = repository.get(self.tx.session, entity_class(entity), record_id)
+        if self.seen is not None:
+            self.seen[key] = found
+        return found
 
     def children(self, entity: str, field: str, record_id: int) -> list[Record]:
         return list(repository.select_records(self.tx.session, entity_class(entity), {field: record_id}))
@@ -85,7 +94,7 @@ def rule_context(tx: Transaction) -> rules.RuleContext:
 def _refuse_if_broken(
     tx: Transaction, record: Record, before: Record | None = None, *, natural_keys: bool = True
 ) -> None:
-    problems = rules.check(record, _Context(tx), before, natural_keys=natural_keys)
+    problems = rules.check(record, _Context(tx, {}), before, natural_keys=natural_keys)
     if problems:
         raise InvalidRecord(problems)
 

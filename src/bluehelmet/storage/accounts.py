@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     UniqueConstraint,
+    bindparam,
     delete,
     func,
     insert,
@@ -153,15 +154,27 @@ def revoke_tokens(session: Session, account_id: int, at: datetime, label: str | 
     return int(session.execute(stmt.values(revoked_at=at)).rowcount or 0)  # type: ignore[attr-defined]
 
 
-def find_token(session: Session, digest: str) -> dict[str, Any] | None:
-    """The live account a live token belongs to, or None."""
-    stmt = (
-        select(account)
-        .join(api_token, api_token.c.account_id == account.c.id)
-        .where(api_token.c.digest == digest, api_token.c.revoked_at.is_(None), account.c.active.is_(True))
+def find_token(session: Session, digest: str) -> tuple[str, str, list[tuple[int, int | None]]] | None:
+    """The live account a live token belongs to, as its name, role and grants (mission id,
+    sector id or None, in mission order), or None: one statement, built once (every request
+    that carries a token asks it first)."""
+    found = session.connection().execute(_TOKEN_HOLDER, {"digest": digest}).all()
+    if not found:
+        return None
+    name, role = found[0][0], found[0][1]
+    return str(name), str(role), [(int(m), s) for _, _, m, s in found if m is not None]
+
+
+_TOKEN_HOLDER = (
+    select(account.c.name, account.c.role, account_grant.c.mission_id, account_grant.c.sector_id)
+    .select_from(
+        api_token.join(account, api_token.c.account_id == account.c.id).outerjoin(
+            account_grant, account_grant.c.account_id == account.c.id
+        )
     )
-    row = session.execute(stmt).mappings().first()
-    return dict(row) if row else None
+    .where(api_token.c.digest == bindparam("digest"), api_token.c.revoked_at.is_(None), account.c.active.is_(True))
+    .order_by(account_grant.c.mission_id)
+)
 
 
 def failure_counts(session: Session, digests: Sequence[str], since: datetime) -> dict[str, int]:
