@@ -1,10 +1,13 @@
 """The header's mission switch and the comparison page in a browser (Playwright, Debian's
 chromium), in English and French, at 1,280 px: switching keeps the page and the period, the
 choice holds on the next page, the navigation stays on one line, nothing overflows and the
-console stays clean. Screenshots: test-artifacts/screenshots/missions-*.png."""
+console stays clean, the open switch covers none of the navigation and closes on a click
+elsewhere. Screenshots: test-artifacts/screenshots/missions-*.png (and docs/images/ with
+BLUEHELMET_DOCS_SCREENSHOTS=1)."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from collections.abc import Iterator
@@ -19,6 +22,9 @@ from tests.browser import PASSWORD, SHOTS, chromium, served_with, sign_in, sync_
 from tests.twin_missions import MISSIONS, build_twins
 
 A, B = MISSIONS
+DOCS_IMAGES = Path(__file__).parents[1] / "docs" / "images"
+#: The screenshots docs/web.md shows, by the name each has in test-artifacts/screenshots.
+FOR_DOCS = {"missions-switch-fr.png": "missions-switch-fr.png", "missions-compared-en.png": "missions-compared.png"}
 
 
 @pytest.fixture(scope="module")
@@ -57,7 +63,18 @@ def test_switching_missions_in_the_header_and_comparing_them(server: str, browse
     assert switch.locator("summary").inner_text().strip() == A
     problems = _fits(page)
     switch.locator("summary").click()
+    covered = page.evaluate("""() => {
+        const menu = document.querySelector('#mission-switch ul').getBoundingClientRect();
+        return [...document.querySelectorAll('.mainnav a')].filter(a => {
+            const r = a.getBoundingClientRect();
+            return r.left < menu.right && menu.left < r.right && r.top < menu.bottom && menu.top < r.bottom;
+        }).map(a => a.textContent.trim());
+    }""")
+    assert not covered, f"the open mission switch covers the navigation: {covered}"
     page.screenshot(path=str(SHOTS / f"missions-switch-{lang}.png"))
+    page.locator("main h1").click()  # a click elsewhere closes the list, as a menu does
+    assert not switch.locator("ul").is_visible()
+    switch.locator("summary").click()
     switch.get_by_role("link", name=B, exact=True).click()
     page.wait_for_url(re.compile(rf".*/incidents\?.*mission={B}.*"))
     assert "from=2020-01-01" in page.url  # the period is kept
@@ -76,6 +93,12 @@ def test_switching_missions_in_the_header_and_comparing_them(server: str, browse
     assert columns[1:] == [A, B]
     problems += _fits(page)
     page.screenshot(path=str(SHOTS / f"missions-compared-{lang}.png"), full_page=True)
+    role = page.locator(".who").inner_text()
+    assert role.endswith("Analyst" if lang == "en" else "Analyste"), role  # a capital in both languages
+    if os.environ.get("BLUEHELMET_DOCS_SCREENSHOTS") == "1":
+        for shot in (f"missions-switch-{lang}.png", f"missions-compared-{lang}.png"):
+            if shot in FOR_DOCS:
+                shutil.copyfile(SHOTS / shot, DOCS_IMAGES / FOR_DOCS[shot])
     page.context.close()
     assert not problems, "\n".join(problems)
     assert not errors, "\n".join(errors)

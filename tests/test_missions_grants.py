@@ -156,11 +156,53 @@ def test_the_comparison_page_sets_the_missions_side_by_side(twins: Twins) -> Non
     table = page.text[page.text.index('id="missions-compared"') :]
     assert f'<th scope="col">{A}</th><th scope="col">{B}</th>' in table
     assert f'href="/incidents?mission={A}&amp;from=2020-01-01&amp;to=2022-12-31"' in table
-    assert "of 2 incidents" in table  # each mission has two incidents, each figure says its base
+    # each mission has two incidents, each figure says its base in words (no "2 / of 2" read as a ratio)
+    assert table.count("among the 2 incidents counted above") == 2 and "recorded for all 2 incidents" in table
+    assert "of 2 incidents" not in table and "reports pending review" not in page.text
+    assert "Verified incidents and draft incidents awaiting review." in page.text
     recorded = re.findall(r"strength recorded for (\d+) of (\d+) units", table)
-    assert int(recorded[0][0]) == int(recorded[0][1]) - 1 and recorded[1][0] == recorded[1][1]  # unknown stays so
+    assert len(recorded) == 1 and int(recorded[0][0]) == int(recorded[0][1]) - 1  # unknown stays so
+    assert re.search(r"strength recorded for all \d+ units", table)  # the second mission's, all recorded
     french = _client(twins, "both-viewer").get("/missions", params={"lang": "fr", "drafts": "1"}).text
     assert "Missions comparées" in french and "Attaques contre la mission" in french
+    assert "incidents en brouillon" in french and "both-viewer · Lecteur" in french  # the role as English writes it
     assert _client(twins, "both-evaluator").get("/missions").status_code == 403
     assert _client(twins, "sector-user").get("/missions").status_code == 403
     assert "Compare the missions" in _client(twins, "both-viewer").get("/situation").text
+
+
+def test_the_api_compares_only_the_missions_an_account_reaches(twins: Twins) -> None:
+    for name in ("both-viewer", "a-viewer"):
+        twins.tokens[name] = accounts.issue_token(twins.db, "tester", name)
+    period = {"from": "2020-01-01", "to": "2022-12-31", "include_drafts": "true"}
+    both = twins.call("both-viewer", "GET", "/api/stats/missions", params=period)
+    assert both.status_code == 200, both.text
+    answer = both.json()
+    assert [m["mission"] for m in answer["missions"]] == [A, B] and answer["drafts_included"] is True
+    first = answer["missions"][0]
+    assert first["incidents"] == 2 and first["fatalities"]["events"] == 2 and first["attacks_on_mission"] == 2
+    verified = twins.call("both-viewer", "GET", "/api/stats/missions", params={**period, "include_drafts": "false"})
+    assert [m["incidents"] for m in verified.json()["missions"]] == [0, 0]  # the twins' incidents are drafts
+    # An account granted one mission sees that mission's figures only, never the other's.
+    one = twins.call("a-viewer", "GET", "/api/stats/missions", params=period)
+    assert one.status_code == 200 and [m["mission"] for m in one.json()["missions"]] == [A]
+    assert B not in one.text
+    assert twins.call("sector", "GET", "/api/stats/missions", params=period).status_code == 403
+    assert twins.call("evaluator", "GET", "/api/stats/missions", params=period).status_code == 403
+    backwards = twins.call(
+        "both-viewer", "GET", "/api/stats/missions", params={"from": "2022-01-01", "to": "2021-01-01"}
+    )
+    assert backwards.status_code == 422 and "before" in backwards.text
+
+
+def test_the_command_line_compares_every_mission(twins: Twins) -> None:
+    runner, url = CliRunner(), twins.db.engine.url.render_as_string(hide_password=False)
+    args = ["--db", url, "stats", "missions", "--from", "2020-01-01", "--to", "2022-12-31"]
+    answer = json.loads(runner.invoke(cli, [*args, "--include-drafts", "--json"], catch_exceptions=False).output)
+    assert [m["mission"] for m in answer["missions"]] == [A, B] and answer["from"] == "2020-01-01"
+    api = twins.call("admin", "GET", "/api/stats/missions",
+                     params={"from": "2020-01-01", "to": "2022-12-31", "include_drafts": "true"})  # fmt: skip
+    assert api.json() == answer  # one service, one JSON, two doors
+    text = runner.invoke(cli, args, catch_exceptions=False).output
+    assert "verified incidents only" in text and "figure" in text and A in text and B in text
+    assert "0 (no incident in the period)" in text  # the twins' incidents are drafts, not counted

@@ -1,5 +1,5 @@
-"""What the pages say of the reference mission when casualties are not recorded and reports are
-pending review: never "0 peacekeepers killed or injured" for attacks without figures, verified
+"""What the pages say of the reference mission when casualties are not recorded and draft incidents
+await review: never "0 peacekeepers killed or injured" for attacks without figures, verified
 incidents by default with the drafts counted apart, "not recorded" in English and French."""
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ def test_the_situation_never_says_zero_for_attacks_without_casualty_figures(clie
 
 def test_a_draft_is_counted_apart_until_verified(client: TestClient, db: Database) -> None:
     before = client.get(PERIOD).text
-    assert "Verified incidents only." in before and "pending review" not in _kpi(before, "events")
+    assert "Verified incidents only." in before and "awaiting review" not in _kpi(before, "events")
     with db.transaction("tester") as tx:
         (mission,) = records.list_records(tx, "Mission")
         draft = records.create(
@@ -69,15 +69,15 @@ def test_a_draft_is_counted_apart_until_verified(client: TestClient, db: Databas
     after = client.get(PERIOD).text
     assert _kpi(after, "events") == _kpi(before, "events")
     assert _kpi(after, "fatalities") == _kpi(before, "fatalities")
-    assert "1 report pending review is not included." in after
+    assert "1 draft incident awaiting review is not included." in after
     with_drafts = client.get(PERIOD + "&drafts=1").text
     assert int(_kpi(with_drafts, "events")) == int(_kpi(before, "events")) + 1
-    assert "Verified incidents and 1 report pending review." in with_drafts
+    assert "Verified incidents and 1 draft incident awaiting review." in with_drafts
     with db.transaction("tester") as tx:
         records.update(tx, "Incident", draft.id or 0, {"review_status": "verified"}, draft.version)
     verified = client.get(PERIOD).text
     assert int(_kpi(verified, "events")) == int(_kpi(before, "events")) + 1
-    assert "pending review is not included" not in verified
+    assert "awaiting review is not included" not in verified
 
 
 def test_an_incident_without_a_toll_shows_not_recorded_in_the_list(client: TestClient) -> None:

@@ -123,7 +123,7 @@ COMMANDS: dict[str, Summary] = {
     "stats": (
         "bluehelmet.cli.groups:stats_group",
         "The mission's analysis: incidents, rates, comparisons, IEDs, hotspots, equipment, performance, "
-        "caveats, rotations, convoys, capabilities and transition.",
+        "caveats, rotations, convoys, capabilities, transition, and the missions compared.",
     ),
     "synth": (
         "bluehelmet.cli.synth:synth_command",

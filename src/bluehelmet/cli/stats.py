@@ -58,7 +58,7 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 @click.group("stats")
 def stats_group() -> None:
     """The mission's analysis: incidents, rates, comparisons, IEDs, hotspots, equipment,
-    performance, caveats, rotations, convoys, capabilities and transition."""
+    performance, caveats, rotations, convoys, capabilities, transition, and the missions compared."""
 
 
 @stats_group.command("incidents")

@@ -1,5 +1,6 @@
-"""`bluehelmet stats caveats|rotations|convoys|capabilities|transition`: the mission's
-personnel, convoy and plan analysis as a readable table, or JSON for scripts."""
+"""`bluehelmet stats caveats|rotations|convoys|capabilities|transition|missions`: the mission's
+personnel, convoy and plan analysis, and the missions compared, as a readable table, or JSON for
+scripts."""
 
 from __future__ import annotations
 
@@ -10,10 +11,12 @@ import click
 
 from bluehelmet.cli.door import DAY, Door, emit, json_option, mission_option, pass_door
 from bluehelmet.cli.output import day, plain, share, table
+from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.convoys import NOTIFICATION_VEHICLE_THRESHOLD
-from bluehelmet.services import caveat_stats, convoy_stats, plan_stats, rotation_stats
+from bluehelmet.domain.incidents import ReviewStatus
+from bluehelmet.services import caveat_stats, convoy_stats, mission_compare, plan_stats, rotation_stats
 
-__all__ = ["COMMANDS", "capabilities", "caveats", "convoys", "rotations", "transition"]
+__all__ = ["COMMANDS", "capabilities", "caveats", "convoys", "missions", "rotations", "transition"]
 
 
 def _table(rows: Sequence[Sequence[object]], columns: Sequence[str], empty: str) -> str:
@@ -197,4 +200,58 @@ def transition(door: Door, /, on: datetime | None, mission: str | None, as_json:
 
 
 #: The commands to attach to the `stats` group.
-COMMANDS = (caveats, rotations, convoys, capabilities, transition)
+def _toll(f: mission_compare.MissionFigures) -> str:
+    """The fatalities with what they rest on, in the words of the comparison page."""
+    toll = f.fatalities
+    if not toll.events:
+        return "0 (no incident in the period)"
+    if toll.value == 0 and toll.unknown >= toll.events:
+        return f"not recorded (for any of the {toll.events} incidents)"
+    if toll.complete:
+        return f"{toll.value} (recorded for all {toll.events} incidents)"
+    return f"at least {toll.value} (not recorded for {toll.unknown} of {toll.events} incidents)"
+
+
+def _figures(f: mission_compare.MissionFigures) -> list[str]:
+    """One mission's column: each figure with the base it rests on, as the page words it."""
+    personnel = "not recorded" if f.personnel_coverage.total and not f.personnel_coverage.known else str(f.personnel)
+    return [
+        str(f.incidents),
+        _toll(f),
+        f"{f.attacks_on_mission} (among the {f.incidents} incidents counted above)",
+        str(f.units),
+        f"{personnel} (strength recorded for {f.personnel_coverage.known} of {f.personnel_coverage.total} units)",
+        f"{f.caveats} ({f.caveats_declared} of them declared)",
+        f"{f.rotating.total} (strength known for {f.rotating.known} of them)",
+        str(f.open_alerts),
+    ]
+
+
+_FIGURES = ["incidents", "fatalities", "attacks against the mission", "units in the mission area",
+            "personnel deployed", "caveats in force", "units rotating in the period",
+            "alerts waiting for acknowledgement"]  # fmt: skip
+
+
+@click.command("missions")
+@click.option("--from", "date_from", type=DAY, required=True, help="First day (inclusive).")
+@click.option("--to", "date_to", type=DAY, required=True, help="Last day (inclusive).")
+@click.option("--include-drafts", is_flag=True,
+              help="Count the draft incidents awaiting review too (by default only verified incidents).")  # fmt: skip
+@json_option
+@pass_door
+def missions(door: Door, /, date_from: datetime, date_to: datetime, include_drafts: bool, as_json: bool) -> None:
+    """Every mission of the database side by side for one period: incidents, fatalities, attacks
+    against the mission, units, personnel, caveats, rotations and open alerts, each with its base
+    (the figures of the web page /missions)."""
+    start, end = date_from.date(), date_to.date()
+    statuses = None if include_drafts else frozenset({ReviewStatus.VERIFIED})
+    shown = mission_compare.compare(door.db, Principal(door.actor, Role.ADMIN), start, end, statuses)
+    counted = "verified and draft incidents" if include_drafts else "verified incidents only"
+    columns = ["figure", *(f.mission for f in shown)]
+    rows = list(zip(_FIGURES, *(_figures(f) for f in shown), strict=True)) if shown else []
+    text = f"missions compared from {start} to {end} ({counted})\n" + table(rows, columns, empty="no missions")
+    answer = {"from": start, "to": end, "drafts_included": include_drafts, "missions": shown}
+    emit(plain(answer), as_json, text)
+
+
+COMMANDS = (caveats, rotations, convoys, capabilities, transition, missions)

@@ -14,14 +14,17 @@ from datetime import date
 
 from bluehelmet.analytics.coverage import Coverage
 from bluehelmet.analytics.incidents import KnownSum
-from bluehelmet.domain.access import Principal
+from bluehelmet.domain.access import Principal, Role
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.incidents import ReviewStatus, Target
 from bluehelmet.domain.units import Unit
 from bluehelmet.services import caveat_stats, readiness, records, rotation_stats, scope, stats, watch
 from bluehelmet.services.database import Database
 
-__all__ = ["MissionFigures", "compare"]
+__all__ = ["COMPARING_ROLES", "MissionFigures", "compare"]
+
+#: The headquarters roles that compare the missions (every door asks this one set).
+COMPARING_ROLES = frozenset({Role.ADMIN, Role.ANALYST, Role.REPORTING, Role.VIEWER})
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from bluehelmet.services import (
     caveat_stats,
     convoy_stats,
     hotspots,
+    mission_compare,
     plan_stats,
     readiness,
     rotation_stats,
@@ -265,3 +266,24 @@ def capabilities(db: Db, principal: Whole, open_only: Annotated[bool, Query(alia
 def transition(db: Db, principal: Whole, on: Day = None, mission: Mission = None) -> JSONResponse:
     """Transition activities late or delayed, with their reasons, by road-map phase and owner."""
     return JSONResponse(plain(plan_stats.transition(db, on=on, mission=mission, actor=principal.name)))
+
+
+@router.get("/missions", response_model=dict[str, Any], responses=COMMON)
+def missions(
+    db: Db,
+    principal: Whole,
+    date_from: Annotated[date, Query(alias="from")],
+    date_to: Annotated[date, Query(alias="to")],
+    include_drafts: Annotated[bool, Query(description="Count the draft incidents awaiting review too.")] = False,
+) -> JSONResponse:
+    """The missions the account reaches side by side for one period, each figure with its base
+    (as `bluehelmet stats missions --json` and the page /missions): for headquarters roles."""
+    if principal.role not in mission_compare.COMPARING_ROLES:
+        raise HTTPException(403, f"the {principal.role} role does not compare missions")
+    statuses = None if include_drafts else frozenset({ReviewStatus.VERIFIED})
+    try:
+        shown = mission_compare.compare(db, principal, date_from, date_to, statuses)
+    except BluehelmetError as error:
+        raise problems(("to", str(error))) from None
+    answer = {"from": date_from, "to": date_to, "drafts_included": include_drafts, "missions": shown}
+    return JSONResponse(plain(answer))

@@ -17,12 +17,12 @@ from fastapi import HTTPException, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
-from bluehelmet.domain.access import Action, Principal, Role, permits
+from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.catalogue import ENTITIES
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.intake import source_of
 from bluehelmet.domain.records import Record
-from bluehelmet.services import records, scope
+from bluehelmet.services import mission_compare, records, scope
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.web.i18n import COOKIE, LANGUAGES, N_, choose_language, words
@@ -181,7 +181,7 @@ def page_scope(request: Request, principal: Principal) -> scope.Scope:
 
 
 #: The roles of a headquarters that compare the missions they follow (``/missions``).
-COMPARING_ROLES = frozenset({Role.ADMIN, Role.ANALYST, Role.REPORTING, Role.VIEWER})
+COMPARING_ROLES = mission_compare.COMPARING_ROLES
 
 
 def may_compare(principal: Principal | None, reached: list[str]) -> bool:

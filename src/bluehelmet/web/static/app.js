@@ -15,4 +15,12 @@
     var question = form.dataset && form.dataset.confirm;
     if (question && !window.confirm(question)) { event.preventDefault(); }
   });
+  // An open mission switch closes on a click elsewhere or on Escape, as a menu does.
+  function closeSwitches(except) {
+    document.querySelectorAll("details.mission-switch[open]").forEach(function (d) { if (d !== except) { d.open = false; } });
+  }
+  document.addEventListener("click", function (event) {
+    closeSwitches(event.target.closest ? event.target.closest("details.mission-switch") : null);
+  });
+  document.addEventListener("keydown", function (event) { if (event.key === "Escape") { closeSwitches(null); } });
 }());
