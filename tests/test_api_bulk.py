@@ -255,6 +255,8 @@ def test_a_bulk_and_single_creations_give_the_same_records_and_the_same_problems
         {**base, "location_id": 2**31 - 2},  # no such place
         {**base, "killed_civilians": 2, "tags": "a;b", "latitude": 16.27, "longitude": -0.04},
         {**base, "fatalities": True, "event_date": "2021-02-30"},  # a truth is no number; no such day
+        {**base, "fatalities": 2**31},  # past what a database column holds
+        {**base, "killed_civilians": -(2**31) - 5, "notes": "a\x00b"},  # too small, and a NUL character
     ]
     bodies = [{**body, "external_id": f"MIX-{n}"} for n, body in enumerate(mixed)]
     before, audited = _count(world), _audit_count(world)

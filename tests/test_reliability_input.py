@@ -254,6 +254,7 @@ def test_bad_bodies_and_parameters_are_refused_by_field(world: World) -> None:
         ("PATCH", east, b'{"version": 1e400}'),
         ("PATCH", east, json.dumps({"version": 2**64, "notes": "x"}).encode()),
         ("PATCH", east, json.dumps({"version": 1, "event_date": "2021-02-30"}).encode()),
+        ("PATCH", east, json.dumps({"version": 1, "fatalities": 2**40, "notes": "a\x00b"}).encode()),
     ]
     for method, url, body in bodies:
         headers = {**world.headers("analyst"), "content-type": "application/json"}

@@ -7,7 +7,6 @@ after a change (a change may not move a record out of the sector). After a write
 alert rules that read its kind are evaluated (``services.watch``), as after the incident form.
 """
 
-from collections.abc import Iterator
 from functools import partial
 from typing import Annotated, Any
 
@@ -24,6 +23,7 @@ from bluehelmet.services import bulk, listing, records, scope, watch
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.listing import MAX_LIMIT, OutsideScope
+from bluehelmet.services.parsing import LARGEST
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.bodies import strict_json
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
@@ -39,7 +39,7 @@ _SEARCH = (
     "accents); for other kinds, within the name"
 )
 #: The largest integer the columns hold (INTEGER, 32 bits, in PostgreSQL).
-BIGGEST = 2**31 - 1
+BIGGEST = LARGEST
 RecordId = Annotated[int, Path(ge=1, le=BIGGEST)]
 Version = Annotated[int, Query(ge=1, le=BIGGEST)]
 _SCHEMA_OF = {
@@ -144,24 +144,11 @@ def _evaluate(db: Database, principal: Principal, waiting: AfterWrites, key: tup
         _watch(db, principal, written)
 
 
-def _out_of_range(value: Any, where: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, int) and not isinstance(value, bool) and not -BIGGEST <= value <= BIGGEST:
-        yield where, f"is out of range (at most {BIGGEST})"
-    elif isinstance(value, str) and "\x00" in value:
-        yield where, "contains a NUL character, which no text may hold"
-    elif isinstance(value, list):
-        for item in value:
-            yield from _out_of_range(item, where)
-
-
 def _body(body: Any) -> dict[str, Any]:
-    """The body's fields; values a database cannot hold (integers past 32 bits, text with NUL)
-    are refused here, naming their field."""
+    """The body's fields. Values a database cannot hold (integers past 32 bits, text with NUL)
+    are refused by the parse, naming the record and the field, as in a bulk."""
     if not isinstance(body, dict):
         raise problems(("(body)", "must be a JSON object of the record's fields"))
-    found = [problem for name, value in body.items() for problem in _out_of_range(value, str(name))]
-    if found:
-        raise problems(*found)
     return body
 
 
