@@ -30,7 +30,7 @@ from bluehelmet.services import records
 from bluehelmet.services.batching import BatchContext
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.load_report import LoadReport
-from bluehelmet.services.loading import Converter, Resolver, after_load, find_mission, load_batched
+from bluehelmet.services.loading import Converter, Resolver, find_mission, finish_load, load_batched
 from bluehelmet.storage import bulk, repository
 from bluehelmet.storage.audit_codec import STAMPS
 from bluehelmet.storage.audit_store import append_block_of_rows
@@ -40,8 +40,6 @@ from bluehelmet.storage.types import StrEnumType
 
 __all__ = ["ColumnBatch", "ColumnContext", "ColumnReader", "load_columns"]
 
-#: A load that writes this many records refreshes the planner's statistics afterwards.
-_ANALYSE_AFTER = 10_000
 #: A file of more than one batch into a table of fewer rows than this has its secondary indexes
 #: built once after the rows are in, rather than kept row by row (SQLite).
 _SMALL_TABLE = 200_000
@@ -167,10 +165,7 @@ def load_columns(
                 raise _RollBack
     except _RollBack:
         pass
-    if report.written and report.created + report.updated >= _ANALYSE_AFTER:
-        db.analyse(cls)
-    if report.written and report.created + report.updated:
-        after_load(db, actor, cls, mission_id)
+    finish_load(db, actor, cls, mission_id, report)
     return report
 
 

@@ -38,6 +38,7 @@ __all__ = [
     "RowProblem",
     "after_load",
     "find_mission",
+    "finish_load",
     "load",
     "load_batched",
     "load_into",
@@ -202,11 +203,18 @@ def load(
                 raise _RollBack
     except _RollBack:
         pass
-    if report.written and report.created + report.updated >= _ANALYSE_AFTER:
-        db.analyse(cls)
-    if report.written and report.created + report.updated:
-        after_load(db, actor, cls, mission_id)
+    finish_load(db, actor, cls, mission_id, report)
     return report
+
+
+def finish_load(db: Database, actor: str, cls: type[Record], mission_id: int | None, report: LoadReport) -> None:
+    """What follows a load's transaction (of rows or of columns) when it wrote something: the
+    planner's statistics refreshed after a large one, then the alert rules (``after_load``)."""
+    if not report.written or not report.created + report.updated:
+        return
+    if report.created + report.updated >= _ANALYSE_AFTER:
+        db.analyse(cls)
+    after_load(db, actor, cls, mission_id)
 
 
 def after_load(db: Database, actor: str, cls: type[Record], mission_id: int | None) -> None:
