@@ -30,7 +30,14 @@ from bluehelmet.services import records
 from bluehelmet.services.batching import BatchContext
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.load_report import LoadReport
-from bluehelmet.services.loading import Converter, Resolver, find_mission, finish_load, load_batched
+from bluehelmet.services.loading import (
+    Converter,
+    Resolver,
+    find_mission,
+    finish_load,
+    load_batched,
+    planner_statistics,
+)
 from bluehelmet.storage import bulk, repository
 from bluehelmet.storage.audit_codec import STAMPS
 from bluehelmet.storage.audit_store import append_block_of_rows
@@ -148,6 +155,7 @@ def load_columns(
             resolver = Resolver(tx, mission_id, report)
             context = ColumnContext(tx, cls, resolver, BatchContext(tx, cls))
             writer = _Writer(tx, cls, mission_id)
+            statistics = planner_statistics(tx, cls)  # one schedule for the load (was: ANALYZE every batch)
             small = (tx.session.scalar(select(func.count()).select_from(TABLES[cls])) or 0) < _SMALL_TABLE
             with ExitStack() as suspended:
                 for number, batch in enumerate(reader(context)):
@@ -158,7 +166,7 @@ def load_columns(
                     report.rows += batch.unchanged
                     report.unchanged += batch.unchanged
                     if batch.slow:
-                        load_batched(tx, cls, batch.slow, report, resolver, convert, None)
+                        load_batched(tx, cls, batch.slow, report, resolver, convert, None, statistics)
                     if progress is not None and batch.last_number:
                         progress(batch.last_number)
             if not report.written:
