@@ -43,6 +43,7 @@ from bluehelmet.imports.acled_mapping import (
     _PRECISION,
     _SUB_EVENT_TYPES,
     ACLED,
+    _SeenEvents,
     inter_code,
     load_state,
     parse_acled_date,
@@ -53,8 +54,12 @@ from bluehelmet.services.column_load import ColumnBatch, ColumnContext, ColumnRe
 
 __all__ = ["BATCH_ROWS", "acled_columns"]
 
-#: Rows converted and written together.
-BATCH_ROWS = 50_000
+#: Rows converted and written together: a batch's Python values, its audit block and its
+#: driver rows are what the import holds at once (50,000 held about 500 MB).
+BATCH_ROWS = 20_000
+#: The size of the filter of event ids met (16 MB): four positions an id keep false "met"
+#: answers to about one in a million at a million ids (2**24 bits: one in 500).
+_SEEN_BITS = 1 << 27
 _LARGEST = 2**31 - 1
 _FAR_KM = 49.0  # advice warns past 50 km: a margin for the vectorised haversine's rounding
 # Python's str.strip() removes these; RE2's \s knows only the ASCII ones.
@@ -119,7 +124,10 @@ class _Batches:
         self.path, self.header, self.delimiter, self.context = path, header, delimiter, context
         self.resolver = context.resolver
         self.state = load_state(context.resolver)
-        self.seen: set[str] = set()
+        #: Every event id met in the earlier batches, in constant memory (a set of a million ids
+        #: held about 100 MB). The filter may say "met" of an id that was not (about one in a
+        #: million at a million ids): that row then goes to the row path, which is always right.
+        self.seen = _SeenEvents(_SEEN_BITS)
         self.names = [_ALIASES.get(n.strip().lower(), n.strip().lower()) for n in header]
         self.cache: dict[str, dict[Any, Any]] = {}
 
@@ -134,7 +142,7 @@ class _Batches:
         reader = pacsv.open_csv(
             self.path,
             read_options=pacsv.ReadOptions(
-                block_size=8 << 20, use_threads=False, skip_rows=1, column_names=names, encoding="utf8"
+                block_size=1 << 20, use_threads=False, skip_rows=1, column_names=names, encoding="utf8"
             ),
             parse_options=pacsv.ParseOptions(
                 delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
@@ -254,15 +262,18 @@ class _Batches:
                 single[i] = single[i - 1] = False
         stored = self.context.stored("external_id", [i for i in ids if i])
         new, again = single.copy(), np.zeros(n, dtype=bool)
-        seen = self.seen
+        seen, in_batch = self.seen, set()
         for i, event_id in enumerate(ids):
             if not event_id:
                 continue
-            if event_id in seen:
+            if event_id in in_batch:
+                new[i] = False
+                continue
+            in_batch.add(event_id)
+            if seen.add(event_id):  # met in an earlier batch (or, rarely, the filter says so)
                 new[i] = False
             elif event_id in stored:
                 again[i], new[i] = single[i], False
-            seen.add(event_id)
         return new, again
 
     def kinds(self, table: pa.Table, values: dict[str, Any]) -> np.ndarray:

@@ -112,19 +112,19 @@ ACLED = Origin("ACLED", ReviewStatus.VERIFIED)
 
 
 class _SeenEvents:
-    """A Bloom filter of event ids: 2**24 bits, four hash positions each."""
+    """A Bloom filter of event ids: ``bits`` bits (2**24 by default: 2 MB), four hash
+    positions each."""
 
-    _BITS = 1 << 24
-
-    def __init__(self) -> None:
-        self._bits = bytearray(self._BITS // 8)
+    def __init__(self, bits: int = 1 << 24) -> None:
+        self._size = bits
+        self._bits = bytearray(bits // 8)
 
     def add(self, key: str) -> bool:
         """Remember ``key``; whether it was (probably) remembered before."""
         digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
         seen = True
         for i in range(0, 16, 4):
-            byte, bit = divmod(int.from_bytes(digest[i : i + 4], "little") % self._BITS, 8)
+            byte, bit = divmod(int.from_bytes(digest[i : i + 4], "little") % self._size, 8)
             seen = seen and bool(self._bits[byte] & (1 << bit))
             self._bits[byte] |= 1 << bit
         return seen

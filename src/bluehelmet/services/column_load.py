@@ -23,24 +23,30 @@ from datetime import date
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import String, func, select, type_coerce
 
 from bluehelmet.domain.records import Record
 from bluehelmet.services import records
 from bluehelmet.services.batching import BatchContext
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.load_report import LoadReport
-from bluehelmet.services.loading import Converter, Resolver, after_load, find_mission, load_batched
+from bluehelmet.services.loading import (
+    Converter,
+    Resolver,
+    find_mission,
+    finish_load,
+    load_batched,
+    planner_statistics,
+)
 from bluehelmet.storage import bulk, repository
 from bluehelmet.storage.audit_codec import STAMPS
 from bluehelmet.storage.audit_store import append_block_of_rows
 from bluehelmet.storage.bulk import Same
 from bluehelmet.storage.tables import TABLES
+from bluehelmet.storage.types import StrEnumType
 
 __all__ = ["ColumnBatch", "ColumnContext", "ColumnReader", "load_columns"]
 
-#: A load that writes this many records refreshes the planner's statistics afterwards.
-_ANALYSE_AFTER = 10_000
 #: A file of more than one batch into a table of fewer rows than this has its secondary indexes
 #: built once after the rows are in, rather than kept row by row (SQLite).
 _SMALL_TABLE = 200_000
@@ -88,28 +94,32 @@ class ColumnContext:
         return found
 
     def unchanged(self, key: str, rows: Mapping[str, list[Any]], kept_when_none: frozenset[str]) -> list[bool]:
-        """For each row (fields by name, ``key`` among them), whether the live record of the
-        mission with that key holds exactly those values already; a field in ``kept_when_none``
-        whose value is None is not compared (the row path would leave it as stored)."""
+        """For each row (fields by name, ``key`` among them, choices as their text), whether the
+        live record of the mission with that key holds exactly those values already; a field in
+        ``kept_when_none`` whose value is None is not compared (the row path would leave it as
+        stored). Choices are read as their stored text (no member made a cell) and each row is
+        compared whole first, field by field only when it differs and has such a None."""
         table, names = TABLES[self.cls], list(rows)
         keys, at = rows[key], names.index(key)
-        stored: dict[Any, Any] = {}
+        read = [
+            type_coerce(table.c[n], String()) if isinstance(table.c[n].type, StrEnumType) else table.c[n] for n in names
+        ]
+        stored: dict[Any, tuple[Any, ...]] = {}
         wanted = sorted(set(keys))
         for start in range(0, len(wanted), 5000):
-            stmt = select(*[table.c[n] for n in names]).where(
-                table.c[key].in_(wanted[start : start + 5000]), table.c.deleted_at.is_(None)
-            )
+            stmt = select(*read).where(table.c[key].in_(wanted[start : start + 5000]), table.c.deleted_at.is_(None))
             if self.resolver.mission_id is not None and "mission_id" in table.c:
                 stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
-            stored.update((row[at], row) for row in self.tx.session.execute(stmt))
-        columns = [(j, rows[n], n in kept_when_none) for j, n in enumerate(names)]
+            stored.update((row[at], tuple(row)) for row in self.tx.session.execute(stmt).all())
+        kept = [j for j, n in enumerate(names) if n in kept_when_none]
         same = []
-        for i, value in enumerate(keys):
+        for value, given in zip(keys, zip(*rows.values(), strict=True), strict=True):
             row = stored.get(value)
-            same.append(
-                row is not None
-                and all((kept and column[i] is None) or row[j] == column[i] for j, column, kept in columns)
-            )
+            if row is None or row == given:
+                same.append(row is not None)
+                continue
+            loose = [j for j in kept if given[j] is None]
+            same.append(bool(loose) and all(j in loose or row[j] == given[j] for j in range(len(names))))
         return same
 
 
@@ -145,26 +155,25 @@ def load_columns(
             resolver = Resolver(tx, mission_id, report)
             context = ColumnContext(tx, cls, resolver, BatchContext(tx, cls))
             writer = _Writer(tx, cls, mission_id)
+            statistics = planner_statistics(tx, cls)  # one schedule for the load (was: ANALYZE every batch)
             small = (tx.session.scalar(select(func.count()).select_from(TABLES[cls])) or 0) < _SMALL_TABLE
             with ExitStack() as suspended:
                 for number, batch in enumerate(reader(context)):
-                    if number == 1 and small:  # a second batch: a large file into a small table
+                    if number >= 1 and small and batch.numbers:  # a large file into a small table
                         suspended.enter_context(bulk.indexes_suspended(tx.session, TABLES[cls], suspend=True))
+                        small = False  # suspended once (nothing to rebuild for a file of nothing new)
                     writer.write(batch, report)
                     report.rows += batch.unchanged
                     report.unchanged += batch.unchanged
                     if batch.slow:
-                        load_batched(tx, cls, batch.slow, report, resolver, convert, None)
+                        load_batched(tx, cls, batch.slow, report, resolver, convert, None, statistics)
                     if progress is not None and batch.last_number:
                         progress(batch.last_number)
             if not report.written:
                 raise _RollBack
     except _RollBack:
         pass
-    if report.written and report.created + report.updated >= _ANALYSE_AFTER:
-        db.analyse(cls)
-    if report.written and report.created + report.updated:
-        after_load(db, actor, cls, mission_id)
+    finish_load(db, actor, cls, mission_id, report)
     return report
 
 

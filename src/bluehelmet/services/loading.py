@@ -38,9 +38,11 @@ __all__ = [
     "RowProblem",
     "after_load",
     "find_mission",
+    "finish_load",
     "load",
     "load_batched",
     "load_into",
+    "planner_statistics",
 ]
 
 _BATCH = 1000
@@ -202,11 +204,23 @@ def load(
                 raise _RollBack
     except _RollBack:
         pass
-    if report.written and report.created + report.updated >= _ANALYSE_AFTER:
-        db.analyse(cls)
-    if report.written and report.created + report.updated:
-        after_load(db, actor, cls, mission_id)
+    finish_load(db, actor, cls, mission_id, report)
     return report
+
+
+def finish_load(db: Database, actor: str, cls: type[Record], mission_id: int | None, report: LoadReport) -> None:
+    """What follows a load's transaction (of rows or of columns) when it wrote something: the
+    planner's statistics refreshed after a large one, then the alert rules (``after_load``)."""
+    if not report.written or not report.created + report.updated:
+        return
+    if report.created + report.updated >= _ANALYSE_AFTER:
+        db.analyse(cls)
+    after_load(db, actor, cls, mission_id)
+
+
+def planner_statistics(tx: Transaction, cls: type[Record]) -> PlannerStatistics:
+    """The schedule on which a load measures the table it fills (PostgreSQL), for the whole load."""
+    return PlannerStatistics(tx, cls, _ANALYSE_AFTER)
 
 
 def after_load(db: Database, actor: str, cls: type[Record], mission_id: int | None) -> None:
@@ -434,14 +448,18 @@ def load_batched(
     resolver: Resolver,
     convert: Converter,
     progress: Callable[[int], None] | None,
+    statistics: PlannerStatistics | None = None,
 ) -> None:
     """Rows a batch at a time: the batch's natural keys fetched in one query, each row
     converted, checked and counted in order as in a row-by-row load, new records inserted
-    together, then the session let go of (constant memory)."""
+    together, then the session let go of (constant memory). A caller that calls this more than
+    once in a load (the columnar load, for each batch's other rows) passes the load's one
+    ``statistics``, so that the table is measured each time it is four times larger over the
+    whole load, not at every call."""
     resolver.report = report
     batch = _Batch(tx, cls, resolver)
     key_of: KeyOf | None = getattr(convert, "natural_key", None)
-    statistics = PlannerStatistics(tx, cls, _ANALYSE_AFTER)
+    statistics = statistics or planner_statistics(tx, cls)
     try:
         for chunk in chunks(rows, _BATCH):
             statistics.refresh(report.created + report.updated)
