@@ -21,8 +21,8 @@ from tests.test_web_pages import app_client, db, loaded, sign_in  # noqa: F401  
 
 
 def _pending(page: str) -> int:
-    """The reports pending review the page says it leaves out (none said: none)."""
-    found = re.search(r"(\d+) reports? pending review", page)
+    """The draft incidents awaiting review the page says it leaves out (none said: none)."""
+    found = re.search(r"(\d+) draft incidents? awaiting review", page)
     return int(found.group(1)) if found else 0
 
 

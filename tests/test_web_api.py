@@ -255,6 +255,7 @@ TOPICS: list[tuple[str, dict[str, Any], list[str]]] = [
     ("convoys", {"from": "2021-01-01", "to": "2021-12-31"}, ["--from", "2021-01-01", "--to", "2021-12-31"]),
     ("capabilities", {"open": True}, ["--open"]),
     ("transition", {"on": "2021-06-30"}, ["--on", "2021-06-30"]),
+    ("missions", {"from": "2021-01-01", "to": "2021-12-31"}, ["--from", "2021-01-01", "--to", "2021-12-31"]),
 ]  # fmt: skip
 
 

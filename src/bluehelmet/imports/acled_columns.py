@@ -29,22 +29,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from bluehelmet.domain.distance import EARTH_RADIUS_KM
 from bluehelmet.domain.incidents import SUB_EVENT_TYPES, IncidentCategory, SubEventType, Target
 from bluehelmet.domain.places import Location
 from bluehelmet.domain.text import LIMITS
 from bluehelmet.geography import normalise
+from bluehelmet.imports import acled_cells as cell
 from bluehelmet.imports.acled import _ALIASES, REQUIRED_COLUMNS, AcledEvent, group_events
 from bluehelmet.imports.acled_mapping import (
     _CATEGORIES,
     _EVENT_TYPES,
     _IED,
-    _MISSION_ACTOR,
     _PRECISION,
     _SUB_EVENT_TYPES,
     ACLED,
     _SeenEvents,
-    inter_code,
     load_state,
     parse_acled_date,
 )
@@ -296,7 +294,7 @@ class _Batches:
         values["event_type"] = [t[0].value if t else None for t in types]
         values["sub_event_type"] = [t[1].value if t else None for t in types]
         for column, meanings in _PRECISION.items():
-            codes = self.mapped(column, get(table, column), partial(_precision, meanings))
+            codes = self.mapped(column, get(table, column), partial(cell.precision, meanings))
             ok &= np.array([c is not None for c in codes], dtype=bool)
             values[column] = codes
         category: list[Any] = [(_CATEGORIES.get(t[1]) if t else None) for t in types]
@@ -305,10 +303,10 @@ class _Batches:
             if t and t[1] == SubEventType.DISRUPTED_WEAPONS_USE and _IED.search(notes[i].as_py()):
                 category[i] = IncidentCategory.IED_NEUTRALISED
         values["category"] = [c.value if c is not None else None for c in category]
-        civilians = self.mapped("civilian_targeting", get(table, "civilian_targeting"), _civilians)
+        civilians = self.mapped("civilian_targeting", get(table, "civilian_targeting"), cell.civilians)
         values["civilian_targeting"] = civilians
         against = pc.binary_join_element_wise(get(table, "actor2"), get(table, "assoc_actor_2"), " ")
-        mission = self.mapped("against", against, _against_mission)
+        mission = self.mapped("against", against, cell.against_mission)
         values["target"] = [
             Target.CIVILIANS.value if c else Target.MISSION.value if m else None
             for c, m in zip(civilians, mission, strict=True)
@@ -365,7 +363,7 @@ class _Batches:
                     ok[i] &= canonical[named] == region
         place_lat = np.array([np.nan if p[2] is None else p[2] for p in places], dtype=float)
         place_lon = np.array([np.nan if p[3] is None else p[3] for p in places], dtype=float)
-        far = _haversine(lat, lon, place_lat, place_lon) > _FAR_KM
+        far = cell.haversine(lat, lon, place_lat, place_lon) > _FAR_KM
         ok &= ~(plain_np & far)
         present = plain_np.tolist()
         values["latitude"] = [v if p else None for v, p in zip(lat.tolist(), present, strict=True)]
@@ -384,16 +382,16 @@ class _Batches:
         )
         ok &= ~empty["actor2"] | (empty["assoc_actor_2"] & empty["inter2"])
         pair = pc.binary_join_element_wise(get(table, "actor1"), get(table, "actor2"), "\x1f")
-        distinct = self.mapped("actor pair", pair, _distinct_actors)
+        distinct = self.mapped("actor pair", pair, cell.distinct_actors)
         ok &= np.array(distinct, dtype=bool)
         for side, assoc in (("1", "assoc_actor_1"), ("2", "assoc_actor_2")):
             texts = get(table, assoc)
-            canonical = self.mapped("assoc", texts, _joined_as_written)
+            canonical = self.mapped("assoc", texts, cell.joined_as_written)
             ok &= np.array(canonical, dtype=bool)
             values[f"actor{side}"] = get(table, f"actor{side}").to_pylist()
             values[f"assoc_actor{side}"] = texts.to_pylist()
         for column in ("inter1", "inter2", "interaction"):
-            codes = self.mapped(column, get(table, column), partial(_code, column=column))
+            codes = self.mapped(column, get(table, column), partial(cell.code, column=column))
             ok &= np.array([c is not False for c in codes], dtype=bool)
             values[column] = [None if c is False else c for c in codes]
         return ok
@@ -427,7 +425,7 @@ class _Batches:
         if len(slow_at):
             rows = table.take(pa.array(slow_at)).to_pylist()
             events = [
-                (int(numbers[i]), AcledEvent(int(numbers[i]), _cells(self.header, row)))
+                (int(numbers[i]), AcledEvent(int(numbers[i]), cell.cells(self.header, row)))
                 for i, row in zip(slow_at.tolist(), rows, strict=True)
             ]
             slow = list(_adjacent_events(events))
@@ -444,54 +442,6 @@ def _adjacent_events(events: list[tuple[int, AcledEvent]]) -> Iterator[tuple[int
             run = []
         run.append((number, event))
     yield from group_events(run)
-
-
-def _cells(header: list[str], row: dict[str, Any]) -> dict[str, str]:
-    """A row as the row path's reader gives it to AcledEvent (names in lower case, as acled_rows)."""
-    return {name.strip().lower(): str(row[f"c{i}"]) for i, name in enumerate(header) if name}
-
-
-def _precision(meanings: tuple[str, ...], code: str) -> str | None:
-    code = code or "1"
-    return meanings[int(code) - 1] if code in ("1", "2", "3") else None
-
-
-def _civilians(text: str) -> bool:
-    return normalise(text) == "civilian targeting"
-
-
-def _against_mission(text: str) -> bool:
-    return bool(_MISSION_ACTOR.search(text))
-
-
-def _joined_as_written(text: str) -> bool:
-    """Whether the row path writes these associated actors back as they are."""
-    return "; ".join(a.strip() for a in text.split(";") if a.strip()) == text
-
-
-def _distinct_actors(text: str) -> bool:
-    first, second = text.split("\x1f")
-    return not first or not second or normalise(first) != normalise(second)
-
-
-def _code(text: str, column: str) -> int | bool | None:
-    """An inter code, None when empty, False when the row path would refuse or not store it."""
-    try:
-        code = inter_code(text, column)
-    except ValueError:
-        return False
-    if code is not None and code > _LARGEST:
-        return False
-    return code
-
-
-def _haversine(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
-    phi1, phi2 = np.radians(lat1), np.radians(lat2)
-    h = np.sin((phi2 - phi1) / 2) ** 2 + np.cos(phi1) * np.cos(phi2) * np.sin(np.radians(lon2 - lon1) / 2) ** 2
-    with np.errstate(invalid="ignore"):
-        distance = 2 * EARTH_RADIUS_KM * np.arcsin(np.minimum(1.0, np.sqrt(h)))
-    far: np.ndarray = np.nan_to_num(distance, nan=0.0)
-    return far
 
 
 def _hold_last_event(table: pa.Table, id_column: int) -> tuple[pa.Table, pa.Table | None]:

@@ -79,6 +79,17 @@ whole_mission.mission_wide = True  # type: ignore[attr-defined]
 Whole = Annotated[Principal, Depends(whole_mission)]
 
 
+def comparing(principal: Whole) -> Principal:
+    """Refuses the roles that do not compare missions (``mission_compare.COMPARING_ROLES``: the
+    headquarters roles; an evaluator's or a sector account's work is within one mission)."""
+    if principal.role not in mission_compare.COMPARING_ROLES:
+        raise HTTPException(403, f"the {principal.role} role does not compare missions")
+    return principal
+
+
+comparing.roles = mission_compare.COMPARING_ROLES  # type: ignore[attr-defined]
+
+
 def _values(chosen: Sequence[StrEnum] | None) -> list[str] | None:
     return None if chosen is None else [c.value for c in chosen]
 
@@ -271,15 +282,13 @@ def transition(db: Db, principal: Whole, on: Day = None, mission: Mission = None
 @router.get("/missions", response_model=dict[str, Any], responses=COMMON)
 def missions(
     db: Db,
-    principal: Whole,
+    principal: Annotated[Principal, Depends(comparing)],
     date_from: Annotated[date, Query(alias="from")],
     date_to: Annotated[date, Query(alias="to")],
     include_drafts: Annotated[bool, Query(description="Count the draft incidents awaiting review too.")] = False,
 ) -> JSONResponse:
     """The missions the account reaches side by side for one period, each figure with its base
     (as `bluehelmet stats missions --json` and the page /missions): for headquarters roles."""
-    if principal.role not in mission_compare.COMPARING_ROLES:
-        raise HTTPException(403, f"the {principal.role} role does not compare missions")
     statuses = None if include_drafts else frozenset({ReviewStatus.VERIFIED})
     try:
         shown = mission_compare.compare(db, principal, date_from, date_to, statuses)
