@@ -247,22 +247,20 @@ _HOUR = re.compile(r"[0-9]{2}:[0-9]{2}(:[0-9]{2})?")
 
 
 def _date(value: Any) -> Any:
-    if type(value) is date:
-        return value
-    if type(value) is str and _DAY.fullmatch(value):
-        try:
-            return date.fromisoformat(value)
-        except ValueError:
-            raise _Undecided from None
-    raise _Undecided
+    return value if type(value) is date else _from_text(value, _DAY, date.fromisoformat)
 
 
 def _time(value: Any) -> Any:
     if type(value) is time and value.tzinfo is None and not value.microsecond:
         return value
-    if type(value) is str and _HOUR.fullmatch(value):
+    return _from_text(value, _HOUR, time.fromisoformat)
+
+
+def _from_text(value: Any, form: re.Pattern[str], parse: Callable[[str], Any]) -> Any:
+    """``value`` parsed when it is text of exactly ``form``; undecided otherwise (left to pydantic)."""
+    if type(value) is str and form.fullmatch(value):
         try:
-            return time.fromisoformat(value)
+            return parse(value)
         except ValueError:
             raise _Undecided from None
     raise _Undecided
