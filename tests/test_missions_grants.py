@@ -163,8 +163,12 @@ def test_the_comparison_page_sets_the_missions_side_by_side(twins: Twins) -> Non
     recorded = re.findall(r"strength recorded for (\d+) of (\d+) units", table)
     assert len(recorded) == 1 and int(recorded[0][0]) == int(recorded[0][1]) - 1  # unknown stays so
     assert re.search(r"strength recorded for all \d+ units", table)  # the second mission's, all recorded
+    # neither mission has a caveat or a rotation recorded: that reads as such, not as a count of 0
+    caveats = table[table.index("Caveats in force") : table.index("Alerts waiting")]
+    assert table.count("none recorded") == 4 and ">0</a>" not in caveats
     french = _client(twins, "both-viewer").get("/missions", params={"lang": "fr", "drafts": "1"}).text
     assert "Missions comparées" in french and "Attaques contre la mission" in french
+    assert "aucun enregistrement" in french and "none recorded" not in french
     assert "incidents en brouillon" in french and "both-viewer · Lecteur" in french  # the role as English writes it
     assert _client(twins, "both-evaluator").get("/missions").status_code == 403
     assert _client(twins, "sector-user").get("/missions").status_code == 403
