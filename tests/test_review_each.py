@@ -62,7 +62,13 @@ def test_a_sector_account_verifies_its_own_sector_only(db: Database) -> None:
     principal = Principal("east", Role.SECTOR, sector_id=east)
     ids = [int(mine.id or 0), int(theirs.id or 0)]
     outcomes = review.review_each(db, principal, [(i, 1) for i in ids], ReviewStatus.VERIFIED)
-    assert isinstance(outcomes[0], Incident) and isinstance(outcomes[1], OutsideScope)
+    # another sector's incident is refused in the very words of an id that does not exist
+    assert isinstance(outcomes[0], Incident) and isinstance(outcomes[1], NotFound)
+    missing = review.review_each(db, principal, [(999_999, 1)], ReviewStatus.VERIFIED)[0]
+    assert str(outcomes[1]).replace(str(ids[1]), "N") == str(missing).replace("999999", "N")
+    # one the account may read but not review is refused as such
+    viewer = review.review_each(db, Principal("viewer", Role.VIEWER), [(ids[1], 1)], ReviewStatus.VERIFIED)[0]
+    assert isinstance(viewer, OutsideScope)
     assert _states(db, ids) == ["verified", "draft"]
     assert rollups.check(db) == []
 

@@ -25,6 +25,10 @@ __all__ = ["review", "review_each", "review_many"]
 
 def _review(tx: Transaction, principal: Principal, incident_id: int, version: int, status: ReviewStatus) -> Incident:
     current = records.get(tx, Incident, incident_id)
+    if not allowed(tx, principal, Action.READ, current):
+        # answered as an id that does not exist, so that ids cannot be walked to learn what
+        # lies in another sector or mission (as the records' routes do)
+        raise NotFound(Incident.__name__, incident_id)
     if not allowed(tx, principal, Action.REVIEW, current):
         raise OutsideScope(f"Incident #{incident_id} is outside what {principal.name} may review")
     changed = records.update(tx, Incident, incident_id, {"review_status": status.value}, version)
