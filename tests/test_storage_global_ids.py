@@ -1,18 +1,21 @@
-"""Migration 0031 (issue 29): every record's global id stored as PostgreSQL's uuid (text on
-SQLite). Down and up again every id reads back as the same text; the services write, find and
-sync records by it as before; an id that is not a UUID in its canonical text is never stored on
-PostgreSQL, and the migration stops on one rather than change it."""
+"""Migration 0031 (issue 29), on PostgreSQL (SQLite: nothing changes): every record's global id
+stored as PostgreSQL's uuid, the incident and audit entry tables written again with their
+columns widest first. Down and up again every id reads back as the same text, every incident,
+rollup row and audit entry is the same, the history stays append-only and new records follow
+on; an id that is not a UUID in its canonical text is never stored on PostgreSQL, and the
+migration stops on one rather than change it."""
 
 from __future__ import annotations
 
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Integer, String, column, inspect, select, update
+from sqlalchemy import Integer, String, column, inspect, select, text, update
 from sqlalchemy import table as sa_table
-from sqlalchemy.exc import StatementError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.catalogue import ENTITIES
@@ -20,7 +23,7 @@ from bluehelmet.services import records
 from bluehelmet.services.database import Database
 from bluehelmet.storage import migrate
 from bluehelmet.storage import sync_tables as store
-from bluehelmet.storage.tables import TABLES
+from bluehelmet.storage.tables import TABLES, metadata
 from bluehelmet.storage.types import is_global_id
 from tests.test_storage_compact import _state, _synth_mission
 
@@ -47,6 +50,25 @@ def _uid_types(db: Database) -> set[str]:
     }
 
 
+def _audit(db: Database) -> list[Any]:
+    entries = metadata.tables["audit_entry"]
+    with Session(db.engine) as session:
+        return list(session.execute(select(entries).order_by(entries.c.id)).all())
+
+
+def _first_columns(db: Database, table: str) -> list[str]:
+    return [c["name"] for c in inspect(db.engine).get_columns(table)][:3]
+
+
+def _still_append_only_and_new_records_follow(db: Database, audit: list[Any]) -> None:
+    with db.engine.begin() as conn, pytest.raises(DBAPIError):
+        conn.execute(text("UPDATE audit_entry SET actor = 'someone else'"))
+    with db.transaction("clerk") as tx:
+        mission = records.create(tx, "Mission", {"name": "After 0031", "country_iso3": "MLI"})
+    after = _audit(db)
+    assert after[: len(audit)] == audit and after[-1].id > audit[-1].id and after[-1].record_id == mission.id
+
+
 def _down(db: Database, revision: str) -> None:
     config = migrate.alembic_config()
     with db.engine.begin() as connection:
@@ -56,18 +78,27 @@ def _down(db: Database, revision: str) -> None:
 
 def _down_and_up(db: Database) -> int:
     postgres = db.engine.dialect.name == "postgresql"
-    uids, state = _uids(db), _state(db)
+    uids, state, audit = _uids(db), _state(db), _audit(db)
     every = [u for rows in uids.values() for _, u in rows]
     assert every and all(is_global_id(u) for u in every)
     assert len(set(every)) == len(every)
     assert _uid_types(db) == ({"UUID"} if postgres else {"VARCHAR(36)"})
+    # widest first on PostgreSQL: the times, then the numbers; as they were declared on SQLite
+    assert _first_columns(db, "incident") == (
+        ["created_at", "updated_at", "deleted_at"] if postgres else ["id", "version", "created_at"]
+    )
+    assert _first_columns(db, "audit_entry") == (
+        ["at", "id", "record_id"] if postgres else ["id", "entity", "record_id"]
+    )
     _down(db, "0030")
     assert _uid_types(db) == {"VARCHAR(36)"}
-    assert _uids(db) == uids and _state(db) == state
+    assert _first_columns(db, "incident") == ["id", "version", "created_at"]
+    assert _uids(db) == uids and _state(db) == state and _audit(db) == audit
     migrate.upgrade(db.engine)
     assert _uid_types(db) == ({"UUID"} if postgres else {"VARCHAR(36)"})
-    assert _uids(db) == uids and _state(db) == state
+    assert _uids(db) == uids and _state(db) == state and _audit(db) == audit
     assert migrate.schema_drift(db.engine) == []
+    _still_append_only_and_new_records_follow(db, audit)
     return len(every)
 
 
