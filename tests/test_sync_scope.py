@@ -141,6 +141,9 @@ def test_hostile_pushes_get_a_clear_refusal_and_write_nothing(world: World) -> N
         json.dumps({"changes": [{**good, "at": "yesterday"}]}).encode(),
         json.dumps({"changes": [{**good, "kind": "Account"}]}).encode(),
         json.dumps({"changes": [{**good, "action": "drop"}]}).encode(),
+        # a record uid that is not a UUID in its canonical text (PostgreSQL's uuid could not hold it as sent)
+        json.dumps({"changes": [{**good, "record_uid": good["record_uid"].upper()}]}).encode(),
+        json.dumps({"changes": [{**good, "record_uid": "x"}]}).encode(),
         json.dumps({"changes": [good] * 501}).encode(),
         json.dumps({"changes": [good], "extra": 1}).encode(),
         b'{"changes": [' + b"[" * 5000 + b"]" * 5000 + b"]}",

@@ -29,6 +29,7 @@ from bluehelmet.services.nodes import Node
 from bluehelmet.services.parsing import unstorable
 from bluehelmet.services.sync_log import KINDS, candidate, capture, change_of_row, global_image, log_change, write_state
 from bluehelmet.storage import sync_tables as store
+from bluehelmet.storage.types import is_global_id
 
 __all__ = ["MAX_BATCH", "apply_change", "keep_conflict", "pull", "push"]
 
@@ -69,6 +70,8 @@ def apply_change(tx: Transaction, change: Change, principal: Principal | None = 
             raise UnknownEntity(change.kind)
         cls = entity_class(change.kind)
         action = AuditAction(change.action)
+        if not is_global_id(change.record_uid):
+            raise ValueError(f"the record's global id {change.record_uid!r} is not a UUID in its canonical text")
     except (UnknownEntity, ValueError) as error:
         raise BluehelmetError(f"change {change.uid}: {error}") from None
     current = store.by_uid(s, cls, change.record_uid)

@@ -39,7 +39,7 @@ from bluehelmet.domain.audit import AuditEntry
 from bluehelmet.domain.records import Record
 from bluehelmet.storage import audit_store
 from bluehelmet.storage.tables import TABLES, audit_table, metadata
-from bluehelmet.storage.types import UTCDateTime
+from bluehelmet.storage.types import UTCDateTime, is_global_id
 
 __all__ = [
     "by_uid",
@@ -270,7 +270,10 @@ def set_conflicts(session: Session, ids: Sequence[int], values: dict[str, Any], 
 
 
 def by_uid(session: Session, cls: type[Record], uid: str) -> Record | None:
-    """The record of ``cls`` with the global id ``uid`` (deleted included), or None."""
+    """The record of ``cls`` with the global id ``uid`` (deleted included), or None (for text
+    that is no global id too: PostgreSQL's uuid column could not even compare it)."""
+    if not is_global_id(uid):
+        return None
     with session.no_autoflush:
         return session.scalars(select(cls).where(TABLES[cls].c.uid == uid)).first()
 

@@ -44,7 +44,7 @@ from bluehelmet.domain.drafts import Draft
 from bluehelmet.domain.incidents import TOLL_FIELDS
 from bluehelmet.domain.intake import Contact, IntakeMessage
 from bluehelmet.domain.records import SYSTEM_FIELDS, Record, reference_target
-from bluehelmet.storage.types import StrEnumType, UTCDateTime
+from bluehelmet.storage.types import GlobalId, StrEnumType, UTCDateTime
 
 R = TypeVar("R", bound=Record)
 
@@ -118,8 +118,8 @@ def _columns(cls: type[Record]) -> list[Column[Any]]:
             nullable = False
         elif f.name in SYSTEM_FIELDS:
             nullable = True
-        if f.name == "uid":  # the global identity sync matches records by (migration 0022)
-            columns.append(Column("uid", String(36), nullable=True, index=True, unique=True))
+        if f.name == "uid":  # the global identity sync matches records by (0022; PostgreSQL's uuid: 0031)
+            columns.append(Column("uid", GlobalId(), nullable=True, index=True, unique=True))
             continue
         target = reference_target(f)
         args: list[Any] = [ForeignKey(f"{entity_name(entity_class(target))}.id")] if target else []
