@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import re
 import signal
 import subprocess
@@ -22,15 +23,18 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sqlalchemy import select
 
 from bluehelmet.domain.incidents import Incident
 from bluehelmet.imports import table_columns
 from bluehelmet.imports.registry import import_file, table_importer
-from bluehelmet.services import loading
+from bluehelmet.services import loading, records
 from bluehelmet.services.column_load import load_columns
 from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import columns, describe
-from tests.test_import_batched import _events, _written, two_missions
+from bluehelmet.storage.tables import TABLES
+from tests.test_import_batched import _events, two_missions
+from tests.test_import_batched import _written as _written_with_ids
 from tests.test_import_columns import _counts, _rollups_clean, _without_ids
 
 __all__ = ["two_missions"]  # the fixture, used here by name
@@ -75,6 +79,20 @@ def _write(path: Path, rows: list[dict[str, str]], header: list[str] = HEADER, d
             writer.writerow({name: describe(by_name[name]) for name in header})
         writer.writerows(rows)
     return path
+
+
+def _written(db: Database, mission: str) -> dict[str, Any]:
+    """Everything a load wrote for the mission (``test_import_batched._written``), a sector named
+    by its name: the two missions have sectors of the same names and different ids."""
+    sector = TABLES[records.kind_of("Sector")]
+    with db.transaction("reader") as tx:
+        names = {row[0]: row[1] for row in tx.session.execute(select(sector.c.id, sector.c.name))}
+    found = json.dumps(_written_with_ids(db, mission), sort_keys=True)
+    named = re.sub(
+        r'(\\*"sector_id\\*": )(\d+)', lambda m: f"{m.group(1)}{names.get(int(m.group(2)), m.group(2))!r}", found
+    )
+    result: dict[str, Any] = json.loads(named)
+    return result
 
 
 def _plain(report: loading.LoadReport) -> dict[str, Any]:
@@ -143,6 +161,8 @@ MUTATIONS: dict[str, Any] = {
     "inter words": lambda r: {"inter1": "State forces"},
     "own provenance": lambda r: {"provenance": "Field report"},
     "blank row": lambda r: dict.fromkeys(r, ""),
+    "row of spaces": lambda r: dict.fromkeys(r, " \x1f"),  # blank to str.strip(), not to every trim
+    "no-break space": lambda r: {"notes": r["notes"] + "\u00a0"},
 }
 #: Changes of a stored incident in a later file, which the row path takes as updates.
 EDITS: dict[str, Any] = {

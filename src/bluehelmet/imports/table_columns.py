@@ -46,7 +46,7 @@ from bluehelmet.domain.places import Location, Mission
 from bluehelmet.domain.text import LIMITS, text_kind
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.imports.acled_cells import haversine
-from bluehelmet.imports.acled_columns import _DECIMAL, _EDGE_OR_NUL, _INVISIBLE, _TYPED_NUMBER
+from bluehelmet.imports.acled_columns import _DECIMAL, _EDGE_OR_NUL, _INVISIBLE, _SPACE, _TYPED_NUMBER
 from bluehelmet.imports.acled_mapping import _SeenEvents
 from bluehelmet.imports.registry import NotColumnar
 from bluehelmet.imports.tables import FileProblem, _header, is_description_row
@@ -62,6 +62,7 @@ BATCH_ROWS = 20_000
 _SEEN_BITS = 1 << 27
 _FAR_KM = 49.0  # advice warns past 50 km: a margin for the vectorised haversine's rounding
 _COUNT = r"^[0-9]{1,10}$"
+_BLANK = f"^[{_SPACE}]*$"  # what str.strip() empties, as the row path skips a row of such cells
 #: Text that restore_formula_text would change (an apostrophe before a formula's first character).
 _APOSTROPHE = "^'[" + "".join("\\t" if c == "\t" else "\\r" if c == "\r" else "\\" + c for c in FORMULA_START) + "]"
 _COLUMNS = {c.name: c for c in columns(Incident)}
@@ -195,7 +196,7 @@ class _Batches:
         for array in cells.values():
             if array.null_count:
                 raise NotColumnar("a missing cell")
-            blank &= pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(array)), 0).to_numpy(zero_copy_only=False)
+            blank &= pc.match_substring_regex(array, _BLANK).to_numpy(zero_copy_only=False)
         ok = ~blank  # a row of blank cells is skipped by the row path too
         values: dict[str, list[Any]] = {}
         for name, array in cells.items():
