@@ -41,7 +41,9 @@ def _usage() -> dict[str, float]:
 
 
 def _child(step: str, *args: str) -> dict[str, Any]:
-    done = subprocess.run([sys.executable, __file__, "--step", step, *args], check=False, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, __file__, "--step", step, *args], check=False, capture_output=True, text=True
+    )
     if done.returncode != 0:
         print(done.stderr[-3000:], file=sys.stderr)
         raise SystemExit(f"error: step {step} failed")
@@ -193,7 +195,9 @@ def main() -> None:
         for layout in args.layouts.split(","):
             for path_name in args.paths.split(","):
                 name = f"{layout}_{path_name}"
-                url = f"sqlite:///{work / name}.db" if backend == "sqlite" else _fresh_postgres(f"lay_{uuid.uuid4().hex}")
+                url = (
+                    f"sqlite:///{work / name}.db" if backend == "sqlite" else _fresh_postgres(f"lay_{uuid.uuid4().hex}")
+                )
                 print(f"[{backend}] {layout} by {path_name} ...", file=sys.stderr)
                 _child("setup", out, url)
                 first = _child("import", out, url, layout, path_name)
