@@ -101,7 +101,7 @@ def step_import(out: str, url: str, layout: str, path_name: str) -> dict[str, An
     from bluehelmet.services.database import Database  # noqa: PLC0415
     from bluehelmet.storage.tables import audit_table  # noqa: PLC0415
 
-    importer = IMPORTERS.get(layout) or table_importer("Incident")
+    importer = IMPORTERS.get(layout) or table_importer("incident")
     db = Database(Settings(database_url=url))
     path = Path(out) / FILES[layout]
 

@@ -39,7 +39,7 @@ from tests.test_import_columns import _counts, _rollups_clean, _without_ids
 
 __all__ = ["two_missions"]  # the fixture, used here by name
 
-IMPORTER = table_importer("Incident")
+IMPORTER = table_importer("incident")  # as the command names the kind (entity_name)
 HEADER = [c.name for c in columns(Incident)]
 OPTIONAL = [c.name for c in columns(Incident) if not c.required]
 _COUNTER = itertools.count()

@@ -45,7 +45,7 @@ def table_importer(kind: str) -> Importer:
         return with_rows(path, read_table(path))
 
     description = f"{kind} records in bluehelmet's columns"
-    if kind == "Incident":  # the large files: read in columns when the file suits it
+    if kind.replace("_", "").lower() == "incident":  # the large files: in columns when the file suits it
         return Importer(kind, kind, description, rows, loading.text_converter, _incident_columns)
     return Importer(kind, kind, description, rows)
 
