@@ -135,23 +135,26 @@ class _Batches:
             irregular.append(1)
             return "skip"
 
-        names = [f"c{i}" for i in range(len(self.header))]
-        reader = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(
-                block_size=1 << 20, use_threads=False, skip_rows=self.skip, column_names=names, encoding="utf8"
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
         number, pending, count, rows = self.skip, [], 0, 0
-        try:
+        try:  # pyarrow refuses a cell larger than its block (1 MiB) when the reader opens
+            names = [f"c{i}" for i in range(len(self.header))]
+            reader = pacsv.open_csv(
+                self.path,
+                read_options=pacsv.ReadOptions(
+                    block_size=1 << 20, use_threads=False, skip_rows=self.skip, column_names=names, encoding="utf8"
+                ),
+                parse_options=pacsv.ParseOptions(
+                    delimiter=self.delimiter,
+                    newlines_in_values=True,
+                    ignore_empty_lines=False,
+                    invalid_row_handler=invalid,
+                ),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
             for chunk in reader:
                 if irregular:
                     raise NotColumnar("a row of another width, or a blank line")
