@@ -44,7 +44,17 @@ def table_importer(kind: str) -> Importer:
     def rows(path: Path) -> Iterator[TableRow]:
         return with_rows(path, read_table(path))
 
-    return Importer(kind, kind, f"{kind} records in bluehelmet's columns", rows)
+    description = f"{kind} records in bluehelmet's columns"
+    if kind.replace("_", "").lower() == "incident":  # the large files: in columns when the file suits it
+        return Importer(kind, kind, description, rows, loading.text_converter, _incident_columns)
+    return Importer(kind, kind, description, rows)
+
+
+def _incident_columns(path: Path) -> ColumnReader:
+    """A file of incidents in columns. Imported when used: pyarrow takes a while to load."""
+    from bluehelmet.imports.table_columns import table_columns  # noqa: PLC0415
+
+    return table_columns(path)
 
 
 class NotColumnar(Exception):

@@ -43,6 +43,7 @@ __all__ = [
     "load_batched",
     "load_into",
     "planner_statistics",
+    "text_converter",
 ]
 
 _BATCH = 1000
@@ -152,6 +153,10 @@ def _text_converter(
     cls: type[Record], row: Mapping[str, Any], resolver: Resolver, who: str
 ) -> tuple[dict[str, Any], list[Problem]]:
     return text_to_values(cls, {k: str(v) if v is not None else "" for k, v in row.items()}, resolver.resolve, who)
+
+
+#: The converter of files in bluehelmet's own columns (what ``convert=None`` means), by name.
+text_converter: Converter = _text_converter
 
 
 def find_mission(tx: Transaction, name: str | None) -> Mission:
