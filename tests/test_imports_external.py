@@ -416,6 +416,24 @@ def test_the_real_radpko_table_imports_with_menaka_flagged(db: Database, mission
 
 
 @needs_data
+def test_a_base_the_mission_knows_by_another_spelling_is_that_base(db: Database, mission: str) -> None:
+    """RADPKO's "tombouctou" is the mission's "Timbuktu" (the gazetteer knows both spellings): its
+    units go to that base, and no second "Timbuktu" is added (it was refused as a duplicate)."""
+    with db.transaction("tester") as tx:
+        (minusma,) = records.list_records(tx, "Mission", {"name": "MINUSMA"})
+        timbuktu = records.create(tx, "Location", {"mission_id": minusma.id, "name": "Timbuktu",
+                                                   "latitude": 16.7735, "longitude": -3.0074})  # fmt: skip
+    report = loading.load(db, "importer", "Unit", deployments.radpko_rows(RADPKO), mission="MINUSMA",
+                          source=RADPKO.name, convert=deployments.convert_deployment)  # fmt: skip
+    assert report.written and report.problem_count == 0, report.problems[:3]
+    with db.transaction("reader") as tx:
+        assert [p.id for p in records.list_records(tx, "Location", {"name": "Timbuktu"})] == [timbuktu.id]
+        there = [u for u in units(tx, {}) if u.base_id == timbuktu.id]
+        assert there and all(u.provenance.startswith("RADPKO") for u in there)
+    assert not any("Timbuktu" in w.reason and "added" in w.reason for w in report.warnings)
+
+
+@needs_data
 def test_the_radpko_command_prints_the_menaka_warning(db: Database, mission: str) -> None:
     result = CliRunner().invoke(cli, ["--db", db.settings.database_url, "import", "radpko", str(RADPKO)])
     assert result.exit_code == 0, result.output

@@ -278,6 +278,13 @@ def _find_base(d: Deployment, resolver: Resolver, state: _State) -> _Base | str:
         places = list({id(p): p for name in names for p in Gazetteer.load().match(name)}.values())
         place = _nearest(d, places, lambda p: (p.latitude, p.longitude))
         if place is not None:
+            # the mission may know the place by another of its spellings ("Tombouctou" is the
+            # mission's "Timbuktu"): that base, not a second place of the same name
+            ids = sorted({i for spelling in place.spellings for i in resolver.find("Location", spelling)})
+            known = _nearest(d, [_as_base(records.get(resolver.tx, Location, i)) for i in ids],
+                             lambda b: (b.latitude, b.longitude))  # fmt: skip
+            if known is not None:
+                return known
             spellings = {normalise(s) for s in place.spellings}
             variants = [*place.variants, *([d.base.strip()] if normalise(d.base) not in spellings else [])]
             values = {"name": place.name, "kind": place.kind.value, "variants": variants,
