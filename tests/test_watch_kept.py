@@ -103,8 +103,7 @@ def test_after_a_change_only_the_fits_whose_rows_hold_it_are_computed_again(monk
     computed = _counting_fits(monkeypatch)
 
     def both(history: np.ndarray, fits: model.Fits | None) -> tuple[model.Backtest, model.Forecast]:
-        kept = model.backtest(history, AREAS, weeks, NEIGHBOURS, 4, fits=fits)
-        return kept, model.forecast(history, AREAS, weeks, NEIGHBOURS, 4, fits=fits)
+        return model.backtest_and_forecast(history, AREAS, weeks, NEIGHBOURS, 4, fits=fits)
 
     fits: model.Fits = {}
     first = both(counts, fits)
@@ -144,3 +143,12 @@ def test_the_fingerprint_of_the_rows_is_the_same_whichever_origin_asked_first() 
     changed[0, 60] += 1  # a week within the rows of origins after 60 only
     third = model._Rows(changed, near, weeks, 4)
     assert third.fingerprint(55, 1) == one.fingerprint(55, 1) and third.fingerprint(70, 1) != one.fingerprint(70, 1)
+
+
+def test_the_backtest_and_the_forecast_together_are_the_two_apart() -> None:
+    """The Watch page's report builds the predictors once for both: the same answers, to the bit."""
+    counts = _history()
+    weeks = [w % 52 for w in range(counts.shape[1])]
+    apart = (model.backtest(counts, AREAS, weeks, NEIGHBOURS, 3), model.forecast(counts, AREAS, weeks, NEIGHBOURS, 3))
+    assert model.backtest_and_forecast(counts, AREAS, weeks, NEIGHBOURS, 3) == apart
+    assert apart[0].origins == 26 and len(apart[1].areas) == len(AREAS)

@@ -43,6 +43,7 @@ __all__ = [
     "Fits",
     "Forecast",
     "backtest",
+    "backtest_and_forecast",
     "forecast",
     "poisson_deviance",
 ]
@@ -278,12 +279,23 @@ def forecast(
     """The forecast after the last week of ``counts`` (areas x weeks) for 1..``weeks_ahead``
     (``fits``: see the module's notes)."""
     counts = np.asarray(counts, dtype=float)
-    n_weeks = counts.shape[1]
-    woy = np.asarray(list(weeks_of_year) + [(weeks_of_year[-1] + k) % _YEAR for k in range(1, weeks_ahead + 1)])
+    woy = _weeks_beyond(weeks_of_year, weeks_ahead)
     near = _neighbour_matrix(areas, neighbours)
+    return _forecast(counts, areas, woy, near, _Rows(counts, near, woy, weeks_ahead), weeks_ahead, fits)
+
+
+def _weeks_beyond(weeks_of_year: Sequence[int], weeks_ahead: int) -> Array:
+    """The weeks of the year of the history and of the ``weeks_ahead`` weeks after it."""
+    return np.asarray(list(weeks_of_year) + [(weeks_of_year[-1] + k) % _YEAR for k in range(1, weeks_ahead + 1)])
+
+
+def _forecast(
+    counts: Array, areas: Sequence[str], woy: Array, near: Array, rows: _Rows, weeks_ahead: int,
+    fits: Fits | None,
+) -> Forecast:  # fmt: skip
+    n_weeks = counts.shape[1]
     expected = np.zeros((len(areas), weeks_ahead))
     alphas = []
-    rows = _Rows(counts, near, woy, weeks_ahead)
     for h in range(1, weeks_ahead + 1):
         x, y = rows.training(n_weeks - 1, h)
         beta = rows.fit(n_weeks - 1, h, None, fits)
@@ -346,9 +358,34 @@ def backtest(
     training): fit on what was known at each origin, score weeks 1..``weeks_ahead`` after
     (``fits``: see the module's notes)."""
     counts = np.asarray(counts, dtype=float)
-    n_weeks = counts.shape[1]
     woy = np.asarray(list(weeks_of_year))
+    return _backtest(counts, areas, woy, _neighbour_matrix(areas, neighbours), None, weeks_ahead, origins, fits)
+
+
+def backtest_and_forecast(
+    counts: Array,
+    areas: Sequence[str],
+    weeks_of_year: Sequence[int],
+    neighbours: Mapping[str, Sequence[str]],
+    weeks_ahead: int = 4,
+    fits: Fits | None = None,
+) -> tuple[Backtest, Forecast]:
+    """``backtest`` and ``forecast`` of the same history (of more than 8 weeks), the predictors
+    of every origin built once for both: no origin's rows reach past the history, so they are
+    the same rows in both (the same answers as the two called one after the other)."""
+    counts = np.asarray(counts, dtype=float)
+    woy = _weeks_beyond(weeks_of_year, weeks_ahead)
     near = _neighbour_matrix(areas, neighbours)
+    rows = _Rows(counts, near, woy, weeks_ahead)
+    tested = _backtest(counts, areas, woy[: counts.shape[1]], near, rows, weeks_ahead, 26, fits)
+    return tested, _forecast(counts, areas, woy, near, rows, weeks_ahead, fits)
+
+
+def _backtest(
+    counts: Array, areas: Sequence[str], woy: Array, near: Array, rows: _Rows | None, weeks_ahead: int,
+    origins: int, fits: Fits | None,
+) -> Backtest:  # fmt: skip
+    n_weeks = counts.shape[1]
     first = max(_MIN_TRAIN, n_weeks - weeks_ahead - origins)
     last_origin = n_weeks - weeks_ahead - 1
     if len(areas) == 0 or last_origin < first:
@@ -360,7 +397,7 @@ def backtest(
     losses: dict[str, list[Array]] = {n: [] for n in names}
     errors: dict[str, list[Array]] = {n: [] for n in names}
     per_origin: dict[str, list[float]] = {n: [] for n in names}
-    rows = _Rows(counts, near, woy, weeks_ahead)
+    rows = rows or _Rows(counts, near, woy, weeks_ahead)
     fitted: dict[int, Array] = {}  # each horizon's fit at the origin before: where the next begins
     for t in range(first, last_origin + 1):
         origin_loss: dict[str, list[Array]] = {n: [] for n in names}

@@ -22,7 +22,7 @@ from threading import Lock
 import numpy as np
 from sqlalchemy import func, select
 
-from bluehelmet.analytics.forecast import Array, Backtest, Forecast, backtest, forecast
+from bluehelmet.analytics.forecast import Array, Backtest, Forecast, backtest, backtest_and_forecast
 from bluehelmet.domain.access import Principal
 from bluehelmet.domain.alerts import Measure
 from bluehelmet.domain.errors import BluehelmetError
@@ -186,8 +186,11 @@ def _modelled(
         if key in _MODELS:
             _MODELS.move_to_end(key)
             return _MODELS[key]
-    tested = backtest(counts, labels, woy, neighbours, weeks_ahead, fits=_FITS)
-    predicted = forecast(counts, labels, woy, neighbours, weeks_ahead, fits=_FITS) if counts.shape[1] > 8 else None
+    predicted: Forecast | None = None
+    if counts.shape[1] > 8:
+        tested, predicted = backtest_and_forecast(counts, labels, woy, neighbours, weeks_ahead, fits=_FITS)
+    else:
+        tested = backtest(counts, labels, woy, neighbours, weeks_ahead, fits=_FITS)
     with _MODELS_LOCK:
         _MODELS[key] = (tested, predicted)
         while len(_MODELS) > _KEPT:
