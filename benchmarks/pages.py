@@ -14,7 +14,8 @@ in memory, each right after a write (a draft verified or rejected before each re
 the clock).
 
 Each action is timed cold (the first request of a fresh application on a freshly opened
-database) and warm (the best of two more); the baseline, timed the same way in the same run, is
+database, once its start-up's warm-up is done, as a first request a few seconds after `serve`
+starts finds it: ``web.warm_up``) and warm (the best of two more); the baseline, timed the same way in the same run, is
 ``/healthz`` through the same client, and a plain indexed SELECT of the newest 50 incidents.
 Beside the cold and warm clock times, the processor time the process spent on that request
 (the application runs in this process): on a loaded machine, the steadier measure of the work.
@@ -48,6 +49,7 @@ from bluehelmet.services import accounts, records, rollups
 from bluehelmet.services.database import Database
 from bluehelmet.storage.tables import TABLES
 from bluehelmet.web.app import create_app, routes_ready
+from bluehelmet.web.warm_up import warm_up
 
 sys.path.insert(0, str(Path(__file__).parent))
 from stats_incidents import _places, _rows  # a script beside this one
@@ -183,8 +185,22 @@ class Drafts:
 
 
 def _client(url: str) -> tuple[Database, TestClient]:
+    """A fresh application as `serve` makes it, its start-up's warm-up done (``web.warm_up``)."""
     db = Database(Settings(database_url=url, secret_key="b" * 40))
-    return db, TestClient(routes_ready(create_app(db.settings, db=db)), follow_redirects=False)  # as `serve` does
+    app = routes_ready(create_app(db.settings, db=db))
+    warm_up(app).join()
+    return db, TestClient(app, follow_redirects=False)
+
+
+def _warm_up_alone(url: str) -> tuple[float, float]:
+    """Clock and processor time of the first warm-up of the run (the process's first start)."""
+    db = Database(Settings(database_url=url, secret_key="b" * 40))
+    app = routes_ready(create_app(db.settings, db=db))
+    start, cpu = time.perf_counter(), time.process_time()
+    warm_up(app).join()
+    spent = time.perf_counter() - start, time.process_time() - cpu
+    db.close()
+    return spent
 
 
 Request = Callable[[TestClient, str], Response]
@@ -349,11 +365,14 @@ def main() -> None:
             "SELECT i.id FROM incident i JOIN location l ON l.id = i.location_id WHERE l.sector_id = :s "
             "AND i.sector_id IS NULL ORDER BY i.id DESC LIMIT 1"), {"s": east}).scalar_one()  # fmt: skip
     db.close()
+    warming = _warm_up_alone(url)
     hashing = _hash_alone()
     health, select_rows = _baseline(url)
     print(f"pages on {url}: {count:,} incidents; load average {_load()}")
     print(f"the password hash alone (argon2id t={accounts.HASH_TIME_COST}, m={accounts.HASH_MEMORY_KIB} KiB, "
           f"p={accounts.HASH_LANES}): {hashing * 1000:.0f} ms, the floor of a sign-in")  # fmt: skip
+    print(f"the start-up's warm-up (in a thread of its own; the first of the run): {warming[0] * 1000:.0f} ms, "
+          f"{warming[1] * 1000:.0f} ms processor time")  # fmt: skip
     for base in (health, select_rows):
         print(f"  {base.label:<40} cold {base.cold * 1000:7.1f} ms  warm {base.warm * 1000:7.1f} ms")
     slow: list[str] = []
