@@ -106,8 +106,8 @@ def test_the_history_is_counted_in_the_database_and_the_model_computed_once_per_
     the database, and the model is fitted again only when that history has changed."""
     _mission(db, tmp_path, rising=True)
     fitted: list[int] = []
-    real = service.backtest
-    monkeypatch.setattr(service, "backtest", lambda *a, **k: fitted.append(1) or real(*a, **k))
+    real = service.backtest_and_forecast
+    monkeypatch.setattr(service, "backtest_and_forecast", lambda *a, **k: fitted.append(1) or real(*a, **k))
     monkeypatch.setattr(service, "_MODELS", OrderedDict())
     first = service.forecast_report(db, "tester")
     assert (first.first_week, first.last_week) == (START, START + timedelta(weeks=WEEKS - 1))

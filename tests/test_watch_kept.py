@@ -1,7 +1,8 @@
 """The Watch page's forecast, made cheap to show again (docs/performance.md, "Page actions, third
 pass"): the backtest's predictors are built for all origins at once and each fit begins where
 the previous origin's ended, with the same answers; the report is kept per state of the data
-and per reach (role, missions, sectors), and a change (a deletion here) gives a fresh one."""
+and per reach (role, missions, sectors), and a change (a deletion here) gives a fresh one, in
+which only the fits whose rows the change reached are computed again."""
 
 from __future__ import annotations
 
@@ -78,6 +79,76 @@ def test_the_report_is_kept_per_state_and_reach_and_a_change_gives_a_fresh_one(r
     assert changed.counted == first["chief"].counted - 1
     answer_cache.clear()
     service._MODELS.clear()
+    service._FITS.clear()
     assert report(admin) == changed  # what was computed after the change is what a fresh start gives
     weekly = service.forecast_report(db, "tester", admin, mission=mission.name, measure=Measure.FATALITIES)
     assert weekly.measure != changed.measure  # another question, not the kept answer
+
+
+def _counting_fits(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The number of rows of each fit computed (not read from a store) from now on."""
+    computed: list[int] = []
+    fit = model._fit
+    monkeypatch.setattr(model, "_fit", lambda x, y, start=None: computed.append(len(y)) or fit(x, y, start=start))
+    return computed
+
+
+def test_after_a_change_only_the_fits_whose_rows_hold_it_are_computed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The 108 fits (26 origins x 4 weeks ahead, and the forecast's 4) are kept by the rows they
+    were fitted on: a change in the last four weeks of one area leaves the backtest's 104 fits
+    as they were and computes the forecast's 4; a change 10 weeks back, the fits of the origins
+    from that week on. Either way the answer is the full recompute's, to the last bit."""
+    counts = _history()
+    weeks = [w % 52 for w in range(counts.shape[1])]
+    computed = _counting_fits(monkeypatch)
+
+    def both(history: np.ndarray, fits: model.Fits | None) -> tuple[model.Backtest, model.Forecast]:
+        return model.backtest_and_forecast(history, AREAS, weeks, NEIGHBOURS, 4, fits=fits)
+
+    fits: model.Fits = {}
+    first = both(counts, fits)
+    assert len(computed) == len(fits) == 108 and first == both(counts, None)
+    computed.clear()
+    assert both(counts, fits) == first and computed == []  # the same history: every fit kept
+
+    late = counts.copy()
+    late[2, -2] += 3  # one area, the week before the last
+    computed.clear()
+    after = both(late, fits)
+    assert len(computed) == 4  # the forecast's: their rows hold the changed week
+    assert after != first and after[0].scores != first[0].scores  # the change is seen in the scores
+    computed.clear()
+    assert after == both(late, None) and len(computed) == 108  # a full recompute gives the same
+
+    earlier = late.copy()
+    earlier[4, -10] = 0 if earlier[4, -10] else 5
+    computed.clear()
+    again = both(earlier, fits)
+    origins_after = sum(1 for t in range(late.shape[1] - 30, late.shape[1] - 4) if t >= late.shape[1] - 10)
+    assert len(computed) == 4 * origins_after + 4  # the origins from the changed week on, and the forecast
+    assert 0 < len(computed) < 108 and again == both(earlier, None)
+
+
+def test_the_fingerprint_of_the_rows_is_the_same_whichever_origin_asked_first() -> None:
+    counts = _history()
+    weeks = np.asarray([w % 52 for w in range(counts.shape[1])])
+    near = model._neighbour_matrix(AREAS, NEIGHBOURS)
+    one, other = model._Rows(counts, near, weeks, 4), model._Rows(counts, near, weeks, 4)
+    last = counts.shape[1] - 1
+    early = other.fingerprint(50, 2)  # the other asks an early origin first, the one the last first
+    assert one.fingerprint(last, 2) == other.fingerprint(last, 2) and one.fingerprint(50, 2) == early
+    assert early != one.fingerprint(last, 2)
+    assert one.fingerprint(50, 1) != one.fingerprint(50, 2)  # other rows, another digest
+    changed = counts.copy()
+    changed[0, 60] += 1  # a week within the rows of origins after 60 only
+    third = model._Rows(changed, near, weeks, 4)
+    assert third.fingerprint(55, 1) == one.fingerprint(55, 1) and third.fingerprint(70, 1) != one.fingerprint(70, 1)
+
+
+def test_the_backtest_and_the_forecast_together_are_the_two_apart() -> None:
+    """The Watch page's report builds the predictors once for both: the same answers, to the bit."""
+    counts = _history()
+    weeks = [w % 52 for w in range(counts.shape[1])]
+    apart = (model.backtest(counts, AREAS, weeks, NEIGHBOURS, 3), model.forecast(counts, AREAS, weeks, NEIGHBOURS, 3))
+    assert model.backtest_and_forecast(counts, AREAS, weeks, NEIGHBOURS, 3) == apart
+    assert apart[0].origins == 26 and len(apart[1].areas) == len(AREAS)

@@ -15,13 +15,21 @@ a proper score for a forecast mean); the mean absolute error is also given. The 
 only when it beats the best baseline by at least 5% and the gain holds across origins (a paired
 t-statistic of the per-origin gains of at least 2): a gain that noise could give is not skill.
 
-Pure: numpy in, typed results out.
+A backtest fits the model 4 times per origin (26 origins) and the forecast 4 times more: 108
+fits of one model pooled over the areas. Each fit is a pure function of the rows it is fitted on
+and of where it begins, so a caller may pass ``fits``, a store of fits by a fingerprint of both:
+after a change in the history, only the fits whose rows hold the changed weeks are computed
+again (a change in the last four weeks: only the forecast's four), with the same coefficients
+to the last bit as a full recompute.
+
+Pure: numpy in, typed results out (``fits`` is the caller's own store).
 """
 
 from __future__ import annotations
 
+import hashlib
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,13 +40,17 @@ __all__ = [
     "METRIC",
     "AreaForecast",
     "Backtest",
+    "Fits",
     "Forecast",
     "backtest",
+    "backtest_and_forecast",
     "forecast",
     "poisson_deviance",
 ]
 
 Array = NDArray[np.float64]
+#: Fits kept by the caller: coefficients by the fingerprint of the rows and the start they came from.
+Fits = MutableMapping[bytes, Array]
 
 #: The naive rules the model must beat.
 BASELINES = ("last_week", "area_mean", "same_week_last_year")
@@ -158,12 +170,46 @@ class _Rows:
             x = _features_of_origins(counts, running, neighbours, origins, h, weeks)
             y = counts[:, origins + h].T.ravel()
             self.by_horizon[h] = (x, y)
+        #: Per horizon, the fingerprints of the first 0, 1, 2 ... origins' rows, as far as asked.
+        self._printed: dict[int, tuple[list[bytes], hashlib._Hash]] = {}
 
     def training(self, until: int, horizon: int) -> tuple[Array, Array]:
         """Rows for every origin whose target week is at most ``until``."""
         x, y = self.by_horizon[horizon]
         n = max(0, until - horizon - 2) * self.areas  # origins 3 .. until - horizon
         return x[:n], y[:n]
+
+    def fingerprint(self, until: int, horizon: int) -> bytes:
+        """A digest of ``training(until, horizon)``: its rows' bytes, hashed origin by origin (the
+        same rows give the same digest whichever origin was asked first, in any history)."""
+        x, y = self.by_horizon[horizon]
+        origins = max(0, until - horizon - 2)
+        digests, running = self._printed.setdefault(
+            horizon, ([], hashlib.sha256(f"rows {self.areas} x {x.shape[1]}".encode()))
+        )
+        if not digests:
+            digests.append(running.digest())
+        while len(digests) <= origins:
+            begin = (len(digests) - 1) * self.areas
+            running.update(x[begin : begin + self.areas].tobytes())
+            running.update(y[begin : begin + self.areas].tobytes())
+            digests.append(running.digest())
+        return digests[origins]
+
+    def fit(self, until: int, horizon: int, start: Array | None, fits: Fits | None) -> Array:
+        """``_fit`` of ``training(until, horizon)`` from ``start``, read from ``fits`` when it
+        holds that fit (the same rows and start), else computed and put there."""
+        x, y = self.training(until, horizon)
+        if fits is None:
+            return _fit(x, y, start=start)
+        begun = b"cold" if start is None else np.asarray(start, dtype=np.float64).tobytes()
+        key = hashlib.sha256(self.fingerprint(until, horizon) + begun).digest()
+        kept = fits.get(key)
+        if kept is not None:
+            return kept.copy()
+        beta = _fit(x, y, start=start)
+        fits[key] = beta.copy()
+        return beta
 
 
 def _dispersion(x: Array, y: Array, beta: Array) -> float:
@@ -228,18 +274,31 @@ def forecast(
     weeks_of_year: Sequence[int],
     neighbours: Mapping[str, Sequence[str]],
     weeks_ahead: int = 4,
+    fits: Fits | None = None,
 ) -> Forecast:
-    """The forecast after the last week of ``counts`` (areas x weeks) for 1..``weeks_ahead``."""
+    """The forecast after the last week of ``counts`` (areas x weeks) for 1..``weeks_ahead``
+    (``fits``: see the module's notes)."""
     counts = np.asarray(counts, dtype=float)
-    n_weeks = counts.shape[1]
-    woy = np.asarray(list(weeks_of_year) + [(weeks_of_year[-1] + k) % _YEAR for k in range(1, weeks_ahead + 1)])
+    woy = _weeks_beyond(weeks_of_year, weeks_ahead)
     near = _neighbour_matrix(areas, neighbours)
+    return _forecast(counts, areas, woy, near, _Rows(counts, near, woy, weeks_ahead), weeks_ahead, fits)
+
+
+def _weeks_beyond(weeks_of_year: Sequence[int], weeks_ahead: int) -> Array:
+    """The weeks of the year of the history and of the ``weeks_ahead`` weeks after it."""
+    return np.asarray(list(weeks_of_year) + [(weeks_of_year[-1] + k) % _YEAR for k in range(1, weeks_ahead + 1)])
+
+
+def _forecast(
+    counts: Array, areas: Sequence[str], woy: Array, near: Array, rows: _Rows, weeks_ahead: int,
+    fits: Fits | None,
+) -> Forecast:  # fmt: skip
+    n_weeks = counts.shape[1]
     expected = np.zeros((len(areas), weeks_ahead))
     alphas = []
-    rows = _Rows(counts, near, woy, weeks_ahead)
     for h in range(1, weeks_ahead + 1):
         x, y = rows.training(n_weeks - 1, h)
-        beta = _fit(x, y)
+        beta = rows.fit(n_weeks - 1, h, None, fits)
         alphas.append(_dispersion(x, y, beta))
         expected[:, h - 1] = _predict(_features(counts, near, n_weeks - 1, h, woy), beta)
     alpha = float(np.mean(alphas))
@@ -293,13 +352,40 @@ def backtest(
     neighbours: Mapping[str, Sequence[str]],
     weeks_ahead: int = 4,
     origins: int = 26,
+    fits: Fits | None = None,
 ) -> Backtest:
     """Replay the last ``origins`` weeks (as many as the history allows after 26 weeks of
-    training): fit on what was known at each origin, score weeks 1..``weeks_ahead`` after."""
+    training): fit on what was known at each origin, score weeks 1..``weeks_ahead`` after
+    (``fits``: see the module's notes)."""
     counts = np.asarray(counts, dtype=float)
-    n_weeks = counts.shape[1]
     woy = np.asarray(list(weeks_of_year))
+    return _backtest(counts, areas, woy, _neighbour_matrix(areas, neighbours), None, weeks_ahead, origins, fits)
+
+
+def backtest_and_forecast(
+    counts: Array,
+    areas: Sequence[str],
+    weeks_of_year: Sequence[int],
+    neighbours: Mapping[str, Sequence[str]],
+    weeks_ahead: int = 4,
+    fits: Fits | None = None,
+) -> tuple[Backtest, Forecast]:
+    """``backtest`` and ``forecast`` of the same history (of more than 8 weeks), the predictors
+    of every origin built once for both: no origin's rows reach past the history, so they are
+    the same rows in both (the same answers as the two called one after the other)."""
+    counts = np.asarray(counts, dtype=float)
+    woy = _weeks_beyond(weeks_of_year, weeks_ahead)
     near = _neighbour_matrix(areas, neighbours)
+    rows = _Rows(counts, near, woy, weeks_ahead)
+    tested = _backtest(counts, areas, woy[: counts.shape[1]], near, rows, weeks_ahead, 26, fits)
+    return tested, _forecast(counts, areas, woy, near, rows, weeks_ahead, fits)
+
+
+def _backtest(
+    counts: Array, areas: Sequence[str], woy: Array, near: Array, rows: _Rows | None, weeks_ahead: int,
+    origins: int, fits: Fits | None,
+) -> Backtest:  # fmt: skip
+    n_weeks = counts.shape[1]
     first = max(_MIN_TRAIN, n_weeks - weeks_ahead - origins)
     last_origin = n_weeks - weeks_ahead - 1
     if len(areas) == 0 or last_origin < first:
@@ -311,13 +397,12 @@ def backtest(
     losses: dict[str, list[Array]] = {n: [] for n in names}
     errors: dict[str, list[Array]] = {n: [] for n in names}
     per_origin: dict[str, list[float]] = {n: [] for n in names}
-    rows = _Rows(counts, near, woy, weeks_ahead)
+    rows = rows or _Rows(counts, near, woy, weeks_ahead)
     fitted: dict[int, Array] = {}  # each horizon's fit at the origin before: where the next begins
     for t in range(first, last_origin + 1):
         origin_loss: dict[str, list[Array]] = {n: [] for n in names}
         for h in range(1, weeks_ahead + 1):
-            x, y = rows.training(t, h)
-            beta = fitted[h] = _fit(x, y, start=fitted.get(h))
+            beta = fitted[h] = rows.fit(t, h, fitted.get(h), fits)
             actual = counts[:, t + h]
             predictions = {"model": _predict(_features(counts, near, t, h, woy), beta)}
             for b in names[1:]:

@@ -183,10 +183,15 @@ def serve(door: Door, demo: bool, host: str, port: int, workers: int, sync_every
         import uvicorn  # noqa: PLC0415 - only this command needs the server
 
         from bluehelmet.web.app import create_app, routes_ready  # noqa: PLC0415
+        from bluehelmet.web.warm_up import stop_warm_up, warm_up  # noqa: PLC0415
 
         app = routes_ready(create_app(door.settings, db=door.db))
+        warm_up(app)  # in a thread of its own: the server listens meanwhile
         click.echo(f"bluehelmet {_address(host, port)}: serving (Ctrl+C to stop); one line per request below", err=True)
-        uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
+        try:
+            uvicorn.run(app, host=host, port=port, log_level="info", access_log=True)
+        finally:
+            stop_warm_up(app)
         return
     from bluehelmet.web.workers import run_workers  # noqa: PLC0415
 

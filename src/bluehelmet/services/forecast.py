@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import OrderedDict
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
@@ -21,7 +22,7 @@ from threading import Lock
 import numpy as np
 from sqlalchemy import func, select
 
-from bluehelmet.analytics.forecast import Backtest, Forecast, backtest, forecast
+from bluehelmet.analytics.forecast import Array, Backtest, Forecast, backtest, backtest_and_forecast
 from bluehelmet.domain.access import Principal
 from bluehelmet.domain.alerts import Measure
 from bluehelmet.domain.errors import BluehelmetError
@@ -136,6 +137,45 @@ _KEPT = 8
 _MODELS_LOCK = Lock()
 
 
+class _KeptFits(MutableMapping[bytes, Array]):
+    """The model's fits by the fingerprint of their rows and start (``analytics.forecast``), the
+    least recently read forgotten first past ``kept``; shared by the server's threads."""
+
+    def __init__(self, kept: int) -> None:
+        self._fits: OrderedDict[bytes, Array] = OrderedDict()
+        self._kept = kept
+        self._lock = Lock()
+
+    def __getitem__(self, key: bytes) -> Array:
+        with self._lock:
+            self._fits.move_to_end(key)
+            return self._fits[key]
+
+    def __setitem__(self, key: bytes, beta: Array) -> None:
+        with self._lock:
+            self._fits[key] = beta
+            self._fits.move_to_end(key)
+            while len(self._fits) > self._kept:
+                self._fits.popitem(last=False)
+
+    def __delitem__(self, key: bytes) -> None:
+        with self._lock:
+            del self._fits[key]
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self._lock:
+            return iter(list(self._fits))
+
+    def __len__(self) -> int:
+        return len(self._fits)
+
+
+#: The fits of the backtests and forecasts above: after a change, a report is computed again,
+#: but only the fits whose rows the change reached are (a backtest and forecast: 108 fits; a
+#: scope's reports after a few changes fit in a few hundred).
+_FITS = _KeptFits(4096)
+
+
 def _modelled(
     counts: np.ndarray, labels: list[str], woy: list[int], neighbours: dict[str, list[str]], weeks_ahead: int
 ) -> tuple[Backtest, Forecast | None]:
@@ -146,8 +186,11 @@ def _modelled(
         if key in _MODELS:
             _MODELS.move_to_end(key)
             return _MODELS[key]
-    tested = backtest(counts, labels, woy, neighbours, weeks_ahead)
-    predicted = forecast(counts, labels, woy, neighbours, weeks_ahead) if counts.shape[1] > 8 else None
+    predicted: Forecast | None = None
+    if counts.shape[1] > 8:
+        tested, predicted = backtest_and_forecast(counts, labels, woy, neighbours, weeks_ahead, fits=_FITS)
+    else:
+        tested = backtest(counts, labels, woy, neighbours, weeks_ahead, fits=_FITS)
     with _MODELS_LOCK:
         _MODELS[key] = (tested, predicted)
         while len(_MODELS) > _KEPT:

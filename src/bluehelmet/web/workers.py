@@ -34,6 +34,7 @@ from uvicorn.supervisors import Multiprocess
 from bluehelmet.config import Settings
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.web.app import create_app, routes_ready
+from bluehelmet.web.warm_up import warm_up
 
 __all__ = ["WORKER_SETTINGS", "check_workers", "create_worker_app", "listening_socket", "run_workers",
            "shared_settings", "worker_environment"]  # fmt: skip
@@ -68,7 +69,9 @@ def create_worker_app() -> FastAPI:
     given = os.environ.get(WORKER_SETTINGS)
     if not given:
         raise RuntimeError(f"{WORKER_SETTINGS} is not set: start the workers with `bluehelmet serve --workers N`")
-    return routes_ready(create_app(Settings.model_validate_json(given)))
+    app = routes_ready(create_app(Settings.model_validate_json(given)))
+    warm_up(app)  # in a thread of its own: the worker listens meanwhile
+    return app
 
 
 def listening_socket(host: str, port: int) -> socket.socket:

@@ -11,7 +11,7 @@ from fastapi import Request
 
 from bluehelmet.domain.access import Principal
 from bluehelmet.web.pages.frame import db_of, parse_day
-from bluehelmet.web.pages.situation import data_period, scope_of
+from bluehelmet.web.pages.situation import default_period, scope_of
 
 __all__ = ["as_of", "data_end"]
 
@@ -19,7 +19,7 @@ __all__ = ["as_of", "data_end"]
 def data_end(request: Request, principal: Principal) -> date | None:
     """The end of the last month with incidents that ``principal`` may read (None: none)."""
     mission, where = scope_of(request, principal)
-    return data_period(db_of(request), where, mission=mission)[1]
+    return default_period(db_of(request), principal, mission, where)[1]  # kept per state of the data
 
 
 def as_of(request: Request, principal: Principal) -> date:

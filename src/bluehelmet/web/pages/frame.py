@@ -37,6 +37,7 @@ __all__ = [
     "Period",
     "actor_of",
     "chosen_mission",
+    "compile_templates",
     "db_of",
     "may_compare",
     "may_open",
@@ -57,6 +58,16 @@ _ENV = Environment(
     lstrip_blocks=True,
 )
 _ENV.globals["source_of"] = source_of  # where an incident came from, as the review queue shows it
+
+
+def compile_templates() -> int:
+    """Compile every page's template now (the first page to use one compiles it otherwise, in
+    the request: ``web.warm_up``); how many."""
+    names = _ENV.list_templates(filter_func=lambda name: name.endswith(".html"))
+    for name in names:
+        _ENV.get_template(name)
+    return len(names)
+
 
 #: The pages in the navigation: path, title, and the kind whose reading the page needs.
 NAV = (

@@ -24,7 +24,17 @@ from bluehelmet.web.deps import need
 from bluehelmet.web.i18n import N_, Words, choose_language, words
 from bluehelmet.web.pages.frame import Period, db_of, page_scope, render
 
-__all__ = ["data_period", "months_between", "router", "scope_of", "situation", "statuses_of"]
+__all__ = [
+    "data_period",
+    "default_period",
+    "kept_figures",
+    "months_between",
+    "router",
+    "scope_of",
+    "situation",
+    "statuses_of",
+    "where_of",
+]
 
 router = APIRouter()
 
@@ -49,7 +59,12 @@ def scope_of(request: Request, principal: Principal) -> tuple[str, dict[str, Any
     """The mission a page shows and the incident filter that keeps a sector user to their sector
     (empty for everyone else): the sector's name is unique within its own mission."""
     here = page_scope(request, principal)
-    return here.mission, ({"sector": here.sector} if here.sector is not None else {})
+    return here.mission, where_of(here.sector)
+
+
+def where_of(sector: str | None) -> dict[str, Any]:
+    """The incident filter of a page's scope: a sector account's sector, else none."""
+    return {"sector": sector} if sector is not None else {}
 
 
 def statuses_of(request: Request) -> frozenset[ReviewStatus] | None:
@@ -101,6 +116,23 @@ def _trend(rows: list[dict[str, Any]], flt: stats.IncidentFilter, w: Words) -> d
     return {"months": months, "series": series}
 
 
+def default_period(
+    db: Database, principal: Principal, mission: str, where: dict[str, Any]
+) -> tuple[date | None, date | None]:
+    """``data_period`` of the mission within ``where``, kept per state of the data."""
+    question = ("situation.data_period", mission, repr(where))
+    return answer_cache.kept(db, principal.name, question, lambda: data_period(db, where, mission=mission))
+
+
+def kept_figures(db: Database, principal: Principal, mission: str, flt: stats.IncidentFilter) -> dict[str, Any]:
+    """What the page shows of ``flt`` (already the principal's scope), kept per state of the
+    data, for the account's reach (the hotspots are named among the places it may read): a view
+    with nothing changed since is read from memory."""
+    reach = (str(principal.role), principal.missions, principal.sectors)
+    question = ("situation", reach, mission, repr(flt))
+    return answer_cache.kept(db, principal.name, question, lambda: _figures(db, principal, flt, mission))
+
+
 def _figures(db: Database, principal: Principal, flt: stats.IncidentFilter, mission: str) -> dict[str, Any]:
     """What the page shows of ``flt`` (already the principal's scope), in no language yet."""
     # Whether the drafts are most of the mission's incidents decides how each analysis of
@@ -132,19 +164,10 @@ def _figures(db: Database, principal: Principal, flt: stats.IncidentFilter, miss
 def situation(request: Request, principal: Annotated[Principal, Depends(need(Action.READ, "Incident"))]) -> Response:
     db = db_of(request)
     mission, where = scope_of(request, principal)
-    actor = principal.name
-    default = answer_cache.kept(
-        db, actor, ("situation.data_period", mission, repr(where)), lambda: data_period(db, where, mission=mission)
-    )
-    period = Period.of(request, default)
+    period = Period.of(request, default_period(db, principal, mission, where))
     statuses = statuses_of(request)
     flt = stats.IncidentFilter(period.date_from, period.date_to, where or None, statuses)
-    # Kept per state of the data, for the account's reach (the hotspots are named among the
-    # places it may read): a view with nothing changed since is read from memory.
-    reach = (str(principal.role), principal.missions, principal.sectors)
-    figures = answer_cache.kept(
-        db, actor, ("situation", reach, mission, repr(flt)), lambda: _figures(db, principal, flt, mission)
-    )
+    figures = kept_figures(db, principal, mission, flt)
     total = figures["total"]
     context = {
         "title": "Situation",

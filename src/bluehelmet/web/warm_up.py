@@ -1,0 +1,98 @@
+"""The server's warm-up: what the first requests after a start would otherwise pay, done in a
+thread of its own as soon as the server is built (``serve`` and every worker), without holding
+the server back.
+
+A first request after a start paid for what later ones find ready: the page's template compiled
+(Jinja2), the language's dates and numbers loaded (Babel), the database's statements compiled
+and its pages read, and the answers kept per state of the data (``services.answer_cache``)
+computed: the Situation's figures, the period the pages measure against, the Watch page's
+forecast. The warm-up does all of it once for every active account's reach (role, missions,
+sectors), for the mission each account's pages open on, in the data's state at the start. A
+request that comes while it runs is answered as before (it computes what it needs itself); a
+write made meanwhile makes the answers of the old state useless, not wrong (they are kept per
+state). The warm-up changes nothing in the database.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import threading
+import time
+from datetime import date
+
+from fastapi import FastAPI
+
+from bluehelmet.domain.errors import BluehelmetError
+from bluehelmet.domain.incidents import ReviewStatus
+from bluehelmet.services import accounts, scope, stats
+from bluehelmet.services.database import Database
+from bluehelmet.services.forecast import forecast_report
+from bluehelmet.web.i18n import LANGUAGES, words
+from bluehelmet.web.pages import frame, situation
+
+__all__ = ["ACTOR", "stop_warm_up", "warm_up"]
+
+ACTOR = "bluehelmet warm-up"
+_LOG = logging.getLogger("bluehelmet.warm_up")
+
+
+def warm_up(app: FastAPI) -> threading.Thread:
+    """Start the warm-up of ``app`` in a thread of its own (a daemon) and return the thread
+    (``app.state.warm_up`` too); ``stop_warm_up`` ends it early."""
+    stop = threading.Event()
+    thread = threading.Thread(target=_warm, args=(app.state.db, stop), daemon=True, name="warm-up")
+    app.state.warm_up, app.state.warm_up_stop = thread, stop
+    thread.start()
+    return thread
+
+
+def stop_warm_up(app: FastAPI) -> None:
+    """When the server stops: the warm-up stops after the step it is in, before the database
+    is closed under it."""
+    thread: threading.Thread | None = getattr(app.state, "warm_up", None)
+    if thread is not None:
+        app.state.warm_up_stop.set()
+        thread.join()
+
+
+def _warm(db: Database, stop: threading.Event) -> None:
+    start = time.perf_counter()
+    try:
+        frame.compile_templates()
+        for language in LANGUAGES:
+            w = words(language)
+            w.day(date.today()), w.number(1234.5, 1), w.share(0.5), w.gettext("Situation")
+        reaches = _warm_answers(db, stop)
+    except Exception:  # the server serves either way: what is not warm is computed when asked
+        _LOG.warning("warm-up: stopped early", exc_info=True)
+        return
+    _LOG.info("warm-up: %d reach(es) ready in %.1f s", reaches, time.perf_counter() - start)
+
+
+def _warm_answers(db: Database, stop: threading.Event) -> int:
+    """The answers kept per state that the pages open on, for each active account's reach."""
+    seen: set[object] = set()
+    for account in accounts.list_accounts(db, ACTOR):
+        if stop.is_set():
+            break
+        if not account.active:
+            continue
+        principal = account.principal  # as a session of the account reads it
+        reach = (str(principal.role), principal.missions, principal.sectors)
+        if reach in seen:
+            continue
+        seen.add(reach)
+        try:
+            with db.transaction(ACTOR) as tx:
+                here = scope.scope_of(tx, principal, None, first=True)
+        except BluehelmetError:  # an account with no mission yet: nothing to show it
+            continue
+        where = situation.where_of(here.sector)
+        period = situation.default_period(db, principal, here.mission, where)
+        verified = frozenset({ReviewStatus.VERIFIED})  # what the Situation counts unless asked
+        flt = stats.IncidentFilter(period[0], period[1], where or None, verified)
+        situation.kept_figures(db, principal, here.mission, flt)
+        with contextlib.suppress(BluehelmetError):  # as the Watch page: no forecast to show
+            forecast_report(db, principal.name, principal, mission=here.mission)
+    return len(seen)
