@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from threadpoolctl import threadpool_info
 
 from bluehelmet.analytics import forecast as model
 from bluehelmet.domain.access import Principal, Role
@@ -152,3 +153,16 @@ def test_the_backtest_and_the_forecast_together_are_the_two_apart() -> None:
     apart = (model.backtest(counts, AREAS, weeks, NEIGHBOURS, 3), model.forecast(counts, AREAS, weeks, NEIGHBOURS, 3))
     assert model.backtest_and_forecast(counts, AREAS, weeks, NEIGHBOURS, 3) == apart
     assert apart[0].origins == 26 and len(apart[1].areas) == len(AREAS)
+
+
+def test_the_forecast_runs_its_linear_algebra_on_one_thread(reference_copy: Database) -> None:
+    """OpenBLAS on one thread: cheaper for the model's small matrices, and figures whose last
+    bits do not depend on the machine's number of cores (services/forecast._one_blas_thread)."""
+    answer_cache.clear()
+    service._MODELS.clear()
+    with reference_copy.transaction("tester") as tx:
+        mission = records.list_records(tx, "Mission")[0]
+    report = service.forecast_report(reference_copy, "tester", Principal("chief", Role.ADMIN), mission=mission.name)
+    assert report.counted > 0
+    blas = [pool for pool in threadpool_info() if pool["user_api"] == "blas"]
+    assert blas and all(pool["num_threads"] == 1 for pool in blas)

@@ -21,6 +21,7 @@ from threading import Lock
 
 import numpy as np
 from sqlalchemy import func, select
+from threadpoolctl import threadpool_limits
 
 from bluehelmet.analytics.forecast import Array, Backtest, Forecast, backtest, backtest_and_forecast
 from bluehelmet.domain.access import Principal
@@ -176,9 +177,22 @@ class _KeptFits(MutableMapping[bytes, Array]):
 _FITS = _KeptFits(4096)
 
 
+@lru_cache(maxsize=1)
+def _one_blas_thread() -> None:
+    """Run numpy's linear algebra (OpenBLAS) on one thread in this process, once. The model's
+    matrices are small (areas x a few coefficients): threads cost more than they give (the
+    forecast after a change took 327-422 ms of processor time with OpenBLAS's threads, 108-196
+    ms on one), and a sum split over as many threads as the machine has cores rounds its last
+    bits differently from one machine to another; on one thread the figures do not depend on
+    the number of cores. Set for the whole process, not around each fit: two requests'
+    forecasts at once would otherwise restore each other's setting mid-fit."""
+    threadpool_limits(limits=1, user_api="blas")
+
+
 def _modelled(
     counts: np.ndarray, labels: list[str], woy: list[int], neighbours: dict[str, list[str]], weeks_ahead: int
 ) -> tuple[Backtest, Forecast | None]:
+    _one_blas_thread()
     key = hashlib.sha256(
         b"|".join([counts.tobytes(), repr((counts.shape, labels, woy, neighbours, weeks_ahead)).encode()])
     ).digest()
