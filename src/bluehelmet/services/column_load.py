@@ -258,8 +258,9 @@ def _new_uids(count: int) -> list[str]:
 def _audit_column(column: list[Any] | Same, count: int) -> list[Any] | Same:
     if isinstance(column, Same):
         return Same(_json(column.value))
-    if any(isinstance(v, date) for v in column[:1]):
-        return [_json(v) for v in column]
+    if any(isinstance(v, date) for v in column[:1]):  # a few thousand days: each written once
+        known: dict[Any, Any] = {}
+        return [known[v] if v in known else known.setdefault(v, _json(v)) for v in column]
     return column
 
 
