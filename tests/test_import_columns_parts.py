@@ -32,6 +32,16 @@ def test_an_id_met_before_is_always_said_to_be_met(calls: list[list[str]]) -> No
         assert together.add(key) and one_by_one.add(key)
 
 
+@given(keys=st.lists(st.text(min_size=1, max_size=12), max_size=40))
+@settings(max_examples=100, deadline=None)
+def test_one_at_a_time_and_together_set_the_same_bits(keys: list[str]) -> None:
+    one_by_one, together = _SeenEvents(1 << 12), _SeenEvents(1 << 12)
+    for key in keys:
+        one_by_one.add(key)
+    together.add_many(keys)
+    assert one_by_one._bits.tobytes() == together._bits.tobytes()
+
+
 def test_a_large_filter_rarely_says_met_of_an_id_never_met() -> None:
     seen = _SeenEvents(1 << 20)
     assert not seen.add_many([f"MLI{i}" for i in range(10_000)]).any()  # distinct ids: none met before

@@ -129,8 +129,17 @@ class _SeenEvents:
         return (low[:, None] + steps[None, :] * high[:, None]) % np.uint64(self._size)
 
     def add(self, key: str) -> bool:
-        """Remember ``key``; whether it was (probably) remembered before."""
-        return bool(self.add_many([key])[0])
+        """Remember ``key``; whether it was (probably) remembered before (the row path's one
+        id at a time: the positions of ``_positions`` in plain integers, no array made)."""
+        hashed = hash(key) & 0xFFFFFFFFFFFFFFFF
+        low, high = hashed & 0xFFFFFFFF, (hashed >> 32) | 1
+        seen = True
+        for step in range(4):
+            byte, bit = divmod((low + step * high) % self._size, 8)
+            held = int(self._bits[byte])
+            seen = seen and bool(held & (1 << bit))
+            self._bits[byte] = held | (1 << bit)
+        return seen
 
     def add_many(self, keys: Sequence[str]) -> np.ndarray:
         """Remember each of ``keys``; for each, whether it was (probably) remembered before it:
