@@ -245,9 +245,8 @@ class _Batches:
             at = np.flatnonzero(ok & again)
             compared = {k: [v[i] for i in at.tolist()] for k, v in values.items() if k != "review_status"}
             unchanged[at] = self.context.unchanged("external_id", compared, _KEPT_WHEN_NONE)
-        bloom = self.state.seen
-        for i in np.flatnonzero(fast | unchanged).tolist():
-            bloom.add(id_list[i])  # as the row path's conversion would have
+        kept = np.flatnonzero(fast | unchanged).tolist()
+        self.state.seen.add_many([id_list[i] for i in kept])  # as the row path's conversion would have
         return self.split(table, numbers, fast, unchanged, values, first_number + n)
 
     def first_meetings(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
@@ -260,18 +259,16 @@ class _Batches:
                 single[i] = single[i - 1] = False
         stored = self.context.stored("external_id", [i for i in ids if i])
         new, again = single.copy(), np.zeros(n, dtype=bool)
-        seen, in_batch = self.seen, set()
+        firsts: dict[str, int] = {}
         for i, event_id in enumerate(ids):
-            if not event_id:
-                continue
-            if event_id in in_batch:
-                new[i] = False
-                continue
-            in_batch.add(event_id)
-            if seen.add(event_id):  # met in an earlier batch (or, rarely, the filter says so)
-                new[i] = False
-            elif event_id in stored:
-                again[i], new[i] = single[i], False
+            if event_id:
+                firsts.setdefault(event_id, i)
+        at = np.fromiter(firsts.values(), dtype=np.int64, count=len(firsts))
+        earlier = np.ones(n, dtype=bool)  # a later row of an id met in this batch: not new
+        earlier[at] = self.seen.add_many(list(firsts))  # met in an earlier batch (or, rarely, the filter says so)
+        again[at] = ~earlier[at] & np.fromiter((i in stored for i in firsts), dtype=bool, count=len(firsts))
+        new &= ~earlier & ~again
+        again &= single
         return new, again
 
     def kinds(self, table: pa.Table, values: dict[str, Any]) -> np.ndarray:
@@ -291,8 +288,9 @@ class _Batches:
 
         types = self.mapped("types", pair, kinds_of)
         ok &= np.array([t is not None for t in types], dtype=bool)
-        values["event_type"] = [t[0].value if t else None for t in types]
-        values["sub_event_type"] = [t[1].value if t else None for t in types]
+        text = {t: (t[0].value, t[1].value) for t in set(types) if t}  # a member's text once, not once a row
+        values["event_type"] = [text[t][0] if t else None for t in types]
+        values["sub_event_type"] = [text[t][1] if t else None for t in types]
         for column, meanings in _PRECISION.items():
             codes = self.mapped(column, get(table, column), partial(cell.precision, meanings))
             ok &= np.array([c is not None for c in codes], dtype=bool)
@@ -302,7 +300,8 @@ class _Batches:
         for i, t in enumerate(types):
             if t and t[1] == SubEventType.DISRUPTED_WEAPONS_USE and _IED.search(notes[i].as_py()):
                 category[i] = IncidentCategory.IED_NEUTRALISED
-        values["category"] = [c.value if c is not None else None for c in category]
+        named = {c: c.value for c in set(category) if c is not None}
+        values["category"] = [named[c] if c is not None else None for c in category]
         civilians = self.mapped("civilian_targeting", get(table, "civilian_targeting"), cell.civilians)
         values["civilian_targeting"] = civilians
         against = pc.binary_join_element_wise(get(table, "actor2"), get(table, "assoc_actor_2"), " ")

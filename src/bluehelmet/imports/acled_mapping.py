@@ -24,13 +24,15 @@ earlier import of the same event.
 
 from __future__ import annotations
 
-import hashlib
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
+
+import numpy as np
 
 from bluehelmet.domain.errors import Problem
 from bluehelmet.domain.incidents import EventType, Incident, IncidentCategory, ReviewStatus, SubEventType, Target
@@ -112,22 +114,45 @@ ACLED = Origin("ACLED", ReviewStatus.VERIFIED)
 
 
 class _SeenEvents:
-    """A Bloom filter of event ids: ``bits`` bits (2**24 by default: 2 MB), four hash
-    positions each."""
+    """A Bloom filter of event ids: ``bits`` bits (2**24 by default: 2 MB), four positions
+    each from the id's 64-bit string hash (the process's own: the filter lives for one load
+    in one process). It may say "met" of an id that was not, never "not met" of one that was."""
 
     def __init__(self, bits: int = 1 << 24) -> None:
         self._size = bits
-        self._bits = bytearray(bits // 8)
+        self._bits = np.zeros(bits // 8, dtype=np.uint8)
+
+    def _positions(self, hashes: np.ndarray) -> np.ndarray:
+        """The four bit positions of each hash (double hashing over its two 32-bit halves)."""
+        low, high = hashes & np.uint64(0xFFFFFFFF), (hashes >> np.uint64(32)) | np.uint64(1)
+        steps = np.arange(4, dtype=np.uint64)
+        return (low[:, None] + steps[None, :] * high[:, None]) % np.uint64(self._size)
 
     def add(self, key: str) -> bool:
-        """Remember ``key``; whether it was (probably) remembered before."""
-        digest = hashlib.blake2b(key.encode(), digest_size=16).digest()
+        """Remember ``key``; whether it was (probably) remembered before (the row path's one
+        id at a time: the positions of ``_positions`` in plain integers, no array made)."""
+        hashed = hash(key) & 0xFFFFFFFFFFFFFFFF
+        low, high = hashed & 0xFFFFFFFF, (hashed >> 32) | 1
         seen = True
-        for i in range(0, 16, 4):
-            byte, bit = divmod(int.from_bytes(digest[i : i + 4], "little") % self._size, 8)
-            seen = seen and bool(self._bits[byte] & (1 << bit))
-            self._bits[byte] |= 1 << bit
+        for step in range(4):
+            byte, bit = divmod((low + step * high) % self._size, 8)
+            held = int(self._bits[byte])
+            seen = seen and bool(held & (1 << bit))
+            self._bits[byte] = held | (1 << bit)
         return seen
+
+    def add_many(self, keys: Sequence[str]) -> np.ndarray:
+        """Remember each of ``keys``; for each, whether it was (probably) remembered before it:
+        by an earlier call, or earlier in ``keys`` (the same key twice)."""
+        count = len(keys)
+        hashes = np.fromiter(map(hash, keys), dtype=np.int64, count=count).view(np.uint64)
+        positions = self._positions(hashes)
+        byte, bit = positions >> np.uint64(3), (positions & np.uint64(7)).astype(np.uint8)
+        seen = ((self._bits[byte] >> bit) & 1).all(axis=1)
+        first = np.zeros(count, dtype=bool)
+        first[np.unique(hashes, return_index=True)[1]] = True
+        np.bitwise_or.at(self._bits, byte.ravel(), (np.uint8(1) << bit).ravel())
+        return np.asarray(seen | ~first, dtype=bool)
 
 
 @dataclass

@@ -16,6 +16,7 @@ same rows. Everything is in the load's one transaction: a problem anywhere rolls
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -23,9 +24,10 @@ from datetime import date
 from itertools import repeat
 from typing import Any
 
+import numpy as np
 from sqlalchemy import String, func, select, type_coerce
 
-from bluehelmet.domain.records import Record
+from bluehelmet.domain.records import Record, new_uid
 from bluehelmet.services import records
 from bluehelmet.services.batching import BatchContext
 from bluehelmet.services.database import Database, Transaction
@@ -84,14 +86,13 @@ class ColumnContext:
         """The ``values`` of ``column`` that a record of the kind in this mission already has
         (deleted ones included: the row path would update or refuse them)."""
         table = TABLES[self.cls]
-        found: set[str] = set()
         wanted = sorted(set(values))
-        for start in range(0, len(wanted), 5000):
-            stmt = select(table.c[column]).where(table.c[column].in_(wanted[start : start + 5000]))
-            if self.resolver.mission_id is not None and "mission_id" in table.c:
-                stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
-            found.update(str(v) for v in self.tx.session.scalars(stmt))
-        return found
+        if not wanted:
+            return set()
+        stmt = select(table.c[column]).where(bulk.among(self.tx.session, table.c[column], wanted))
+        if self.resolver.mission_id is not None and "mission_id" in table.c:
+            stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
+        return {str(v) for v in self.tx.session.scalars(stmt).all()}
 
     def unchanged(self, key: str, rows: Mapping[str, list[Any]], kept_when_none: frozenset[str]) -> list[bool]:
         """For each row (fields by name, ``key`` among them, choices as their text), whether the
@@ -106,10 +107,10 @@ class ColumnContext:
         ]
         stored: dict[Any, tuple[Any, ...]] = {}
         wanted = sorted(set(keys))
-        for start in range(0, len(wanted), 5000):
-            stmt = select(*read).where(table.c[key].in_(wanted[start : start + 5000]), table.c.deleted_at.is_(None))
-            if self.resolver.mission_id is not None and "mission_id" in table.c:
-                stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
+        stmt = select(*read).where(bulk.among(self.tx.session, table.c[key], wanted), table.c.deleted_at.is_(None))
+        if self.resolver.mission_id is not None and "mission_id" in table.c:
+            stmt = stmt.where(table.c.mission_id == self.resolver.mission_id)
+        if wanted:
             stored.update((row[at], tuple(row)) for row in self.tx.session.execute(stmt).all())
         kept = [j for j, n in enumerate(names) if n in kept_when_none]
         same = []
@@ -223,7 +224,10 @@ class _Writer:
             given = stamped.get(name) or batch.values.get(name) or self.defaults.get(name)
             if given is None:
                 raise ValueError(f"the reader gave no {name} column")
-            columns[name] = given if isinstance(given, list | Same) else [given() for _ in range(count)]
+            if isinstance(given, list | Same):
+                columns[name] = given
+            else:
+                columns[name] = _new_uids(count) if given is new_uid else [given() for _ in range(count)]
         bulk.write_rows(session, self.table, {c.name: columns[c.name] for c in self.table.columns}, count)
         keys = [name for name in self.fields if name not in STAMPS]
         audit_rows = _rows({k: _audit_column(columns[k], count) for k in keys}, tuple(keys), count)
@@ -232,11 +236,31 @@ class _Writer:
         report.created += count
 
 
+#: Where each of a uid's 32 hex digits goes in its 36 characters (the dashes between).
+_UID_DIGITS = [i for i in range(36) if i not in (8, 13, 18, 23)]
+_HEX = np.frombuffer(b"0123456789abcdef", dtype=np.uint8)
+
+
+def _new_uids(count: int) -> list[str]:
+    """``count`` uids as ``new_uid`` makes them one at a time (random, version 4, RFC 4122
+    variant: ``str(uuid.uuid4())``), made together from one read of the system's randomness."""
+    raw = np.frombuffer(os.urandom(16 * count), dtype=np.uint8).reshape(count, 16).copy()
+    raw[:, 6] = (raw[:, 6] & 0x0F) | 0x40
+    raw[:, 8] = (raw[:, 8] & 0x3F) | 0x80
+    digits = np.empty((count, 32), dtype=np.uint8)
+    digits[:, 0::2], digits[:, 1::2] = _HEX[raw >> 4], _HEX[raw & 0x0F]
+    text = np.full((count, 36), ord("-"), dtype=np.uint8)
+    text[:, _UID_DIGITS] = digits
+    uids: list[str] = text.view("S36").ravel().astype("U36").tolist()
+    return uids
+
+
 def _audit_column(column: list[Any] | Same, count: int) -> list[Any] | Same:
     if isinstance(column, Same):
         return Same(_json(column.value))
-    if any(isinstance(v, date) for v in column[:1]):
-        return [_json(v) for v in column]
+    if any(isinstance(v, date) for v in column[:1]):  # a few thousand days: each written once
+        known: dict[Any, Any] = {}
+        return [known[v] if v in known else known.setdefault(v, _json(v)) for v in column]
     return column
 
 

@@ -196,6 +196,6 @@ def reserve_ids(session: Session, cls: type[Record], count: int) -> list[int]:
     table = TABLES[cls]
     if session.get_bind().dialect.name == "postgresql":
         stmt = text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :count)")
-        return [int(i) for i in session.execute(stmt, {"table": table.name, "count": count}).scalars()]
+        return [int(i) for i in session.execute(stmt, {"table": table.name, "count": count}).scalars().all()]
     largest = int(session.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one())
     return list(range(largest + 1, largest + count + 1))
