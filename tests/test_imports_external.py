@@ -279,6 +279,21 @@ def test_the_acled_command_imports_and_reports(db: Database, mission: str, tmp_p
     assert "row 2, column sub_event_type ('Ambush'): is not an ACLED sub-event type" in result.output
 
 
+def test_a_cell_larger_than_the_columnar_readers_block_is_refused_in_words(
+    db: Database, mission: str, tmp_path: Path
+) -> None:
+    """A 3 MB notes cell (a runaway quote makes one) is more than pyarrow's block: the file is
+    read row by row, which names the row and the field; no traceback, nothing written."""
+    for notes, row in (("x" * 3_000_000, 2), ("é" * 700_000, 2), ("é" * 700_000, 3)):  # 3 MB, 1.4 MB
+        rows = [acled_row("MLI1101"), acled_row("MLI1102")]
+        rows[row - 2]["notes"] = notes
+        huge = write_csv(tmp_path / "huge.csv", rows)
+        result = CliRunner().invoke(cli, ["--db", db.settings.database_url, "import", "acled", str(huge)])
+        assert result.exit_code == 1 and "Traceback" not in result.output, result.output[-500:]
+        assert f"row {row}" in result.output and "characters" in result.output, result.output[:300]
+        assert incidents(db) == {}
+
+
 # ---------------------------------------------------------------- HXL
 
 

@@ -129,15 +129,13 @@ class _Batches:
         self.names = [_ALIASES.get(n.strip().lower(), n.strip().lower()) for n in header]
         self.cache: dict[str, dict[Any, Any]] = {}
 
-    def run(self) -> Iterator[ColumnBatch]:
-        irregular: list[int] = []
-
+    def _open(self, irregular: list[int]) -> Any:
         def invalid(row: Any) -> str:
             irregular.append(1)
             return "skip"
 
         names = [f"c{i}" for i in range(len(self.header))]
-        reader = pacsv.open_csv(
+        return pacsv.open_csv(
             self.path,
             read_options=pacsv.ReadOptions(
                 block_size=1 << 20, use_threads=False, skip_rows=1, column_names=names, encoding="utf8"
@@ -151,6 +149,13 @@ class _Batches:
                 quoted_strings_can_be_null=False,
             ),
         )
+
+    def run(self) -> Iterator[ColumnBatch]:
+        irregular: list[int] = []
+        try:  # pyarrow refuses at once a cell larger than its block (1 MiB): the row path names it
+            reader = self._open(irregular)
+        except pa.ArrowInvalid as error:
+            raise NotColumnar(str(error)) from None
         number = 1  # the header's row
         held: pa.Table | None = None
         pending: list[pa.RecordBatch] = []
