@@ -16,7 +16,8 @@ from bluehelmet.domain.incidents import Incident
 from bluehelmet.domain.records import Record
 from bluehelmet.storage import migrate
 from bluehelmet.storage.database import analyse, begun, make_engine, make_sessionmaker
-from bluehelmet.storage.rollups import ROLLUPS, Deltas, apply_deltas, location_sector
+from bluehelmet.storage.rollup_writes import apply_deltas
+from bluehelmet.storage.rollups import ROLLUPS, Deltas, location_sector
 from bluehelmet.storage.tables import TABLES, audit_table
 
 __all__ = ["Database", "SchemaStatus", "Transaction"]
