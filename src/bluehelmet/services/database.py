@@ -137,6 +137,19 @@ class Database:
         finally:
             session.close()
 
+    @contextmanager
+    def single_read(self) -> Iterator[Session]:
+        """A session for one statement that reads, outside any transaction (autocommit): one
+        statement sees one state of the data by itself, and on PostgreSQL no BEGIN and COMMIT
+        go to the server and back around it (every request that carries a token reads its
+        holder so). Not for writes, nor for two reads that must agree."""
+        try:
+            reading = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with reading as connection, Session(bind=connection) as session:
+                yield session
+        except DBAPIError as error:
+            raise DatabaseUnavailable(f"database error at {self.url}: {_describe(error)}") from None
+
     def _has_schema(self) -> bool:
         try:
             return migrate.current_revision(self.engine) is not None
