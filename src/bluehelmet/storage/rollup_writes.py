@@ -99,22 +99,52 @@ def _all_upserts() -> Executable:
     return select(literal_column("1")).add_cte(*parts)  # no parameter: a constant
 
 
+#: Up to this many rows a rollup, its values are sent one parameter each (a creation touches
+#: one key a rollup, a change two): the driver adapts a plain value for less than a list.
+_FEW = 2
+
+
 def _upsert_all(session: Session, changed: list[tuple[Rollup, list[tuple[RollupKey, list[int]]]]]) -> None:
-    touched = {rollup.name: rows for rollup, rows in changed}
-    params: dict[str, list[Any]] = {}
-    for rollup in ROLLUPS:
-        rows = touched.get(rollup.name, [])
-        keys = rollup.key_columns
-        for i, column in enumerate(keys):
-            params[_parameter(rollup, column)] = [key[i] for key, _ in rows]
-        for i, column in enumerate(MEASURES):
-            params[_parameter(rollup, column)] = [values[i] for _, values in rows]
-    sql, order = _driver_sql(session.get_bind().dialect)
-    assert order is None  # psycopg takes named parameters
+    dialect = session.get_bind().dialect
+    params: dict[str, Any] = {}
+    if all(len(rows) <= _FEW for _, rows in changed):
+        shape = tuple((rollup, len(rows)) for rollup, rows in changed)
+        for rollup, rows in changed:
+            for n, (key, values) in enumerate(rows):
+                for column, value in zip((*rollup.key_columns, *MEASURES), (*key, *values), strict=True):
+                    params[f"{_parameter(rollup, column)}_{n}"] = value
+        sql = _driver_sql(dialect, _few_upserts(shape))
+    else:
+        touched = {rollup.name: rows for rollup, rows in changed}
+        for rollup in ROLLUPS:
+            rows = touched.get(rollup.name, [])
+            for i, column in enumerate(rollup.key_columns):
+                params[_parameter(rollup, column)] = [key[i] for key, _ in rows]
+            for i, column in enumerate(MEASURES):
+                params[_parameter(rollup, column)] = [values[i] for _, values in rows]
+        sql = _driver_sql(dialect, _all_upserts())
     session.connection().exec_driver_sql(sql, params)
 
 
-@cache
-def _driver_sql(dialect: Any) -> tuple[str, tuple[str, ...] | None]:
-    compiled = _all_upserts().compile(dialect=dialect)  # type: ignore[attr-defined]
-    return compiled.string, (tuple(compiled.positiontup or ()) if compiled.positional else None)
+@lru_cache(maxsize=64)
+def _few_upserts(shape: tuple[tuple[Rollup, int], ...]) -> Executable:
+    """One statement upserting ``n`` rows into each rollup of ``shape``, a ``WITH`` part a
+    rollup, each value a parameter of its own (``<rollup>__<column>_<row>``)."""
+    parts = []
+    for rollup, count in shape:
+        columns = (*rollup.key_columns, *MEASURES)
+        rows = [{c: bindparam(f"{_parameter(rollup, c)}_{n}", type_=rollup.table.c[c].type) for c in columns}
+                for n in range(count)]  # fmt: skip
+        insert = postgresql.insert(rollup.table).values(rows)
+        adding = {name: rollup.table.c[name] + insert.excluded[name] for name in MEASURES}
+        upsert = insert.on_conflict_do_update(index_elements=list(rollup.key_columns), set_=adding)
+        parts.append(upsert.cte(f"add_{rollup.name}"))
+    return select(literal_column("1")).add_cte(*parts)  # no parameter: a constant
+
+
+@lru_cache(maxsize=128)
+def _driver_sql(dialect: Any, stmt: Executable) -> str:
+    compiled = stmt.compile(dialect=dialect)  # type: ignore[attr-defined]
+    if compiled.positional:
+        raise NotImplementedError("the rollups' single statement is written for named parameters (psycopg)")
+    return str(compiled.string)
