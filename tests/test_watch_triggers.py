@@ -5,9 +5,11 @@ logged and the write kept."""
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import json
 import logging
+import threading
 from collections.abc import Iterator
 from datetime import date, timedelta
 from pathlib import Path
@@ -87,10 +89,10 @@ def test_a_failing_evaluation_is_logged_and_the_write_kept(
 ) -> None:  # fmt: skip
     client, world, headers = api
 
-    def broken(*args: Any) -> list[watch.Raised]:
+    def broken(*args: Any) -> watch.Pending | None:
         raise RuntimeError("the rules broke")
 
-    monkeypatch.setattr(watch, "_evaluate", broken)
+    monkeypatch.setattr(watch, "_found", broken)
     with caplog.at_level(logging.WARNING, logger="bluehelmet.services.watch"):
         made = client.post("/api/records/incident", json=_ied(world, _today(db)), headers=headers)
         assert made.status_code == 201, made.text
@@ -105,6 +107,41 @@ def test_a_failing_evaluation_is_logged_and_the_write_kept(
     assert _alerts(db) == []
     monkeypatch.undo()
     assert len(watch.run(db, "tester")) == 1  # left for the next run, which raises it
+
+
+def test_the_next_write_does_not_wait_for_the_rules_read_after_a_write(
+    db: Database, api: tuple[TestClient, World, dict[str, str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rules evaluated after a write read the mission beside the writes, not in the writers'
+    turn: while they read, another write runs in its turn to its commit (were the reading in
+    the writers' turn, that write would wait for it, and here time out); what they found is
+    raised after, in a turn of its own."""
+    client, world, headers = api
+    writers = client.app.state.writers
+    reading = watch._found
+    seen: list[tuple[tuple[int, str], tuple[int, str], int]] = []
+
+    def another_write() -> tuple[tuple[int, str], int]:
+        with db.transaction("other") as tx:
+            other = records.create(tx, Incident, _ied(world, _today(db) - timedelta(days=60), external_id="OTHER"))
+        return (threading.get_ident(), threading.current_thread().name), other.id or 0
+
+    def read_while_another_writes(*args: Any) -> watch.Pending | None:
+        writer, other_id = asyncio.run(asyncio.wait_for(writers.run(another_write), 20))
+        seen.append(((threading.get_ident(), threading.current_thread().name), writer, other_id))
+        return reading(*args)
+
+    monkeypatch.setattr(watch, "_found", read_while_another_writes)
+    made = client.post("/api/records/incident", json=_ied(world, _today(db)), headers=headers)
+    assert made.status_code == 201, made.text
+    ((reader, writer, other_id),) = seen  # the rules were read once, and the other write ran meanwhile
+    assert reader[0] != writer[0] and not reader[1].startswith("bluehelmet-writer")  # SQLite's writers' thread
+    with db.transaction("tester") as tx:
+        assert records.get(tx, Incident, other_id).id == other_id  # committed while the rules read
+    (alert,) = _alerts(db)  # and the alert the reading found is raised, once
+    assert alert.records[0] == ["Incident", made.json()["id"]]
+    monkeypatch.undo()
+    assert watch.run(db, "tester") == []
 
 
 def _csv(path: Path, world: World, days: list[date]) -> Path:
@@ -125,13 +162,13 @@ def test_an_import_raises_its_alerts_with_one_evaluation(
     world = _world(db)
     today = _today(db)
     calls: list[str] = []
-    evaluate = watch._evaluate
+    evaluate = watch._found  # the evaluation's reading of the mission
 
-    def counted(*args: Any) -> list[watch.Raised]:
+    def counted(*args: Any) -> watch.Pending | None:
         calls.append("evaluated")
         return evaluate(*args)
 
-    monkeypatch.setattr(watch, "_evaluate", counted)
+    monkeypatch.setattr(watch, "_found", counted)
     runner = CliRunner()
     base = ["--db", db.settings.database_url]
     days = [today - timedelta(days=d) for d in (0, 1, 2, 40, 41)]

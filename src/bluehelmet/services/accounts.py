@@ -234,8 +234,8 @@ def issue_token(db: Database, actor: str, name: str, label: str = "script") -> s
 def principal_for_token(db: Database, token: str) -> Principal | None:
     if not token.startswith("bh_"):
         return None
-    with db.transaction("token") as tx:
-        found = store.find_token(tx.session, _digest(token))
+    with db.single_read() as session:  # one statement: no transaction around it
+        found = store.find_token(session, _digest(token))
     if found is None:
         return None
     name, role, grants = found

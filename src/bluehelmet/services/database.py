@@ -16,7 +16,8 @@ from bluehelmet.domain.incidents import Incident
 from bluehelmet.domain.records import Record
 from bluehelmet.storage import migrate
 from bluehelmet.storage.database import analyse, begun, make_engine, make_sessionmaker
-from bluehelmet.storage.rollups import ROLLUPS, Deltas, apply_deltas, location_sector
+from bluehelmet.storage.rollup_writes import apply_deltas
+from bluehelmet.storage.rollups import ROLLUPS, Deltas, location_sector
 from bluehelmet.storage.tables import TABLES, audit_table
 
 __all__ = ["Database", "SchemaStatus", "Transaction"]
@@ -135,6 +136,19 @@ class Database:
             raise DatabaseUnavailable(f"database error at {self.url}: {_describe(error)}{hint}") from None
         finally:
             session.close()
+
+    @contextmanager
+    def single_read(self) -> Iterator[Session]:
+        """A session for one statement that reads, outside any transaction (autocommit): one
+        statement sees one state of the data by itself, and on PostgreSQL no BEGIN and COMMIT
+        go to the server and back around it (every request that carries a token reads its
+        holder so). Not for writes, nor for two reads that must agree."""
+        try:
+            reading = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            with reading as connection, Session(bind=connection) as session:
+                yield session
+        except DBAPIError as error:
+            raise DatabaseUnavailable(f"database error at {self.url}: {_describe(error)}") from None
 
     def _has_schema(self) -> bool:
         try:

@@ -30,11 +30,12 @@ from bluehelmet.services import alert_outbox, records
 from bluehelmet.services.access import allowed
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.services.loading import find_mission
-from bluehelmet.services.watch_findings import MissionFacts, findings
+from bluehelmet.services.watch_findings import Finding, MissionFacts, findings
 from bluehelmet.storage import repository
 
 __all__ = [
     "RULES_READING",
+    "Pending",
     "Raised",
     "acknowledge",
     "after_change",
@@ -43,8 +44,12 @@ __all__ = [
     "after_incident_needed",
     "alerts_for",
     "create_rule",
+    "found_after_changes",
+    "found_after_incident",
     "list_rules",
     "may_read",
+    "missions_to_evaluate",
+    "raise_pending",
     "receives",
     "rules_for",
     "run",
@@ -82,36 +87,75 @@ def _missions(tx: Transaction, mission: str | None) -> list[Mission]:
     return [m for m in records.list_records(tx, Mission) if isinstance(m, Mission)]
 
 
+@dataclass(frozen=True)
+class Pending:
+    """The causes the rules of one mission found on a day and that were not raised when they
+    were read: ``raise_pending`` raises them, in a transaction that writes (each found again
+    there is left out, so a cause is still raised once)."""
+
+    mission_id: int
+    on: date
+    found: tuple[tuple[int, Finding], ...]  # (the rule's id, what it found), in the rules' order
+
+
+def _found(tx: Transaction, m: Mission, rules: list[AlertRule], on: date) -> Pending | None:
+    """What ``rules`` of mission ``m`` find on ``on`` that was not raised before; reads only."""
+    if not rules:
+        return None
+    facts = MissionFacts.load(tx, m.id or 0)
+    out: list[tuple[int, Finding]] = []
+    for rule in sorted(rules, key=lambda r: r.id or 0):
+        seen = _raised_keys(tx, rule.id or 0)
+        for found in findings(facts, rule, on):
+            if found.key not in seen:
+                seen.add(found.key)
+                out.append((rule.id or 0, found))
+    return Pending(m.id or 0, on, tuple(out)) if out else None
+
+
+def _raised_keys(tx: Transaction, rule_id: int) -> set[str]:
+    return {a.key for a in repository.find(tx.session, Alert, {"rule_id": rule_id}) if isinstance(a, Alert)}
+
+
+def _raise(tx: Transaction, pending: Pending) -> list[Raised]:
+    """Raise the alerts of ``pending`` (with their deliveries), but those raised since it was
+    read and those of a rule since disabled or deleted."""
+    raised: list[Raised] = []
+    rules: dict[int, tuple[AlertRule, set[str]] | None] = {}
+    for rule_id, found in pending.found:
+        if rule_id not in rules:
+            rule = repository.get(tx.session, AlertRule, rule_id)
+            live = isinstance(rule, AlertRule) and rule.enabled and not rule.is_deleted
+            rules[rule_id] = (rule, _raised_keys(tx, rule_id)) if isinstance(rule, AlertRule) and live else None
+        known = rules[rule_id]
+        if known is None or found.key in known[1]:
+            continue
+        rule, seen = known
+        seen.add(found.key)
+        values = {
+            "mission_id": pending.mission_id,
+            "sector_id": found.sector_id,
+            "rule_id": rule_id,
+            "kind": str(rule.kind),
+            "severity": str(rule.severity),
+            "key": found.key,
+            "message": found.message,
+            "records": [list(r) for r in found.records],
+            "raised_on": pending.on.isoformat(),
+            "latitude": found.latitude,
+            "longitude": found.longitude,
+        }
+        alert = records.create(tx, Alert, values)
+        assert isinstance(alert, Alert) and alert.id is not None
+        alert_outbox.enqueue(tx, rule, alert)
+        raised.append(Raised(alert.id, rule.name, str(rule.kind), str(rule.severity), alert.records, alert.message))
+    return raised
+
+
 def _evaluate(tx: Transaction, m: Mission, rules: list[AlertRule], on: date) -> list[Raised]:
     """Raise the alerts ``rules`` of mission ``m`` find on ``on`` that were not raised before."""
-    raised: list[Raised] = []
-    if not rules:
-        return raised
-    facts = MissionFacts.load(tx, m.id or 0)
-    for rule in sorted(rules, key=lambda r: r.id or 0):
-        seen = {a.key for a in repository.find(tx.session, Alert, {"rule_id": rule.id}) if isinstance(a, Alert)}
-        for found in findings(facts, rule, on):
-            if found.key in seen:
-                continue
-            seen.add(found.key)
-            values = {
-                "mission_id": m.id,
-                "sector_id": found.sector_id,
-                "rule_id": rule.id,
-                "kind": str(rule.kind),
-                "severity": str(rule.severity),
-                "key": found.key,
-                "message": found.message,
-                "records": [list(r) for r in found.records],
-                "raised_on": on.isoformat(),
-                "latitude": found.latitude,
-                "longitude": found.longitude,
-            }
-            alert = records.create(tx, Alert, values)
-            assert isinstance(alert, Alert) and alert.id is not None
-            alert_outbox.enqueue(tx, rule, alert)
-            raised.append(Raised(alert.id, rule.name, str(rule.kind), str(rule.severity), alert.records, alert.message))
-    return raised
+    pending = _found(tx, m, rules, on)
+    return [] if pending is None else _raise(tx, pending)
 
 
 def run_in(tx: Transaction, on: date, mission: str | None = None) -> list[Raised]:
@@ -161,29 +205,47 @@ def _rules_of(tx: Transaction, mission_id: int | None, kinds: frozenset[AlertKin
 def after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
     """After an incident is written: evaluate, today, the rules it can make fire (surge,
     proximity, near-repeat) of its mission, when it falls inside one of their windows (an
-    incident of long ago can make none fire, and costs nothing). In a transaction of its own,
-    after the incident's committed: the incident is kept whatever the rules find, and a failure
-    here (another writer raising the same alert at the same time, a database gone) is logged
-    and left for the next run."""
+    incident of long ago can make none fire, and costs nothing). After the incident's
+    committed, in transactions of their own: the incident is kept whatever the rules find, and
+    a failure here (a database gone) is logged and left for the next run. ``found_after_incident``
+    then ``raise_pending`` are the same in two steps."""
+    return raise_pending(db, actor, found_after_incident(db, actor, incident_id))
+
+
+def found_after_incident(db: Database, actor: str, incident_id: int) -> list[Pending]:
+    """The reading half of :func:`after_incident`: what its rules find, in a transaction that
+    writes nothing (so a door runs it beside the writes, not in their turn)."""
     try:
-        return _after_incident(db, actor, incident_id)
+        with db.transaction(actor) as tx:
+            incident = records.get(tx, Incident, incident_id)
+            assert isinstance(incident, Incident)
+            rules = _rules_of(tx, incident.mission_id, _INCIDENT_KINDS)
+            today = tx.today
+            if not any(0 <= (today - incident.event_date).days < r.period_days for r in rules):
+                return []
+            mission = records.get(tx, Mission, incident.mission_id)
+            assert isinstance(mission, Mission)
+            pending = _found(tx, mission, rules, today)
+            return [] if pending is None else [pending]
     except Exception:
         _log.warning("watch: the rules after incident #%s were not evaluated (left for the next run)", incident_id,
                      exc_info=True)  # fmt: skip
         return []
 
 
-def _after_incident(db: Database, actor: str, incident_id: int) -> list[Raised]:
-    with db.transaction(actor) as tx:
-        incident = records.get(tx, Incident, incident_id)
-        assert isinstance(incident, Incident)
-        rules = _rules_of(tx, incident.mission_id, _INCIDENT_KINDS)
-        today = tx.today
-        if not any(0 <= (today - incident.event_date).days < r.period_days for r in rules):
-            return []
-        mission = records.get(tx, Mission, incident.mission_id)
-        assert isinstance(mission, Mission)
-        return _evaluate(tx, mission, rules, today)
+def raise_pending(db: Database, actor: str, pending: Iterable[Pending]) -> list[Raised]:
+    """The writing half of :func:`after_incident` and :func:`after_changes`: raise what their
+    reading found (nothing written when it found nothing). A failure (another writer raising
+    the same alert at the same time, a database gone) is logged and left for the next run."""
+    found = [p for p in pending if p.found]
+    if not found:
+        return []
+    try:
+        with db.transaction(actor) as tx:
+            return [alert for p in found for alert in _raise(tx, p)]
+    except Exception:
+        _log.warning("watch: the alerts found after a write were not raised (left for the next run)", exc_info=True)
+        return []
 
 
 def after_incident_needed(tx: Transaction, incident: Incident) -> bool:
@@ -191,10 +253,25 @@ def after_incident_needed(tx: Transaction, incident: Incident) -> bool:
     the window of an enabled rule of its mission that an incident can make fire. Asked inside the
     write's own transaction, of a few columns of the rules, so that writing an incident of long
     ago costs neither the evaluation nor its transaction."""
-    days = (tx.today - incident.event_date).days
-    windows = repository.live_values(tx.session, AlertRule, ("kind", "period_days"),
-                                     {"mission_id": incident.mission_id, "enabled": True})  # fmt: skip
-    return any(kind in _INCIDENT_KINDS and 0 <= days < period for kind, period in windows)
+    return bool(missions_to_evaluate(tx, [incident]))
+
+
+def missions_to_evaluate(tx: Transaction, incidents: Iterable[Incident]) -> set[int]:
+    """The missions whose incident rules (surge, proximity, near-repeat) any of ``incidents``
+    could make fire today (:func:`after_incident_needed` for many, the rules read once a
+    mission): a bulk of incidents of long ago costs no evaluation."""
+    days: dict[int, set[int]] = {}
+    today = tx.today
+    for incident in incidents:
+        days.setdefault(incident.mission_id, set()).add((today - incident.event_date).days)
+    wanted = set()
+    for mission_id, ages in days.items():
+        windows = repository.live_values(tx.session, AlertRule, ("kind", "period_days"),
+                                         {"mission_id": mission_id, "enabled": True})  # fmt: skip
+        periods = [period for kind, period in windows if kind in _INCIDENT_KINDS]
+        if any(0 <= age < period for age in ages for period in periods):
+            wanted.add(mission_id)
+    return wanted
 
 
 def after_change(db: Database, actor: str, kind: str, mission_id: int | None = None) -> list[Raised]:
@@ -209,24 +286,29 @@ def after_change(db: Database, actor: str, kind: str, mission_id: int | None = N
 
 def after_changes(db: Database, actor: str, written: Iterable[str], mission_id: int | None = None) -> list[Raised]:
     """``after_change`` for records of several kinds written together (a node's sync): the rules
-    that read any of them, each evaluated once."""
+    that read any of them, each evaluated once (``found_after_changes`` then ``raise_pending``)."""
+    return raise_pending(db, actor, found_after_changes(db, actor, written, mission_id))
+
+
+def found_after_changes(
+    db: Database, actor: str, written: Iterable[str], mission_id: int | None = None
+) -> list[Pending]:
+    """The reading half of :func:`after_changes`, in a transaction that writes nothing."""
+    written = tuple(written)
     kinds = frozenset().union(*(RULES_READING.get(k, frozenset()) for k in written))
-    kind = ", ".join(sorted(written))
     if not kinds:
         return []
     try:
         with db.transaction(actor) as tx:
-            raised: list[Raised] = []
             found = (
                 [records.get(tx, Mission, mission_id)] if mission_id is not None else records.list_records(tx, Mission)
             )
             missions = [m for m in found if isinstance(m, Mission)]
-            for m in missions:
-                raised += _evaluate(tx, m, _rules_of(tx, m.id, kinds), tx.today)
-            return raised
+            pending = [_found(tx, m, _rules_of(tx, m.id, kinds), tx.today) for m in missions]
+            return [p for p in pending if p is not None]
     except Exception:
-        _log.warning("watch: the rules after a change of %s were not evaluated (left for the next run)", kind,
-                     exc_info=True)  # fmt: skip
+        _log.warning("watch: the rules after a change of %s were not evaluated (left for the next run)",
+                     ", ".join(sorted(written)), exc_info=True)  # fmt: skip
         return []
 
 

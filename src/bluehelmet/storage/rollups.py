@@ -47,7 +47,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from functools import cache, lru_cache, partial
+from functools import cache, partial
 from operator import itemgetter
 from typing import Any
 
@@ -59,16 +59,13 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
-    bindparam,
     case,
     delete,
     func,
     insert,
-    literal_column,
     select,
     type_coerce,
 )
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Select
 from sqlalchemy.sql.elements import ColumnElement
@@ -77,7 +74,6 @@ from sqlalchemy.types import TypeEngine
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import TALLIED, period_text, tallied_sums
-from bluehelmet.storage.database import execute_many
 from bluehelmet.storage.tables import TABLES, metadata
 
 __all__ = [
@@ -93,7 +89,6 @@ __all__ = [
     "Rollup",
     "RollupKey",
     "add_delta",
-    "apply_deltas",
     "cell_of",
     "cell_text",
     "contribution",
@@ -386,49 +381,6 @@ def add_delta(deltas: Deltas, counted: Contribution | None, sign: int) -> None:
             row = deltas[key] = [0] * len(MEASURES)
         for i, value in enumerate(measures):
             row[i] += sign * value
-
-
-def _upsert(session: Session, table: Table, key_columns: tuple[str, ...]) -> Any:
-    """INSERT ... ON CONFLICT (key) DO UPDATE adding the new values to the stored ones."""
-    return _built_upsert(session.get_bind().dialect.name, table, key_columns)
-
-
-# Built once per rollup: constructing the statement (its ``excluded`` columns above all) cost
-# more than executing it, on every commit. A built statement is immutable and shared by threads.
-@lru_cache(maxsize=32)
-def _built_upsert(dialect: str, table: Table, key_columns: tuple[str, ...]) -> Any:
-    if dialect not in ("sqlite", "postgresql"):
-        raise NotImplementedError(f"the incident rollup has no upsert for {dialect}")
-    stmt = (sqlite.insert if dialect == "sqlite" else postgresql.insert)(table)
-    adding = {name: table.c[name] + stmt.excluded[name] for name in MEASURES}
-    return stmt.on_conflict_do_update(index_elements=list(key_columns), set_=adding)
-
-
-@lru_cache(maxsize=32)
-def _emptied_rows(table: Table, key_columns: tuple[str, ...]) -> Any:
-    """DELETE the rows of the keys bound as ``k_<column>`` that are left without events."""
-    where = [table.c[name] == bindparam(f"k_{name}") for name in key_columns]
-    return delete(table).where(*where, table.c.events <= literal_column("0"))  # no parameter: a constant
-
-
-def apply_deltas(session: Session, deltas: Deltas) -> None:
-    """Write pending deltas, one upsert per touched key in one batch a rollup, and remove the
-    rows they leave without events. Apply a batch once, then clear it."""
-    by_rollup: dict[str, list[tuple[RollupKey, list[int]]]] = {}
-    for key, values in deltas.items():
-        if any(values):
-            by_rollup.setdefault(key[0], []).append((key[1:], values))
-    for rollup in ROLLUPS:
-        # In key order, so that concurrent writers lock the rows they share in the same order.
-        changed = sorted(by_rollup.get(rollup.name, ()))
-        if not changed:
-            continue
-        columns, table = rollup.key_columns, rollup.table
-        upsert = _upsert(session, table, columns)
-        execute_many(session, upsert, (*columns, *MEASURES), [(*key, *values) for key, values in changed])
-        emptied = [key for key, values in changed if values[0] < 0]
-        if emptied:
-            execute_many(session, _emptied_rows(table, columns), tuple(f"k_{n}" for n in columns), emptied)
 
 
 def cell_text(session: Session, grain: str) -> ColumnElement[Any]:

@@ -95,7 +95,8 @@ class AfterWrites:
     a mission): a write whose key is already waiting adds nothing but its record (the latest is
     kept), since the evaluation that waits runs after its commit and reads it. Under a stream of
     writes the rules of a mission are evaluated as often as one evaluation takes, not once per
-    write; each still runs after the writes it covers, in the writers' turn."""
+    write; each still runs after the writes it covers (it reads beside the writes, and raises
+    what it found in the writers' turn)."""
 
     _pending: dict[tuple[str, int | None], Any] = field(default_factory=dict, repr=False)
     _lock: Lock = field(default_factory=Lock, repr=False)
