@@ -38,38 +38,6 @@ BACKENDS = [
 ]
 
 
-#: The test files that take longest (scripts/test lists the slowest tests at the end of a run),
-#: roughly longest first, then the browser tests (each starts chromium), run before all the
-#: others. Under `--dist loadfile` each of the two processes takes the next file when it is
-#: nearly done with its own: with these last (xdist's own order puts a file of one or two tests
-#: at the end) one process was left finishing a minute of README or web schema while the other
-#: had nothing to do. First, they run beside each other and the short files fill in at the end.
-SLOW_FIRST = (
-    "test_web_schema.py",
-    "test_readme.py",
-    "test_scale.py",
-    "test_import_columns.py",
-    "test_web_browser.py",
-    "test_planning_browser.py",
-    "test_page_actions.py",
-    "test_intake_browser.py",
-    "test_map_browser.py",
-    "test_search_browser.py",
-    "test_watch_browser.py",
-    "test_daily_browser.py",
-    "test_drafts_browser.py",
-    "test_missions_browser.py",
-    "test_sync_browser.py",
-)
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The files of ``SLOW_FIRST`` first, in its order; every file's own tests keep their order,
-    and the other files theirs (scripts/test turns xdist's reordering off to keep this one)."""
-    rank = {name: place for place, name in enumerate(SLOW_FIRST)}
-    items.sort(key=lambda item: rank.get(item.path.name, len(rank)))
-
-
 def require_shared_data(path: Path) -> None:
     """Skip a test that reads the project's shared source data when it is not beside the clone
     (a laptop); under CI=true, where it always is, its absence is a failure, not a skip."""
