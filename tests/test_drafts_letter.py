@@ -7,7 +7,6 @@ the record text the French letter leaves out untranslated."""
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -21,7 +20,6 @@ from sqlalchemy.engine import make_url
 
 from bluehelmet.cli import cli
 from bluehelmet.config import Settings
-from bluehelmet.reference.loader import load_reference
 from bluehelmet.reporting.annex import untranslated
 from bluehelmet.reporting.build import build_letter
 from bluehelmet.reporting.drafts import all_figures
@@ -29,7 +27,7 @@ from bluehelmet.reporting.wording import Wording
 from bluehelmet.services import accounts, records
 from bluehelmet.services.database import Database
 from bluehelmet.web.app import create_app
-from tests.conftest import BACKENDS, POSTGRES_URL
+from tests.conftest import BACKENDS, POSTGRES_URL, copy_of
 from tests.test_web_pages import PASSWORD, csrf_of
 
 FROM, TO = "2021-01-01", "2021-05-31"
@@ -41,25 +39,27 @@ CLOSING = (
 
 @pytest.fixture(scope="module", params=BACKENDS)
 def mission(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    """The reference mission loaded once per backend for this module, in a database of its own
-    that the tests may write drafts to (each test its own draft names)."""
+    """The reference mission once per backend for this module, in a database of its own that
+    the tests may write drafts to (each test its own draft names): a copy of the one the test
+    process has loaded (conftest), where loading it again took seconds on each backend."""
     if request.param == "sqlite":
-        path = tmp_path_factory.mktemp("drafts_letter") / "minusma.db"
-        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path = copy_of(
+            request.getfixturevalue("reference_file"), tmp_path_factory.mktemp("drafts_letter") / "minusma.db"
+        )
         url = f"sqlite:///{path}"
         dropped = ""
     else:
+        # A copy of the process's reference database (loaded once by conftest), not a new load.
+        template = request.getfixturevalue("reference_postgres_template")
         base = make_url(request.getfixturevalue("postgres_url"))
         dropped = f"{base.database}_drafts_letter"
         admin = create_engine(make_url(POSTGRES_URL), isolation_level="AUTOCOMMIT")
         with admin.connect() as conn:
-            conn.execute(text(f'CREATE DATABASE "{dropped}"'))
+            conn.execute(text(f'CREATE DATABASE "{dropped}" TEMPLATE "{template}"'))
         admin.dispose()
         url = base.set(database=dropped).render_as_string(hide_password=False)
     database = Database(Settings(database_url=url))
     try:
-        database.init_schema()
-        load_reference(database, "tester")
         yield database
     finally:
         database.close()
