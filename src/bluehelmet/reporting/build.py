@@ -38,6 +38,12 @@ STYLES = ("letter", "report")
 MAP_RESOLUTION = 5
 
 
+#: The years a letter's period may cover: from 1948, when UNTSO, the first peacekeeping mission,
+#: began, to 2199. Outside them a period is a slip of the keyboard (0001-10-01), and the
+#: comparisons with a year earlier and the look-backs would fall off the calendar.
+EARLIEST, LATEST = date(1948, 1, 1), date(2199, 12, 31)
+
+
 def _map(scope: Scope) -> Chart:
     counts = hotspots.hexagons(
         scope.db, scope.filter(scope.date_from, scope.date_to), MAP_RESOLUTION, mission=scope.mission_name
@@ -106,6 +112,11 @@ def build_letter(
     report (numbered paragraphs). ``dated`` defaults to the day after the period."""
     if date_to < date_from:
         raise BluehelmetError(f"--to {date_to} is before --from {date_from}")
+    if date_from < EARLIEST or date_to > LATEST:
+        raise BluehelmetError(
+            f"the period {date_from} to {date_to} is outside the years a letter reports on "
+            f"({EARLIEST.year}, when the first peacekeeping mission began, to {LATEST.year})"
+        )
     if style not in STYLES:
         raise BluehelmetError(f"--style {style!r} is not one of: {', '.join(STYLES)}")
     scope = Scope.open(db, date_from, date_to, mission, name_units=name_units, include_drafts=include_drafts)

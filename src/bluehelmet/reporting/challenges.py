@@ -116,11 +116,6 @@ def _verified_months(scope: Scope) -> tuple[date, date] | None:
     return (scope.date_from, last) if last >= scope.date_from else None
 
 
-def _year_earlier(day: date) -> date:
-    """The same day a year earlier (28 February for 29 February), as the comparison has it."""
-    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
-
-
 def _casualties(scope: Scope) -> list[Sentence]:
     window = _verified_months(scope)
     if window is None:
@@ -130,7 +125,7 @@ def _casualties(scope: Scope) -> list[Sentence]:
     change = stats.compare_with_previous_year(scope.db, flt, "civilian_casualties", mission=scope.mission_name)
     if change.change_percent is None or not (change.current or change.previous):
         return []
-    then = scope.filter(_year_earlier(window[0]), _year_earlier(window[1]), where)
+    then = scope.filter(stats.year_earlier(window[0]), stats.year_earlier(window[1]), where)
     method = N_(
         "Civilians killed and injured in explosive incidents (event type Explosions/Remote violence) from "
         "{date_from} to {date_to}: summed, each event once."

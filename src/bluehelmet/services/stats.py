@@ -61,6 +61,7 @@ __all__ = [
     "plain_filter",
     "split_period",
     "weekly_rate",
+    "year_earlier",
 ]
 
 
@@ -410,11 +411,11 @@ def _unknown(tally: Tally, measure: str) -> int:
     return tally.sums[f"{measure}_unknown"]
 
 
-def _year_earlier(day: date) -> date:
-    try:
-        return day.replace(year=day.year - 1)
-    except ValueError:  # 29 February
-        return day.replace(year=day.year - 1, day=28)
+def year_earlier(day: date) -> date:
+    """The same day a year earlier (28 February for 29 February), as the comparison has it."""
+    if day.year == 1:
+        raise BluehelmetError(f"{day} has no year before it to compare with")
+    return day.replace(year=day.year - 1, day=28) if (day.month, day.day) == (2, 29) else day.replace(year=day.year - 1)
 
 
 def compare_with_previous_year(
@@ -424,7 +425,7 @@ def compare_with_previous_year(
     against the same dates a year earlier; the letter's "34 per cent fewer" is -34."""
     if flt.date_from is None or flt.date_to is None:
         raise BluehelmetError("a comparison needs --from and --to")
-    earlier = flt.with_period(_year_earlier(flt.date_from), _year_earlier(flt.date_to))
+    earlier = flt.with_period(year_earlier(flt.date_from), year_earlier(flt.date_to))
     with db.transaction(actor) as tx:
         mission_id = find_mission(tx, mission).id or 0
         now, then = _total(tx, mission_id, flt), _total(tx, mission_id, earlier)
