@@ -4,7 +4,6 @@ every answer must be one the schema declares (status, content type, body)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 
 import pytest
@@ -36,7 +35,6 @@ def world(db: Database) -> Iterator[World]:
 def test_every_operation_answers_as_its_schema_says(world: World) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", world.client.app)
     headers = world.headers("admin")
-    started = time.monotonic()
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) > 300
 
@@ -51,4 +49,3 @@ def test_every_operation_answers_as_its_schema_says(world: World) -> None:
             case.call_and_validate(headers=headers, checks=CHECKS)
 
         answers_as_declared()
-    assert time.monotonic() - started < 60
