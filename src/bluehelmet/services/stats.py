@@ -61,7 +61,6 @@ __all__ = [
     "plain_filter",
     "split_period",
     "weekly_rate",
-    "year_earlier",
 ]
 
 
