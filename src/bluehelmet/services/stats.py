@@ -61,11 +61,11 @@ __all__ = [
     "plain_filter",
     "split_period",
     "weekly_rate",
+    "year_earlier",
 ]
 
 
-#: The date keys a rollup's cells make up: days make every period, weeks and months only
-#: themselves, an all-time rollup none.
+#: The date keys a rollup's cells make up: days make every period, weeks and months only themselves.
 _DATES_OF_GRAIN = {
     "day": DATE_KEYS,
     "week": frozenset({GroupKey.WEEK}),
