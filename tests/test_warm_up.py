@@ -14,7 +14,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
-from bluehelmet.services import accounts, answer_cache, records
+from bluehelmet.services import accounts, answer_cache, quality, records
 from bluehelmet.services import forecast as service
 from bluehelmet.services.database import Database
 from bluehelmet.storage.tables import audit_table
@@ -57,6 +57,9 @@ def test_the_warm_up_computes_what_each_reach_opens_on_and_the_first_pages_read_
     compute, modelled = situation._figures, service.backtest_and_forecast
     monkeypatch.setattr(situation, "_figures", lambda db, p, *a: figures.append(p.name) or compute(db, p, *a))
     monkeypatch.setattr(service, "backtest_and_forecast", lambda *a, **k: tested.append(1) or modelled(*a, **k))
+    checked: list[str] = []
+    report = quality.quality_report
+    monkeypatch.setattr(quality, "quality_report", lambda db, p, **k: checked.append(p.name) or report(db, p, **k))
     before = _audited(db)
     app = routes_ready(create_app(db.settings, db=db))
     thread = warm_up(app)
@@ -64,6 +67,7 @@ def test_the_warm_up_computes_what_each_reach_opens_on_and_the_first_pages_read_
     assert not thread.is_alive() and app.state.warm_up is thread
     # One computation per reach: the two administrators share one; the disabled account has none.
     assert sorted(figures) == ["chief", "east"] and len(tested) == 2
+    assert len(checked) == 1  # Data quality keeps no answer: its paths and statements, once
     assert _audited(db) == before  # nothing written
     if db.engine.dialect.name != "sqlite":  # PostgreSQL's state moves with any write on the shared server
         return

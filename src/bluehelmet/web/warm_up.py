@@ -36,7 +36,7 @@ from fastapi import FastAPI
 
 from bluehelmet.domain.errors import BluehelmetError
 from bluehelmet.domain.incidents import ReviewStatus
-from bluehelmet.services import accounts, scope, stats
+from bluehelmet.services import accounts, quality, scope, stats
 from bluehelmet.services.database import Database
 from bluehelmet.services.forecast import forecast_report
 from bluehelmet.web.i18n import LANGUAGES, words
@@ -121,4 +121,6 @@ def _warm_answers(db: Database, stop: threading.Event) -> int:
         situation.kept_figures(db, principal, here.mission, flt)
         with contextlib.suppress(BluehelmetError):  # as the Watch page: no forecast to show
             forecast_report(db, principal.name, principal, mission=here.mission)
+        if len(seen) == 1:  # Data quality keeps no answer: its statements and paths, once
+            quality.quality_report(db, principal, mission=here.mission, actor=ACTOR)
     return len(seen)
