@@ -50,7 +50,7 @@ from bluehelmet.imports.registry import NotColumnar
 from bluehelmet.imports.tables import FileProblem, _header, is_description_row
 from bluehelmet.services.column_load import ColumnBatch, ColumnContext, ColumnReader
 
-__all__ = ["BATCH_ROWS", "acled_columns"]
+__all__ = ["BATCH_ROWS", "acled_columns", "open_text_csv"]
 
 #: Rows converted and written together: a batch's Python values, its audit block and its
 #: driver rows are what the import holds at once (50,000 held about 500 MB).
@@ -117,6 +117,31 @@ def _read_header(path: Path) -> tuple[list[str], str]:
     return names, delimiter
 
 
+def open_text_csv(path: Path, width: int, delimiter: str, skip: int, irregular: list[int]) -> Any:
+    """pyarrow's streaming reader of ``path`` after ``skip`` rows, every one of its ``width``
+    cells as text, in 1 MiB blocks; a row of another width is skipped and counted in
+    ``irregular`` (the caller then leaves the file to the row path). Raises ``pa.ArrowInvalid``
+    at once for a cell larger than a block."""
+
+    def invalid(row: Any) -> str:
+        irregular.append(1)
+        return "skip"
+
+    names = [f"c{i}" for i in range(width)]
+    return pacsv.open_csv(
+        path,
+        read_options=pacsv.ReadOptions(
+            block_size=1 << 20, use_threads=False, skip_rows=skip, column_names=names, encoding="utf8"
+        ),
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names}, strings_can_be_null=False, quoted_strings_can_be_null=False
+        ),
+    )
+
+
 class _Batches:
     def __init__(self, path: Path, header: list[str], delimiter: str, context: ColumnContext) -> None:
         self.path, self.header, self.delimiter, self.context = path, header, delimiter, context
@@ -129,31 +154,10 @@ class _Batches:
         self.names = [_ALIASES.get(n.strip().lower(), n.strip().lower()) for n in header]
         self.cache: dict[str, dict[Any, Any]] = {}
 
-    def _open(self, irregular: list[int]) -> Any:
-        def invalid(row: Any) -> str:
-            irregular.append(1)
-            return "skip"
-
-        names = [f"c{i}" for i in range(len(self.header))]
-        return pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(
-                block_size=1 << 20, use_threads=False, skip_rows=1, column_names=names, encoding="utf8"
-            ),
-            parse_options=pacsv.ParseOptions(
-                delimiter=self.delimiter, newlines_in_values=True, ignore_empty_lines=False, invalid_row_handler=invalid
-            ),
-            convert_options=pacsv.ConvertOptions(
-                column_types={n: pa.string() for n in names},
-                strings_can_be_null=False,
-                quoted_strings_can_be_null=False,
-            ),
-        )
-
     def run(self) -> Iterator[ColumnBatch]:
         irregular: list[int] = []
         try:  # pyarrow refuses at once a cell larger than its block (1 MiB): the row path names it
-            reader = self._open(irregular)
+            reader = open_text_csv(self.path, len(self.header), self.delimiter, 1, irregular)
         except pa.ArrowInvalid as error:
             raise NotColumnar(str(error)) from None
         number = 1  # the header's row

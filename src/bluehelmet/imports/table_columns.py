@@ -36,7 +36,6 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
 
 from bluehelmet.domain import rules
 from bluehelmet.domain.errors import InvalidRecord
@@ -46,7 +45,7 @@ from bluehelmet.domain.places import Location, Mission
 from bluehelmet.domain.text import LIMITS, text_kind
 from bluehelmet.geography.boundaries import Boundaries
 from bluehelmet.imports.acled_cells import haversine
-from bluehelmet.imports.acled_columns import _DECIMAL, _EDGE_OR_NUL, _INVISIBLE, _SPACE, _TYPED_NUMBER
+from bluehelmet.imports.acled_columns import _DECIMAL, _EDGE_OR_NUL, _INVISIBLE, _SPACE, _TYPED_NUMBER, open_text_csv
 from bluehelmet.imports.acled_mapping import _SeenEvents
 from bluehelmet.imports.registry import NotColumnar
 from bluehelmet.imports.tables import FileProblem, _header, is_description_row
@@ -131,30 +130,9 @@ class _Batches:
     def run(self) -> Iterator[ColumnBatch]:
         irregular: list[int] = []
 
-        def invalid(row: Any) -> str:
-            irregular.append(1)
-            return "skip"
-
         number, pending, count, rows = self.skip, [], 0, 0
         try:  # pyarrow refuses a cell larger than its block (1 MiB) when the reader opens
-            names = [f"c{i}" for i in range(len(self.header))]
-            reader = pacsv.open_csv(
-                self.path,
-                read_options=pacsv.ReadOptions(
-                    block_size=1 << 20, use_threads=False, skip_rows=self.skip, column_names=names, encoding="utf8"
-                ),
-                parse_options=pacsv.ParseOptions(
-                    delimiter=self.delimiter,
-                    newlines_in_values=True,
-                    ignore_empty_lines=False,
-                    invalid_row_handler=invalid,
-                ),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names},
-                    strings_can_be_null=False,
-                    quoted_strings_can_be_null=False,
-                ),
-            )
+            reader = open_text_csv(self.path, len(self.header), self.delimiter, self.skip, irregular)
             for chunk in reader:
                 if irregular:
                     raise NotColumnar("a row of another width, or a blank line")
