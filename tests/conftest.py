@@ -20,10 +20,12 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from bluehelmet.config import Settings
+from bluehelmet.domain.incidents import Incident
 from bluehelmet.reference.loader import load_reference
 from bluehelmet.services import accounts as accounts_service
 from bluehelmet.services.database import Database, Transaction
-from bluehelmet.storage.tables import metadata
+from bluehelmet.storage import rollups
+from bluehelmet.storage.tables import TABLES, metadata
 
 # Accounts are made by the thousand in this suite, and a password's hash costs 50 ms or more at
 # the product's setting (services/accounts.HASH_*, which test_security_access checks): tests
@@ -94,13 +96,32 @@ def _empty_postgres(url: str) -> None:
     engine.dispose()
 
 
+def rollups_left_true(request: pytest.FixtureRequest, database: Database) -> None:
+    """After a test that wrote incidents through the services (an import, the API, a page), every
+    rollup row equals a recount of the incidents (`bluehelmet rollup check`). A test that writes
+    behind the services' back on purpose says so with ``@pytest.mark.rollups_behind_back``."""
+    if request.node.get_closest_marker("rollups_behind_back"):
+        return
+    incident = TABLES[Incident]
+    with database.transaction("rollup check") as tx:
+        if tx.session.execute(incident.select().limit(1)).first() is None:
+            return
+        stored, fresh = rollups.rollup_rows(tx.session), rollups.rollup_rows(tx.session, fresh=True)
+    wrong = sorted(set(stored.items()) ^ set(fresh.items()), key=repr)[:5]
+    assert not wrong, f"rollups differ from a recount after {request.node.nodeid}: {wrong}"
+
+
 @pytest.fixture(params=BACKENDS)
 def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
-    """An empty, migrated mission record on each backend."""
+    """An empty, migrated mission record on each backend; its rollups checked against a recount
+    when the test is done (``rollups_left_true``)."""
     url = _url_for(request, tmp_path)
     database = Database(Settings(database_url=url))
     yield database
-    database.close()
+    try:
+        rollups_left_true(request, database)
+    finally:
+        database.close()
 
 
 def _url_for(request: pytest.FixtureRequest, tmp_path: Path) -> str:
@@ -164,7 +185,10 @@ def reference_copy(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
         path = copy_of(request.getfixturevalue("reference_file"), tmp_path / "minusma.db")
         database = Database(Settings(database_url=f"sqlite:///{path}"))
         yield database
-        database.close()
+        try:
+            rollups_left_true(request, database)
+        finally:
+            database.close()
         return
     template = request.getfixturevalue("reference_postgres_template")
     base = make_url(request.getfixturevalue("postgres_url"))
@@ -175,6 +199,7 @@ def reference_copy(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[D
     database = Database(Settings(database_url=base.set(database=name).render_as_string(hide_password=False)))
     try:
         yield database
+        rollups_left_true(request, database)
     finally:
         database.close()
         with admin.connect() as conn:

@@ -347,6 +347,7 @@ def rollups_of(db: Database) -> dict[Any, tuple[int, ...]]:
         return rollup_rows(tx.session)
 
 
+@pytest.mark.rollups_behind_back
 @pytest.mark.parametrize(
     ("keys", "where"),
     [
