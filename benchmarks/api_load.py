@@ -1,7 +1,7 @@
 """The REST API under a bounded load: `bluehelmet serve` in one process, clients in another.
 
 Usage: python benchmarks/api_load.py [--clients 20] [--seconds 60] [--incidents N] [--mix ...] [--db sqlite|postgresql|URL]
-       [--workers N] [--bulk 10000]
+       [--workers N] [--bulk 10000] [--pg-database bluehelmet_api_load]
 
 Makes a temporary SQLite database (``--db postgresql``: a fresh database ``bluehelmet_api_load`` on
 the PostgreSQL server at 127.0.0.1:5432, or on the server of a ``postgresql+psycopg://`` URL,
@@ -371,32 +371,34 @@ PG_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 PG_DATABASE = "bluehelmet_api_load"
 
 
-def _postgres(server: str, *, create: bool) -> str:
-    """A fresh database on the PostgreSQL ``server`` (dropped first if left by a run), or dropped."""
+def _postgres(server: str, *, create: bool, name: str = PG_DATABASE) -> str:
+    """A fresh database ``name`` on the PostgreSQL ``server`` (dropped first if left by a run), or dropped."""
     from sqlalchemy import create_engine, text  # noqa: PLC0415
     from sqlalchemy.engine import make_url  # noqa: PLC0415
 
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{PG_DATABASE}" WITH (FORCE)'))
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         if create:
-            conn.execute(text(f'CREATE DATABASE "{PG_DATABASE}"'))
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
     admin.dispose()
-    return make_url(server).set(database=PG_DATABASE).render_as_string(hide_password=False)
+    return make_url(server).set(database=name).render_as_string(hide_password=False)
 
 
 def run(clients: int, seconds: float, incidents: int, mix: str, quiet: int, db: str = "sqlite",
-        workers: int = 1, bulk: int = 10_000) -> dict[str, Any]:  # fmt: skip
+        workers: int = 1, bulk: int = 10_000, pg_database: str = PG_DATABASE) -> dict[str, Any]:  # fmt: skip
     seconds = min(seconds, MAX_SECONDS)
     cycle = _cycle(mix)
     work = Path(tempfile.mkdtemp(prefix="bluehelmet-api-load-"))
     server_url = None if db == "sqlite" else (PG_SERVER if db == "postgresql" else db)
-    url = f"sqlite:///{work / 'load.db'}" if server_url is None else _postgres(server_url, create=True)
+    url = (
+        f"sqlite:///{work / 'load.db'}" if server_url is None else _postgres(server_url, create=True, name=pg_database)
+    )
     try:
         return _run(url, work, clients, seconds, incidents, cycle, mix, quiet, workers, bulk)
     finally:
         if server_url is not None:
-            _postgres(server_url, create=False)
+            _postgres(server_url, create=False, name=pg_database)
 
 
 def _run(url: str, work: Path, clients: int, seconds: float, incidents: int, cycle: list[str], mix: str,
@@ -498,10 +500,25 @@ def main() -> None:
                         "or the postgresql+psycopg:// URL of a server: a fresh database there, dropped after")  # fmt: skip
     parser.add_argument("--workers", type=int, default=1, help="server processes (bluehelmet serve --workers)")
     parser.add_argument("--bulk", type=int, default=10_000, help="incidents sent in one bulk request after the load")
+    parser.add_argument(
+        "--pg-database",
+        default=PG_DATABASE,
+        help="the PostgreSQL database made (and dropped) for the run, so that runs beside each other do not share one",
+    )
     args = parser.parse_args()
     if not 1 <= args.clients <= 200 or args.seconds <= 0 or not 1 <= args.workers <= 8 or not 0 <= args.bulk <= 10_000:
         parser.error("--clients is 1 to 200, --seconds is positive, --workers is 1 to 8 and --bulk 0 to 10,000")
-    result = run(args.clients, args.seconds, args.incidents, args.mix, args.quiet, args.db, args.workers, args.bulk)
+    result = run(
+        args.clients,
+        args.seconds,
+        args.incidents,
+        args.mix,
+        args.quiet,
+        args.db,
+        args.workers,
+        args.bulk,
+        args.pg_database,
+    )
     print(table(result))
     print(json.dumps(result))
 

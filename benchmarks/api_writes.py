@@ -1,7 +1,7 @@
 """The API's writes in process: processor time of one creation and of a bulk, against a baseline.
 
 Usage: python benchmarks/api_writes.py [--db sqlite|postgresql] [--creations 300] [--bulk 10000]
-                                       [--baseline REV] [--rounds 2] [--profile FILE]
+                                       [--baseline REV] [--rounds 2] [--profile FILE] [--statements]
 
 Builds the reference mission once (`bluehelmet demo`) with an analyst's API token, then in a
 fresh copy of it for each measurement (a file copy on SQLite; ``CREATE DATABASE ... TEMPLATE``
@@ -17,6 +17,10 @@ package's source as it was at REV (``git archive``, put first on ``PYTHONPATH``)
 and this tree in turn, ``--rounds`` times each, and the ratios are printed. The machine's load
 average is printed before and after: processor time is what the code costs, clock time is the
 load's as much as the code's.
+
+With ``--statements`` the driver's own time is also measured, per creation: the processor time
+spent inside the cursor's ``execute`` of each statement (SQLAlchemy's cursor events), and the
+number of statements: what the database's side of a creation costs, apart from Python's.
 """
 
 from __future__ import annotations
@@ -88,7 +92,31 @@ def _drop(url: str, db: str) -> None:
 # ----------------------------------------------------------------------------- the child
 
 
-async def _measure(url: str, token: str, creations: int, bulk: int, profile: str | None) -> dict[str, Any]:
+def _count_statements(db: Any) -> dict[str, float]:
+    """Processor time inside the driver's ``execute`` and the number of statements, counted
+    while ``counted["on"]`` is set (the timed creations only)."""
+    from sqlalchemy import event  # noqa: PLC0415
+
+    counted = {"on": 0.0, "seconds": 0.0, "statements": 0.0}
+    started: list[float] = []
+
+    def before(*_: Any) -> None:
+        started.append(time.process_time())
+
+    def after(*_: Any) -> None:
+        spent = time.process_time() - started.pop()
+        if counted["on"]:
+            counted["seconds"] += spent
+            counted["statements"] += 1
+
+    event.listen(db.engine, "before_cursor_execute", before)
+    event.listen(db.engine, "after_cursor_execute", after)
+    return counted
+
+
+async def _measure(
+    url: str, token: str, creations: int, bulk: int, profile: str | None, statements: bool = False
+) -> dict[str, Any]:
     import httpx  # noqa: PLC0415
 
     from bluehelmet.config import Settings  # noqa: PLC0415
@@ -97,6 +125,7 @@ async def _measure(url: str, token: str, creations: int, bulk: int, profile: str
 
     db = Database(Settings(database_url=url))
     app = create_app(db.settings, db=db)
+    counted = _count_statements(db) if statements else None
     if profile:  # the writes in this thread, where the profiler sees them
 
         async def inline(write: Any) -> Any:
@@ -127,6 +156,8 @@ async def _measure(url: str, token: str, creations: int, bulk: int, profile: str
         bodies = [requests.incident(f"ONE-{n}") for n in range(creations)]
         profiler = cProfile.Profile() if profile else None
         cpu, clock = time.process_time(), time.perf_counter()
+        if counted is not None:
+            counted["on"] = 1.0
         if profiler:
             profiler.enable()
         for body in bodies:
@@ -136,6 +167,10 @@ async def _measure(url: str, token: str, creations: int, bulk: int, profile: str
             profiler.disable()
             profiler.dump_stats(profile + ".one")
         result["one_cpu_ms"] = (time.process_time() - cpu) / creations * 1000
+        if counted is not None:
+            counted["on"] = 0.0
+            result["one_statements"] = counted["statements"] / creations
+            result["one_statements_cpu_ms"] = counted["seconds"] / creations * 1000
         result["one_clock_ms"] = (time.perf_counter() - clock) / creations * 1000
         if bulk:
             content = json.dumps({"records": [requests.incident(f"BULK-{n}") for n in range(bulk)]}).encode()
@@ -158,8 +193,8 @@ async def _measure(url: str, token: str, creations: int, bulk: int, profile: str
     return result
 
 
-def _child(url: str, token: str, creations: int, bulk: int, profile: str | None) -> None:
-    print(json.dumps(asyncio.run(_measure(url, token, creations, bulk, profile))))
+def _child(url: str, token: str, creations: int, bulk: int, profile: str | None, statements: bool) -> None:
+    print(json.dumps(asyncio.run(_measure(url, token, creations, bulk, profile, statements))))
 
 
 # ----------------------------------------------------------------------------- the run
@@ -178,7 +213,8 @@ def _run_child(url: str, token: str, args: argparse.Namespace, source: Path | No
     if source is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(source), env.get("PYTHONPATH", "")]).rstrip(os.pathsep)
     command = [sys.executable, __file__, "--child", url, token, "--creations", str(args.creations),
-               "--bulk", str(args.bulk)] + (["--profile", profile] if profile else [])  # fmt: skip
+               "--bulk", str(args.bulk)] + (["--profile", profile] if profile else []) + (
+                   ["--statements"] if args.statements else [])  # fmt: skip
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         raise SystemExit(f"error: a measurement failed: {done.stderr[-2000:]}")
@@ -193,12 +229,17 @@ def main() -> None:
     parser.add_argument("--baseline", help="a git revision whose code is measured in turn with this tree's")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", help="write cProfile statistics to FILE.one and FILE.bulk (this tree)")
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="also measure the driver's execute: processor ms and statements per creation",
+    )
     parser.add_argument("--child", nargs=2, metavar=("URL", "TOKEN"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if not 1 <= args.creations <= 5000 or not 0 <= args.bulk <= 10_000 or not 1 <= args.rounds <= 10:
         parser.error("--creations is 1 to 5,000, --bulk 0 to 10,000, --rounds 1 to 10")
     if args.child:
-        _child(*args.child, args.creations, args.bulk, args.profile)
+        _child(*args.child, args.creations, args.bulk, args.profile, args.statements)
         return
     work = Path(tempfile.mkdtemp(prefix="bluehelmet-api-writes-"))
     load_before = os.getloadavg()
@@ -226,12 +267,15 @@ def main() -> None:
     load_after = os.getloadavg()
     print(f"{args.db}: {args.creations} creations after {WARM}, then a bulk of {args.bulk:,}; load average "
           f"{load_before[0]:.2f} before, {load_after[0]:.2f} after (2 cores)")  # fmt: skip
-    print("| code | one creation: processor / clock ms | bulk: processor / clock s |")
-    print("| --- | --- | --- |")
+    print(
+        "| code | one creation: processor / clock ms | its statements: number, driver processor ms | bulk: processor / clock s |"
+    )
+    print("| --- | --- | --- | --- |")
     for name, measured in runs.items():
         for m in measured:
             bulk = f"{m['bulk_cpu_s']:.2f} / {m['bulk_clock_s']:.2f}" if "bulk_cpu_s" in m else "-"
-            print(f"| {name} | {m['one_cpu_ms']:.2f} / {m['one_clock_ms']:.2f} | {bulk} |")
+            driver = f"{m['one_statements']:.0f}, {m['one_statements_cpu_ms']:.2f}" if "one_statements" in m else "-"
+            print(f"| {name} | {m['one_cpu_ms']:.2f} / {m['one_clock_ms']:.2f} | {driver} | {bulk} |")
     if runs["baseline"]:
         best = {name: min(m["one_cpu_ms"] for m in measured) for name, measured in runs.items()}
         line = f"one creation, best processor time: {best['this tree'] / best['baseline']:.2f}x the baseline's"

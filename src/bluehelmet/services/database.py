@@ -142,9 +142,17 @@ class Database:
         """A session for one statement that reads, outside any transaction (autocommit): one
         statement sees one state of the data by itself, and on PostgreSQL no BEGIN and COMMIT
         go to the server and back around it (every request that carries a token reads its
-        holder so). Not for writes, nor for two reads that must agree."""
+        holder so). Not for writes, nor for two reads that must agree.
+
+        On SQLite the connection is left as it is: Python's driver sends no BEGIN before a
+        SELECT anyway, and handing the connection back from autocommit sets SQLite's
+        ``read_uncommitted`` flag again, which expires every statement the connection had
+        prepared: each of the next write's statements was compiled again (measured: a
+        creation's statements 1.0 ms of processor time, 4.8 ms after the token read so)."""
         try:
-            reading = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+            reading = self.engine.connect()
+            if reading.dialect.name != "sqlite":
+                reading = reading.execution_options(isolation_level="AUTOCOMMIT")
             with reading as connection, Session(bind=connection) as session:
                 yield session
         except DBAPIError as error:
