@@ -12,6 +12,7 @@ same whatever the number of rows (the driver prepares it once per connection).
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from functools import cache, lru_cache
 from typing import Any
 
@@ -23,7 +24,7 @@ from sqlalchemy.sql import Executable
 from bluehelmet.storage.database import execute_many
 from bluehelmet.storage.rollups import MEASURES, ROLLUPS, Deltas, Rollup, RollupKey
 
-__all__ = ["apply_deltas"]
+__all__ = ["add_grouped", "apply_deltas"]
 
 
 def apply_deltas(session: Session, deltas: Deltas) -> None:
@@ -50,6 +51,29 @@ def apply_deltas(session: Session, deltas: Deltas) -> None:
         if emptied:
             columns = rollup.key_columns
             execute_many(session, _emptied_rows(rollup.table, columns), tuple(f"k_{n}" for n in columns), emptied)
+
+
+def add_grouped(session: Session, grouped: Mapping[str, Sequence[Sequence[Any]]]) -> None:
+    """Add rows to the rollups, given by rollup name as columns (its key columns then its
+    measures, each a list, in key order): counts of new incidents, none negative. What
+    ``apply_deltas`` does for the same rows, without a Python object a row: on SQLite one
+    ``executemany`` a rollup of rows zipped from the columns, on PostgreSQL the columns sent
+    as they are, as the arrays of the one statement for every rollup."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        params: dict[str, Any] = {}
+        for rollup in ROLLUPS:
+            given = grouped.get(rollup.name)
+            for i, column in enumerate((*rollup.key_columns, *MEASURES)):
+                params[_parameter(rollup, column)] = [] if given is None else list(given[i])
+        session.connection().exec_driver_sql(_driver_sql(session.get_bind().dialect, _all_upserts()), params)
+        return
+    for rollup in ROLLUPS:
+        given = grouped.get(rollup.name)
+        if given and len(given[0]):
+            columns = rollup.key_columns
+            upsert = _built_upsert(dialect, rollup.table, columns)
+            execute_many(session, upsert, (*columns, *MEASURES), list(zip(*given, strict=True)))
 
 
 # Built once per rollup: constructing the statement (its ``excluded`` columns above all) cost
