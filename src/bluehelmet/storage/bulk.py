@@ -361,12 +361,9 @@ _TEXT_KEYS = {"location": "location_name", "perpetrator": "perpetrator", **{n: n
 
 
 def _location_sectors(session: Session, places: set[int]) -> dict[int, int]:
-    """The sector of each of ``places`` that has one. On PostgreSQL the places are locked for
-    share until the commit, as the row path does (``rollups.location_sector``), so that a
-    concurrent change of a place's sector waits for (and then moves) what the batch counts."""
+    """The sector of each of ``places`` that has one (SQLite: one writer at a time, so no
+    place changes sector under the load, which PostgreSQL's ``count_in_rollups`` locks for)."""
     if not places:
         return {}
     stmt = select(_LOCATION.c.id, _LOCATION.c.sector_id).where(_LOCATION.c.id.in_(sorted(places)))
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(read=True)
     return {int(i): int(s) for i, s in session.execute(stmt).all() if s is not None}
