@@ -211,17 +211,17 @@ def test_a_long_load_measures_the_table_it_is_making_as_it_goes(
     monkeypatch.setattr(loading, "_ANALYSE_AFTER", 20)
     monkeypatch.setattr(loading, "_BATCH", 10)
     measured: list[float] = []
-    real = batching.analyse_on
+    real = batching.analyse_keys_on
 
-    def spied(connection: Connection, tables: Any) -> None:
-        real(connection, tables)
+    def spied(connection: Connection, table: Any) -> None:
+        real(connection, table)
         if connection.dialect.name == "postgresql":
             query = text("SELECT reltuples FROM pg_class WHERE oid = 'incident'::regclass")
             measured.append(float(connection.execute(query).scalar_one()))
         else:
             measured.append(-1.0)
 
-    monkeypatch.setattr(batching, "analyse_on", spied)
+    monkeypatch.setattr(batching, "analyse_keys_on", spied)
     path = _write(tmp_path / "acled.csv", _events(95))
     assert _load(two_missions, path, "A", batched=True)["created"] == 95
     assert len(measured) == 2  # after 20 rows written and after 80, not at every batch

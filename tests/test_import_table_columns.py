@@ -294,7 +294,7 @@ from bluehelmet.storage import bulk
 
 table_columns.BATCH_ROWS = 10
 calls = []
-count = bulk.count_in_rollups
+count = bulk.count_columns_in_rollups
 
 def killing(*args, **kwargs):
     count(*args, **kwargs)
@@ -302,7 +302,7 @@ def killing(*args, **kwargs):
     if len(calls) == 3:  # three batches written in the open transaction: killed mid-file
         os.kill(os.getpid(), signal.SIGKILL)
 
-bulk.count_in_rollups = killing
+bulk.count_columns_in_rollups = killing
 db = Database(Settings(database_url=sys.argv[1]))
 column_load.load_columns(db, "killed", "Incident", table_columns.table_columns(Path(sys.argv[2])),
                          mission="B", convert=loading.text_converter)

@@ -12,7 +12,7 @@ from bluehelmet.domain.places import Mission
 from bluehelmet.domain.records import Record, entity_fields, reference_list_target, reference_target
 from bluehelmet.services import records
 from bluehelmet.services.database import Transaction
-from bluehelmet.storage.database import analyse_on
+from bluehelmet.storage.database import analyse_keys_on
 from bluehelmet.storage.tables import TABLES
 
 __all__ = ["BatchContext", "KeyOf", "PlannerStatistics", "can_batch", "chunks", "key_item"]
@@ -48,7 +48,7 @@ class PlannerStatistics:
     def refresh(self, written: int) -> None:
         """Measure the table again if ``written`` rows make it four times what was measured."""
         if written >= self._next:
-            analyse_on(self._tx.session.connection(), [self._table])
+            analyse_keys_on(self._tx.session.connection(), self._table)
             self._next *= 4
 
 

@@ -232,7 +232,7 @@ class _Writer:
         keys = [name for name in self.fields if name not in STAMPS]
         audit_rows = _rows({k: _audit_column(columns[k], count) for k in keys}, tuple(keys), count)
         append_block_of_rows(session, self.table, self.cls.__name__, actor, now, ids, keys, audit_rows)
-        bulk.count_in_rollups(session, self.table.c.id, ids)
+        bulk.count_columns_in_rollups(session, columns, count)
         report.created += count
 
 

@@ -12,8 +12,11 @@ from functools import cache, partial
 from itertools import repeat
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     Integer,
     MetaData,
@@ -38,12 +41,21 @@ from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import tallied_sums
 from bluehelmet.storage.database import execute_many
-from bluehelmet.storage.rollups import MEASURES, ROLLUPS, cell_text
+from bluehelmet.storage.rollup_writes import add_grouped
+from bluehelmet.storage.rollups import MEASURES, PLACED_SECTOR, ROLLUP_KEYS, ROLLUPS, cell_of, cell_text
 from bluehelmet.storage.search import INCIDENT_FIELDS
 from bluehelmet.storage.tables import TABLES
-from bluehelmet.storage.types import StrEnumType
+from bluehelmet.storage.types import GlobalId, StrEnumType
 
-__all__ = ["Columns", "Same", "among", "count_in_rollups", "indexes_suspended", "write_rows"]
+__all__ = [
+    "Columns",
+    "Same",
+    "among",
+    "count_columns_in_rollups",
+    "count_in_rollups",
+    "indexes_suspended",
+    "write_rows",
+]
 
 
 @dataclass(frozen=True)
@@ -106,10 +118,22 @@ def _driver_column(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | 
         return repeat(column.value if convert is None else convert(column.value), count)
     if convert is None or isinstance(kind, StrEnumType):  # a choice's text is what is stored
         return column
+    if dialect.name == "sqlite" and _taken_as_is(kind, column):
+        return column
     if isinstance(column[0], date):  # a few thousand days: each converted once
         known: dict[Any, Any] = {}
         return [known[v] if v in known else known.setdefault(v, convert(v)) for v in column]
     return [convert(value) for value in column]
+
+
+def _taken_as_is(kind: TypeEngine[Any], column: list[Any]) -> bool:
+    """Whether SQLite's driver stores ``column`` as its converter would: flags all booleans
+    (stored as 1 and 0 either way) or global ids all text (SQLite keeps their text). A type
+    of the values is looked at once, not a converter called a row."""
+    kinds = set(map(type, column)) - {type(None)}
+    if isinstance(kind, Boolean):
+        return kinds <= {bool}
+    return isinstance(kind, GlobalId) and kinds <= {str}
 
 
 def _one_value(column: list[Any]) -> bool:
@@ -156,24 +180,39 @@ def _search_trigger(session: Session) -> str | None:
 
 @contextmanager
 def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator[None]:
-    """With ``suspend`` on SQLite, the table's secondary indexes (not those that keep a key
-    unique) dropped while the block writes, and built again from the rows after it: sorting a
-    million rows once is far cheaper than a million insertions into a dozen indexes. All in the
-    caller's transaction: a load that fails or is killed gives them back as they were."""
-    if not suspend or session.get_bind().dialect.name != "sqlite":
+    """With ``suspend``, the table's secondary indexes (not those that keep a key unique)
+    dropped while the block writes, and built again from the rows after it: sorting a million
+    rows once is far cheaper than a million insertions into a dozen indexes. All in the
+    caller's transaction: a load that fails or is killed gives them back as they were. On
+    PostgreSQL the table is locked (``DROP INDEX``: no reader) until the load commits."""
+    dialect = session.get_bind().dialect.name
+    if not suspend or dialect not in ("sqlite", "postgresql"):
         yield
         return
     connection = session.connection()
-    found = connection.exec_driver_sql(
-        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-        (table.name,),
-    ).all()
+    if dialect == "sqlite":
+        found = connection.exec_driver_sql(
+            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+            (table.name,),
+        ).all()
+    else:  # the full-text index too: kept row by row during COPY, it cost more than the rows
+        found = connection.exec_driver_sql(_POSTGRESQL_INDEXES, {"table": table.name}).all()
     kept = [(str(name), str(sql)) for name, sql in found if not str(sql).upper().startswith("CREATE UNIQUE")]
     for name, _ in kept:
         connection.execute(DropIndex(Index(name)))
     yield
     for _, sql in kept:
         connection.exec_driver_sql(sql)
+
+
+#: A table's indexes on PostgreSQL with the statement that makes each (the unique ones, and
+#: those of a constraint, are left out by the caller or here).
+_POSTGRESQL_INDEXES = """
+SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
+WHERE i.indrelid = to_regclass(%(table)s) AND NOT i.indisunique AND NOT i.indisprimary
+  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
+ORDER BY c.relname
+"""
 
 
 def _json_text(value: Any) -> str | None:
@@ -258,3 +297,73 @@ def _staging_table() -> Table:
         *[Column(toll, Integer) for toll in TOLL_FIELDS],
         prefixes=["TEMPORARY"],
     )
+
+
+def count_columns_in_rollups(session: Session, columns: Columns, count: int) -> None:
+    """Count incidents just written, given as the ``columns`` written (``write_rows``'s), into
+    every rollup: each key worked out as a recount works it out (``_Key.of_row``: missing text
+    '', a missing id or coordinate 0, the sector the incident is placed in), the rows grouped by
+    pyarrow (hash aggregation over the batch's columns) and only the groups upserted
+    (``rollup_writes.add_grouped``: one ``executemany`` a rollup). Grouping in SQLite cost a
+    sort of the batch's rows for each of the fifteen rollups. On PostgreSQL the database
+    groups the rows (``count_in_rollups``): sending it the groups cost the client more."""
+    if session.get_bind().dialect.name != "sqlite":  # see rollup_writes.add_grouped
+        ids = columns["id"]
+        assert isinstance(ids, list)
+        count_in_rollups(session, _INCIDENT.c.id, ids)
+        return
+
+    def column(name: str) -> list[Any]:
+        given = columns[name]
+        return [given.value] * count if isinstance(given, Same) else given
+
+    live = [
+        deleted is None and status != ReviewStatus.REJECTED.value
+        for deleted, status in zip(column("deleted_at"), column("review_status"), strict=True)
+    ]
+    if not any(live):
+        return
+    own_sector, location = column("sector_id"), column("location_id")
+    sector_of = _location_sectors(session, {p for s, p in zip(own_sector, location, strict=True) if s is None and p})
+    days = column("event_date")
+    cells = {day: {grain: cell_of(grain, day) for grain in _GRAINS} for day in set(days)}
+    latitude, longitude = column("latitude"), column("longitude")
+    arrays: dict[str, pa.Array] = {
+        "mission_id": pa.array(column("mission_id"), pa.int64()),
+        **{grain: pa.array([cells[day][grain] for day in days], pa.string()) for grain in _GRAINS},
+        _PLACED: pa.array([s or sector_of.get(p or 0) or 0 for s, p in zip(own_sector, location, strict=True)]),
+        "located": pa.array([(y is not None) + 2 * (x is not None) for y, x in zip(latitude, longitude, strict=True)]),
+        # + 0.0: -0.0 is 0.0, one group as in SQL (two rows of one key would fail an upsert)
+        "latitude": pc.add(pc.fill_null(pa.array(latitude, pa.float64()), 0.0), 0.0),
+        "longitude": pc.add(pc.fill_null(pa.array(longitude, pa.float64()), 0.0), 0.0),
+        "location_id": pc.fill_null(pa.array(location, pa.int64()), 0),
+        "sector_id": pc.fill_null(pa.array(own_sector, pa.int64()), 0),
+        "events": pa.array([1] * count, pa.int64()),
+    }
+    for name, of_column in _TEXT_KEYS.items():
+        arrays[name] = pc.fill_null(pa.array(column(of_column), pa.string()), "")
+    for toll in TOLL_FIELDS:
+        values = pa.array(column(toll), pa.int64())
+        arrays[toll], arrays[f"{toll}_unknown"] = pc.fill_null(values, 0), pc.cast(pc.is_null(values), pa.int64())
+    table = pa.table(arrays).filter(pa.array(live))
+    grouped: dict[str, list[list[Any]]] = {}
+    for rollup in ROLLUPS:
+        keys = list(rollup.key_columns)
+        sums = table.group_by(keys, use_threads=False).aggregate([(m, "sum") for m in MEASURES])
+        sums = sums.sort_by([(k, "ascending") for k in keys])  # in key order, as every writer locks them
+        grouped[rollup.name] = [sums.column(name).to_pylist() for name in (*keys, *(f"{m}_sum" for m in MEASURES))]
+    add_grouped(session, grouped)
+
+
+_PLACED = PLACED_SECTOR
+#: The text keys of the rollups and the incident column each is read from.
+_TEXT_KEYS = {"location": "location_name", "perpetrator": "perpetrator", **{n: n for n in ROLLUP_KEYS}}
+
+
+def _location_sectors(session: Session, places: set[int]) -> dict[int, int]:
+    """The sector of each of ``places`` that has one (SQLite: one writer at a time, so no
+    place changes sector under the load, which PostgreSQL's ``count_in_rollups`` locks for)."""
+    if not places:
+        return {}
+    stmt = select(_LOCATION.c.id, _LOCATION.c.sector_id).where(_LOCATION.c.id.in_(sorted(places)))
+    return {int(i): int(s) for i, s in session.execute(stmt).all() if s is not None}

@@ -7,7 +7,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DDL, Insert, Table, create_engine, event, insert
+from sqlalchemy import DDL, Column, Index, Insert, Table, UniqueConstraint, create_engine, event, insert
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ClauseElement, Executable
@@ -15,6 +15,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 
 __all__ = [
     "analyse",
+    "analyse_keys_on",
     "analyse_on",
     "begun",
     "driver_rows",
@@ -84,6 +85,22 @@ def analyse_on(connection: Connection, tables: Iterable[Table]) -> None:
     statement = DDL("ANALYZE %(fullname)s")  # type: ignore[no-untyped-call]  # the quoted name put in
     for table in tables:
         connection.execute(statement.against(table))
+
+
+def analyse_keys_on(connection: Connection, table: Table) -> None:
+    """``analyse_on`` for the columns a load looks rows up by (the primary key and those of
+    every unique constraint and index), inside the caller's transaction: the planner gets the
+    table's size and those columns' statistics, without the minutes ``ANALYZE`` of every column
+    and of the expression indexes (the full-text one) costs a million rows. Nothing on SQLite."""
+    if connection.dialect.name != "postgresql":
+        return
+    keys = [*table.primary_key.columns]
+    for unique in [*table.constraints, *table.indexes]:
+        if isinstance(unique, UniqueConstraint) or (isinstance(unique, Index) and unique.unique):
+            keys += [c for c in unique.columns if isinstance(c, Column)]
+    names = ", ".join(dict.fromkeys(connection.dialect.identifier_preparer.quote(c.name) for c in keys))
+    target = connection.dialect.identifier_preparer.format_table(table)
+    connection.exec_driver_sql(f"ANALYZE {target} ({names})")
 
 
 def execute_many(session: Session, stmt: Executable, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> None:
