@@ -180,39 +180,27 @@ def _search_trigger(session: Session) -> str | None:
 
 @contextmanager
 def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator[None]:
-    """With ``suspend``, the table's secondary indexes (not those that keep a key unique)
-    dropped while the block writes, and built again from the rows after it: sorting a million
-    rows once is far cheaper than a million insertions into a dozen indexes. All in the
-    caller's transaction: a load that fails or is killed gives them back as they were. On
-    PostgreSQL the table is locked (``DROP INDEX``: no reader) until the load commits."""
-    dialect = session.get_bind().dialect.name
-    if not suspend or dialect not in ("sqlite", "postgresql"):
+    """With ``suspend`` on SQLite, the table's secondary indexes (not those that keep a key
+    unique) dropped while the block writes, and built again from the rows after it: sorting a
+    million rows once is far cheaper than a million insertions into a dozen indexes. All in the
+    caller's transaction: a load that fails or is killed gives them back as they were; readers
+    keep reading the last committed state meanwhile (WAL). Not on PostgreSQL: ``DROP INDEX``
+    there locks the table, every mission's incidents, against readers until the load commits
+    (minutes at a million rows), for 5-8% of the load's time (docs/performance.md)."""
+    if not suspend or session.get_bind().dialect.name != "sqlite":
         yield
         return
     connection = session.connection()
-    if dialect == "sqlite":
-        found = connection.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
-            (table.name,),
-        ).all()
-    else:  # the full-text index too: kept row by row during COPY, it cost more than the rows
-        found = connection.exec_driver_sql(_POSTGRESQL_INDEXES, {"table": table.name}).all()
+    found = connection.exec_driver_sql(
+        "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
+        (table.name,),
+    ).all()
     kept = [(str(name), str(sql)) for name, sql in found if not str(sql).upper().startswith("CREATE UNIQUE")]
     for name, _ in kept:
         connection.execute(DropIndex(Index(name)))
     yield
     for _, sql in kept:
         connection.exec_driver_sql(sql)
-
-
-#: A table's indexes on PostgreSQL with the statement that makes each (the unique ones, and
-#: those of a constraint, are left out by the caller or here).
-_POSTGRESQL_INDEXES = """
-SELECT c.relname, pg_get_indexdef(i.indexrelid) FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid
-WHERE i.indrelid = to_regclass(%(table)s) AND NOT i.indisunique AND NOT i.indisprimary
-  AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.indexrelid)
-ORDER BY c.relname
-"""
 
 
 def _json_text(value: Any) -> str | None:
