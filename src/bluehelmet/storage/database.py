@@ -99,8 +99,9 @@ def analyse_keys_on(connection: Connection, table: Table) -> None:
         if isinstance(unique, UniqueConstraint) or (isinstance(unique, Index) and unique.unique):
             keys += [c for c in unique.columns if isinstance(c, Column)]
     names = ", ".join(dict.fromkeys(connection.dialect.identifier_preparer.quote(c.name) for c in keys))
-    target = connection.dialect.identifier_preparer.format_table(table)
-    connection.exec_driver_sql(f"ANALYZE {target} ({names})")
+    # SQLAlchemy's DDL template: the table's quoted name and its columns' quoted names go in, no input
+    statement = DDL("ANALYZE %(fullname)s (%(columns)s)", context={"columns": names})  # type: ignore[no-untyped-call]
+    connection.execute(statement.against(table))
 
 
 def execute_many(session: Session, stmt: Executable, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> None:
