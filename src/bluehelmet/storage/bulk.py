@@ -319,7 +319,7 @@ def count_columns_in_rollups(session: Session, columns: Columns, count: int) -> 
     arrays: dict[str, pa.Array] = {
         "mission_id": pa.array(column("mission_id"), pa.int64()),
         **{grain: pa.array([cells[day][grain] for day in days], pa.string()) for grain in _GRAINS},
-        _PLACED: pa.array([s or sector_of.get(p or 0) or 0 for s, p in zip(own_sector, location, strict=True)]),
+        PLACED_SECTOR: pa.array([s or sector_of.get(p or 0) or 0 for s, p in zip(own_sector, location, strict=True)]),
         "located": pa.array([(y is not None) + 2 * (x is not None) for y, x in zip(latitude, longitude, strict=True)]),
         # + 0.0: -0.0 is 0.0, one group as in SQL (two rows of one key would fail an upsert)
         "latitude": pc.add(pc.fill_null(pa.array(latitude, pa.float64()), 0.0), 0.0),
@@ -343,7 +343,6 @@ def count_columns_in_rollups(session: Session, columns: Columns, count: int) -> 
     add_grouped(session, grouped)
 
 
-_PLACED = PLACED_SECTOR
 #: The text keys of the rollups and the incident column each is read from.
 _TEXT_KEYS = {"location": "location_name", "perpetrator": "perpetrator", **{n: n for n in ROLLUP_KEYS}}
 
