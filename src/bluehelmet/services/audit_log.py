@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, select
+from sqlalchemy import select
 
 from bluehelmet.domain.access import Action, Principal, permits
 from bluehelmet.domain.audit import AuditEntry
@@ -29,8 +29,8 @@ from bluehelmet.services.access import allowed, sectors_of
 from bluehelmet.services.database import Database, Transaction
 from bluehelmet.storage import repository
 from bluehelmet.storage.accounts import account_rows
-from bluehelmet.storage.audit_queries import recent_entries
-from bluehelmet.storage.tables import TABLES, audit_table
+from bluehelmet.storage.audit_queries import Kept, recent_entries
+from bluehelmet.storage.tables import TABLES
 
 __all__ = ["ACCOUNT", "AuditFilter", "Change", "FieldChange", "RecentChanges", "recent_changes", "record_history"]
 
@@ -114,7 +114,7 @@ def recent_changes(db: Database, principal: Principal, flt: AuditFilter, *, limi
         return RecentChanges(found, cursor)
 
 
-def _in_sectors(principal: Principal, flt: AuditFilter) -> ColumnElement[bool] | None:
+def _in_sectors(principal: Principal, flt: AuditFilter) -> Kept | None:
     """The condition that keeps the incidents' entries to the incidents of the sectors asked (a
     sector account's own, the filter's sector, or both), as ``access.sectors_of`` places them:
     so a sector account's page does not read, one by one, the changes of every other sector's
@@ -124,12 +124,10 @@ def _in_sectors(principal: Principal, flt: AuditFilter) -> ColumnElement[bool] |
         wanted = {flt.sector_id} if wanted is None else wanted & {flt.sector_id}
     if wanted is None:
         return None
-    c = audit_table.c
     inside = listing.sector_clause(Incident, frozenset(wanted))
     if inside is None:  # not written for incidents: every entry asked one by one
         return None
-    incidents = select(TABLES[Incident].c.id).where(inside)
-    return or_(c.entity != Incident.__name__, c.record_id.in_(incidents))
+    return Kept(Incident.__name__, select(TABLES[Incident].c.id).where(inside))
 
 
 def record_history(db: Database, principal: Principal, kind: str, record_id: int) -> tuple[str, list[Change]]:

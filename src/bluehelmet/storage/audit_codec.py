@@ -8,6 +8,10 @@ The history keeps every image exactly, but it does not store what it can work ou
   and updated, the deletion marks), which are the entry's own columns.
 - ``BLOCK``: the creations of one batch of an import, one compressed block of rows per batch
   (``audit_block``: the image's keys once, then each record's values); about 40 bytes a row.
+- ``RUN``: the same block's creation of its last record, standing also for the creations of the
+  block's other records, whose entries are not stored one by one: the block holds the run of
+  entry ids they were given (``first_entry_id`` to this entry's id, in the order of the records'
+  ids), and they share this entry's actor and time (``audit_store`` gives them back as entries).
 - ``CHANGE``: an update, delete or restore: only the fields that changed, before and after
   (the version and the updated stamps are the entry's own columns). Its full before-image is
   the record's previous after-image, so the form is chosen only when they are equal.
@@ -49,6 +53,7 @@ class Form(IntEnum):
     CHANGE = 1
     CREATE = 2
     BLOCK = 3
+    RUN = 4
 
 
 #: The fields of a creation's image that the entry's own columns give (in the images' order).
@@ -134,7 +139,7 @@ def decode(
         return before, after
     if form == Form.CREATE:
         return None, _creation(stamps(record_id, version, actor, at), after)
-    if form == Form.BLOCK:
+    if form in (Form.BLOCK, Form.RUN):
         if block_row is None:
             raise ValueError(f"audit entry of record {record_id}: its block is missing")
         return None, _creation(stamps(record_id, version, actor, at), block_row)

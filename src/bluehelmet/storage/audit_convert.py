@@ -29,7 +29,8 @@ from sqlalchemy import (
 from bluehelmet.domain.audit import AuditAction
 from bluehelmet.storage import audit_codec
 from bluehelmet.storage.audit_codec import Form, Image
-from bluehelmet.storage.audit_store import Blocks, decode_rows
+from bluehelmet.storage.audit_runs import Blocks
+from bluehelmet.storage.audit_store import decode_rows
 from bluehelmet.storage.tables import audit_block_table
 from bluehelmet.storage.types import StrEnumType, UTCDateTime
 

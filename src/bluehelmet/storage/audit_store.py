@@ -6,49 +6,22 @@ Entries are stored in the shortest form that gives their images back exactly
 
 from __future__ import annotations
 
-from collections import OrderedDict
+import itertools
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, Row, Table, insert, literal, select
+from sqlalchemy import Row, Table, insert, literal, select
 from sqlalchemy.orm import Session
 
 from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.records import JSONValue
-from bluehelmet.storage import audit_codec
+from bluehelmet.storage import audit_codec, audit_runs
 from bluehelmet.storage.audit_codec import Form, Image
+from bluehelmet.storage.audit_runs import Blocks, Stored, blocks_of
 from bluehelmet.storage.tables import audit_block_table, audit_table
 
-__all__ = ["Blocks", "append", "append_block_of_rows", "append_creations", "decode_rows", "every_entry", "history"]
-
-_COLUMNS = ("entity", "record_id", "action", "version", "actor", "at", "before", "after", "form", "block_id")
-_CACHE = "bluehelmet.audit_blocks"
-_CACHED_BLOCKS = 16
-
-
-class Blocks:
-    """Decoded blocks, the few used last (a record's history reads one; a re-import many in turn)."""
-
-    def __init__(self, session: Session | Connection) -> None:
-        self.session = session
-        self.cache: OrderedDict[int, dict[int, Image]] = OrderedDict()
-
-    def row(self, block_id: int, record_id: int) -> Image | None:
-        if block_id not in self.cache:
-            data = self.session.scalar(select(audit_block_table.c.data).where(audit_block_table.c.id == block_id))
-            self.cache[block_id] = audit_codec.decode_block(data) if data is not None else {}
-            while len(self.cache) > _CACHED_BLOCKS:
-                self.cache.popitem(last=False)
-        self.cache.move_to_end(block_id)
-        return self.cache[block_id].get(record_id)
-
-
-def _blocks(session: Session) -> Blocks:
-    found = session.info.get(_CACHE)
-    if not isinstance(found, Blocks):
-        found = session.info[_CACHE] = Blocks(session)
-    return found
+__all__ = ["append", "append_block_of_rows", "append_creations", "decode_rows", "every_entry", "history"]
 
 
 def _insert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -100,18 +73,41 @@ def append_creations(session: Session, entity: str, actor: str, created: Iterabl
     keys = max(shapes, key=lambda shape: shapes[shape]) if shapes else ()
     fits = {i: list(v.values()) for i, v in values.items() if v is not None and tuple(v) == keys}
     block_id = None
+    moments = {e.at for e in entries if e.record_id in fits}
     if len(fits) > 1:
         try:
             data = audit_codec.encode_block(keys, fits)
         except ValueError:  # a value JSON cannot hold (NaN): each entry alone, as written
             fits = {}
         else:
-            stmt = insert(audit_block_table).values(entity=entity, data=data).returning(audit_block_table.c.id)
-            block_id = int(session.execute(stmt).scalar_one())
+            if len(moments) == 1 and _run(session, entity, actor, moments.pop(), list(fits), data):
+                _insert(session, [_encoded(session, e) for e in entries if e.record_id not in fits])
+                return
+            block_id = _block(session, entity, data)
     else:
         fits = {}
     rows = [_row(e, Form.BLOCK, None, None, block_id) if e.record_id in fits else _encoded(session, e) for e in entries]
     _insert(session, rows)
+
+
+def _block(session: Session, entity: str, data: bytes, **run: int) -> int:
+    stmt = insert(audit_block_table).values(entity=entity, data=data, **run).returning(audit_block_table.c.id)
+    return int(session.execute(stmt).scalar_one())
+
+
+def _run(session: Session, entity: str, actor: str, at: datetime, ids: Sequence[int], data: bytes) -> bool:
+    """Keep the creations of ``ids`` (their values in the block ``data``) as one run, if the
+    entries' sequence gives it ids that follow each other; False: nothing written."""
+    first = audit_runs.reserve(session, len(ids))
+    if first is None:
+        return False
+    last = first + len(ids) - 1
+    block_id = _block(session, entity, data, first_record_id=min(ids), last_record_id=max(ids), first_entry_id=first,
+                      last_entry_id=last)  # fmt: skip
+    carrier = AuditEntry(id=last, entity=entity, record_id=max(ids), action=AuditAction.CREATE, version=1,
+                         actor=actor, at=at)  # fmt: skip
+    session.execute(insert(audit_table).values(id=last, **_row(carrier, Form.RUN, None, None, block_id)))
+    return True
 
 
 def append_block_of_rows(
@@ -126,13 +122,15 @@ def append_block_of_rows(
 ) -> None:
     """Append the creations of rows just written to ``table`` with ``ids`` (version 1, by
     ``actor`` at ``at``): their values (``keys`` in the images' order, stamps left out, as JSON
-    values) as one block, and one entry a row written by the database from the rows themselves
+    values) as one block kept as a run (``audit_runs``); when the entries' sequence cannot give
+    the run its ids, one entry a row written by the database from the rows themselves
     (``INSERT ... SELECT``), as :func:`append_creations` stores a batch whose images share their keys."""
     if not ids:
         return
     data = audit_codec.encode_block(keys, dict(zip(ids, rows, strict=True)))
-    stmt = insert(audit_block_table).values(entity=entity, data=data).returning(audit_block_table.c.id)
-    block_id = int(session.execute(stmt).scalar_one())
+    if _run(session, entity, actor, at, ids, data):
+        return
+    block_id = _block(session, entity, data)
     constants = [
         literal(entity, audit_table.c.entity.type).label("entity"),
         table.c.id.label("record_id"),
@@ -156,14 +154,14 @@ def _among(column: Any, ids: Sequence[int]) -> Any:
     return column.in_(list(ids))
 
 
-def decode_rows(rows: Iterable[Row[Any]], blocks: Blocks) -> Iterator[AuditEntry]:
+def decode_rows(rows: Iterable[Row[Any] | Stored], blocks: Blocks) -> Iterator[AuditEntry]:
     """Entries with their full images from stored rows in (record, id) order."""
     previous: Image | None = None
     record: tuple[str, int] | None = None
     for row in rows:
         if (row.entity, row.record_id) != record:
             record, previous = (row.entity, row.record_id), None
-        block_row = blocks.row(row.block_id, row.record_id) if row.form == Form.BLOCK else None
+        block_row = blocks.row(int(row.block_id or 0), row.record_id) if row.form in (Form.BLOCK, Form.RUN) else None
         before, after = audit_codec.decode(row.form, row.version, row.actor, row.at, row.record_id,
                                            (row.before, row.after), previous, block_row)  # fmt: skip
         previous = after
@@ -172,16 +170,17 @@ def decode_rows(rows: Iterable[Row[Any]], blocks: Blocks) -> Iterator[AuditEntry
 
 
 def history(session: Session, entity: str, record_id: int) -> list[AuditEntry]:
-    """Every entry of one record, oldest first, with full images."""
-    stmt = (
-        select(audit_table)
-        .where(audit_table.c.entity == entity, audit_table.c.record_id == record_id)
-        .order_by(audit_table.c.id)
-    )
-    return list(decode_rows(session.execute(stmt), _blocks(session)))
+    """Every entry of one record, oldest first, with full images (its creation's among a run's
+    entries when an import kept it so)."""
+    stmt = select(audit_table).where(audit_table.c.entity == entity, audit_table.c.record_id == record_id)
+    rows: list[Row[Any] | Stored] = [*session.execute(stmt), *audit_runs.covering(session, entity, record_id)]
+    return list(decode_rows(sorted(rows, key=lambda row: row.id), blocks_of(session)))
 
 
 def every_entry(session: Session) -> Iterator[AuditEntry]:
-    """Every entry of the history with full images, record by record (for checks and tests)."""
-    stmt = select(audit_table).order_by(audit_table.c.entity, audit_table.c.record_id, audit_table.c.id)
-    yield from decode_rows(session.execute(stmt), _blocks(session))
+    """Every entry of the history with full images, record by record (for checks and tests:
+    the whole history is sorted in memory)."""
+    rows: list[Row[Any] | Stored] = list(session.execute(select(audit_table)))
+    rows += itertools.chain.from_iterable(audit_runs.runs(session))
+    rows.sort(key=lambda row: (row.entity, row.record_id, row.id))
+    yield from decode_rows(rows, blocks_of(session))

@@ -37,8 +37,9 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from bluehelmet.domain.audit import AuditEntry
 from bluehelmet.domain.records import Record
-from bluehelmet.storage import audit_store
-from bluehelmet.storage.tables import TABLES, audit_table, metadata
+from bluehelmet.storage import audit_runs, audit_store
+from bluehelmet.storage.audit_codec import Form
+from bluehelmet.storage.tables import TABLES, audit_block_table, audit_table, metadata
 from bluehelmet.storage.types import UTCDateTime, is_global_id
 
 __all__ = [
@@ -189,9 +190,15 @@ def set_peer(session: Session, values: dict[str, Any]) -> None:
 def uncaptured_audit(session: Session, limit: int, kinds: Sequence[str]) -> list[AuditEntry]:
     """Audit entries of ``kinds`` not yet in the change log, oldest first (at most ``limit``)."""
     captured = select(sync_change.c.audit_id).where(sync_change.c.audit_id == audit_table.c.id)
-    stmt = select(audit_table.c.id, audit_table.c.entity, audit_table.c.record_id)
-    stmt = stmt.where(audit_table.c.entity.in_(kinds), ~captured.exists()).order_by(audit_table.c.id).limit(limit)
-    wanted = session.execute(stmt).all()
+    c = audit_table.c
+    stmt = select(c.id, c.entity, c.record_id, c.form)
+    stmt = stmt.where(c.entity.in_(kinds), ~captured.exists()).order_by(c.id).limit(limit)
+    wanted: list[Any] = []
+    for row in session.execute(stmt).all():
+        if row.form == Form.RUN:  # the entries a run stands for, logged with it (their ids come before its own)
+            for run in audit_runs.runs(session, [audit_block_table.c.last_entry_id == row.id]):
+                wanted += run
+        wanted.append(row)
     # An entry is stored in its shortest form (audit_store): its images are read whole from its
     # record's history, one history per record of the batch.
     whole: dict[int, AuditEntry] = {}

@@ -189,6 +189,13 @@ audit_block_table = Table(
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("entity", String(64), nullable=False),
     Column("data", LargeBinary(), nullable=False),
+    # A run (audit_codec.Form.RUN, 0032): its records' ids from first to last, and the run of entry
+    # ids their creations were given, in the records' order (the last is the run's stored entry).
+    Column("first_record_id", Integer, nullable=True),
+    Column("last_record_id", Integer, nullable=True),
+    Column("first_entry_id", Integer, nullable=True),
+    Column("last_entry_id", Integer, nullable=True),
+    Index(None, "entity", "first_record_id", "last_record_id"),
 )
 
 
