@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,16 @@ import pytest
 from alembic import command
 from sqlalchemy import func, select, text
 
+from bluehelmet.domain.audit import AuditAction, AuditEntry
 from bluehelmet.domain.records import snapshot
 from bluehelmet.imports import acled_columns
 from bluehelmet.services import records
 from bluehelmet.services.backup import backup, restore
 from bluehelmet.services.database import Database
 from bluehelmet.services.sync_log import capture
-from bluehelmet.storage import audit_runs, migrate
+from bluehelmet.storage import audit_runs, audit_store, migrate
 from bluehelmet.storage import sync_tables as sync_store
-from bluehelmet.storage.audit_codec import Form
+from bluehelmet.storage.audit_codec import Form, stamps
 from bluehelmet.storage.audit_queries import Kept, recent_entries
 from bluehelmet.storage.audit_store import every_entry
 from bluehelmet.storage.tables import TABLES, audit_table
@@ -186,3 +188,31 @@ def test_runs_round_trip_through_a_backup_across_backends(
         records.update(tx, "Incident", ids[0], {"notes": "After the restore."}, version=1)
     after = _everything(other)
     assert len(after) == len(kept) + 1 and max(after) > max(kept)
+
+
+def test_a_run_whose_records_ids_leave_gaps_gives_back_only_its_own(db: Database) -> None:
+    """A batch whose records' ids leave gaps (ids another writer took): its run covers the range,
+    and a record in a gap, created alone, is not taken for one of the run's."""
+    at = datetime(2021, 3, 1, 12, tzinfo=UTC)
+    batch = [(record_id, at, {**stamps(record_id, 1, "importer", at), "name": f"Place {record_id}", "note": None})
+             for record_id in range(1001, 1020, 2)]  # fmt: skip
+    with db.transaction("importer") as tx:
+        audit_store.append_creations(tx.session, "Probe", "importer", batch)
+    with db.transaction("clerk") as tx:
+        alone = AuditEntry(entity="Probe", record_id=1004, action=AuditAction.CREATE, version=1, actor="clerk", at=at,
+                           after={**stamps(1004, 1, "clerk", at), "name": "Alone", "note": None})  # fmt: skip
+        audit_store.append(tx.session, alone)
+    with db.engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(audit_table)).scalar_one() == 2  # the run's, the clerk's
+    with db.transaction("reader") as tx:
+        for record_id, _, image in batch:
+            history = audit_store.history(tx.session, "Probe", record_id)
+            assert [(e.actor, e.after and e.after["name"]) for e in history] == [("importer", image["name"])]
+        assert [e.actor for e in audit_store.history(tx.session, "Probe", 1004)] == ["clerk"]
+        assert audit_store.history(tx.session, "Probe", 1006) == []  # in the range, in no batch
+        everything = sorted(((e.id or 0, e.entity, e.record_id) for e in every_entry(tx.session)), reverse=True)
+        pages: list[tuple[int, str, int]] = []
+        while page := recent_entries(tx.session, limit=3, before_id=pages[-1][0] if pages else None):
+            pages += page
+    assert len(everything) == len(batch) + 1 and pages == everything
+    assert [r for _, _, r in everything if r != 1004] == [r for r, _, _ in reversed(batch)]

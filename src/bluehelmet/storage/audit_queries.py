@@ -7,7 +7,7 @@ which gives them back whole."""
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -72,23 +72,34 @@ def _with_runs(
     limit: int,
     kept: Kept | None,
 ) -> list[Found]:
-    """``found`` with the entries of runs among them, newest first, runs read newest first until
-    the next one could not reach the page."""
+    """``found`` with the entries of runs among them, newest first: runs read newest first until
+    the next one could not reach the page, and of each only its newest entries that could."""
     b = audit_block_table.c
     bounds = [b.first_entry_id < before_id] if before_id is not None else []
-    for run in audit_runs.runs(session, [*matching, *bounds], newest_first=True):
-        if len(found) >= limit and run and run[-1].id < found[limit - 1][0]:
-            break
-        members = [m for m in run if before_id is None or m.id < before_id]
-        if kept is not None and members and members[0].entity == kept.entity:
-            members = _kept(session, kept, members)
-        found = sorted(found + [(m.id, m.entity, m.record_id) for m in members], reverse=True)[:limit]
+    for run in audit_runs.carriers(session, [*matching, *bounds], newest_first=True):
+        if len(found) >= limit and run.last_entry_id - 1 < found[limit - 1][0]:
+            break  # its newest entry given back is older than the page's oldest: so are the next runs'
+        found = sorted(found + _newest(session, run, before_id, limit, kept), reverse=True)[:limit]
     return found
 
 
-def _kept(session: Session, kept: Kept, members: list[audit_runs.Stored]) -> list[audit_runs.Stored]:
-    ids = kept.ids.subquery()
-    column = next(iter(ids.c))
-    low, high = min(m.record_id for m in members), max(m.record_id for m in members)
-    inside = set(session.scalars(select(column).where(column.between(low, high))))
-    return [m for m in members if m.record_id in inside]
+def _newest(session: Session, run: Any, before_id: int | None, limit: int, kept: Kept | None) -> list[Found]:
+    """At most ``limit`` of the newest entries ``run`` gives back, before ``before_id``."""
+    ids = audit_runs.record_ids(audit_runs.blocks_of(session), run)[:-1]
+    first = run.first_entry_id
+    top = len(ids) if before_id is None else max(0, min(len(ids), before_id - first))
+    inside = _kept(session, kept, ids) if kept is not None and run.entity == kept.entity and ids else None
+    found: list[Found] = []
+    for rank in range(top - 1, -1, -1):
+        if inside is None or ids[rank] in inside:
+            found.append((first + rank, run.entity, ids[rank]))
+            if len(found) == limit:
+                break
+    return found
+
+
+def _kept(session: Session, kept: Kept, ids: Sequence[int]) -> set[int]:
+    """Of a run's records (``ids``, in order), those ``kept`` keeps."""
+    query = kept.ids.subquery()
+    column = next(iter(query.c))
+    return set(session.scalars(select(column).where(column.between(ids[0], ids[-1]))))

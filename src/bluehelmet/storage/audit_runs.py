@@ -16,18 +16,18 @@ from __future__ import annotations
 
 import bisect
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Connection, Select, func, select
+from sqlalchemy import Connection, Row, Select, func, select
 from sqlalchemy.orm import Session
 
 from bluehelmet.storage import audit_codec
 from bluehelmet.storage.audit_codec import Form, Image
 from bluehelmet.storage.tables import audit_block_table, audit_table
 
-__all__ = ["Blocks", "Stored", "blocks_of", "covering", "members", "reserve", "runs"]
+__all__ = ["Blocks", "Stored", "blocks_of", "carriers", "covering", "members", "record_ids", "reserve", "runs"]
 
 _CACHE = "bluehelmet.audit_blocks"
 _CACHED_BLOCKS = 16
@@ -74,6 +74,16 @@ class Blocks:
         return self._decoded(block_id)[1]
 
 
+def record_ids(blocks: Blocks, run: Any) -> Sequence[int]:
+    """A run's record ids in order (``run``: its block's row, or a row with the block's id as
+    ``id`` and its range of records and entries): the range itself when it holds as many ids as
+    the run has entries (nothing to decode), else read from the block."""
+    size = run.last_entry_id - run.first_entry_id + 1
+    if run.last_record_id - run.first_record_id + 1 == size:
+        return range(run.first_record_id, run.last_record_id + 1)
+    return blocks.ids(run.id)
+
+
 def blocks_of(session: Session) -> Blocks:
     """The session's cache of decoded blocks."""
     found = session.info.get(_CACHE)
@@ -105,25 +115,27 @@ def _with_carrier(*columns: Any) -> Select[Any]:
     return select(*columns).select_from(audit_block_table).join(audit_table, a.id == b.last_entry_id)
 
 
-def members(blocks: Blocks, carrier: Any, block_id: int, first_entry: int) -> Iterator[Stored]:
-    """The entries a run stands for besides its stored one (``carrier``), oldest first."""
-    for rank, record_id in enumerate(blocks.ids(block_id)[:-1]):
-        yield Stored(first_entry + rank, carrier.entity, record_id, carrier.action, carrier.version, carrier.actor,
-                     carrier.at, None, None, int(Form.BLOCK), block_id)  # fmt: skip
+def members(blocks: Blocks, run: Any) -> Iterator[Stored]:
+    """The entries a run (a row of :func:`carriers`) stands for besides its stored one, oldest first."""
+    for rank, record_id in enumerate(record_ids(blocks, run)[:-1]):
+        yield Stored(run.first_entry_id + rank, run.entity, record_id, run.action, run.version, run.actor, run.at,
+                     None, None, int(Form.BLOCK), run.id)  # fmt: skip
 
 
+_RUN = (audit_block_table.c.id, audit_block_table.c.first_record_id, audit_block_table.c.last_record_id,
+        audit_block_table.c.first_entry_id, audit_block_table.c.last_entry_id)  # fmt: skip
 _CARRIER = (audit_table.c.entity, audit_table.c.action, audit_table.c.version, audit_table.c.actor, audit_table.c.at)
 
 
 def covering(session: Session, entity: str, record_id: int) -> list[Stored]:
     """The creation of ``record_id`` if a run stands for it (not as its stored entry)."""
     b = audit_block_table.c
-    stmt = _with_carrier(b.id, b.first_entry_id, *_CARRIER).where(
+    stmt = _with_carrier(*_RUN, *_CARRIER).where(
         b.entity == entity, b.first_record_id <= record_id, b.last_record_id > record_id
     )
     blocks, found = blocks_of(session), []
     for row in session.execute(stmt):
-        ids = blocks.ids(row.id)
+        ids = record_ids(blocks, row)
         rank = bisect.bisect_left(ids, record_id)
         if rank < len(ids) - 1 and ids[rank] == record_id:
             found.append(Stored(row.first_entry_id + rank, row.entity, record_id, row.action, row.version, row.actor,
@@ -131,11 +143,18 @@ def covering(session: Session, entity: str, record_id: int) -> list[Stored]:
     return found
 
 
-def runs(session: Session, where: Iterable[Any] = (), *, newest_first: bool = False) -> Iterator[list[Stored]]:
-    """For every run matching ``where`` (conditions on ``audit_table.c``, the run's stored
-    entry, and ``audit_block_table.c``), the entries it stands for besides its stored one."""
+def carriers(session: Session, where: Iterable[Any] = (), *, newest_first: bool = False) -> list[Row[Any]]:
+    """The runs matching ``where`` (conditions on ``audit_table.c``, the run's stored entry, and
+    ``audit_block_table.c``): each block's id, first and last entry ids, and its stored entry's
+    entity, action, version, actor and time."""
     b = audit_block_table.c
-    stmt = _with_carrier(b.id, b.first_entry_id, *_CARRIER).where(b.last_entry_id.is_not(None), *where)
+    stmt = _with_carrier(*_RUN, *_CARRIER).where(b.last_entry_id.is_not(None), *where)
+    return list(session.execute(stmt.order_by(b.last_entry_id.desc() if newest_first else b.last_entry_id)))
+
+
+def runs(session: Session, where: Iterable[Any] = ()) -> Iterator[list[Stored]]:
+    """For every run matching ``where`` (as :func:`carriers`), the entries it stands for besides
+    its stored one, oldest run first."""
     blocks = blocks_of(session)
-    for row in session.execute(stmt.order_by(b.last_entry_id.desc() if newest_first else b.last_entry_id)).all():
-        yield list(members(blocks, row, row.id, row.first_entry_id))
+    for row in carriers(session, where):
+        yield list(members(blocks, row))
