@@ -1,6 +1,7 @@
 """The archive's format 2 (issue 29): tables by column in xz, the history's blocks carried as what
-the records' rows do not say and rebuilt on restore; archives of format 1 still restore; an
-archive whose blocks do not rebuild is refused whole; a long table tells its progress."""
+the records' rows do not say and rebuilt on restore, by row or by column as they were written;
+archives of format 1 still restore; an archive whose blocks do not rebuild is refused whole; a
+long table tells its progress."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import base64
 import hashlib
 import json
 import zipfile
+import zlib
 from datetime import UTC, date, datetime, time
 from enum import Enum
 from pathlib import Path
@@ -20,9 +22,13 @@ from bluehelmet.services import backup as backups
 from bluehelmet.services import records
 from bluehelmet.services.backup import BackupError, backup, restore, signature_of
 from bluehelmet.services.database import Database
-from bluehelmet.storage.tables import metadata
+from bluehelmet.storage import audit_codec
+from bluehelmet.storage.audit_codec import block_text
+from bluehelmet.storage.tables import audit_block_table, metadata
 from tests.test_backup import KEY, Fresh, _images, _row_count, _tables, fresh, lines_of, set_lines, spare_postgres
 from tests.test_history_encoding import _import, _synth_mission
+
+ROWS = audit_codec.Layout.ROWS
 
 __all__ = ["fresh", "spare_postgres"]  # the fixtures, shared with the backup tests
 
@@ -57,7 +63,8 @@ def test_blocks_are_carried_short_and_rebuilt_byte_for_byte(db: Database, fresh:
     assert made.format_version == 2 and made.tables["audit_block"]["rows"] >= 1
     lines = lines_of(_parts(tmp_path / "short.zip"), "audit_block")
     carried = [value["block"] for chunk in lines[1:] for value in chunk[lines[0].index("data")]]
-    assert carried and all(set(c) == {"entity", "keys", "ids", "differ", "sha256"} for c in carried)
+    assert carried and all(set(c) == {"entity", "keys", "ids", "differ", "sha256", "layout"} for c in carried)
+    assert {c["layout"] for c in carried} == {"columns"}
     # The record changed since its import keeps its creation's value in the block; no other does.
     differ = [values for c in carried for _, values in c["differ"]]
     assert len(differ) == 1 and list(differ[0]) == ["notes"] and differ[0]["notes"] != "Seen again on the 3rd."
@@ -65,6 +72,36 @@ def test_blocks_are_carried_short_and_rebuilt_byte_for_byte(db: Database, fresh:
     restore(other, tmp_path / "short.zip")
     assert _tables(other) == _tables(db)  # the blocks' bytes too
     assert _images(other) == _images(db)
+
+
+def test_blocks_written_by_row_and_by_column_restore_byte_for_byte(
+    db: Database, fresh: Fresh, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events = _synth_mission(db, tmp_path, 40)
+    columns = list(events[0])
+    with monkeypatch.context() as before:  # an import of a bluehelmet before issue 29: blocks by row
+        before.setattr(audit_codec, "encode_block", lambda keys, rows: zlib.compress(block_text(keys, rows, ROWS), 6))
+        _import(db, tmp_path / "before.csv", events[:25], columns)
+    _import(db, tmp_path / "since.csv", events[25:], columns)
+    with db.transaction("clerk") as tx:  # a record of each import changed since
+        written = sorted(records.list_records(tx, "Incident", limit=40), key=lambda r: r.id or 0)
+        for record in (written[0], written[-1]):
+            records.update(tx, "Incident", record.id or 0, {"notes": "Seen again on the 3rd."}, version=1)
+    with db.engine.connect() as conn:
+        blocks = [
+            audit_codec.opened_block(zlib.decompress(d))[0] for d in conn.scalars(select(audit_block_table.c.data))
+        ]
+    assert ROWS in blocks and audit_codec.Layout.COLUMNS in blocks
+    backup(db, tmp_path / "both.zip", key=KEY)
+    lines = lines_of(_parts(tmp_path / "both.zip"), "audit_block")
+    carried = [value["block"] for chunk in lines[1:] for value in chunk[lines[0].index("data")]]
+    assert sorted(c.get("layout", "rows") for c in carried) == sorted(blocks)  # every block carried short
+    assert sorted(c.get("layout", "rows") for c in carried for _ in c["differ"]) == ["columns", "rows"]
+    for backend in (db.engine.dialect.name, "postgresql" if db.engine.dialect.name == "sqlite" else "sqlite"):
+        other = fresh(backend)
+        restore(other, tmp_path / "both.zip")
+        assert _tables(other)["audit_block"] == _tables(db)["audit_block"]  # the blocks' bytes, either layout
+        assert _images(other) == _images(db)
 
 
 def test_an_archive_whose_block_does_not_rebuild_is_refused_whole(db: Database, fresh: Fresh, tmp_path: Path) -> None:

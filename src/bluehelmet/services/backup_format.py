@@ -11,9 +11,12 @@ The history's compressed blocks (``audit_block.data``, the creations of an impor
 carried as their bytes: a block repeats the values of the records it created, which the archive
 holds already, and compressed bytes do not compress again. A block is carried as its entity,
 keys and record ids, the values that differ from each record's row at the time of the backup
-(a record changed since its import), and the SHA-256 of its text. A restore rebuilds the text
-from the rows it has just written, refuses the archive if the digest differs, and compresses it
-again. A block that would not come back byte for byte here is carried as its bytes.
+(a record changed since its import), its layout (``"layout": "columns"`` for a block written by
+column since issue 29; none for one written by row, as archives made before hold them) and the
+SHA-256 of its text. A restore rebuilds the text from the rows it has just written, in the
+block's layout, refuses the archive if the digest differs, and compresses it again
+(``audit_codec.compress_block``). A block that would not come back byte for byte here is
+carried as its bytes.
 
 Format 1 (read): ``tables/<table>.jsonl``, deflated in the zip, one JSON object a row.
 
@@ -128,22 +131,23 @@ def _records(connection: Connection, entity: str, ids: list[int]) -> dict[int, A
 
 def _rebuilt(carried: Mapping[str, Any], rows: Mapping[int, Mapping[str, Any]]) -> bytes:
     keys = carried["keys"]
+    layout = audit_codec.Layout(carried.get("layout", audit_codec.Layout.ROWS))  # archives before issue 29's columns
     differ = {int(position): values for position, values in carried["differ"]}
     found: dict[int, list[Any]] = {}
     for position, record_id in enumerate(carried["ids"]):
         row = rows.get(record_id, {})
         own = {k: _image_value(row[k]) for k in keys if k in row} | differ.get(position, {})
         found[record_id] = [own[k] for k in keys]
-    return audit_codec.block_text(keys, found)
+    return audit_codec.block_text(keys, found, layout)
 
 
 def _carried(connection: Connection, entity: str, data: bytes) -> Any:
     """A block as format 2 carries it: what its records' rows do not say, or else its bytes."""
     try:
         text = zlib.decompress(data)
-        if zlib.compress(text, 6) != data:  # written by another zlib: rebuilt, it would not be the same bytes
+        if audit_codec.compress_block(text) != data:  # written by another zlib: rebuilt, it would not be the same bytes
             return data
-        images = audit_codec.decode_block(data)
+        layout, images = audit_codec.opened_block(text)
         rows = _records(connection, entity, list(images))
     except (zlib.error, ValueError, KeyError, TypeError):
         return data
@@ -156,6 +160,8 @@ def _carried(connection: Connection, entity: str, data: bytes) -> Any:
             differ.append([position, own])
     carried = {"entity": entity, "keys": keys, "ids": list(images), "differ": differ,
                "sha256": hashlib.sha256(text).hexdigest()}  # fmt: skip
+    if layout != audit_codec.Layout.ROWS:
+        carried["layout"] = str(layout)  # a block written by row carries none, as it always did
     try:
         same = _rebuilt(carried, rows) == text
     except (KeyError, ValueError, TypeError):
@@ -177,7 +183,7 @@ def _rebuild(connection: Connection, value: Any) -> bytes:
         raise ValueError(f"a block of the history cannot be rebuilt ({type(error).__name__}: {error})") from None
     if hashlib.sha256(text).hexdigest() != carried["sha256"]:
         raise ValueError("a block of the history does not rebuild to its checksum from the records restored")
-    return zlib.compress(text, 6)
+    return audit_codec.compress_block(text)
 
 
 def _decoders(table: Table, connection: Connection) -> dict[str, Callable[[Any], Any]]:

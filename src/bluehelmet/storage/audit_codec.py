@@ -6,8 +6,10 @@ The history keeps every image exactly, but it does not store what it can work ou
   fit a shorter form, the accounts' entries, any image the other forms would not give back).
 - ``CREATE``: a creation's after-image without its stamps (id, version, who and when created
   and updated, the deletion marks), which are the entry's own columns.
-- ``BLOCK``: the creations of one batch of an import, one compressed block of rows per batch
-  (``audit_block``: the image's keys once, then each record's values); about 40 bytes a row.
+- ``BLOCK``: the creations of one batch of an import, one compressed block per batch
+  (``audit_block``: the image's keys once, then each key's values, column by column: a column's
+  values side by side compress to about a third less than the same rows one by one; blocks
+  written before issue 29 hold one array a record and are read as they are).
 - ``RUN``: the same block's creation of its last record, standing also for the creations of the
   block's other records, whose entries are not stored one by one: the block holds the run of
   entry ids they were given (``first_entry_id`` to this entry's id, in the order of the records'
@@ -22,11 +24,15 @@ is stored ``FULL``. Pure: no SQL here (``audit_store`` reads and writes).
 
 from __future__ import annotations
 
+import base64
 import json
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
-from enum import IntEnum
+from enum import IntEnum, StrEnum
+from itertools import accumulate, islice
+from operator import le, sub
 from typing import Any
 
 from bluehelmet.domain.records import JSONValue
@@ -35,12 +41,15 @@ __all__ = [
     "STAMPS",
     "Form",
     "Image",
+    "Layout",
     "block_text",
+    "compress_block",
     "decode",
     "decode_block",
     "encode_block",
     "encode_change",
     "encode_creation",
+    "opened_block",
     "same",
     "stamps",
 ]
@@ -55,6 +64,17 @@ class Form(IntEnum):
     BLOCK = 3
     RUN = 4
 
+
+class Layout(StrEnum):
+    """How a block's text holds its rows: one array a record (written before issue 29's
+    columns, still read), or one line a key (written since)."""
+
+    ROWS = "rows"
+    COLUMNS = "columns"
+
+
+_UUID_TEXT = 36
+_UUIDS = re.compile("(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})*")
 
 #: The fields of a creation's image that the entry's own columns give (in the images' order).
 STAMPS = ("id", "version", "created_at", "created_by", "updated_at", "updated_by", "deleted_at", "deleted_by")
@@ -149,18 +169,107 @@ def decode(
 
 
 def encode_block(keys: Sequence[str], rows: Mapping[int, Sequence[JSONValue]]) -> bytes:
-    """Creations' values (by record id, in ``keys`` order) as one compressed block."""
-    return zlib.compress(block_text(keys, rows), 6)
+    """Creations' values (by record id, in ``keys`` order) as one compressed block, by column
+    (ValueError for a value JSON cannot hold, NaN, or a row that is not one value a key)."""
+    return compress_block(block_text(keys, rows))
 
 
-def block_text(keys: Sequence[str], rows: Mapping[int, Sequence[JSONValue]]) -> bytes:
-    """A block's text before it is compressed (a backup rebuilds it from the records' rows)."""
-    document = {"keys": list(keys), "ids": list(rows), "rows": list(rows.values())}
-    return json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+def block_text(keys: Sequence[str], rows: Mapping[int, Sequence[JSONValue]], layout: Layout = Layout.COLUMNS) -> bytes:
+    """A block's text before it is compressed, in ``layout`` (a backup rebuilds it from the
+    records' rows, in the layout the block was written in)."""
+    if layout == Layout.ROWS:
+        return _dumps({"keys": list(keys), "ids": list(rows), "rows": list(rows.values())})
+    if any(len(row) != len(keys) for row in rows.values()):
+        raise ValueError("a block's row is not one value a key")
+    columns: list[Any] = [list(c) for c in zip(*rows.values(), strict=True)] if rows else [[] for _ in keys]
+    uuids, deltas = [], []
+    for position, column in enumerate(columns):
+        if (packed := _packed(column)) is not None:
+            columns[position] = packed
+            uuids.append(position)
+        elif _rising(column):
+            columns[position] = _deltas(column)
+            deltas.append(position)
+    header = {"layout": str(Layout.COLUMNS), "keys": list(keys), "ids": _deltas(list(rows)),
+              "uuids": uuids, "deltas": deltas}  # fmt: skip
+    return b"\n".join([_dumps(header), *map(_dumps, columns)])
+
+
+def compress_block(text: bytes) -> bytes:
+    """A block's text compressed as it is stored: zlib level 6, each line its own deflate block
+    (a column's own codes; matches still reach back into the columns before it). A row-major
+    text is one line: its bytes are ``zlib.compress(text, 6)``'s, as they always were."""
+    compressor = zlib.compressobj(6)
+    *lines, last = text.split(b"\n")
+    parts = [compressor.compress(line + b"\n") + compressor.flush(zlib.Z_BLOCK) for line in lines]
+    return b"".join([*parts, compressor.compress(last), compressor.flush()])
 
 
 def decode_block(data: bytes) -> dict[int, Image]:
-    """Each record's values from a block, by record id."""
-    document = json.loads(zlib.decompress(data))
-    keys = document["keys"]
-    return {int(i): dict(zip(keys, row, strict=True)) for i, row in zip(document["ids"], document["rows"], strict=True)}
+    """Each record's values from a block (either layout), by record id."""
+    return opened_block(zlib.decompress(data))[1]
+
+
+def opened_block(text: bytes) -> tuple[Layout, dict[int, Image]]:
+    """A block's layout and each record's values, by record id, from its text."""
+    first, _, rest = text.partition(b"\n")
+    header = json.loads(first)
+    keys = header["keys"]
+    if header.get("layout") != Layout.COLUMNS:
+        rows = zip(header["ids"], header["rows"], strict=True)
+        return Layout.ROWS, {int(i): dict(zip(keys, row, strict=True)) for i, row in rows}
+    ids = list(accumulate(header["ids"]))
+    columns = [json.loads(line) for line in rest.split(b"\n")] if keys else []
+    if len(columns) != len(keys) or any(len(c) != len(ids) for c in columns if isinstance(c, list)):
+        raise ValueError("a block's columns are not one a key, of one value a record")
+    for position in header["uuids"]:
+        columns[position] = _unpacked(columns[position], len(ids))
+    for position in header["deltas"]:
+        columns[position] = list(accumulate(columns[position]))
+    if not keys:
+        return Layout.COLUMNS, {i: {} for i in ids}
+    records = zip(ids, zip(*columns, strict=True), strict=True)
+    return Layout.COLUMNS, {i: dict(zip(keys, row, strict=True)) for i, row in records}
+
+
+def _dumps(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode()
+
+
+def _deltas(numbers: Sequence[int]) -> list[int]:
+    return list(map(sub, numbers, [0, *numbers]))
+
+
+def _rising(column: list[Any]) -> bool:
+    """Whole numbers that never go down (record ids, moments): their differences compress to
+    almost nothing, where those of numbers that go up and down compress worse than they."""
+    if not column or type(column[0]) is not int:
+        return False
+    try:  # most columns are told apart at their first values, in C
+        rising = all(map(le, column, islice(column, 1, None)))
+    except TypeError:  # a number beside a text or null
+        return False
+    return rising and set(map(type, column)) == {int}  # not true beside 1, nor 1.5
+
+
+def _packed(column: list[Any]) -> str | None:
+    """A column of UUIDs in their canonical text as the base64 of their 16 bytes each (21 bytes
+    compressed become 16), or None when any value is not one."""
+    if not column or type(column[0]) is not str or len(column[0]) != _UUID_TEXT:
+        return None
+    try:
+        joined = "".join(column) if set(map(len, column)) == {_UUID_TEXT} else ""
+    except TypeError:  # a value that is not a text
+        return None
+    if not joined or _UUIDS.fullmatch(joined) is None:
+        return None
+    return base64.b64encode(bytes.fromhex(joined.replace("-", ""))).decode("ascii")
+
+
+def _unpacked(packed: Any, count: int) -> list[str]:
+    raw = base64.b64decode(packed, validate=True)
+    if len(raw) != 16 * count:
+        raise ValueError("a block's column of UUIDs does not hold one a record")
+    h = raw.hex()
+    return [f"{h[i:i + 8]}-{h[i + 8:i + 12]}-{h[i + 12:i + 16]}-{h[i + 16:i + 20]}-{h[i + 20:i + 32]}"
+            for i in range(0, len(h), 32)]  # fmt: skip
