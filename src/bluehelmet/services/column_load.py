@@ -101,6 +101,11 @@ class ColumnContext:
         stored). Choices are read as their stored text (no member made a cell) and each row is
         compared whole first, field by field only when it differs and has such a None."""
         table, names = TABLES[self.cls], list(rows)
+        if self.tx.session.get_bind().dialect.name == "sqlite":  # compared by the database itself
+            scope = []
+            if self.resolver.mission_id is not None and "mission_id" in table.c:
+                scope.append(table.c.mission_id == self.resolver.mission_id)
+            return bulk.stored_alike(self.tx.session, table, key, rows, kept_when_none, scope)
         keys, at = rows[key], names.index(key)
         read = [
             type_coerce(table.c[n], String()) if isinstance(table.c[n].type, StrEnumType) else table.c[n] for n in names
