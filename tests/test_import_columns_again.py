@@ -80,7 +80,8 @@ def test_a_change_among_unchanged_rows_is_written_with_its_audit_entry(
     two_missions: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(acled_columns, "BATCH_ROWS", 7)
-    rows = _per_actor(_events(30), every=3)
+    events = _events(31)
+    rows = _per_actor(events[:30], every=3)
     path = write_acled(tmp_path / "acled.csv", rows)
     assert _column_path(two_missions, path, "B") == _row_path(two_missions, path, "A")
     single = next(i for i in range(1, len(rows) - 1) if rows[i - 1]["event_id_cnty"] != rows[i]["event_id_cnty"]
@@ -89,14 +90,15 @@ def test_a_change_among_unchanged_rows_is_written_with_its_audit_entry(
     edited = [dict(r) for r in rows]
     edited[single]["notes"] = "Seen again on review: the convoy turned back."
     edited[pair]["source"] = edited[pair + 1]["source"] = "Another newspaper"
+    edited.append(events[30])  # a new event after batches found alike: written in bulk all the same
     changed_ids = {edited[single]["event_id_cnty"], edited[pair]["event_id_cnty"]}
     before = _counts(two_missions)
     entries = _entries(two_missions)
     changed = write_acled(tmp_path / "edited.csv", edited)
     report = _column_path(two_missions, changed, "B")
     assert report == _row_path(two_missions, changed, "A")
-    assert report["updated"] == 2 and report["unchanged"] == report["rows"] - 2
-    new = [e for e in _entries(two_missions) if e not in entries]
+    assert report["updated"] == 2 and report["created"] == 1 and report["unchanged"] == report["rows"] - 3
+    new = [e for e in _entries(two_missions) if e not in entries and e[1] != str(AuditAction.CREATE)]
     incident = TABLES[records.kind_of("Incident")]
     with two_missions.transaction("reader") as tx:
         by_id = dict(tx.session.execute(select(incident.c.id, incident.c.external_id)).all())
@@ -108,7 +110,7 @@ def test_a_change_among_unchanged_rows_is_written_with_its_audit_entry(
         field = "notes" if external_id == edited[single]["event_id_cnty"] else "source"
         assert last.before is not None and last.after[field] != last.before[field]
         assert {k for k in last.after if last.after[k] != last.before.get(k)} - {"version", "updated_at"} == {field}
-    assert _counts(two_missions)[0] == before[0]  # no record added
+    assert _counts(two_missions)[0] == before[0] + 2  # the new event, in each mission
     assert _written(two_missions, "B") == _written(two_missions, "A")
     _rollups_clean(two_missions)
 

@@ -154,6 +154,8 @@ class _Batches:
         self.seen = _SeenEvents(_SEEN_BITS)
         self.names = [_ALIASES.get(n.strip().lower(), n.strip().lower()) for n in header]
         self.cache: dict[str, dict[Any, Any]] = {}
+        #: Whether the last batch was mostly stored as it is (a re-import): see new_or_unchanged.
+        self.alike_first = False
 
     def run(self) -> Iterator[ColumnBatch]:
         irregular: list[int] = []
@@ -247,7 +249,7 @@ class _Batches:
         ok = merged.ok & self.clean(table)
         ids = get(table, "event_id_cnty")
         id_list = ids.to_pylist()
-        new, again = self.first_meetings(id_list)
+        first = self.first_meetings(id_list)
         values: dict[str, Any] = {"external_id": id_list}
         ok &= self.kinds(table, values)
         ok &= self.place(table, values)
@@ -259,28 +261,18 @@ class _Batches:
         values["provenance"] = ["ACLED"] * n
         assert ACLED.review_status is not None and ACLED.provenance == "ACLED"
         values["review_status"] = [ACLED.review_status.value] * n
-        fast, unchanged = ok & new, np.zeros(n, dtype=bool)
-        if (ok & again).any():
-            at = np.flatnonzero(ok & again)
-            every = len(at) == n  # a re-import: every row compared, no column copied
-            compared = {
-                k: v if every else [v[i] for i in at.tolist()] for k, v in values.items() if k != "review_status"
-            }
-            unchanged[at] = self.context.unchanged("external_id", compared, _KEPT_WHEN_NONE)
+        fast, unchanged = self.new_or_unchanged(ok & first, id_list, values)
         kept = np.flatnonzero(fast | unchanged).tolist()
         self.state.seen.add_many([id_list[i] for i in kept])  # as the row path's conversion would have
         return self.split(raw, merged, first_number, fast, unchanged, values)
 
-    def first_meetings(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of an event of one row whose id is met for the first time in the file: not
-        stored (new), and stored (perhaps unchanged)."""
+    def first_meetings(self, ids: list[str]) -> np.ndarray:
+        """Rows of an event of one row whose id is met for the first time in the file."""
         n = len(ids)
         single = np.array([bool(i) for i in ids], dtype=bool)
         for i in range(1, n):  # adjacent rows of one event: merged by the row path
             if ids[i] and ids[i] == ids[i - 1]:
                 single[i] = single[i - 1] = False
-        stored = self.context.stored("external_id", [i for i in ids if i])
-        new, again = single.copy(), np.zeros(n, dtype=bool)
         firsts: dict[str, int] = {}
         for i, event_id in enumerate(ids):
             if event_id:
@@ -288,10 +280,38 @@ class _Batches:
         at = np.fromiter(firsts.values(), dtype=np.int64, count=len(firsts))
         earlier = np.ones(n, dtype=bool)  # a later row of an id met in this batch: not new
         earlier[at] = self.seen.add_many(list(firsts))  # met in an earlier batch (or, rarely, the filter says so)
-        again[at] = ~earlier[at] & np.fromiter((i in stored for i in firsts), dtype=bool, count=len(firsts))
-        new &= ~earlier & ~again
-        again &= single
-        return new, again
+        return single & ~earlier
+
+    def new_or_unchanged(
+        self, candidates: np.ndarray, ids: list[str], values: dict[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Of the ``candidates`` (proved rows met for the first time), those whose event is not
+        stored (new: written in bulk) and those stored as they are (unchanged: left alone); the
+        others, stored otherwise or deleted, go to the row path. Which question is asked
+        first follows the last batch: a first import asks which ids are stored (few are), a
+        re-import which rows are stored alike (most are), then the other of the rest only."""
+        n = len(ids)
+        new, unchanged = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        left = np.flatnonzero(candidates)
+        if self.alike_first and len(left):
+            unchanged[left] = self.alike(left, values)
+            left = np.flatnonzero(candidates & ~unchanged)
+        if len(left):
+            stored = self.context.stored("external_id", [ids[i] for i in left.tolist()])
+            new[left] = np.fromiter((ids[i] not in stored for i in left.tolist()), dtype=bool, count=len(left))
+            again = left[~new[left]]
+            if not self.alike_first and len(again):
+                unchanged[again] = self.alike(again, values)
+        proved = int(candidates.sum())
+        self.alike_first = proved > 0 and int(unchanged.sum()) * 2 > proved
+        return new, unchanged
+
+    def alike(self, at: np.ndarray, values: dict[str, Any]) -> list[bool]:
+        """Whether the rows ``at`` are stored exactly as the row path would leave them."""
+        every = len(at) == len(values["external_id"])  # a re-import: every row compared, no column copied
+        picked = at.tolist()
+        compared = {k: v if every else [v[i] for i in picked] for k, v in values.items() if k != "review_status"}
+        return self.context.unchanged("external_id", compared, _KEPT_WHEN_NONE)
 
     def kinds(self, table: pa.Table, values: dict[str, Any]) -> np.ndarray:
         get = self.column
