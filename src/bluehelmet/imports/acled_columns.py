@@ -46,6 +46,7 @@ from bluehelmet.imports.acled_mapping import (
     load_state,
     parse_acled_date,
 )
+from bluehelmet.imports.acled_merge import Merged, merge_events
 from bluehelmet.imports.registry import NotColumnar
 from bluehelmet.imports.tables import FileProblem, _header, is_description_row
 from bluehelmet.services.column_load import ColumnBatch, ColumnContext, ColumnReader
@@ -153,6 +154,8 @@ class _Batches:
         self.seen = _SeenEvents(_SEEN_BITS)
         self.names = [_ALIASES.get(n.strip().lower(), n.strip().lower()) for n in header]
         self.cache: dict[str, dict[Any, Any]] = {}
+        #: Whether the last batch was mostly stored as it is (a re-import): see new_or_unchanged.
+        self.alike_first = False
 
     def run(self) -> Iterator[ColumnBatch]:
         irregular: list[int] = []
@@ -210,24 +213,16 @@ class _Batches:
         lookup[:] = results
         return list(lookup[indices]) if results else []
 
-    def convert(self, table: pa.Table, first_number: int) -> ColumnBatch:
-        n = table.num_rows
-        numbers = np.arange(first_number + 1, first_number + 1 + n)
-        cells = {name: self.column(table, name) for name in self.names if name}
-        blank = np.ones(n, dtype=bool)
-        for array in cells.values():
-            blank &= pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(array)), 0).to_numpy(zero_copy_only=False)
-        if blank.any():
-            raise NotColumnar("a row of blank cells")
-        get = self.column
-        ok = np.ones(n, dtype=bool)
-        for array in cells.values():
-            ok &= ~pc.match_substring_regex(array, _EDGE_OR_NUL).to_numpy(zero_copy_only=False)
-            if array.null_count:
-                raise NotColumnar("a missing cell")
+    def clean(self, table: pa.Table) -> np.ndarray:
+        """Rows whose every cell the columnar reader reads as it is (no edge space or NUL; the
+        text columns NFC, within their lengths, the event id and place without invisibles)."""
+        ok = np.ones(table.num_rows, dtype=bool)
+        for name in self.names:
+            if name:
+                ok &= ~pc.match_substring_regex(self.column(table, name), _EDGE_OR_NUL).to_numpy(zero_copy_only=False)
         text_names = ("event_id_cnty", "location", "actor1", "actor2", "assoc_actor_1", "assoc_actor_2", *_TEXT_COLUMNS)
         for name in text_names:
-            array = get(table, name)
+            array = self.column(table, name)
             limit = (
                 LIMITS["code"] if name == "event_id_cnty" else LIMITS["name"] if name == "location" else LIMITS["text"]
             )
@@ -235,9 +230,26 @@ class _Batches:
             ok &= pc.equal(pc.utf8_normalize(array, "NFC"), array).to_numpy(zero_copy_only=False)
             if name in ("event_id_cnty", "location"):
                 ok &= ~pc.match_substring_regex(array, _INVISIBLE).to_numpy(zero_copy_only=False)
+        return ok
+
+    def convert(self, raw: pa.Table, first_number: int) -> ColumnBatch:
+        blank = np.ones(raw.num_rows, dtype=bool)
+        for name in self.names:
+            if name:
+                array = self.column(raw, name)
+                if array.null_count:
+                    raise NotColumnar("a missing cell")
+                blank &= pc.equal(pc.utf8_length(pc.utf8_trim_whitespace(array)), 0).to_numpy(zero_copy_only=False)
+        if blank.any():
+            raise NotColumnar("a row of blank cells")
+        # an event of several rows (one per actor) as one row, merged as the row path merges it
+        merged = merge_events(raw, self.names, self.header, self.column(raw, "event_id_cnty").to_pylist(), self.clean)
+        table, n = merged.table, merged.table.num_rows
+        get = self.column
+        ok = merged.ok & self.clean(table)
         ids = get(table, "event_id_cnty")
         id_list = ids.to_pylist()
-        new, again = self.first_meetings(id_list)
+        first = self.first_meetings(id_list)
         values: dict[str, Any] = {"external_id": id_list}
         ok &= self.kinds(table, values)
         ok &= self.place(table, values)
@@ -249,25 +261,18 @@ class _Batches:
         values["provenance"] = ["ACLED"] * n
         assert ACLED.review_status is not None and ACLED.provenance == "ACLED"
         values["review_status"] = [ACLED.review_status.value] * n
-        fast, unchanged = ok & new, np.zeros(n, dtype=bool)
-        if (ok & again).any():
-            at = np.flatnonzero(ok & again)
-            compared = {k: [v[i] for i in at.tolist()] for k, v in values.items() if k != "review_status"}
-            unchanged[at] = self.context.unchanged("external_id", compared, _KEPT_WHEN_NONE)
+        fast, unchanged = self.new_or_unchanged(ok & first, id_list, values)
         kept = np.flatnonzero(fast | unchanged).tolist()
         self.state.seen.add_many([id_list[i] for i in kept])  # as the row path's conversion would have
-        return self.split(table, numbers, fast, unchanged, values, first_number + n)
+        return self.split(raw, merged, first_number, fast, unchanged, values)
 
-    def first_meetings(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Rows of an event of one row whose id is met for the first time in the file: not
-        stored (new), and stored (perhaps unchanged)."""
+    def first_meetings(self, ids: list[str]) -> np.ndarray:
+        """Rows of an event of one row whose id is met for the first time in the file."""
         n = len(ids)
         single = np.array([bool(i) for i in ids], dtype=bool)
         for i in range(1, n):  # adjacent rows of one event: merged by the row path
             if ids[i] and ids[i] == ids[i - 1]:
                 single[i] = single[i - 1] = False
-        stored = self.context.stored("external_id", [i for i in ids if i])
-        new, again = single.copy(), np.zeros(n, dtype=bool)
         firsts: dict[str, int] = {}
         for i, event_id in enumerate(ids):
             if event_id:
@@ -275,10 +280,38 @@ class _Batches:
         at = np.fromiter(firsts.values(), dtype=np.int64, count=len(firsts))
         earlier = np.ones(n, dtype=bool)  # a later row of an id met in this batch: not new
         earlier[at] = self.seen.add_many(list(firsts))  # met in an earlier batch (or, rarely, the filter says so)
-        again[at] = ~earlier[at] & np.fromiter((i in stored for i in firsts), dtype=bool, count=len(firsts))
-        new &= ~earlier & ~again
-        again &= single
-        return new, again
+        return single & ~earlier
+
+    def new_or_unchanged(
+        self, candidates: np.ndarray, ids: list[str], values: dict[str, Any]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Of the ``candidates`` (proved rows met for the first time), those whose event is not
+        stored (new: written in bulk) and those stored as they are (unchanged: left alone); the
+        others, stored otherwise or deleted, go to the row path. Which question is asked
+        first follows the last batch: a first import asks which ids are stored (few are), a
+        re-import which rows are stored alike (most are), then the other of the rest only."""
+        n = len(ids)
+        new, unchanged = np.zeros(n, dtype=bool), np.zeros(n, dtype=bool)
+        left = np.flatnonzero(candidates)
+        if self.alike_first and len(left):
+            unchanged[left] = self.alike(left, values)
+            left = np.flatnonzero(candidates & ~unchanged)
+        if len(left):
+            stored = self.context.stored("external_id", [ids[i] for i in left.tolist()])
+            new[left] = np.fromiter((ids[i] not in stored for i in left.tolist()), dtype=bool, count=len(left))
+            again = left[~new[left]]
+            if not self.alike_first and len(again):
+                unchanged[again] = self.alike(again, values)
+        proved = int(candidates.sum())
+        self.alike_first = proved > 0 and int(unchanged.sum()) * 2 > proved
+        return new, unchanged
+
+    def alike(self, at: np.ndarray, values: dict[str, Any]) -> list[bool]:
+        """Whether the rows ``at`` are stored exactly as the row path would leave them."""
+        every = len(at) == len(values["external_id"])  # a re-import: every row compared, no column copied
+        picked = at.tolist()
+        compared = {k: v if every else [v[i] for i in picked] for k, v in values.items() if k != "review_status"}
+        return self.context.unchanged("external_id", compared, _KEPT_WHEN_NONE)
 
     def kinds(self, table: pa.Table, values: dict[str, Any]) -> np.ndarray:
         get = self.column
@@ -418,26 +451,22 @@ class _Batches:
         return ok
 
     def split(
-        self,
-        table: pa.Table,
-        numbers: np.ndarray,
-        ok: np.ndarray,
-        unchanged: np.ndarray,
+        self, raw: pa.Table, merged: Merged, first_number: int, ok: np.ndarray, unchanged: np.ndarray,
         values: dict[str, Any],
-        last: int,
-    ) -> ColumnBatch:
+    ) -> ColumnBatch:  # fmt: skip
         fast = np.flatnonzero(ok).tolist()
         chosen = {name: [column[i] for i in fast] for name, column in values.items()}
-        slow_at = np.flatnonzero(~(ok | unchanged))
+        slow_at = merged.rows_of(np.flatnonzero(~(ok | unchanged)).tolist())  # an event's own rows
         slow: list[tuple[int, Mapping[str, Any]]] = []
-        if len(slow_at):
-            rows = table.take(pa.array(slow_at)).to_pylist()
+        if slow_at:
+            rows = raw.take(pa.array(slow_at)).to_pylist()
             events = [
-                (int(numbers[i]), AcledEvent(int(numbers[i]), cell.cells(self.header, row)))
-                for i, row in zip(slow_at.tolist(), rows, strict=True)
+                (first_number + 1 + i, AcledEvent(first_number + 1 + i, cell.cells(self.header, row)))
+                for i, row in zip(slow_at, rows, strict=True)
             ]
             slow = list(_adjacent_events(events))
-        return ColumnBatch([int(numbers[i]) for i in fast], chosen, slow, last, int(unchanged.sum()))
+        numbers = (merged.origin[fast] + first_number + 1).tolist()
+        return ColumnBatch(numbers, chosen, slow, first_number + raw.num_rows, int(unchanged.sum()))
 
 
 def _adjacent_events(events: list[tuple[int, AcledEvent]]) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -456,11 +485,11 @@ def _hold_last_event(table: pa.Table, id_column: int) -> tuple[pa.Table, pa.Tabl
     """The table without the rows of its last event, and those rows (an event's rows may go on
     in the next batch, and the row path merges them)."""
     ids = table.column(id_column)
-    last = ids[-1].as_py()
+    last = ids[-1].as_py().strip()  # compared as group_events compares them
     if not last:
         return table, None
     at = table.num_rows - 1
-    while at > 0 and ids[at - 1].as_py() == last:
+    while at > 0 and ids[at - 1].as_py().strip() == last:
         at -= 1
     if at == 0:
         return table, None

@@ -98,9 +98,15 @@ class ColumnContext:
         """For each row (fields by name, ``key`` among them, choices as their text), whether the
         live record of the mission with that key holds exactly those values already; a field in
         ``kept_when_none`` whose value is None is not compared (the row path would leave it as
-        stored). Choices are read as their stored text (no member made a cell) and each row is
-        compared whole first, field by field only when it differs and has such a None."""
+        stored). On SQLite the database compares them (``bulk.stored_alike``: no stored row
+        read back); on PostgreSQL the stored rows are read, choices as their stored text, and
+        each compared whole first, field by field only when it differs and has such a None."""
         table, names = TABLES[self.cls], list(rows)
+        if self.tx.session.get_bind().dialect.name == "sqlite":  # compared by the database itself
+            scope = []
+            if self.resolver.mission_id is not None and "mission_id" in table.c:
+                scope.append(table.c.mission_id == self.resolver.mission_id)
+            return bulk.stored_alike(self.tx.session, table, key, rows, kept_when_none, scope)
         keys, at = rows[key], names.index(key)
         read = [
             type_coerce(table.c[n], String()) if isinstance(table.c[n].type, StrEnumType) else table.c[n] for n in names

@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    or_,
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
@@ -54,6 +55,7 @@ __all__ = [
     "count_columns_in_rollups",
     "count_in_rollups",
     "indexes_suspended",
+    "stored_alike",
     "write_rows",
 ]
 
@@ -77,6 +79,62 @@ def among(session: Session, column: ColumnElement[Any], values: Sequence[str]) -
         return column == any_(bindparam("among", list(values), type_=postgresql.ARRAY(String)))
     listed = func.json_each(bindparam("among", json.dumps(list(values)), type_=String)).table_valued("value")
     return column.in_(select(listed.c.value))
+
+
+def stored_alike(
+    session: Session,
+    table: Table,
+    key: str,
+    rows: Mapping[str, list[Any]],
+    kept_when_none: frozenset[str],
+    scope: Sequence[ColumnElement[bool]] = (),
+) -> list[bool]:
+    """For each row (values by column, ``key`` among them), whether a live row of ``table``
+    with that key (and ``scope``) holds those very values as stored; a column in
+    ``kept_when_none`` whose value is None is not compared. SQLite only.
+
+    The rows are converted for the driver as ``write_rows`` converts them, staged by one
+    ``executemany`` in a temporary table of the same column types (so SQLite keeps each value
+    as the table keeps it), and compared by the database (``IS``: NULL is NULL), which returns
+    only the places of the rows found alike: no stored row is read back as Python values."""
+    count = len(rows[key])
+    if not count:
+        return []
+    dialect = session.get_bind().dialect
+    staged = _compared_table(table, tuple(rows))
+    connection = session.connection()
+    staged.drop(connection, checkfirst=True)
+    staged.create(connection)
+    converted = [range(count), *(_driver_column(dialect, table.c[n].type, rows[n], count) for n in rows)]
+    execute_many(session, insert(staged), ("at", *rows), list(zip(*converted, strict=True)))
+    alike = [
+        or_(staged.c[n].is_(None), table.c[n].is_not_distinct_from(staged.c[n]))
+        if n in kept_when_none
+        else table.c[n].is_not_distinct_from(staged.c[n])
+        for n in rows
+        if n != key
+    ]
+    stmt = (
+        select(staged.c.at)
+        .join(table, table.c[key] == staged.c[key])
+        .where(*scope, table.c.deleted_at.is_(None), *alike)
+    )
+    found = set(session.scalars(stmt).all())
+    staged.drop(connection)
+    return [i in found for i in range(count)]
+
+
+@cache
+def _compared_table(table: Table, names: tuple[str, ...]) -> Table:
+    """The temporary table ``stored_alike`` stages rows in: ``names`` of ``table``'s types,
+    and each row's place in the batch."""
+    return Table(
+        f"bulk_compared_{table.name}",
+        MetaData(),
+        Column("at", Integer),
+        *[Column(n, table.c[n].type) for n in names],
+        prefixes=["TEMPORARY"],
+    )
 
 
 def write_rows(session: Session, table: Table, columns: Columns, count: int) -> None:
