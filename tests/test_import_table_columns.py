@@ -27,7 +27,8 @@ from sqlalchemy import select
 
 from bluehelmet.domain.incidents import Incident
 from bluehelmet.imports import table_columns
-from bluehelmet.imports.registry import import_file, table_importer
+from bluehelmet.imports.registry import NotColumnar, import_file, table_importer
+from bluehelmet.imports.tables import FileProblem
 from bluehelmet.services import loading, records
 from bluehelmet.services.column_load import load_columns
 from bluehelmet.services.database import Database
@@ -104,14 +105,22 @@ def _plain(report: loading.LoadReport) -> dict[str, Any]:
 
 
 def _row_path(db: Database, path: Path, mission: str) -> dict[str, Any]:
-    report = loading.load(db, "analyst", "Incident", IMPORTER.rows(path), mission=mission,
-                          source=f"Incident import: {path.name}")  # fmt: skip
+    try:
+        report = loading.load(db, "analyst", "Incident", IMPORTER.rows(path), mission=mission,
+                              source=f"Incident import: {path.name}")  # fmt: skip
+    except FileProblem as refused:  # a file both paths refuse whole (one row, made blank)
+        return {"refused": str(refused)}
     return _plain(report)
 
 
 def _column_path(db: Database, path: Path, mission: str) -> dict[str, Any]:
-    report = load_columns(db, "analyst", "Incident", table_columns.table_columns(path), mission=mission,
-                          source=f"Incident import: {path.name}", convert=loading.text_converter)  # fmt: skip
+    try:
+        report = load_columns(db, "analyst", "Incident", table_columns.table_columns(path), mission=mission,
+                              source=f"Incident import: {path.name}", convert=loading.text_converter)  # fmt: skip
+    except NotColumnar:  # read row by row, as `import_file` reads it (a file of one blank row)
+        return _row_path(db, path, mission)
+    except FileProblem as refused:
+        return {"refused": str(refused)}
     return _plain(report)
 
 
