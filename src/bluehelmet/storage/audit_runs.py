@@ -115,11 +115,16 @@ def _with_carrier(*columns: Any) -> Select[Any]:
     return select(*columns).select_from(audit_block_table).join(audit_table, a.id == b.last_entry_id)
 
 
+def _given_back(run: Any, rank: int, record_id: int) -> Stored:
+    """The creation of ``record_id``, the ``rank``-th of ``run`` (a row of :func:`carriers`)."""
+    return Stored(run.first_entry_id + rank, run.entity, record_id, run.action, run.version, run.actor, run.at,
+                  None, None, int(Form.BLOCK), run.id)  # fmt: skip
+
+
 def members(blocks: Blocks, run: Any) -> Iterator[Stored]:
     """The entries a run (a row of :func:`carriers`) stands for besides its stored one, oldest first."""
     for rank, record_id in enumerate(record_ids(blocks, run)[:-1]):
-        yield Stored(run.first_entry_id + rank, run.entity, record_id, run.action, run.version, run.actor, run.at,
-                     None, None, int(Form.BLOCK), run.id)  # fmt: skip
+        yield _given_back(run, rank, record_id)
 
 
 _RUN = (audit_block_table.c.id, audit_block_table.c.first_record_id, audit_block_table.c.last_record_id,
@@ -138,8 +143,7 @@ def covering(session: Session, entity: str, record_id: int) -> list[Stored]:
         ids = record_ids(blocks, row)
         rank = bisect.bisect_left(ids, record_id)
         if rank < len(ids) - 1 and ids[rank] == record_id:
-            found.append(Stored(row.first_entry_id + rank, row.entity, record_id, row.action, row.version, row.actor,
-                                row.at, None, None, int(Form.BLOCK), row.id))  # fmt: skip
+            found.append(_given_back(row, rank, record_id))
     return found
 
 
