@@ -70,7 +70,7 @@ class _Context:
         if self.seen is not None and key in self.seen:
             return self.seen[key]
         with self.tx.session.no_autoflush:
-            found = repository.get(self.tx.session, entity_class(entity), record_id)
+            found = repository.read(self.tx.session, entity_class(entity), record_id)
         if self.seen is not None:
             self.seen[key] = found
         return found
@@ -164,8 +164,7 @@ def create_parsed(tx: Transaction, record: Record, *, keys_checked: bool = False
     now = tx.now()
     record.created_at = record.updated_at = now
     record.created_by = record.updated_by = tx.actor
-    tx.session.add(record)
-    _flush(tx, record, None)
+    repository.insert_new(tx.session, record)
     _audit(tx, record, AuditAction.CREATE, None)
     _recount(tx, None, record)
     return record

@@ -52,11 +52,14 @@ def _encoded(session: Session, entry: AuditEntry) -> dict[str, Any]:
     return _row(entry, Form.FULL, entry.before, entry.after)
 
 
+#: Built once: a statement made for each entry cost more than running it (every write appends one).
+_APPEND = insert(audit_table).returning(audit_table.c.id)
+
+
 def append(session: Session, entry: AuditEntry) -> None:
     """Append one entry, in the shortest form that gives its images back whole; ``entry.id`` is
     set to the id it was given (the sync log names the audit entry a change was applied as)."""
-    stmt = insert(audit_table).values(**_encoded(session, entry)).returning(audit_table.c.id)
-    entry.id = int(session.execute(stmt).scalar_one())
+    entry.id = int(session.execute(_APPEND, _encoded(session, entry)).scalar_one())
 
 
 def append_creations(session: Session, entity: str, actor: str, created: Iterable[tuple[int, datetime, Image]]) -> None:

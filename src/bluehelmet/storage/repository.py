@@ -6,13 +6,14 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select, text, tuple_
-from sqlalchemy.orm import Session
+from sqlalchemy import Insert, Select, bindparam, func, insert, select, text, tuple_
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 
 from bluehelmet.domain.audit import AuditEntry
 from bluehelmet.domain.records import JSONValue, Record
 from bluehelmet.storage import audit_store
-from bluehelmet.storage.tables import TABLES
+from bluehelmet.storage.tables import TABLES, unsaved
 
 __all__ = [
     "append_audit",
@@ -22,8 +23,10 @@ __all__ = [
     "find",
     "get",
     "history",
+    "insert_new",
     "list_referrers",
     "live_values",
+    "read",
     "referrers",
     "reserve_ids",
     "select_records",
@@ -49,6 +52,49 @@ def existing_keys(
 
 def get(session: Session, cls: type[Record], record_id: int) -> Record | None:
     return session.get(cls, record_id)
+
+
+def read(session: Session, cls: type[Record], record_id: int) -> Record | None:
+    """A record to read, not to change: the session's own if it holds it (as ``get`` gives it),
+    else built from its row as stored, outside the session. A rule's look-up of each record a
+    new one refers to: the mapping's loading cost about a quarter of an API creation."""
+    held = session.identity_map.get(identity_key(cls, record_id))
+    if held is not None:
+        return held
+    row = session.execute(_by_id(cls), {"record_id": record_id}).mappings().first()
+    return None if row is None else unsaved(cls, dict(row))
+
+
+_BY_ID: dict[type[Record], Select[Any]] = {}
+_INSERT: dict[tuple[type[Record], bool], Insert] = {}
+
+
+def insert_new(session: Session, record: Record) -> None:
+    """Insert a new record (not yet in any session) at version 1 by one statement built once,
+    and keep it in ``session`` as stored, its id set: a later change of it is written as an
+    update, as after a flush. What the session still holds unwritten is flushed first, in its
+    order. The mapping's flush of one new record cost about a quarter of an API creation."""
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    cls = type(record)
+    record.version = 1
+    given = record.id is not None
+    key = (cls, given)
+    if key not in _INSERT:
+        table = TABLES[cls]
+        _INSERT[key] = insert(table).returning(table.c.id)
+    own = record.__dict__
+    values = {c.name: own.get(c.name) for c in TABLES[cls].columns if given or c.name != "id"}
+    record.id = int(session.execute(_INSERT[key], values).scalar_one())
+    make_transient_to_detached(record)
+    session.add(record)
+
+
+def _by_id(cls: type[Record]) -> Select[Any]:
+    if cls not in _BY_ID:
+        table = TABLES[cls]
+        _BY_ID[cls] = select(table).where(table.c.id == bindparam("record_id"))
+    return _BY_ID[cls]
 
 
 _STATEMENTS: dict[tuple[type[Record], tuple[str, ...], tuple[tuple[str, bool], ...], bool], Select[Any]] = {}

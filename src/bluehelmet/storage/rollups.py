@@ -59,6 +59,7 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    bindparam,
     case,
     delete,
     func,
@@ -350,10 +351,13 @@ def location_sector(session: Session, location_id: int) -> int | None:
     """The sector of a location, as incidents placed through it take it. On PostgreSQL the row
     is locked for share until the commit, so that a concurrent change of its sector waits for
     (and then moves) what this transaction counts under it."""
-    stmt = select(_L.c.sector_id).where(_L.c.id == location_id)
-    if session.get_bind().dialect.name == "postgresql":
-        stmt = stmt.with_for_update(read=True)
-    return session.execute(stmt).scalar_one_or_none()
+    stmt = _SECTOR_SHARED if session.get_bind().dialect.name == "postgresql" else _SECTOR
+    return session.execute(stmt, {"location_id": location_id}).scalar_one_or_none()
+
+
+# Built once: each incident written asks it, and building it cost more than running it.
+_SECTOR = select(_L.c.sector_id).where(_L.c.id == bindparam("location_id"))
+_SECTOR_SHARED = _SECTOR.with_for_update(read=True)
 
 
 def moved_location(session: Session, deltas: Deltas, location_id: int, old: int | None, new: int | None) -> None:
