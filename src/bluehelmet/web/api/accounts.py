@@ -13,13 +13,13 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.services import accounts
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import COMMON, ApiRoute
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database_of, need
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/accounts", route_class=ApiRoute, tags=["accounts"])
 Admin = Annotated[Principal, Depends(need(Action.ADMINISTER))]
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 
 
 def _shown(account: accounts.Account) -> dict[str, Any]:

@@ -19,12 +19,12 @@ from bluehelmet.services import attachments
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import COMMON, ApiRoute, responses
 from bluehelmet.web.api.records import RecordId
-from bluehelmet.web.deps import database, need, write_in_turn
+from bluehelmet.web.deps import database_of, need, write_in_turn
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/attachments", route_class=ApiRoute, tags=["attachments"])
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 
 
 @router.get("/{attachment_id}", responses={**COMMON, **responses(404)})

@@ -22,7 +22,7 @@ from bluehelmet.reporting.draft_checks import check
 from bluehelmet.services.database import Database
 from bluehelmet.services.drafts import NoDraft
 from bluehelmet.web.api.errors import COMMON, ApiRoute, responses
-from bluehelmet.web.deps import database, need, write_in_turn
+from bluehelmet.web.deps import database_of, need, write_in_turn
 
 __all__ = ["NewDraft", "Prose", "router"]
 
@@ -30,7 +30,7 @@ router = APIRouter(prefix="/reports/drafts", route_class=ApiRoute, tags=["report
 
 Read = Annotated[Principal, Depends(need(Action.READ, "Draft"))]
 Write = Annotated[Principal, Depends(need(Action.REPORT, "Draft"))]
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 _ANSWERS = {**COMMON, **responses(404)}
 _MEDIA = {
     "md": "text/markdown; charset=utf-8",

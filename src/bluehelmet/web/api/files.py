@@ -30,7 +30,7 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.exchange import Column
 from bluehelmet.services.exporting import ExportRow
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import MissionParam, database, need, write_in_turn
+from bluehelmet.web.deps import MissionParam, database_of, need, write_in_turn
 
 __all__ = ["MAX_UPLOAD_BYTES", "ImportReport", "RowProblem", "encode", "router"]
 
@@ -45,7 +45,7 @@ _MEDIA = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 Format = Literal["csv", "geojson", "xlsx", "hxl"]
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 Mission = MissionParam
 
 router = APIRouter(route_class=ApiRoute, tags=["files"])

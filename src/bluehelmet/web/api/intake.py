@@ -24,12 +24,12 @@ from bluehelmet.services.database import Database
 from bluehelmet.services.intake_gateways import authentic
 from bluehelmet.web.api.errors import COMMON, ApiRoute, responses
 from bluehelmet.web.api.records import RecordId
-from bluehelmet.web.deps import database, need, scoped_mission, write_in_turn
+from bluehelmet.web.deps import database_of, need, scoped_mission, write_in_turn
 
 __all__ = ["message_summary", "router"]
 
 router = APIRouter(prefix="/intake", route_class=ApiRoute, tags=["intake"])
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 Reviewer = Annotated[Principal, Depends(need(Action.REVIEW, "Incident"))]
 
 

@@ -16,14 +16,14 @@ from bluehelmet.services import map_layers, map_places
 from bluehelmet.services.database import Database
 from bluehelmet.services.stats import IncidentFilter
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
-from bluehelmet.web.deps import MissionParam, database, need
+from bluehelmet.web.deps import MissionParam, database_of, need
 
 __all__ = ["FeatureCollection", "router"]
 
 router = APIRouter(prefix="/map", route_class=ApiRoute, tags=["map"])
 
 Reader = Annotated[Principal, Depends(need(Action.READ))]
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 Mission = MissionParam
 From = Annotated[date | None, Query(alias="from")]
 To = Annotated[date | None, Query(alias="to")]

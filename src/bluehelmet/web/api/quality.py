@@ -12,7 +12,7 @@ from bluehelmet.services import quality
 from bluehelmet.services.database import Database
 from bluehelmet.services.results import plain
 from bluehelmet.web.api.errors import COMMON, ApiRoute
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database_of, need
 
 __all__ = ["router"]
 
@@ -21,7 +21,7 @@ router = APIRouter(prefix="/quality", route_class=ApiRoute, tags=["analysis"])
 
 @router.get("", response_model=quality.QualityReport, responses=COMMON)
 def data_quality(
-    db: Annotated[Database, Depends(database)],
+    db: Annotated[Database, Depends(database_of)],
     principal: Annotated[Principal, Depends(need(Action.READ))],
     on: Annotated[date | None, Query(description="The day the checks look from (default: today).")] = None,
     only: Annotated[list[str] | None, Query(description="Run only these checks.")] = None,

@@ -29,7 +29,7 @@ from bluehelmet.services.parsing import LARGEST
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.bodies import strict_json
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems, responses
-from bluehelmet.web.deps import AfterWrites, database, need, write_in_turn
+from bluehelmet.web.deps import AfterWrites, database_of, need, write_in_turn
 
 __all__ = ["BIGGEST", "RecordId", "Version", "filter_parameters", "router"]
 
@@ -178,7 +178,7 @@ def _add_routes(cls: type[Record]) -> None:  # noqa: PLR0915 - one small functio
     tags: list[Any] = [f"records: {kind}"]
     Read = Annotated[Principal, Depends(need(Action.READ, name))]
     Write = Annotated[Principal, Depends(need(Action.WRITE, name))]
-    Db = Annotated[Database, Depends(database)]
+    Db = Annotated[Database, Depends(database_of)]
 
     @router.get(path, name=f"list_{kind}", response_model=schemas.page_model(cls), tags=tags, responses=COMMON,
                 openapi_extra={"parameters": filter_parameters(cls)})  # fmt: skip

@@ -18,7 +18,7 @@ from bluehelmet.reporting.render import render
 from bluehelmet.services import scope
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database_of, need
 
 __all__ = ["LetterRequest", "router"]
 
@@ -54,7 +54,7 @@ _FILES = {media.split(";")[0]: {"schema": {"type": "string", "format": "binary"}
 def letter(
     wanted: LetterRequest,
     principal: Annotated[Principal, Depends(need(Action.REPORT))],
-    db: Annotated[Database, Depends(database)],
+    db: Annotated[Database, Depends(database_of)],
 ) -> Response:
     """Draft the letter from the records: every figure computed, with an annex of how and from which records."""
     if wanted.date_to < wanted.date_from:

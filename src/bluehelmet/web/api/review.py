@@ -15,14 +15,14 @@ from bluehelmet.services.database import Database
 from bluehelmet.web.api import schemas
 from bluehelmet.web.api.errors import COMMON, ApiRoute, responses
 from bluehelmet.web.api.records import BIGGEST, RecordId
-from bluehelmet.web.deps import database, need, write_in_turn
+from bluehelmet.web.deps import database_of, need, write_in_turn
 
 __all__ = ["Batch", "Item", "Reviewed", "Verdict", "router"]
 
 router = APIRouter(prefix="/review", route_class=ApiRoute, tags=["review"])
 
 Reviewer = Annotated[Principal, Depends(need(Action.REVIEW, "Incident"))]
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 Status = Literal["draft", "verified", "rejected"]
 
 

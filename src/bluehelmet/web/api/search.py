@@ -10,7 +10,7 @@ from bluehelmet.domain.access import Action, Principal
 from bluehelmet.services import search as searching
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import COMMON, ApiRoute
-from bluehelmet.web.deps import database, need
+from bluehelmet.web.deps import database_of, need
 
 __all__ = ["router"]
 
@@ -19,7 +19,7 @@ router = APIRouter(prefix="/search", route_class=ApiRoute, tags=["records"])
 
 @router.get("", responses=COMMON)
 def search(
-    db: Annotated[Database, Depends(database)],
+    db: Annotated[Database, Depends(database_of)],
     principal: Annotated[Principal, Depends(need(Action.READ))],
     q: Annotated[
         str,

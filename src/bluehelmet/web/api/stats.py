@@ -35,14 +35,14 @@ from bluehelmet.services.map_layers import scoped_filter
 from bluehelmet.services.results import plain
 from bluehelmet.services.stats import IncidentFilter
 from bluehelmet.web.api.errors import COMMON, ApiRoute, problems
-from bluehelmet.web.deps import MissionParam, database, need
+from bluehelmet.web.deps import MissionParam, database_of, need
 
 __all__ = ["Rows", "incident_filter", "plain", "router", "whole_mission"]
 
 router = APIRouter(prefix="/stats", route_class=ApiRoute, tags=["analysis"])
 
 Reader = Annotated[Principal, Depends(need(Action.READ))]
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 Day = Annotated[date | None, Query()]
 Many = Annotated[list[str] | None, Query()]
 Mission = MissionParam
@@ -68,7 +68,7 @@ def _returns(function: Callable[..., Any]) -> Any:
     return typing.get_type_hints(function)["return"]
 
 
-def whole_mission(principal: Annotated[Principal, Depends(need(Action.READ))]) -> Principal:
+async def whole_mission(principal: Annotated[Principal, Depends(need(Action.READ))]) -> Principal:
     """Refuses sector accounts: the analysis covers the whole force, every sector's records."""
     if principal.scoped:
         raise HTTPException(403, "this analysis covers the whole mission; a sector account sees its incident analysis")
@@ -79,7 +79,7 @@ whole_mission.mission_wide = True  # type: ignore[attr-defined]
 Whole = Annotated[Principal, Depends(whole_mission)]
 
 
-def comparing(principal: Whole) -> Principal:
+async def comparing(principal: Whole) -> Principal:
     """Refuses the roles that do not compare missions (``mission_compare.COMPARING_ROLES``: the
     headquarters roles; an evaluator's or a sector account's work is within one mission)."""
     if principal.role not in mission_compare.COMPARING_ROLES:

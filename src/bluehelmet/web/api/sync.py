@@ -18,12 +18,12 @@ from bluehelmet.services import nodes, watch
 from bluehelmet.services import sync as syncing
 from bluehelmet.services.database import Database
 from bluehelmet.web.api.errors import ApiRoute, responses
-from bluehelmet.web.deps import database, principal_of, write_in_turn
+from bluehelmet.web.deps import database, database_of, principal_of, write_in_turn
 
 __all__ = ["NodeInfo", "Pulled", "Push", "Pushed", "node_of", "router"]
 
 router = APIRouter(prefix="/sync", route_class=ApiRoute, tags=["sync"])
-Db = Annotated[Database, Depends(database)]
+Db = Annotated[Database, Depends(database_of)]
 _ANSWERS = responses(401, 403, 422, 503)
 
 
