@@ -79,7 +79,7 @@ class _Context:
         return list(repository.select_records(self.tx.session, entity_class(entity), {field: record_id}))
 
     def find(self, entity: str, values: dict[str, Any]) -> list[Record]:
-        return repository.find(self.tx.session, entity_class(entity), values)
+        return repository.find_read(self.tx.session, entity_class(entity), values)
 
     def area_contains(self, mission: Mission, latitude: float, longitude: float) -> bool | None:
         boundaries = Boundaries.load(mission.country_iso3)

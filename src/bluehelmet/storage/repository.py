@@ -21,6 +21,7 @@ __all__ = [
     "count_records",
     "existing_keys",
     "find",
+    "find_read",
     "get",
     "history",
     "insert_new",
@@ -58,11 +59,16 @@ def read(session: Session, cls: type[Record], record_id: int) -> Record | None:
     """A record to read, not to change: the session's own if it holds it (as ``get`` gives it),
     else built from its row as stored, outside the session. A rule's look-up of each record a
     new one refers to: the mapping's loading cost about a quarter of an API creation."""
-    held = session.identity_map.get(identity_key(cls, record_id))
+    held = _held(session, cls, record_id)
     if held is not None:
         return held
     row = session.execute(_by_id(cls), {"record_id": record_id}).mappings().first()
     return None if row is None else unsaved(cls, dict(row))
+
+
+def _held(session: Session, cls: type[Record], record_id: int) -> Record | None:
+    found: Record | None = session.identity_map.get(identity_key(cls, record_id))
+    return found
 
 
 _BY_ID: dict[type[Record], Select[Any]] = {}
@@ -126,6 +132,23 @@ def find(session: Session, cls: type[Record], values: Mapping[str, Any]) -> list
     names, params = _shape(values)
     with session.no_autoflush:
         return list(session.scalars(_matching(cls, (), names, False), params))
+
+
+def find_read(session: Session, cls: type[Record], values: Mapping[str, Any]) -> list[Record]:
+    """What ``find`` gives, to read and not to change (as ``read``): the session's own records
+    where it holds them, the others built from their rows. A creation's natural-key check."""
+    names, params = _shape(values)
+    key = (cls, names)
+    if key not in _FOUND:
+        table = TABLES[cls]
+        equal = [table.c[k].is_(None) if null else table.c[k] == bindparam(k) for k, null in names]
+        _FOUND[key] = select(table).where(*equal).order_by(table.c.id)
+    with session.no_autoflush:
+        rows = session.execute(_FOUND[key], params).mappings().all()
+    return [_held(session, cls, row["id"]) or unsaved(cls, dict(row)) for row in rows]
+
+
+_FOUND: dict[tuple[type[Record], tuple[tuple[str, bool], ...]], Select[Any]] = {}
 
 
 def select_records(
