@@ -363,8 +363,9 @@ def count_columns_in_rollups(session: Session, columns: Columns, count: int) -> 
         given = columns[name]
         return [given.value] * count if isinstance(given, Same) else given
 
+    rejected = ReviewStatus.REJECTED.value  # once: an enum member's value is a descriptor call
     live = [
-        deleted is None and status != ReviewStatus.REJECTED.value
+        deleted is None and status != rejected
         for deleted, status in zip(column("deleted_at"), column("review_status"), strict=True)
     ]
     if not any(live):
@@ -372,11 +373,12 @@ def count_columns_in_rollups(session: Session, columns: Columns, count: int) -> 
     own_sector, location = column("sector_id"), column("location_id")
     sector_of = _location_sectors(session, {p for s, p in zip(own_sector, location, strict=True) if s is None and p})
     days = column("event_date")
-    cells = {day: {grain: cell_of(grain, day) for grain in _GRAINS} for day in set(days)}
+    distinct = set(days)
+    cells = {grain: {day: cell_of(grain, day) for day in distinct} for grain in _GRAINS}
     latitude, longitude = column("latitude"), column("longitude")
     arrays: dict[str, pa.Array] = {
         "mission_id": pa.array(column("mission_id"), pa.int64()),
-        **{grain: pa.array([cells[day][grain] for day in days], pa.string()) for grain in _GRAINS},
+        **{grain: pa.array(list(map(cells[grain].__getitem__, days)), pa.string()) for grain in _GRAINS},
         PLACED_SECTOR: pa.array([s or sector_of.get(p or 0) or 0 for s, p in zip(own_sector, location, strict=True)]),
         "located": pa.array([(y is not None) + 2 * (x is not None) for y, x in zip(latitude, longitude, strict=True)]),
         # + 0.0: -0.0 is 0.0, one group as in SQL (two rows of one key would fail an upsert)
