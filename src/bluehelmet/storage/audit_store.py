@@ -21,7 +21,15 @@ from bluehelmet.storage.audit_codec import Form, Image
 from bluehelmet.storage.audit_runs import Blocks, Stored, blocks_of
 from bluehelmet.storage.tables import audit_block_table, audit_table
 
-__all__ = ["append", "append_block_of_columns", "append_block_of_rows", "append_creations", "decode_rows", "every_entry", "history"]
+__all__ = [
+    "append",
+    "append_block_of_columns",
+    "append_block_of_rows",
+    "append_creations",
+    "decode_rows",
+    "every_entry",
+    "history",
+]
 
 
 def _insert(session: Session, rows: Sequence[dict[str, Any]]) -> None:

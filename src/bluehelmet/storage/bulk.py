@@ -28,6 +28,7 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
+    null,
     or_,
     select,
 )
@@ -146,16 +147,19 @@ def write_rows(session: Session, table: Table, columns: Columns, count: int) -> 
         return
     dialect = session.get_bind().dialect
     names = tuple(columns)
-    converted = [_driver_column(dialect, table.c[name].type, columns[name], count) for name in names]
-    rows = list(zip(*converted, strict=True))
     if dialect.name == "postgresql":
-        _copy(session, table, names, rows)
+        converted = [_driver_column(dialect, table.c[name].type, columns[name], count) for name in names]
+        _copy(session, table, names, list(zip(*converted, strict=True)))
         return
+    constants = {name: value for name in names if (value := _constant(dialect, table.c[name].type, columns[name]))}
+    bound = tuple(name for name in names if name not in constants)
+    converted = [_driver_column(dialect, table.c[name].type, columns[name], count) for name in bound]
+    rows = list(zip(*converted, strict=True))
     trigger = _search_trigger(session) if table.name == "incident" else None
     connection = session.connection()
     if trigger is not None:
         connection.exec_driver_sql(_DROP_SEARCH_TRIGGER)
-    execute_many(session, insert(table), names, rows)
+    execute_many(session, _inserting(table, bound, constants), bound, rows, inline=True)
     if trigger is not None:
         ids = columns["id"]
         assert isinstance(ids, list)
@@ -184,6 +188,33 @@ def _driver_column(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | 
     return [convert(value) for value in column]
 
 
+_LARGE = 2**62  # an integer past this is bound (SQLite reads a literal past 2**63 as a real)
+
+
+def _constant(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | Same) -> tuple[Any] | None:
+    """The one value of a column the same in every row, as the driver takes it, in a tuple
+    (None for a column whose values differ, or one not written as a constant: a real, which
+    SQLite may read back one unit off in its last place, or a text holding NUL)."""
+    if not isinstance(column, Same) and not _one_value(column):
+        return None
+    convert = _converter(dialect, kind)
+    value = column.value if isinstance(column, Same) else column[0]
+    value = value if convert is None else convert(value)
+    if type(value) is int:
+        return (value,) if -_LARGE < value < _LARGE else None
+    return (value,) if value is None or (type(value) is str and "\x00" not in value) else None
+
+
+def _inserting(table: Table, bound: tuple[str, ...], constants: Mapping[str, tuple[Any]]) -> Any:
+    """INSERT into ``table``: ``bound`` a parameter each (named as the column), ``constants``
+    written into the statement (``execute_many(..., inline=True)``)."""
+    values: dict[str, Any] = {name: bindparam(name, required=False) for name in bound}
+    for name, (value,) in constants.items():
+        kind = Integer() if type(value) is int else String()
+        values[name] = null() if value is None else bindparam(f"constant_{name}", value, kind, literal_execute=True)
+    return insert(table).values(values)
+
+
 def _taken_as_is(kind: TypeEngine[Any], column: list[Any]) -> bool:
     """Whether SQLite's driver stores ``column`` as its converter would: flags all booleans
     (stored as 1 and 0 either way) or global ids all text (SQLite keeps their text). A type
@@ -196,9 +227,9 @@ def _taken_as_is(kind: TypeEngine[Any], column: list[Any]) -> bool:
 
 def _one_value(column: list[Any]) -> bool:
     """Whether every value of ``column`` is the first one (of its type too: 1 is not True)."""
-    first = column[0] if column else None
-    kind = type(first)
-    return bool(column) and all(type(value) is kind and value == first for value in column)
+    if not column:
+        return False
+    return column.count(column[0]) == len(column) and len(set(map(type, column))) == 1  # both loops in C
 
 
 def _converter(dialect: Dialect, kind: TypeEngine[Any]) -> Callable[[Any], Any] | None:

@@ -104,15 +104,21 @@ def analyse_keys_on(connection: Connection, table: Table) -> None:
     connection.execute(statement.against(table))
 
 
-def execute_many(session: Session, stmt: Executable, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> None:
+def execute_many(
+    session: Session, stmt: Executable, names: tuple[str, ...], rows: Sequence[Sequence[Any]], *, inline: bool = False
+) -> None:
     """Run ``stmt`` once per row, each row the values of the parameters ``names`` in that order.
 
     For many rows of plain values (text, integers: no type of SQLAlchemy's converts them on
     the way in). The statement is compiled once per database and its rows handed to the
     driver's ``executemany`` as they are; given as dictionaries to ``Session.execute``, each
     row's parameters are processed one by one, which cost more than the writing (the rollups
-    write some five rows an incident)."""
-    sql, order = _driver_statement(session.get_bind().dialect, stmt, names)
+    write some five rows an incident).
+
+    With ``inline``, ``stmt`` names its own parameters (``bindparam`` s, not required) and its
+    ``literal_execute`` parameters are written into the SQL as constants, by SQLAlchemy's
+    renderer of their type: a value the same in every row is then not bound once a row."""
+    sql, order = _driver_statement(session.get_bind().dialect, stmt, names, inline)
     if order is None:  # the driver takes named parameters (PostgreSQL's psycopg)
         params: Sequence[Any] = [dict(zip(names, row, strict=True)) for row in rows]
     elif order == names:
@@ -124,9 +130,14 @@ def execute_many(session: Session, stmt: Executable, names: tuple[str, ...], row
 
 
 @lru_cache(maxsize=64)
-def _driver_statement(dialect: Dialect, stmt: Executable, names: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+def _driver_statement(
+    dialect: Dialect, stmt: Executable, names: tuple[str, ...], inline: bool = False
+) -> tuple[str, tuple[str, ...] | None]:
     """``stmt`` as the driver's SQL, and the order of its positional parameters (None: named)."""
-    compiled = stmt.compile(dialect=dialect, column_keys=list(names))  # type: ignore[attr-defined]
+    if inline:
+        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
+    else:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(names))  # type: ignore[attr-defined]
     if not compiled.positional:
         return compiled.string, None
     return compiled.string, tuple(compiled.positiontup or ())
