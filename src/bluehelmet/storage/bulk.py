@@ -33,7 +33,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import DropIndex, Index
 from sqlalchemy.sql.elements import ColumnElement
@@ -42,7 +42,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import tallied_sums
-from bluehelmet.storage.database import execute_many
+from bluehelmet.storage.database import begun, execute_many
 from bluehelmet.storage.rollup_writes import add_grouped
 from bluehelmet.storage.rollups import MEASURES, PLACED_SECTOR, ROLLUP_KEYS, ROLLUPS, cell_of, cell_text
 from bluehelmet.storage.search import INCIDENT_FIELDS
@@ -270,8 +270,11 @@ def _search_trigger(session: Session) -> str | None:
 @contextmanager
 def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator[None]:
     """With ``suspend`` on SQLite, the table's secondary indexes (not those that keep a key
-    unique) dropped while the block writes, and built again from the rows after it: sorting a
-    million rows once is far cheaper than a million insertions into a dozen indexes. All in the
+    unique, but the one of its global ids: random, each a jump to another page of a tree the
+    size of the table) dropped while the block writes, and built again from the rows after it:
+    sorting a million rows once is far cheaper than a million insertions into a dozen indexes.
+    A global id written twice meanwhile fails the unique index's building, and the load with
+    it: the ids are still proved unique before anything is committed. All in the
     caller's transaction: a load that fails or is killed gives them back as they were; readers
     keep reading the last committed state meanwhile (WAL). Not on PostgreSQL: ``DROP INDEX``
     there locks the table, every mission's incidents, against readers until the load commits
@@ -279,17 +282,31 @@ def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator
     if not suspend or session.get_bind().dialect.name != "sqlite":
         yield
         return
+    begun(session)  # else a DROP INDEX sent before any write would be committed at once, alone
     connection = session.connection()
     found = connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
         (table.name,),
     ).all()
-    kept = [(str(name), str(sql)) for name, sql in found if not str(sql).upper().startswith("CREATE UNIQUE")]
+    kept = [
+        (str(name), str(sql))
+        for name, sql in found
+        if not str(sql).upper().startswith("CREATE UNIQUE") or _indexed(connection, str(name)) == [_GLOBAL_ID]
+    ]
     for name, _ in kept:
         connection.execute(DropIndex(Index(name)))
     yield
     for _, sql in kept:
         connection.exec_driver_sql(sql)
+
+
+_GLOBAL_ID = "uid"
+
+
+def _indexed(connection: Connection, index: str) -> list[str]:
+    """The columns an index of SQLite's orders by, in order."""
+    found = connection.exec_driver_sql("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (index,))
+    return [str(name) for (name,) in found]
 
 
 def _json_text(value: Any) -> str | None:
