@@ -28,7 +28,6 @@ from sqlalchemy import (
     func,
     insert,
     literal_column,
-    null,
     or_,
     select,
 )
@@ -42,7 +41,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import tallied_sums
-from bluehelmet.storage.database import begun, execute_many
+from bluehelmet.storage.database import begun, constant, execute_many, one_constant
 from bluehelmet.storage.rollup_writes import add_grouped
 from bluehelmet.storage.rollups import MEASURES, PLACED_SECTOR, ROLLUP_KEYS, ROLLUPS, cell_of, cell_text
 from bluehelmet.storage.search import INCIDENT_FIELDS
@@ -188,30 +187,21 @@ def _driver_column(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | 
     return [convert(value) for value in column]
 
 
-_LARGE = 2**62  # an integer past this is bound (SQLite reads a literal past 2**63 as a real)
-
-
 def _constant(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | Same) -> tuple[Any] | None:
-    """The one value of a column the same in every row, as the driver takes it, in a tuple
-    (None for a column whose values differ, or one not written as a constant: a real, which
-    SQLite may read back one unit off in its last place, or a text holding NUL)."""
+    """The one value of a column the same in every row, as the driver takes it, in a tuple,
+    when it is written into the statement as a constant (``database.one_constant``)."""
     if not isinstance(column, Same) and not _one_value(column):
         return None
     convert = _converter(dialect, kind)
     value = column.value if isinstance(column, Same) else column[0]
-    value = value if convert is None else convert(value)
-    if type(value) is int:
-        return (value,) if -_LARGE < value < _LARGE else None
-    return (value,) if value is None or (type(value) is str and "\x00" not in value) else None
+    return one_constant([value if convert is None else convert(value)])
 
 
 def _inserting(table: Table, bound: tuple[str, ...], constants: Mapping[str, tuple[Any]]) -> Any:
     """INSERT into ``table``: ``bound`` a parameter each (named as the column), ``constants``
     written into the statement (``execute_many(..., inline=True)``)."""
     values: dict[str, Any] = {name: bindparam(name, required=False) for name in bound}
-    for name, (value,) in constants.items():
-        kind = Integer() if type(value) is int else String()
-        values[name] = null() if value is None else bindparam(f"constant_{name}", value, kind, literal_execute=True)
+    values.update((name, constant(name, value)) for name, (value,) in constants.items())
     return insert(table).values(values)
 
 

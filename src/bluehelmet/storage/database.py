@@ -7,7 +7,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DDL, Column, Index, Insert, Table, UniqueConstraint, create_engine, event, insert
+from sqlalchemy import (
+    DDL,
+    Column,
+    Index,
+    Insert,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    null,
+)
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ClauseElement, Executable
@@ -18,11 +32,13 @@ __all__ = [
     "analyse_keys_on",
     "analyse_on",
     "begun",
+    "constant",
     "driver_rows",
     "execute_many",
     "insert_many",
     "make_engine",
     "make_sessionmaker",
+    "one_constant",
 ]
 
 
@@ -127,6 +143,31 @@ def execute_many(
         at = [names.index(name) for name in order]
         params = [tuple(row[i] for i in at) for row in rows]
     session.connection().exec_driver_sql(sql, params)
+
+
+#: An integer past this is bound, not written as a constant (SQLite reads a literal past 2**63 as a real).
+_LARGE = 2**62
+
+
+def one_constant(column: Sequence[Any]) -> tuple[Any] | None:
+    """The one value of every row of ``column`` (driver values), in a tuple, when it can be
+    written into a statement as a constant (:func:`constant`): NULL, a whole number, a text
+    without NUL; None otherwise (values that differ, or a real, which SQLite may read back one
+    unit off in its last place)."""
+    if not column or column.count(column[0]) != len(column) or len(set(map(type, column))) != 1:  # loops in C
+        return None
+    value = column[0]
+    if type(value) is int:
+        return (value,) if -_LARGE < value < _LARGE else None
+    return (value,) if value is None or (type(value) is str and "\x00" not in value) else None
+
+
+def constant(name: str, value: Any) -> Any:
+    """``value`` (see :func:`one_constant`) as a parameter written into the statement by
+    SQLAlchemy's renderer of its type when it runs by ``execute_many(..., inline=True)``."""
+    if value is None:
+        return null()
+    return bindparam(f"constant_{name}", value, Integer() if type(value) is int else String(), literal_execute=True)
 
 
 @lru_cache(maxsize=64)
