@@ -96,7 +96,7 @@ def stored_alike(
     The rows are converted for the driver as ``write_rows`` converts them, staged by one
     ``executemany`` in a temporary table of the same column types (so SQLite keeps each value
     as the table keeps it), and compared by the database (``IS``: NULL is NULL), which returns
-    only the places of the rows found alike: no stored row is read back as Python values."""
+    only the places of the rows found alike, as one JSON array: no stored row is read back."""
     count = len(rows[key])
     if not count:
         return []
@@ -105,8 +105,11 @@ def stored_alike(
     connection = session.connection()
     staged.drop(connection, checkfirst=True)
     staged.create(connection)
-    converted = [range(count), *(_driver_column(dialect, table.c[n].type, rows[n], count) for n in rows)]
-    execute_many(session, insert(staged), ("at", *rows), list(zip(*converted, strict=True)))
+    constants = {n: value for n in rows if (value := _constant(dialect, table.c[n].type, rows[n]))}
+    bound = tuple(n for n in rows if n not in constants)
+    converted = [range(count), *(_driver_column(dialect, table.c[n].type, rows[n], count) for n in bound)]
+    staging = _inserting(staged, ("at", *bound), constants)  # the one value of a column written as a constant
+    execute_many(session, staging, ("at", *bound), list(zip(*converted, strict=True)), inline=True)
     alike = [
         or_(staged.c[n].is_(None), table.c[n].is_not_distinct_from(staged.c[n]))
         if n in kept_when_none
@@ -115,11 +118,11 @@ def stored_alike(
         if n != key
     ]
     stmt = (
-        select(staged.c.at)
+        select(func.json_group_array(staged.c.at))  # one text, not a result row a place (SQLAlchemy's)
         .join(table, table.c[key] == staged.c[key])
         .where(*scope, table.c.deleted_at.is_(None), *alike)
     )
-    found = set(session.scalars(stmt).all())
+    found = set(json.loads(session.scalar(stmt) or "[]"))
     staged.drop(connection)
     return [i in found for i in range(count)]
 
