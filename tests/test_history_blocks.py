@@ -16,7 +16,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bluehelmet.storage.audit_codec import Layout, block_text, compress_block, decode_block, encode_block, opened_block
+from bluehelmet.storage.audit_codec import (
+    Layout,
+    block_text,
+    compress_block,
+    decode_block,
+    encode_block,
+    encode_columns,
+    opened_block,
+)
 
 #: A block as bluehelmet wrote it before issue 29 (by row), kept as its bytes: it must read forever.
 OLD_BLOCK = base64.b64decode(
@@ -70,6 +78,8 @@ def test_every_value_written_in_a_block_comes_back_exactly(block: tuple[list[str
     assert list(images) == list(rows)
     assert _json(images) == _json({i: dict(zip(keys, row, strict=True)) for i, row in rows.items()})
     assert compress_block(zlib.decompress(data)) == data  # a backup rebuilds it byte for byte
+    columns = [[row[k] for row in rows.values()] for k in range(len(keys))]
+    assert encode_columns(keys, list(rows), columns) == data  # a columnar import's block, the same bytes
 
 
 def test_the_values_a_column_is_taken_apart_for_come_back_as_they_were() -> None:

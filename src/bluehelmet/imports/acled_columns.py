@@ -269,17 +269,16 @@ class _Batches:
     def first_meetings(self, ids: list[str]) -> np.ndarray:
         """Rows of an event of one row whose id is met for the first time in the file."""
         n = len(ids)
-        single = np.array([bool(i) for i in ids], dtype=bool)
-        for i in range(1, n):  # adjacent rows of one event: merged by the row path
-            if ids[i] and ids[i] == ids[i - 1]:
-                single[i] = single[i - 1] = False
-        firsts: dict[str, int] = {}
-        for i, event_id in enumerate(ids):
-            if event_id:
-                firsts.setdefault(event_id, i)
-        at = np.fromiter(firsts.values(), dtype=np.int64, count=len(firsts))
+        column = np.array(ids, dtype=object)
+        single = np.asarray(column != "", dtype=bool)
+        merged = single[1:] & (column[1:] == column[:-1])  # adjacent rows of one event: merged by the row path
+        single[1:] &= ~merged
+        single[:-1] &= ~merged
+        firsts = dict(zip(reversed(ids), range(n - 1, -1, -1), strict=True))  # each id's first row (the last written)
+        firsts.pop("", None)
+        at = np.array(sorted(firsts.values()), dtype=np.int64)  # in file order, as met
         earlier = np.ones(n, dtype=bool)  # a later row of an id met in this batch: not new
-        earlier[at] = self.seen.add_many(list(firsts))  # met in an earlier batch (or, rarely, the filter says so)
+        earlier[at] = self.seen.add_many([ids[i] for i in at.tolist()])  # met earlier (or, rarely, so the filter says)
         return single & ~earlier
 
     def new_or_unchanged(

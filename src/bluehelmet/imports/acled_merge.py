@@ -50,7 +50,7 @@ def merge_events(
     not empty) as one row; ``clean`` says which rows of a table the columnar reader reads as
     they are."""
     n = table.num_rows
-    keys = [i.strip() for i in ids]
+    keys = list(map(str.strip, ids))  # as group_events compares them (map: no Python frame a row)
     runs: list[list[int]] = []
     for i in range(1, n):
         if keys[i] and keys[i] == keys[i - 1]:

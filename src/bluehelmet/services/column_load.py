@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -42,7 +41,7 @@ from bluehelmet.services.loading import (
 )
 from bluehelmet.storage import bulk, repository
 from bluehelmet.storage.audit_codec import STAMPS
-from bluehelmet.storage.audit_store import append_block_of_rows
+from bluehelmet.storage.audit_store import append_block_of_columns
 from bluehelmet.storage.bulk import Same
 from bluehelmet.storage.tables import TABLES
 from bluehelmet.storage.types import StrEnumType
@@ -236,8 +235,8 @@ class _Writer:
                 columns[name] = _new_uids(count) if given is new_uid else [given() for _ in range(count)]
         bulk.write_rows(session, self.table, {c.name: columns[c.name] for c in self.table.columns}, count)
         keys = [name for name in self.fields if name not in STAMPS]
-        audit_rows = _rows({k: _audit_column(columns[k], count) for k in keys}, tuple(keys), count)
-        append_block_of_rows(session, self.table, self.cls.__name__, actor, now, ids, keys, audit_rows)
+        audit_columns = [_listed(_audit_column(columns[k], count), count) for k in keys]
+        append_block_of_columns(session, self.table, self.cls.__name__, actor, now, ids, keys, audit_columns)
         bulk.count_columns_in_rollups(session, columns, count)
         report.created += count
 
@@ -270,7 +269,6 @@ def _audit_column(column: list[Any] | Same, count: int) -> list[Any] | Same:
     return column
 
 
-def _rows(columns: Mapping[str, list[Any] | Same], names: tuple[str, ...], count: int) -> list[tuple[Any, ...]]:
-    """Rows from columns given as lists (one value a row) or as one value for every row."""
-    parts = [repeat(c.value, count) if isinstance(c := columns[n], Same) else c for n in names]
-    return list(zip(*parts, strict=False))
+def _listed(column: list[Any] | Same, count: int) -> list[Any]:
+    """A column as a list of one value a row (one value for every row repeated)."""
+    return [column.value] * count if isinstance(column, Same) else column

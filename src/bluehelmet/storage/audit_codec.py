@@ -43,11 +43,13 @@ __all__ = [
     "Image",
     "Layout",
     "block_text",
+    "column_text",
     "compress_block",
     "decode",
     "decode_block",
     "encode_block",
     "encode_change",
+    "encode_columns",
     "encode_creation",
     "opened_block",
     "same",
@@ -182,17 +184,33 @@ def block_text(keys: Sequence[str], rows: Mapping[int, Sequence[JSONValue]], lay
     if any(len(row) != len(keys) for row in rows.values()):
         raise ValueError("a block's row is not one value a key")
     columns: list[Any] = [list(c) for c in zip(*rows.values(), strict=True)] if rows else [[] for _ in keys]
+    return column_text(keys, list(rows), columns)
+
+
+def encode_columns(keys: Sequence[str], ids: Sequence[int], columns: Sequence[Sequence[JSONValue]]) -> bytes:
+    """``encode_block`` of the same creations given by column (``columns[k][i]`` the value of
+    ``keys[k]`` for ``ids[i]``): the same bytes, without a row made of each record and taken
+    apart again (a columnar import holds its values as columns already)."""
+    return compress_block(column_text(keys, ids, columns))
+
+
+def column_text(keys: Sequence[str], ids: Sequence[int], columns: Sequence[Sequence[JSONValue]]) -> bytes:
+    """A block's text in ``Layout.COLUMNS`` from its values by column (ValueError unless one
+    column a key, of one value a record)."""
+    if len(columns) != len(keys) or any(len(column) != len(ids) for column in columns):
+        raise ValueError("a block's row is not one value a key")
+    lines: list[Any] = [c if isinstance(c, list) else list(c) for c in columns]  # the caller's lists kept
     uuids, deltas = [], []
-    for position, column in enumerate(columns):
+    for position, column in enumerate(lines):
         if (packed := _packed(column)) is not None:
-            columns[position] = packed
+            lines[position] = packed
             uuids.append(position)
         elif _rising(column):
-            columns[position] = _deltas(column)
+            lines[position] = _deltas(column)
             deltas.append(position)
-    header = {"layout": str(Layout.COLUMNS), "keys": list(keys), "ids": _deltas(list(rows)),
+    header = {"layout": str(Layout.COLUMNS), "keys": list(keys), "ids": _deltas(list(ids)),
               "uuids": uuids, "deltas": deltas}  # fmt: skip
-    return b"\n".join([_dumps(header), *map(_dumps, columns)])
+    return b"\n".join([_dumps(header), *map(_dumps, lines)])
 
 
 def compress_block(text: bytes) -> bytes:

@@ -21,7 +21,15 @@ from bluehelmet.storage.audit_codec import Form, Image
 from bluehelmet.storage.audit_runs import Blocks, Stored, blocks_of
 from bluehelmet.storage.tables import audit_block_table, audit_table
 
-__all__ = ["append", "append_block_of_rows", "append_creations", "decode_rows", "every_entry", "history"]
+__all__ = [
+    "append",
+    "append_block_of_columns",
+    "append_block_of_rows",
+    "append_creations",
+    "decode_rows",
+    "every_entry",
+    "history",
+]
 
 
 def _insert(session: Session, rows: Sequence[dict[str, Any]]) -> None:
@@ -128,9 +136,31 @@ def append_block_of_rows(
     values) as one block kept as a run (``audit_runs``); when the entries' sequence cannot give
     the run its ids, one entry a row written by the database from the rows themselves
     (``INSERT ... SELECT``), as :func:`append_creations` stores a batch whose images share their keys."""
-    if not ids:
-        return
-    data = audit_codec.encode_block(keys, dict(zip(ids, rows, strict=True)))
+    if ids:
+        data = audit_codec.encode_block(keys, dict(zip(ids, rows, strict=True)))
+        _append_written(session, table, entity, actor, at, ids, data)
+
+
+def append_block_of_columns(
+    session: Session,
+    table: Table,
+    entity: str,
+    actor: str,
+    at: datetime,
+    ids: Sequence[int],
+    keys: Sequence[str],
+    columns: Sequence[Sequence[JSONValue]],
+) -> None:
+    """:func:`append_block_of_rows` with the values given by column (``columns[k][i]`` the
+    value of ``keys[k]`` for ``ids[i]``): the same block, the same entries."""
+    if ids:
+        _append_written(session, table, entity, actor, at, ids, audit_codec.encode_columns(keys, ids, columns))
+
+
+def _append_written(
+    session: Session, table: Table, entity: str, actor: str, at: datetime, ids: Sequence[int], data: bytes
+) -> None:
+    """The creations of the rows of ``table`` just written with ``ids``, their block ``data``."""
     if _run(session, entity, actor, at, ids, data):
         return
     block_id = _block(session, entity, data)

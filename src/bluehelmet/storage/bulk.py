@@ -32,7 +32,7 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Dialect
+from sqlalchemy.engine import Connection, Dialect
 from sqlalchemy.orm import Session
 from sqlalchemy.schema import DropIndex, Index
 from sqlalchemy.sql.elements import ColumnElement
@@ -41,7 +41,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 from bluehelmet.domain.incidents import TOLL_FIELDS, Incident, ReviewStatus
 from bluehelmet.domain.places import Location
 from bluehelmet.storage.aggregates import tallied_sums
-from bluehelmet.storage.database import execute_many
+from bluehelmet.storage.database import begun, constant, execute_many, one_constant
 from bluehelmet.storage.rollup_writes import add_grouped
 from bluehelmet.storage.rollups import MEASURES, PLACED_SECTOR, ROLLUP_KEYS, ROLLUPS, cell_of, cell_text
 from bluehelmet.storage.search import INCIDENT_FIELDS
@@ -96,7 +96,7 @@ def stored_alike(
     The rows are converted for the driver as ``write_rows`` converts them, staged by one
     ``executemany`` in a temporary table of the same column types (so SQLite keeps each value
     as the table keeps it), and compared by the database (``IS``: NULL is NULL), which returns
-    only the places of the rows found alike: no stored row is read back as Python values."""
+    only the places of the rows found alike, as one JSON array: no stored row is read back."""
     count = len(rows[key])
     if not count:
         return []
@@ -105,8 +105,11 @@ def stored_alike(
     connection = session.connection()
     staged.drop(connection, checkfirst=True)
     staged.create(connection)
-    converted = [range(count), *(_driver_column(dialect, table.c[n].type, rows[n], count) for n in rows)]
-    execute_many(session, insert(staged), ("at", *rows), list(zip(*converted, strict=True)))
+    constants = {n: value for n in rows if (value := _constant(dialect, table.c[n].type, rows[n]))}
+    bound = tuple(n for n in rows if n not in constants)
+    converted = [range(count), *(_driver_column(dialect, table.c[n].type, rows[n], count) for n in bound)]
+    staging = _inserting(staged, ("at", *bound), constants)  # the one value of a column written as a constant
+    execute_many(session, staging, ("at", *bound), list(zip(*converted, strict=True)), inline=True)
     alike = [
         or_(staged.c[n].is_(None), table.c[n].is_not_distinct_from(staged.c[n]))
         if n in kept_when_none
@@ -115,11 +118,11 @@ def stored_alike(
         if n != key
     ]
     stmt = (
-        select(staged.c.at)
+        select(func.json_group_array(staged.c.at))  # one text, not a result row a place (SQLAlchemy's)
         .join(table, table.c[key] == staged.c[key])
         .where(*scope, table.c.deleted_at.is_(None), *alike)
     )
-    found = set(session.scalars(stmt).all())
+    found = set(json.loads(session.scalar(stmt) or "[]"))
     staged.drop(connection)
     return [i in found for i in range(count)]
 
@@ -146,16 +149,19 @@ def write_rows(session: Session, table: Table, columns: Columns, count: int) -> 
         return
     dialect = session.get_bind().dialect
     names = tuple(columns)
-    converted = [_driver_column(dialect, table.c[name].type, columns[name], count) for name in names]
-    rows = list(zip(*converted, strict=True))
     if dialect.name == "postgresql":
-        _copy(session, table, names, rows)
+        converted = [_driver_column(dialect, table.c[name].type, columns[name], count) for name in names]
+        _copy(session, table, names, list(zip(*converted, strict=True)))
         return
+    constants = {name: value for name in names if (value := _constant(dialect, table.c[name].type, columns[name]))}
+    bound = tuple(name for name in names if name not in constants)
+    converted = [_driver_column(dialect, table.c[name].type, columns[name], count) for name in bound]
+    rows = list(zip(*converted, strict=True))
     trigger = _search_trigger(session) if table.name == "incident" else None
     connection = session.connection()
     if trigger is not None:
         connection.exec_driver_sql(_DROP_SEARCH_TRIGGER)
-    execute_many(session, insert(table), names, rows)
+    execute_many(session, _inserting(table, bound, constants), bound, rows, inline=True)
     if trigger is not None:
         ids = columns["id"]
         assert isinstance(ids, list)
@@ -184,6 +190,24 @@ def _driver_column(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | 
     return [convert(value) for value in column]
 
 
+def _constant(dialect: Dialect, kind: TypeEngine[Any], column: list[Any] | Same) -> tuple[Any] | None:
+    """The one value of a column the same in every row, as the driver takes it, in a tuple,
+    when it is written into the statement as a constant (``database.one_constant``)."""
+    if not isinstance(column, Same) and not _one_value(column):
+        return None
+    convert = _converter(dialect, kind)
+    value = column.value if isinstance(column, Same) else column[0]
+    return one_constant([value if convert is None else convert(value)])
+
+
+def _inserting(table: Table, bound: tuple[str, ...], constants: Mapping[str, tuple[Any]]) -> Any:
+    """INSERT into ``table``: ``bound`` a parameter each (named as the column), ``constants``
+    written into the statement (``execute_many(..., inline=True)``)."""
+    values: dict[str, Any] = {name: bindparam(name, required=False) for name in bound}
+    values.update((name, constant(name, value)) for name, (value,) in constants.items())
+    return insert(table).values(values)
+
+
 def _taken_as_is(kind: TypeEngine[Any], column: list[Any]) -> bool:
     """Whether SQLite's driver stores ``column`` as its converter would: flags all booleans
     (stored as 1 and 0 either way) or global ids all text (SQLite keeps their text). A type
@@ -196,9 +220,9 @@ def _taken_as_is(kind: TypeEngine[Any], column: list[Any]) -> bool:
 
 def _one_value(column: list[Any]) -> bool:
     """Whether every value of ``column`` is the first one (of its type too: 1 is not True)."""
-    first = column[0] if column else None
-    kind = type(first)
-    return bool(column) and all(type(value) is kind and value == first for value in column)
+    if not column:
+        return False
+    return column.count(column[0]) == len(column) and len(set(map(type, column))) == 1  # both loops in C
 
 
 def _converter(dialect: Dialect, kind: TypeEngine[Any]) -> Callable[[Any], Any] | None:
@@ -239,8 +263,11 @@ def _search_trigger(session: Session) -> str | None:
 @contextmanager
 def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator[None]:
     """With ``suspend`` on SQLite, the table's secondary indexes (not those that keep a key
-    unique) dropped while the block writes, and built again from the rows after it: sorting a
-    million rows once is far cheaper than a million insertions into a dozen indexes. All in the
+    unique, but the one of its global ids: random, each a jump to another page of a tree the
+    size of the table) dropped while the block writes, and built again from the rows after it:
+    sorting a million rows once is far cheaper than a million insertions into a dozen indexes.
+    A global id written twice meanwhile fails the unique index's building, and the load with
+    it: the ids are still proved unique before anything is committed. All in the
     caller's transaction: a load that fails or is killed gives them back as they were; readers
     keep reading the last committed state meanwhile (WAL). Not on PostgreSQL: ``DROP INDEX``
     there locks the table, every mission's incidents, against readers until the load commits
@@ -248,17 +275,31 @@ def indexes_suspended(session: Session, table: Table, suspend: bool) -> Iterator
     if not suspend or session.get_bind().dialect.name != "sqlite":
         yield
         return
+    begun(session)  # else a DROP INDEX sent before any write would be committed at once, alone
     connection = session.connection()
     found = connection.exec_driver_sql(
         "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = ? AND sql IS NOT NULL",
         (table.name,),
     ).all()
-    kept = [(str(name), str(sql)) for name, sql in found if not str(sql).upper().startswith("CREATE UNIQUE")]
+    kept = [
+        (str(name), str(sql))
+        for name, sql in found
+        if not str(sql).upper().startswith("CREATE UNIQUE") or _indexed(connection, str(name)) == [_GLOBAL_ID]
+    ]
     for name, _ in kept:
         connection.execute(DropIndex(Index(name)))
     yield
     for _, sql in kept:
         connection.exec_driver_sql(sql)
+
+
+_GLOBAL_ID = "uid"
+
+
+def _indexed(connection: Connection, index: str) -> list[str]:
+    """The columns an index of SQLite's orders by, in order."""
+    found = connection.exec_driver_sql("SELECT name FROM pragma_index_info(?) ORDER BY seqno", (index,))
+    return [str(name) for (name,) in found]
 
 
 def _json_text(value: Any) -> str | None:
@@ -363,8 +404,9 @@ def count_columns_in_rollups(session: Session, columns: Columns, count: int) -> 
         given = columns[name]
         return [given.value] * count if isinstance(given, Same) else given
 
+    rejected = ReviewStatus.REJECTED.value  # once: an enum member's value is a descriptor call
     live = [
-        deleted is None and status != ReviewStatus.REJECTED.value
+        deleted is None and status != rejected
         for deleted, status in zip(column("deleted_at"), column("review_status"), strict=True)
     ]
     if not any(live):
@@ -372,11 +414,12 @@ def count_columns_in_rollups(session: Session, columns: Columns, count: int) -> 
     own_sector, location = column("sector_id"), column("location_id")
     sector_of = _location_sectors(session, {p for s, p in zip(own_sector, location, strict=True) if s is None and p})
     days = column("event_date")
-    cells = {day: {grain: cell_of(grain, day) for grain in _GRAINS} for day in set(days)}
+    distinct = set(days)
+    cells = {grain: {day: cell_of(grain, day) for day in distinct} for grain in _GRAINS}
     latitude, longitude = column("latitude"), column("longitude")
     arrays: dict[str, pa.Array] = {
         "mission_id": pa.array(column("mission_id"), pa.int64()),
-        **{grain: pa.array([cells[day][grain] for day in days], pa.string()) for grain in _GRAINS},
+        **{grain: pa.array(list(map(cells[grain].__getitem__, days)), pa.string()) for grain in _GRAINS},
         PLACED_SECTOR: pa.array([s or sector_of.get(p or 0) or 0 for s, p in zip(own_sector, location, strict=True)]),
         "located": pa.array([(y is not None) + 2 * (x is not None) for y, x in zip(latitude, longitude, strict=True)]),
         # + 0.0: -0.0 is 0.0, one group as in SQL (two rows of one key would fail an upsert)

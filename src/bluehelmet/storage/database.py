@@ -7,7 +7,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import DDL, Column, Index, Insert, Table, UniqueConstraint, create_engine, event, insert
+from sqlalchemy import (
+    DDL,
+    Column,
+    Index,
+    Insert,
+    Integer,
+    String,
+    Table,
+    UniqueConstraint,
+    bindparam,
+    create_engine,
+    event,
+    insert,
+    null,
+)
 from sqlalchemy.engine import Connection, Dialect, Engine
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.sql import ClauseElement, Executable
@@ -18,11 +32,13 @@ __all__ = [
     "analyse_keys_on",
     "analyse_on",
     "begun",
+    "constant",
     "driver_rows",
     "execute_many",
     "insert_many",
     "make_engine",
     "make_sessionmaker",
+    "one_constant",
 ]
 
 
@@ -104,15 +120,21 @@ def analyse_keys_on(connection: Connection, table: Table) -> None:
     connection.execute(statement.against(table))
 
 
-def execute_many(session: Session, stmt: Executable, names: tuple[str, ...], rows: Sequence[Sequence[Any]]) -> None:
+def execute_many(
+    session: Session, stmt: Executable, names: tuple[str, ...], rows: Sequence[Sequence[Any]], *, inline: bool = False
+) -> None:
     """Run ``stmt`` once per row, each row the values of the parameters ``names`` in that order.
 
     For many rows of plain values (text, integers: no type of SQLAlchemy's converts them on
     the way in). The statement is compiled once per database and its rows handed to the
     driver's ``executemany`` as they are; given as dictionaries to ``Session.execute``, each
     row's parameters are processed one by one, which cost more than the writing (the rollups
-    write some five rows an incident)."""
-    sql, order = _driver_statement(session.get_bind().dialect, stmt, names)
+    write some five rows an incident).
+
+    With ``inline``, ``stmt`` names its own parameters (``bindparam`` s, not required) and its
+    ``literal_execute`` parameters are written into the SQL as constants, by SQLAlchemy's
+    renderer of their type: a value the same in every row is then not bound once a row."""
+    sql, order = _driver_statement(session.get_bind().dialect, stmt, names, inline)
     if order is None:  # the driver takes named parameters (PostgreSQL's psycopg)
         params: Sequence[Any] = [dict(zip(names, row, strict=True)) for row in rows]
     elif order == names:
@@ -123,10 +145,40 @@ def execute_many(session: Session, stmt: Executable, names: tuple[str, ...], row
     session.connection().exec_driver_sql(sql, params)
 
 
+#: An integer past this is bound, not written as a constant (SQLite reads a literal past 2**63 as a real).
+_LARGE = 2**62
+
+
+def one_constant(column: Sequence[Any]) -> tuple[Any] | None:
+    """The one value of every row of ``column`` (driver values), in a tuple, when it can be
+    written into a statement as a constant (:func:`constant`): NULL, a whole number, a text
+    without NUL; None otherwise (values that differ, or a real, which SQLite may read back one
+    unit off in its last place)."""
+    if not column or column.count(column[0]) != len(column) or len(set(map(type, column))) != 1:  # loops in C
+        return None
+    value = column[0]
+    if type(value) is int:
+        return (value,) if -_LARGE < value < _LARGE else None
+    return (value,) if value is None or (type(value) is str and "\x00" not in value) else None
+
+
+def constant(name: str, value: Any) -> Any:
+    """``value`` (see :func:`one_constant`) as a parameter written into the statement by
+    SQLAlchemy's renderer of its type when it runs by ``execute_many(..., inline=True)``."""
+    if value is None:
+        return null()
+    return bindparam(f"constant_{name}", value, Integer() if type(value) is int else String(), literal_execute=True)
+
+
 @lru_cache(maxsize=64)
-def _driver_statement(dialect: Dialect, stmt: Executable, names: tuple[str, ...]) -> tuple[str, tuple[str, ...] | None]:
+def _driver_statement(
+    dialect: Dialect, stmt: Executable, names: tuple[str, ...], inline: bool = False
+) -> tuple[str, tuple[str, ...] | None]:
     """``stmt`` as the driver's SQL, and the order of its positional parameters (None: named)."""
-    compiled = stmt.compile(dialect=dialect, column_keys=list(names))  # type: ignore[attr-defined]
+    if inline:
+        compiled = stmt.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})  # type: ignore[attr-defined]
+    else:
+        compiled = stmt.compile(dialect=dialect, column_keys=list(names))  # type: ignore[attr-defined]
     if not compiled.positional:
         return compiled.string, None
     return compiled.string, tuple(compiled.positiontup or ())
