@@ -73,10 +73,9 @@ def _stored(db: Database, tag: str) -> set[str]:
     return {repr(tuple(row)) for row in rows}  # a JSON column comes back as a list
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # constants are written into the statement on SQLite only
 def test_a_column_of_one_value_is_stored_as_when_bound(two_missions: Database, monkeypatch: Any) -> None:
     db = two_missions
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("constants are written into the statement on SQLite only")
     mission_id = _mission(db)
     _write(db, mission_id, _values(50, "C"))
     with monkeypatch.context() as bound:
@@ -86,10 +85,9 @@ def test_a_column_of_one_value_is_stored_as_when_bound(two_missions: Database, m
     assert len(written) == 2 and written == before
 
 
+@pytest.mark.parametrize("db", ["sqlite"], indirect=True)  # indexes are suspended on SQLite only
 def test_the_global_ids_index_is_suspended_and_proved_again(two_missions: Database) -> None:
     db = two_missions
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("indexes are suspended on SQLite only")
     mission_id = _mission(db)
     exists = text("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND name = 'ix_incident_uid'")
     with db.transaction("test") as tx, bulk.indexes_suspended(tx.session, _INCIDENT, suspend=True):
