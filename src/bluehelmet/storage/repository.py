@@ -62,8 +62,14 @@ def read(session: Session, cls: type[Record], record_id: int) -> Record | None:
     held = _held(session, cls, record_id)
     if held is not None:
         return held
-    row = session.execute(_by_id(cls), {"record_id": record_id}).mappings().first()
+    stmt = _matching(cls, _columns(cls), (("id", False),), False)
+    row = session.execute(stmt, {"id": record_id}).mappings().first()
     return None if row is None else unsaved(cls, dict(row))
+
+
+def _columns(cls: type[Record]) -> tuple[str, ...]:
+    """Every column of ``cls``'s table: a record's whole row, selected without the mapping."""
+    return tuple(column.name for column in TABLES[cls].columns)
 
 
 def _held(session: Session, cls: type[Record], record_id: int) -> Record | None:
@@ -71,7 +77,6 @@ def _held(session: Session, cls: type[Record], record_id: int) -> Record | None:
     return found
 
 
-_BY_ID: dict[type[Record], Select[Any]] = {}
 _INSERT: dict[tuple[type[Record], bool], Insert] = {}
 
 
@@ -94,13 +99,6 @@ def insert_new(session: Session, record: Record) -> None:
     record.id = int(session.execute(_INSERT[key], values).scalar_one())
     make_transient_to_detached(record)
     session.add(record)
-
-
-def _by_id(cls: type[Record]) -> Select[Any]:
-    if cls not in _BY_ID:
-        table = TABLES[cls]
-        _BY_ID[cls] = select(table).where(table.c.id == bindparam("record_id"))
-    return _BY_ID[cls]
 
 
 _STATEMENTS: dict[tuple[type[Record], tuple[str, ...], tuple[tuple[str, bool], ...], bool], Select[Any]] = {}
@@ -138,17 +136,9 @@ def find_read(session: Session, cls: type[Record], values: Mapping[str, Any]) ->
     """What ``find`` gives, to read and not to change (as ``read``): the session's own records
     where it holds them, the others built from their rows. A creation's natural-key check."""
     names, params = _shape(values)
-    key = (cls, names)
-    if key not in _FOUND:
-        table = TABLES[cls]
-        equal = [table.c[k].is_(None) if null else table.c[k] == bindparam(k) for k, null in names]
-        _FOUND[key] = select(table).where(*equal).order_by(table.c.id)
     with session.no_autoflush:
-        rows = session.execute(_FOUND[key], params).mappings().all()
+        rows = session.execute(_matching(cls, _columns(cls), names, False), params).mappings().all()
     return [_held(session, cls, row["id"]) or unsaved(cls, dict(row)) for row in rows]
-
-
-_FOUND: dict[tuple[type[Record], tuple[tuple[str, bool], ...]], Select[Any]] = {}
 
 
 def select_records(
